@@ -1,0 +1,1 @@
+//! Graph and Exchange clients.
