@@ -1,0 +1,1 @@
+//! Exchange InvokeCommand subset.

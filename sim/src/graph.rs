@@ -1,0 +1,1 @@
+//! Graph v1.0 subset.
