@@ -8,6 +8,7 @@
 //! The contract between the two halves is in `state.rs` and is changed only by agreement.
 
 pub mod state;
+pub mod identity;
 pub mod store;
 pub mod graph;
 pub mod exchange;

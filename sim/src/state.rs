@@ -59,5 +59,72 @@ pub struct Account {
 /// Shared, cheaply clonable application state handed to every handler.
 #[derive(Clone)]
 pub struct AppState {
+    /// The tenant's directory and Exchange data (tenant half).
     pub tenant: Arc<Mutex<crate::store::Tenant>>,
+    /// Current knobs; the server half updates them from `/_sim/config`.
+    pub knobs: Arc<std::sync::RwLock<Knobs>>,
+    /// Signing keys and issued-code bookkeeping (server half); opaque to the tenant half.
+    pub identity: Arc<crate::identity::Identity>,
+}
+
+impl AppState {
+    pub fn knobs(&self) -> Knobs {
+        self.knobs.read().expect("knobs lock").clone()
+    }
+}
+
+/// Every knob of the sim (flags and `GET/PUT /_sim/config`). Owned by the server half, which applies
+/// latency, throttling, faults and CORS in middleware; the tenant half reads `replication_delay_ms`.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Knobs {
+    /// Added latency per request, in milliseconds.
+    pub latency_ms: u64,
+    /// Concurrent requests served per service (Graph, Exchange); 0 = unlimited. Excess waits.
+    pub concurrency_limit: usize,
+    /// Throttle by rate: more than this many requests per second per service → 429. 0 = off.
+    pub throttle_rate_per_sec: u32,
+    /// Throttle a random fraction (0.0–1.0) of service requests with 429.
+    pub throttle_fraction: f64,
+    /// `Retry-After` seconds sent with a 429.
+    pub retry_after_secs: u64,
+    /// Random fraction (0.0–1.0) of service requests answered 503 (with `Retry-After`).
+    pub unavailable_fraction: f64,
+    /// Random fraction (0.0–1.0) of service requests whose connection is dropped without an answer.
+    pub drop_fraction: f64,
+    /// Lifetime of issued access tokens, in seconds.
+    pub token_lifetime_secs: u64,
+    /// Refuse browser CORS on the Exchange endpoint (exercises the app's script mode).
+    pub exchange_cors_refused: bool,
+    /// Delay before an object created on one side (Exchange contact, Graph guest) is visible on the other
+    /// side and to Add-DistributionGroupMember, in milliseconds.
+    pub replication_delay_ms: u64,
+}
+
+impl Default for Knobs {
+    fn default() -> Self {
+        Self {
+            latency_ms: 0,
+            concurrency_limit: 0,
+            throttle_rate_per_sec: 0,
+            throttle_fraction: 0.0,
+            retry_after_secs: 1,
+            unavailable_fraction: 0.0,
+            drop_fraction: 0.0,
+            token_lifetime_secs: 3600,
+            exchange_cors_refused: false,
+            replication_delay_ms: 0,
+        }
+    }
+}
+
+/// Why a bearer token was not accepted. Each service renders it in its own error shape
+/// (Graph: `{"error":{"code":...}}`; Exchange: its own body and `WWW-Authenticate`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthFailure {
+    /// 401 (missing, malformed, bad signature, expired, wrong audience) or 403 (missing scope/role).
+    pub status: u16,
+    /// Graph-style code, e.g. `InvalidAuthenticationToken`, `Authorization_RequestDenied`.
+    pub code: &'static str,
+    pub message: String,
 }
