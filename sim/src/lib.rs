@@ -7,8 +7,10 @@
 //!
 //! The contract between the two halves is in `state.rs` and is changed only by agreement.
 
-pub mod state;
-pub mod identity;
-pub mod store;
-pub mod graph;
 pub mod exchange;
+pub mod graph;
+pub mod identity;
+pub mod odata;
+pub mod seed;
+pub mod state;
+pub mod store;

@@ -1,0 +1,1 @@
+//! OData query options for the Graph subset.

@@ -1,0 +1,558 @@
+//! The seeded Contoso: ~40 users (two with hostile display names for escaping tests), guests, ~20 mail
+//! contacts, every kind of group the app meets, a dynamic distribution group (Exchange only) and one
+//! group with 50,000 members. Names are fixed; ids and dates come from the seeded RNG.
+
+use crate::state::TENANT_DOMAIN;
+use crate::store::{
+    Contact, Group, GroupKind, Provenance, Tenant, User, UserType, ADMIN_UPN, BULK_GROUP_MEMBERS,
+    BULK_GROUP_NAME, HELPDESK_UPN,
+};
+
+/// (given name, surname, job title, department)
+const PEOPLE: &[(&str, &str, &str, &str)] = &[
+    ("Adele", "Vance", "Retail Manager", "Retail"),
+    ("Alex", "Wilber", "Marketing Assistant", "Marketing"),
+    ("Allan", "Deyoung", "Corporate Security Officer", "Security"),
+    ("Christie", "Cline", "Buyer", "Sales"),
+    (
+        "Debra",
+        "Berger",
+        "Administrative Assistant",
+        "Executive Management",
+    ),
+    ("Diego", "Siciliani", "HR Manager", "HR"),
+    ("Emily", "Braun", "Budget Analyst", "Finance"),
+    ("Enrico", "Cattaneo", "Attorney", "Legal"),
+    ("Grady", "Archie", "Designer", "Research & Development"),
+    (
+        "Henrietta",
+        "Mueller",
+        "Developer",
+        "Research & Development",
+    ),
+    ("Irvin", "Sayers", "Director", "Research & Development"),
+    ("Isaiah", "Langer", "Sales Rep", "Sales"),
+    ("Johanna", "Lorenz", "Senior Engineer", "Engineering"),
+    ("Joni", "Sherman", "Paralegal", "Legal"),
+    ("Lee", "Gu", "Director", "Manufacturing"),
+    ("Lidia", "Holloway", "Product Manager", "Engineering"),
+    ("Lynne", "Robbins", "Planner", "Retail"),
+    ("Megan", "Bowen", "Marketing Manager", "Marketing"),
+    ("Miriam", "Graham", "Director", "Sales & Marketing"),
+    ("Nestor", "Wilke", "Director", "Operations"),
+    ("Patti", "Fernandez", "President", "Executive Management"),
+    ("Pradeep", "Gupta", "Accountant", "Finance"),
+    ("Raul", "Razo", "Sales Rep", "Sales"),
+    ("Sara", "Davis", "Sales Manager", "Sales"),
+    ("Tomasz", "Nowak", "Field Engineer", "Engineering"),
+    ("Ana", "Bowman", "Office Manager", "Operations"),
+    ("Ben", "Walters", "Support Engineer", "IT"),
+    ("Carlos", "Grilo", "Logistics Lead", "Operations"),
+    ("Dana", "O\u{2019}Neil", "Events Coordinator", "Marketing"),
+    ("Erik", "Nason", "Analyst", "Finance"),
+    ("Fatima", "Zahra", "Recruiter", "HR"),
+    ("Gabriel", "Ortiz", "Procurement Lead", "Operations"),
+    ("Hana", "Sato", "UX Researcher", "Research & Development"),
+    ("Ivan", "Petrov", "Network Engineer", "IT"),
+];
+
+/// Display names that must be rendered as text, never markup, and escaped in PowerShell and CSV.
+const HOSTILE_NAMES: &[(&str, &str)] = &[
+    ("<script>alert('owned')</script> Mallory", "mallory"),
+    (
+        "<img src=x onerror=alert(1)> =HYPERLINK(\"http://evil\") Trudy",
+        "trudy",
+    ),
+];
+
+/// Guests that already exist: (display name, external address, accepted?)
+const GUESTS: &[(&str, &str, bool)] = &[
+    ("Kim Akers (Fabrikam)", "kim.akers@fabrikam.com", true),
+    (
+        "Luis Bonifaz (Northwind)",
+        "luis.bonifaz@northwindtraders.com",
+        true,
+    ),
+    ("Mei Lin (Tailspin)", "mei.lin@tailspintoys.com", false),
+];
+
+/// Mail contacts: (first, last, external address, company)
+const CONTACTS: &[(&str, &str, &str, &str)] = &[
+    ("Aaron", "Con", "aaron.con@fabrikam.com", "Fabrikam"),
+    ("Bianca", "Pisani", "bianca.pisani@fabrikam.com", "Fabrikam"),
+    (
+        "Chris",
+        "Preston",
+        "chris.preston@northwindtraders.com",
+        "Northwind Traders",
+    ),
+    (
+        "Dorena",
+        "Paschke",
+        "dorena.paschke@northwindtraders.com",
+        "Northwind Traders",
+    ),
+    (
+        "Eva",
+        "Corets",
+        "eva.corets@adventure-works.com",
+        "Adventure Works",
+    ),
+    (
+        "Filip",
+        "Novak",
+        "filip.novak@adventure-works.com",
+        "Adventure Works",
+    ),
+    (
+        "Greta",
+        "Lindqvist",
+        "greta.lindqvist@tailspintoys.com",
+        "Tailspin Toys",
+    ),
+    ("Hugo", "Martin", "hugo.martin@litwareinc.com", "Litware"),
+    ("Ines", "Duarte", "ines.duarte@litwareinc.com", "Litware"),
+    (
+        "Jamal",
+        "Hartnett",
+        "jamal.hartnett@wingtiptoys.com",
+        "Wingtip Toys",
+    ),
+    (
+        "Katie",
+        "Jordan",
+        "katie.jordan@wingtiptoys.com",
+        "Wingtip Toys",
+    ),
+    (
+        "Lars",
+        "Berg",
+        "lars.berg@woodgrovebank.com",
+        "Woodgrove Bank",
+    ),
+    (
+        "Maria",
+        "Campbell",
+        "maria.campbell@woodgrovebank.com",
+        "Woodgrove Bank",
+    ),
+    (
+        "Nikolai",
+        "Sokolov",
+        "nikolai.sokolov@proseware.com",
+        "Proseware",
+    ),
+    ("Olivia", "Reyes", "olivia.reyes@proseware.com", "Proseware"),
+    ("Paul", "West", "paul.west@gmail.com", ""),
+    ("Quinn", "Baker", "quinn.baker@outlook.com", ""),
+    (
+        "Rosa",
+        "Alvarez",
+        "rosa.alvarez@contosopartners.net",
+        "Contoso Partners",
+    ),
+    (
+        "Sven",
+        "Olsen",
+        "sven.olsen@fourthcoffee.com",
+        "Fourth Coffee",
+    ),
+    (
+        "Tara",
+        "Singh",
+        "tara.singh@fourthcoffee.com",
+        "Fourth Coffee",
+    ),
+];
+
+fn mk_user(
+    t: &mut Tenant,
+    display: &str,
+    given: Option<&str>,
+    sur: Option<&str>,
+    alias: &str,
+) -> User {
+    let upn = format!("{alias}@{TENANT_DOMAIN}");
+    User {
+        id: t.new_guid(),
+        exchange_guid: t.new_guid(),
+        display_name: display.to_string(),
+        given_name: given.map(str::to_string),
+        surname: sur.map(str::to_string),
+        mail: Some(upn.clone()),
+        proxy_addresses: vec![format!("SMTP:{upn}")],
+        user_principal_name: upn,
+        mail_nickname: alias.to_string(),
+        user_type: UserType::Member,
+        other_mails: Vec::new(),
+        job_title: None,
+        department: None,
+        office_location: None,
+        mobile_phone: None,
+        business_phones: Vec::new(),
+        preferred_language: Some("en-US".to_string()),
+        external_user_state: None,
+        external_user_state_change: None,
+        created: t.seed_date(),
+        account_enabled: true,
+        bulk: false,
+        provenance: Provenance::SEEDED,
+    }
+}
+
+/// The guest UPN Entra builds for an external address: `@` becomes `_`, then `#EXT#@{initial domain}`.
+/// (https://learn.microsoft.com/en-us/entra/external-id/user-properties)
+pub fn guest_upn(address: &str) -> String {
+    format!("{}#EXT#@{TENANT_DOMAIN}", address.replace('@', "_"))
+}
+
+/// Builds a guest user object for `address` (used by the seed and by POST /invitations).
+pub fn guest_user(
+    t: &mut Tenant,
+    display: &str,
+    address: &str,
+    accepted: bool,
+    prov: Provenance,
+) -> User {
+    let upn = guest_upn(address);
+    let alias = upn.split('#').next().unwrap_or_default().to_string();
+    let created = if prov.at.is_some() {
+        chrono::Utc::now()
+    } else {
+        t.seed_date()
+    };
+    User {
+        id: t.new_guid(),
+        exchange_guid: t.new_guid(),
+        display_name: display.to_string(),
+        given_name: None,
+        surname: None,
+        mail: Some(address.to_string()),
+        proxy_addresses: vec![format!("SMTP:{address}")],
+        user_principal_name: upn,
+        mail_nickname: alias,
+        user_type: UserType::Guest,
+        other_mails: vec![address.to_string()],
+        job_title: None,
+        department: None,
+        office_location: None,
+        mobile_phone: None,
+        business_phones: Vec::new(),
+        preferred_language: None,
+        external_user_state: Some(
+            if accepted {
+                "Accepted"
+            } else {
+                "PendingAcceptance"
+            }
+            .to_string(),
+        ),
+        external_user_state_change: Some(created),
+        created,
+        account_enabled: true,
+        bulk: false,
+        provenance: prov,
+    }
+}
+
+/// Fills `t` with the seed data.
+pub fn populate(t: &mut Tenant) {
+    // Accounts first: identity finds them by UPN.
+    let admin = mk_user(
+        t,
+        "Contoso Admin",
+        None,
+        None,
+        ADMIN_UPN.split('@').next().unwrap_or("admin"),
+    );
+    let admin = t.insert_user(admin);
+    let helpdesk = mk_user(
+        t,
+        "Helpdesk Operator",
+        None,
+        None,
+        HELPDESK_UPN.split('@').next().unwrap_or("helpdesk"),
+    );
+    t.insert_user(helpdesk);
+
+    let mut staff = Vec::new();
+    for (i, (given, sur, title, dept)) in PEOPLE.iter().enumerate() {
+        let alias: String = format!("{}{}", given, sur)
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let mut u = mk_user(t, &format!("{given} {sur}"), Some(given), Some(sur), &alias);
+        u.job_title = Some(title.to_string());
+        u.department = Some(dept.to_string());
+        u.office_location = Some(format!("{}/{}", 10 + i % 7, 1000 + i * 7));
+        u.business_phones = vec![format!("+1 425 555 {:04}", 100 + i)];
+        if i % 5 == 0 {
+            u.other_mails = vec![format!("{alias}.personal@outlook.com")];
+        }
+        staff.push(t.insert_user(u));
+    }
+    let mut hostile = Vec::new();
+    for (display, alias) in HOSTILE_NAMES {
+        let u = mk_user(t, display, None, None, alias);
+        hostile.push(t.insert_user(u));
+    }
+    let mut guests = Vec::new();
+    for (display, addr, accepted) in GUESTS {
+        let g = guest_user(t, display, addr, *accepted, Provenance::SEEDED);
+        guests.push(t.insert_user(g));
+    }
+    let mut contacts = Vec::new();
+    for (first, last, addr, company) in CONTACTS {
+        let alias: String = format!("{first}{last}")
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let c = Contact {
+            id: t.new_guid(),
+            exchange_guid: t.new_guid(),
+            name: format!("{first} {last}"),
+            alias,
+            display_name: if company.is_empty() {
+                format!("{first} {last}")
+            } else {
+                format!("{first} {last} ({company})")
+            },
+            given_name: Some(first.to_string()),
+            surname: Some(last.to_string()),
+            external_email: addr.to_string(),
+            company_name: (!company.is_empty()).then(|| company.to_string()),
+            department: None,
+            job_title: None,
+            hidden_from_address_lists: false,
+            created: t.seed_date(),
+            provenance: Provenance::SEEDED,
+        };
+        contacts.push(t.insert_contact(c));
+    }
+
+    // (kind, display name, alias, RequireSenderAuthenticationEnabled / allowExternalSenders, members)
+    let s = |i: usize| staff[i % staff.len()].clone();
+    let c = |i: usize| contacts[i % contacts.len()].clone();
+    let g = |i: usize| guests[i % guests.len()].clone();
+    struct Spec {
+        kind: GroupKind,
+        name: &'static str,
+        alias: &'static str,
+        /// DL/mail-enabled security: RequireSenderAuthenticationEnabled; M365: !allowExternalSenders.
+        internal_only: bool,
+        description: &'static str,
+        members: Vec<String>,
+    }
+    let specs = vec![
+        Spec {
+            kind: GroupKind::Distribution,
+            name: "Sales Team",
+            alias: "sales",
+            internal_only: true,
+            description: "Everyone in Sales",
+            members: vec![s(3), s(11), s(22), s(23), c(0), c(2)],
+        },
+        Spec {
+            kind: GroupKind::Distribution,
+            name: "Partner Announcements",
+            alias: "partners",
+            internal_only: false,
+            description: "News for our partners; external senders welcome",
+            members: vec![s(17), c(0), c(1), c(4), c(6), c(8), g(0)],
+        },
+        Spec {
+            kind: GroupKind::Distribution,
+            name: "Event Attendees 2025",
+            alias: "events2025",
+            internal_only: false,
+            description: "Attendees of the Contoso partner summit",
+            members: vec![s(28), c(9), c(10), c(15), c(16)],
+        },
+        Spec {
+            kind: GroupKind::Distribution,
+            name: "Board Communications",
+            alias: "board",
+            internal_only: true,
+            description: "Board members and their assistants",
+            members: vec![s(20), s(4)],
+        },
+        Spec {
+            kind: GroupKind::Distribution,
+            name: "Regional Sales EMEA",
+            alias: "sales-emea",
+            internal_only: true,
+            description: "EMEA sales, includes the Sales Team",
+            members: vec![s(24), s(12)],
+        },
+        Spec {
+            kind: GroupKind::Distribution,
+            name: "Suppliers",
+            alias: "suppliers",
+            internal_only: false,
+            description: "Suppliers and logistics partners",
+            members: vec![s(27), s(31), c(11), c(12), c(13)],
+        },
+        Spec {
+            kind: GroupKind::MailSecurity,
+            name: "Finance Approvers",
+            alias: "finance-approvers",
+            internal_only: true,
+            description: "Approvers for purchase orders",
+            members: vec![s(6), s(21), s(29)],
+        },
+        Spec {
+            kind: GroupKind::MailSecurity,
+            name: "Facilities Access",
+            alias: "facilities",
+            internal_only: false,
+            description: "Building access and facilities",
+            members: vec![s(25), s(27), c(18)],
+        },
+        Spec {
+            kind: GroupKind::Unified,
+            name: "Project Falcon",
+            alias: "projectfalcon",
+            internal_only: false,
+            description: "Joint project with Fabrikam",
+            members: vec![s(9), s(12), s(15), g(0)],
+        },
+        Spec {
+            kind: GroupKind::Unified,
+            name: "Marketing",
+            alias: "marketing",
+            internal_only: true,
+            description: "Marketing department",
+            members: vec![s(1), s(17), s(18), s(28)],
+        },
+        Spec {
+            kind: GroupKind::Unified,
+            name: "Customer Advisory Board",
+            alias: "cab",
+            internal_only: false,
+            description: "Customers advising on the roadmap",
+            members: vec![s(18), g(1), g(2)],
+        },
+        Spec {
+            kind: GroupKind::Unified,
+            name: "Engineering",
+            alias: "engineering",
+            internal_only: true,
+            description: "Engineering department",
+            members: vec![s(12), s(15), s(24), s(26), s(33)],
+        },
+        Spec {
+            kind: GroupKind::Security,
+            name: "VPN Users",
+            alias: "vpnusers",
+            internal_only: true,
+            description: "May use the VPN",
+            members: vec![s(26), s(33), s(9)],
+        },
+        Spec {
+            kind: GroupKind::Security,
+            name: "Laptop Administrators",
+            alias: "laptopadmins",
+            internal_only: true,
+            description: "Local admin on laptops",
+            members: vec![s(26)],
+        },
+        Spec {
+            kind: GroupKind::DynamicDistribution,
+            name: "All Sales Department Users",
+            alias: "allsales",
+            internal_only: true,
+            description: "",
+            members: vec![],
+        },
+    ];
+    let mut by_alias = std::collections::HashMap::new();
+    for spec in specs {
+        let (id, eg, created) = (t.new_guid(), t.new_guid(), t.seed_date());
+        let mut grp = Group::new(
+            id,
+            eg,
+            spec.kind,
+            spec.name,
+            spec.alias,
+            created,
+            Provenance::SEEDED,
+        );
+        grp.description = (!spec.description.is_empty()).then(|| spec.description.to_string());
+        match spec.kind {
+            GroupKind::Unified => {
+                grp.allow_external_senders = !spec.internal_only;
+                grp.require_sender_auth = spec.internal_only;
+            }
+            _ => grp.require_sender_auth = spec.internal_only,
+        }
+        if spec.kind == GroupKind::DynamicDistribution {
+            grp.recipient_filter =
+                Some("((RecipientType -eq 'UserMailbox') -and (Department -eq 'Sales'))".into());
+        }
+        grp.managed_by = vec![admin.clone()];
+        for m in &spec.members {
+            grp.add_member(m);
+        }
+        by_alias.insert(spec.alias, t.insert_group(grp));
+    }
+    // The nested group: the Sales Team is a member of Regional Sales EMEA.
+    let sales = by_alias["sales"].clone();
+    if let Some(emea) = t.group_mut(&by_alias["sales-emea"]) {
+        emea.add_member(&sales);
+    }
+    // Hostile names belong somewhere visible.
+    if let Some(mkt) = t.group_mut(&by_alias["marketing"]) {
+        for h in &hostile {
+            mkt.add_member(h);
+        }
+    }
+
+    // The 50,000-member distribution group: generated users, cheap to build (no per-member lookups).
+    let mut ids = Vec::with_capacity(BULK_GROUP_MEMBERS);
+    for n in 1..=BULK_GROUP_MEMBERS {
+        let alias = format!("staff{n:05}");
+        let upn = format!("{alias}@{TENANT_DOMAIN}");
+        let u = User {
+            id: t.new_guid(),
+            exchange_guid: t.new_guid(),
+            display_name: format!("Staff Member {n:05}"),
+            given_name: Some("Staff".into()),
+            surname: Some(format!("Member {n:05}")),
+            mail: Some(upn.clone()),
+            proxy_addresses: vec![format!("SMTP:{upn}")],
+            user_principal_name: upn,
+            mail_nickname: alias,
+            user_type: UserType::Member,
+            other_mails: Vec::new(),
+            job_title: None,
+            department: None,
+            office_location: None,
+            mobile_phone: None,
+            business_phones: Vec::new(),
+            preferred_language: None,
+            external_user_state: None,
+            external_user_state_change: None,
+            created: chrono::DateTime::<chrono::Utc>::from_timestamp(1_704_067_200, 0)
+                .unwrap_or_default(),
+            account_enabled: true,
+            bulk: true,
+            provenance: Provenance::SEEDED,
+        };
+        ids.push(t.insert_user(u));
+    }
+    let (id, eg, created) = (t.new_guid(), t.new_guid(), t.seed_date());
+    let mut bulk = Group::new(
+        id,
+        eg,
+        GroupKind::Distribution,
+        BULK_GROUP_NAME,
+        "allcompany",
+        created,
+        Provenance::SEEDED,
+    );
+    bulk.description = Some("Company-wide announcements (50,000 recipients)".into());
+    bulk.managed_by = vec![admin];
+    bulk.extend_members_unchecked(ids);
+    t.insert_group(bulk);
+}
