@@ -1,1 +1,4 @@
-//! Pure domain logic.
+//! Pure domain logic: no web-sys, no async, no I/O. Runs natively in tests and in the browser.
+//!
+//! - [`email`]: e-mail addresses as Exchange accepts them.
+pub mod email;
