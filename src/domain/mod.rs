@@ -3,8 +3,10 @@
 //! - [`email`]: e-mail addresses as Exchange accepts them.
 //! - [`person`]: the external person and Exchange's field limits.
 //! - [`group`]: group kinds and what each allows.
+//! - [`plan`]: desired people + tenant state → operations.
 //! - [`retry`]: when and how long to wait before trying again.
 pub mod email;
 pub mod group;
 pub mod person;
+pub mod plan;
 pub mod retry;

@@ -1,0 +1,1134 @@
+//! The plan: desired people × target groups + what the tenant already holds → the operations
+//! that bring the tenant to the desired state, each (person, group) pair with its outcome.
+//!
+//! Rules (DESIGN.md, issue 5/6):
+//! - built from bulk reads (maps), never one lookup per row; deterministic for the same input;
+//! - an existing contact, guest or member user with the address is reused, never duplicated
+//!   (creating a contact for an address a guest already holds would also fail: proxy addresses
+//!   are unique across recipients);
+//! - a person who already is a member (through any of their objects) is skipped, not an error;
+//! - a contact is created at most once per person and a guest invited at most once, however
+//!   many groups need it; the add-member operations depend on that operation;
+//! - distribution and mail-enabled security groups: members through Exchange; Microsoft 365
+//!   and security groups through Graph; dynamic groups can't take members;
+//! - a target group that rejects external senders gets one optional "open it" operation.
+
+use super::email::EmailAddress;
+use super::group::{ExternalSenders, ExternalSendersControl, GroupKind, MemberKind, MembershipApi};
+use super::person::{derive_contact_name, FieldError, Person, TakenNames};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+/// Identifies a desired row: the CSV line number, or an index for the single-person dialog.
+pub type RowKey = u64;
+
+/// A group to add people to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetGroup {
+    /// Entra object id.
+    pub id: String,
+    pub name: String,
+    /// Primary SMTP address; Exchange cmdlets identify the group by it.
+    pub mail: Option<String>,
+    pub kind: GroupKind,
+    pub external_senders: ExternalSenders,
+}
+
+impl TargetGroup {
+    /// How Exchange cmdlets should name this group.
+    pub fn exchange_identity(&self) -> &str {
+        self.mail.as_deref().unwrap_or(&self.id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExistingContact {
+    pub id: String,
+    pub mail: EmailAddress,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserType {
+    Member,
+    Guest,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExistingUser {
+    pub id: String,
+    pub user_type: UserType,
+    pub user_principal_name: String,
+    pub mail: Option<EmailAddress>,
+    pub other_mails: Vec<EmailAddress>,
+    pub display_name: String,
+}
+
+/// What bulk reads found in the tenant.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TenantSnapshot {
+    pub contacts: Vec<ExistingContact>,
+    pub users: Vec<ExistingUser>,
+    /// Object ids of the current members, per group id.
+    pub members: HashMap<String, HashSet<String>>,
+    /// Recipient `Name`s already in use (for unique contact names).
+    pub taken_names: Vec<String>,
+}
+
+/// One desired person (or why the input row is unusable).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Desired {
+    pub row: RowKey,
+    pub person: Result<Person, Vec<FieldError>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanOptions {
+    /// Hide new contacts from address lists (the default: they exist so that group mail
+    /// reaches them, not to appear in every employee's address book).
+    pub hide_contacts: bool,
+    /// Let Microsoft send its invitation mail to new guests.
+    pub send_invitation: bool,
+    /// Where a guest lands after redeeming the invitation.
+    pub invite_redirect_url: String,
+    /// Allow inviting guests at all (for Microsoft 365 groups).
+    pub allow_guest_invites: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            hide_contacts: true,
+            send_invitation: false,
+            invite_redirect_url: "https://myapps.microsoft.com".into(),
+            allow_guest_invites: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OpId(pub u32);
+
+impl fmt::Display for OpId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "op{}", self.0)
+    }
+}
+
+/// Who is added: an object that exists, or the one an earlier operation creates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MemberTarget {
+    Existing { id: String },
+    Created { op: OpId },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRef {
+    pub kind: MemberKind,
+    pub target: MemberTarget,
+    pub address: EmailAddress,
+    /// How Exchange cmdlets name it: the address for contacts, the UPN for users and guests.
+    pub exchange_identity: String,
+}
+
+/// An operation that changes the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Operation {
+    /// Exchange `New-MailContact` (+ `Set-MailContact -HiddenFromAddressListsEnabled`,
+    /// `Set-Contact -Company`).
+    CreateContact {
+        address: EmailAddress,
+        name: String,
+        display_name: String,
+        first_name: Option<String>,
+        last_name: Option<String>,
+        company: Option<String>,
+        hidden: bool,
+    },
+    /// Graph `POST /invitations`.
+    InviteGuest {
+        address: EmailAddress,
+        display_name: String,
+        send_invitation: bool,
+        redirect_url: String,
+    },
+    AddMember {
+        group_id: String,
+        group_name: String,
+        /// How Exchange names the group (primary address, else id).
+        group_exchange_identity: String,
+        member: MemberRef,
+        via: MembershipApi,
+    },
+    OpenExternalSenders {
+        group_id: String,
+        group_name: String,
+        group_exchange_identity: String,
+        control: ExternalSendersControl,
+    },
+}
+
+impl Operation {
+    /// The service that performs it.
+    pub fn service(&self) -> MembershipApi {
+        match self {
+            Operation::CreateContact { .. } => MembershipApi::Exchange,
+            Operation::InviteGuest { .. } => MembershipApi::Graph,
+            Operation::AddMember { via, .. } => *via,
+            Operation::OpenExternalSenders { control, .. } => match control {
+                ExternalSendersControl::ExchangeRequireSenderAuthentication => {
+                    MembershipApi::Exchange
+                }
+                ExternalSendersControl::GraphAllowExternalSenders => MembershipApi::Graph,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedOp {
+    pub id: OpId,
+    pub op: Operation,
+    /// Operations that must be done first (a new contact before adding it).
+    pub depends_on: Vec<OpId>,
+    /// Offered, not required: the admin chooses (opening a group to external senders).
+    pub optional: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SkipReason {
+    AlreadyMember,
+    Invalid(Vec<FieldError>),
+    /// The same address is on an earlier row.
+    Duplicate {
+        first_row: RowKey,
+    },
+    /// Dynamic distribution groups compute their members from a filter.
+    DynamicGroup,
+    /// Microsoft 365 groups can't hold contacts and inviting guests is switched off.
+    ContactIntoM365,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::AlreadyMember => f.write_str("already a member"),
+            SkipReason::Invalid(problems) => {
+                f.write_str("invalid: ")?;
+                let parts: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+                f.write_str(&parts.join("; "))
+            }
+            SkipReason::Duplicate { first_row } => {
+                write!(f, "the same address is already on line {first_row}")
+            }
+            SkipReason::DynamicGroup => f.write_str(
+                "dynamic distribution groups choose their members by a rule; members can't be added by hand",
+            ),
+            SkipReason::ContactIntoM365 => f.write_str(
+                "Microsoft 365 groups can't contain mail contacts, and inviting guests is switched off",
+            ),
+        }
+    }
+}
+
+/// One step of a (person, group) entry, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    CreateContact(OpId),
+    ReuseContact { id: String },
+    InviteGuest(OpId),
+    ReuseGuest { id: String },
+    ReuseUser { id: String },
+    AddMember(OpId),
+    Skip(SkipReason),
+}
+
+/// The headline of an entry, for the preview's totals and filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum OutcomeKind {
+    CreateContact,
+    ReuseContact,
+    InviteGuest,
+    ReuseGuest,
+    ReuseUser,
+    AlreadyMember,
+    Invalid,
+    Duplicate,
+    NotPossible,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanEntry {
+    pub row: RowKey,
+    /// Index into [`Plan::groups`].
+    pub group: usize,
+    pub address: Option<EmailAddress>,
+    pub steps: Vec<Step>,
+}
+
+impl PlanEntry {
+    pub fn outcome(&self) -> OutcomeKind {
+        let mut kind = None;
+        for step in &self.steps {
+            match step {
+                Step::Skip(SkipReason::AlreadyMember) => return OutcomeKind::AlreadyMember,
+                Step::Skip(SkipReason::Invalid(_)) => return OutcomeKind::Invalid,
+                Step::Skip(SkipReason::Duplicate { .. }) => return OutcomeKind::Duplicate,
+                Step::Skip(_) => return OutcomeKind::NotPossible,
+                Step::CreateContact(_) => kind = Some(OutcomeKind::CreateContact),
+                Step::ReuseContact { .. } => kind = Some(OutcomeKind::ReuseContact),
+                Step::InviteGuest(_) => kind = Some(OutcomeKind::InviteGuest),
+                Step::ReuseGuest { .. } => kind = Some(OutcomeKind::ReuseGuest),
+                Step::ReuseUser { .. } => kind = Some(OutcomeKind::ReuseUser),
+                Step::AddMember(_) => {}
+            }
+        }
+        kind.unwrap_or(OutcomeKind::NotPossible)
+    }
+
+    /// The operations this entry needs, in order.
+    pub fn op_ids(&self) -> impl Iterator<Item = OpId> + '_ {
+        self.steps.iter().filter_map(|s| match s {
+            Step::CreateContact(id) | Step::InviteGuest(id) | Step::AddMember(id) => Some(*id),
+            _ => None,
+        })
+    }
+
+    pub fn skip_reason(&self) -> Option<&SkipReason> {
+        self.steps.iter().find_map(|s| match s {
+            Step::Skip(r) => Some(r),
+            _ => None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GroupWarning {
+    /// External senders get NDR 5.7.133; an optional operation to open the group is offered.
+    RejectsExternalSenders { group: usize, fix: OpId },
+    /// Couldn't read the setting (e.g. Exchange unreachable); the script checks it.
+    ExternalSendersUnknown { group: usize },
+    /// Members can't be added to a dynamic group.
+    DynamicGroup { group: usize },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub by_outcome: BTreeMap<OutcomeKind, usize>,
+    pub exchange_ops: usize,
+    pub graph_ops: usize,
+}
+
+impl Totals {
+    pub fn count(&self, kind: OutcomeKind) -> usize {
+        self.by_outcome.get(&kind).copied().unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub groups: Vec<TargetGroup>,
+    /// One per (row, group), rows in input order, groups in target order.
+    pub entries: Vec<PlanEntry>,
+    pub ops: Vec<PlannedOp>,
+    pub warnings: Vec<GroupWarning>,
+    pub totals: Totals,
+}
+
+impl Plan {
+    /// The operation with this id (ops stay sorted by id, also after dropping optional ones).
+    pub fn op(&self, id: OpId) -> Option<&PlannedOp> {
+        self.ops
+            .binary_search_by_key(&id, |o| o.id)
+            .ok()
+            .map(|i| &self.ops[i])
+    }
+
+    /// Drops optional operations the admin declined (and the warnings' links stay valid: the
+    /// ids of kept operations don't change).
+    pub fn without_optional(mut self, keep: impl Fn(&PlannedOp) -> bool) -> Plan {
+        self.ops.retain(|o| !o.optional || keep(o));
+        self
+    }
+
+    /// Entries with this outcome (for the preview's filters).
+    pub fn entries_with(&self, kind: OutcomeKind) -> impl Iterator<Item = &PlanEntry> + '_ {
+        self.entries.iter().filter(move |e| e.outcome() == kind)
+    }
+}
+
+/// The tenant's objects indexed by lower-cased address.
+struct Index<'a> {
+    contacts: HashMap<&'a str, &'a ExistingContact>,
+    users: HashMap<String, &'a ExistingUser>,
+}
+
+impl<'a> Index<'a> {
+    fn new(snapshot: &'a TenantSnapshot) -> Self {
+        let mut contacts = HashMap::with_capacity(snapshot.contacts.len());
+        for c in &snapshot.contacts {
+            contacts.entry(c.mail.key()).or_insert(c);
+        }
+        // Priority when two users claim an address: `mail`, then the UPN, then `otherMails`;
+        // within each, the snapshot's order. Deterministic, and `mail` is what Exchange routes on.
+        let mut users: HashMap<String, &ExistingUser> =
+            HashMap::with_capacity(snapshot.users.len() * 2);
+        for u in &snapshot.users {
+            if let Some(m) = &u.mail {
+                users.entry(m.key().to_owned()).or_insert(u);
+            }
+        }
+        for u in &snapshot.users {
+            users
+                .entry(u.user_principal_name.to_lowercase())
+                .or_insert(u);
+        }
+        for u in &snapshot.users {
+            for m in &u.other_mails {
+                users.entry(m.key().to_owned()).or_insert(u);
+            }
+        }
+        Index { contacts, users }
+    }
+}
+
+/// What the planner chose to add for one (person, group).
+enum Principal {
+    Existing {
+        id: String,
+        kind: MemberKind,
+        exchange_identity: String,
+    },
+    NewContact,
+    NewGuest,
+}
+
+struct Builder {
+    ops: Vec<PlannedOp>,
+}
+
+impl Builder {
+    fn push(&mut self, op: Operation, depends_on: Vec<OpId>, optional: bool) -> OpId {
+        let id = OpId(self.ops.len() as u32);
+        self.ops.push(PlannedOp {
+            id,
+            op,
+            depends_on,
+            optional,
+        });
+        id
+    }
+}
+
+/// Builds the plan. See the module documentation for the rules.
+pub fn plan(
+    groups: &[TargetGroup],
+    desired: &[Desired],
+    tenant: &TenantSnapshot,
+    options: &PlanOptions,
+) -> Plan {
+    let index = Index::new(tenant);
+    let empty = HashSet::new();
+    let mut taken = TakenNames::new(&tenant.taken_names);
+    let mut builder = Builder { ops: Vec::new() };
+    let mut entries = Vec::with_capacity(desired.len() * groups.len());
+    let mut first_row: HashMap<&str, RowKey> = HashMap::with_capacity(desired.len());
+
+    for d in desired {
+        let person = match &d.person {
+            Ok(p) => p,
+            Err(problems) => {
+                for g in 0..groups.len() {
+                    entries.push(PlanEntry {
+                        row: d.row,
+                        group: g,
+                        address: None,
+                        steps: vec![Step::Skip(SkipReason::Invalid(problems.clone()))],
+                    });
+                }
+                continue;
+            }
+        };
+        let key = person.email.key();
+        if let Some(&first) = first_row.get(key) {
+            for g in 0..groups.len() {
+                entries.push(PlanEntry {
+                    row: d.row,
+                    group: g,
+                    address: Some(person.email.clone()),
+                    steps: vec![Step::Skip(SkipReason::Duplicate { first_row: first })],
+                });
+            }
+            continue;
+        }
+        first_row.insert(key, d.row);
+
+        let contact = index.contacts.get(key).copied();
+        let user = index.users.get(key).copied();
+        let known_ids: Vec<&str> = contact
+            .map(|c| c.id.as_str())
+            .into_iter()
+            .chain(user.map(|u| u.id.as_str()))
+            .collect();
+        let mut created_contact: Option<OpId> = None;
+        let mut invited_guest: Option<OpId> = None;
+
+        for (gi, group) in groups.iter().enumerate() {
+            let mut steps = Vec::new();
+            let Some(via) = group.kind.membership_api() else {
+                steps.push(Step::Skip(SkipReason::DynamicGroup));
+                entries.push(PlanEntry {
+                    row: d.row,
+                    group: gi,
+                    address: Some(person.email.clone()),
+                    steps,
+                });
+                continue;
+            };
+            let members = tenant.members.get(&group.id).unwrap_or(&empty);
+            let principal = choose_principal(group.kind, contact, user, options);
+            match &principal {
+                Some(Principal::Existing { id, kind, .. }) => steps.push(match kind {
+                    MemberKind::MailContact => Step::ReuseContact { id: id.clone() },
+                    MemberKind::Guest => Step::ReuseGuest { id: id.clone() },
+                    MemberKind::MemberUser => Step::ReuseUser { id: id.clone() },
+                }),
+                Some(Principal::NewContact) | Some(Principal::NewGuest) => {}
+                None => {}
+            }
+            // Already a member through any of the person's objects: they already get the mail.
+            if known_ids.iter().any(|id| members.contains(*id)) {
+                steps.push(Step::Skip(SkipReason::AlreadyMember));
+                entries.push(PlanEntry {
+                    row: d.row,
+                    group: gi,
+                    address: Some(person.email.clone()),
+                    steps,
+                });
+                continue;
+            }
+            let member = match principal {
+                None => {
+                    steps.push(Step::Skip(SkipReason::ContactIntoM365));
+                    entries.push(PlanEntry {
+                        row: d.row,
+                        group: gi,
+                        address: Some(person.email.clone()),
+                        steps,
+                    });
+                    continue;
+                }
+                Some(Principal::Existing {
+                    id,
+                    kind,
+                    exchange_identity,
+                }) => MemberRef {
+                    kind,
+                    target: MemberTarget::Existing { id },
+                    address: person.email.clone(),
+                    exchange_identity,
+                },
+                Some(Principal::NewContact) => {
+                    let op = *created_contact.get_or_insert_with(|| {
+                        builder.push(
+                            Operation::CreateContact {
+                                address: person.email.clone(),
+                                name: derive_contact_name(person, &mut taken),
+                                display_name: person.display_name.clone(),
+                                first_name: person.first_name.clone(),
+                                last_name: person.last_name.clone(),
+                                company: person.company.clone(),
+                                hidden: options.hide_contacts,
+                            },
+                            vec![],
+                            false,
+                        )
+                    });
+                    steps.push(Step::CreateContact(op));
+                    MemberRef {
+                        kind: MemberKind::MailContact,
+                        target: MemberTarget::Created { op },
+                        address: person.email.clone(),
+                        exchange_identity: person.email.to_string(),
+                    }
+                }
+                Some(Principal::NewGuest) => {
+                    let op = *invited_guest.get_or_insert_with(|| {
+                        builder.push(
+                            Operation::InviteGuest {
+                                address: person.email.clone(),
+                                display_name: person.display_name.clone(),
+                                send_invitation: options.send_invitation,
+                                redirect_url: options.invite_redirect_url.clone(),
+                            },
+                            vec![],
+                            false,
+                        )
+                    });
+                    steps.push(Step::InviteGuest(op));
+                    MemberRef {
+                        kind: MemberKind::Guest,
+                        target: MemberTarget::Created { op },
+                        address: person.email.clone(),
+                        exchange_identity: person.email.to_string(),
+                    }
+                }
+            };
+            let depends_on = match &member.target {
+                MemberTarget::Created { op } => vec![*op],
+                MemberTarget::Existing { .. } => vec![],
+            };
+            let add = builder.push(
+                Operation::AddMember {
+                    group_id: group.id.clone(),
+                    group_name: group.name.clone(),
+                    group_exchange_identity: group.exchange_identity().to_owned(),
+                    member,
+                    via,
+                },
+                depends_on,
+                false,
+            );
+            steps.push(Step::AddMember(add));
+            entries.push(PlanEntry {
+                row: d.row,
+                group: gi,
+                address: Some(person.email.clone()),
+                steps,
+            });
+        }
+    }
+
+    let mut warnings = Vec::new();
+    for (gi, group) in groups.iter().enumerate() {
+        if group.kind == GroupKind::DynamicDistribution {
+            warnings.push(GroupWarning::DynamicGroup { group: gi });
+            continue;
+        }
+        let Some(control) = group.kind.external_senders_control() else {
+            continue;
+        };
+        match group.external_senders {
+            ExternalSenders::Rejected => {
+                let fix = builder.push(
+                    Operation::OpenExternalSenders {
+                        group_id: group.id.clone(),
+                        group_name: group.name.clone(),
+                        group_exchange_identity: group.exchange_identity().to_owned(),
+                        control,
+                    },
+                    vec![],
+                    true,
+                );
+                warnings.push(GroupWarning::RejectsExternalSenders { group: gi, fix });
+            }
+            ExternalSenders::Unknown => {
+                warnings.push(GroupWarning::ExternalSendersUnknown { group: gi })
+            }
+            ExternalSenders::Allowed | ExternalSenders::NotApplicable => {}
+        }
+    }
+
+    let mut totals = Totals::default();
+    for e in &entries {
+        *totals.by_outcome.entry(e.outcome()).or_default() += 1;
+    }
+    for o in &builder.ops {
+        match o.op.service() {
+            MembershipApi::Exchange => totals.exchange_ops += 1,
+            MembershipApi::Graph => totals.graph_ops += 1,
+        }
+    }
+    Plan {
+        groups: groups.to_vec(),
+        entries,
+        ops: builder.ops,
+        warnings,
+        totals,
+    }
+}
+
+/// Which object represents the person in a group of `kind`; `None` when nothing may.
+fn choose_principal(
+    kind: GroupKind,
+    contact: Option<&ExistingContact>,
+    user: Option<&ExistingUser>,
+    options: &PlanOptions,
+) -> Option<Principal> {
+    let existing_user = user.map(|u| Principal::Existing {
+        id: u.id.clone(),
+        kind: match u.user_type {
+            UserType::Member => MemberKind::MemberUser,
+            UserType::Guest => MemberKind::Guest,
+        },
+        exchange_identity: u.user_principal_name.clone(),
+    });
+    let existing_contact = contact.map(|c| Principal::Existing {
+        id: c.id.clone(),
+        kind: MemberKind::MailContact,
+        exchange_identity: c.mail.to_string(),
+    });
+    match kind {
+        GroupKind::DynamicDistribution => None,
+        // Contacts can't join: a user or guest, or invite one.
+        GroupKind::Microsoft365 => {
+            existing_user.or_else(|| options.allow_guest_invites.then_some(Principal::NewGuest))
+        }
+        // A contact is the lightest object that receives mail; an existing user or guest is
+        // used as is (a new contact for their address would collide with their proxy address).
+        GroupKind::Distribution | GroupKind::MailEnabledSecurity | GroupKind::Security => {
+            existing_contact
+                .or(existing_user)
+                .or(Some(Principal::NewContact))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::person::{FieldProblem, PersonField, PersonInput};
+
+    fn addr(s: &str) -> EmailAddress {
+        EmailAddress::parse(s).unwrap()
+    }
+
+    fn person(email: &str, display: &str) -> Person {
+        PersonInput {
+            email: email.into(),
+            display_name: display.into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap()
+    }
+
+    fn desired(rows: &[(&str, &str)]) -> Vec<Desired> {
+        rows.iter()
+            .enumerate()
+            .map(|(i, (e, n))| Desired {
+                row: i as u64 + 2,
+                person: Ok(person(e, n)),
+            })
+            .collect()
+    }
+
+    fn group(id: &str, kind: GroupKind, ext: ExternalSenders) -> TargetGroup {
+        TargetGroup {
+            id: id.into(),
+            name: format!("{id} name"),
+            mail: (kind != GroupKind::Security).then(|| format!("{id}@contoso.com")),
+            kind,
+            external_senders: ext,
+        }
+    }
+
+    fn tenant() -> TenantSnapshot {
+        TenantSnapshot {
+            contacts: vec![ExistingContact {
+                id: "c-anna".into(),
+                mail: addr("Anna@Partner.nl"),
+                display_name: "Anna".into(),
+            }],
+            users: vec![
+                ExistingUser {
+                    id: "g-bob".into(),
+                    user_type: UserType::Guest,
+                    user_principal_name: "bob_ext.com#EXT#@contoso.onmicrosoft.com".into(),
+                    mail: Some(addr("bob@ext.com")),
+                    other_mails: vec![],
+                    display_name: "Bob".into(),
+                },
+                ExistingUser {
+                    id: "u-carol".into(),
+                    user_type: UserType::Member,
+                    user_principal_name: "carol@contoso.com".into(),
+                    mail: Some(addr("carol@contoso.com")),
+                    other_mails: vec![addr("carol.private@home.nl")],
+                    display_name: "Carol".into(),
+                },
+            ],
+            members: HashMap::from([("dg".to_string(), HashSet::from(["c-anna".to_string()]))]),
+            taken_names: vec!["Dirk".into()],
+        }
+    }
+
+    fn only(plan: &Plan, row: u64, group: usize) -> &PlanEntry {
+        let v: Vec<_> = plan
+            .entries
+            .iter()
+            .filter(|e| e.row == row && e.group == group)
+            .collect();
+        assert_eq!(v.len(), 1);
+        v[0]
+    }
+
+    #[test]
+    fn distribution_group_routes() {
+        let groups = [group(
+            "dg",
+            GroupKind::Distribution,
+            ExternalSenders::Allowed,
+        )];
+        let rows = desired(&[
+            ("anna@partner.nl", "Anna"),    // existing contact, already member
+            ("bob@EXT.com", "Bob"),         // existing guest → reuse via Exchange
+            ("carol.private@home.nl", "C"), // member user via otherMails
+            ("dirk@new.nl", "Dirk"),        // new contact, name "Dirk" taken
+        ]);
+        let p = plan(&groups, &rows, &tenant(), &PlanOptions::default());
+        assert_eq!(
+            only(&p, 2, 0).steps,
+            vec![
+                Step::ReuseContact {
+                    id: "c-anna".into()
+                },
+                Step::Skip(SkipReason::AlreadyMember)
+            ]
+        );
+        assert_eq!(only(&p, 2, 0).outcome(), OutcomeKind::AlreadyMember);
+        let bob = only(&p, 3, 0);
+        assert_eq!(bob.outcome(), OutcomeKind::ReuseGuest);
+        let Step::AddMember(add) = bob.steps[1] else {
+            panic!("{:?}", bob.steps)
+        };
+        match &p.op(add).unwrap().op {
+            Operation::AddMember {
+                member,
+                via,
+                group_exchange_identity,
+                ..
+            } => {
+                assert_eq!(*via, MembershipApi::Exchange);
+                assert_eq!(group_exchange_identity, "dg@contoso.com");
+                assert_eq!(
+                    member.exchange_identity,
+                    "bob_ext.com#EXT#@contoso.onmicrosoft.com"
+                );
+                assert_eq!(member.target, MemberTarget::Existing { id: "g-bob".into() });
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(only(&p, 4, 0).outcome(), OutcomeKind::ReuseUser);
+        let dirk = only(&p, 5, 0);
+        assert_eq!(dirk.outcome(), OutcomeKind::CreateContact);
+        let Step::CreateContact(create) = dirk.steps[0] else {
+            panic!()
+        };
+        let Step::AddMember(add) = dirk.steps[1] else {
+            panic!()
+        };
+        assert_eq!(p.op(add).unwrap().depends_on, vec![create]);
+        match &p.op(create).unwrap().op {
+            Operation::CreateContact {
+                name,
+                hidden,
+                address,
+                ..
+            } => {
+                assert_eq!(name, "Dirk (dirk@new.nl)");
+                assert!(*hidden);
+                assert_eq!(address.to_string(), "dirk@new.nl");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(p.totals.count(OutcomeKind::AlreadyMember), 1);
+        assert_eq!(p.totals.count(OutcomeKind::CreateContact), 1);
+        assert_eq!(p.totals.exchange_ops, 4); // 1 create + 3 adds
+        assert_eq!(p.totals.graph_ops, 0);
+        assert!(p.warnings.is_empty());
+    }
+
+    #[test]
+    fn microsoft_365_group_routes() {
+        let groups = [group(
+            "m365",
+            GroupKind::Microsoft365,
+            ExternalSenders::Allowed,
+        )];
+        let rows = desired(&[
+            ("anna@partner.nl", "Anna"), // only a contact → invite a guest
+            ("bob@ext.com", "Bob"),      // guest → reuse
+            ("carol@contoso.com", "C"),  // member user → reuse
+            ("eve@new.nl", "Eve"),       // nobody → invite
+        ]);
+        let p = plan(&groups, &rows, &tenant(), &PlanOptions::default());
+        assert_eq!(only(&p, 2, 0).outcome(), OutcomeKind::InviteGuest);
+        assert_eq!(only(&p, 3, 0).outcome(), OutcomeKind::ReuseGuest);
+        assert_eq!(only(&p, 4, 0).outcome(), OutcomeKind::ReuseUser);
+        let eve = only(&p, 5, 0);
+        let Step::InviteGuest(inv) = eve.steps[0] else {
+            panic!()
+        };
+        assert!(matches!(
+            &p.op(inv).unwrap().op,
+            Operation::InviteGuest {
+                send_invitation: false,
+                ..
+            }
+        ));
+        assert!(p
+            .ops
+            .iter()
+            .all(|o| !matches!(o.op, Operation::CreateContact { .. })));
+        assert!(p.ops.iter().all(|o| o.op.service() == MembershipApi::Graph));
+
+        let no_invites = PlanOptions {
+            allow_guest_invites: false,
+            ..PlanOptions::default()
+        };
+        let p = plan(&groups, &rows, &tenant(), &no_invites);
+        assert_eq!(
+            only(&p, 2, 0).skip_reason(),
+            Some(&SkipReason::ContactIntoM365)
+        );
+        assert_eq!(only(&p, 3, 0).outcome(), OutcomeKind::ReuseGuest);
+    }
+
+    #[test]
+    fn security_group_adds_contacts_through_graph() {
+        let groups = [group(
+            "sec",
+            GroupKind::Security,
+            ExternalSenders::NotApplicable,
+        )];
+        let rows = desired(&[("anna@partner.nl", "Anna"), ("new@x.nl", "New")]);
+        let p = plan(&groups, &rows, &tenant(), &PlanOptions::default());
+        assert_eq!(only(&p, 2, 0).outcome(), OutcomeKind::ReuseContact);
+        assert_eq!(only(&p, 3, 0).outcome(), OutcomeKind::CreateContact);
+        let adds: Vec<_> = p
+            .ops
+            .iter()
+            .filter(|o| matches!(o.op, Operation::AddMember { .. }))
+            .collect();
+        assert_eq!(adds.len(), 2);
+        assert!(adds.iter().all(|o| o.op.service() == MembershipApi::Graph));
+        assert!(p.warnings.is_empty());
+    }
+
+    #[test]
+    fn dynamic_group_is_skipped_with_reason_and_warning() {
+        let groups = [group(
+            "dyn",
+            GroupKind::DynamicDistribution,
+            ExternalSenders::Unknown,
+        )];
+        let p = plan(
+            &groups,
+            &desired(&[("x@y.nl", "X")]),
+            &tenant(),
+            &PlanOptions::default(),
+        );
+        assert_eq!(
+            only(&p, 2, 0).skip_reason(),
+            Some(&SkipReason::DynamicGroup)
+        );
+        assert_eq!(only(&p, 2, 0).outcome(), OutcomeKind::NotPossible);
+        assert!(p.ops.is_empty());
+        assert_eq!(p.warnings, vec![GroupWarning::DynamicGroup { group: 0 }]);
+    }
+
+    #[test]
+    fn one_contact_and_one_guest_per_person_across_groups() {
+        let groups = [
+            group("dg", GroupKind::Distribution, ExternalSenders::Allowed),
+            group(
+                "dg2",
+                GroupKind::MailEnabledSecurity,
+                ExternalSenders::Allowed,
+            ),
+            group("m365", GroupKind::Microsoft365, ExternalSenders::Allowed),
+            group("m365b", GroupKind::Microsoft365, ExternalSenders::Allowed),
+        ];
+        let p = plan(
+            &groups,
+            &desired(&[("x@y.nl", "X")]),
+            &tenant(),
+            &PlanOptions::default(),
+        );
+        let creates = p
+            .ops
+            .iter()
+            .filter(|o| matches!(o.op, Operation::CreateContact { .. }))
+            .count();
+        let invites = p
+            .ops
+            .iter()
+            .filter(|o| matches!(o.op, Operation::InviteGuest { .. }))
+            .count();
+        assert_eq!((creates, invites), (1, 1));
+        assert_eq!(p.ops.len(), 6);
+        assert_eq!(only(&p, 2, 1).outcome(), OutcomeKind::CreateContact);
+        assert_eq!(only(&p, 2, 3).outcome(), OutcomeKind::InviteGuest);
+        assert_eq!(only(&p, 2, 0).steps[0], only(&p, 2, 1).steps[0]);
+    }
+
+    #[test]
+    fn external_senders_fix_offered_once_per_group() {
+        let groups = [
+            group("dg", GroupKind::Distribution, ExternalSenders::Rejected),
+            group("m365", GroupKind::Microsoft365, ExternalSenders::Rejected),
+            group("dg3", GroupKind::Distribution, ExternalSenders::Unknown),
+            group("sec", GroupKind::Security, ExternalSenders::NotApplicable),
+        ];
+        let rows = desired(&[("a@b.nl", "A"), ("c@d.nl", "C"), ("e@f.nl", "E")]);
+        let p = plan(&groups, &rows, &tenant(), &PlanOptions::default());
+        let fixes: Vec<_> = p.ops.iter().filter(|o| o.optional).collect();
+        assert_eq!(fixes.len(), 2);
+        assert!(matches!(
+            &fixes[0].op,
+            Operation::OpenExternalSenders {
+                control: ExternalSendersControl::ExchangeRequireSenderAuthentication,
+                group_exchange_identity,
+                ..
+            } if group_exchange_identity == "dg@contoso.com"
+        ));
+        assert!(matches!(
+            &fixes[1].op,
+            Operation::OpenExternalSenders {
+                control: ExternalSendersControl::GraphAllowExternalSenders,
+                ..
+            }
+        ));
+        assert_eq!(
+            p.warnings,
+            vec![
+                GroupWarning::RejectsExternalSenders {
+                    group: 0,
+                    fix: fixes[0].id
+                },
+                GroupWarning::RejectsExternalSenders {
+                    group: 1,
+                    fix: fixes[1].id
+                },
+                GroupWarning::ExternalSendersUnknown { group: 2 },
+            ]
+        );
+        let declined = p.clone().without_optional(|o| o.id == fixes[1].id);
+        assert_eq!(declined.ops.len(), p.ops.len() - 1);
+        assert!(declined.op(fixes[0].id).is_none());
+        assert!(declined.op(fixes[1].id).is_some());
+    }
+
+    #[test]
+    fn invalid_and_duplicate_rows_are_skipped_per_group() {
+        let groups = [
+            group("dg", GroupKind::Distribution, ExternalSenders::Allowed),
+            group("m365", GroupKind::Microsoft365, ExternalSenders::Allowed),
+        ];
+        let problems = vec![FieldError {
+            field: PersonField::Email,
+            problem: FieldProblem::Missing,
+        }];
+        let rows = vec![
+            Desired {
+                row: 2,
+                person: Ok(person("x@y.nl", "X")),
+            },
+            Desired {
+                row: 3,
+                person: Err(problems.clone()),
+            },
+            Desired {
+                row: 4,
+                person: Ok(person("X@Y.NL", "X again")),
+            },
+        ];
+        let p = plan(&groups, &rows, &tenant(), &PlanOptions::default());
+        assert_eq!(p.entries.len(), 6);
+        assert_eq!(
+            only(&p, 3, 1).skip_reason(),
+            Some(&SkipReason::Invalid(problems))
+        );
+        assert_eq!(
+            only(&p, 4, 0).skip_reason(),
+            Some(&SkipReason::Duplicate { first_row: 2 })
+        );
+        assert_eq!(p.totals.count(OutcomeKind::Invalid), 2);
+        assert_eq!(p.totals.count(OutcomeKind::Duplicate), 2);
+        assert_eq!(p.ops.len(), 4);
+    }
+
+    #[test]
+    fn already_member_through_another_object_counts() {
+        // Bob's guest is in the DG; planning a DG add for Bob must not add anything.
+        let mut t = tenant();
+        t.members
+            .insert("dg".into(), HashSet::from(["g-bob".to_string()]));
+        let groups = [group(
+            "dg",
+            GroupKind::Distribution,
+            ExternalSenders::Allowed,
+        )];
+        let p = plan(
+            &groups,
+            &desired(&[("bob@ext.com", "Bob")]),
+            &t,
+            &PlanOptions::default(),
+        );
+        assert_eq!(only(&p, 2, 0).outcome(), OutcomeKind::AlreadyMember);
+        assert!(p.ops.is_empty());
+    }
+
+    #[test]
+    fn user_lookup_prefers_mail_over_other_mails_and_matches_upn() {
+        let mut t = tenant();
+        t.users.push(ExistingUser {
+            id: "u-other".into(),
+            user_type: UserType::Member,
+            user_principal_name: "other@contoso.com".into(),
+            mail: Some(addr("carol.private@home.nl")),
+            other_mails: vec![],
+            display_name: "Other".into(),
+        });
+        let groups = [group(
+            "m365",
+            GroupKind::Microsoft365,
+            ExternalSenders::Allowed,
+        )];
+        let p = plan(
+            &groups,
+            &desired(&[("carol.private@home.nl", "C"), ("CAROL@contoso.com", "C2")]),
+            &t,
+            &PlanOptions::default(),
+        );
+        assert_eq!(
+            only(&p, 2, 0).steps[0],
+            Step::ReuseUser {
+                id: "u-other".into()
+            }
+        );
+        assert_eq!(
+            only(&p, 3, 0).steps[0],
+            Step::ReuseUser {
+                id: "u-carol".into()
+            }
+        );
+    }
+
+    #[test]
+    fn deterministic_and_serializable() {
+        let groups = [
+            group("dg", GroupKind::Distribution, ExternalSenders::Rejected),
+            group("m365", GroupKind::Microsoft365, ExternalSenders::Allowed),
+        ];
+        let rows = desired(&[("a@b.nl", "A"), ("bob@ext.com", "B"), ("c@d.nl", "A")]);
+        let a = plan(&groups, &rows, &tenant(), &PlanOptions::default());
+        let b = plan(&groups, &rows, &tenant(), &PlanOptions::default());
+        assert_eq!(a, b);
+        let json = serde_json::to_string(&a).unwrap();
+        let back: Plan = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, a);
+        // two people with the same display name get distinct contact names
+        let names: Vec<&str> = a
+            .ops
+            .iter()
+            .filter_map(|o| match &o.op {
+                Operation::CreateContact { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(names, vec!["A", "A (c@d.nl)"]);
+    }
+}
