@@ -4,9 +4,11 @@
 //! - [`person`]: the external person and Exchange's field limits.
 //! - [`group`]: group kinds and what each allows.
 //! - [`plan`]: desired people + tenant state → operations.
+//! - [`powershell`]: escaping and the idempotent Exchange script for script mode.
 //! - [`retry`]: when and how long to wait before trying again.
 pub mod email;
 pub mod group;
 pub mod person;
 pub mod plan;
+pub mod powershell;
 pub mod retry;

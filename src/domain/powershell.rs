@@ -1,0 +1,465 @@
+//! PowerShell for script mode: the Exchange steps of a plan as one idempotent script for the
+//! ExchangeOnlineManagement module (runs in Azure Cloud Shell).
+//!
+//! Every value from the tenant or a CSV is data and goes into a single-quoted string. In a
+//! single-quoted string PowerShell expands nothing (`$(…)`, `$var` and backticks stay literal)
+//! and the only special characters are the quote characters — and PowerShell treats the
+//! typographic single quotes ‘ (U+2018), ’ (U+2019), ‚ (U+201A) and ‛ (U+201B) as quotes too
+//! (about_Quoting_Rules, "PowerShell treats smart quotation marks … as normal quotation marks":
+//! <https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_quoting_rules>).
+//! A quote inside is written twice. Control characters (NUL, newlines, …) are refused: no
+//! name or address legitimately has them, and a newline would let a value break the line.
+
+use super::email::EmailAddress;
+use super::group::{ExternalSendersControl, MembershipApi};
+use super::plan::{Operation, Plan};
+use std::fmt::Write as _;
+
+/// The characters PowerShell reads as a single quote.
+pub const SINGLE_QUOTES: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PsError {
+    #[error("the value \"{value}\" contains an invisible control character (U+{code:04X}) at position {position}; remove it before generating the script")]
+    ControlCharacter {
+        value: String,
+        position: usize,
+        code: u32,
+    },
+}
+
+/// `value` as a single-quoted PowerShell string literal, quotes included.
+pub fn quote(value: &str) -> Result<String, PsError> {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for (position, ch) in value.chars().enumerate() {
+        if ch.is_control() {
+            return Err(PsError::ControlCharacter {
+                value: value.chars().filter(|c| !c.is_control()).collect(),
+                position,
+                code: ch as u32,
+            });
+        }
+        if SINGLE_QUOTES.contains(&ch) {
+            out.push(ch);
+        }
+        out.push(ch);
+    }
+    out.push('\'');
+    Ok(out)
+}
+
+/// The address as the script passes it: ASCII (ACE) domain, accepted everywhere.
+fn ps_address(a: &EmailAddress) -> String {
+    a.to_ascii()
+}
+
+const PRELUDE: &str = r#"$Results = [System.Collections.Generic.List[object]]::new()
+
+# True when the error is Exchange's exception of that type (matched on the type, not the text).
+function Test-ExchangeError {
+    param($ErrorRecord, [string]$TypeName)
+    $text = '{0} {1} {2} {3}' -f $ErrorRecord.CategoryInfo.Reason, $ErrorRecord.FullyQualifiedErrorId, $ErrorRecord.Exception.GetType().FullName, $ErrorRecord.Exception.Message
+    return $text -match [regex]::Escape($TypeName)
+}
+
+# Runs one step, waits out replication delay ("couldn't be found" right after creating an
+# object), records the result and carries on with the next step whatever happens.
+function Invoke-GuestlistStep {
+    param([int]$Number, [string]$Label, [scriptblock]$Action)
+    Write-Progress -Activity 'Guestlist' -Status $Label -PercentComplete ([int](100 * ($Number - 1) / $Total))
+    $delays = @(2, 3, 5, 8, 13, 21)
+    for ($attempt = 0; ; $attempt++) {
+        try {
+            $outcome = & $Action
+            $Results.Add([pscustomobject]@{ Step = $Number; Label = $Label; Result = $outcome; Error = '' })
+            Write-Host ('[{0}/{1}] {2}: {3}' -f $Number, $Total, $outcome, $Label)
+            return
+        } catch {
+            if ((Test-ExchangeError $_ 'ManagementObjectNotFoundException') -and $attempt -lt $delays.Count) {
+                Write-Host ('[{0}/{1}] waiting {2}s for Exchange to see a new object: {3}' -f $Number, $Total, $delays[$attempt], $Label)
+                Start-Sleep -Seconds $delays[$attempt]
+                continue
+            }
+            $Results.Add([pscustomobject]@{ Step = $Number; Label = $Label; Result = 'failed'; Error = $_.Exception.Message })
+            Write-Warning ('[{0}/{1}] failed: {2}: {3}' -f $Number, $Total, $Label, $_.Exception.Message)
+            return
+        }
+    }
+}
+"#;
+
+const SUMMARY: &str = r#"
+Write-Progress -Activity 'Guestlist' -Completed
+$done = @($Results | Where-Object Result -eq 'done').Count
+$already = @($Results | Where-Object Result -eq 'already done').Count
+$failed = @($Results | Where-Object Result -eq 'failed')
+Write-Host ''
+Write-Host ('Done: {0}. Already done: {1}. Failed: {2}.' -f $done, $already, $failed.Count)
+if ($failed.Count -gt 0) {
+    $failed | Format-Table Step, Label, Error -AutoSize -Wrap
+    Write-Host 'Fix the cause and run the script again: finished steps are skipped.'
+}
+Write-Host 'Then go back to Guestlist and choose Verify.'
+"#;
+
+struct Steps {
+    body: String,
+    count: usize,
+}
+
+impl Steps {
+    fn add(&mut self, label: &str, action: &str) -> Result<(), PsError> {
+        self.count += 1;
+        let _ = writeln!(
+            self.body,
+            "\nInvoke-GuestlistStep {} {} {{\n{}}}",
+            self.count,
+            quote(label)?,
+            action
+        );
+        Ok(())
+    }
+}
+
+/// The idempotent Exchange script for the plan's Exchange operations (in plan order; drop
+/// declined optional operations from the plan first). `admin_upn` pre-fills the sign-in.
+pub fn exchange_script(plan: &Plan, admin_upn: Option<&str>) -> Result<String, PsError> {
+    let mut steps = Steps {
+        body: String::new(),
+        count: 0,
+    };
+    for planned in &plan.ops {
+        match &planned.op {
+            Operation::CreateContact {
+                address,
+                name,
+                display_name,
+                first_name,
+                last_name,
+                company,
+                hidden,
+            } => {
+                let addr = quote(&ps_address(address))?;
+                let mut new = format!(
+                    "New-MailContact -Name {} -ExternalEmailAddress {addr} -DisplayName {}",
+                    quote(name)?,
+                    quote(display_name)?
+                );
+                if let Some(f) = first_name {
+                    let _ = write!(new, " -FirstName {}", quote(f)?);
+                }
+                if let Some(l) = last_name {
+                    let _ = write!(new, " -LastName {}", quote(l)?);
+                }
+                steps.add(
+                    &format!("Create mail contact {display_name} <{address}>"),
+                    &format!(
+                        "    if (Get-MailContact -Identity {addr} -ErrorAction SilentlyContinue) {{ return 'already done' }}\n    {new} | Out-Null\n    'done'\n"
+                    ),
+                )?;
+                // Applied on every run: setting the same value again is harmless, and a run
+                // interrupted right after New-MailContact still ends hidden.
+                if *hidden {
+                    steps.add(
+                        &format!("Hide {address} from address lists"),
+                        &format!("    Set-MailContact -Identity {addr} -HiddenFromAddressListsEnabled $true\n    'done'\n"),
+                    )?;
+                }
+                if let Some(c) = company {
+                    steps.add(
+                        &format!("Set company of {address} to {c}"),
+                        &format!(
+                            "    Set-Contact -Identity {addr} -Company {}\n    'done'\n",
+                            quote(c)?
+                        ),
+                    )?;
+                }
+            }
+            Operation::AddMember {
+                group_name,
+                group_exchange_identity,
+                member,
+                via: MembershipApi::Exchange,
+                ..
+            } => {
+                let identity = if member.exchange_identity == member.address.to_string() {
+                    ps_address(&member.address)
+                } else {
+                    member.exchange_identity.clone()
+                };
+                steps.add(
+                    &format!("Add {} to {group_name}", member.address),
+                    &format!(
+                        "    try {{\n        Add-DistributionGroupMember -Identity {} -Member {} -BypassSecurityGroupManagerCheck\n        'done'\n    }} catch {{\n        if (Test-ExchangeError $_ 'MemberAlreadyExistsException') {{ 'already done' }} else {{ throw }}\n    }}\n",
+                        quote(group_exchange_identity)?,
+                        quote(&identity)?
+                    ),
+                )?;
+            }
+            Operation::OpenExternalSenders {
+                group_name,
+                group_exchange_identity,
+                control: ExternalSendersControl::ExchangeRequireSenderAuthentication,
+                ..
+            } => {
+                let g = quote(group_exchange_identity)?;
+                steps.add(
+                    &format!("Let {group_name} receive mail from outside the organisation"),
+                    &format!(
+                        "    if (-not (Get-DistributionGroup -Identity {g}).RequireSenderAuthenticationEnabled) {{ return 'already done' }}\n    Set-DistributionGroup -Identity {g} -RequireSenderAuthenticationEnabled $false\n    'done'\n"
+                    ),
+                )?;
+            }
+            // Graph steps run in the browser.
+            Operation::InviteGuest { .. }
+            | Operation::AddMember {
+                via: MembershipApi::Graph,
+                ..
+            }
+            | Operation::OpenExternalSenders {
+                control: ExternalSendersControl::GraphAllowExternalSenders,
+                ..
+            } => {}
+        }
+    }
+
+    let mut out = String::new();
+    out.push_str("#Requires -Modules ExchangeOnlineManagement\n");
+    out.push_str("# Generated by Guestlist: the Exchange steps of your plan.\n");
+    out.push_str(
+        "# Safe to run more than once: each step checks first or accepts \"already done\".\n",
+    );
+    out.push_str("# Run it in Azure Cloud Shell (https://shell.azure.com) or PowerShell 7.\n\n");
+    // Before connecting: a failed sign-in must stop the script, not run every step into errors.
+    out.push_str("$ErrorActionPreference = 'Stop'\n");
+    match admin_upn {
+        Some(upn) => {
+            let _ = writeln!(
+                out,
+                "Connect-ExchangeOnline -UserPrincipalName {} -ShowBanner:$false",
+                quote(upn)?
+            );
+        }
+        None => out.push_str("Connect-ExchangeOnline -ShowBanner:$false\n"),
+    }
+    out.push('\n');
+    out.push_str(PRELUDE);
+    let _ = writeln!(out, "$Total = {}", steps.count);
+    out.push_str(&steps.body);
+    out.push_str(SUMMARY);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::group::{ExternalSenders, GroupKind};
+    use crate::domain::person::PersonInput;
+    use crate::domain::plan::{
+        plan, Desired, ExistingUser, PlanOptions, TargetGroup, TenantSnapshot, UserType,
+    };
+
+    #[test]
+    fn quotes_plain_and_hostile_values() {
+        assert_eq!(quote("Jan de Vries").unwrap(), "'Jan de Vries'");
+        assert_eq!(quote("").unwrap(), "''");
+        assert_eq!(quote("O'Brien").unwrap(), "'O''Brien'");
+        assert_eq!(
+            quote("\u{2018}a\u{2019}b\u{201A}c\u{201B}").unwrap(),
+            "'\u{2018}\u{2018}a\u{2019}\u{2019}b\u{201A}\u{201A}c\u{201B}\u{201B}'"
+        );
+        // Expansion syntax is inert inside single quotes: left as is.
+        assert_eq!(
+            quote("$(Remove-Item C:\\ -Recurse) `n $env:USERNAME \"x\"").unwrap(),
+            "'$(Remove-Item C:\\ -Recurse) `n $env:USERNAME \"x\"'"
+        );
+        // Double quotes (straight and curly) are not special in single-quoted strings.
+        assert_eq!(quote("“x”").unwrap(), "'“x”'");
+    }
+
+    /// Reads a single-quoted literal back as PowerShell's tokenizer does: a quote character
+    /// followed by another quote character is one literal quote (the second); a lone one ends
+    /// the string. Returns the value and what follows.
+    fn ps_unquote(s: &str) -> (String, &str) {
+        let mut chars = s.char_indices().peekable();
+        let (_, first) = chars.next().unwrap();
+        assert!(SINGLE_QUOTES.contains(&first));
+        let mut value = String::new();
+        while let Some((i, c)) = chars.next() {
+            if SINGLE_QUOTES.contains(&c) {
+                match chars.peek() {
+                    Some(&(_, n)) if SINGLE_QUOTES.contains(&n) => {
+                        chars.next();
+                        value.push(n);
+                    }
+                    _ => return (value, &s[i + c.len_utf8()..]),
+                }
+            } else {
+                value.push(c);
+            }
+        }
+        panic!("unterminated string in {s:?}")
+    }
+
+    #[test]
+    fn hostile_values_round_trip_and_never_end_the_string_early() {
+        for hostile in [
+            "'; Remove-Mailbox -Identity * -Confirm:$false; '",
+            "\u{2019}; iex 'calc'; \u{2018}",
+            "\u{201A}\u{201B}''\u{2018}\u{2019}",
+            "a'\u{2019}",
+            "$(whoami)`$x",
+            "'",
+            "\u{2019}",
+        ] {
+            let q = quote(hostile).unwrap();
+            let (value, rest) = ps_unquote(&q);
+            assert_eq!(value, hostile);
+            assert_eq!(rest, "", "string ended early for {hostile:?}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        for (s, pos, code) in [
+            ("a\nb", 1, 0x0A),
+            ("a\r\n", 1, 0x0D),
+            ("\u{0000}x", 0, 0),
+            ("x\u{001B}[31m", 1, 0x1B),
+            ("tab\there", 3, 9),
+        ] {
+            assert_eq!(
+                quote(s),
+                Err(PsError::ControlCharacter {
+                    value: s.chars().filter(|c| !c.is_control()).collect(),
+                    position: pos,
+                    code
+                })
+            );
+        }
+    }
+
+    fn snapshot_plan() -> Plan {
+        let groups = [
+            TargetGroup {
+                id: "11111111-1111-1111-1111-111111111111".into(),
+                name: "Sales Partners".into(),
+                mail: Some("sales-partners@contoso.com".into()),
+                kind: GroupKind::Distribution,
+                external_senders: ExternalSenders::Rejected,
+            },
+            TargetGroup {
+                id: "22222222-2222-2222-2222-222222222222".into(),
+                name: "Project X".into(),
+                mail: Some("projectx@contoso.com".into()),
+                kind: GroupKind::Microsoft365,
+                external_senders: ExternalSenders::Allowed,
+            },
+        ];
+        let people = [
+            PersonInput {
+                email: "jan@partner.nl".into(),
+                display_name: "Jan de Vries".into(),
+                first_name: "Jan".into(),
+                last_name: "de Vries".into(),
+                company: "Partner B.V.".into(),
+            },
+            PersonInput {
+                email: "seán@bücher.de".replace('á', "a"),
+                display_name: "Seán O\u{2019}Brien's $(Get-Date) `test".into(),
+                ..Default::default()
+            },
+            PersonInput {
+                email: "bob@ext.com".into(),
+                ..Default::default()
+            },
+        ];
+        let desired: Vec<Desired> = people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Desired {
+                row: i as u64 + 2,
+                person: Ok(p.validate().unwrap()),
+            })
+            .collect();
+        let tenant = TenantSnapshot {
+            users: vec![ExistingUser {
+                id: "33333333-3333-3333-3333-333333333333".into(),
+                user_type: UserType::Guest,
+                user_principal_name: "bob_ext.com#EXT#@contoso.onmicrosoft.com".into(),
+                mail: Some(EmailAddress::parse("bob@ext.com").unwrap()),
+                other_mails: vec![],
+                display_name: "Bob".into(),
+            }],
+            ..Default::default()
+        };
+        plan(&groups, &desired, &tenant, &PlanOptions::default())
+    }
+
+    #[test]
+    fn script_snapshot() {
+        let script = exchange_script(&snapshot_plan(), Some("admin@contoso.com")).unwrap();
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/domain/snapshots/exchange_script.ps1"
+        );
+        if std::env::var_os("GUESTLIST_UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(path, &script).unwrap();
+        }
+        let expected = std::fs::read_to_string(path)
+            .expect("snapshot file; run with GUESTLIST_UPDATE_SNAPSHOTS=1 to create");
+        assert_eq!(script, expected);
+    }
+
+    #[test]
+    fn script_structure() {
+        let script = exchange_script(&snapshot_plan(), Some("admin@contoso.com")).unwrap();
+        assert!(script.starts_with("#Requires -Modules ExchangeOnlineManagement\n"));
+        assert!(script.contains(
+            "Connect-ExchangeOnline -UserPrincipalName 'admin@contoso.com' -ShowBanner:$false"
+        ));
+        // Two new contacts (Jan, Seán), each created only if missing, hidden; Jan's company.
+        assert_eq!(script.matches("New-MailContact ").count(), 2);
+        assert_eq!(script.matches("if (Get-MailContact -Identity ").count(), 2);
+        assert_eq!(
+            script
+                .matches("-HiddenFromAddressListsEnabled $true")
+                .count(),
+            2
+        );
+        assert!(script.contains("Set-Contact -Identity 'jan@partner.nl' -Company 'Partner B.V.'"));
+        // IDN address passed in ACE form; hostile name doubled quotes, expansion left literal.
+        assert!(script.contains("-ExternalEmailAddress 'sean@xn--bcher-kva.de'"));
+        assert!(script.contains("-DisplayName 'Seán O\u{2019}\u{2019}Brien''s $(Get-Date) `test'"));
+        // Three DG adds (2 new contacts + the existing guest by UPN); M365 adds are Graph: absent.
+        assert_eq!(script.matches("Add-DistributionGroupMember ").count(), 3);
+        assert!(script.contains("-Member 'bob_ext.com#EXT#@contoso.onmicrosoft.com'"));
+        assert!(!script.contains("projectx@contoso.com"));
+        assert_eq!(script.matches("MemberAlreadyExistsException").count(), 3);
+        // External senders opened once, after checking.
+        assert_eq!(
+            script.matches("Set-DistributionGroup -Identity 'sales-partners@contoso.com' -RequireSenderAuthenticationEnabled $false").count(),
+            1
+        );
+        assert!(script.contains("$Total = 9\n"));
+        assert!(script.contains("Start-Sleep -Seconds"));
+        assert!(script.contains("Done: {0}. Already done: {1}. Failed: {2}."));
+    }
+
+    #[test]
+    fn without_upn_and_with_declined_fix() {
+        let plan = snapshot_plan().without_optional(|_| false);
+        let script = exchange_script(&plan, None).unwrap();
+        assert!(script.contains("\nConnect-ExchangeOnline -ShowBanner:$false\n"));
+        assert!(!script.contains("Set-DistributionGroup"));
+        assert!(script.contains("$Total = 8\n"));
+    }
+
+    #[test]
+    fn hostile_upn_is_quoted() {
+        let script = exchange_script(&snapshot_plan(), Some("x'; Get-Secret; '")).unwrap();
+        assert!(script.contains("-UserPrincipalName 'x''; Get-Secret; ''' "));
+        assert!(exchange_script(&snapshot_plan(), Some("a\nb")).is_err());
+    }
+}
