@@ -1,1 +1,61 @@
-fn main() {}
+//! Project tasks for Guestlist: `cargo xtask setup | test | demo | bench`.
+//!
+//! The alias in .cargo/config.toml runs this crate, so a fresh clone needs nothing but cargo.
+
+mod bench;
+mod cmd;
+mod demo;
+mod error;
+mod serve;
+mod setup;
+mod test;
+mod workspace;
+
+use std::process::ExitCode;
+
+use error::Error;
+use workspace::Workspace;
+
+pub const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  setup                 install what is missing: wasm32 target, rustfmt, clippy, trunk,
+                        wasm-bindgen-cli (version from Cargo.lock), Chromium + chromedriver (apt),
+                        node + npm (apt), npm packages (npm ci: MSAL, binaryen's wasm-opt, axe-core)
+  test [options]        setup, then the stages fmt, clippy, clippy-wasm, unit, browser, build, e2e
+      --only a,b          run only these stages (in pipeline order)
+      --skip a,b          leave these stages out
+      --no-setup          do not check the tools first
+      --fail-fast         stop at the first failing stage (default: run all, report all)
+  demo [options]        setup, release build, serve the app on 127.0.0.1 until Ctrl-C
+      --port N            port (default 8080)
+      --sim | --static    serve through the simulated tenant, or dist/ as plain files
+      --seed N            the simulated tenant's seed (default 1)
+      --no-build          reuse dist/ if it exists
+  bench [--build]       first-load transfer of dist/ (raw and gzip) against the budget;
+                        builds dist/ when missing (or always, with --build)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let ws = Workspace::locate();
+    let rest = args.get(1..).unwrap_or_default();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::run(&ws),
+        Some("test") => test::Options::parse(rest).and_then(|o| test::run(&ws, o)),
+        Some("demo") => demo::run(&ws, rest),
+        Some("bench") => bench::run(&ws, rest),
+        None | Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(Error::Usage(format!("unknown command {other:?}"))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
