@@ -1,11 +1,13 @@
 //! Pure domain logic: no web-sys, no async, no I/O. Runs natively in tests and in the browser.
 //!
+//! - [`csv_export`]: CSV downloads neutralised against formula injection.
 //! - [`email`]: e-mail addresses as Exchange accepts them.
 //! - [`person`]: the external person and Exchange's field limits.
 //! - [`group`]: group kinds and what each allows.
 //! - [`plan`]: desired people + tenant state → operations.
 //! - [`powershell`]: escaping and the idempotent Exchange script for script mode.
 //! - [`retry`]: when and how long to wait before trying again.
+pub mod csv_export;
 pub mod email;
 pub mod group;
 pub mod person;
