@@ -1,1 +1,162 @@
-fn main() {}
+//! `guestlist-sim`: run the simulated Microsoft 365 tenant from the command line.
+//! See `sim/README.md` for a curl session against it.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use guestlist_sim::{start, Knobs, SimConfig};
+
+/// A simulated Microsoft 365 tenant: Entra ID sign-in (OpenID Connect), Graph v1.0 and Exchange
+/// InvokeCommand subsets, with fault-injection knobs.
+#[derive(Parser, Debug)]
+#[command(name = "guestlist-sim", version)]
+struct Args {
+    /// Listen for plain HTTP on ADDR (`127.0.0.1:8400`, `localhost:8400` or just a port; port 0
+    /// picks a free one). Default when neither --http nor --https is given: 127.0.0.1:8400.
+    #[arg(long, value_name = "ADDR", value_parser = parse_addr)]
+    http: Option<SocketAddr>,
+    /// Listen for HTTPS on ADDR with a self-signed certificate made at start (127.0.0.1, ::1,
+    /// localhost).
+    #[arg(long, value_name = "ADDR", value_parser = parse_addr)]
+    https: Option<SocketAddr>,
+    /// Write the HTTPS certificate (PEM) to PATH, for clients to trust.
+    #[arg(long, value_name = "PATH")]
+    cert_out: Option<PathBuf>,
+    /// Seed for the tenant data, the signing key and the random faults.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed: u64,
+    /// Serve the built app from DIR at `/`, with a generated `config.json` pointing at this sim.
+    #[arg(long, value_name = "DIR")]
+    serve_dir: Option<PathBuf>,
+    /// How long an authorization code can be redeemed, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    auth_code_lifetime_secs: u64,
+
+    /// Added latency per service request, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0, help_heading = "Knobs")]
+    latency_ms: u64,
+    /// Concurrent requests served per service (Graph, Exchange); excess requests wait. 0 = no limit.
+    #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Knobs")]
+    concurrency_limit: usize,
+    /// Answer 429 when a service gets more than N requests in a second. 0 = off.
+    #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Knobs")]
+    throttle_rate_per_sec: u32,
+    /// Answer 429 to this random fraction (0.0-1.0) of service requests.
+    #[arg(long, value_name = "F", default_value_t = 0.0, help_heading = "Knobs")]
+    throttle_fraction: f64,
+    /// `Retry-After` seconds sent with 429 and 503 answers.
+    #[arg(long, value_name = "SECS", default_value_t = 1, help_heading = "Knobs")]
+    retry_after_secs: u64,
+    /// Answer 503 to this random fraction (0.0-1.0) of service requests.
+    #[arg(long, value_name = "F", default_value_t = 0.0, help_heading = "Knobs")]
+    unavailable_fraction: f64,
+    /// Close the connection without an answer for this random fraction (0.0-1.0) of service requests.
+    #[arg(long, value_name = "F", default_value_t = 0.0, help_heading = "Knobs")]
+    drop_fraction: f64,
+    /// Lifetime of issued access tokens, in seconds.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 3600,
+        help_heading = "Knobs"
+    )]
+    token_lifetime_secs: u64,
+    /// Refuse browser CORS on the Exchange endpoint (the app then works in script mode).
+    #[arg(long, help_heading = "Knobs")]
+    exchange_cors_refused: bool,
+    /// Delay before an object made on one side (Exchange or Graph) is visible on the other, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 0, help_heading = "Knobs")]
+    replication_delay_ms: u64,
+}
+
+fn parse_addr(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    let port_of = |p: &str| {
+        p.parse::<u16>()
+            .map_err(|_| format!("'{s}' is not ADDR:PORT, localhost:PORT or PORT"))
+    };
+    if let Some(p) = s.strip_prefix("localhost:") {
+        return Ok(SocketAddr::new(
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port_of(p)?,
+        ));
+    }
+    Ok(SocketAddr::new(
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        port_of(s.trim_start_matches(':'))?,
+    ))
+}
+
+impl Args {
+    fn knobs(&self) -> Knobs {
+        Knobs {
+            latency_ms: self.latency_ms,
+            concurrency_limit: self.concurrency_limit,
+            throttle_rate_per_sec: self.throttle_rate_per_sec,
+            throttle_fraction: self.throttle_fraction,
+            retry_after_secs: self.retry_after_secs,
+            unavailable_fraction: self.unavailable_fraction,
+            drop_fraction: self.drop_fraction,
+            token_lifetime_secs: self.token_lifetime_secs,
+            exchange_cors_refused: self.exchange_cors_refused,
+            replication_delay_ms: self.replication_delay_ms,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let http = match (args.http, args.https) {
+        (None, None) => Some(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8400)),
+        (h, _) => h,
+    };
+    let config = SimConfig {
+        http,
+        https: args.https,
+        seed: args.seed,
+        serve_dir: args.serve_dir.clone(),
+        cert_out: args.cert_out.clone(),
+        knobs: args.knobs(),
+        auth_code_lifetime: Duration::from_secs(args.auth_code_lifetime_secs),
+    };
+    let sim = match start(config).await {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("guestlist-sim: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("guestlist-sim (seed {}) listening:", args.seed);
+    if let Some(u) = &sim.http_url {
+        println!("  http   {u}");
+    }
+    if let Some(u) = &sim.https_url {
+        match &args.cert_out {
+            Some(p) => println!("  https  {u}  (certificate written to {})", p.display()),
+            None => println!("  https  {u}  (self-signed; --cert-out PATH writes the certificate)"),
+        }
+    }
+    println!("  authority  {}", sim.authority());
+    println!("  graph      {}/v1.0", sim.base_url());
+    println!(
+        "  exchange   {}/adminapi/beta/{}/InvokeCommand",
+        sim.base_url(),
+        guestlist_sim::state::TENANT_ID
+    );
+    if let Some(dir) = &args.serve_dir {
+        println!("  app        {}/  (from {})", sim.base_url(), dir.display());
+    }
+    println!("Accounts: admin@contoso.onmicrosoft.com, helpdesk@contoso.onmicrosoft.com (password: demo). Ctrl-C stops.");
+
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("guestlist-sim: cannot wait for Ctrl-C: {e}");
+    }
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,642 @@
+//! Starting the sim: listeners (HTTP and/or HTTPS), the router, the built app and its generated
+//! `config.json` (`--serve-dir`), and the `/_sim/` admin endpoints.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), guestlist_sim::SimError> {
+//! let sim = guestlist_sim::start(guestlist_sim::SimConfig::default()).await?;
+//! let base = sim.base_url(); // e.g. "http://127.0.0.1:49152"
+//! // ... point clients at `base` ...
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use serde_json::json;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tower::ServiceExt as _;
+
+use crate::identity::{Identity, SIM_CLIENT_ID};
+use crate::knobs::{self, ConnectionDropped, DropConnection, KnobRuntime, Service, ServiceLayer};
+use crate::state::{AppState, Knobs, TENANT_ID};
+use crate::store::Tenant;
+
+/// How to run the sim. `Default`: HTTP on `127.0.0.1` with a free port, no HTTPS, seed 0, default
+/// knobs, no app served.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Plain-HTTP listener (port 0 picks a free port).
+    pub http: Option<SocketAddr>,
+    /// HTTPS listener with a self-signed certificate made at start (port 0 picks a free port).
+    pub https: Option<SocketAddr>,
+    /// Seeds the tenant data, the signing key and the knobs' random faults.
+    pub seed: u64,
+    /// Directory of the built app (Trunk's `dist/`) to serve at `/`, with a generated `config.json`.
+    pub serve_dir: Option<PathBuf>,
+    /// Where to write the HTTPS certificate as PEM.
+    pub cert_out: Option<PathBuf>,
+    pub knobs: Knobs,
+    /// How long authorization codes stay redeemable (Entra: about 10 minutes).
+    pub auth_code_lifetime: Duration,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            http: Some(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)),
+            https: None,
+            seed: 0,
+            serve_dir: None,
+            cert_out: None,
+            knobs: Knobs::default(),
+            auth_code_lifetime: crate::identity::DEFAULT_CODE_LIFETIME,
+        }
+    }
+}
+
+/// Why the sim could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("no listener configured: give an HTTP and/or an HTTPS address")]
+    NoListener,
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
+    #[error("cannot write the certificate to {path}: {source}")]
+    CertOut {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("--serve-dir {path} is not a directory with an index.html")]
+    ServeDir { path: PathBuf },
+    #[error("invalid knobs: {0}")]
+    Knobs(#[from] knobs::KnobError),
+}
+
+/// A running sim. It serves until [`RunningSim::shutdown`] is awaited or the value is dropped.
+pub struct RunningSim {
+    /// `http://127.0.0.1:PORT` when an HTTP listener was asked for.
+    pub http_url: Option<String>,
+    /// `https://127.0.0.1:PORT` when an HTTPS listener was asked for (certificate: `cert_pem`).
+    pub https_url: Option<String>,
+    /// The self-signed certificate of the HTTPS listener, PEM.
+    pub cert_pem: Option<String>,
+    /// The shared state: tenant, knobs, identity. Tests may read or change it directly.
+    pub state: AppState,
+    control: Arc<Control>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl RunningSim {
+    /// The HTTP URL if there is one, else the HTTPS URL.
+    pub fn base_url(&self) -> &str {
+        self.http_url
+            .as_deref()
+            .or(self.https_url.as_deref())
+            .expect("at least one listener")
+    }
+
+    /// Authority for MSAL / token requests: `{base}/{tenant id}`.
+    pub fn authority(&self) -> String {
+        format!("{}/{TENANT_ID}", self.base_url())
+    }
+
+    /// Replaces the knobs (same as `PUT /_sim/config` with every field).
+    pub fn set_knobs(&self, knobs: Knobs) -> Result<(), knobs::KnobError> {
+        knobs::validate(&knobs)?;
+        *self.state.knobs.write().expect("knobs lock") = knobs;
+        Ok(())
+    }
+
+    /// Reseeds the tenant and the fault stream (same as `POST /_sim/reset`).
+    pub fn reset(&self) {
+        self.control.reset(&self.state, None);
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to 5 s), and returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        let drain = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(Duration::from_secs(5), drain)
+            .await
+            .is_err()
+        {
+            self.tasks.abort_all();
+        }
+    }
+}
+
+/// Whether the request arrived on the HTTP or the HTTPS listener (set by the connection loop).
+#[derive(Clone, Copy, Debug)]
+pub struct ListenerScheme(pub &'static str);
+
+/// The origin the client used to reach the sim (`scheme://host[:port]`), from the listener's
+/// scheme and the `Host` header: what issuers and generated URLs are built from.
+#[derive(Clone, Debug)]
+pub struct RequestOrigin(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestOrigin {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestOrigin(origin_of(parts)))
+    }
+}
+
+fn origin_of(parts: &Parts) -> String {
+    let scheme = parts
+        .extensions
+        .get::<ListenerScheme>()
+        .map(|s| s.0)
+        .unwrap_or("http");
+    let host = parts
+        .uri
+        .authority()
+        .map(|a| a.as_str().to_string())
+        .or_else(|| {
+            parts
+                .headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "localhost".to_string());
+    format!("{scheme}://{host}")
+}
+
+/// The seeded tenant (the tenant half's store).
+fn seeded_tenant(seed: u64) -> Tenant {
+    Tenant::seeded(seed)
+}
+
+/// Fresh shared state for `seed`: seeded tenant, the seed's signing key, and `knobs`.
+pub fn app_state(seed: u64, knobs: Knobs) -> AppState {
+    AppState {
+        tenant: Arc::new(Mutex::new(seeded_tenant(seed))),
+        knobs: Arc::new(RwLock::new(knobs)),
+        identity: Arc::new(Identity::new(seed)),
+    }
+}
+
+/// Admin-side handles the `/_sim/` endpoints need beyond `AppState`.
+struct Control {
+    seed: Mutex<u64>,
+    runtime: Arc<KnobRuntime>,
+}
+
+impl Control {
+    fn reset(&self, state: &AppState, seed: Option<u64>) {
+        let seed = {
+            let mut s = self.seed.lock().expect("seed lock");
+            if let Some(new) = seed {
+                *s = new;
+            }
+            *s
+        };
+        let tenant = seeded_tenant(seed);
+        *state.tenant.lock().expect("tenant lock") = tenant;
+        self.runtime.reset(seed);
+    }
+}
+
+fn graph_routes() -> Router<AppState> {
+    crate::graph::router()
+}
+// TEMPORARY until the tenant half's Exchange router lands.
+fn exchange_routes() -> Router<AppState> {
+    Router::new()
+}
+
+/// Every route of the sim, ready to serve. `origins` are the sim's own origins (for the app's CSP).
+fn router(
+    state: AppState,
+    control: Arc<Control>,
+    serve_dir: Option<PathBuf>,
+    origins: Vec<String>,
+) -> Router {
+    let layer = |service| {
+        axum::middleware::from_fn_with_state(
+            ServiceLayer {
+                runtime: control.runtime.clone(),
+                service,
+            },
+            knobs::middleware,
+        )
+    };
+    let mut app = Router::new()
+        .merge(crate::identity::endpoints::router())
+        .nest("/v1.0", graph_routes().layer(layer(Service::Graph)))
+        .nest(
+            "/adminapi/beta/{tenant}",
+            exchange_routes().layer(layer(Service::Exchange)),
+        )
+        .route("/_sim/config", get(get_config).put(put_config))
+        .route("/_sim/state", get(get_state))
+        .route("/_sim/reset", axum::routing::post(post_reset));
+    if let Some(dir) = serve_dir {
+        let site = Arc::new(Site {
+            dir: dir.clone(),
+            origins,
+        });
+        let index = get(serve_index).layer(Extension(site.clone()));
+        app = app
+            .route("/", index.clone())
+            .route("/index.html", index.clone())
+            .route("/config.json", get(serve_config))
+            // Client-side routes (anything that isn't a file) get the app's index page.
+            .fallback_service(
+                tower_http::services::ServeDir::new(dir)
+                    .not_found_service(index.with_state(state.clone())),
+            );
+    }
+    app.layer(Extension(control)).with_state(state)
+}
+
+async fn get_config(State(state): State<AppState>) -> Json<Knobs> {
+    Json(state.knobs())
+}
+
+async fn put_config(State(state): State<AppState>, body: Bytes) -> Response {
+    let patch: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": e.to_string() })),
+            )
+                .into_response()
+        }
+    };
+    let merged = knobs::merge(&state.knobs(), patch);
+    match merged {
+        Ok(k) => {
+            *state.knobs.write().expect("knobs lock") = k.clone();
+            Json(k).into_response()
+        }
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": e.to_string() })),
+        )
+            .into_response(),
+    }
+}
+
+async fn get_state(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(state.tenant.lock().expect("tenant lock").snapshot())
+}
+
+/// `POST /_sim/reset`, optional body `{"seed": N}` to reseed with another seed.
+async fn post_reset(
+    State(state): State<AppState>,
+    Extension(control): Extension<Arc<Control>>,
+    body: Bytes,
+) -> Response {
+    let seed = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(v) => match v.get("seed") {
+                None => None,
+                Some(s) => match s.as_u64() {
+                    Some(n) => Some(n),
+                    None => {
+                        return (
+                            StatusCode::BAD_REQUEST,
+                            Json(json!({ "error": "seed must be a non-negative integer" })),
+                        )
+                            .into_response()
+                    }
+                },
+            },
+            Err(e) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({ "error": e.to_string() })),
+                )
+                    .into_response()
+            }
+        }
+    };
+    control.reset(&state, seed);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The served app
+
+struct Site {
+    dir: PathBuf,
+    origins: Vec<String>,
+}
+
+/// `config.json` pointing the app at this sim (keys as the app's `src/config.rs` reads them).
+pub fn app_config(origin: &str) -> serde_json::Value {
+    json!({
+        "clientId": SIM_CLIENT_ID,
+        "tenantId": TENANT_ID,
+        "authority": origin,
+        "redirectUri": format!("{origin}/"),
+        "graphBaseUrl": origin,
+        "exchangeBaseUrl": origin,
+    })
+}
+
+async fn serve_config(RequestOrigin(origin): RequestOrigin) -> Response {
+    let mut resp = Json(app_config(&origin)).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+async fn serve_index(
+    Extension(site): Extension<Arc<Site>>,
+    RequestOrigin(origin): RequestOrigin,
+    _req: Request,
+) -> Response {
+    let path = site.dir.join("index.html");
+    match tokio::fs::read_to_string(&path).await {
+        Ok(html) => {
+            let mut origins = site.origins.clone();
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+            let mut resp = Html(rewrite_csp(&html, &origins)).into_response();
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            resp
+        }
+        Err(_) => (StatusCode::NOT_FOUND, "index.html not found").into_response(),
+    }
+}
+
+/// Adds `origins` to `connect-src` (and `frame-src`, used by silent sign-in iframes, when present)
+/// of the Content-Security-Policy `<meta>` tag, whose defaults name Microsoft's hosts only.
+pub fn rewrite_csp(html: &str, origins: &[String]) -> String {
+    let lower = html.to_ascii_lowercase();
+    let Some(meta_pos) = lower.find("http-equiv=\"content-security-policy\"") else {
+        return html.to_string();
+    };
+    let tag_start = lower[..meta_pos].rfind('<').unwrap_or(meta_pos);
+    let tag_end = match lower[meta_pos..].find('>') {
+        Some(e) => meta_pos + e,
+        None => return html.to_string(),
+    };
+    let Some(content_rel) = lower[tag_start..tag_end].find("content=\"") else {
+        return html.to_string();
+    };
+    let value_start = tag_start + content_rel + "content=\"".len();
+    let Some(value_len) = html[value_start..tag_end].find('"') else {
+        return html.to_string();
+    };
+    let value = &html[value_start..value_start + value_len];
+    let extra = origins.join(" ");
+    let mut directives: Vec<String> = value
+        .split(';')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            let name = d
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if name == "connect-src" || name == "frame-src" {
+                format!("{d} {extra}")
+            } else {
+                d.to_string()
+            }
+        })
+        .collect();
+    if !directives
+        .iter()
+        .any(|d| d.to_ascii_lowercase().starts_with("connect-src"))
+    {
+        directives.push(format!("connect-src 'self' {extra}"));
+    }
+    format!(
+        "{}{}{}",
+        &html[..value_start],
+        directives.join("; "),
+        &html[value_start + value_len..]
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listening
+
+/// The origins a browser may use for a listener: `scheme://ip:port`, plus `localhost` for loopback
+/// and unspecified addresses.
+fn origins_for(scheme: &str, addr: SocketAddr) -> Vec<String> {
+    let port = addr.port();
+    let mut out = Vec::new();
+    match addr.ip() {
+        ip if ip.is_unspecified() => {
+            out.push(format!("{scheme}://127.0.0.1:{port}"));
+            out.push(format!("{scheme}://localhost:{port}"));
+        }
+        IpAddr::V4(ip) => {
+            out.push(format!("{scheme}://{ip}:{port}"));
+            if ip.is_loopback() {
+                out.push(format!("{scheme}://localhost:{port}"));
+            }
+        }
+        IpAddr::V6(ip) => {
+            out.push(format!("{scheme}://[{ip}]:{port}"));
+            if ip.is_loopback() {
+                out.push(format!("{scheme}://localhost:{port}"));
+            }
+        }
+    }
+    out
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, SimError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| SimError::Bind { addr, source })
+}
+
+/// Starts the sim and returns once it is listening.
+pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
+    if config.http.is_none() && config.https.is_none() {
+        return Err(SimError::NoListener);
+    }
+    knobs::validate(&config.knobs)?;
+    if let Some(dir) = &config.serve_dir {
+        if !dir.join("index.html").is_file() {
+            return Err(SimError::ServeDir { path: dir.clone() });
+        }
+    }
+    let state = app_state(config.seed, config.knobs.clone());
+    state.identity.set_code_lifetime(config.auth_code_lifetime);
+    let runtime = Arc::new(KnobRuntime::new(state.knobs.clone(), config.seed));
+    let control = Arc::new(Control {
+        seed: Mutex::new(config.seed),
+        runtime,
+    });
+
+    let http = match config.http {
+        Some(a) => Some(bind(a).await?),
+        None => None,
+    };
+    let https = match config.https {
+        Some(a) => Some(bind(a).await?),
+        None => None,
+    };
+    let tls = match &https {
+        Some(_) => Some(crate::tls::self_signed()?),
+        None => None,
+    };
+    if let (Some(tls), Some(path)) = (&tls, &config.cert_out) {
+        std::fs::write(path, &tls.cert_pem).map_err(|source| SimError::CertOut {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    let local = |l: &TcpListener| l.local_addr().expect("bound listener has an address");
+    let http_addr = http.as_ref().map(local);
+    let https_addr = https.as_ref().map(local);
+    let mut origins = Vec::new();
+    if let Some(a) = http_addr {
+        origins.extend(origins_for("http", a));
+    }
+    if let Some(a) = https_addr {
+        origins.extend(origins_for("https", a));
+    }
+    let app = router(
+        state.clone(),
+        control.clone(),
+        config.serve_dir.clone(),
+        origins.clone(),
+    );
+
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    if let Some(l) = http {
+        tasks.spawn(accept_loop(
+            l,
+            None,
+            app.clone(),
+            ListenerScheme("http"),
+            shutdown_rx.clone(),
+        ));
+    }
+    if let (Some(l), Some(tls)) = (https, &tls) {
+        tasks.spawn(accept_loop(
+            l,
+            Some(tls.acceptor.clone()),
+            app,
+            ListenerScheme("https"),
+            shutdown_rx,
+        ));
+    }
+    let url = |scheme: &str, a: SocketAddr| {
+        origins_for(scheme, a)
+            .into_iter()
+            .next()
+            .expect("an origin")
+    };
+    Ok(RunningSim {
+        http_url: http_addr.map(|a| url("http", a)),
+        https_url: https_addr.map(|a| url("https", a)),
+        cert_pem: tls.map(|t| t.cert_pem),
+        state,
+        control,
+        shutdown,
+        tasks,
+    })
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    app: Router,
+    scheme: ListenerScheme,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _peer)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let app = app.clone();
+                let rx = shutdown.clone();
+                match tls.clone() {
+                    None => { conns.spawn(serve_connection(stream, app, scheme, rx)); }
+                    Some(acceptor) => {
+                        conns.spawn(async move {
+                            // A failed handshake (e.g. an untrusting client) just ends this connection.
+                            if let Ok(s) = acceptor.accept(stream).await {
+                                serve_connection(s, app, scheme, rx).await;
+                            }
+                        });
+                    }
+                }
+            }
+            // Also fires when the sender is dropped: dropping the RunningSim stops the sim.
+            _ = shutdown.changed() => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    drop(listener);
+    while conns.join_next().await.is_some() {}
+}
+
+async fn serve_connection<I>(
+    io: I,
+    app: Router,
+    scheme: ListenerScheme,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service =
+        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            let app = app.clone();
+            req.extensions_mut().insert(scheme);
+            async move {
+                let resp = app
+                    .oneshot(req.map(axum::body::Body::new))
+                    .await
+                    .unwrap_or_else(|e| match e {});
+                if resp.extensions().get::<DropConnection>().is_some() {
+                    // hyper closes the connection without writing a response when the service fails.
+                    Err(ConnectionDropped)
+                } else {
+                    Ok(resp)
+                }
+            }
+        });
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = shutdown.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}
