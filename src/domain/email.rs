@@ -357,15 +357,20 @@ fn check_domain(domain: &str) -> Result<CheckedDomain, EmailError> {
                 label: (*label).to_owned(),
             });
         }
-        let ace = label_to_ascii(label);
-        if ace.len() > MAX_LABEL_LEN {
+        // ASCII labels are their own ACE form: no allocation on the common path.
+        let ace_len = if label.is_ascii() {
+            label.len()
+        } else {
+            label_to_ascii(label).len()
+        };
+        if ace_len > MAX_LABEL_LEN {
             return Err(EmailError::LabelTooLong {
                 label: (*label).to_owned(),
-                len: ace.len(),
+                len: ace_len,
                 max: MAX_LABEL_LEN,
             });
         }
-        ascii_len += ace.len();
+        ascii_len += ace_len;
     }
     let tld = labels.last().expect("two labels checked above");
     if tld.chars().all(|c| c.is_ascii_digit()) {

@@ -1,5 +1,6 @@
 //! Pure domain logic: no web-sys, no async, no I/O. Runs natively in tests and in the browser.
 //!
+//! - [`csv_import`]: reading a CSV of people: encodings, delimiters, header mapping, validation.
 //! - [`csv_export`]: CSV downloads neutralised against formula injection.
 //! - [`email`]: e-mail addresses as Exchange accepts them.
 //! - [`person`]: the external person and Exchange's field limits.
@@ -8,6 +9,7 @@
 //! - [`powershell`]: escaping and the idempotent Exchange script for script mode.
 //! - [`retry`]: when and how long to wait before trying again.
 pub mod csv_export;
+pub mod csv_import;
 pub mod email;
 pub mod group;
 pub mod person;
