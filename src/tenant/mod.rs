@@ -1,1 +1,36 @@
 //! Graph and Exchange clients.
+//!
+//! Platform-neutral: the clients talk through [`Transport`], get tokens from [`TokenSource`] and wait
+//! with [`Sleeper`]. In the browser those are [`FetchTransport`] (gloo-net, cancellable with an
+//! `AbortSignal`), the MSAL bridge and [`TimeoutSleeper`]; natively (tests) reqwest and tokio.
+//!
+//! - [`GraphClient`]: groups, members, contacts, users, invitations, `$batch`.
+//! - [`ExchangeClient`]: cmdlets through the admin API's `InvokeCommand`.
+//! - [`TenantError`]: one error type, decoded from either service's error body.
+//! - retries: `Retry-After` obeyed exactly on 429/503, jittered exponential backoff otherwise, one
+//!   forced token refresh on 401, NotFound retried only where a caller passes a [`ReplicationWait`].
+
+pub mod error;
+pub mod exchange;
+#[cfg(target_arch = "wasm32")]
+pub mod fetch;
+pub mod graph;
+pub mod http;
+pub mod models;
+pub mod retry;
+
+pub use error::{ErrorDetail, TenantError};
+pub use exchange::{
+    DistributionGroup, ExchangeClient, MailContact, NewMailContact, OrganizationConfig, Recipient,
+};
+#[cfg(target_arch = "wasm32")]
+pub use fetch::{FetchTransport, TimeoutSleeper};
+pub use graph::{BatchRequest, BatchResponse, GraphClient, GroupFilter};
+pub use http::{
+    AuthError, HttpRequest, HttpResponse, Method, Resource, Sleeper, TokenSource, Transport,
+    TransportError,
+};
+pub use models::{
+    Group, GroupId, GroupKind, Invitation, Member, NewInvitation, ObjectId, OrgContact, Page, User,
+};
+pub use retry::{ReplicationWait, RetryPolicy};
