@@ -3,6 +3,7 @@
 //! - [`csv_import`]: reading a CSV of people: encodings, delimiters, header mapping, validation.
 //! - [`csv_export`]: CSV downloads neutralised against formula injection.
 //! - [`email`]: e-mail addresses as Exchange accepts them.
+//! - [`journal`]: the run journal and its resume logic.
 //! - [`person`]: the external person and Exchange's field limits.
 //! - [`group`]: group kinds and what each allows.
 //! - [`plan`]: desired people + tenant state → operations.
@@ -12,6 +13,7 @@ pub mod csv_export;
 pub mod csv_import;
 pub mod email;
 pub mod group;
+pub mod journal;
 pub mod person;
 pub mod plan;
 pub mod powershell;

@@ -1,0 +1,369 @@
+//! The run journal: an append-only record of each operation's start and result, stored in the
+//! browser (IndexedDB) so that a reload or a crash resumes where the run stopped.
+//!
+//! Writing "started" before the request and "finished" after the answer means an operation
+//! with a start and no result *may* have happened (the request went out, the answer was lost).
+//! Such an operation is re-checked against the tenant before anything is repeated: nothing is
+//! created twice, nothing is lost.
+
+use super::plan::{OpId, Plan, RowKey};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+/// Which service answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Service {
+    Graph,
+    Exchange,
+}
+
+/// Why an operation failed, as the service said it, plus the words for the admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub service: Service,
+    /// HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    /// Graph `error.code` or the Exchange exception type.
+    pub code: Option<String>,
+    /// A sentence an admin understands.
+    pub message: String,
+    /// The service's `request-id`, for support cases.
+    pub request_id: Option<String>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OpResult {
+    /// Changed the tenant; `object_id` of what was created (contact, guest), if anything.
+    Done {
+        object_id: Option<String>,
+    },
+    /// Found already in the desired state (contact exists, already a member, group open).
+    AlreadyDone {
+        object_id: Option<String>,
+    },
+    Failed(Failure),
+}
+
+impl OpResult {
+    pub fn is_success(&self) -> bool {
+        !matches!(self, OpResult::Failed(_))
+    }
+    pub fn object_id(&self) -> Option<&str> {
+        match self {
+            OpResult::Done { object_id } | OpResult::AlreadyDone { object_id } => {
+                object_id.as_deref()
+            }
+            OpResult::Failed(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JournalEntry {
+    Started {
+        op: OpId,
+        at_ms: u64,
+    },
+    Finished {
+        op: OpId,
+        at_ms: u64,
+        result: OpResult,
+    },
+}
+
+impl JournalEntry {
+    pub fn op(&self) -> OpId {
+        match self {
+            JournalEntry::Started { op, .. } | JournalEntry::Finished { op, .. } => *op,
+        }
+    }
+}
+
+/// Where one operation stands according to the journal (its latest entry wins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OpState {
+    NotStarted,
+    /// Started, no result recorded: may or may not have happened.
+    InFlight,
+    Finished(OpResult),
+}
+
+/// What to do with an operation when a run (re)starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResumeAction {
+    Run,
+    /// Read the tenant first: do it only if it didn't happen.
+    Recheck,
+    /// Finished successfully: nothing to do.
+    Skip,
+    /// Failed before; stays failed until the admin retries failed rows.
+    KeepFailed,
+    /// An operation it depends on failed.
+    Blocked {
+        failed: OpId,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Journal {
+    pub entries: Vec<JournalEntry>,
+}
+
+impl Journal {
+    pub fn started(&mut self, op: OpId, at_ms: u64) {
+        self.entries.push(JournalEntry::Started { op, at_ms });
+    }
+
+    pub fn finished(&mut self, op: OpId, at_ms: u64, result: OpResult) {
+        self.entries
+            .push(JournalEntry::Finished { op, at_ms, result });
+    }
+
+    /// The latest state of every operation mentioned.
+    pub fn states(&self) -> HashMap<OpId, OpState> {
+        let mut states = HashMap::new();
+        for e in &self.entries {
+            let state = match e {
+                JournalEntry::Started { .. } => OpState::InFlight,
+                JournalEntry::Finished { result, .. } => OpState::Finished(result.clone()),
+            };
+            states.insert(e.op(), state);
+        }
+        states
+    }
+
+    pub fn state(&self, op: OpId) -> OpState {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.op() == op)
+            .map_or(OpState::NotStarted, |e| match e {
+                JournalEntry::Started { .. } => OpState::InFlight,
+                JournalEntry::Finished { result, .. } => OpState::Finished(result.clone()),
+            })
+    }
+
+    /// The id of the object an operation created or found (a new contact's id for the add).
+    pub fn object_id(&self, op: OpId) -> Option<String> {
+        match self.state(op) {
+            OpState::Finished(r) => r.object_id().map(str::to_owned),
+            _ => None,
+        }
+    }
+}
+
+/// For each operation of the plan, in plan order, what to do on (re)start.
+pub fn resume_actions(plan: &Plan, journal: &Journal) -> Vec<(OpId, ResumeAction)> {
+    let states = journal.states();
+    let mut actions: HashMap<OpId, ResumeAction> = HashMap::with_capacity(plan.ops.len());
+    let mut out = Vec::with_capacity(plan.ops.len());
+    // Dependencies always come earlier in the plan, so one pass in order sees them decided.
+    for planned in &plan.ops {
+        let action = match states.get(&planned.id).unwrap_or(&OpState::NotStarted) {
+            OpState::Finished(r) if r.is_success() => ResumeAction::Skip,
+            OpState::Finished(_) => ResumeAction::KeepFailed,
+            OpState::InFlight => ResumeAction::Recheck,
+            OpState::NotStarted => planned
+                .depends_on
+                .iter()
+                .find_map(|dep| match actions.get(dep) {
+                    Some(ResumeAction::KeepFailed) => Some(ResumeAction::Blocked { failed: *dep }),
+                    Some(ResumeAction::Blocked { failed }) => {
+                        Some(ResumeAction::Blocked { failed: *failed })
+                    }
+                    _ => None,
+                })
+                .unwrap_or(ResumeAction::Run),
+        };
+        actions.insert(planned.id, action.clone());
+        out.push((planned.id, action));
+    }
+    out
+}
+
+/// The rows to re-plan for "retry failed rows": rows with an operation that failed or was
+/// blocked by a failure. Re-planning (with fresh tenant reads) rather than re-running the old
+/// operations picks up whatever did get done meanwhile.
+pub fn failed_rows(plan: &Plan, journal: &Journal) -> Vec<RowKey> {
+    let actions: HashMap<OpId, ResumeAction> = resume_actions(plan, journal).into_iter().collect();
+    let mut rows = BTreeSet::new();
+    for entry in &plan.entries {
+        let failed = entry.op_ids().any(|op| {
+            matches!(
+                actions.get(&op),
+                Some(ResumeAction::KeepFailed | ResumeAction::Blocked { .. })
+            )
+        });
+        if failed {
+            rows.insert(entry.row);
+        }
+    }
+    rows.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::group::{ExternalSenders, GroupKind};
+    use crate::domain::person::PersonInput;
+    use crate::domain::plan::{plan, Desired, Operation, PlanOptions, TargetGroup, TenantSnapshot};
+
+    pub(crate) fn two_group_plan() -> Plan {
+        let groups = [
+            TargetGroup {
+                id: "dg".into(),
+                name: "Sales".into(),
+                mail: Some("sales@contoso.com".into()),
+                kind: GroupKind::Distribution,
+                external_senders: ExternalSenders::Allowed,
+            },
+            TargetGroup {
+                id: "m365".into(),
+                name: "Project".into(),
+                mail: Some("project@contoso.com".into()),
+                kind: GroupKind::Microsoft365,
+                external_senders: ExternalSenders::Allowed,
+            },
+        ];
+        let desired: Vec<Desired> = ["a@x.nl", "b@x.nl", "c@x.nl"]
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Desired {
+                row: i as u64 + 2,
+                person: Ok(PersonInput {
+                    email: (*e).into(),
+                    ..Default::default()
+                }
+                .validate()
+                .unwrap()),
+            })
+            .collect();
+        plan(
+            &groups,
+            &desired,
+            &TenantSnapshot::default(),
+            &PlanOptions::default(),
+        )
+    }
+
+    fn failure() -> OpResult {
+        OpResult::Failed(Failure {
+            service: Service::Exchange,
+            status: Some(400),
+            code: Some("ProxyAddressExistsException".into()),
+            message: "The address is already used by another recipient.".into(),
+            request_id: Some("req-1".into()),
+        })
+    }
+
+    fn done(id: &str) -> OpResult {
+        OpResult::Done {
+            object_id: Some(id.into()),
+        }
+    }
+
+    #[test]
+    fn plan_shape_for_these_tests() {
+        // per person: create contact, add to DG, invite guest, add to M365
+        let p = two_group_plan();
+        assert_eq!(p.ops.len(), 12);
+        assert!(matches!(p.ops[0].op, Operation::CreateContact { .. }));
+        assert_eq!(p.ops[1].depends_on, vec![OpId(0)]);
+        assert!(matches!(p.ops[2].op, Operation::InviteGuest { .. }));
+        assert_eq!(p.ops[3].depends_on, vec![OpId(2)]);
+    }
+
+    #[test]
+    fn fresh_run_runs_everything() {
+        let p = two_group_plan();
+        let actions = resume_actions(&p, &Journal::default());
+        assert!(actions.iter().all(|(_, a)| *a == ResumeAction::Run));
+        assert_eq!(actions.len(), 12);
+    }
+
+    #[test]
+    fn resume_skips_done_rechecks_in_flight_and_blocks_dependents() {
+        let p = two_group_plan();
+        let mut j = Journal::default();
+        // a: contact created, added; guest invited, add in flight when the tab died
+        j.started(OpId(0), 1);
+        j.finished(OpId(0), 2, done("contact-a"));
+        j.started(OpId(1), 3);
+        j.finished(OpId(1), 4, OpResult::AlreadyDone { object_id: None });
+        j.started(OpId(2), 5);
+        j.finished(OpId(2), 6, done("guest-a"));
+        j.started(OpId(3), 7);
+        // b: contact creation failed
+        j.started(OpId(4), 8);
+        j.finished(OpId(4), 9, failure());
+        // b's invitation in flight
+        j.started(OpId(6), 10);
+        let actions = resume_actions(&p, &j);
+        let a: HashMap<_, _> = actions.into_iter().collect();
+        assert_eq!(a[&OpId(0)], ResumeAction::Skip);
+        assert_eq!(a[&OpId(1)], ResumeAction::Skip);
+        assert_eq!(a[&OpId(2)], ResumeAction::Skip);
+        assert_eq!(a[&OpId(3)], ResumeAction::Recheck);
+        assert_eq!(a[&OpId(4)], ResumeAction::KeepFailed);
+        assert_eq!(a[&OpId(5)], ResumeAction::Blocked { failed: OpId(4) });
+        assert_eq!(a[&OpId(6)], ResumeAction::Recheck);
+        // depends on an in-flight op: runs (after the recheck settles it)
+        assert_eq!(a[&OpId(7)], ResumeAction::Run);
+        // c untouched
+        for id in 8..12 {
+            assert_eq!(a[&OpId(id)], ResumeAction::Run);
+        }
+        assert_eq!(j.object_id(OpId(0)).as_deref(), Some("contact-a"));
+        assert_eq!(j.object_id(OpId(3)), None);
+        assert_eq!(j.object_id(OpId(4)), None);
+    }
+
+    #[test]
+    fn latest_entry_wins() {
+        let p = two_group_plan();
+        let mut j = Journal::default();
+        j.started(OpId(0), 1);
+        j.finished(OpId(0), 2, failure());
+        // retried later, succeeded
+        j.started(OpId(0), 3);
+        j.finished(OpId(0), 4, done("c"));
+        assert_eq!(j.state(OpId(0)), OpState::Finished(done("c")));
+        assert_eq!(resume_actions(&p, &j)[0].1, ResumeAction::Skip);
+        j.started(OpId(0), 5);
+        assert_eq!(j.state(OpId(0)), OpState::InFlight);
+        assert_eq!(j.state(OpId(9)), OpState::NotStarted);
+    }
+
+    #[test]
+    fn failed_rows_are_selected_for_retry() {
+        let p = two_group_plan();
+        let mut j = Journal::default();
+        j.finished(OpId(0), 1, done("contact-a"));
+        j.finished(OpId(1), 2, done(""));
+        j.finished(OpId(4), 3, failure()); // row 3's contact
+        j.finished(OpId(11), 4, failure()); // row 4's M365 add
+        assert_eq!(failed_rows(&p, &j), vec![3, 4]);
+        assert!(failed_rows(&p, &Journal::default()).is_empty());
+    }
+
+    #[test]
+    fn journal_round_trips_through_json() {
+        let mut j = Journal::default();
+        j.started(OpId(0), 1);
+        j.finished(OpId(0), 2, failure());
+        let json = serde_json::to_string(&j).unwrap();
+        let back: Journal = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, j);
+    }
+}
