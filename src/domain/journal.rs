@@ -213,7 +213,7 @@ pub fn failed_rows(plan: &Plan, journal: &Journal) -> Vec<RowKey> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::group::{ExternalSenders, GroupKind};
     use crate::domain::person::PersonInput;

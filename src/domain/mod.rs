@@ -8,6 +8,7 @@
 //! - [`group`]: group kinds and what each allows.
 //! - [`plan`]: desired people + tenant state → operations.
 //! - [`powershell`]: escaping and the idempotent Exchange script for script mode.
+//! - [`report`]: row outcomes, the run report (CSV) and the JSON audit file.
 //! - [`retry`]: when and how long to wait before trying again.
 pub mod csv_export;
 pub mod csv_import;
@@ -17,4 +18,5 @@ pub mod journal;
 pub mod person;
 pub mod plan;
 pub mod powershell;
+pub mod report;
 pub mod retry;
