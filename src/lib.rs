@@ -3,12 +3,18 @@
 //! Layers (see README "Map of the code"):
 //! - [`domain`]: pure Rust, no web-sys; tested natively.
 //! - [`tenant`]: Graph and Exchange clients behind small traits.
-//! - `auth`, `ui`, `config`, `i18n`: the browser side.
+//! - [`config`]: `config.json`, parsed and validated by pure functions.
+//! - [`i18n`]: the English and Dutch text catalogue and the language context.
+//! - [`ui`]: the Leptos app (root, layout, pages, components).
 
+pub mod config;
 pub mod domain;
+pub mod i18n;
 pub mod tenant;
+pub mod ui;
 
 /// Entry point used by `main.rs`: installs the panic hook and mounts the app.
 pub fn start() {
     console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(ui::App);
 }

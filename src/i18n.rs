@@ -1,0 +1,549 @@
+//! English and Dutch UI text through one typed catalogue.
+//!
+//! Every language is a `Texts` value: a struct literal with a field per text, so a missing
+//! translation is a compile error, and the strings are plain `&'static str` in the wasm (no
+//! runtime parsing, no catalogue files). Texts with values use `{name}` placeholders filled by
+//! [`fill`]; a native test checks that both languages use the same placeholders.
+//!
+//! The reactive part ([`I18n`]) holds the current language in a signal provided as context.
+
+use crate::config::{ConfigError, UrlProblem};
+use leptos::prelude::*;
+
+/// Declares `Texts` and, for tests, a listing of its fields by name.
+macro_rules! texts {
+    ($($(#[doc = $doc:literal])* $field:ident,)*) => {
+        /// All UI text of one language.
+        #[derive(Debug)]
+        pub struct Texts {
+            $($(#[doc = $doc])* pub $field: &'static str,)*
+        }
+
+        impl Texts {
+            /// `(field name, text)` for every field, in declaration order.
+            #[cfg(test)]
+            pub(crate) fn entries(&self) -> Vec<(&'static str, &'static str)> {
+                vec![$((stringify!($field), self.$field)),*]
+            }
+        }
+    };
+}
+
+texts! {
+    app_name,
+    tagline,
+    skip_to_content,
+    /// Accessible name of the primary `<nav>`.
+    nav_label,
+    nav_groups,
+    nav_import,
+    nav_activity,
+    nav_about,
+    language_label,
+    /// Shown in the sign-in slot until the auth work fills it.
+    sign_in_status,
+    loading,
+    /// Document title suffix pattern: `{page} – Guestlist`.
+    document_title,
+    coming_heading,
+    groups_title,
+    groups_intro,
+    groups_coming,
+    import_title,
+    import_intro,
+    import_coming,
+    activity_title,
+    activity_intro,
+    activity_coming,
+    about_title,
+    about_intro,
+    about_privacy,
+    about_installation,
+    about_client_id,
+    about_tenant,
+    about_authority,
+    about_graph,
+    about_exchange,
+    about_redirect,
+    not_found_title,
+    not_found_body,
+    not_found_home,
+    footer_note,
+    config_title,
+    config_problem,
+    config_fix,
+    config_fix_intro,
+    config_keys_intro,
+    config_example_label,
+    key_client_id,
+    key_tenant_id,
+    key_authority,
+    key_redirect_uri,
+    key_graph_base_url,
+    key_exchange_base_url,
+    config_reload_hint,
+    config_reload,
+    err_not_found,
+    err_http,
+    err_network,
+    err_html,
+    err_syntax,
+    err_shape,
+    err_missing_client_id,
+    err_client_id_not_guid,
+    err_missing_tenant,
+    err_invalid_tenant,
+    err_bad_url,
+    url_not_absolute,
+    url_not_https,
+    url_whitespace,
+    url_credentials,
+    url_query_or_fragment,
+}
+
+pub static EN: Texts = Texts {
+    app_name: "Guestlist",
+    tagline: "External people in Microsoft 365 mail groups",
+    skip_to_content: "Skip to main content",
+    nav_label: "Main navigation",
+    nav_groups: "Groups",
+    nav_import: "Import",
+    nav_activity: "Activity",
+    nav_about: "About",
+    language_label: "Language",
+    sign_in_status: "Not signed in",
+    loading: "Loading configuration…",
+    document_title: "{page} – Guestlist",
+    coming_heading: "Coming here",
+    groups_title: "Groups",
+    groups_intro: "Find a distribution list, mail-enabled security group or Microsoft 365 group and see who is in it.",
+    groups_coming: "Search your tenant's mail groups, see their external members, and add people as mail contacts or guests, with a plan shown before anything changes.",
+    import_title: "Import",
+    import_intro: "Add many external people at once from a CSV file.",
+    import_coming: "Upload a CSV file of names and addresses, review the plan row by row, run it, and retry only the rows that failed.",
+    activity_title: "Activity",
+    activity_intro: "What Guestlist did from this browser, row by row.",
+    activity_coming: "Every run with each row marked done, skipped or failed, with the reason and the service's request ID, and an export of the report.",
+    about_title: "About Guestlist",
+    about_intro: "Guestlist helps Microsoft 365 admins let external people receive a group's mail: as a mail contact in a distribution list, or as a guest in a Microsoft 365 group.",
+    about_privacy: "It runs entirely in your browser and talks to Microsoft Graph and Exchange Online directly, with your own sign-in. There is no server of ours in between.",
+    about_installation: "This installation",
+    about_client_id: "Application (client) ID",
+    about_tenant: "Tenant",
+    about_authority: "Sign-in authority",
+    about_graph: "Microsoft Graph",
+    about_exchange: "Exchange Online",
+    about_redirect: "Redirect URI",
+    not_found_title: "Page not found",
+    not_found_body: "There is nothing at this address.",
+    not_found_home: "Go to Groups",
+    footer_note: "Runs in your browser and talks to Microsoft 365 directly.",
+    config_title: "Guestlist can't start: check config.json",
+    config_problem: "What is wrong",
+    config_fix: "What to put there",
+    config_fix_intro: "Place a file named config.json next to index.html on the web server, for example:",
+    config_keys_intro: "The keys (names are case-sensitive):",
+    config_example_label: "Example config.json",
+    key_client_id: "required: the Application (client) ID of your app registration in Microsoft Entra ID.",
+    key_tenant_id: "required: your tenant's directory ID (a GUID), one of its domains, or organizations.",
+    key_authority: "optional, default https://login.microsoftonline.com.",
+    key_redirect_uri: "optional, default this site's address; register it as a single-page application redirect URI.",
+    key_graph_base_url: "optional, default https://graph.microsoft.com.",
+    key_exchange_base_url: "optional, default https://outlook.office365.com; point it at your gateway if one stands in front of Exchange Online.",
+    config_reload_hint: "Save the file, then reload this page.",
+    config_reload: "Reload",
+    err_not_found: "There is no config.json next to index.html (the server answered 404 Not Found).",
+    err_http: "The server answered HTTP {status} when asked for config.json.",
+    err_network: "config.json could not be fetched: {detail}",
+    err_html: "The server sent a web page instead of config.json. The file is probably missing and the server answered with the app's page in its place.",
+    err_syntax: "config.json is not valid JSON: line {line}, column {column} ({detail}).",
+    err_shape: "config.json must be one JSON object whose values are texts in quotes; line {line}, column {column}: {detail}.",
+    err_missing_client_id: "clientId is missing. Copy the Application (client) ID from your app registration in Microsoft Entra ID.",
+    err_client_id_not_guid: "clientId \"{value}\" is not an Application (client) ID, which looks like 00000000-0000-0000-0000-000000000000.",
+    err_missing_tenant: "tenantId is missing. Use your tenant's directory ID, one of its domains (such as contoso.onmicrosoft.com) or organizations.",
+    err_invalid_tenant: "tenantId \"{value}\" is not a directory ID, a domain name or organizations. (common and consumers are refused: personal Microsoft accounts can't manage a tenant.)",
+    err_bad_url: "{key} \"{value}\" can't be used: {problem}",
+    url_not_absolute: "it must be a full address starting with https://, such as https://graph.microsoft.com.",
+    url_not_https: "it must start with https:// (plain http:// is only accepted for this computer: localhost or 127.0.0.1).",
+    url_whitespace: "it contains spaces or invisible characters.",
+    url_credentials: "it contains a user name or password; remove the part up to and including @.",
+    url_query_or_fragment: "remove the part from ? or # onwards.",
+};
+
+pub static NL: Texts = Texts {
+    app_name: "Guestlist",
+    tagline: "Externe personen in Microsoft 365-e-mailgroepen",
+    skip_to_content: "Direct naar de hoofdinhoud",
+    nav_label: "Hoofdnavigatie",
+    nav_groups: "Groepen",
+    nav_import: "Importeren",
+    nav_activity: "Activiteit",
+    nav_about: "Over",
+    language_label: "Taal",
+    sign_in_status: "Niet aangemeld",
+    loading: "Configuratie wordt geladen…",
+    document_title: "{page} – Guestlist",
+    coming_heading: "Wat hier komt",
+    groups_title: "Groepen",
+    groups_intro: "Zoek een distributielijst, beveiligingsgroep met e-mail of Microsoft 365-groep en bekijk wie erin zit.",
+    groups_coming: "De e-mailgroepen van uw tenant doorzoeken, hun externe leden bekijken en personen toevoegen als e-mailcontact of gast, met een plan dat u ziet voordat er iets verandert.",
+    import_title: "Importeren",
+    import_intro: "Voeg in één keer veel externe personen toe vanuit een CSV-bestand.",
+    import_coming: "Een CSV-bestand met namen en adressen uploaden, het plan per rij nakijken, uitvoeren en alleen de mislukte rijen opnieuw proberen.",
+    activity_title: "Activiteit",
+    activity_intro: "Wat Guestlist vanuit deze browser heeft gedaan, rij voor rij.",
+    activity_coming: "Elke uitvoering met per rij gedaan, overgeslagen of mislukt, met de reden en de aanvraag-ID van de dienst, en een export van het rapport.",
+    about_title: "Over Guestlist",
+    about_intro: "Guestlist helpt Microsoft 365-beheerders om externe personen de e-mail van een groep te laten ontvangen: als e-mailcontact in een distributielijst, of als gast in een Microsoft 365-groep.",
+    about_privacy: "Het draait volledig in uw browser en praat rechtstreeks met Microsoft Graph en Exchange Online, met uw eigen aanmelding. Er zit geen server van ons tussen.",
+    about_installation: "Deze installatie",
+    about_client_id: "Toepassings-ID (client)",
+    about_tenant: "Tenant",
+    about_authority: "Aanmeldautoriteit",
+    about_graph: "Microsoft Graph",
+    about_exchange: "Exchange Online",
+    about_redirect: "Omleidings-URI",
+    not_found_title: "Pagina niet gevonden",
+    not_found_body: "Op dit adres staat niets.",
+    not_found_home: "Naar Groepen",
+    footer_note: "Draait in uw browser en praat rechtstreeks met Microsoft 365.",
+    config_title: "Guestlist kan niet starten: controleer config.json",
+    config_problem: "Wat er mis is",
+    config_fix: "Wat erin moet",
+    config_fix_intro: "Zet een bestand met de naam config.json naast index.html op de webserver, bijvoorbeeld:",
+    config_keys_intro: "De sleutels (let op hoofdletters):",
+    config_example_label: "Voorbeeld van config.json",
+    key_client_id: "verplicht: de toepassings-ID (client) van uw app-registratie in Microsoft Entra ID.",
+    key_tenant_id: "verplicht: de directory-ID van uw tenant (een GUID), een van de domeinen, of organizations.",
+    key_authority: "optioneel, standaard https://login.microsoftonline.com.",
+    key_redirect_uri: "optioneel, standaard het adres van deze site; registreer het als omleidings-URI voor een single-page application.",
+    key_graph_base_url: "optioneel, standaard https://graph.microsoft.com.",
+    key_exchange_base_url: "optioneel, standaard https://outlook.office365.com; laat het naar uw gateway wijzen als die vóór Exchange Online staat.",
+    config_reload_hint: "Sla het bestand op en laad deze pagina opnieuw.",
+    config_reload: "Opnieuw laden",
+    err_not_found: "Er staat geen config.json naast index.html (de server antwoordde 404 Not Found).",
+    err_http: "De server antwoordde HTTP {status} op de vraag naar config.json.",
+    err_network: "config.json kon niet worden opgehaald: {detail}",
+    err_html: "De server stuurde een webpagina in plaats van config.json. Het bestand ontbreekt waarschijnlijk en de server stuurde de pagina van de app in de plaats.",
+    err_syntax: "config.json is geen geldige JSON: regel {line}, kolom {column} ({detail}).",
+    err_shape: "config.json moet één JSON-object zijn met teksten tussen aanhalingstekens als waarden; regel {line}, kolom {column}: {detail}.",
+    err_missing_client_id: "clientId ontbreekt. Neem de toepassings-ID (client) over uit uw app-registratie in Microsoft Entra ID.",
+    err_client_id_not_guid: "clientId \"{value}\" is geen toepassings-ID (client); die ziet eruit als 00000000-0000-0000-0000-000000000000.",
+    err_missing_tenant: "tenantId ontbreekt. Gebruik de directory-ID van uw tenant, een van de domeinen (zoals contoso.onmicrosoft.com) of organizations.",
+    err_invalid_tenant: "tenantId \"{value}\" is geen directory-ID, domeinnaam of organizations. (common en consumers worden geweigerd: persoonlijke Microsoft-accounts kunnen geen tenant beheren.)",
+    err_bad_url: "{key} \"{value}\" is niet bruikbaar: {problem}",
+    url_not_absolute: "het moet een volledig adres zijn dat begint met https://, zoals https://graph.microsoft.com.",
+    url_not_https: "het moet beginnen met https:// (gewoon http:// mag alleen voor deze computer: localhost of 127.0.0.1).",
+    url_whitespace: "het bevat spaties of onzichtbare tekens.",
+    url_credentials: "het bevat een gebruikersnaam of wachtwoord; verwijder het deel tot en met @.",
+    url_query_or_fragment: "verwijder het deel vanaf ? of #.",
+};
+
+/// A UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Nl,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Nl];
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::En => &EN,
+            Lang::Nl => &NL,
+        }
+    }
+
+    /// BCP 47 tag for `<html lang>` and for storage.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Nl => "nl",
+        }
+    }
+
+    /// The language's name in itself, as language pickers show it.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Nl => "Nederlands",
+        }
+    }
+
+    /// The language of a BCP 47 tag by its primary subtag (`nl-BE` → Dutch), if supported.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.split(['-', '_']).next()?.trim();
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.code().eq_ignore_ascii_case(primary))
+    }
+
+    /// The starting language: a stored choice wins, then the browser's language, then English.
+    pub fn initial(stored: Option<&str>, browser: Option<&str>) -> Lang {
+        stored
+            .and_then(Lang::from_tag)
+            .or_else(|| browser.and_then(Lang::from_tag))
+            .unwrap_or_default()
+    }
+}
+
+/// Replaces `{name}` placeholders in one pass, so values that contain braces stay as they are.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            args.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+impl Texts {
+    /// The translated explanation of why the configuration can't be used.
+    pub fn config_error(&self, error: &ConfigError) -> String {
+        match error {
+            ConfigError::NotFound => self.err_not_found.to_owned(),
+            ConfigError::Http { status } => fill(self.err_http, &[("status", &status.to_string())]),
+            ConfigError::Network { detail } => fill(self.err_network, &[("detail", detail)]),
+            ConfigError::Html => self.err_html.to_owned(),
+            ConfigError::Syntax {
+                line,
+                column,
+                detail,
+            } => fill(
+                self.err_syntax,
+                &[
+                    ("line", &line.to_string()),
+                    ("column", &column.to_string()),
+                    ("detail", detail),
+                ],
+            ),
+            ConfigError::Shape {
+                line,
+                column,
+                detail,
+            } => fill(
+                self.err_shape,
+                &[
+                    ("line", &line.to_string()),
+                    ("column", &column.to_string()),
+                    ("detail", detail),
+                ],
+            ),
+            ConfigError::MissingClientId => self.err_missing_client_id.to_owned(),
+            ConfigError::ClientIdNotGuid { value } => {
+                fill(self.err_client_id_not_guid, &[("value", value)])
+            }
+            ConfigError::MissingTenant => self.err_missing_tenant.to_owned(),
+            ConfigError::InvalidTenant { value } => {
+                fill(self.err_invalid_tenant, &[("value", value)])
+            }
+            ConfigError::BadUrl {
+                key,
+                value,
+                problem,
+            } => {
+                let problem = match problem {
+                    UrlProblem::NotAbsolute => self.url_not_absolute,
+                    UrlProblem::NotHttps => self.url_not_https,
+                    UrlProblem::Whitespace => self.url_whitespace,
+                    UrlProblem::Credentials => self.url_credentials,
+                    UrlProblem::QueryOrFragment => self.url_query_or_fragment,
+                };
+                fill(
+                    self.err_bad_url,
+                    &[
+                        ("key", key.json_name()),
+                        ("value", value),
+                        ("problem", problem),
+                    ],
+                )
+            }
+        }
+    }
+}
+
+/// The current language, provided as context at the root of the app.
+#[derive(Debug, Clone, Copy)]
+pub struct I18n {
+    lang: RwSignal<Lang>,
+}
+
+impl I18n {
+    pub fn new(initial: Lang) -> Self {
+        Self {
+            lang: RwSignal::new(initial),
+        }
+    }
+
+    /// The current language (tracked).
+    pub fn lang(&self) -> Lang {
+        self.lang.get()
+    }
+
+    /// The current texts (tracked): `move || i18n.t().nav_groups`.
+    pub fn t(&self) -> &'static Texts {
+        self.lang.get().texts()
+    }
+
+    pub fn set(&self, lang: Lang) {
+        self.lang.set(lang);
+    }
+}
+
+/// The [`I18n`] provided by the app root.
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ConfigKey;
+
+    /// Texts that are rightly the same in English and Dutch: names and loanwords.
+    const SAME_IN_BOTH: &[&str] = &[
+        "app_name",
+        "document_title",
+        "about_tenant",
+        "about_graph",
+        "about_exchange",
+    ];
+
+    fn placeholders(s: &str) -> Vec<&str> {
+        let mut names: Vec<&str> = s
+            .split('{')
+            .skip(1)
+            .filter_map(|p| p.split_once('}').map(|(n, _)| n))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    #[test]
+    fn no_text_is_empty() {
+        for lang in Lang::ALL {
+            for (name, text) in lang.texts().entries() {
+                assert!(!text.trim().is_empty(), "{lang:?}.{name} is empty");
+            }
+        }
+    }
+
+    #[test]
+    fn dutch_is_translated() {
+        for ((name, en), (_, nl)) in EN.entries().into_iter().zip(NL.entries()) {
+            if SAME_IN_BOTH.contains(&name) {
+                assert_eq!(en, nl, "{name} is listed as identical but differs");
+            } else {
+                assert_ne!(en, nl, "{name} is not translated");
+            }
+        }
+    }
+
+    #[test]
+    fn both_languages_use_the_same_placeholders() {
+        for ((name, en), (_, nl)) in EN.entries().into_iter().zip(NL.entries()) {
+            assert_eq!(placeholders(en), placeholders(nl), "{name}");
+        }
+    }
+
+    #[test]
+    fn fill_is_single_pass() {
+        assert_eq!(
+            fill("{a} and {b}", &[("a", "{b}"), ("b", "x")]),
+            "{b} and x"
+        );
+        assert_eq!(fill("{unknown} {", &[("a", "1")]), "{unknown} {");
+        assert_eq!(fill("no braces", &[]), "no braces");
+    }
+
+    #[test]
+    fn config_errors_are_explained_in_both_languages() {
+        let cases = [
+            (ConfigError::Http { status: 503 }, "503"),
+            (
+                ConfigError::Syntax {
+                    line: 7,
+                    column: 12,
+                    detail: "trailing comma".into(),
+                },
+                "7",
+            ),
+            (
+                ConfigError::ClientIdNotGuid {
+                    value: "my-app".into(),
+                },
+                "\"my-app\"",
+            ),
+            (
+                ConfigError::BadUrl {
+                    key: ConfigKey::GraphBaseUrl,
+                    value: "graph".into(),
+                    problem: UrlProblem::NotAbsolute,
+                },
+                "graphBaseUrl \"graph\"",
+            ),
+        ];
+        for (error, needle) in cases {
+            let en = EN.config_error(&error);
+            let nl = NL.config_error(&error);
+            assert!(en.contains(needle) && nl.contains(needle), "{en} / {nl}");
+            assert!(!en.contains('{') && !nl.contains('{'), "{en} / {nl}");
+            assert_ne!(en, nl);
+        }
+        let syntax = EN.config_error(&ConfigError::Syntax {
+            line: 7,
+            column: 12,
+            detail: "trailing comma".into(),
+        });
+        assert_eq!(
+            syntax,
+            "config.json is not valid JSON: line 7, column 12 (trailing comma)."
+        );
+        assert!(NL
+            .config_error(&ConfigError::NotFound)
+            .contains("404 Not Found"));
+    }
+
+    #[test]
+    fn language_tags() {
+        assert_eq!(Lang::from_tag("nl"), Some(Lang::Nl));
+        assert_eq!(Lang::from_tag("nl-BE"), Some(Lang::Nl));
+        assert_eq!(Lang::from_tag("NL_nl"), Some(Lang::Nl));
+        assert_eq!(Lang::from_tag("en-GB"), Some(Lang::En));
+        assert_eq!(Lang::from_tag("de-DE"), None);
+        assert_eq!(Lang::from_tag("nld"), None);
+        assert_eq!(Lang::from_tag(""), None);
+    }
+
+    #[test]
+    fn initial_language() {
+        assert_eq!(Lang::initial(None, Some("nl-NL")), Lang::Nl);
+        assert_eq!(Lang::initial(None, Some("fr-FR")), Lang::En);
+        assert_eq!(Lang::initial(None, None), Lang::En);
+        assert_eq!(Lang::initial(Some("en"), Some("nl-NL")), Lang::En);
+        assert_eq!(Lang::initial(Some("nl"), Some("en-US")), Lang::Nl);
+        // A stored value we don't understand (older version, hand-edited) is ignored.
+        assert_eq!(Lang::initial(Some("klingon"), Some("nl")), Lang::Nl);
+    }
+}

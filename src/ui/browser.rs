@@ -1,0 +1,91 @@
+//! The few browser facts the shell needs, each behind a small function so components stay
+//! declarative. Failures here (private mode without storage, no `window`) fall back to defaults:
+//! none of them may keep the app from starting.
+
+use crate::i18n::Lang;
+
+/// localStorage key for the chosen UI language.
+pub const LANG_KEY: &str = "guestlist.lang";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The language the user picked earlier, as stored.
+pub fn stored_lang() -> Option<String> {
+    storage()?.get_item(LANG_KEY).ok().flatten()
+}
+
+/// Remembers an explicit choice. Storage can be full or disabled; the choice then lasts for
+/// this page only, which is the best we can do.
+pub fn save_lang(lang: Lang) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(LANG_KEY, lang.code());
+    }
+}
+
+/// `navigator.language`, e.g. `nl-NL`.
+pub fn browser_lang() -> Option<String> {
+    web_sys::window()?.navigator().language()
+}
+
+/// The starting language for this browser.
+pub fn initial_lang() -> Lang {
+    Lang::initial(stored_lang().as_deref(), browser_lang().as_deref())
+}
+
+/// Keeps `<html lang>` in step with the UI so screen readers pronounce it right.
+pub fn set_document_lang(lang: Lang) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("lang", lang.code());
+    }
+}
+
+pub fn set_document_title(title: &str) {
+    if let Some(d) = web_sys::window().and_then(|w| w.document()) {
+        d.set_title(title);
+    }
+}
+
+/// The document's base URL (from `<base href>`, which Trunk fills with its public URL):
+/// the app's own address and the default redirect URI. Falls back to origin + "/".
+pub fn app_base_url() -> String {
+    let window = web_sys::window();
+    let base = window
+        .as_ref()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten());
+    match base {
+        // Drop any file name or query: the redirect URI is the directory the app lives in.
+        Some(base) => {
+            let base = base.split(['?', '#']).next().unwrap_or_default();
+            match base.rfind('/') {
+                Some(i) => base[..=i].to_owned(),
+                None => base.to_owned(),
+            }
+        }
+        None => window
+            .and_then(|w| w.location().origin().ok())
+            .map(|o| format!("{o}/"))
+            .unwrap_or_else(|| "/".to_owned()),
+    }
+}
+
+/// The path the router works under, without trailing slash ("" at the site root).
+pub fn router_base() -> String {
+    let base = app_base_url();
+    let path = base
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or("/");
+    path.trim_end_matches('/').to_owned()
+}
+
+pub fn reload() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}

@@ -1,0 +1,88 @@
+//! The Leptos app: root, layout, pages and shared components.
+//!
+//! [`App`] is what `start()` mounts: it fetches `config.json` and then shows either the shell
+//! or the page explaining what is wrong with the file ([`AppWithConfig`]). Tests mount
+//! [`AppWithConfig`] directly with a configuration of their choosing, without network.
+
+pub mod browser;
+pub mod components;
+pub mod layout;
+pub mod pages;
+
+use crate::config::{self, Config, ConfigError};
+use crate::i18n::{use_i18n, I18n};
+use layout::Frame;
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+use pages::{AboutPage, ActivityPage, ConfigErrorPage, GroupsPage, ImportPage, NotFoundPage};
+
+/// Provides the language context once, at the root, and keeps `<html lang>` in step with it.
+fn provide_i18n() {
+    if use_context::<I18n>().is_some() {
+        return;
+    }
+    let i18n = I18n::new(browser::initial_lang());
+    provide_context(i18n);
+    Effect::new(move |_| browser::set_document_lang(i18n.lang()));
+}
+
+/// The whole app: loads `config.json`, then renders the shell or the configuration help.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_i18n();
+    let base = browser::app_base_url();
+    let loaded = LocalResource::new(move || {
+        let base = base.clone();
+        async move { config::load(&base).await }
+    });
+    move || match loaded.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(config) => view! { <AppWithConfig config/> }.into_any(),
+    }
+}
+
+#[component]
+fn Loading() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Frame>
+            <p class="loading" aria-busy="true">{move || i18n.t().loading}</p>
+        </Frame>
+    }
+}
+
+/// The app for a given configuration outcome: the shell, or the page saying what is wrong.
+#[component]
+pub fn AppWithConfig(config: Result<Config, ConfigError>) -> impl IntoView {
+    provide_i18n();
+    match config {
+        Ok(config) => view! { <Shell config/> }.into_any(),
+        Err(error) => view! { <ConfigErrorPage error/> }.into_any(),
+    }
+}
+
+/// Whether a page has been shown yet. The first page leaves focus alone (the skip link must
+/// stay the first stop); later pages move focus to their heading, so keyboard and screen
+/// reader users land on the new content after following a link.
+#[derive(Clone, Copy)]
+pub struct NavFocus(pub StoredValue<bool>);
+
+/// The configured app: header, navigation, routed pages, footer. Provides the [`Config`].
+#[component]
+pub fn Shell(config: Config) -> impl IntoView {
+    provide_context(config);
+    provide_context(NavFocus(StoredValue::new(false)));
+    view! {
+        <Router base=browser::router_base()>
+            <Frame configured=true>
+                <Routes fallback=|| view! { <NotFoundPage/> }>
+                    <Route path=path!("/") view=GroupsPage/>
+                    <Route path=path!("/import") view=ImportPage/>
+                    <Route path=path!("/activity") view=ActivityPage/>
+                    <Route path=path!("/about") view=AboutPage/>
+                </Routes>
+            </Frame>
+        </Router>
+    }
+}

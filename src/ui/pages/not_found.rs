@@ -1,0 +1,17 @@
+use crate::i18n::use_i18n;
+use crate::ui::components::Page;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Page title=|t| t.not_found_title>
+            <p>{move || i18n.t().not_found_body}</p>
+            <p>
+                <A href="/">{move || i18n.t().not_found_home}</A>
+            </p>
+        </Page>
+    }
+}
