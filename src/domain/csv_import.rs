@@ -131,7 +131,8 @@ fn decode_utf16(units: impl Iterator<Item = u16>) -> String {
         .collect()
 }
 
-/// Windows-1252: Latin-1 except 0x80–0x9F (https://www.unicode.org/Public/MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1252.TXT).
+/// Windows-1252: Latin-1 except 0x80–0x9F
+/// (<https://www.unicode.org/Public/MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1252.TXT>).
 fn decode_windows_1252(bytes: &[u8]) -> String {
     const HIGH: [char; 32] = [
         '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
