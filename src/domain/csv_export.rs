@@ -37,45 +37,57 @@ impl Default for ExportOptions {
     }
 }
 
-/// Builds a CSV document in memory.
+/// Builds a CSV document in memory. Hand-written rather than `csv::Writer`: writing is a few
+/// lines, and it keeps the writer's error plumbing out of the WebAssembly bundle.
 pub struct CsvExport {
-    writer: csv::Writer<Vec<u8>>,
+    out: String,
+    delimiter: char,
 }
 
 impl CsvExport {
     pub fn new(options: ExportOptions) -> Self {
-        let mut buf = Vec::new();
+        let mut out = String::new();
         if options.bom {
-            buf.extend_from_slice("\u{FEFF}".as_bytes());
+            out.push('\u{FEFF}');
         }
-        let writer = csv::WriterBuilder::new()
-            .delimiter(options.delimiter)
-            .terminator(csv::Terminator::CRLF)
-            .quote_style(csv::QuoteStyle::Necessary)
-            .flexible(true)
-            .from_writer(buf);
-        CsvExport { writer }
+        CsvExport {
+            out,
+            delimiter: char::from(options.delimiter),
+        }
     }
 
-    /// Writes one record; every cell is neutralised.
+    /// Writes one record; every cell is neutralised, then quoted when needed.
     pub fn record<I, S>(&mut self, cells: I)
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let cells: Vec<String> = cells
-            .into_iter()
-            .map(|c| neutralise(c.as_ref()).into_owned())
-            .collect();
-        // Writing into a Vec can't fail.
-        self.writer
-            .write_record(&cells)
-            .expect("writing CSV into memory");
+        for (i, cell) in cells.into_iter().enumerate() {
+            if i > 0 {
+                self.out.push(self.delimiter);
+            }
+            let cell = neutralise(cell.as_ref());
+            let needs_quotes = cell
+                .chars()
+                .any(|c| c == self.delimiter || matches!(c, '"' | '\r' | '\n'));
+            if needs_quotes {
+                self.out.push('"');
+                for c in cell.chars() {
+                    if c == '"' {
+                        self.out.push('"');
+                    }
+                    self.out.push(c);
+                }
+                self.out.push('"');
+            } else {
+                self.out.push_str(&cell);
+            }
+        }
+        self.out.push_str("\r\n");
     }
 
     pub fn finish(self) -> String {
-        let bytes = self.writer.into_inner().expect("flushing CSV into memory");
-        String::from_utf8(bytes).expect("CSV of UTF-8 strings is UTF-8")
+        self.out
     }
 }
 
