@@ -23,11 +23,11 @@ use axum::extract::{Path, Query as QueryPairs, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Extension, Router};
+use axum::Router;
 use serde_json::{json, Map, Value};
 use thiserror::Error;
 
-use crate::odata::PublicOrigin;
+use crate::odata::RequestMeta;
 use crate::state::{
     AppState, AuthFailure, Caller, Role, EXCHANGE_AUDIENCE, TENANT_DOMAIN, TENANT_ID,
 };
@@ -194,11 +194,11 @@ async fn invoke(
     State(state): State<AppState>,
     Path(path): Path<HashMap<String, String>>,
     headers: HeaderMap,
-    origin: Option<Extension<PublicOrigin>>,
+    meta: RequestMeta,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
     body: Bytes,
 ) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = meta.request_id.clone();
     let caller = match crate::identity::authenticate(&state, &headers, EXCHANGE_AUDIENCE) {
         Ok(c) => c,
         Err(f) => return auth_response(&f, &request_id),
@@ -269,7 +269,7 @@ async fn invoke(
         Err(e) => return error_response(&e, &request_id),
     };
     let size = page_size(&headers);
-    let origin = crate::odata::origin_of(&headers, origin.as_deref());
+    let origin = meta.origin;
     let base = format!("{origin}/adminapi/beta/{tenant_seg}");
     let start = offset.min(items.len());
     let end = (start + size).min(items.len());

@@ -17,6 +17,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use crate::server::ListenerScheme;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query as QueryPairs, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
@@ -27,7 +28,7 @@ use rand::Rng;
 use serde_json::{json, Map, Value};
 use tower::ServiceExt;
 
-use crate::odata::{PublicOrigin, Query, QueryError};
+use crate::odata::{Query, QueryError, RequestMeta};
 use crate::state::{AppState, AuthFailure, Caller, Role, GRAPH_AUDIENCE};
 use crate::store::{
     Contact, Group, GroupKind, Obj, ObjKind, Provenance, Side, Tenant, User, UserType,
@@ -100,7 +101,11 @@ pub fn router() -> Router<AppState> {
         .route("/contacts/{id}", get(get_contact))
         .route("/invitations", post(invite))
         .route("/$batch", post(batch))
+        .route("/groups/$count", get(count_collection))
+        .route("/contacts/$count", get(count_collection))
+        .route("/users/$count", get(count_collection))
         .fallback(unknown_segment)
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 // ----- request context and errors -----
@@ -113,17 +118,11 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn new(headers: &HeaderMap, origin: Option<&PublicOrigin>) -> Ctx {
-        let request_id = uuid::Uuid::new_v4().to_string();
-        let client_request_id = headers
-            .get("client-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-            .unwrap_or_else(|| request_id.clone());
+    fn new(meta: RequestMeta) -> Ctx {
         Ctx {
-            request_id,
-            client_request_id,
-            origin: crate::odata::origin_of(headers, origin),
+            request_id: meta.request_id,
+            client_request_id: meta.client_request_id,
+            origin: meta.origin,
         }
     }
 
@@ -212,7 +211,7 @@ impl Ctx {
     }
 }
 
-type Origin = Option<Extension<PublicOrigin>>;
+type Origin = RequestMeta;
 
 /// Authenticates the Graph caller and checks one of `scopes`.
 fn authorize(
@@ -392,6 +391,16 @@ pub fn contact_json(c: &Contact) -> Map<String, Value> {
     }))
 }
 
+/// Every property but `id` set to null.
+fn limited(mut m: Map<String, Value>) -> Map<String, Value> {
+    for (k, v) in m.iter_mut() {
+        if k != "id" {
+            *v = Value::Null;
+        }
+    }
+    m
+}
+
 fn with_type(mut m: Map<String, Value>, t: &str) -> Map<String, Value> {
     let mut out = Map::with_capacity(m.len() + 1);
     out.insert(
@@ -476,7 +485,15 @@ fn paginate<T>(
 
 fn collection(ctx: &Ctx, q: &Query, context: &str, path: &str, page: PageOut) -> Response {
     let mut body = Map::new();
-    body.insert("@odata.context".into(), Value::String(ctx.context(context)));
+    // With $select the context names the selection, e.g. `$metadata#groups(id,displayName)`.
+    let context = match &q.select {
+        Some(sel) => format!("{context}({})", sel.join(",")),
+        None => context.to_string(),
+    };
+    body.insert(
+        "@odata.context".into(),
+        Value::String(ctx.context(&context)),
+    );
     if let Some(c) = page.count {
         body.insert("@odata.count".into(), json!(c));
     }
@@ -500,8 +517,8 @@ fn parse_query(
 
 // ----- handlers -----
 
-async fn unknown_segment(headers: HeaderMap, origin: Origin, uri: http::Uri) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+async fn unknown_segment(origin: Origin, uri: http::Uri) -> Response {
+    let ctx = Ctx::new(origin);
     let seg = uri
         .path()
         .trim_start_matches('/')
@@ -522,7 +539,7 @@ async fn me(
     origin: Origin,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     let caller = match authorize(&state, &headers, &ctx, READ_ME) {
         Ok(c) => c,
         Err(r) => return r,
@@ -555,7 +572,7 @@ async fn list_users(
     origin: Origin,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     if let Err(r) = authorize(&state, &headers, &ctx, READ_USERS) {
         return r;
     }
@@ -589,7 +606,7 @@ async fn get_user(
     Path(id): Path<String>,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     if let Err(r) = authorize(&state, &headers, &ctx, READ_USERS) {
         return r;
     }
@@ -626,7 +643,7 @@ async fn list_groups(
     origin: Origin,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     if let Err(r) = authorize(&state, &headers, &ctx, READ_GROUPS) {
         return r;
     }
@@ -653,7 +670,7 @@ async fn get_group(
     Path(id): Path<String>,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     if let Err(r) = authorize(&state, &headers, &ctx, READ_GROUPS) {
         return r;
     }
@@ -686,7 +703,7 @@ async fn patch_group(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     let caller = match authorize(&state, &headers, &ctx, WRITE_GROUP) {
         Ok(c) => c,
         Err(r) => return r,
@@ -812,7 +829,7 @@ async fn members(
     cast: Option<String>,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     let caller = match authorize(&state, &headers, &ctx, READ_GROUPS) {
         Ok(c) => c,
         Err(r) => return r,
@@ -847,8 +864,9 @@ async fn members(
     let Some(g) = t.group(&id).filter(|g| g.kind.in_graph()) else {
         return ctx.not_found(&id);
     };
-    // Without the permission to read a member's type, Graph returns it with `@odata.type` and `id`
-    // only (group-list-members page, note on directoryObject collections).
+    // Without the permission to read a member's type, Graph returns it "with limited information":
+    // `@odata.type` and `id`, other properties null (group-list-members page; "Limited information
+    // returned for inaccessible member objects", https://learn.microsoft.com/en-us/graph/permissions-overview).
     let full_contacts = READ_CONTACTS.iter().any(|s| caller.has_scope(s));
     let full_users = READ_USERS
         .iter()
@@ -876,9 +894,9 @@ async fn members(
     let full = |mid: &String| -> Map<String, Value> {
         match t.get(mid) {
             Some(Obj::User(u)) if full_users => with_type(user_json(u), "user"),
-            Some(Obj::User(u)) => with_type(into_map(json!({"id": u.id})), "user"),
+            Some(Obj::User(u)) => with_type(limited(user_json(u)), "user"),
             Some(Obj::Contact(c)) if full_contacts => with_type(contact_json(c), "orgContact"),
-            Some(Obj::Contact(c)) => with_type(into_map(json!({"id": c.id})), "orgContact"),
+            Some(Obj::Contact(c)) => with_type(limited(contact_json(c)), "orgContact"),
             Some(Obj::Group(g)) => with_type(group_json(g), "group"),
             None => Map::new(),
         }
@@ -930,7 +948,7 @@ async fn add_member(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     let caller = match authorize(&state, &headers, &ctx, WRITE_MEMBERS) {
         Ok(c) => c,
         Err(r) => return r,
@@ -1009,7 +1027,7 @@ async fn remove_member(
     origin: Origin,
     Path((id, member_id)): Path<(String, String)>,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     let caller = match authorize(&state, &headers, &ctx, WRITE_MEMBERS) {
         Ok(c) => c,
         Err(r) => return r,
@@ -1044,7 +1062,7 @@ async fn list_contacts(
     origin: Origin,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     if let Err(r) = authorize(&state, &headers, &ctx, READ_CONTACTS) {
         return r;
     }
@@ -1071,7 +1089,7 @@ async fn get_contact(
     Path(id): Path<String>,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     if let Err(r) = authorize(&state, &headers, &ctx, READ_CONTACTS) {
         return r;
     }
@@ -1097,20 +1115,86 @@ async fn get_contact(
 }
 
 /// orgContacts are read-only in Graph: they are created in Exchange (New-MailContact) or synced from
-/// on-premises (orgcontact resource page; microsoft-graph-docs issue 15397).
+/// on-premises (orgcontact resource page; microsoft-graph-docs issue 15397). Graph answers a method its
+/// target doesn't support with 405 `Request_BadRequest` "Specified HTTP method is not allowed for the
+/// request target." (example response in https://learn.microsoft.com/en-us/graph/json-batching).
 async fn create_contact(
     State(state): State<AppState>,
     headers: HeaderMap,
     origin: Origin,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     if let Err(f) = crate::identity::authenticate(&state, &headers, GRAPH_AUDIENCE) {
         return ctx.auth_failure(f);
     }
     ctx.error(
-        StatusCode::BAD_REQUEST,
+        StatusCode::METHOD_NOT_ALLOWED,
         "Request_BadRequest",
-        "Unsupported resource type 'OrgContact' for operation 'Create'.",
+        METHOD_NOT_ALLOWED,
+    )
+}
+
+pub const METHOD_NOT_ALLOWED: &str = "Specified HTTP method is not allowed for the request target.";
+
+async fn method_not_allowed(origin: Origin) -> Response {
+    Ctx::new(origin).error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Request_BadRequest",
+        METHOD_NOT_ALLOWED,
+    )
+}
+
+/// `GET /groups/$count`, `/contacts/$count`, `/users/$count`: plain-text counts, advanced queries only
+/// (group-list and orgcontact-list pages, "Get only a count").
+async fn count_collection(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    origin: Origin,
+    uri: http::Uri,
+) -> Response {
+    let ctx = Ctx::new(origin);
+    let path = uri
+        .path()
+        .trim_end_matches("/$count")
+        .trim_start_matches('/')
+        .to_string();
+    let scopes = match path.as_str() {
+        "groups" => READ_GROUPS,
+        "contacts" => READ_CONTACTS,
+        _ => READ_USERS,
+    };
+    if let Err(r) = authorize(&state, &headers, &ctx, scopes) {
+        return r;
+    }
+    if !eventual(&headers) {
+        return ctx.error(
+            StatusCode::BAD_REQUEST,
+            "Request_BadRequest",
+            "$count is not currently supported.",
+        );
+    }
+    let d = delay(&state);
+    let t = tenant(&state);
+    let n = match path.as_str() {
+        "groups" => t.groups().iter().filter(|g| g.kind.in_graph()).count(),
+        "contacts" => t
+            .contacts()
+            .iter()
+            .filter(|c| c.provenance.visible_to(Side::Graph, d))
+            .count(),
+        _ => t
+            .users()
+            .iter()
+            .filter(|u| u.provenance.visible_to(Side::Graph, d))
+            .count(),
+    };
+    ctx.headers(
+        (
+            StatusCode::OK,
+            [(http::header::CONTENT_TYPE, "text/plain")],
+            n.to_string(),
+        )
+            .into_response(),
     )
 }
 
@@ -1134,7 +1218,7 @@ async fn invite(
     origin: Origin,
     body: Bytes,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     let caller = match authorize(&state, &headers, &ctx, INVITE) {
         Ok(c) => c,
         Err(r) => return r,
@@ -1233,9 +1317,10 @@ async fn invite(
         user_id,
         invitation_id
     );
-    let msg_info = b.get("invitedUserMessageInfo").cloned().unwrap_or_else(
-        || json!({"messageLanguage": null, "ccRecipients": [], "customizedMessageBody": null}),
-    );
+    let msg_info = b.get("invitedUserMessageInfo").cloned().unwrap_or_else(|| {
+        json!({"messageLanguage": null, "customizedMessageBody": null,
+            "ccRecipients": [{"emailAddress": {"name": null, "address": null}}]})
+    });
     let body = json!({
         "@odata.context": ctx.context("invitations/$entity"),
         "id": invitation_id,
@@ -1259,9 +1344,10 @@ async fn batch(
     State(state): State<AppState>,
     headers: HeaderMap,
     origin: Origin,
+    scheme: Option<Extension<ListenerScheme>>,
     body: Bytes,
 ) -> Response {
-    let ctx = Ctx::new(&headers, origin.as_deref());
+    let ctx = Ctx::new(origin);
     if let Err(f) = crate::identity::authenticate(&state, &headers, GRAPH_AUDIENCE) {
         return ctx.auth_failure(f);
     }
@@ -1370,7 +1456,7 @@ async fn batch(
                 Some(inner_error(&ctx, "TooManyRequests", "Too many requests.")),
             )
         } else {
-            run_inner(&app, &headers, r).await
+            run_inner(&app, &headers, scheme.as_deref().copied(), r).await
         };
         statuses.insert(id.to_lowercase(), status);
         let mut out = Map::new();
@@ -1393,7 +1479,12 @@ fn inner_error(ctx: &Ctx, code: &str, message: &str) -> Value {
     }}})
 }
 
-async fn run_inner(app: &Router, outer: &HeaderMap, r: &Value) -> (u16, Value, Option<Value>) {
+async fn run_inner(
+    app: &Router,
+    outer: &HeaderMap,
+    scheme: Option<ListenerScheme>,
+    r: &Value,
+) -> (u16, Value, Option<Value>) {
     let method = r
         .get("method")
         .and_then(Value::as_str)
@@ -1417,7 +1508,9 @@ async fn run_inner(app: &Router, outer: &HeaderMap, r: &Value) -> (u16, Value, O
             Some(json!({"error": {"code": "BadRequest", "message": "Invalid HTTP method."}})),
         );
     };
-    let mut builder = Request::builder().method(method).uri(format!("/{path}"));
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri_safe(&format!("/{path}")));
     for name in [http::header::AUTHORIZATION, http::header::HOST] {
         if let Some(v) = outer.get(&name) {
             builder = builder.header(name, v);
@@ -1437,6 +1530,10 @@ async fn run_inner(app: &Router, outer: &HeaderMap, r: &Value) -> (u16, Value, O
         Some(b) if !b.is_null() => Body::from(b.to_string()),
         _ => Body::empty(),
     };
+    // Inner requests keep the listener's scheme so their links use the outer request's origin.
+    if let Some(sch) = scheme {
+        builder = builder.extension(sch);
+    }
     let Ok(req) = builder.body(body) else {
         return (
             400,
@@ -1450,6 +1547,14 @@ async fn run_inner(app: &Router, outer: &HeaderMap, r: &Value) -> (u16, Value, O
     };
     let status = resp.status().as_u16();
     let mut hdrs = Map::new();
+    hdrs.insert("Cache-Control".into(), json!("no-cache"));
+    if resp
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json;odata"))
+    {
+        hdrs.insert("OData-Version".into(), json!("4.0"));
+    }
     for (k, v) in resp.headers() {
         if let Ok(v) = v.to_str() {
             if k == http::header::CONTENT_TYPE
@@ -1472,6 +1577,24 @@ async fn run_inner(app: &Router, outer: &HeaderMap, r: &Value) -> (u16, Value, O
         )
     };
     (status, Value::Object(hdrs), body)
+}
+
+/// Batch `url`s are often written unencoded (`$search="displayName:x"`); encode what a URI can't hold.
+fn uri_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii_graphic()
+            && !matches!(c, '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}')
+        {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 fn canonical_header(name: &str) -> String {

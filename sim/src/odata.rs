@@ -145,25 +145,48 @@ fn lit_eq(v: Option<&Value>, l: &Lit) -> bool {
     }
 }
 
-/// The public origin (`scheme://host[:port]`) clients use to reach the sim, for `@odata.nextLink` and
-/// `@odata.context`. The server half may insert it as a request extension (it knows which listener is
-/// TLS); without it, `X-Forwarded-Proto` and `Host` decide, defaulting to `http`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PublicOrigin(pub String);
+/// Per-request facts both services put in their answers: the request ids the knobs middleware
+/// assigned (generated here when a request bypassed it, e.g. an inner `$batch` request) and the origin
+/// the client used, for `@odata.nextLink` and `@odata.context`.
+#[derive(Clone, Debug)]
+pub struct RequestMeta {
+    pub request_id: String,
+    pub client_request_id: String,
+    pub origin: String,
+}
 
-pub fn origin_of(headers: &http::HeaderMap, ext: Option<&PublicOrigin>) -> String {
-    if let Some(o) = ext {
-        return o.0.trim_end_matches('/').to_string();
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestMeta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let request_id = parts
+            .extensions
+            .get::<crate::knobs::RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let client_request_id = parts
+            .extensions
+            .get::<crate::knobs::ClientRequestId>()
+            .map(|r| r.0.clone())
+            .or_else(|| {
+                parts
+                    .headers
+                    .get("client-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| request_id.clone());
+        let crate::server::RequestOrigin(origin) =
+            crate::server::RequestOrigin::from_request_parts(parts, state).await?;
+        Ok(RequestMeta {
+            request_id,
+            client_request_id,
+            origin,
+        })
     }
-    let host = headers
-        .get(http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
 }
 
 // ----- $filter parser -----
