@@ -72,7 +72,9 @@ pub struct TenantSnapshot {
     pub users: Vec<ExistingUser>,
     /// Object ids of the current members, per group id.
     pub members: HashMap<String, HashSet<String>>,
-    /// Recipient `Name`s already in use (for unique contact names).
+    /// Recipient `Name`s already in use (for unique contact names): from Exchange
+    /// (`Get-Recipient`) when reachable. Existing contacts' display names are added
+    /// automatically, because a contact's Name usually equals its display name.
     pub taken_names: Vec<String>,
 }
 
@@ -311,6 +313,10 @@ pub enum GroupWarning {
     ExternalSendersUnknown { group: usize },
     /// Members can't be added to a dynamic group.
     DynamicGroup { group: usize },
+    /// A guest is invited for an address a mail contact already holds. Proxy addresses are
+    /// unique in Exchange, so the new guest's mail user may not get that address while the
+    /// contact exists; the admin should know (once per person, not per group).
+    GuestAddressHeldByContact { row: RowKey, contact_id: String },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -430,10 +436,16 @@ pub fn plan(
 ) -> Plan {
     let index = Index::new(tenant);
     let empty = HashSet::new();
-    let mut taken = TakenNames::new(&tenant.taken_names);
+    let mut taken = TakenNames::new(
+        tenant
+            .taken_names
+            .iter()
+            .chain(tenant.contacts.iter().map(|c| &c.display_name)),
+    );
     let mut builder = Builder { ops: Vec::new() };
     let mut entries = Vec::with_capacity(desired.len() * groups.len());
     let mut first_row: HashMap<&str, RowKey> = HashMap::with_capacity(desired.len());
+    let mut person_warnings = Vec::new();
 
     for d in desired {
         let person = match &d.person {
@@ -554,6 +566,14 @@ pub fn plan(
                     }
                 }
                 Some(Principal::NewGuest) => {
+                    if invited_guest.is_none() {
+                        if let Some(c) = contact {
+                            person_warnings.push(GroupWarning::GuestAddressHeldByContact {
+                                row: d.row,
+                                contact_id: c.id.clone(),
+                            });
+                        }
+                    }
                     let op = *invited_guest.get_or_insert_with(|| {
                         builder.push(
                             Operation::InviteGuest {
@@ -629,6 +649,8 @@ pub fn plan(
             ExternalSenders::Allowed | ExternalSenders::NotApplicable => {}
         }
     }
+
+    warnings.extend(person_warnings);
 
     let mut totals = Totals::default();
     for e in &entries {
@@ -855,6 +877,13 @@ mod tests {
         ]);
         let p = plan(&groups, &rows, &tenant(), &PlanOptions::default());
         assert_eq!(only(&p, 2, 0).outcome(), OutcomeKind::InviteGuest);
+        assert_eq!(
+            p.warnings,
+            vec![GroupWarning::GuestAddressHeldByContact {
+                row: 2,
+                contact_id: "c-anna".into()
+            }]
+        );
         assert_eq!(only(&p, 3, 0).outcome(), OutcomeKind::ReuseGuest);
         assert_eq!(only(&p, 4, 0).outcome(), OutcomeKind::ReuseUser);
         let eve = only(&p, 5, 0);
@@ -1130,5 +1159,25 @@ mod tests {
             })
             .collect();
         assert_eq!(names, vec!["A", "A (c@d.nl)"]);
+    }
+
+    #[test]
+    fn existing_contact_display_names_count_as_taken() {
+        let groups = [group(
+            "dg",
+            GroupKind::Distribution,
+            ExternalSenders::Allowed,
+        )];
+        // "Anna" is the display name of the existing contact c-anna.
+        let p = plan(
+            &groups,
+            &desired(&[("anna2@x.nl", "Anna")]),
+            &tenant(),
+            &PlanOptions::default(),
+        );
+        assert!(matches!(
+            &p.ops[0].op,
+            Operation::CreateContact { name, .. } if name == "Anna (anna2@x.nl)"
+        ));
     }
 }
