@@ -63,6 +63,8 @@ impl Delimiter {
 pub enum ImportError {
     #[error("the file is empty")]
     Empty,
+    #[error("the file has a header line but no rows below it")]
+    NoRows,
     #[error("this is an Excel workbook, not a CSV file: in Excel choose File › Save As › CSV UTF-8 and upload that")]
     Spreadsheet,
     #[error("the file has {found} rows; at most {max} can be imported at once — split it into smaller files")]
@@ -283,6 +285,9 @@ fn read_text(text: &str, encoding: Encoding) -> Result<Table, ImportError> {
         )
     };
     let data_rows = if has_header { found - 1 } else { found };
+    if data_rows == 0 {
+        return Err(ImportError::NoRows);
+    }
     if data_rows > MAX_ROWS {
         return Err(ImportError::TooManyRows {
             max: MAX_ROWS,
@@ -1007,6 +1012,10 @@ mod tests {
         assert_eq!(read_table(b""), Err(ImportError::Empty));
         assert_eq!(read_table(b"\r\n\r\n;;;\r\n"), Err(ImportError::Empty));
         assert_eq!(read_table(&[0xEF, 0xBB, 0xBF]), Err(ImportError::Empty));
+        assert_eq!(
+            read_table(b"E-mailadres;Naam\r\n;\r\n"),
+            Err(ImportError::NoRows)
+        );
     }
 
     #[test]

@@ -76,6 +76,8 @@ pub enum EmailError {
     AngleBrackets,
     #[error("remove the \"mailto:\" in front of the address")]
     MailtoPrefix,
+    #[error("the cell holds {count} addresses; enter one address per row")]
+    MultipleAddresses { count: usize },
     #[error("the address has no @")]
     MissingAt,
     #[error("the address has {count} @ signs; it must have exactly one")]
@@ -165,6 +167,10 @@ impl From<EmailError> for EmailErrorRepr {
             },
             AngleBrackets => r("AngleBrackets"),
             MailtoPrefix => r("MailtoPrefix"),
+            MultipleAddresses { count } => EmailErrorRepr {
+                count: Some(count),
+                ..r("MultipleAddresses")
+            },
             MissingAt => r("MissingAt"),
             MultipleAt { count } => EmailErrorRepr {
                 count: Some(count),
@@ -259,6 +265,9 @@ impl TryFrom<EmailErrorRepr> for EmailError {
             },
             "AngleBrackets" => AngleBrackets,
             "MailtoPrefix" => MailtoPrefix,
+            "MultipleAddresses" => MultipleAddresses {
+                count: need(r.count, "count")?,
+            },
             "MissingAt" => MissingAt,
             "MultipleAt" => MultipleAt {
                 count: need(r.count, "count")?,
@@ -317,6 +326,18 @@ impl EmailAddress {
         if s.is_empty() {
             return Err(EmailError::Empty);
         }
+        // A pasted list ("a@x.nl; b@y.nl") or an Outlook-style "Name <address>" first: their
+        // specific messages help more than "contains a space".
+        let addresses = s
+            .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+            .filter(|part| part.contains('@'))
+            .count();
+        if addresses > 1 {
+            return Err(EmailError::MultipleAddresses { count: addresses });
+        }
+        if s.contains('<') || s.contains('>') {
+            return Err(EmailError::AngleBrackets);
+        }
         for (position, ch) in s.chars().enumerate() {
             if is_control(ch) {
                 return Err(EmailError::ControlCharacter {
@@ -327,9 +348,6 @@ impl EmailAddress {
             if ch.is_whitespace() || is_invisible(ch) {
                 return Err(EmailError::Whitespace { position });
             }
-        }
-        if s.contains('<') || s.contains('>') {
-            return Err(EmailError::AngleBrackets);
         }
         if s.get(..7)
             .is_some_and(|p| p.eq_ignore_ascii_case("mailto:"))
@@ -362,7 +380,14 @@ impl EmailAddress {
                 max: MAX_ADDRESS_LEN,
             });
         }
-        let key = format!("{}@{}", local.to_ascii_lowercase(), domain.text);
+        // The key uses the ASCII (ACE) domain, so "bücher.de" typed in a CSV matches
+        // "xn--bcher-kva.de" stored in the tenant, and the other way round.
+        let key = if domain.text.is_ascii() {
+            format!("{}@{}", local.to_ascii_lowercase(), domain.text)
+        } else {
+            let ace: Vec<String> = domain.text.split('.').map(label_to_ascii).collect();
+            format!("{}@{}", local.to_ascii_lowercase(), ace.join("."))
+        };
         Ok(EmailAddress {
             local: local.to_owned(),
             domain: domain.text,
@@ -726,6 +751,16 @@ mod tests {
     }
 
     #[test]
+    fn unicode_and_ace_forms_of_a_domain_are_the_same_address() {
+        let unicode = ok("Info@Bücher.de");
+        let ace = ok("info@XN--BCHER-KVA.DE");
+        assert_eq!(unicode, ace);
+        assert_eq!(unicode.key(), "info@xn--bcher-kva.de");
+        assert_eq!(ace.to_string(), "info@xn--bcher-kva.de");
+        assert_eq!(unicode.to_string(), "Info@bücher.de");
+    }
+
+    #[test]
     fn compares_case_insensitively() {
         use std::collections::HashSet;
         let a = ok("JAN@partner.nl");
@@ -745,9 +780,14 @@ mod tests {
         assert_eq!(err("a@b@partner.nl"), EmailError::MultipleAt { count: 2 });
         assert_eq!(err("@partner.nl"), EmailError::EmptyLocalPart);
         assert_eq!(err("jan@"), EmailError::EmptyDomain);
+        assert_eq!(err("Jan <jan@partner.nl>"), EmailError::AngleBrackets);
         assert_eq!(
-            err("Jan <jan@partner.nl>"),
-            EmailError::Whitespace { position: 3 }
+            err("jan@partner.nl; piet@partner.nl"),
+            EmailError::MultipleAddresses { count: 2 }
+        );
+        assert_eq!(
+            err("a@x.nl,b@y.nl c@z.nl"),
+            EmailError::MultipleAddresses { count: 3 }
         );
         assert_eq!(err("<jan@partner.nl>"), EmailError::AngleBrackets);
         assert_eq!(err("mailto:jan@partner.nl"), EmailError::MailtoPrefix);
@@ -986,6 +1026,7 @@ mod tests {
             EmailError::AngleBrackets,
             EmailError::MailtoPrefix,
             EmailError::MissingAt,
+            EmailError::MultipleAddresses { count: 2 },
             EmailError::MultipleAt { count: 3 },
             EmailError::EmptyLocalPart,
             EmailError::EmptyDomain,
