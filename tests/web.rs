@@ -1,0 +1,312 @@
+//! The app shell in a real browser (wasm-bindgen-test, headless Chromium).
+//!
+//! Run: `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+//! CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web`
+//! (Chromium flags for running as root are in `webdriver.json`.)
+//!
+//! Each test mounts the shell into a fresh element with a configuration of its own (no network)
+//! and looks at the DOM the way assistive technology does: landmarks, accessible names,
+//! `aria-current`, `lang`. Leptos applies reactive updates asynchronously, so checks after an
+//! interaction poll for the expected state with a deadline.
+#![cfg(target_arch = "wasm32")]
+
+use guestlist::config::{Config, ConfigError, Tenant};
+use guestlist::ui::browser::LANG_KEY;
+use guestlist::ui::AppWithConfig;
+use leptos::mount::mount_to;
+use leptos::prelude::{view, Owner};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, Event, EventInit, HtmlElement, HtmlSelectElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+fn test_config() -> Config {
+    Config {
+        client_id: "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b".into(),
+        tenant: Tenant::Domain("contoso.onmicrosoft.com".into()),
+        authority: "https://login.microsoftonline.com".into(),
+        redirect_uri: "http://127.0.0.1/".into(),
+        graph_base_url: "https://graph.microsoft.com".into(),
+        exchange_base_url: "https://outlook.office365.com".into(),
+    }
+}
+
+/// The app mounted into its own element; unmounted and removed on drop.
+struct Mounted {
+    root: HtmlElement,
+    owner: Owner,
+    handle: Option<Box<dyn std::any::Any>>,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.handle.take();
+        // Dropping the mount handle alone leaves the router's window listeners behind while
+        // anything still holds the app's owner; a later test's link clicks would then go to
+        // this dead router. Cleaning up the enclosing owner removes them.
+        self.owner.cleanup();
+        self.root.remove();
+    }
+}
+
+/// Mounts the app at `/` with `stored_lang` as the remembered language choice.
+fn mount(config: Result<Config, ConfigError>, stored_lang: Option<&str>) -> Mounted {
+    // Earlier tests may have navigated; the router reads the location when it starts.
+    web_sys::window()
+        .unwrap()
+        .history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+    match stored_lang {
+        Some(lang) => storage().set_item(LANG_KEY, lang).unwrap(),
+        None => storage().remove_item(LANG_KEY).unwrap(),
+    }
+    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&root).unwrap();
+    let owner = Owner::new();
+    let handle = owner.with(|| mount_to(root.clone(), move || view! { <AppWithConfig config/> }));
+    Mounted {
+        root,
+        owner,
+        handle: Some(Box::new(handle)),
+    }
+}
+
+impl Mounted {
+    fn find(&self, selector: &str) -> Option<Element> {
+        self.root.query_selector(selector).unwrap()
+    }
+
+    fn get(&self, selector: &str) -> Element {
+        self.find(selector)
+            .unwrap_or_else(|| panic!("no element matches {selector}"))
+    }
+
+    fn count(&self, selector: &str) -> u32 {
+        self.root.query_selector_all(selector).unwrap().length()
+    }
+
+    fn text(&self, selector: &str) -> String {
+        self.get(selector).text_content().unwrap_or_default()
+    }
+
+    /// Navigation and the routed page are both rendered (routes render a tick later).
+    fn ready(&self) -> bool {
+        self.count("nav a") == 4 && self.find("main h1").is_some()
+    }
+
+    /// The visible names of the primary navigation's links, in order.
+    fn nav_links(&self) -> Vec<String> {
+        let links = self.root.query_selector_all("nav a").unwrap();
+        (0..links.length())
+            .map(|i| links.get(i).unwrap().text_content().unwrap_or_default())
+            .collect()
+    }
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Polls `condition` every 10 ms until it holds; fails the test after two seconds.
+async fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = js_sys::Date::now() + 2000.0;
+    while !condition() {
+        assert!(
+            js_sys::Date::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        sleep_ms(10).await;
+    }
+}
+
+fn html_lang() -> String {
+    document()
+        .document_element()
+        .unwrap()
+        .get_attribute("lang")
+        .unwrap_or_default()
+}
+
+fn choose_language(app: &Mounted, code: &str) {
+    let select: HtmlSelectElement = app.get("select").unchecked_into();
+    select.set_value(code);
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    let change = Event::new_with_event_init_dict("change", &init).unwrap();
+    select.dispatch_event(&change).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn switching_language_changes_visible_text_and_html_lang() {
+    let app = mount(Ok(test_config()), Some("en"));
+    until("English shell", || app.ready()).await;
+    assert_eq!(app.nav_links(), ["Groups", "Import", "Activity", "About"]);
+    assert_eq!(
+        app.get("nav").get_attribute("aria-label").as_deref(),
+        Some("Main navigation")
+    );
+    assert_eq!(app.text("h1"), "Groups");
+    until("<html lang=en>", || html_lang() == "en").await;
+
+    choose_language(&app, "nl");
+
+    until("Dutch navigation", || app.nav_links()[0] == "Groepen").await;
+    assert_eq!(
+        app.nav_links(),
+        ["Groepen", "Importeren", "Activiteit", "Over"]
+    );
+    assert_eq!(
+        app.get("nav").get_attribute("aria-label").as_deref(),
+        Some("Hoofdnavigatie")
+    );
+    assert_eq!(app.text("h1"), "Groepen");
+    assert_eq!(app.text("label[for='lang-select']"), "Taal");
+    until("<html lang=nl>", || html_lang() == "nl").await;
+    until("Dutch document title", || {
+        document().title() == "Groepen – Guestlist"
+    })
+    .await;
+    // The explicit choice is remembered for the next visit.
+    assert_eq!(storage().get_item(LANG_KEY).unwrap().as_deref(), Some("nl"));
+
+    choose_language(&app, "en");
+    until("English again", || app.nav_links()[0] == "Groups").await;
+    until("<html lang=en> again", || html_lang() == "en").await;
+}
+
+#[wasm_bindgen_test]
+async fn a_remembered_choice_wins() {
+    let app = mount(Ok(test_config()), Some("nl"));
+    until("Dutch shell", || app.ready()).await;
+    assert_eq!(app.nav_links()[0], "Groepen");
+    let select: HtmlSelectElement = app.get("select").unchecked_into();
+    assert_eq!(select.value(), "nl");
+    until("<html lang=nl>", || html_lang() == "nl").await;
+}
+
+#[wasm_bindgen_test]
+async fn shell_has_landmarks_labels_and_a_current_page() {
+    let app = mount(Ok(test_config()), Some("en"));
+    until("shell", || app.ready()).await;
+
+    for landmark in ["header", "nav", "main", "footer"] {
+        assert_eq!(app.count(landmark), 1, "exactly one <{landmark}>");
+    }
+    assert!(app.text("header").contains("Guestlist"));
+    assert!(app.text("header").contains("Not signed in"));
+    assert_eq!(app.get("main").id(), "main");
+
+    // The skip link is the first focusable element and targets the main landmark.
+    let first_focusable = app.get("a[href], button, select, input, [tabindex='0']");
+    assert_eq!(first_focusable.class_name(), "skip-link");
+    assert_eq!(
+        first_focusable.get_attribute("href").as_deref(),
+        Some("#main")
+    );
+    first_focusable.unchecked_ref::<HtmlElement>().click();
+    let main = app.get("main");
+    until("focus on <main>", || {
+        document().active_element().as_ref() == Some(&main)
+    })
+    .await;
+
+    // The language select has a visible label bound to it.
+    let select = app.get("select");
+    let label = app.get("label[for='lang-select']");
+    assert_eq!(select.id(), "lang-select");
+    assert_eq!(label.text_content().as_deref(), Some("Language"));
+
+    // Only the current page's link carries aria-current.
+    assert_eq!(app.count("nav a[aria-current='page']"), 1);
+    assert_eq!(app.text("nav a[aria-current='page']"), "Groups");
+
+    // Following a link moves aria-current, shows the page and puts focus on its heading.
+    let about = app.get("nav a[href='/about']");
+    about.unchecked_ref::<HtmlElement>().click();
+    until("About page", || app.text("h1") == "About Guestlist").await;
+    assert_eq!(app.count("nav a[aria-current='page']"), 1);
+    assert_eq!(app.text("nav a[aria-current='page']"), "About");
+    let heading = app.get("h1");
+    until("focus on the new page's heading", || {
+        document().active_element().as_ref() == Some(&heading)
+    })
+    .await;
+    // The About page shows the configuration it was given.
+    assert!(app.text("main").contains("contoso.onmicrosoft.com"));
+    assert!(app
+        .text("main")
+        .contains("6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b"));
+}
+
+#[wasm_bindgen_test]
+async fn bad_config_gets_an_explanatory_page() {
+    let app = mount(
+        Err(ConfigError::ClientIdNotGuid {
+            value: "my-app".into(),
+        }),
+        Some("en"),
+    );
+    until("config error page", || app.find("h1").is_some()).await;
+    assert_eq!(app.text("h1"), "Guestlist can't start: check config.json");
+    assert!(
+        app.text(".config-error-message")
+            .contains("clientId \"my-app\" is not an Application (client) ID"),
+        "{}",
+        app.text(".config-error-message")
+    );
+    // A complete example to copy, with every key.
+    let example = app.text("pre");
+    for key in [
+        "clientId",
+        "tenantId",
+        "authority",
+        "redirectUri",
+        "graphBaseUrl",
+        "exchangeBaseUrl",
+    ] {
+        assert!(
+            example.contains(&format!("\"{key}\"")),
+            "{key} in {example}"
+        );
+    }
+    // Still a proper page: landmarks, no navigation into an app that can't work.
+    assert_eq!(app.count("header"), 1);
+    assert_eq!(app.count("main"), 1);
+    assert_eq!(app.count("nav"), 0);
+
+    choose_language(&app, "nl");
+    until("Dutch explanation", || {
+        app.text(".config-error-message")
+            .contains("clientId \"my-app\" is geen toepassings-ID")
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn missing_config_says_so() {
+    let app = mount(Err(ConfigError::NotFound), Some("en"));
+    until("config error page", || {
+        app.find(".config-error-message").is_some()
+    })
+    .await;
+    assert!(app
+        .text(".config-error-message")
+        .contains("There is no config.json"));
+}
