@@ -43,6 +43,51 @@ fn transport_error(e: gloo_net::Error) -> TransportError {
     }
 }
 
+/// Per request: its own `AbortController`, aborted when the transport's signal fires and also when
+/// the request's future is dropped before it finished (a Leptos resource dropped with its page), so a
+/// forgotten request never keeps running in the browser.
+struct RequestAbort {
+    parent: web_sys::AbortSignal,
+    child: web_sys::AbortController,
+    on_parent_abort: Closure<dyn FnMut()>,
+    finished: bool,
+}
+
+impl RequestAbort {
+    fn new(parent: web_sys::AbortSignal) -> Result<Self, TransportError> {
+        if parent.aborted() {
+            return Err(TransportError::Aborted);
+        }
+        let child = web_sys::AbortController::new()
+            .map_err(|e| TransportError::Invalid(format!("AbortController unavailable: {e:?}")))?;
+        let to_abort = child.clone();
+        let on_parent_abort = Closure::<dyn FnMut()>::new(move || to_abort.abort());
+        parent
+            .add_event_listener_with_callback("abort", on_parent_abort.as_ref().unchecked_ref())
+            .map_err(|e| {
+                TransportError::Invalid(format!("cannot watch the abort signal: {e:?}"))
+            })?;
+        Ok(Self {
+            parent,
+            child,
+            on_parent_abort,
+            finished: false,
+        })
+    }
+}
+
+impl Drop for RequestAbort {
+    fn drop(&mut self) {
+        let _ = self.parent.remove_event_listener_with_callback(
+            "abort",
+            self.on_parent_abort.as_ref().unchecked_ref(),
+        );
+        if !self.finished {
+            self.child.abort();
+        }
+    }
+}
+
 impl Transport for FetchTransport {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
         let method = match req.method {
@@ -51,7 +96,8 @@ impl Transport for FetchTransport {
             Method::Patch => gloo_net::http::Method::PATCH,
             Method::Delete => gloo_net::http::Method::DELETE,
         };
-        let signal = self.controller.signal();
+        let mut abort = RequestAbort::new(self.controller.signal())?;
+        let signal = abort.child.signal();
         let mut builder = gloo_net::http::RequestBuilder::new(&req.url)
             .method(method)
             .abort_signal(Some(&signal));
@@ -69,6 +115,7 @@ impl Transport for FetchTransport {
         // need `Access-Control-Expose-Headers`).
         let headers = resp.headers().entries().collect();
         let body = resp.text().await.map_err(transport_error)?;
+        abort.finished = true;
         Ok(HttpResponse {
             status,
             headers,
