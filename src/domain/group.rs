@@ -160,6 +160,15 @@ impl GroupKind {
     }
 }
 
+/// Whether Graph's `groupTypes` marks an Entra dynamic-membership group (members come from a
+/// rule; adding by hand is refused). Orthogonal to the kind: M365 and security groups can be
+/// dynamic. See [`crate::domain::plan::TargetGroup::dynamic_membership`].
+pub fn has_dynamic_membership<S: AsRef<str>>(group_types: &[S]) -> bool {
+    group_types
+        .iter()
+        .any(|t| t.as_ref().eq_ignore_ascii_case("DynamicMembership"))
+}
+
 impl fmt::Display for GroupKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -202,6 +211,13 @@ mod tests {
             GroupKind::from_graph(&none, false, false),
             Err(GroupKindError::NeitherMailNorSecurity)
         );
+    }
+
+    #[test]
+    fn dynamic_membership_flag() {
+        assert!(has_dynamic_membership(&["DynamicMembership", "Unified"]));
+        assert!(has_dynamic_membership(&["dynamicmembership"]));
+        assert!(!has_dynamic_membership(&["Unified"]));
     }
 
     #[test]

@@ -227,6 +227,8 @@ pub(crate) mod tests {
                 mail: Some("sales@contoso.com".into()),
                 kind: GroupKind::Distribution,
                 external_senders: ExternalSenders::Allowed,
+                dynamic_membership: false,
+                on_premises_synced: false,
             },
             TargetGroup {
                 id: "m365".into(),
@@ -234,6 +236,8 @@ pub(crate) mod tests {
                 mail: Some("project@contoso.com".into()),
                 kind: GroupKind::Microsoft365,
                 external_senders: ExternalSenders::Allowed,
+                dynamic_membership: false,
+                on_premises_synced: false,
             },
         ];
         let desired: Vec<Desired> = ["a@x.nl", "b@x.nl", "c@x.nl"]

@@ -33,6 +33,14 @@ pub struct TargetGroup {
     pub mail: Option<String>,
     pub kind: GroupKind,
     pub external_senders: ExternalSenders,
+    /// Entra dynamic membership (`groupTypes` contains `DynamicMembership`): a rule decides the
+    /// members, adding by hand is refused.
+    #[serde(default)]
+    pub dynamic_membership: bool,
+    /// `onPremisesSyncEnabled`: the group is mastered in on-premises Active Directory and its
+    /// members can only be changed there.
+    #[serde(default)]
+    pub on_premises_synced: bool,
 }
 
 impl TargetGroup {
@@ -210,6 +218,8 @@ pub enum SkipReason {
     DynamicGroup,
     /// Microsoft 365 groups can't hold contacts and inviting guests is switched off.
     ContactIntoM365,
+    /// The group is synchronised from on-premises Active Directory.
+    OnPremisesSynced,
 }
 
 impl fmt::Display for SkipReason {
@@ -226,6 +236,9 @@ impl fmt::Display for SkipReason {
             }
             SkipReason::DynamicGroup => f.write_str(
                 "dynamic distribution groups choose their members by a rule; members can't be added by hand",
+            ),
+            SkipReason::OnPremisesSynced => f.write_str(
+                "this group is synchronised from on-premises Active Directory; change its members there",
             ),
             SkipReason::ContactIntoM365 => f.write_str(
                 "Microsoft 365 groups can't contain mail contacts, and inviting guests is switched off",
@@ -313,6 +326,8 @@ pub enum GroupWarning {
     ExternalSendersUnknown { group: usize },
     /// Members can't be added to a dynamic group.
     DynamicGroup { group: usize },
+    /// Members of a group synchronised from on-premises AD are changed there.
+    OnPremisesSynced { group: usize },
     /// A guest is invited for an address a mail contact already holds. Proxy addresses are
     /// unique in Exchange, so the new guest's mail user may not get that address while the
     /// contact exists; the admin should know (once per person, not per group).
@@ -488,15 +503,19 @@ pub fn plan(
 
         for (gi, group) in groups.iter().enumerate() {
             let mut steps = Vec::new();
-            let Some(via) = group.kind.membership_api() else {
-                steps.push(Step::Skip(SkipReason::DynamicGroup));
-                entries.push(PlanEntry {
-                    row: d.row,
-                    group: gi,
-                    address: Some(person.email.clone()),
-                    steps,
-                });
-                continue;
+            let via = match (group.kind.membership_api(), group_block(group)) {
+                (Some(via), None) => via,
+                (_, reason) => {
+                    // Dynamic distribution groups have no membership API at all.
+                    steps.push(Step::Skip(reason.unwrap_or(SkipReason::DynamicGroup)));
+                    entries.push(PlanEntry {
+                        row: d.row,
+                        group: gi,
+                        address: Some(person.email.clone()),
+                        steps,
+                    });
+                    continue;
+                }
             };
             let members = tenant.members.get(&group.id).unwrap_or(&empty);
             let principal = choose_principal(group.kind, contact, user, options);
@@ -622,9 +641,16 @@ pub fn plan(
 
     let mut warnings = Vec::new();
     for (gi, group) in groups.iter().enumerate() {
-        if group.kind == GroupKind::DynamicDistribution {
-            warnings.push(GroupWarning::DynamicGroup { group: gi });
-            continue;
+        match group_block(group) {
+            Some(SkipReason::OnPremisesSynced) => {
+                warnings.push(GroupWarning::OnPremisesSynced { group: gi });
+                continue;
+            }
+            Some(_) => {
+                warnings.push(GroupWarning::DynamicGroup { group: gi });
+                continue;
+            }
+            None => {}
         }
         let Some(control) = group.kind.external_senders_control() else {
             continue;
@@ -668,6 +694,17 @@ pub fn plan(
         ops: builder.ops,
         warnings,
         totals,
+    }
+}
+
+/// Why no member can be added to this group by hand, if so.
+fn group_block(group: &TargetGroup) -> Option<SkipReason> {
+    if group.on_premises_synced {
+        Some(SkipReason::OnPremisesSynced)
+    } else if group.dynamic_membership || group.kind == GroupKind::DynamicDistribution {
+        Some(SkipReason::DynamicGroup)
+    } else {
+        None
     }
 }
 
@@ -743,6 +780,8 @@ mod tests {
             mail: (kind != GroupKind::Security).then(|| format!("{id}@contoso.com")),
             kind,
             external_senders: ext,
+            dynamic_membership: false,
+            on_premises_synced: false,
         }
     }
 
@@ -956,6 +995,43 @@ mod tests {
         assert_eq!(only(&p, 2, 0).outcome(), OutcomeKind::NotPossible);
         assert!(p.ops.is_empty());
         assert_eq!(p.warnings, vec![GroupWarning::DynamicGroup { group: 0 }]);
+    }
+
+    #[test]
+    fn entra_dynamic_and_on_premises_groups_are_skipped() {
+        let mut dynamic = group(
+            "dynsec",
+            GroupKind::Security,
+            ExternalSenders::NotApplicable,
+        );
+        dynamic.dynamic_membership = true;
+        let mut synced = group("onprem", GroupKind::Distribution, ExternalSenders::Rejected);
+        synced.on_premises_synced = true;
+        let p = plan(
+            &[dynamic, synced],
+            &desired(&[("x@y.nl", "X")]),
+            &tenant(),
+            &PlanOptions::default(),
+        );
+        assert_eq!(
+            only(&p, 2, 0).skip_reason(),
+            Some(&SkipReason::DynamicGroup)
+        );
+        assert_eq!(
+            only(&p, 2, 1).skip_reason(),
+            Some(&SkipReason::OnPremisesSynced)
+        );
+        assert!(
+            p.ops.is_empty(),
+            "no contact created when no group can take it"
+        );
+        assert_eq!(
+            p.warnings,
+            vec![
+                GroupWarning::DynamicGroup { group: 0 },
+                GroupWarning::OnPremisesSynced { group: 1 }
+            ]
+        );
     }
 
     #[test]

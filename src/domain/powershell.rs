@@ -348,6 +348,8 @@ mod tests {
                 mail: Some("sales-partners@contoso.com".into()),
                 kind: GroupKind::Distribution,
                 external_senders: ExternalSenders::Rejected,
+                dynamic_membership: false,
+                on_premises_synced: false,
             },
             TargetGroup {
                 id: "22222222-2222-2222-2222-222222222222".into(),
@@ -355,6 +357,8 @@ mod tests {
                 mail: Some("projectx@contoso.com".into()),
                 kind: GroupKind::Microsoft365,
                 external_senders: ExternalSenders::Allowed,
+                dynamic_membership: false,
+                on_premises_synced: false,
             },
         ];
         let people = [
