@@ -245,9 +245,12 @@ fn graph_error_without_body_takes_request_id_from_headers() {
     assert!(e.is_transient(), "a 500 is worth another try");
 }
 
+/// (fixture, HTTP status, expected variant, exception type suffix)
+type ExchangeCase = (&'static str, u16, fn(&TenantError) -> bool, &'static str);
+
 #[test]
 fn exchange_error_bodies_decode_by_exception_type() {
-    let cases: &[(&str, u16, fn(&TenantError) -> bool, &str)] = &[
+    let cases: &[ExchangeCase] = &[
         (
             "error-member-already-exists.json",
             400,
