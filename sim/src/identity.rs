@@ -161,7 +161,7 @@ impl Identity {
             grants: Mutex::new(Grants::default()),
             code_lifetime: Mutex::new(DEFAULT_CODE_LIFETIME),
             rng: Mutex::new(rand_chacha::ChaCha12Rng::seed_from_u64(
-                seed ^ 0x4752_414e_54,
+                seed ^ 0x0047_5241_4e54,
             )),
         }
     }

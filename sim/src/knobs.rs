@@ -213,8 +213,10 @@ pub async fn middleware(
             h.insert(HeaderName::from_static("request-id"), v);
         }
     }
-    if let Ok(v) = HeaderValue::from_str(&client_request_id) {
-        h.insert(HeaderName::from_static("client-request-id"), v);
+    if !h.contains_key("client-request-id") {
+        if let Ok(v) = HeaderValue::from_str(&client_request_id) {
+            h.insert(HeaderName::from_static("client-request-id"), v);
+        }
     }
     if let (Some(origin), false) = (origin, cors_refused) {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
@@ -329,13 +331,28 @@ fn fault(
                 "client-request-id": client_request_id,
             }
         }}),
-        // The Exchange admin API answers in OData's error shape.
-        Service::Exchange => json!({ "error": {
-            "code": if status == StatusCode::TOO_MANY_REQUESTS { "TooManyRequests" } else { "ServiceUnavailable" },
-            "message": message,
-            "details": [],
-            "innererror": { "request-id": request_id, "date": date },
-        }}),
+        // The Exchange admin API answers in the same OData error shape as its other errors
+        // (see `exchange.rs`); the exception type names for throttling are modelled, not documented.
+        Service::Exchange => {
+            let (code, type_name) = if status == StatusCode::TOO_MANY_REQUESTS {
+                (
+                    "TooManyRequests",
+                    "Microsoft.Exchange.Admin.OData.Core.ThrottlingException",
+                )
+            } else {
+                (
+                    "ServiceUnavailable",
+                    "Microsoft.Exchange.Admin.OData.Core.ServiceUnavailableException",
+                )
+            };
+            let detail = json!({ "Message": message, "TypeName": type_name }).to_string();
+            json!({ "error": {
+                "code": code,
+                "message": message,
+                "details": [{ "code": "Context", "target": "", "message": detail }],
+                "innererror": { "message": message, "type": type_name, "request-id": request_id, "date": date },
+            }})
+        }
     };
     let mut resp = (status, Json(body)).into_response();
     resp.headers_mut()

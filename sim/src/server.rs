@@ -220,14 +220,6 @@ impl Control {
     }
 }
 
-fn graph_routes() -> Router<AppState> {
-    crate::graph::router()
-}
-// TEMPORARY until the tenant half's Exchange router lands.
-fn exchange_routes() -> Router<AppState> {
-    Router::new()
-}
-
 /// Every route of the sim, ready to serve. `origins` are the sim's own origins (for the app's CSP).
 fn router(
     state: AppState,
@@ -246,10 +238,10 @@ fn router(
     };
     let mut app = Router::new()
         .merge(crate::identity::endpoints::router())
-        .nest("/v1.0", graph_routes().layer(layer(Service::Graph)))
+        .nest("/v1.0", crate::graph::router().layer(layer(Service::Graph)))
         .nest(
             "/adminapi/beta/{tenant}",
-            exchange_routes().layer(layer(Service::Exchange)),
+            crate::exchange::router().layer(layer(Service::Exchange)),
         )
         .route("/_sim/config", get(get_config).put(put_config))
         .route("/_sim/state", get(get_state))
@@ -266,8 +258,7 @@ fn router(
             .route("/config.json", get(serve_config))
             // Client-side routes (anything that isn't a file) get the app's index page.
             .fallback_service(
-                tower_http::services::ServeDir::new(dir)
-                    .not_found_service(index.with_state(state.clone())),
+                tower_http::services::ServeDir::new(dir).fallback(index.with_state(state.clone())),
             );
     }
     app.layer(Extension(control)).with_state(state)

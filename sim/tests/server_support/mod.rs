@@ -19,6 +19,9 @@ pub const REDIRECT_URI: &str = "http://localhost:3000/";
 pub const APP_ORIGIN: &str = "http://localhost:3000";
 pub const GRAPH_SCOPES: &str =
     "https://graph.microsoft.com/GroupMember.Read.All openid profile offline_access";
+/// What the service tests' tokens carry (`/me` needs User.Read).
+pub const USER_SCOPES: &str =
+    "https://graph.microsoft.com/User.Read https://graph.microsoft.com/GroupMember.Read.All openid profile offline_access";
 pub const EXCHANGE_SCOPES: &str =
     "https://outlook.office365.com/Exchange.Manage openid profile offline_access";
 
@@ -72,7 +75,7 @@ pub async fn ropc(sim: &RunningSim, user: &str, password: &str, scope: &str) -> 
 
 /// A Graph access token for `user` by ROPC.
 pub async fn graph_token(sim: &RunningSim, user: &str) -> String {
-    let (status, body) = ropc(sim, user, PASSWORD, GRAPH_SCOPES).await;
+    let (status, body) = ropc(sim, user, PASSWORD, USER_SCOPES).await;
     assert_eq!(status, 200, "{body}");
     body["access_token"]
         .as_str()
