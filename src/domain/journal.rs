@@ -99,6 +99,13 @@ pub enum OpState {
     Finished(OpResult),
 }
 
+impl OpState {
+    /// Finished successfully (done or found already done).
+    pub fn is_finished_ok(&self) -> bool {
+        matches!(self, OpState::Finished(r) if r.is_success())
+    }
+}
+
 /// What to do with an operation when a run (re)starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ResumeAction {

@@ -10,6 +10,7 @@
 //! - [`powershell`]: escaping and the idempotent Exchange script for script mode.
 //! - [`report`]: row outcomes, the run report (CSV) and the JSON audit file.
 //! - [`retry`]: when and how long to wait before trying again.
+//! - [`verify`]: script mode's check of what the script did, from fresh Graph reads.
 pub mod csv_export;
 pub mod csv_import;
 pub mod email;
@@ -20,3 +21,4 @@ pub mod plan;
 pub mod powershell;
 pub mod report;
 pub mod retry;
+pub mod verify;
