@@ -260,19 +260,25 @@ async fn invoke(
         .and_then(|(_, v)| crate::odata::decode_skiptoken(v))
         .unwrap_or(0);
     let delay = Duration::from_millis(state.knobs().replication_delay_ms);
+    let size = page_size(&headers);
     let result = {
         let mut t = tenant(&state);
-        run(&mut t, &caller, cmdlet, &params, delay)
+        run(
+            &mut t,
+            &caller,
+            cmdlet,
+            &params,
+            delay,
+            Window { offset, size },
+        )
     };
-    let items = match result {
-        Ok(items) => items,
+    let (items, total) = match result {
+        Ok(out) => out,
         Err(e) => return error_response(&e, &request_id),
     };
-    let size = page_size(&headers);
     let origin = meta.origin;
     let base = format!("{origin}/adminapi/beta/{tenant_seg}");
-    let start = offset.min(items.len());
-    let end = (start + size).min(items.len());
+    let end = offset.saturating_add(items.len());
     let mut out = Map::new();
     out.insert(
         "@odata.context".into(),
@@ -280,7 +286,7 @@ async fn invoke(
             "{base}/$metadata#Collection(Exchange.GenericHashTable)"
         )),
     );
-    if end < items.len() {
+    if end < total {
         out.insert(
             "@odata.nextLink".into(),
             json!(format!(
@@ -289,7 +295,7 @@ async fn invoke(
             )),
         );
     }
-    out.insert("value".into(), Value::Array(items[start..end].to_vec()));
+    out.insert("value".into(), Value::Array(items));
     let mut r = (StatusCode::OK, axum::Json(Value::Object(out))).into_response();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         r.headers_mut().insert("request-id", v);
@@ -495,7 +501,8 @@ pub fn run(
     cmdlet: &str,
     raw: &Map<String, Value>,
     delay: Duration,
-) -> Result<Vec<Value>, ExoError> {
+    window: Window,
+) -> Result<(Vec<Value>, usize), ExoError> {
     let Some(spec) = CMDLETS.iter().find(|s| s.name.eq_ignore_ascii_case(cmdlet)) else {
         return Err(ExoError::new(
             COMMAND_NOT_FOUND_TYPE,
@@ -508,39 +515,18 @@ pub fn run(
         return Err(ExoError::denied(caller, spec.name));
     }
     let p = Params::bind(spec, raw)?;
+    if !spec.write {
+        let view = View { t: &*t, delay };
+        return read(&view, spec.name, &p).map(|out| out.page(&view, window));
+    }
     let view = View { t: &*t, delay };
-    match spec.name {
-        "Get-OrganizationConfig" => Ok(vec![org_config()]),
-        "Get-AcceptedDomain" => accepted_domains(&p),
-        "Get-Recipient" => get_recipients(&view, &p, |_| true),
-        "Get-MailContact" => get_recipients(&view, &p, |r| matches!(r, Rec::Contact(_))).map(|v| {
-            v.into_iter()
-                .map(|r| mail_contact_extra(&view, r))
-                .collect()
-        }),
-        "Get-DistributionGroup" => get_recipients(
-            &view,
-            &p,
-            |r| matches!(r, Rec::Group(g) if g.kind.is_exchange_distribution()),
-        )
-        .map(|v| v.into_iter().map(|r| group_extra(&view, r)).collect()),
-        "Get-DynamicDistributionGroup" => get_recipients(
-            &view,
-            &p,
-            |r| matches!(r, Rec::Group(g) if g.kind == GroupKind::DynamicDistribution),
-        )
-        .map(|v| v.into_iter().map(|r| group_extra(&view, r)).collect()),
-        "Get-DistributionGroupMember" => {
-            let id = p.required("Identity")?;
-            let g = view.resolve_group(&id)?;
-            let size = p.result_size()?;
-            Ok(g.members()
-                .iter()
-                .filter_map(|m| view.rec_by_id(m))
-                .take(size)
-                .map(|r| view.json(r))
-                .collect())
-        }
+    let done = |r: Result<Vec<Value>, ExoError>| {
+        r.map(|v| {
+            let n = v.len();
+            (v, n)
+        })
+    };
+    done(match spec.name {
         "New-MailContact" => new_mail_contact(t, &p, delay),
         "Set-MailContact" => {
             let id = p.required("Identity")?;
@@ -632,6 +618,97 @@ pub fn run(
         _ => Err(ExoError::new(
             COMMAND_NOT_FOUND_TYPE,
             format!("The term '{cmdlet}' is not recognized."),
+        )),
+    })
+}
+
+/// Which slice of a cmdlet's output one InvokeCommand page carries.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub offset: usize,
+    pub size: usize,
+}
+
+impl Window {
+    pub const ALL: Window = Window {
+        offset: 0,
+        size: usize::MAX,
+    };
+}
+
+/// How a recipient is rendered for a cmdlet's output.
+#[derive(Clone, Copy)]
+enum Render {
+    Recipient,
+    Group,
+}
+
+/// What a read cmdlet outputs: built objects, or recipients rendered only for the requested page
+/// (so paging a 50,000-member group costs O(page) JSON per request).
+enum Output<'a> {
+    Values(Vec<Value>),
+    Recs(Vec<Rec<'a>>, Render),
+}
+
+impl Output<'_> {
+    fn page(self, v: &View, w: Window) -> (Vec<Value>, usize) {
+        match self {
+            Output::Values(vals) => {
+                let total = vals.len();
+                (
+                    vals.into_iter().skip(w.offset).take(w.size).collect(),
+                    total,
+                )
+            }
+            Output::Recs(recs, render) => {
+                let total = recs.len();
+                let page = recs
+                    .into_iter()
+                    .skip(w.offset)
+                    .take(w.size)
+                    .map(|r| match render {
+                        Render::Recipient => v.json(r),
+                        Render::Group => group_extra(v, v.json(r)),
+                    })
+                    .collect();
+                (page, total)
+            }
+        }
+    }
+}
+
+fn read<'a>(view: &View<'a>, name: &str, p: &Params) -> Result<Output<'a>, ExoError> {
+    let recs = |keep: &dyn Fn(&Rec) -> bool, render| {
+        get_recipients(view, p, keep).map(|r| Output::Recs(r, render))
+    };
+    match name {
+        "Get-OrganizationConfig" => Ok(Output::Values(vec![org_config()])),
+        "Get-AcceptedDomain" => accepted_domains(p).map(Output::Values),
+        "Get-Recipient" => recs(&|_| true, Render::Recipient),
+        "Get-MailContact" => recs(&|r| matches!(r, Rec::Contact(_)), Render::Recipient),
+        "Get-DistributionGroup" => recs(
+            &|r| matches!(r, Rec::Group(g) if g.kind.is_exchange_distribution()),
+            Render::Group,
+        ),
+        "Get-DynamicDistributionGroup" => recs(
+            &|r| matches!(r, Rec::Group(g) if g.kind == GroupKind::DynamicDistribution),
+            Render::Group,
+        ),
+        "Get-DistributionGroupMember" => {
+            let id = p.required("Identity")?;
+            let g = view.resolve_group(&id)?;
+            let size = p.result_size()?;
+            let members = g
+                .members()
+                .iter()
+                .filter_map(|m| view.rec_by_id(m))
+                .take(size)
+                .collect();
+            Ok(Output::Recs(members, Render::Recipient))
+        }
+        other => Err(ExoError::new(
+            COMMAND_NOT_FOUND_TYPE,
+            format!("The term '{other}' is not recognized."),
         )),
     }
 }
@@ -915,10 +992,6 @@ fn recipient_json(r: Rec) -> Value {
     })
 }
 
-fn mail_contact_extra(_v: &View, r: Value) -> Value {
-    r
-}
-
 /// Get-DistributionGroup / Get-DynamicDistributionGroup extras.
 fn group_extra(v: &View, mut r: Value) -> Value {
     let Some(id) = r
@@ -972,54 +1045,53 @@ fn group_extra(v: &View, mut r: Value) -> Value {
     r
 }
 
-fn get_recipients(
-    v: &View,
+fn get_recipients<'a>(
+    v: &View<'a>,
     p: &Params,
-    keep: impl Fn(&Rec) -> bool,
-) -> Result<Vec<Value>, ExoError> {
+    keep: &dyn Fn(&Rec) -> bool,
+) -> Result<Vec<Rec<'a>>, ExoError> {
     if let Some(id) = p.str("Identity") {
-        let r = v.resolve(&id, &keep, false)?;
-        return Ok(vec![v.json(r)]);
+        return Ok(vec![v.resolve(&id, keep, false)?]);
     }
     let size = p.result_size()?;
     let filter = p.str("Filter").map(|f| parse_opath(&f)).transpose()?;
     let anr = p.str("Anr").map(|s| s.to_lowercase());
-    let types: Option<Vec<String>> = p.str("RecipientTypeDetails").map(|s| {
-        s.split(',')
-            .map(|x| x.trim().to_ascii_lowercase())
-            .filter(|x| !x.is_empty())
-            .collect()
-    });
-    let types = match p.0.get("RecipientTypeDetails") {
+    let types: Option<Vec<String>> = match p.0.get("RecipientTypeDetails") {
         Some(Value::Array(a)) => Some(
             a.iter()
                 .filter_map(Value::as_str)
                 .map(str::to_ascii_lowercase)
                 .collect(),
         ),
-        _ => types,
+        _ => p.str("RecipientTypeDetails").map(|s| {
+            s.split(',')
+                .map(|x| x.trim().to_ascii_lowercase())
+                .filter(|x| !x.is_empty())
+                .collect()
+        }),
     };
+    let needs_json = filter.is_some() || anr.is_some() || types.is_some();
     Ok(v.recipients()
         .filter(|r| keep(r))
-        .map(|r| v.json(r))
-        .filter(|j| {
+        .filter(|r| {
+            if !needs_json {
+                return true;
+            }
+            let j = v.json(*r);
             types.as_ref().is_none_or(|ts| {
                 j.get("RecipientTypeDetails")
                     .and_then(Value::as_str)
                     .is_some_and(|d| ts.contains(&d.to_ascii_lowercase()))
-            })
-        })
-        .filter(|j| filter.as_ref().is_none_or(|f| f.matches(j)))
-        .filter(|j| {
-            anr.as_ref().is_none_or(|a| {
-                ["Name", "Alias", "DisplayName", "PrimarySmtpAddress"]
-                    .iter()
-                    .any(|k| {
-                        j.get(*k)
-                            .and_then(Value::as_str)
-                            .is_some_and(|s| s.to_lowercase().starts_with(a.as_str()))
-                    })
-            })
+            }) && filter.as_ref().is_none_or(|f| f.matches(&j))
+                && anr.as_ref().is_none_or(|a| {
+                    ["Name", "Alias", "DisplayName", "PrimarySmtpAddress"]
+                        .iter()
+                        .any(|k| {
+                            j.get(*k)
+                                .and_then(Value::as_str)
+                                .is_some_and(|s| s.to_lowercase().starts_with(a.as_str()))
+                        })
+                })
         })
         .take(size)
         .collect())
@@ -1355,7 +1427,9 @@ mod tests {
             "New-MailContact",
             &params(json!({"Name": "Zoe Quill", "ExternalEmailAddress": "SMTP:zoe@quill.example"})),
             d,
+            Window::ALL,
         )
+        .map(|o| o.0)
         .unwrap();
         assert_eq!(out[0]["RecipientTypeDetails"], "MailContact");
         assert_eq!(out[0]["ExternalEmailAddress"], "SMTP:zoe@quill.example");
@@ -1365,6 +1439,7 @@ mod tests {
             "New-MailContact",
             &params(json!({"Name": "Zoe Quill", "ExternalEmailAddress": "z2@quill.example"})),
             d,
+            Window::ALL,
         )
         .unwrap_err();
         assert_eq!(e.type_name, NAME_EXISTS_TYPE);
@@ -1374,6 +1449,7 @@ mod tests {
             "New-MailContact",
             &params(json!({"Name": "Zoe Q2", "ExternalEmailAddress": "ZOE@quill.example"})),
             d,
+            Window::ALL,
         )
         .unwrap_err();
         assert_eq!(e.type_name, PROXY_EXISTS_TYPE);
@@ -1386,6 +1462,7 @@ mod tests {
                 json!({"Identity": "sales@contoso.onmicrosoft.com", "Member": "zoe@quill.example"}),
             ),
             d,
+            Window::ALL,
         )
         .unwrap();
         let e = run(
@@ -1394,6 +1471,7 @@ mod tests {
             "Add-DistributionGroupMember",
             &params(json!({"Identity": "Sales Team", "Member": "Zoe Quill"})),
             d,
+            Window::ALL,
         )
         .unwrap_err();
         assert_eq!(e.type_name, MEMBER_EXISTS_TYPE);
@@ -1403,6 +1481,7 @@ mod tests {
             "Remove-DistributionGroupMember",
             &params(json!({"Identity": "Sales Team", "Member": "Zoe Quill", "Confirm": false})),
             d,
+            Window::ALL,
         )
         .unwrap();
         let e = run(
@@ -1411,6 +1490,7 @@ mod tests {
             "Remove-DistributionGroupMember",
             &params(json!({"Identity": "Sales Team", "Member": "Zoe Quill"})),
             d,
+            Window::ALL,
         )
         .unwrap_err();
         assert_eq!(e.type_name, MEMBER_NOT_FOUND_TYPE);
@@ -1423,7 +1503,7 @@ mod tests {
         let helpdesk = caller(&t, HELPDESK_UPN);
         let d = Duration::ZERO;
         assert_eq!(
-            run(&mut t, &admin, "Get-Nothing", &Map::new(), d)
+            run(&mut t, &admin, "Get-Nothing", &Map::new(), d, Window::ALL)
                 .unwrap_err()
                 .type_name,
             COMMAND_NOT_FOUND_TYPE
@@ -1434,6 +1514,7 @@ mod tests {
             "Get-Recipient",
             &params(json!({"Bogus": 1})),
             d,
+            Window::ALL,
         )
         .unwrap_err();
         assert_eq!(e.type_name, PARAMETER_TYPE);
@@ -1444,16 +1525,26 @@ mod tests {
             "New-MailContact",
             &params(json!({"Name": "x", "ExternalEmailAddress": "x@y.example"})),
             d,
+            Window::ALL,
         )
         .unwrap_err();
         assert_eq!((e.status, e.type_name), (403, ACCESS_DENIED_TYPE));
-        assert!(run(&mut t, &helpdesk, "Get-AcceptedDomain", &Map::new(), d).is_ok());
+        assert!(run(
+            &mut t,
+            &helpdesk,
+            "Get-AcceptedDomain",
+            &Map::new(),
+            d,
+            Window::ALL
+        )
+        .is_ok());
         let e = run(
             &mut t,
             &admin,
             "Get-DistributionGroup",
             &params(json!({"Identity": "nope"})),
             d,
+            Window::ALL,
         )
         .unwrap_err();
         assert_eq!(e.type_name, NOT_FOUND_TYPE);
@@ -1471,6 +1562,7 @@ mod tests {
             "New-MailContact",
             &params(json!({"Name": "Late Larry", "ExternalEmailAddress": "larry@late.example"})),
             d,
+            Window::ALL,
         )
         .unwrap();
         assert_eq!(
@@ -1479,10 +1571,11 @@ mod tests {
                 &admin,
                 "Get-MailContact",
                 &params(json!({"Identity": "Late Larry"})),
-                d
+                d,
+                Window::ALL
             )
             .unwrap()
-            .len(),
+            .1,
             1
         );
         let e = run(
@@ -1491,6 +1584,7 @@ mod tests {
             "Add-DistributionGroupMember",
             &params(json!({"Identity": "Sales Team", "Member": "larry@late.example"})),
             d,
+            Window::ALL,
         )
         .unwrap_err();
         assert_eq!(e.type_name, NOT_FOUND_TYPE);
