@@ -50,8 +50,8 @@ pub fn set_document_title(title: &str) {
     }
 }
 
-/// The document's base URL (from `<base href>`, which Trunk fills with its public URL):
-/// the app's own address and the default redirect URI. Falls back to origin + "/".
+/// The document's base URL (from `<base href>`, which Trunk fills with its public URL) as a
+/// directory: the app's own address and the default redirect URI. Falls back to origin + "/".
 pub fn app_base_url() -> String {
     let window = web_sys::window();
     let base = window
@@ -59,14 +59,7 @@ pub fn app_base_url() -> String {
         .and_then(|w| w.document())
         .and_then(|d| d.base_uri().ok().flatten());
     match base {
-        // Drop any file name or query: the redirect URI is the directory the app lives in.
-        Some(base) => {
-            let base = base.split(['?', '#']).next().unwrap_or_default();
-            match base.rfind('/') {
-                Some(i) => base[..=i].to_owned(),
-                None => base.to_owned(),
-            }
-        }
+        Some(base) => directory_of(&base),
         None => window
             .and_then(|w| w.location().origin().ok())
             .map(|o| format!("{o}/"))
@@ -76,8 +69,26 @@ pub fn app_base_url() -> String {
 
 /// The path the router works under, without trailing slash ("" at the site root).
 pub fn router_base() -> String {
-    let base = app_base_url();
-    let path = base
+    router_base_of(&app_base_url())
+}
+
+/// `https://h/app/index.html?x#y` → `https://h/app/`: the redirect URI is the directory the
+/// app lives in, whatever page or query the base URL carries.
+fn directory_of(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or_default();
+    let path_start = url
+        .find("://")
+        .and_then(|i| url[i + 3..].find('/').map(|j| i + 3 + j));
+    match (path_start, url.rfind('/')) {
+        (Some(start), Some(last)) if last >= start => url[..=last].to_owned(),
+        // No path at all: `https://h` → `https://h/`.
+        _ => format!("{url}/"),
+    }
+}
+
+/// `https://h/app/` → `/app`; `https://h/` → "".
+fn router_base_of(directory: &str) -> String {
+    let path = directory
         .split_once("://")
         .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
         .unwrap_or("/");
@@ -87,5 +98,37 @@ pub fn router_base() -> String {
 pub fn reload() {
     if let Some(w) = web_sys::window() {
         let _ = w.location().reload();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_directory_from_base_url() {
+        assert_eq!(directory_of("https://h.example/"), "https://h.example/");
+        assert_eq!(directory_of("https://h.example"), "https://h.example/");
+        assert_eq!(
+            directory_of("http://127.0.0.1:8080/about?x=1#y"),
+            "http://127.0.0.1:8080/"
+        );
+        assert_eq!(
+            directory_of("https://h.example/tools/guestlist/index.html"),
+            "https://h.example/tools/guestlist/"
+        );
+        assert_eq!(
+            directory_of("https://h.example/tools/guestlist/"),
+            "https://h.example/tools/guestlist/"
+        );
+    }
+
+    #[test]
+    fn router_base_from_directory() {
+        assert_eq!(router_base_of("https://h.example/"), "");
+        assert_eq!(
+            router_base_of("https://h.example/tools/guestlist/"),
+            "/tools/guestlist"
+        );
     }
 }
