@@ -177,11 +177,11 @@ struct LineCounter<'a> {
 }
 
 impl<'a> LineCounter<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, first_line: u64) -> Self {
         LineCounter {
             bytes: text.as_bytes(),
             pos: 0,
-            line: 1,
+            line: first_line,
         }
     }
 
@@ -241,11 +241,34 @@ pub fn read_pasted(text: &str) -> Result<Table, ImportError> {
     read_text(text, Encoding::Utf8)
 }
 
+/// Excel's `sep=;` first line names the delimiter; it isn't data.
+fn separator_hint(text: &str) -> Option<(Delimiter, &str)> {
+    let (first, rest) = match text.find('\n') {
+        Some(i) => (&text[..i], &text[i + 1..]),
+        None => (text, ""),
+    };
+    let first = first.trim_end_matches('\r');
+    let hint = first.get(..4)?;
+    if !hint.eq_ignore_ascii_case("sep=") {
+        return None;
+    }
+    let delimiter = match &first[4..] {
+        "," => Delimiter::Comma,
+        ";" => Delimiter::Semicolon,
+        "\t" => Delimiter::Tab,
+        _ => return None,
+    };
+    Some((delimiter, rest))
+}
+
 fn read_text(text: &str, encoding: Encoding) -> Result<Table, ImportError> {
-    let delimiter = detect_delimiter(text);
+    let (delimiter, text, first_line) = match separator_hint(text) {
+        Some((d, rest)) => (d, rest, 2),
+        None => (detect_delimiter(text), text, 1),
+    };
     let mut records = Vec::new();
     let mut found = 0usize;
-    let mut lines = LineCounter::new(text);
+    let mut lines = LineCounter::new(text, first_line);
     for result in reader(text, delimiter).records() {
         let record = result.map_err(|e| ImportError::Malformed {
             line: e.position().map_or(0, |p| p.line()),
@@ -959,6 +982,18 @@ mod tests {
         assert_eq!(imp.mapping.last_name, Some(3));
         assert_eq!(imp.mapping.company, Some(9));
         assert_eq!(imp.validated.unwrap().valid_count(), 2);
+    }
+
+    #[test]
+    fn excel_separator_hint_line() {
+        let imp = import(corpus!("excel_sep_hint.csv")).unwrap();
+        assert_eq!(imp.table.delimiter, Delimiter::Semicolon);
+        assert_eq!(imp.table.headers, vec!["Naam", "E-mail", "Bedrijf"]);
+        let v = imp.validated.unwrap();
+        assert_eq!(v.valid_count(), 2);
+        assert_eq!(v.rows[0].line, 3);
+        // the hint wins over detection: commas inside names don't matter
+        assert_eq!(ok_people(&v)[1].display_name, "Berg, Anna");
     }
 
     #[test]
