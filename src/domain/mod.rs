@@ -11,6 +11,20 @@
 //! - [`report`]: row outcomes, the run report (CSV) and the JSON audit file.
 //! - [`retry`]: when and how long to wait before trying again.
 //! - [`verify`]: script mode's check of what the script did, from fresh Graph reads.
+//!
+//! The flow, for the UI and the executor:
+//! 1. single person: `PersonInput::validate` → `Person`; bulk: `csv_import::import(bytes)`
+//!    (or `read_pasted`), then `ColumnMapping::set` + `validate` if no e-mail column was
+//!    recognised → `Validated::desired()`.
+//! 2. bulk reads from Graph/Exchange → `plan::TenantSnapshot`; target groups → `TargetGroup`s.
+//! 3. `plan::plan(groups, desired, snapshot, options)` → `Plan` (preview: `entries`,
+//!    `totals`, `warnings`); drop declined external-sender fixes with `Plan::without_optional`.
+//! 4. direct mode: run `plan.ops` in order of `depends_on`, writing `Journal::started` /
+//!    `finished`; on reload `journal::resume_actions` says run / re-check / skip; the
+//!    `retry::RetryPolicy` decides waits. Script mode: `powershell::exchange_script` for the
+//!    Exchange operations, then `verify::verify` + `verify::record` after fresh reads.
+//! 5. `report::build_report`, `report_csv`, `audit_file`; "retry failed rows" =
+//!    `journal::failed_rows` → re-plan those rows only.
 pub mod csv_export;
 pub mod csv_import;
 pub mod email;
