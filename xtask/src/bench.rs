@@ -130,17 +130,29 @@ fn walk(root: &Path, rel: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Local paths in `src="…"` and `href="…"` attributes of an HTML page.
+/// Local paths in the `src` and `href` attributes of an HTML page, quoted or not (Trunk's
+/// minifier drops the quotes).
 fn linked_paths(html: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for attr in ["src=\"", "href=\"", "src='", "href='"] {
-        let quote = attr.chars().last().unwrap_or('"');
-        let mut rest = html;
-        while let Some(at) = rest.find(attr) {
-            rest = &rest[at + attr.len()..];
-            let value = rest.split(quote).next().unwrap_or("");
+    let bytes = html.as_bytes();
+    for attr in ["src=", "href="] {
+        let mut from = 0;
+        while let Some(at) = html[from..].find(attr).map(|i| i + from) {
+            from = at + attr.len();
+            // An attribute name starts after whitespace (not `data-src=`).
+            if at == 0 || !bytes[at - 1].is_ascii_whitespace() {
+                continue;
+            }
+            let rest = &html[from..];
+            let value = match rest.chars().next() {
+                Some(q @ ('"' | '\'')) => rest[1..].split(q).next().unwrap_or(""),
+                _ => rest
+                    .split(|c: char| c.is_ascii_whitespace() || c == '>')
+                    .next()
+                    .unwrap_or(""),
+            };
             let value = value.split(['?', '#']).next().unwrap_or("");
-            if !value.contains("://") && !value.starts_with("data:") && !value.is_empty() {
+            if !value.is_empty() && !value.contains("://") && !value.starts_with("data:") {
                 out.push(PathBuf::from(
                     value.trim_start_matches("./").trim_start_matches('/'),
                 ));
@@ -157,10 +169,16 @@ mod tests {
     #[test]
     fn finds_local_links_only() {
         let html = r#"<link rel="modulepreload" href="/app-1a2b.js"><script src='./msal.min.js?v=1'></script>
-                      <link href="https://example.com/x.css"><img src="data:image/png;base64,AA">"#;
+                      <link href="https://example.com/x.css"><img src="data:image/png;base64,AA">
+                      <link href=/favicon-9f.svg rel=icon><script data-src=/no.js src=/boot.js>"#;
         assert_eq!(
             linked_paths(html),
-            vec![PathBuf::from("app-1a2b.js"), PathBuf::from("msal.min.js")]
+            vec![
+                PathBuf::from("msal.min.js"),
+                PathBuf::from("boot.js"),
+                PathBuf::from("app-1a2b.js"),
+                PathBuf::from("favicon-9f.svg"),
+            ]
         );
     }
 

@@ -18,7 +18,7 @@ enum Backend {
 }
 
 /// What `cargo xtask demo` uses without `--sim` / `--static`.
-const DEFAULT_BACKEND: Backend = Backend::Static;
+const DEFAULT_BACKEND: Backend = Backend::Sim;
 
 struct Options {
     port: u16,
@@ -32,7 +32,7 @@ fn parse(args: &[String]) -> Result<Options> {
         port: 8080,
         backend: DEFAULT_BACKEND,
         build: true,
-        seed: 1,
+        seed: 0,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -138,13 +138,13 @@ fn run_static(ws: &Workspace, addr: SocketAddr) -> Result<()> {
     .map_err(|e| Error::Server(e.to_string()))
 }
 
-/// A config.json for the static demo: the app starts and shows its shell; the client id is a
-/// placeholder, so signing in goes nowhere until the app is registered (README) or the sim
-/// serves it.
+/// A config.json for the static demo (keys as src/config.rs reads them): the app starts and
+/// shows its shell; the client id is a placeholder, so signing in goes nowhere until the app is
+/// registered in Entra (README) — or use the default `--sim`.
 fn static_config(addr: SocketAddr) -> String {
     serde_json::json!({
         "clientId": "00000000-0000-0000-0000-000000000000",
-        "tenant": "organizations",
+        "tenantId": "organizations",
         "redirectUri": format!("http://{addr}/"),
     })
     .to_string()

@@ -31,7 +31,7 @@ commands:
   demo [options]        setup, release build, serve the app on 127.0.0.1 until Ctrl-C
       --port N            port (default 8080)
       --sim | --static    serve through the simulated tenant, or dist/ as plain files
-      --seed N            the simulated tenant's seed (default 1)
+      --seed N            the simulated tenant's seed (default 0)
       --no-build          reuse dist/ if it exists
   bench [--build]       first-load transfer of dist/ (raw and gzip) against the budget;
                         builds dist/ when missing (or always, with --build)";
