@@ -766,3 +766,48 @@ async fn the_signing_key_follows_the_seed() {
     assert_ne!(a.state.identity.kid(), c.state.identity.kid());
     let _: &RunningSim = &a;
 }
+
+#[tokio::test]
+async fn service_routes_refuse_a_token_for_the_other_resource() {
+    let sim = sim().await;
+    let graph = graph_token(&sim, ADMIN).await;
+    let (_, ex) = ropc(&sim, ADMIN, PASSWORD, EXCHANGE_SCOPES).await;
+    let exchange = ex["access_token"].as_str().unwrap();
+
+    let resp = client()
+        .get(format!("{}/v1.0/me", sim.base_url()))
+        .bearer_auth(exchange)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "InvalidAuthenticationToken");
+    let resp = client()
+        .get(format!("{}/v1.0/me", sim.base_url()))
+        .bearer_auth(&graph)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    let invoke = format!("{}/adminapi/beta/{TENANT_ID}/InvokeCommand", sim.base_url());
+    let cmd = json!({ "CmdletInput": { "CmdletName": "Get-AcceptedDomain", "Parameters": {} } });
+    let resp = client()
+        .post(&invoke)
+        .bearer_auth(&graph)
+        .json(&cmd)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert!(resp.headers().contains_key("www-authenticate"));
+    let resp = client()
+        .post(&invoke)
+        .bearer_auth(exchange)
+        .json(&cmd)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
