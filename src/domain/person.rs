@@ -5,8 +5,9 @@
 //! - `Name` 64 and `DisplayName` 256: New-MailContact,
 //!   <https://learn.microsoft.com/powershell/module/exchange/new-mailcontact> ("The maximum
 //!   length is 64 characters" / "256 characters"). `Name` must be unique among recipients.
-//! - `FirstName` 64, `LastName` 64, `Company` 64: the Active Directory attributes behind them
-//!   (givenName, sn, company; `rangeUpper` 64) —
+//! - `FirstName` 64, `LastName` 64, `Company` 64: the cmdlet pages (New-MailContact,
+//!   Set-Contact) state no maximum for these, so the limits are those of the Active Directory
+//!   attributes behind them (givenName, sn, company; `rangeUpper` 64) —
 //!   <https://learn.microsoft.com/windows/win32/adschema/a-givenname>,
 //!   <https://learn.microsoft.com/windows/win32/adschema/a-sn>,
 //!   <https://learn.microsoft.com/windows/win32/adschema/a-company>; Set-Contact sets Company
