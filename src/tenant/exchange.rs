@@ -120,6 +120,17 @@ pub struct DistributionGroup {
     pub guid: Option<String>,
 }
 
+impl DistributionGroup {
+    /// The group's kind, from `RecipientTypeDetails` (the domain's rules).
+    pub fn kind(
+        &self,
+    ) -> Option<Result<crate::domain::group::GroupKind, crate::domain::group::GroupKindError>> {
+        self.recipient_type_details
+            .as_deref()
+            .map(crate::domain::group::GroupKind::from_recipient_type_details)
+    }
+}
+
 /// `New-MailContact` parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NewMailContact {

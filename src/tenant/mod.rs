@@ -31,6 +31,7 @@ pub use http::{
     TransportError,
 };
 pub use models::{
-    Group, GroupId, GroupKind, Invitation, Member, NewInvitation, ObjectId, OrgContact, Page, User,
+    Group, GroupId, GroupKind, GroupKindError, Invitation, Member, NewInvitation, ObjectId,
+    OrgContact, Page, User,
 };
 pub use retry::{ReplicationWait, RetryPolicy};

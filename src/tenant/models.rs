@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::group::{GroupKind, GroupKindError};
+
 macro_rules! id_type {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
@@ -139,31 +141,6 @@ pub struct OrgContact {
     pub proxy_addresses: Vec<String>,
 }
 
-/// The kinds of group the app tells apart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum GroupKind {
-    /// `groupTypes` contains `Unified` (whatever `securityEnabled` says).
-    Microsoft365,
-    /// Mail-enabled, not security-enabled, not Unified: members through Exchange.
-    Distribution,
-    /// Mail-enabled and security-enabled, not Unified: members through Exchange.
-    MailEnabledSecurity,
-    /// Security group without mail: not a mail group.
-    Security,
-    /// Anything else (e.g. neither mail- nor security-enabled).
-    Other,
-}
-
-impl GroupKind {
-    /// Members of these groups can only be changed through Exchange.
-    pub fn is_exchange_managed(self) -> bool {
-        matches!(
-            self,
-            GroupKind::Distribution | GroupKind::MailEnabledSecurity
-        )
-    }
-}
-
 /// `group` in the CSDL.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -197,20 +174,13 @@ pub struct Group {
 }
 
 impl Group {
-    pub fn kind(&self) -> GroupKind {
-        let unified = self
-            .group_types
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case("Unified"));
-        let mail = self.mail_enabled.unwrap_or(false);
-        let security = self.security_enabled.unwrap_or(false);
-        match (unified, mail, security) {
-            (true, _, _) => GroupKind::Microsoft365,
-            (false, true, false) => GroupKind::Distribution,
-            (false, true, true) => GroupKind::MailEnabledSecurity,
-            (false, false, true) => GroupKind::Security,
-            (false, false, false) => GroupKind::Other,
-        }
+    /// The group's kind, from `groupTypes`, `mailEnabled` and `securityEnabled` (the domain's rules).
+    pub fn kind(&self) -> Result<GroupKind, GroupKindError> {
+        GroupKind::from_graph(
+            &self.group_types,
+            self.mail_enabled.unwrap_or(false),
+            self.security_enabled.unwrap_or(false),
+        )
     }
 
     /// Dynamic membership (`groupTypes` contains `DynamicMembership`): members can't be added.
