@@ -149,6 +149,56 @@ mod tests {
     }
 
     #[test]
+    fn generated_cells_read_back_exactly_apart_from_the_neutralising_quote() {
+        let alphabet = [
+            'a', ',', ';', '"', '\n', '\r', '=', '+', '-', '@', '\t', ' ', 'é', '\'',
+        ];
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for delimiter in [b',', b';'] {
+            let rows: Vec<Vec<String>> = (0..500)
+                .map(|_| {
+                    (0..3)
+                        .map(|_| {
+                            let len = (next() % 8) as usize;
+                            (0..len)
+                                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect();
+            let csv = to_csv(
+                &["a", "b", "c"],
+                rows.iter(),
+                ExportOptions {
+                    delimiter,
+                    bom: false,
+                },
+            );
+            let mut r = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .from_reader(csv.as_bytes());
+            let back: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+            assert_eq!(back.len(), rows.len());
+            for (row, rec) in rows.iter().zip(&back) {
+                for (cell, got) in row.iter().zip(rec.iter()) {
+                    assert_eq!(got, neutralise(cell), "cell {cell:?}");
+                    assert!(
+                        !got.starts_with(FORMULA_TRIGGERS),
+                        "{got:?} not neutralised"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn semicolon_without_bom_and_reads_back() {
         let csv = to_csv(
             &["a", "b"],

@@ -320,6 +320,39 @@ mod tests {
         }
     }
 
+    /// Deterministic xorshift, so a failure is reproducible.
+    fn strings(count: usize, alphabet: &[char]) -> Vec<String> {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..count)
+            .map(|_| {
+                let len = (next() % 12) as usize;
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn many_generated_values_round_trip() {
+        let alphabet = [
+            '\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}', '"', '$', '(', ')', '`', ';',
+            ' ', 'a', 'é', '😀', '@', '{', '}', '#',
+        ];
+        for value in strings(5000, &alphabet) {
+            let q = quote(&value).unwrap();
+            let (back, rest) = ps_unquote(&q);
+            assert_eq!(back, value);
+            assert_eq!(rest, "", "{value:?} ended early");
+        }
+    }
+
     #[test]
     fn control_characters_are_refused() {
         for (s, pos, code) in [
