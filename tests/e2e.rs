@@ -275,3 +275,26 @@ async fn pages_pass_the_axe_accessibility_audit_in_light_and_dark() -> Result<()
         format!("accessibility violations:\n  {}", failures.join("\n  "))
     })
 }
+
+/// The app served by the simulated tenant picks up the config.json the sim generates: the About
+/// page shows the sim as sign-in authority and as Graph and Exchange endpoint.
+#[tokio::test]
+async fn app_served_by_the_sim_uses_the_sims_configuration() -> Result<()> {
+    let app = App::through_sim(&dist_dir()?).await?;
+    let sim = app.sim().map(|s| (s.authority(), s.base_url().to_owned()));
+    let Some((authority, base)) = sim else {
+        return Err(support::Error::Setup("not served by the sim".into()));
+    };
+    let browser = Browser::start("sim-about").await?;
+    browser.goto(&app.url("/about")).await?;
+    browser.find("heading", "About Guestlist").await?;
+    browser.find("heading", "This installation").await?;
+    let main = browser.find_unnamed("main").await?.text().await?;
+    check(main.contains(&authority), || {
+        format!("the About page does not show the sim's authority {authority}: {main:?}")
+    })?;
+    check(main.contains(&format!("{base}/")), || {
+        format!("the About page does not show the sim's redirect URI {base}/: {main:?}")
+    })?;
+    browser.close().await
+}

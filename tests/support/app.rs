@@ -1,12 +1,11 @@
 //! The built app (dist/) served on 127.0.0.1 for one test.
 //!
-//! A plain static server with full control over `config.json` (valid, missing, or any text), so
-//! the shell and the configuration error page can be tested without a tenant behind them.
-//! Tests that sign in will serve the app through the simulated tenant instead
-//! (`guestlist_sim::start` with `serve_dir`, which generates a config.json pointing at itself);
-//! that becomes another constructor here returning the same `App`.
+//! Two ways, one `App`:
+//! - [`App::serve`]: a plain static server with full control over `config.json` (valid, missing,
+//!   or any text), so the shell and the configuration error page can be tested without a tenant;
+//! - [`App::through_sim`]: the simulated tenant in-process (`guestlist_sim::start` with
+//!   `serve_dir`), which serves dist/ with a config.json pointing at itself, for sign-in tests.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -30,8 +29,13 @@ pub enum ConfigJson {
 }
 
 pub struct App {
-    addr: SocketAddr,
-    server: tokio::task::JoinHandle<()>,
+    base_url: String,
+    host: Host,
+}
+
+enum Host {
+    Static(tokio::task::JoinHandle<()>),
+    Sim(Box<guestlist_sim::RunningSim>),
 }
 
 impl App {
@@ -78,17 +82,46 @@ impl App {
                 eprintln!("app server stopped: {e}");
             }
         });
-        Ok(App { addr, server })
+        Ok(App {
+            base_url: format!("http://{addr}"),
+            host: Host::Static(server),
+        })
+    }
+
+    /// Serves `dist` through the simulated tenant (plain HTTP on a free port, seed 0).
+    pub async fn through_sim(dist: &Path) -> Result<App> {
+        let config = guestlist_sim::SimConfig {
+            serve_dir: Some(dist.to_path_buf()),
+            ..guestlist_sim::SimConfig::default()
+        };
+        let sim = guestlist_sim::start(config)
+            .await
+            .map_err(|e| Error::Setup(format!("the simulated tenant did not start: {e}")))?;
+        Ok(App {
+            base_url: sim.base_url().trim_end_matches('/').to_owned(),
+            host: Host::Sim(Box::new(sim)),
+        })
+    }
+
+    /// The simulated tenant behind the app, if it is served through one.
+    pub fn sim(&self) -> Option<&guestlist_sim::RunningSim> {
+        match &self.host {
+            Host::Sim(sim) => Some(sim),
+            Host::Static(_) => None,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}/{}", self.addr, path.trim_start_matches('/'))
+        format!("{}/{}", self.base_url, path.trim_start_matches('/'))
     }
 }
 
 impl Drop for App {
     fn drop(&mut self) {
-        self.server.abort();
+        // The sim stops when dropped; the static server is a task of the test's runtime.
+        if let Host::Static(server) = &self.host {
+            server.abort();
+        }
     }
 }
 
