@@ -11,6 +11,7 @@ use guestlist_sim::state::TENANT_ID;
 use guestlist_sim::{Knobs, RunningSim};
 use serde_json::{json, Value};
 use server_support::*;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 fn me_url(sim: &RunningSim) -> String {
     format!("{}/v1.0/me", sim.base_url())
@@ -184,6 +185,21 @@ async fn dropped_connections_reach_the_client_as_connection_errors() {
     assert!(
         !err.is_status() && !err.is_timeout() && !err.is_decode(),
         "{err:?}"
+    );
+    // On the wire: the request is read, then the connection closes with not one byte of answer.
+    let addr = sim.base_url().trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let request =
+        format!("GET /v1.0/me HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    // Either a clean close (EOF) or a reset is fine; what matters is that nothing came back.
+    let _eof_or_reset = read.expect("the connection is closed, not left hanging");
+    assert!(
+        answer.is_empty(),
+        "got an answer: {:?}",
+        String::from_utf8_lossy(&answer)
     );
     // The sim itself is fine: admin endpoints still answer.
     let resp = client()
