@@ -219,13 +219,13 @@ fn authorize(
     headers: &HeaderMap,
     ctx: &Ctx,
     scopes: &[&str],
-) -> Result<Caller, Response> {
+) -> Result<Caller, Box<Response>> {
     let caller = crate::identity::authenticate(state, headers, GRAPH_AUDIENCE)
-        .map_err(|f| ctx.auth_failure(f))?;
+        .map_err(|f| Box::new(ctx.auth_failure(f)))?;
     if scopes.iter().any(|s| caller.has_scope(s)) {
         Ok(caller)
     } else {
-        Err(ctx.denied())
+        Err(Box::new(ctx.denied()))
     }
 }
 
@@ -511,8 +511,8 @@ fn parse_query(
     ctx: &Ctx,
     headers: &HeaderMap,
     pairs: &[(String, String)],
-) -> Result<Query, Response> {
-    Query::parse(pairs, eventual(headers)).map_err(|e| ctx.query_error(e))
+) -> Result<Query, Box<Response>> {
+    Query::parse(pairs, eventual(headers)).map_err(|e| Box::new(ctx.query_error(e)))
 }
 
 // ----- handlers -----
@@ -542,11 +542,11 @@ async fn me(
     let ctx = Ctx::new(origin);
     let caller = match authorize(&state, &headers, &ctx, READ_ME) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let q = match parse_query(&ctx, &headers, &pairs) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let t = tenant(&state);
     let Some(u) = t.user(&caller.oid) else {
@@ -574,11 +574,11 @@ async fn list_users(
 ) -> Response {
     let ctx = Ctx::new(origin);
     if let Err(r) = authorize(&state, &headers, &ctx, READ_USERS) {
-        return r;
+        return *r;
     }
     let q = match parse_query(&ctx, &headers, &pairs) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let d = delay(&state);
     let t = tenant(&state);
@@ -608,11 +608,11 @@ async fn get_user(
 ) -> Response {
     let ctx = Ctx::new(origin);
     if let Err(r) = authorize(&state, &headers, &ctx, READ_USERS) {
-        return r;
+        return *r;
     }
     let q = match parse_query(&ctx, &headers, &pairs) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let d = delay(&state);
     let t = tenant(&state);
@@ -645,11 +645,11 @@ async fn list_groups(
 ) -> Response {
     let ctx = Ctx::new(origin);
     if let Err(r) = authorize(&state, &headers, &ctx, READ_GROUPS) {
-        return r;
+        return *r;
     }
     let q = match parse_query(&ctx, &headers, &pairs) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let t = tenant(&state);
     // Dynamic distribution groups exist only in Exchange.
@@ -672,11 +672,11 @@ async fn get_group(
 ) -> Response {
     let ctx = Ctx::new(origin);
     if let Err(r) = authorize(&state, &headers, &ctx, READ_GROUPS) {
-        return r;
+        return *r;
     }
     let q = match parse_query(&ctx, &headers, &pairs) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let t = tenant(&state);
     let Some(g) = t.group(&id).filter(|g| g.kind.in_graph()) else {
@@ -706,7 +706,7 @@ async fn patch_group(
     let ctx = Ctx::new(origin);
     let caller = match authorize(&state, &headers, &ctx, WRITE_GROUP) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Ok(Value::Object(patch)) = serde_json::from_slice::<Value>(&body) else {
         return ctx.error(
@@ -832,7 +832,7 @@ async fn members(
     let ctx = Ctx::new(origin);
     let caller = match authorize(&state, &headers, &ctx, READ_GROUPS) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let count_only = cast.as_deref() == Some("$count");
     let cast = match cast.as_deref() {
@@ -857,7 +857,7 @@ async fn members(
     }
     let q = match parse_query(&ctx, &headers, &pairs) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let d = delay(&state);
     let t = tenant(&state);
@@ -951,7 +951,7 @@ async fn add_member(
     let ctx = Ctx::new(origin);
     let caller = match authorize(&state, &headers, &ctx, WRITE_MEMBERS) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return ctx.error(
@@ -1030,7 +1030,7 @@ async fn remove_member(
     let ctx = Ctx::new(origin);
     let caller = match authorize(&state, &headers, &ctx, WRITE_MEMBERS) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut t = tenant(&state);
     let Some(g) = t.group(&id).filter(|g| g.kind.in_graph()) else {
@@ -1064,11 +1064,11 @@ async fn list_contacts(
 ) -> Response {
     let ctx = Ctx::new(origin);
     if let Err(r) = authorize(&state, &headers, &ctx, READ_CONTACTS) {
-        return r;
+        return *r;
     }
     let q = match parse_query(&ctx, &headers, &pairs) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let d = delay(&state);
     let t = tenant(&state);
@@ -1091,11 +1091,11 @@ async fn get_contact(
 ) -> Response {
     let ctx = Ctx::new(origin);
     if let Err(r) = authorize(&state, &headers, &ctx, READ_CONTACTS) {
-        return r;
+        return *r;
     }
     let q = match parse_query(&ctx, &headers, &pairs) {
         Ok(q) => q,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let d = delay(&state);
     let t = tenant(&state);
@@ -1164,7 +1164,7 @@ async fn count_collection(
         _ => READ_USERS,
     };
     if let Err(r) = authorize(&state, &headers, &ctx, scopes) {
-        return r;
+        return *r;
     }
     if !eventual(&headers) {
         return ctx.error(
@@ -1221,7 +1221,7 @@ async fn invite(
     let ctx = Ctx::new(origin);
     let caller = match authorize(&state, &headers, &ctx, INVITE) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if !caller.has_role(Role::GuestInviter) {
         return ctx.denied();

@@ -471,7 +471,7 @@ impl Tenant {
         for _ in 0..n {
             self.bulk_groups += 1;
             let k = self.bulk_groups;
-            let kind = if k % 2 == 0 {
+            let kind = if k.is_multiple_of(2) {
                 GroupKind::Unified
             } else {
                 GroupKind::Distribution
