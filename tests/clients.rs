@@ -1292,7 +1292,7 @@ async fn sim_exchange_errors_decode_by_exception_type() {
     let env = Env::start(ADMIN_UPN).await;
     let x = env.exchange();
     x.get_organization_config().await.unwrap();
-    let (_, dl) = env.group(SimKind::Distribution);
+    let (dl_id, dl) = env.group(SimKind::Distribution);
 
     let err = x
         .get_mail_contact("nobody@nowhere.example")
@@ -1361,6 +1361,19 @@ async fn sim_exchange_errors_decode_by_exception_type() {
             .iter()
             .any(|m| m.recipient_type_details.as_deref() == Some("MailContact")),
         "{members:?}"
+    );
+    // Script mode's check: Graph sees the contact Exchange added (no replication delay here).
+    let contacts = env
+        .graph()
+        .list_contact_members(&GroupId::from(dl_id.as_str()))
+        .await
+        .unwrap();
+    assert!(
+        contacts
+            .items
+            .iter()
+            .any(|c| c.mail.as_deref() == Some("ann.partner@fabrikam.example")),
+        "{contacts:?}"
     );
     x.remove_distribution_group_member(&dl, "ann.partner@fabrikam.example")
         .await

@@ -369,6 +369,27 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         Ok(c.into())
     }
 
+    /// First page of a group's members that are org contacts (the cast
+    /// `/members/microsoft.graph.orgContact`): how script mode verifies the contacts Exchange added
+    /// (<https://learn.microsoft.com/graph/api/group-list-members>).
+    pub async fn list_contact_members(
+        &self,
+        id: &GroupId,
+    ) -> Result<Page<OrgContact>, TenantError> {
+        let url = self.url(&format!(
+            "/groups/{}/members/microsoft.graph.orgContact?$top=999",
+            encode_path_segment(id.as_str())
+        ));
+        let c: Collection<OrgContact> = self
+            .get_json(
+                "GET /groups/{id}/members/microsoft.graph.orgContact",
+                url,
+                false,
+            )
+            .await?;
+        Ok(c.into())
+    }
+
     /// Org contacts whose `mail` is `address` (<https://learn.microsoft.com/graph/api/orgcontact-list>).
     pub async fn find_contacts_by_mail(
         &self,
