@@ -64,6 +64,12 @@ pub enum Lit {
     Null,
 }
 
+/// A field of a stored object, for [`Filter::may_match`].
+pub enum Field<'a> {
+    Str(Option<&'a str>),
+    List(&'a [String]),
+}
+
 /// A parsed `$filter` expression.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Filter {
@@ -85,6 +91,29 @@ impl Filter {
             Filter::And(a, b) | Filter::Or(a, b) => a.is_advanced() || b.is_advanced(),
             Filter::Not(_) | Filter::Ne(..) | Filter::EndsWith(..) => true,
             _ => false,
+        }
+    }
+
+    /// A cheap, conservative pre-check against an object's fields before its JSON is built: false only
+    /// when the object certainly doesn't match. `field` returns None for properties it doesn't know.
+    pub fn may_match<'a>(&self, field: &dyn Fn(&str) -> Option<Field<'a>>) -> bool {
+        match self {
+            Filter::And(a, b) => a.may_match(field) && b.may_match(field),
+            Filter::Or(a, b) => a.may_match(field) || b.may_match(field),
+            Filter::Eq(p, l) => match (field(p), l) {
+                (Some(Field::Str(v)), Lit::Str(x)) => v.is_some_and(|v| v.eq_ignore_ascii_case(x)),
+                (Some(Field::Str(v)), Lit::Null) => v.is_none(),
+                _ => true,
+            },
+            Filter::StartsWith(p, x) => match field(p) {
+                Some(Field::Str(v)) => v.is_some_and(|v| starts_with_ci(v, x)),
+                _ => true,
+            },
+            Filter::AnyEq(p, Lit::Str(x)) => match field(p) {
+                Some(Field::List(items)) => items.iter().any(|i| i.eq_ignore_ascii_case(x)),
+                _ => true,
+            },
+            _ => true,
         }
     }
 
@@ -680,6 +709,31 @@ mod tests {
         assert_eq!(
             parse_filter("displayName eq 'O''Neil'").unwrap(),
             Filter::Eq("displayName".into(), Lit::Str("O'Neil".into()))
+        );
+    }
+
+    #[test]
+    fn may_match_rejects_only_certain_misses() {
+        let others = vec!["Alt@Example.com".to_string()];
+        let field = |p: &str| match p {
+            "mail" => Some(Field::Str(Some("a@contoso.com"))),
+            "otherMails" => Some(Field::List(&others)),
+            _ => None,
+        };
+        let f = |s: &str| parse_filter(s).unwrap().may_match(&field);
+        assert!(f("mail eq 'A@CONTOSO.com'"));
+        assert!(!f("mail eq 'b@contoso.com'"));
+        assert!(!f("startswith(mail,'b')"));
+        assert!(f("otherMails/any(x:x eq 'alt@example.com')"));
+        assert!(!f("otherMails/any(x:x eq 'nope@example.com')"));
+        assert!(
+            f("mail eq 'b@contoso.com' or jobTitle eq 'x'"),
+            "unknown fields stay possible"
+        );
+        assert!(!f("mail eq 'b@contoso.com' and jobTitle eq 'x'"));
+        assert!(
+            f("not (mail eq 'a@contoso.com')"),
+            "negations are not pre-judged"
         );
     }
 
