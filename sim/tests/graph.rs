@@ -1133,6 +1133,15 @@ async fn shapes_match_microsofts_documented_examples() {
         assert_csdl_names(u, &user_names);
     }
 
+    // user-list example 1: exactly the default user properties.
+    let doc = fixture("user-list.json");
+    let sim = s.get(&tok, "/users?$top=5").await;
+    for (i, u) in sim.body["value"].as_array().unwrap().iter().enumerate() {
+        let d = &doc["response"]["value"][i % 2];
+        assert_covers(d, u, "user");
+        assert_covers(u, d, "user (reverse)");
+    }
+
     // invitation-post: the same properties, nested ones included, and nothing else.
     let doc = fixture("invitation-post.json");
     let sim = s
