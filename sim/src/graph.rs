@@ -998,6 +998,8 @@ async fn add_member(
     let Some(m) = t.get(&member_id).filter(|o| o.provenance().replicated(d)) else {
         return ctx.not_found(&member_id);
     };
+    // Microsoft 365 groups take users only; security groups take users, security groups and
+    // organizational contacts (table on https://learn.microsoft.com/en-us/graph/api/group-post-members).
     if g.kind == GroupKind::Unified {
         match m {
             Obj::Contact(_) => {
@@ -1020,6 +1022,14 @@ async fn add_member(
     if let Obj::Group(inner) = m {
         if !inner.kind.in_graph() {
             return ctx.not_found(&member_id);
+        }
+        // "Microsoft 365 group: cannot be group member" of a security group (group-post-members table).
+        if inner.kind == GroupKind::Unified {
+            return ctx.error(
+                StatusCode::BAD_REQUEST,
+                "Request_BadRequest",
+                "A Microsoft 365 group can't be a member of another group.",
+            );
         }
     }
     if g.has_member(&member_id) {

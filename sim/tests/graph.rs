@@ -585,6 +585,19 @@ async fn member_ref_add_and_remove_give_graphs_answers() {
         "Request_ResourceNotFound",
         &format!("Resource '{ghost}' does not exist or one of its queried reference-property objects are not present."),
     );
+    // Microsoft 365 groups can't be members of a security group.
+    let marketing = s.group_id("Marketing");
+    let r = s
+        .send(
+            Method::POST,
+            Some(&tok),
+            &add(&vpn),
+            &[],
+            Some(reference(&marketing)),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.body["error"]["code"], "Request_BadRequest");
     // Security groups take contacts.
     let r = s
         .send(
