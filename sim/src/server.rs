@@ -479,7 +479,12 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
             return Err(SimError::ServeDir { path: dir.clone() });
         }
     }
-    let state = app_state(config.seed, config.knobs.clone());
+    // Seeding the tenant and deriving the RSA key are CPU work (seconds in unoptimised builds):
+    // off the async threads.
+    let (seed, initial_knobs) = (config.seed, config.knobs.clone());
+    let state = tokio::task::spawn_blocking(move || app_state(seed, initial_knobs))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
     state.identity.set_code_lifetime(config.auth_code_lifetime);
     let runtime = Arc::new(KnobRuntime::new(state.knobs.clone(), config.seed));
     let control = Arc::new(Control {
