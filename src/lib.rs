@@ -3,13 +3,17 @@
 //! Layers (see README "Map of the code"):
 //! - [`domain`]: pure Rust, no web-sys; tested natively.
 //! - [`tenant`]: Graph and Exchange clients behind small traits.
+//! - [`auth`]: sign-in through the MSAL.js bridge, the account, the clients' token source.
+//! - [`probe`]: after sign-in, direct or script mode (pure decision logic).
 //! - [`config`]: `config.json`, parsed and validated by pure functions.
 //! - [`i18n`]: the English and Dutch text catalogue and the language context.
 //! - [`ui`]: the Leptos app (root, layout, pages, components).
 
+pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod i18n;
+pub mod probe;
 pub mod tenant;
 pub mod ui;
 

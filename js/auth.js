@@ -1,0 +1,177 @@
+// Guestlist's sign-in bridge over MSAL.js (@azure/msal-browser, loaded before this file as
+// globalThis.msal from the pinned npm package).
+//
+// The Rust side (src/auth/bridge.rs) talks to MSAL only through globalThis.guestlistAuth and only
+// in plain strings: settings and results are JSON text, and every failure is a rejected promise
+// whose reason is JSON text {"kind","code","message"}. Binding MSAL's object graph from Rust
+// would tie the app to MSAL's internal shapes; this file is the one place that knows them.
+//
+// kind: "interaction_required" (the admin has to sign in or consent again), "cancelled" (the
+// admin closed the popup or cancelled), "failed" (anything else: configuration, network, server).
+//
+// A plain script (no module, no eval, no inline code): the Content-Security-Policy allows
+// script-src 'self' only.
+(function () {
+  "use strict";
+
+  let app = null;
+  let settings = null;
+
+  function failure(kind, code, message) {
+    return JSON.stringify({ kind: kind, code: String(code || ""), message: String(message || "") });
+  }
+
+  // MSAL errors carry errorCode and errorMessage; anything else is reported by name and message.
+  function fromError(error) {
+    const msal = globalThis.msal;
+    const code = (error && (error.errorCode || error.name)) || "error";
+    const message = (error && (error.errorMessage || error.message)) || String(error);
+    if (msal && error instanceof msal.InteractionRequiredAuthError) {
+      return failure("interaction_required", code, message);
+    }
+    if (code === "user_cancelled") {
+      return failure("cancelled", code, message);
+    }
+    return failure("failed", code, message);
+  }
+
+  // Every entry point rejects with a JSON string, never with an MSAL object.
+  function guard(run) {
+    return function () {
+      const args = arguments;
+      return Promise.resolve()
+        .then(function () { return run.apply(null, args); })
+        .catch(function (error) {
+          throw typeof error === "string" ? error : fromError(error);
+        });
+    };
+  }
+
+  function accountJson(account) {
+    if (!account) {
+      return null;
+    }
+    const claims = account.idTokenClaims || {};
+    return JSON.stringify({
+      name: account.name || claims.name || "",
+      username: account.username || claims.preferred_username || "",
+      tenantId: account.tenantId || claims.tid || "",
+    });
+  }
+
+  function requireApp() {
+    if (!app) {
+      throw failure("failed", "not_initialized", "The sign-in bridge was used before init().");
+    }
+    return app;
+  }
+
+  // Settings come from src/auth/settings.rs (one pure function, tested natively).
+  async function init(settingsJson) {
+    const msal = globalThis.msal;
+    if (!msal || !msal.PublicClientApplication) {
+      throw failure("failed", "msal_missing", "MSAL.js (msal-browser.min.js) did not load.");
+    }
+    settings = JSON.parse(settingsJson);
+    const auth = {
+      clientId: settings.clientId,
+      authority: settings.authority,
+      knownAuthorities: settings.knownAuthorities,
+      redirectUri: settings.redirectUri,
+      postLogoutRedirectUri: settings.postLogoutRedirectUri,
+    };
+    if (settings.authorityMetadataUrl) {
+      // The simulated tenant over plain HTTP (the demo): MSAL only accepts https authorities, so
+      // the discovery document is read here and handed to MSAL, which then uses the endpoints it
+      // names and never contacts the authority URL itself. See src/auth/settings.rs.
+      const response = await fetch(settings.authorityMetadataUrl, { cache: "no-store" });
+      if (!response.ok) {
+        throw failure("failed", "metadata_" + response.status,
+          "The sign-in server's discovery document answered HTTP " + response.status + ".");
+      }
+      auth.authorityMetadata = await response.text();
+    }
+    app = new msal.PublicClientApplication({
+      auth: auth,
+      // Tokens live as long as the tab: nothing is left behind in the browser profile.
+      cache: { cacheLocation: msal.BrowserCacheLocation.SessionStorage },
+      system: { protocolMode: settings.protocolMode },
+    });
+    // MSAL requires initialize() before any other call.
+    await app.initialize();
+    // Completes a redirect sign-in (the answer is in the URL, or was put in sessionStorage by
+    // redirect.html) and returns null on an ordinary page load.
+    const result = await app.handleRedirectPromise();
+    if (result && result.account) {
+      app.setActiveAccount(result.account);
+    } else if (!app.getActiveAccount()) {
+      const accounts = app.getAllAccounts();
+      if (accounts.length === 1) {
+        app.setActiveAccount(accounts[0]);
+      }
+    }
+    return accountJson(app.getActiveAccount());
+  }
+
+  // Sign-in asks consent for both resources at once where the authority supports it
+  // (extraScopesToConsent); the token it returns is for the first resource (Graph).
+  async function signIn(mode) {
+    const pca = requireApp();
+    const request = {
+      scopes: settings.scopes,
+      extraScopesToConsent: settings.extraScopesToConsent,
+      prompt: "select_account",
+    };
+    if (mode === "popup") {
+      const result = await pca.loginPopup(request);
+      pca.setActiveAccount(result.account);
+      return accountJson(result.account);
+    }
+    // Navigates away; the answer is picked up by init() on the way back.
+    await pca.loginRedirect(request);
+    return null;
+  }
+
+  // A token for one resource, silently (cache, then refresh token, then a hidden iframe through
+  // redirect.html). Interaction is left to the caller: an InteractionRequiredAuthError comes
+  // back as kind "interaction_required" and the app offers "Sign in again".
+  async function token(scopesJson, forceRefresh) {
+    const pca = requireApp();
+    const account = pca.getActiveAccount();
+    if (!account) {
+      throw failure("interaction_required", "no_account", "Nobody is signed in.");
+    }
+    const result = await pca.acquireTokenSilent({
+      scopes: JSON.parse(scopesJson),
+      account: account,
+      forceRefresh: !!forceRefresh,
+    });
+    return JSON.stringify({
+      accessToken: result.accessToken,
+      // What the service granted (the token response's scope), for the mode probe.
+      scopes: result.scopes || [],
+      expiresOn: result.expiresOn ? result.expiresOn.getTime() : null,
+    });
+  }
+
+  function account() {
+    return app ? accountJson(app.getActiveAccount()) : null;
+  }
+
+  // Ends the session at the identity provider too, then comes back to the app.
+  async function signOut() {
+    const pca = requireApp();
+    await pca.logoutRedirect({
+      account: pca.getActiveAccount(),
+      postLogoutRedirectUri: settings.postLogoutRedirectUri,
+    });
+  }
+
+  globalThis.guestlistAuth = Object.freeze({
+    init: guard(init),
+    signIn: guard(signIn),
+    token: guard(token),
+    account: account,
+    signOut: guard(signOut),
+  });
+})();
