@@ -521,7 +521,7 @@ impl Tenant {
                     "mail": u.mail,
                     "userType": u.user_type.as_str(),
                     "externalUserState": u.external_user_state,
-                    "replicated": u.provenance.at.is_none(),
+                    "seeded": u.provenance.at.is_none(),
                 })
             })
             .collect();
