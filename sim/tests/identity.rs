@@ -811,3 +811,264 @@ async fn service_routes_refuse_a_token_for_the_other_resource() {
         .unwrap();
     assert_eq!(resp.status(), 200);
 }
+
+/// A minimal W3C WebDriver client (chromedriver speaks JSON over HTTP).
+struct WebDriver {
+    http: reqwest::Client,
+    session: String,
+}
+
+impl WebDriver {
+    async fn call(
+        http: &reqwest::Client,
+        method: reqwest::Method,
+        url: String,
+        body: Option<Value>,
+    ) -> Value {
+        let mut req = http.request(method, &url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("webdriver {url}: {e}"));
+        let status = resp.status();
+        let v: Value = resp.json().await.expect("webdriver JSON");
+        assert!(status.is_success(), "webdriver {url}: {v}");
+        v["value"].clone()
+    }
+
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        Self::call(&self.http, method, format!("{}{path}", self.session), body).await
+    }
+
+    async fn url(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    async fn script(&self, code: &str) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": code, "args": [] })),
+        )
+        .await
+    }
+
+    /// Like [`WebDriver::script`], but `None` when the browser refuses (e.g. between documents).
+    async fn try_script(&self, code: &str) -> Option<Value> {
+        let resp = self
+            .http
+            .post(format!("{}/execute/sync", self.session))
+            .json(&json!({ "script": code, "args": [] }))
+            .send()
+            .await
+            .ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        resp.json::<Value>().await.ok().map(|v| v["value"].clone())
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await;
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .expect("element id")
+            .to_string()
+    }
+}
+
+/// Kills the chromedriver process this test started.
+struct Driver(std::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The real @azure/msal-browser (the npm package the app bundles), in headless Chromium, against
+/// the sim over HTTPS: sign-in by redirect (PKCE, fragment response), silent tokens for Exchange
+/// from the Graph refresh token, the token cache, a forced refresh, a cross-origin Graph call,
+/// `ssoSilent` in an iframe (prompt=none with the sim's session), and sign-out by redirect.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_real_msal_browser_accepts_the_sim() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = root.join("../node_modules/@azure/msal-browser/lib");
+    assert!(
+        lib.join("msal-browser.min.js").is_file(),
+        "@azure/msal-browser is not installed: run `npm ci` at the workspace root"
+    );
+    let site = std::env::temp_dir().join(format!("guestlist-sim-msal-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&site).unwrap();
+    for f in ["index.html", "app.js", "bridge.html", "bridge.js"] {
+        std::fs::copy(root.join("tests/msal_page").join(f), site.join(f)).unwrap();
+    }
+    std::fs::copy(
+        lib.join("msal-browser.min.js"),
+        site.join("msal-browser.min.js"),
+    )
+    .unwrap();
+    std::fs::copy(
+        lib.join("redirect-bridge/msal-redirect-bridge.min.js"),
+        site.join("msal-redirect-bridge.min.js"),
+    )
+    .unwrap();
+    // MSAL only accepts https:// authorities.
+    let sim = start(SimConfig {
+        http: None,
+        https: Some("127.0.0.1:0".parse().unwrap()),
+        serve_dir: Some(site.clone()),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _driver = Driver(
+        std::process::Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chromedriver is installed"),
+    );
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while http.get(format!("{base}/status")).send().await.is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "chromedriver did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let profile = site.join("profile");
+    let caps = json!({ "capabilities": { "alwaysMatch": {
+        "browserName": "chrome",
+        "acceptInsecureCerts": true,
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run",
+                     "--ignore-certificate-errors", format!("--user-data-dir={}", profile.display())]
+        }
+    }}});
+    let session = WebDriver::call(
+        &http,
+        reqwest::Method::POST,
+        format!("{base}/session"),
+        Some(caps),
+    )
+    .await;
+    let wd = WebDriver {
+        http: http.clone(),
+        session: format!("{base}/session/{}", session["sessionId"].as_str().unwrap()),
+    };
+
+    let app = sim.https_url.clone().unwrap();
+    wd.cmd(
+        reqwest::Method::POST,
+        "/url",
+        Some(json!({ "url": format!("{app}/") })),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !wd.url().await.contains("/oauth2/v2.0/authorize") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "MSAL did not redirect to the sign-in page"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let admin = wd.element(&format!("input[value=\"{ADMIN}\"]")).await;
+    wd.cmd(
+        reqwest::Method::POST,
+        &format!("/element/{admin}/click"),
+        Some(json!({})),
+    )
+    .await;
+    let password = wd.element("#i0118").await;
+    wd.cmd(
+        reqwest::Method::POST,
+        &format!("/element/{password}/value"),
+        Some(json!({ "text": PASSWORD })),
+    )
+    .await;
+    let submit = wd.element("#idSIButton9").await;
+    wd.cmd(
+        reqwest::Method::POST,
+        &format!("/element/{submit}/click"),
+        Some(json!({})),
+    )
+    .await;
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    let title = loop {
+        // The page navigates a few times; a script sent mid-navigation may fail: ask again.
+        let t = wd
+            .try_script("return document.title")
+            .await
+            .unwrap_or(Value::Null);
+        if t == "DONE" || t == "ERROR" {
+            break t;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the MSAL page did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let results: Value = serde_json::from_str(
+        wd.script("return sessionStorage.getItem('simResults')")
+            .await
+            .as_str()
+            .unwrap_or("[]"),
+    )
+    .unwrap();
+    let _ = wd.cmd(reqwest::Method::DELETE, "", None).await;
+    let _ = std::fs::remove_dir_all(&site);
+    assert_eq!(title, "DONE", "{results:#}");
+
+    let step = |name: &str| {
+        results
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["step"] == name)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(step("login")["user"], ADMIN, "{results:#}");
+    assert_eq!(step("login")["tenantId"], TENANT_ID);
+    assert_eq!(step("login")["nonce"], true);
+    assert!(step("login")["homeAccountId"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!(".{TENANT_ID}")));
+    assert_eq!(step("exchange")["aud"], EXCHANGE_AUDIENCE);
+    assert_eq!(step("exchange")["fromCache"], false);
+    assert_eq!(step("graph-cached")["fromCache"], true);
+    assert_eq!(step("graph-refreshed")["fromCache"], false);
+    assert_eq!(step("me")["status"], 200);
+    assert_eq!(step("ssoSilent")["user"], ADMIN);
+    assert_eq!(step("signed-out")["accounts"], 0);
+}
