@@ -1,0 +1,167 @@
+//! End-to-end sign-in: the built app with the **real MSAL.js** (the pinned npm bundle in dist/)
+//! against the simulated tenant, in headless Chromium.
+//!
+//! The sim runs over HTTPS with a self-signed certificate (only the test browser ignores
+//! certificate errors) and the app is served from another origin, so MSAL's discovery and token
+//! calls and the Graph and Exchange calls all cross origins (CORS). See tests/support/signin.rs.
+//! The demo path (`cargo xtask demo`: the sim over plain HTTP serving the app itself) is covered
+//! too.
+//!
+//! Run: `cargo xtask test --only build,e2e`, or with an existing build
+//! `cargo test -p guestlist --test e2e_signin`. Screenshots: test-output/e2e/signin-*.png.
+#![cfg(not(target_arch = "wasm32"))]
+
+#[path = "support/signin.rs"]
+mod signin;
+mod support;
+
+use guestlist_sim::store::{ADMIN_UPN, HELPDESK_UPN};
+use guestlist_sim::Knobs;
+use signin::{account_choice, display_name, ignore_certificate_errors, sign_in_on_sim_page};
+use support::app::App;
+use support::browser::Browser;
+use support::{check, dist_dir, Result};
+
+const TENANT_ID: &str = guestlist_sim::state::TENANT_ID;
+const PASSWORD: &str = "demo";
+
+/// Starts at the app, presses "Sign in", signs in on the sim's page as `upn`, and waits until the
+/// header shows the account. Returns the header's account text.
+async fn sign_in(browser: &Browser, sim: &guestlist_sim::RunningSim, upn: &str) -> Result<String> {
+    browser.find("button", "Sign in").await?.click().await?;
+    sign_in_on_sim_page(browser, &account_choice(sim, upn)?, PASSWORD).await?;
+    let account = browser.find("group", "Signed-in account").await?;
+    let text = account.text().await?;
+    let name = display_name(sim, upn)?;
+    check(
+        text.contains(&name) && text.contains(upn) && text.contains(TENANT_ID),
+        || format!("the header shows {text:?}, expected {name}, {upn} and tenant {TENANT_ID}"),
+    )?;
+    Ok(text)
+}
+
+/// The mode panel's text once it has a verdict (`heading` is its title).
+async fn mode_panel(browser: &Browser, heading: &str) -> Result<String> {
+    Ok(browser.find("region", heading).await?.text().await?)
+}
+
+#[tokio::test]
+async fn admin_signs_in_with_msal_sees_account_and_direct_mode_then_signs_out() -> Result<()> {
+    let setup = signin::SignInSetup::start(&dist_dir()?, Knobs::default()).await?;
+    let browser = Browser::start("signin-admin").await?;
+    ignore_certificate_errors(&browser).await?;
+    browser.goto(&setup.app("/")).await?;
+
+    sign_in(&browser, &setup.sim, ADMIN_UPN).await?;
+    // MSAL came back through the redirect bridge page to the app, which cleaned up the URL.
+    let url = browser.client.current_url().await?;
+    check(
+        url.as_str().starts_with(&setup.app_url) && url.query().is_none(),
+        || format!("after sign-in the address is {url}"),
+    )?;
+    browser.screenshot("signin-header-admin").await?;
+
+    let panel = mode_panel(&browser, "Direct mode").await?;
+    check(
+        panel.contains("Guestlist makes the Exchange changes itself.")
+            && panel.contains("all permissions granted"),
+        || format!("direct-mode panel says {panel:?}"),
+    )?;
+    browser.screenshot("signin-mode-direct").await?;
+
+    // Tokens are in sessionStorage (MSAL's cache), not localStorage.
+    let stored = browser
+        .eval(
+            "return [Object.keys(sessionStorage).filter(k => k.startsWith('msal.')).length, \
+             Object.keys(localStorage).filter(k => k.startsWith('msal.')).length]",
+        )
+        .await?;
+    check(stored[0].as_u64() > Some(0) && stored[1] == 0, || {
+        format!("MSAL keys in (sessionStorage, localStorage): {stored}")
+    })?;
+
+    browser.find("button", "Sign out").await?.click().await?;
+    browser.find("button", "Sign in").await?;
+    browser.wait_gone("group", "Signed-in account").await?;
+    browser.wait_gone("region", "Direct mode").await?;
+    // The sign-out ended the session at the identity provider too: signing in asks again.
+    browser.find("button", "Sign in").await?.click().await?;
+    browser
+        .find("radio", &account_choice(&setup.sim, ADMIN_UPN)?)
+        .await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn helpdesk_sees_that_exchange_writes_are_unavailable_and_why() -> Result<()> {
+    let setup = signin::SignInSetup::start(&dist_dir()?, Knobs::default()).await?;
+    let browser = Browser::start("signin-helpdesk").await?;
+    ignore_certificate_errors(&browser).await?;
+    browser.goto(&setup.app("/")).await?;
+
+    sign_in(&browser, &setup.sim, HELPDESK_UPN).await?;
+    let panel = mode_panel(&browser, "Script mode").await?;
+    check(
+        panel.contains(
+            "Exchange writes unavailable: your account has no Exchange Recipient Management role.",
+        ) && panel.contains("Recipient Management role group"),
+        || format!("helpdesk's panel says {panel:?}"),
+    )?;
+    browser.screenshot("signin-mode-script-no-role").await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn exchange_refusing_cors_gives_script_mode() -> Result<()> {
+    let knobs = Knobs {
+        exchange_cors_refused: true,
+        ..Knobs::default()
+    };
+    let setup = signin::SignInSetup::start(&dist_dir()?, knobs).await?;
+    let browser = Browser::start("signin-cors").await?;
+    ignore_certificate_errors(&browser).await?;
+    browser.goto(&setup.app("/")).await?;
+
+    sign_in(&browser, &setup.sim, ADMIN_UPN).await?;
+    let panel = mode_panel(&browser, "Script mode").await?;
+    check(
+        panel.contains("Exchange can't be reached from this browser")
+            && panel.contains("exchangeBaseUrl")
+            // Graph still works: only Exchange is refused.
+            && panel.contains("all permissions granted"),
+        || format!("script-mode panel says {panel:?}"),
+    )?;
+    browser.screenshot("signin-mode-script-cors").await?;
+
+    // The admin's answer to "what can I do": once Exchange is reachable, checking again says so.
+    setup
+        .sim
+        .set_knobs(Knobs::default())
+        .map_err(|e| support::Error::Setup(format!("resetting the knobs: {e}")))?;
+    browser.find("button", "Check again").await?.click().await?;
+    mode_panel(&browser, "Direct mode").await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn demo_over_plain_http_signs_in_with_msal_and_says_it_is_simulated() -> Result<()> {
+    let app = App::through_sim(&dist_dir()?).await?;
+    let sim = app
+        .sim()
+        .ok_or_else(|| support::Error::Setup("no sim behind the app".into()))?;
+    let browser = Browser::start("signin-demo").await?;
+    browser.goto(&app.url("/")).await?;
+
+    // The header says this is the simulated tenant, before and after sign-in.
+    browser.find("button", "Sign in").await?;
+    let badge = browser
+        .eval("return document.querySelector('.badge--demo')?.textContent ?? null")
+        .await?;
+    check(badge == "Simulated tenant (demo)", || {
+        format!("demo badge: {badge}")
+    })?;
+    sign_in(&browser, sim, ADMIN_UPN).await?;
+    mode_panel(&browser, "Direct mode").await?;
+    browser.screenshot("signin-demo-http").await?;
+    browser.close().await
+}

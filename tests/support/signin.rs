@@ -1,0 +1,200 @@
+//! Sign-in end-to-end setup (used by tests/e2e_signin.rs, included there with `#[path]` so the
+//! shared `support` module stays as it is).
+//!
+//! The simulated tenant listens on **HTTPS** (self-signed; the test browser is told to ignore
+//! certificate errors through the DevTools protocol, nothing else is), and the built app is served
+//! from a **different origin** (plain HTTP on another port of 127.0.0.1, a secure context for the
+//! browser) with a config.json pointing at the sim: so every call MSAL and the clients make is a
+//! cross-origin `fetch` and CORS is exercised. index.html's Content-Security-Policy gets the sim's
+//! origin added to `connect-src`/`frame-src`, as an administrator would for their own endpoints.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use guestlist_sim::{Knobs, RunningSim, SimConfig};
+use serde_json::json;
+use tower_http::services::ServeDir;
+
+use crate::support::browser::Browser;
+use crate::support::{Error, Result};
+
+pub struct SignInSetup {
+    pub sim: RunningSim,
+    /// `http://127.0.0.1:PORT`
+    pub app_url: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+struct Site {
+    dist: PathBuf,
+    sim_origin: String,
+    config: serde_json::Value,
+}
+
+async fn index(State(site): State<Arc<Site>>) -> Response {
+    match tokio::fs::read_to_string(site.dist.join("index.html")).await {
+        Ok(html) => Html(guestlist_sim::server::rewrite_csp(
+            &html,
+            std::slice::from_ref(&site.sim_origin),
+        ))
+        .into_response(),
+        Err(e) => (axum::http::StatusCode::NOT_FOUND, e.to_string()).into_response(),
+    }
+}
+
+async fn config(State(site): State<Arc<Site>>) -> Response {
+    (
+        [(header::CACHE_CONTROL, "no-cache")],
+        Json(site.config.clone()),
+    )
+        .into_response()
+}
+
+impl SignInSetup {
+    /// The sim over HTTPS with `knobs`, and the app from `dist` on its own origin.
+    pub async fn start(dist: &Path, knobs: Knobs) -> Result<SignInSetup> {
+        let sim = guestlist_sim::start(SimConfig {
+            http: None,
+            https: Some(([127, 0, 0, 1], 0).into()),
+            knobs,
+            ..SimConfig::default()
+        })
+        .await
+        .map_err(|e| Error::Setup(format!("the simulated tenant did not start: {e}")))?;
+        let sim_url = sim
+            .https_url
+            .clone()
+            .ok_or_else(|| Error::Setup("the sim has no HTTPS listener".into()))?;
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|source| Error::Io {
+                what: "binding the app server".into(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Io {
+            what: "reading the app server's address".into(),
+            source,
+        })?;
+        let app_url = format!("http://{addr}");
+        let site = Arc::new(Site {
+            dist: dist.to_path_buf(),
+            sim_origin: sim_url.clone(),
+            // Keys as src/config.rs reads them. The redirect URI is MSAL 5's bridge page.
+            config: json!({
+                "clientId": guestlist_sim::identity::SIM_CLIENT_ID,
+                "tenantId": guestlist_sim::state::TENANT_ID,
+                "authority": sim_url,
+                "redirectUri": format!("{app_url}/redirect.html"),
+                "graphBaseUrl": sim_url,
+                "exchangeBaseUrl": sim_url,
+            }),
+        });
+        let index_route = get(index).with_state(site.clone());
+        let router = Router::new()
+            .route("/", index_route.clone())
+            .route("/index.html", index_route.clone())
+            .route("/config.json", get(config).with_state(site.clone()))
+            .fallback_service(ServeDir::new(dist).fallback(index_route));
+        let server = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                eprintln!("app server stopped: {e}");
+            }
+        });
+        Ok(SignInSetup {
+            sim,
+            app_url,
+            server,
+        })
+    }
+
+    pub fn app(&self, path: &str) -> String {
+        format!("{}/{}", self.app_url, path.trim_start_matches('/'))
+    }
+}
+
+impl Drop for SignInSetup {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Only this test browser accepts the sim's self-signed certificate (DevTools protocol
+/// `Security.setIgnoreCertificateErrors`, the same effect as `--ignore-certificate-errors`).
+pub async fn ignore_certificate_errors(browser: &Browser) -> Result<()> {
+    browser
+        .cdp(
+            "Security.setIgnoreCertificateErrors",
+            json!({ "ignore": true }),
+        )
+        .await?;
+    Ok(())
+}
+
+/// The accessible name of an account's radio button on the sim's sign-in page: its label, the
+/// display name then the user principal name.
+pub fn account_choice(sim: &RunningSim, upn: &str) -> Result<String> {
+    let accounts = sim.state.tenant.lock().expect("tenant lock").accounts();
+    accounts
+        .iter()
+        .find(|a| a.upn.eq_ignore_ascii_case(upn))
+        .map(|a| format!("{} {}", a.display_name, a.upn))
+        .ok_or_else(|| Error::Setup(format!("the sim has no account {upn}")))
+}
+
+/// The display name the sim gives `upn`.
+pub fn display_name(sim: &RunningSim, upn: &str) -> Result<String> {
+    let accounts = sim.state.tenant.lock().expect("tenant lock").accounts();
+    accounts
+        .iter()
+        .find(|a| a.upn.eq_ignore_ascii_case(upn))
+        .map(|a| a.display_name.clone())
+        .ok_or_else(|| Error::Setup(format!("the sim has no account {upn}")))
+}
+
+/// Fills the sim's sign-in page the way a person does: picks the account by its label, types the
+/// password into the field labelled "Password", presses "Sign in".
+pub async fn sign_in_on_sim_page(browser: &Browser, choice: &str, password: &str) -> Result<()> {
+    browser.find("radio", choice).await?.click().await?;
+    let field = field_by_label(browser, "Password").await?;
+    field.send_keys(password).await?;
+    browser.find("button", "Sign in").await?.click().await?;
+    Ok(())
+}
+
+/// The form control whose `<label>` reads exactly `label` (password fields have no ARIA role,
+/// so role queries can't find them).
+pub async fn field_by_label(
+    browser: &Browser,
+    label: &str,
+) -> Result<fantoccini::elements::Element> {
+    let script = r#"
+        const want = arguments[0];
+        const norm = (s) => (s || '').replace(/\s+/g, ' ').trim();
+        const hit = [...document.querySelectorAll('label')].find((l) => norm(l.textContent) === want);
+        return hit && hit.control ? hit.control : null;
+    "#;
+    let what = format!("a field labelled {label:?}");
+    crate::support::wait::until(&what, crate::support::DEADLINE, || async {
+        let value = browser.client.execute(script, vec![json!(label)]).await?;
+        if value.is_null() {
+            return Ok(crate::support::wait::Poll::NotYet(
+                browser.client.current_url().await?.to_string(),
+            ));
+        }
+        let id = value["element-6066-11e4-a52e-4f735466cecf"]
+            .as_str()
+            .ok_or_else(|| Error::Page(format!("not an element reference: {value}")))?;
+        let element = fantoccini::elements::Element::from_element_id(
+            browser.client.clone(),
+            fantoccini::elements::ElementRef::from(id.to_owned()),
+        );
+        Ok(crate::support::wait::Poll::Ready(element))
+    })
+    .await
+}
