@@ -1,6 +1,7 @@
 //! `guestlist-sim`: run the simulated Microsoft 365 tenant from the command line.
 //! See `sim/README.md` for a curl session against it.
 
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -109,6 +110,13 @@ impl Args {
     }
 }
 
+/// `writeln!` that ignores write errors.
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
@@ -132,27 +140,46 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("guestlist-sim (seed {}) listening:", args.seed);
+    // Written with errors ignored: a closed stdout (e.g. a parent that stopped reading) must not
+    // stop the sim.
+    let mut out = std::io::stdout().lock();
+    say!(out, "guestlist-sim (seed {}) listening:", args.seed);
     if let Some(u) = &sim.http_url {
-        println!("  http   {u}");
+        say!(out, "  http   {u}");
     }
     if let Some(u) = &sim.https_url {
         match &args.cert_out {
-            Some(p) => println!("  https  {u}  (certificate written to {})", p.display()),
-            None => println!("  https  {u}  (self-signed; --cert-out PATH writes the certificate)"),
+            Some(p) => say!(
+                out,
+                "  https  {u}  (certificate written to {})",
+                p.display()
+            ),
+            None => say!(
+                out,
+                "  https  {u}  (self-signed; --cert-out PATH writes the certificate)"
+            ),
         }
     }
-    println!("  authority  {}", sim.authority());
-    println!("  graph      {}/v1.0", sim.base_url());
-    println!(
+    say!(out, "  authority  {}", sim.authority());
+    say!(out, "  graph      {}/v1.0", sim.base_url());
+    say!(
+        out,
         "  exchange   {}/adminapi/beta/{}/InvokeCommand",
         sim.base_url(),
         guestlist_sim::state::TENANT_ID
     );
     if let Some(dir) = &args.serve_dir {
-        println!("  app        {}/  (from {})", sim.base_url(), dir.display());
+        say!(
+            out,
+            "  app        {}/  (from {})",
+            sim.base_url(),
+            dir.display()
+        );
     }
-    println!("Accounts: admin@contoso.onmicrosoft.com, helpdesk@contoso.onmicrosoft.com (password: demo). Ctrl-C stops.");
+    say!(out, "Accounts: admin@contoso.onmicrosoft.com, helpdesk@contoso.onmicrosoft.com (password: demo). Ctrl-C stops.");
+
+    let _ = out.flush();
+    drop(out);
 
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("guestlist-sim: cannot wait for Ctrl-C: {e}");

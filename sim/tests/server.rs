@@ -373,9 +373,9 @@ async fn the_command_line_sets_listeners_seed_and_every_knob() {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            // Keep reading to the end: closing the pipe early would hand the sim a broken stdout.
             if let Some(url) = line.trim().strip_prefix("http ") {
                 let _ = tx.send(url.trim().to_string());
-                return;
             }
         }
     });
