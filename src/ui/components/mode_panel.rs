@@ -131,8 +131,9 @@ async fn probe(config: &Config, account: &Account) -> ModeReport {
         .await
         .map(|t| t.scopes)
         .map_err(|e| TenantError::from(AuthError::from(e)));
+    // config.json names the host; the client wants the version root.
     let graph = GraphClient::new(
-        config.graph_base_url.clone(),
+        format!("{}/v1.0", config.graph_base_url),
         transport.clone(),
         BridgeTokenSource,
         TimeoutSleeper,
