@@ -165,3 +165,52 @@ async fn demo_over_plain_http_signs_in_with_msal_and_says_it_is_simulated() -> R
     browser.screenshot("signin-demo-http").await?;
     browser.close().await
 }
+
+#[tokio::test]
+async fn popup_sign_in_comes_back_through_the_redirect_bridge() -> Result<()> {
+    let setup = signin::SignInSetup::start(&dist_dir()?, Knobs::default()).await?;
+    let browser = Browser::start("signin-popup").await?;
+    ignore_certificate_errors(&browser).await?;
+    browser.goto(&setup.app("/")).await?;
+
+    let main = browser.client.window().await?;
+    browser
+        .find("button", "Sign in in a popup window")
+        .await?
+        .click()
+        .await?;
+    let popup = support::wait::until("the sign-in popup", support::DEADLINE, || async {
+        let windows = browser.client.windows().await?;
+        Ok(match windows.into_iter().find(|w| *w != main) {
+            Some(w) => support::wait::Poll::Ready(w),
+            None => support::wait::Poll::NotYet("only the app's window".into()),
+        })
+    })
+    .await?;
+    browser.client.switch_to_window(popup).await?;
+    // The popup is a fresh page: it needs the certificate exception too.
+    ignore_certificate_errors(&browser).await?;
+    browser.client.refresh().await?;
+    sign_in_on_sim_page(&browser, &account_choice(&setup.sim, ADMIN_UPN)?, PASSWORD).await?;
+    // redirect.html hands the answer to the app over a BroadcastChannel and closes the popup.
+    support::wait::until("the popup to close", support::DEADLINE, || async {
+        let n = browser.client.windows().await?.len();
+        Ok(if n == 1 {
+            support::wait::Poll::Ready(())
+        } else {
+            support::wait::Poll::NotYet(format!("{n} windows"))
+        })
+    })
+    .await?;
+    browser.client.switch_to_window(main).await?;
+    let account = browser
+        .find("group", "Signed-in account")
+        .await?
+        .text()
+        .await?;
+    check(account.contains(ADMIN_UPN), || {
+        format!("after the popup the header shows {account:?}")
+    })?;
+    mode_panel(&browser, "Direct mode").await?;
+    browser.close().await
+}
