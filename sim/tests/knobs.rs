@@ -110,27 +110,32 @@ async fn exchange_throttling_uses_the_exchange_error_shape() {
 
 #[tokio::test]
 async fn rate_throttling_answers_429_beyond_the_rate() {
-    let sim = sim_with(Knobs {
-        throttle_rate_per_sec: 3,
-        retry_after_secs: 1,
-        ..Knobs::default()
-    })
-    .await;
-    let token = graph_token(&sim, ADMIN).await;
-    let started = Instant::now();
-    let statuses: Vec<u16> = futures_join(&sim, &token, 10)
-        .await
-        .into_iter()
-        .map(|r| r.expect("response").status().as_u16())
-        .collect();
-    let elapsed = started.elapsed();
-    let ok = statuses.iter().filter(|s| **s == 200).count();
-    let throttled = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!(ok + throttled, 10, "{statuses:?}");
-    // Within one second at most 3 pass; a burst straddling a window edge can see two windows.
-    let windows = elapsed.as_secs() as usize + 2;
-    assert!(ok <= 3 * windows.min(2), "{statuses:?} in {elapsed:?}");
-    assert!(throttled >= 4, "{statuses:?}");
+    // With 2 requests per second allowed, the third of three requests in one window is throttled.
+    // The window opens with a fresh sim's first service request, so three sequential requests that
+    // together take less than a second on the client's clock all fall into it on the server's.
+    // A slower run proves nothing either way and is repeated on a fresh sim.
+    for _attempt in 0..5 {
+        let sim = sim_with(Knobs {
+            throttle_rate_per_sec: 2,
+            retry_after_secs: 1,
+            ..Knobs::default()
+        })
+        .await;
+        let token = graph_token(&sim, ADMIN).await;
+        let started = Instant::now();
+        let mut responses = Vec::new();
+        for _ in 0..3 {
+            responses.push(get_me(&sim, &token).await);
+        }
+        if started.elapsed() >= Duration::from_secs(1) {
+            continue;
+        }
+        let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+        assert_eq!(statuses, [200, 200, 429]);
+        assert_eq!(responses[2].headers()["retry-after"], "1");
+        return;
+    }
+    panic!("three requests never fit in one second");
 }
 
 /// Sends `n` concurrent GET /me requests.
