@@ -82,7 +82,7 @@ fn host_name(host_port: &str) -> String {
     let host = if host_port.starts_with('[') {
         host_port
             .split_once(']')
-            .map_or(host_port, |(h, _)| &h[..])
+            .map_or(host_port, |(h, _)| h)
             .trim_start_matches('[')
     } else {
         host_port.split(':').next().unwrap_or(host_port)
