@@ -4,6 +4,7 @@
 //! - [`domain`]: pure Rust, no web-sys; tested natively.
 //! - [`tenant`]: Graph and Exchange clients behind small traits.
 //! - [`auth`]: sign-in through the MSAL.js bridge, the account, the clients' token source.
+//! - [`run`]: the bulk-run executor (journalled, resumable, paced per service).
 //! - [`probe`]: after sign-in, direct or script mode (pure decision logic).
 //! - [`config`]: `config.json`, parsed and validated by pure functions.
 //! - [`i18n`]: the English and Dutch text catalogue and the language context.
@@ -14,6 +15,7 @@ pub mod config;
 pub mod domain;
 pub mod i18n;
 pub mod probe;
+pub mod run;
 pub mod tenant;
 pub mod ui;
 

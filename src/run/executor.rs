@@ -1,0 +1,628 @@
+//! Runs a plan against the tenant: dependency order, bounded concurrency per service, every
+//! operation journalled before it is sent and after it is answered, pause/resume/cancel,
+//! progress events, script mode. One future, no spawned tasks: it runs wherever it is awaited
+//! (`wasm_bindgen_futures::spawn_local` in the browser, a tokio runtime natively).
+//!
+//! Nothing created twice: an operation the journal shows started without a result is re-checked
+//! first (does the contact / guest exist? then it's done, with its id); "already exists" on a
+//! create resolves the existing contact by its address; "already a member" is success.
+//! Nothing lost: an operation only ends as a journalled result, and one whose result couldn't be
+//! had for a reason outside the operation (sign-in needed, request aborted) goes back to the
+//! queue to be re-checked.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::pin::pin;
+use std::time::Duration;
+
+use futures::future::{select, Either};
+use futures::stream::{FuturesUnordered, StreamExt};
+
+use super::control::RunControl;
+use super::progress::{eta, ActiveClock, Progress, RateMeter, RunState};
+use super::schedule::{service_of, Mode, Scheduler};
+use super::store::{JournalStore, StoreError};
+use super::tenant::TenantApi;
+use crate::domain::group::ExternalSendersControl;
+use crate::domain::journal::{Failure, Journal, JournalEntry, OpResult, Service};
+use crate::domain::plan::{MemberRef, MemberTarget, OpId, Operation, Plan, PlannedOp};
+use crate::domain::report::{build_report, RunReport};
+use crate::tenant::{
+    GroupId, NewInvitation, NewMailContact, ObjectId, ReplicationWait, TenantError, TransportError,
+};
+
+/// Milliseconds since the Unix epoch; journal timestamps and the progress clock.
+pub trait Clock {
+    fn now_ms(&self) -> u64;
+}
+
+/// The platform's clock: `Date.now()` in the browser, the system clock natively.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> u64 {
+        #[cfg(target_arch = "wasm32")]
+        {
+            js_sys::Date::now() as u64
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64)
+        }
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for &C {
+    fn now_ms(&self) -> u64 {
+        (**self).now_ms()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutorOptions {
+    /// Graph operations under way at once.
+    pub graph_concurrency: usize,
+    /// Exchange operations under way at once. Pair with a
+    /// [`LimitedTransport`](super::control::LimitedTransport) to bound requests on the wire
+    /// separately: then this may be higher, so that operations waiting out a `Retry-After`
+    /// don't leave the service idle.
+    pub exchange_concurrency: usize,
+    /// Window of the recent-rate measurement.
+    pub rate_window: Duration,
+}
+
+impl Default for ExecutorOptions {
+    /// 4 and 4: Exchange's admin API throttles per user, and Graph's per-app limits for
+    /// directory writes are modest (<https://learn.microsoft.com/graph/throttling-limits>).
+    fn default() -> Self {
+        ExecutorOptions {
+            graph_concurrency: 4,
+            exchange_concurrency: 4,
+            rate_window: Duration::from_secs(20),
+        }
+    }
+}
+
+/// What the UI hears while a run goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunEvent {
+    /// Journalled as started; the request goes out now.
+    OpStarted {
+        op: OpId,
+        mode: Mode,
+    },
+    /// Journalled with its result.
+    OpFinished {
+        op: OpId,
+        result: OpResult,
+    },
+    /// The run paused itself: a token can't be had without the admin. Sign in, then resume.
+    NeedsSignIn {
+        op: OpId,
+        message: String,
+    },
+    Progress(Progress),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The journal can't be written: the run stops rather than act without a record. Resuming
+    /// later re-checks whatever was under way.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutcome {
+    /// `Finished` (nothing left this executor can do) or `Cancelled`.
+    pub state: RunState,
+    pub journal: Journal,
+    pub report: RunReport,
+    /// Script mode: operations left for the PowerShell script (and Graph operations waiting on
+    /// them), in plan order.
+    pub pending_script: Vec<OpId>,
+    pub progress: Progress,
+}
+
+/// How one operation ended, inside the run loop.
+enum Settle {
+    Result(OpResult),
+    /// No result that should be recorded: put it back (to be re-checked) and pause.
+    SignInNeeded(String),
+    Store(StoreError),
+}
+
+/// The event callback.
+type Listener<'a> = Box<dyn Fn(&RunEvent) + 'a>;
+
+pub struct Executor<'a, A, J, C = SystemClock> {
+    tenant: A,
+    store: J,
+    clock: C,
+    options: ExecutorOptions,
+    control: RunControl,
+    listener: Option<Listener<'a>>,
+}
+
+impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
+    pub fn new(tenant: A, store: J, clock: C) -> Self {
+        Executor {
+            tenant,
+            store,
+            clock,
+            options: ExecutorOptions::default(),
+            control: RunControl::new(),
+            listener: None,
+        }
+    }
+
+    pub fn with_options(mut self, options: ExecutorOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Shares a control handle (the UI keeps a clone for its buttons).
+    pub fn with_control(mut self, control: RunControl) -> Self {
+        self.control = control;
+        self
+    }
+
+    /// Called for every event, on the run's own thread, synchronously: keep it short (set a
+    /// signal, push to a channel).
+    pub fn on_event(mut self, listener: impl Fn(&RunEvent) + 'a) -> Self {
+        self.listener = Some(Box::new(listener));
+        self
+    }
+
+    pub fn control(&self) -> &RunControl {
+        &self.control
+    }
+
+    fn emit(&self, e: RunEvent) {
+        if let Some(l) = &self.listener {
+            l(&e);
+        }
+    }
+
+    /// Runs (or resumes, from the store's journal) `plan` until nothing more can be done here,
+    /// or until cancelled. Dropping the future mid-run is safe: the journal then shows what
+    /// was under way, and the next run re-checks it.
+    pub async fn run(&self, plan: &Plan) -> Result<RunOutcome, RunError> {
+        let journal = RefCell::new(self.store.load().await?);
+        let mut sched = Scheduler::new(plan, &journal.borrow(), self.tenant.exchange_available());
+        let ops: HashMap<OpId, &PlannedOp> = plan.ops.iter().map(|o| (o.id, o)).collect();
+        let mut running = FuturesUnordered::new();
+        let mut in_flight = [0usize; 2];
+        let mut meter = RateMeter::new(self.options.rate_window);
+        let mut active = ActiveClock::default();
+        let mut sign_in_needed = false;
+        let limit = |s: Service| match s {
+            Service::Graph => self.options.graph_concurrency.max(1),
+            Service::Exchange => self.options.exchange_concurrency.max(1),
+        };
+        let slot = |s: Service| match s {
+            Service::Graph => 0,
+            Service::Exchange => 1,
+        };
+
+        let state = loop {
+            let now = self.clock.now_ms();
+            let paused = self.control.is_paused();
+            let cancelled = self.control.is_cancelled();
+            if paused || cancelled {
+                active.stop(now);
+            } else {
+                active.start(now);
+                sign_in_needed = false;
+                for service in [Service::Exchange, Service::Graph] {
+                    while in_flight[slot(service)] < limit(service) {
+                        let Some((id, mode)) = sched.next(service) else {
+                            break;
+                        };
+                        in_flight[slot(service)] += 1;
+                        running.push(self.perform(ops[&id], mode, &journal));
+                    }
+                }
+            }
+            let state = if cancelled {
+                RunState::Cancelling
+            } else if paused && sign_in_needed {
+                RunState::NeedsSignIn
+            } else if paused {
+                RunState::Paused
+            } else {
+                RunState::Running
+            };
+            self.emit(RunEvent::Progress(
+                self.progress(&sched, &mut meter, &active, state),
+            ));
+
+            if running.is_empty() {
+                if cancelled {
+                    break RunState::Cancelled;
+                }
+                if paused {
+                    self.control.changed().await;
+                    continue;
+                }
+                // Nothing under way and nothing ready: all settled (or left for the script).
+                break RunState::Finished;
+            }
+            let next = running.next();
+            let changed = self.control.changed();
+            let (id, service, settle) = match select(next, pin!(changed)).await {
+                Either::Left((Some(done), _)) => done,
+                // Not empty, checked above.
+                Either::Left((None, _)) => continue,
+                Either::Right(((), _)) => continue,
+            };
+            in_flight[slot(service)] -= 1;
+            match settle {
+                Settle::Result(result) => {
+                    sched.finish(id, result.is_success());
+                    meter.record(active.active_ms(self.clock.now_ms()));
+                    self.emit(RunEvent::OpFinished { op: id, result });
+                }
+                Settle::SignInNeeded(message) => {
+                    sched.requeue(id);
+                    sign_in_needed = true;
+                    self.control.pause();
+                    self.emit(RunEvent::NeedsSignIn { op: id, message });
+                }
+                // Operations still under way are dropped with `running`: as after a crash,
+                // their journal entries say "started" and the next run re-checks them.
+                Settle::Store(e) => return Err(e.into()),
+            }
+        };
+        drop(running);
+        let journal = journal.into_inner();
+        let progress = self.progress(&sched, &mut meter, &active, state);
+        self.emit(RunEvent::Progress(progress.clone()));
+        Ok(RunOutcome {
+            state,
+            report: build_report(plan, &journal),
+            journal,
+            pending_script: sched.pending_script(),
+            progress,
+        })
+    }
+
+    fn progress(
+        &self,
+        sched: &Scheduler,
+        meter: &mut RateMeter,
+        active: &ActiveClock,
+        state: RunState,
+    ) -> Progress {
+        let c = sched.counts();
+        let active_ms = active.active_ms(self.clock.now_ms());
+        let rate = meter.rate(active_ms);
+        let remaining = c.total - c.succeeded - c.failed - c.pending_script;
+        Progress {
+            state,
+            total: c.total,
+            done: c.succeeded,
+            failed: c.failed,
+            pending_script: c.pending_script,
+            in_flight: c.running,
+            rate_per_sec: rate,
+            eta: eta(remaining, rate),
+            elapsed: Duration::from_millis(active_ms),
+        }
+    }
+
+    /// One operation: journal "started", carry it out, journal the result.
+    async fn perform(
+        &self,
+        planned: &PlannedOp,
+        mode: Mode,
+        journal: &RefCell<Journal>,
+    ) -> (OpId, Service, Settle) {
+        let id = planned.id;
+        let service = service_of(planned);
+        let started = JournalEntry::Started {
+            op: id,
+            at_ms: self.clock.now_ms(),
+        };
+        journal.borrow_mut().entries.push(started.clone());
+        // Saved before the request goes out: if the tab dies after sending, the next run knows
+        // this may have happened and re-checks it.
+        if let Err(e) = self.store.append(&started).await {
+            return (id, service, Settle::Store(e));
+        }
+        self.emit(RunEvent::OpStarted { op: id, mode });
+        let result = match self.carry_out(&planned.op, mode, journal).await {
+            Ok(r) => r,
+            Err(e) if needs_sign_in(&e) => {
+                return (id, service, Settle::SignInNeeded(e.to_string()));
+            }
+            Err(e) => OpResult::Failed(failure(service, &e)),
+        };
+        let finished = JournalEntry::Finished {
+            op: id,
+            at_ms: self.clock.now_ms(),
+            result: result.clone(),
+        };
+        journal.borrow_mut().entries.push(finished.clone());
+        if let Err(e) = self.store.append(&finished).await {
+            return (id, service, Settle::Store(e));
+        }
+        (id, service, Settle::Result(result))
+    }
+
+    async fn carry_out(
+        &self,
+        op: &Operation,
+        mode: Mode,
+        journal: &RefCell<Journal>,
+    ) -> Result<OpResult, TenantError> {
+        match op {
+            Operation::CreateContact {
+                address,
+                name,
+                display_name,
+                first_name,
+                last_name,
+                company,
+                hidden,
+            } => {
+                let identity = address.to_ascii();
+                let existing = match mode {
+                    Mode::Recheck => found(self.tenant.get_mail_contact(&identity).await)?,
+                    Mode::Run => None,
+                };
+                let (contact, created) = match existing {
+                    // Started before and there now: this run made it.
+                    Some(c) => (c, true),
+                    None => {
+                        let new = NewMailContact {
+                            name: name.clone(),
+                            external_email_address: identity.clone(),
+                            display_name: Some(display_name.clone()),
+                            first_name: first_name.clone(),
+                            last_name: last_name.clone(),
+                        };
+                        match self.tenant.new_mail_contact(&new).await {
+                            Ok(c) => (c, true),
+                            // A retried request whose first try got through, or a contact made
+                            // since the plan was read: the same address means the same person.
+                            // A name taken by someone else stays an error.
+                            Err(e @ TenantError::AlreadyExists(_)) => {
+                                match found(self.tenant.get_mail_contact(&identity).await)? {
+                                    Some(c) => (c, false),
+                                    None => return Err(e),
+                                }
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                };
+                // Applied whether created now or found: setting the same value again is
+                // harmless, and a run interrupted right after the creation still ends right.
+                if *hidden {
+                    self.tenant
+                        .hide_mail_contact(&identity, ReplicationWait::JustCreated)
+                        .await?;
+                }
+                if let Some(company) = company {
+                    self.tenant.set_contact_company(&identity, company).await?;
+                }
+                let object_id = contact.external_directory_object_id;
+                Ok(if created {
+                    OpResult::Done { object_id }
+                } else {
+                    OpResult::AlreadyDone { object_id }
+                })
+            }
+            Operation::InviteGuest {
+                address,
+                display_name,
+                send_invitation,
+                redirect_url,
+            } => {
+                if mode == Mode::Recheck {
+                    if let Some(id) = self.tenant.find_guest(&address.to_ascii()).await? {
+                        return Ok(OpResult::Done {
+                            object_id: Some(id.0),
+                        });
+                    }
+                }
+                let invitation = self
+                    .tenant
+                    .invite_guest(&NewInvitation {
+                        email: address.to_ascii(),
+                        display_name: Some(display_name.clone()),
+                        redirect_url: redirect_url.clone(),
+                        send_invitation_message: *send_invitation,
+                    })
+                    .await?;
+                let id =
+                    invitation
+                        .invited_user
+                        .map(|u| u.id.0)
+                        .ok_or_else(|| TenantError::Decode {
+                            what: "POST /invitations".into(),
+                            path: "invitedUser.id".into(),
+                            message: "missing".into(),
+                        })?;
+                Ok(OpResult::Done {
+                    object_id: Some(id),
+                })
+            }
+            Operation::AddMember {
+                group_id,
+                group_exchange_identity,
+                member,
+                via,
+                ..
+            } => {
+                let wait = match member.target {
+                    MemberTarget::Created { .. } => ReplicationWait::JustCreated,
+                    MemberTarget::Existing { .. } => ReplicationWait::None,
+                };
+                let added = match via {
+                    crate::domain::group::MembershipApi::Exchange => {
+                        self.tenant
+                            .add_distribution_group_member(
+                                group_exchange_identity,
+                                &exchange_member_identity(member),
+                                wait,
+                            )
+                            .await
+                    }
+                    crate::domain::group::MembershipApi::Graph => {
+                        let member_id = member_object_id(member, journal)?;
+                        self.tenant
+                            .add_member_ref(&GroupId::from(group_id.as_str()), &member_id, wait)
+                            .await
+                    }
+                };
+                match added {
+                    Ok(()) => Ok(OpResult::Done { object_id: None }),
+                    // Re-checking our own add that got through before the crash: done by us.
+                    Err(TenantError::AlreadyMember(_)) if mode == Mode::Recheck => {
+                        Ok(OpResult::Done { object_id: None })
+                    }
+                    Err(TenantError::AlreadyMember(_)) => {
+                        Ok(OpResult::AlreadyDone { object_id: None })
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Operation::OpenExternalSenders {
+                group_id,
+                group_exchange_identity,
+                control,
+                ..
+            } => {
+                match control {
+                    ExternalSendersControl::ExchangeRequireSenderAuthentication => {
+                        self.tenant
+                            .open_distribution_group(group_exchange_identity)
+                            .await?
+                    }
+                    ExternalSendersControl::GraphAllowExternalSenders => {
+                        self.tenant
+                            .open_m365_group(&GroupId::from(group_id.as_str()))
+                            .await?
+                    }
+                }
+                Ok(OpResult::Done { object_id: None })
+            }
+        }
+    }
+}
+
+/// `Ok(None)` for "not found", the object otherwise; other errors pass.
+fn found<T>(r: Result<T, TenantError>) -> Result<Option<T>, TenantError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(TenantError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// How Exchange names the member: the address in ASCII form for contacts (as the script does),
+/// the UPN for users and guests.
+fn exchange_member_identity(member: &MemberRef) -> String {
+    if member.exchange_identity == member.address.to_string() {
+        member.address.to_ascii()
+    } else {
+        member.exchange_identity.clone()
+    }
+}
+
+/// The Entra id of the member: known from the plan, or from the journal of the operation that
+/// created it.
+fn member_object_id(
+    member: &MemberRef,
+    journal: &RefCell<Journal>,
+) -> Result<ObjectId, TenantError> {
+    match &member.target {
+        MemberTarget::Existing { id } => Ok(ObjectId::from(id.as_str())),
+        MemberTarget::Created { op } => journal
+            .borrow()
+            .object_id(*op)
+            .map(ObjectId::from)
+            .ok_or_else(|| {
+                TenantError::InvalidRequest(format!(
+                    "the id of the object {op} created for {} is not known",
+                    member.address
+                ))
+            }),
+    }
+}
+
+/// Errors that say nothing about the operation itself: it is retried after the admin acts.
+fn needs_sign_in(e: &TenantError) -> bool {
+    matches!(
+        e,
+        TenantError::SignInAgain(_) | TenantError::Transport(TransportError::Aborted)
+    )
+}
+
+/// The last part of an exception type (`…MemberAlreadyExistsException`).
+fn short_type(t: &str) -> &str {
+    t.rsplit('.').next().unwrap_or(t)
+}
+
+/// A failure in words an admin understands, with what the service said kept alongside.
+pub fn failure(service: Service, e: &TenantError) -> Failure {
+    let detail = e.detail();
+    let said = detail
+        .map(|d| d.message.trim())
+        .filter(|m| !m.is_empty())
+        .map(|m| format!(" The service said: {m}"))
+        .unwrap_or_default();
+    let service_name = match service {
+        Service::Graph => "Microsoft Graph",
+        Service::Exchange => "Exchange Online",
+    };
+    let message = match e {
+        TenantError::NotFound(_) => {
+            format!("The object couldn't be found: it may have been deleted, or isn't visible yet.{said}")
+        }
+        TenantError::AlreadyExists(_) => format!(
+            "The name or address is already used by another recipient.{said}"
+        ),
+        TenantError::Ambiguous(_) => {
+            format!("More than one object matches; choose it by its address.{said}")
+        }
+        TenantError::CannotUpdateMailEnabledGroup(_) => {
+            "This group's members can only be changed through Exchange.".to_owned()
+        }
+        TenantError::Forbidden(_) => format!(
+            "You aren't allowed to do this: your account lacks a permission or an admin role.{said}"
+        ),
+        TenantError::UnknownCommand(_) => format!(
+            "Exchange refused the command: your admin role doesn't include it.{said}"
+        ),
+        TenantError::Throttled { .. } => format!(
+            "{service_name} kept asking to slow down; try the failed rows again in a few minutes."
+        ),
+        TenantError::Unavailable { .. } => format!(
+            "{service_name} was unavailable; try the failed rows again in a few minutes."
+        ),
+        TenantError::Transport(TransportError::Network(_)) => format!(
+            "No answer from {service_name} (the connection was lost). It may or may not have happened; retrying the failed rows checks first."
+        ),
+        other => other.to_string(),
+    };
+    Failure {
+        service,
+        status: detail.map(|d| d.status),
+        code: detail.and_then(|d| {
+            d.exception_type
+                .as_deref()
+                .map(|t| short_type(t).to_owned())
+                .or_else(|| (!d.code.is_empty()).then(|| d.code.clone()))
+        }),
+        message,
+        request_id: e.request_id().map(str::to_owned),
+    }
+}

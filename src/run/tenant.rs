@@ -1,0 +1,147 @@
+//! The tenant calls the executor makes, behind one small trait ([`TenantApi`]) so that the
+//! executor is generic over the clients' transport, token source and sleeper — and could be run
+//! against an in-memory fake. [`Clients`] implements it with the real clients.
+#![allow(async_fn_in_trait)]
+
+use serde_json::json;
+
+use crate::tenant::{
+    ExchangeClient, GraphClient, GroupId, Invitation, MailContact, NewInvitation, NewMailContact,
+    ObjectId, ReplicationWait, Sleeper, TenantError, TokenSource, Transport,
+};
+
+/// What the executor asks of the tenant. Each method is one documented call (the clients retry
+/// throttling, unavailability and dropped connections themselves).
+pub trait TenantApi {
+    /// Direct mode (`true`) or script mode: without Exchange, Exchange operations are left for
+    /// the PowerShell script.
+    fn exchange_available(&self) -> bool;
+
+    /// `New-MailContact`.
+    async fn new_mail_contact(&self, c: &NewMailContact) -> Result<MailContact, TenantError>;
+    /// `Get-MailContact -Identity` (an address works as identity).
+    async fn get_mail_contact(&self, identity: &str) -> Result<MailContact, TenantError>;
+    /// `Set-MailContact -HiddenFromAddressListsEnabled $true`.
+    async fn hide_mail_contact(
+        &self,
+        identity: &str,
+        wait: ReplicationWait,
+    ) -> Result<(), TenantError>;
+    /// `Set-Contact -Company` (<https://learn.microsoft.com/powershell/module/exchange/set-contact>).
+    async fn set_contact_company(&self, identity: &str, company: &str) -> Result<(), TenantError>;
+    /// `Add-DistributionGroupMember`.
+    async fn add_distribution_group_member(
+        &self,
+        group: &str,
+        member: &str,
+        wait: ReplicationWait,
+    ) -> Result<(), TenantError>;
+    /// `Set-DistributionGroup -RequireSenderAuthenticationEnabled $false`.
+    async fn open_distribution_group(&self, group: &str) -> Result<(), TenantError>;
+
+    /// Graph `POST /invitations`.
+    async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError>;
+    /// The id of a guest holding `address`, if any (Graph user list by mail).
+    async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError>;
+    /// Graph `POST /groups/{id}/members/$ref`.
+    async fn add_member_ref(
+        &self,
+        group: &GroupId,
+        member: &ObjectId,
+        wait: ReplicationWait,
+    ) -> Result<(), TenantError>;
+    /// Graph `PATCH /groups/{id}` `allowExternalSenders: true`.
+    async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError>;
+}
+
+/// The real clients. `exchange: None` is script mode.
+pub struct Clients<'c, T, K, S> {
+    pub graph: &'c GraphClient<T, K, S>,
+    pub exchange: Option<&'c ExchangeClient<T, K, S>>,
+}
+
+impl<T, K, S> Clients<'_, T, K, S> {
+    fn exchange(&self) -> Result<&ExchangeClient<T, K, S>, TenantError> {
+        self.exchange.ok_or_else(|| {
+            TenantError::InvalidRequest("Exchange is not reachable from here (script mode)".into())
+        })
+    }
+}
+
+impl<T: Transport, K: TokenSource, S: Sleeper> TenantApi for Clients<'_, T, K, S> {
+    fn exchange_available(&self) -> bool {
+        self.exchange.is_some()
+    }
+
+    async fn new_mail_contact(&self, c: &NewMailContact) -> Result<MailContact, TenantError> {
+        self.exchange()?.new_mail_contact(c).await
+    }
+
+    async fn get_mail_contact(&self, identity: &str) -> Result<MailContact, TenantError> {
+        self.exchange()?.get_mail_contact(identity).await
+    }
+
+    async fn hide_mail_contact(
+        &self,
+        identity: &str,
+        wait: ReplicationWait,
+    ) -> Result<(), TenantError> {
+        self.exchange()?
+            .set_mail_contact_hidden(identity, true, wait)
+            .await
+    }
+
+    async fn set_contact_company(&self, identity: &str, company: &str) -> Result<(), TenantError> {
+        self.exchange()?
+            .invoke(
+                "Set-Contact",
+                json!({ "Identity": identity, "Company": company }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn add_distribution_group_member(
+        &self,
+        group: &str,
+        member: &str,
+        wait: ReplicationWait,
+    ) -> Result<(), TenantError> {
+        self.exchange()?
+            .add_distribution_group_member(group, member, wait)
+            .await
+    }
+
+    async fn open_distribution_group(&self, group: &str) -> Result<(), TenantError> {
+        self.exchange()?
+            .set_require_sender_authentication(group, false)
+            .await
+    }
+
+    async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {
+        self.graph.invite_guest(invite).await
+    }
+
+    async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError> {
+        Ok(self
+            .graph
+            .find_users_by_mail(address)
+            .await?
+            .into_iter()
+            .find(|u| u.is_guest())
+            .map(|u| u.id))
+    }
+
+    async fn add_member_ref(
+        &self,
+        group: &GroupId,
+        member: &ObjectId,
+        wait: ReplicationWait,
+    ) -> Result<(), TenantError> {
+        self.graph.add_member_ref(group, member, wait).await
+    }
+
+    async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError> {
+        self.graph.set_allow_external_senders(group, true).await
+    }
+}
