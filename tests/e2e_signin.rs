@@ -40,6 +40,15 @@ async fn sign_in(browser: &Browser, sim: &guestlist_sim::RunningSim, upn: &str) 
     Ok(text)
 }
 
+/// WCAG 2.1 AA audit (axe-core) of the page as it is now: signed-in header and mode panel.
+async fn audit(browser: &Browser) -> Result<()> {
+    let violations = support::axe::audit(browser).await?;
+    let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    check(list.is_empty(), || {
+        format!("accessibility violations:\n  {}", list.join("\n  "))
+    })
+}
+
 /// The mode panel's text once it has a verdict (`heading` is its title).
 async fn mode_panel(browser: &Browser, heading: &str) -> Result<String> {
     Ok(browser.find("region", heading).await?.text().await?)
@@ -68,6 +77,7 @@ async fn admin_signs_in_with_msal_sees_account_and_direct_mode_then_signs_out() 
         || format!("direct-mode panel says {panel:?}"),
     )?;
     browser.screenshot("signin-mode-direct").await?;
+    audit(&browser).await?;
 
     // Tokens are in sessionStorage (MSAL's cache), not localStorage.
     let stored = browser
@@ -132,6 +142,7 @@ async fn exchange_refusing_cors_gives_script_mode() -> Result<()> {
         || format!("script-mode panel says {panel:?}"),
     )?;
     browser.screenshot("signin-mode-script-cors").await?;
+    audit(&browser).await?;
 
     // The admin's answer to "what can I do": once Exchange is reachable, checking again says so.
     setup

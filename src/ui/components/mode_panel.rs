@@ -2,10 +2,11 @@
 //! changes itself (direct mode) or hands the admin a script (script mode), and why. The decision
 //! is [`crate::probe`]; this file only does the requests.
 
-use crate::auth::{use_auth, Account};
+use crate::auth::{use_auth, Account, SignInMode};
 use crate::config::Config;
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::probe::{ExchangeStatus, GraphStatus, Mode, ModeReport, Observations};
+use crate::tenant::TenantError;
 use leptos::prelude::*;
 
 /// Shown while someone is signed in; probes once per sign-in and on "Check again".
@@ -80,6 +81,14 @@ fn ModeReportView(report: ModeReport) -> impl IntoView {
         Mode::Direct => "card mode-panel mode-panel--direct",
         Mode::Script => "card mode-panel mode-panel--script",
     };
+    // A token that can't be had silently any more: only a new sign-in helps.
+    let sign_in_again = matches!(
+        report.graph,
+        GraphStatus::Failed(TenantError::SignInAgain(_))
+    ) || matches!(
+        report.exchange,
+        ExchangeStatus::Failed(TenantError::SignInAgain(_))
+    );
     let graph = report.graph.clone();
     let exchange = report.exchange.clone();
     let exchange_fix = exchange.clone();
@@ -98,9 +107,20 @@ fn ModeReportView(report: ModeReport) -> impl IntoView {
                     .map(|fix| view! { <p class="mode-fix">{fix}</p> })
             }}
             <p class="mode-graph">{move || graph_line(i18n.t(), &graph)}</p>
-            <button type="button" class="button" on:click=move |_| auth.recheck()>
-                {move || i18n.t().mode_recheck}
-            </button>
+            <div class="mode-actions">
+                {sign_in_again.then(|| view! {
+                    <button
+                        type="button"
+                        class="button button--primary"
+                        on:click=move |_| auth.sign_in(SignInMode::Redirect)
+                    >
+                        {move || i18n.t().sign_in_again}
+                    </button>
+                })}
+                <button type="button" class="button" on:click=move |_| auth.recheck()>
+                    {move || i18n.t().mode_recheck}
+                </button>
+            </div>
         </section>
     }
 }
@@ -113,7 +133,7 @@ async fn probe(config: &Config, account: &Account) -> ModeReport {
     use crate::probe::ROLE_CHECK_IDENTITY;
     use crate::tenant::{
         AuthError, ExchangeClient, FetchTransport, GraphClient, ReplicationWait, Resource,
-        RetryPolicy, TenantError, TimeoutSleeper,
+        RetryPolicy, TimeoutSleeper,
     };
     use std::rc::Rc;
 
@@ -175,13 +195,13 @@ async fn probe(config: &Config, account: &Account) -> ModeReport {
 /// Natively there is no browser to probe from (the UI is only type-checked there).
 #[cfg(not(target_arch = "wasm32"))]
 async fn probe(_config: &Config, _account: &Account) -> ModeReport {
-    use crate::tenant::{TenantError, TransportError};
+    use crate::tenant::TransportError;
     unavailable(TenantError::Transport(TransportError::Invalid(
         "the mode probe runs in the browser only".into(),
     )))
 }
 
-fn unavailable(e: crate::tenant::TenantError) -> ModeReport {
+fn unavailable(e: TenantError) -> ModeReport {
     Observations {
         graph_token: Err(e.clone()),
         graph_me: Err(e.clone()),
