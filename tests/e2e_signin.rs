@@ -225,3 +225,18 @@ async fn popup_sign_in_comes_back_through_the_redirect_bridge() -> Result<()> {
     mode_panel(&browser, "Direct mode").await?;
     browser.close().await
 }
+
+#[test]
+fn csp_gets_the_sims_origin_in_minified_and_plain_index_html() {
+    let minified = r#"<meta content="default-src 'self'; connect-src 'self' https://graph.microsoft.com; frame-src https://login.microsoftonline.com" http-equiv=Content-Security-Policy><title>x</title>"#;
+    let out = signin::allow_origin_in_csp(minified, "https://127.0.0.1:9");
+    assert!(out.contains("connect-src 'self' https://graph.microsoft.com https://127.0.0.1:9;"));
+    assert!(out.contains("frame-src https://login.microsoftonline.com https://127.0.0.1:9\""));
+    assert!(out.ends_with("http-equiv=Content-Security-Policy><title>x</title>"));
+    let plain = r#"<meta http-equiv="Content-Security-Policy" content="default-src 'self'; connect-src 'self'">"#;
+    let out = signin::allow_origin_in_csp(plain, "https://h:1");
+    assert_eq!(
+        out,
+        r#"<meta http-equiv="Content-Security-Policy" content="default-src 'self'; connect-src 'self' https://h:1">"#
+    );
+}

@@ -38,13 +38,51 @@ struct Site {
 
 async fn index(State(site): State<Arc<Site>>) -> Response {
     match tokio::fs::read_to_string(site.dist.join("index.html")).await {
-        Ok(html) => Html(guestlist_sim::server::rewrite_csp(
-            &html,
-            std::slice::from_ref(&site.sim_origin),
-        ))
-        .into_response(),
+        Ok(html) => Html(allow_origin_in_csp(&html, &site.sim_origin)).into_response(),
         Err(e) => (axum::http::StatusCode::NOT_FOUND, e.to_string()).into_response(),
     }
+}
+
+/// Adds `origin` to `connect-src` and `frame-src` of the Content-Security-Policy `<meta>` tag.
+/// The release build's index.html is minified (`<meta content="…" http-equiv=Content-Security-Policy>`,
+/// attribute order and quotes changed), so the tag is found by its policy name, wherever it stands.
+pub fn allow_origin_in_csp(html: &str, origin: &str) -> String {
+    let lower = html.to_ascii_lowercase();
+    let Some(at) = lower.find("content-security-policy") else {
+        return html.to_owned();
+    };
+    let start = lower[..at].rfind("<meta").unwrap_or(at);
+    let end = lower[at..].find('>').map_or(html.len(), |e| at + e);
+    let Some(content) = lower[start..end].find("content=\"") else {
+        return html.to_owned();
+    };
+    let value_start = start + content + "content=\"".len();
+    let Some(len) = html[value_start..end].find('"') else {
+        return html.to_owned();
+    };
+    let policy: Vec<String> = html[value_start..value_start + len]
+        .split(';')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            let name = d
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if name == "connect-src" || name == "frame-src" {
+                format!("{d} {origin}")
+            } else {
+                d.to_owned()
+            }
+        })
+        .collect();
+    format!(
+        "{}{}{}",
+        &html[..value_start],
+        policy.join("; "),
+        &html[value_start + len..]
+    )
 }
 
 async fn config(State(site): State<Arc<Site>>) -> Response {
