@@ -8,6 +8,7 @@ pub mod browser;
 pub mod components;
 pub mod layout;
 pub mod pages;
+pub mod session;
 
 use crate::config::{self, Config, ConfigError};
 use crate::i18n::{use_i18n, I18n};
@@ -71,6 +72,7 @@ pub struct NavFocus(pub StoredValue<bool>);
 /// The configured app: header, navigation, routed pages, footer. Provides the [`Config`].
 #[component]
 pub fn Shell(config: Config) -> impl IntoView {
+    session::provide_session(config.clone());
     provide_context(config);
     provide_context(NavFocus(StoredValue::new(false)));
     view! {

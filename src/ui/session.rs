@@ -1,0 +1,243 @@
+//! The signed-in session: the Graph and Exchange clients built once per sign-in from
+//! `config.json` and the signed-in account, and the mode (direct or script) once the probe has
+//! decided it. Pages read it with [`use_session`]; it is `None` while nobody is signed in.
+//!
+//! The clients are shared (`Rc`), so every page talks through the same transport and token
+//! source instead of building its own.
+
+use crate::auth::{Account, Auth, BridgeTokenSource};
+use crate::config::Config;
+use crate::probe::{Mode, ModeReport, Observations};
+use crate::tenant::{ExchangeClient, GraphClient, TenantError};
+use leptos::prelude::*;
+use std::rc::Rc;
+
+/// How requests travel: the browser's `fetch`.
+#[cfg(target_arch = "wasm32")]
+pub type Net = Rc<crate::tenant::FetchTransport>;
+/// How retries wait: `setTimeout`.
+#[cfg(target_arch = "wasm32")]
+pub type Wait = crate::tenant::TimeoutSleeper;
+
+/// Natively there is no browser: the UI is only type-checked there, so the session's clients get
+/// a transport that refuses every request (no silent success).
+#[cfg(not(target_arch = "wasm32"))]
+pub type Net = Rc<NoBrowser>;
+#[cfg(not(target_arch = "wasm32"))]
+pub type Wait = NoBrowser;
+
+/// The transport and sleeper used when compiling the UI natively.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoBrowser;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::tenant::Transport for NoBrowser {
+    async fn send(
+        &self,
+        _req: crate::tenant::HttpRequest,
+    ) -> Result<crate::tenant::HttpResponse, crate::tenant::TransportError> {
+        Err(crate::tenant::TransportError::Invalid(
+            "requests are sent from the browser only".into(),
+        ))
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl crate::tenant::Sleeper for NoBrowser {
+    async fn sleep(&self, _duration: std::time::Duration) {}
+}
+
+pub type Graph = GraphClient<Net, BridgeTokenSource, Wait>;
+pub type Exchange = ExchangeClient<Net, BridgeTokenSource, Wait>;
+
+/// What the probe has said about this sign-in so far.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModeState {
+    /// The probe is running (or has not started).
+    Unknown,
+    Known(ModeReport),
+}
+
+/// One signed-in session. Cheap to clone.
+#[derive(Clone)]
+pub struct Session {
+    pub account: Account,
+    pub graph: Rc<Graph>,
+    pub exchange: Rc<Exchange>,
+    /// The probe's verdict (tracked).
+    pub mode_state: RwSignal<ModeState>,
+}
+
+fn transport() -> Result<Net, TenantError> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        crate::tenant::FetchTransport::new()
+            .map(Rc::new)
+            .map_err(TenantError::Transport)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        Ok(Rc::new(NoBrowser))
+    }
+}
+
+fn sleeper() -> Wait {
+    #[cfg(target_arch = "wasm32")]
+    {
+        crate::tenant::TimeoutSleeper
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        NoBrowser
+    }
+}
+
+impl Session {
+    /// Builds the clients for `account` from the configuration.
+    pub fn new(config: &Config, account: Account) -> Result<Session, TenantError> {
+        let net = transport()?;
+        // config.json names the Graph host; the client wants the version root.
+        let graph = GraphClient::new(
+            format!("{}/v1.0", config.graph_base_url.trim_end_matches('/')),
+            net.clone(),
+            BridgeTokenSource,
+            sleeper(),
+        );
+        // The account's tenant id is the directory GUID; config's tenant may be a name or
+        // `organizations`, which the Exchange endpoint does not take when the account has one.
+        let tenant = if account.tenant_id.is_empty() {
+            config.tenant.as_str().to_owned()
+        } else {
+            account.tenant_id.clone()
+        };
+        let exchange = ExchangeClient::new(
+            config.exchange_base_url.clone(),
+            tenant,
+            &account.username,
+            net,
+            BridgeTokenSource,
+            sleeper(),
+        );
+        Ok(Session {
+            account,
+            graph: Rc::new(graph),
+            exchange: Rc::new(exchange),
+            mode_state: RwSignal::new(ModeState::Unknown),
+        })
+    }
+
+    /// The mode once the probe has decided it (tracked).
+    pub fn mode(&self) -> Option<Mode> {
+        self.mode_state.with(|m| match m {
+            ModeState::Unknown => None,
+            ModeState::Known(r) => Some(r.mode),
+        })
+    }
+
+    /// The probe's full report once known (tracked).
+    pub fn report(&self) -> Option<ModeReport> {
+        self.mode_state.with(|m| match m {
+            ModeState::Unknown => None,
+            ModeState::Known(r) => Some(r.clone()),
+        })
+    }
+
+    /// Runs the mode probe of [`crate::probe`] with this session's clients and records the
+    /// verdict.
+    pub async fn probe(&self) -> ModeReport {
+        use crate::auth::bridge;
+        use crate::probe::ROLE_CHECK_IDENTITY;
+        use crate::tenant::{AuthError, ReplicationWait, Resource};
+
+        self.mode_state.try_set(ModeState::Unknown);
+        let graph_token = bridge::token(Resource::Graph, false)
+            .await
+            .map(|t| t.scopes)
+            .map_err(|e| TenantError::from(AuthError::from(e)));
+        let graph_me = self.graph.me().await.map(|_| ());
+        let exchange_read = self.exchange.get_organization_config().await.map(|_| ());
+        let exchange_role_check = match exchange_read {
+            Ok(()) => Some(
+                self.exchange
+                    .set_mail_contact_hidden(ROLE_CHECK_IDENTITY, true, ReplicationWait::None)
+                    .await,
+            ),
+            Err(_) => None,
+        };
+        let report = Observations {
+            graph_token,
+            graph_me,
+            exchange_read,
+            exchange_role_check,
+        }
+        .decide();
+        self.mode_state.try_set(ModeState::Known(report.clone()));
+        report
+    }
+}
+
+/// The session slot the shell provides: `None` while nobody is signed in.
+#[derive(Clone, Copy)]
+pub struct SessionSlot(pub RwSignal<Option<Session>, LocalStorage>);
+
+/// Provides the session slot and keeps it in step with the auth state: a new session (and one
+/// probe) per signed-in account, none when signed out. Called once by the shell; finds the auth
+/// context lazily, so it works whichever of the two is provided first.
+pub fn provide_session(config: Config) {
+    if use_context::<SessionSlot>().is_some() {
+        return;
+    }
+    let slot = SessionSlot(RwSignal::new_local(None));
+    provide_context(slot);
+    Effect::new(move |previous: Option<Option<(Account, u32)>>| {
+        let auth = use_context::<Auth>()?;
+        let account = auth.account();
+        // "Check again" in the mode panel bumps the generation: probe again, same clients.
+        let generation = auth.generation();
+        let key = account.clone().map(|a| (a, generation));
+        if previous.as_ref() == Some(&key) {
+            return key;
+        }
+        let same_account = matches!(
+            (&previous, &account),
+            (Some(Some((before, _))), Some(now)) if before == now
+        );
+        match account {
+            None => slot.0.set(None),
+            Some(account) => {
+                let session = if same_account {
+                    slot.0.get_untracked()
+                } else {
+                    match Session::new(&config, account) {
+                        Ok(s) => {
+                            slot.0.set(Some(s.clone()));
+                            Some(s)
+                        }
+                        Err(e) => {
+                            leptos::logging::error!("could not start the session: {e}");
+                            slot.0.set(None);
+                            None
+                        }
+                    }
+                };
+                if let Some(session) = session {
+                    leptos::task::spawn_local(async move {
+                        session.probe().await;
+                    });
+                }
+            }
+        }
+        key
+    });
+}
+
+/// The current session (tracked); `None` while nobody is signed in or outside the shell.
+pub fn use_session() -> Option<Session> {
+    use_context::<SessionSlot>().and_then(|s| s.0.get())
+}
+
+/// Provides a fixed session (component tests).
+pub fn provide_fixed_session(session: Option<Session>) {
+    provide_context(SessionSlot(RwSignal::new_local(session)));
+}
