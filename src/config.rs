@@ -169,8 +169,9 @@ struct RawConfig {
 
 /// Parses and validates the text of `config.json`.
 ///
-/// `default_redirect_uri` is the app's own address (origin + base path, e.g.
-/// `https://guestlist.contoso.com/`), used when the file has no `redirectUri`.
+/// `default_redirect_uri` is used when the file has no `redirectUri`: the app passes MSAL 5's
+/// redirect bridge page next to index.html (e.g. `https://guestlist.contoso.com/redirect.html`,
+/// see `ui::browser::default_redirect_uri`).
 /// Empty strings count as absent, so a template with blanks falls back to the defaults.
 pub fn parse(text: &str, default_redirect_uri: &str) -> Result<Config, ConfigError> {
     // Static hosts often answer a missing file with the app's index.html (SPA fallback);

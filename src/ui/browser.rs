@@ -67,6 +67,16 @@ pub fn app_base_url() -> String {
     }
 }
 
+/// The redirect URI when config.json names none: MSAL 5's redirect bridge page next to
+/// index.html (js/redirect.html). Popup sign-in and silent renewal in a hidden iframe only work
+/// through it (https://learn.microsoft.com/entra/msal/javascript/browser/redirect-bridge).
+pub fn default_redirect_uri() -> String {
+    format!("{}{REDIRECT_PAGE}", app_base_url())
+}
+
+/// MSAL 5's redirect bridge page, copied next to index.html by Trunk.
+pub const REDIRECT_PAGE: &str = "redirect.html";
+
 /// The path the router works under, without trailing slash ("" at the site root).
 pub fn router_base() -> String {
     router_base_of(&app_base_url())

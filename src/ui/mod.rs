@@ -10,8 +10,10 @@ pub mod layout;
 pub mod pages;
 pub mod session;
 
+use crate::auth::{bridge_settings, Auth};
 use crate::config::{self, Config, ConfigError};
 use crate::i18n::{use_i18n, I18n};
+use components::ModePanel;
 use layout::Frame;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -32,10 +34,10 @@ fn provide_i18n() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_i18n();
-    let base = browser::app_base_url();
+    let redirect = browser::default_redirect_uri();
     let loaded = LocalResource::new(move || {
-        let base = base.clone();
-        async move { config::load(&base).await }
+        let redirect = redirect.clone();
+        async move { config::load(&redirect).await }
     });
     move || match loaded.get() {
         None => view! { <Loading/> }.into_any(),
@@ -72,12 +74,15 @@ pub struct NavFocus(pub StoredValue<bool>);
 /// The configured app: header, navigation, routed pages, footer. Provides the [`Config`].
 #[component]
 pub fn Shell(config: Config) -> impl IntoView {
+    // Sign-in starts with the shell: MSAL completes a redirect sign-in on this page load.
+    Auth::provide(bridge_settings(&config, &browser::app_base_url()));
     session::provide_session(config.clone());
     provide_context(config);
     provide_context(NavFocus(StoredValue::new(false)));
     view! {
         <Router base=browser::router_base()>
             <Frame configured=true>
+                <ModePanel/>
                 <Routes fallback=|| view! { <NotFoundPage/> }>
                     <Route path=path!("/") view=GroupsPage/>
                     <Route path=path!("/import") view=ImportPage/>

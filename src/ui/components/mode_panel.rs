@@ -1,36 +1,23 @@
 //! The mode panel: after sign-in, says in plain words whether Guestlist makes the Exchange
 //! changes itself (direct mode) or hands the admin a script (script mode), and why. The decision
-//! is [`crate::probe`]; this file only does the requests.
+//! is [`crate::probe`]; the session ([`crate::ui::session`]) runs it once per sign-in and again on
+//! "Check again"; this panel shows its verdict.
 
-use crate::auth::{use_auth, Account, SignInMode};
-use crate::config::Config;
+use crate::auth::{use_auth, SignInMode};
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::probe::{ExchangeStatus, GraphStatus, Mode, ModeReport, Observations};
+use crate::probe::{ExchangeStatus, GraphStatus, Mode, ModeReport};
 use crate::tenant::TenantError;
+use crate::ui::session::use_session;
 use leptos::prelude::*;
 
-/// Shown while someone is signed in; probes once per sign-in and on "Check again".
+/// Shown while someone is signed in: "checking" until the session's probe has decided.
 #[component]
 pub fn ModePanel() -> impl IntoView {
-    let auth = use_auth();
-    let config = expect_context::<Config>();
-    let report = LocalResource::new(move || {
-        let account = auth.account();
-        // Tracked: "Check again" bumps it.
-        let _generation = auth.generation();
-        let config = config.clone();
-        async move {
-            match account {
-                Some(account) => Some(probe(&config, &account).await),
-                None => None,
-            }
-        }
-    });
     move || {
-        auth.account()?;
-        Some(match report.get() {
-            Some(Some(report)) => view! { <ModeReportView report/> }.into_any(),
-            _ => view! { <Checking/> }.into_any(),
+        let session = use_session()?;
+        Some(match session.report() {
+            Some(report) => view! { <ModeReportView report/> }.into_any(),
+            None => view! { <Checking/> }.into_any(),
         })
     }
 }
@@ -123,90 +110,4 @@ fn ModeReportView(report: ModeReport) -> impl IntoView {
             </div>
         </section>
     }
-}
-
-/// Runs the three checks of [`crate::probe`] with the browser's `fetch` and the MSAL bridge.
-#[cfg(target_arch = "wasm32")]
-async fn probe(config: &Config, account: &Account) -> ModeReport {
-    use crate::auth::bridge;
-    use crate::auth::BridgeTokenSource;
-    use crate::probe::ROLE_CHECK_IDENTITY;
-    use crate::tenant::{
-        AuthError, ExchangeClient, FetchTransport, GraphClient, ReplicationWait, Resource,
-        RetryPolicy, TimeoutSleeper,
-    };
-    use std::rc::Rc;
-
-    let transport = match FetchTransport::new() {
-        Ok(t) => Rc::new(t),
-        Err(e) => return unavailable(TenantError::Transport(e)),
-    };
-    // One retry at most: a refused CORS preflight fails the same way every time, and the admin
-    // can check again.
-    let policy = RetryPolicy {
-        max_attempts: 2,
-        ..RetryPolicy::default()
-    };
-    let graph_token = bridge::token(Resource::Graph, false)
-        .await
-        .map(|t| t.scopes)
-        .map_err(|e| TenantError::from(AuthError::from(e)));
-    // config.json names the host; the client wants the version root.
-    let graph = GraphClient::new(
-        format!("{}/v1.0", config.graph_base_url),
-        transport.clone(),
-        BridgeTokenSource,
-        TimeoutSleeper,
-    )
-    .with_policy(policy.clone());
-    let graph_me = graph.me().await.map(|_| ());
-    let tenant = if account.tenant_id.is_empty() {
-        config.tenant.as_str().to_owned()
-    } else {
-        account.tenant_id.clone()
-    };
-    let exchange = ExchangeClient::new(
-        config.exchange_base_url.clone(),
-        tenant,
-        &account.username,
-        transport.clone(),
-        BridgeTokenSource,
-        TimeoutSleeper,
-    )
-    .with_policy(policy);
-    let exchange_read = exchange.get_organization_config().await.map(|_| ());
-    let exchange_role_check = match exchange_read {
-        Ok(()) => Some(
-            exchange
-                .set_mail_contact_hidden(ROLE_CHECK_IDENTITY, true, ReplicationWait::None)
-                .await,
-        ),
-        Err(_) => None,
-    };
-    Observations {
-        graph_token,
-        graph_me,
-        exchange_read,
-        exchange_role_check,
-    }
-    .decide()
-}
-
-/// Natively there is no browser to probe from (the UI is only type-checked there).
-#[cfg(not(target_arch = "wasm32"))]
-async fn probe(_config: &Config, _account: &Account) -> ModeReport {
-    use crate::tenant::TransportError;
-    unavailable(TenantError::Transport(TransportError::Invalid(
-        "the mode probe runs in the browser only".into(),
-    )))
-}
-
-fn unavailable(e: TenantError) -> ModeReport {
-    Observations {
-        graph_token: Err(e.clone()),
-        graph_me: Err(e.clone()),
-        exchange_read: Err(e),
-        exchange_role_check: None,
-    }
-    .decide()
 }

@@ -1,14 +1,85 @@
-use crate::i18n::use_i18n;
+use crate::auth::{use_auth, AuthStatus, SignInMode};
+use crate::i18n::{fill, use_i18n};
 use leptos::prelude::*;
 
-/// Where the signed-in account and the sign-in/sign-out button go. Until sign-in exists it
-/// states plainly that nobody is signed in.
+/// The header's account area: "Sign in" (a redirect to the sign-in page, or a popup window), or
+/// the signed-in account — name, user principal name and tenant — with "Sign out".
 #[component]
 pub fn SignInSlot() -> impl IntoView {
     let i18n = use_i18n();
+    let auth = use_auth();
+    let simulated = auth.is_simulated().then(|| {
+        view! {
+            <span class="badge badge--demo" title=move || i18n.t().simulated_tenant_hint>
+                {move || i18n.t().simulated_tenant}
+            </span>
+        }
+    });
+    let body = move || match auth.status() {
+        AuthStatus::Starting => view! {
+            <span class="account-status" aria-busy="true">{move || i18n.t().auth_starting}</span>
+        }
+        .into_any(),
+        AuthStatus::SigningIn => view! {
+            <span class="account-status" aria-busy="true">{move || i18n.t().signing_in}</span>
+        }
+        .into_any(),
+        AuthStatus::SignedOut => view! { <SignInButtons/> }.into_any(),
+        AuthStatus::Failed(error) => {
+            let detail = error.to_string();
+            view! {
+                <p class="account-error" role="alert">
+                    {move || fill(i18n.t().sign_in_failed, &[("detail", &detail)])}
+                </p>
+                <SignInButtons/>
+            }
+            .into_any()
+        }
+        AuthStatus::SignedIn(account) => {
+            let tenant = account.tenant_id.clone();
+            view! {
+                <div class="account" role="group" aria-label=move || i18n.t().account_label>
+                    <span class="account-name">{account.name.clone()}</span>
+                    <span class="account-upn">{account.username.clone()}</span>
+                    <span class="account-tenant">
+                        {move || fill(i18n.t().account_tenant, &[("tenant", &tenant)])}
+                    </span>
+                </div>
+                <button type="button" class="button" on:click=move |_| auth.sign_out()>
+                    {move || i18n.t().sign_out}
+                </button>
+            }
+            .into_any()
+        }
+    };
     view! {
         <div class="sign-in-slot">
-            <span class="account-status">{move || i18n.t().sign_in_status}</span>
+            {simulated}
+            {body}
         </div>
+    }
+}
+
+/// "Sign in" sends the whole tab to the sign-in page; the popup variant keeps the page open.
+#[component]
+fn SignInButtons() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    view! {
+        <span class="account-status">{move || i18n.t().sign_in_status}</span>
+        <button
+            type="button"
+            class="button button--primary"
+            on:click=move |_| auth.sign_in(SignInMode::Redirect)
+        >
+            {move || i18n.t().sign_in}
+        </button>
+        <button
+            type="button"
+            class="button button--quiet"
+            on:click=move |_| auth.sign_in(SignInMode::Popup)
+        >
+            {move || i18n.t().sign_in_popup}
+        </button>
     }
 }

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 #[component]
 pub fn ConfigErrorPage(error: ConfigError) -> impl IntoView {
     let i18n = use_i18n();
-    let example = example_config(&browser::app_base_url());
+    let example = example_config(&browser::default_redirect_uri());
     let keys: [(&str, TextFn); 6] = [
         ("clientId", |t| t.key_client_id),
         ("tenantId", |t| t.key_tenant_id),
