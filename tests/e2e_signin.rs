@@ -174,6 +174,10 @@ async fn demo_over_plain_http_signs_in_with_msal_and_says_it_is_simulated() -> R
     sign_in(&browser, sim, ADMIN_UPN).await?;
     mode_panel(&browser, "Direct mode").await?;
     browser.screenshot("signin-demo-http").await?;
+    // Sign-out goes through the sim's (plain HTTP) end-session endpoint and back.
+    browser.find("button", "Sign out").await?.click().await?;
+    browser.find("button", "Sign in").await?;
+    browser.wait_gone("group", "Signed-in account").await?;
     browser.close().await
 }
 
