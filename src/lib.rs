@@ -10,6 +10,7 @@
 //! - [`i18n`]: the English and Dutch text catalogue and the language context.
 //! - [`ui`]: the Leptos app (root, layout, pages, components).
 
+pub mod activity;
 pub mod auth;
 pub mod config;
 pub mod domain;

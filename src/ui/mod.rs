@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod components;
+pub mod groups;
 pub mod layout;
 pub mod pages;
 pub mod session;
@@ -18,7 +19,9 @@ use layout::Frame;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
-use pages::{AboutPage, ActivityPage, ConfigErrorPage, GroupsPage, ImportPage, NotFoundPage};
+use pages::{
+    AboutPage, ActivityPage, ConfigErrorPage, GroupPage, GroupsPage, ImportPage, NotFoundPage,
+};
 
 /// Provides the language context once, at the root, and keeps `<html lang>` in step with it.
 fn provide_i18n() {
@@ -85,6 +88,7 @@ pub fn Shell(config: Config) -> impl IntoView {
                 <ModePanel/>
                 <Routes fallback=|| view! { <NotFoundPage/> }>
                     <Route path=path!("/") view=GroupsPage/>
+                    <Route path=path!("/groups/:id") view=GroupPage/>
                     <Route path=path!("/import") view=ImportPage/>
                     <Route path=path!("/activity") view=ActivityPage/>
                     <Route path=path!("/about") view=AboutPage/>

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::probe::{Mode, ModeReport, Observations};
 use crate::tenant::{ExchangeClient, GraphClient, TenantError};
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use std::rc::Rc;
 
 /// How requests travel: the browser's `fetch`.
@@ -51,6 +52,30 @@ impl crate::tenant::Sleeper for NoBrowser {
 pub type Graph = GraphClient<Net, BridgeTokenSource, Wait>;
 pub type Exchange = ExchangeClient<Net, BridgeTokenSource, Wait>;
 
+/// A client shared by every page: `Rc` (the clients are single-threaded) inside a
+/// `SendWrapper`, because Leptos views must be `Send`; the app runs on the browser's one thread,
+/// so the wrapper's thread check always passes. Derefs to the client.
+pub struct Shared<T>(SendWrapper<Rc<T>>);
+
+impl<T> Shared<T> {
+    pub fn new(client: T) -> Self {
+        Shared(SendWrapper::new(Rc::new(client)))
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(SendWrapper::new(Rc::clone(&self.0)))
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// What the probe has said about this sign-in so far.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ModeState {
@@ -63,8 +88,8 @@ pub enum ModeState {
 #[derive(Clone)]
 pub struct Session {
     pub account: Account,
-    pub graph: Rc<Graph>,
-    pub exchange: Rc<Exchange>,
+    pub graph: Shared<Graph>,
+    pub exchange: Shared<Exchange>,
     /// The probe's verdict (tracked).
     pub mode_state: RwSignal<ModeState>,
 }
@@ -80,6 +105,11 @@ fn transport() -> Result<Net, TenantError> {
     {
         Ok(Rc::new(NoBrowser))
     }
+}
+
+/// The sleeper retries and debouncing use.
+pub fn wait() -> Wait {
+    sleeper()
 }
 
 fn sleeper() -> Wait {
@@ -121,8 +151,8 @@ impl Session {
         );
         Ok(Session {
             account,
-            graph: Rc::new(graph),
-            exchange: Rc::new(exchange),
+            graph: Shared::new(graph),
+            exchange: Shared::new(exchange),
             mode_state: RwSignal::new(ModeState::Unknown),
         })
     }
@@ -190,6 +220,9 @@ pub fn provide_session(config: Config) {
     }
     let slot = SessionSlot(RwSignal::new_local(None));
     provide_context(slot);
+    // Sessions are made inside the effect below, but must outlive its re-runs: their signals
+    // belong to the shell.
+    let owner = Owner::current();
     Effect::new(move |previous: Option<Option<(Account, u32)>>| {
         let auth = use_context::<Auth>()?;
         let account = auth.account();
@@ -209,7 +242,11 @@ pub fn provide_session(config: Config) {
                 let session = if same_account {
                     slot.0.get_untracked()
                 } else {
-                    match Session::new(&config, account) {
+                    let made = match &owner {
+                        Some(owner) => owner.with(|| Session::new(&config, account)),
+                        None => Session::new(&config, account),
+                    };
+                    match made {
                         Ok(s) => {
                             slot.0.set(Some(s.clone()));
                             Some(s)

@@ -1,15 +1,84 @@
-use crate::i18n::use_i18n;
-use crate::ui::components::{ComingSoon, Page};
+use crate::activity::{self, iso_time, Log, Outcome};
+use crate::i18n::{use_i18n, Texts};
+use crate::ui::components::Page;
+use crate::ui::groups::download;
 use leptos::prelude::*;
 
-/// Placeholder until the activity work lands; says what will come here.
+fn outcome_label(t: &Texts, o: Outcome) -> &'static str {
+    match o {
+        Outcome::Done => t.gr_status_done,
+        Outcome::Skipped => t.gr_status_already,
+        Outcome::Failed => t.gr_status_failed,
+        Outcome::Script => t.gr_status_script,
+    }
+}
+
+/// Every change this browser made, newest first, exportable as CSV and JSON.
 #[component]
 pub fn ActivityPage() -> impl IntoView {
     let i18n = use_i18n();
+    let log = RwSignal::new(activity::load());
+    let notice = RwSignal::new(None::<String>);
+    let export_csv = move |_| {
+        let csv = log.with(Log::to_csv);
+        if let Err(e) = download("guestlist-activity.csv", "text/csv;charset=utf-8", &csv) {
+            notice.set(Some(e));
+        }
+    };
+    let export_json = move |_| {
+        let json = log.with(Log::to_export_json);
+        if let Err(e) = download("guestlist-activity.json", "application/json", &json) {
+            notice.set(Some(e));
+        }
+    };
+    let clear = move |_| match activity::clear() {
+        Ok(()) => log.set(Log::default()),
+        Err(e) => notice.set(Some(e.to_string())),
+    };
     view! {
         <Page title=|t| t.activity_title>
             <p class="lead">{move || i18n.t().activity_intro}</p>
-            <ComingSoon text=|t| t.activity_coming/>
+            <div class="actions">
+                <button type="button" class="button" on:click=export_csv>{move || i18n.t().gr_export_csv}</button>
+                <button type="button" class="button" on:click=export_json>{move || i18n.t().gr_export_json}</button>
+                <button type="button" class="button" on:click=clear>{move || i18n.t().gr_activity_clear}</button>
+            </div>
+            {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            {move || {
+                let entries = log.with(|l| l.entries.clone());
+                if entries.is_empty() {
+                    return view! { <p class="card card--placeholder">{move || i18n.t().gr_activity_empty}</p> }.into_any();
+                }
+                view! {
+                    <table class="activity-table">
+                        <caption class="visually-hidden">{move || i18n.t().activity_title}</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">{move || i18n.t().gr_col_when}</th>
+                                <th scope="col">{move || i18n.t().gr_col_what}</th>
+                                <th scope="col">{move || i18n.t().gr_col_group}</th>
+                                <th scope="col">{move || i18n.t().gr_col_result}</th>
+                                <th scope="col">{move || i18n.t().gr_request_id}</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {entries.into_iter().map(|e| {
+                                let outcome = e.outcome;
+                                view! {
+                                    <tr>
+                                        <td><time datetime=iso_time(e.at_ms)>{iso_time(e.at_ms)}</time></td>
+                                        <td>{e.what}</td>
+                                        <td>{e.group}</td>
+                                        <td>{move || outcome_label(i18n.t(), outcome)} {(!e.detail.is_empty()).then(|| format!(": {}", e.detail))}</td>
+                                        <td><code>{e.request_id.unwrap_or_default()}</code></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }
+                .into_any()
+            }}
         </Page>
     }
 }

@@ -1,15 +1,31 @@
 use crate::i18n::use_i18n;
-use crate::ui::components::{ComingSoon, Page};
+use crate::ui::components::Page;
+use crate::ui::groups::finder::Finder;
+use crate::ui::session::use_session;
 use leptos::prelude::*;
 
-/// Placeholder until the groups work lands; says what will come here.
+/// The Groups page: the group finder once someone is signed in.
 #[component]
 pub fn GroupsPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page title=|t| t.groups_title>
             <p class="lead">{move || i18n.t().groups_intro}</p>
-            <ComingSoon text=|t| t.groups_coming/>
+            {move || match use_session() {
+                Some(session) => view! { <Finder session/> }.into_any(),
+                None => view! { <SignInFirst/> }.into_any(),
+            }}
         </Page>
+    }
+}
+
+/// Shown instead of tenant data while nobody is signed in.
+#[component]
+pub fn SignInFirst() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card card--placeholder">
+            <p>{move || i18n.t().gr_sign_in_first}</p>
+        </section>
     }
 }

@@ -1,0 +1,865 @@
+//! Add an external person to one group: one dialog, routed by the group's kind.
+//!
+//! 1. The form: address (validated by `domain::person`; IDN addresses accepted), display name,
+//!    optional first/last name and company, "hide from address lists" (on by default: the
+//!    contact exists so that group mail reaches the person, not to appear in every employee's
+//!    address book), and for Microsoft 365 groups whether Microsoft sends its invitation mail.
+//! 2. Bulk reads for this one person (contacts and users by address; the members already loaded)
+//!    → `domain::plan` → the plan in words, *before* anything changes.
+//! 3. Direct mode: `run::Executor` carries it out; each step ends done, skipped or failed (with
+//!    the service's request id). Script mode: the Graph steps run, the Exchange steps become the
+//!    idempotent script of `domain::powershell`, then **Verify** re-reads through Graph and marks
+//!    each step done or still missing (`domain::verify`).
+
+use super::members::MemberRow;
+use super::{explain, kind_label, log_activity, FailureView, GroupInfo, ScriptBox};
+use crate::activity::Outcome;
+use crate::domain::email::EmailAddress;
+use crate::domain::group::{ExternalSenders, GroupKind};
+use crate::domain::journal::{Failure, OpResult, OpState, Service};
+use crate::domain::person::{Person, PersonInput};
+use crate::domain::plan::{
+    plan, Desired, ExistingContact, ExistingUser, GroupWarning, OpId, Operation, Plan, PlanOptions,
+    SkipReason, Step, TenantSnapshot, UserType,
+};
+use crate::domain::powershell::exchange_script;
+use crate::domain::report::describe;
+use crate::domain::verify::{verify, Verified};
+use crate::i18n::{fill, use_i18n, Texts};
+use crate::probe::Mode;
+use crate::run::{Clients, Executor, MemoryJournalStore, SystemClock};
+use crate::tenant::{GroupId, Member, OrgContact, User};
+use crate::ui::session::Session;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Where the dialog stands.
+#[derive(Clone)]
+enum Stage {
+    Form,
+    Planning,
+    Review(Arc<Plan>),
+    Running,
+    Finished(Arc<Finished>),
+}
+
+/// The result of a run, per operation.
+struct Finished {
+    plan: Plan,
+    results: Vec<(OpId, OpLine)>,
+    /// Script mode: the script for the Exchange steps.
+    script: Option<String>,
+    skip: Option<SkipReason>,
+}
+
+#[derive(Clone, PartialEq)]
+enum OpLine {
+    Done,
+    AlreadyDone,
+    Failed(Failure),
+    /// Left for the script.
+    InScript,
+}
+
+fn contact_from(c: OrgContact) -> Option<ExistingContact> {
+    Some(ExistingContact {
+        mail: EmailAddress::parse(c.mail.as_deref()?).ok()?,
+        display_name: c.display_name.unwrap_or_default(),
+        id: c.id.0,
+    })
+}
+
+fn user_from(u: User) -> ExistingUser {
+    ExistingUser {
+        user_type: if u.is_guest() {
+            UserType::Guest
+        } else {
+            UserType::Member
+        },
+        mail: u.mail.as_deref().and_then(|m| EmailAddress::parse(m).ok()),
+        other_mails: u
+            .other_mails
+            .iter()
+            .filter_map(|m| EmailAddress::parse(m).ok())
+            .collect(),
+        user_principal_name: u.user_principal_name.unwrap_or_default(),
+        display_name: u.display_name.unwrap_or_default(),
+        id: u.id.0,
+    }
+}
+
+/// Contacts and users holding `address`: the tenant as far as this one person is concerned.
+async fn read_person(
+    session: &Session,
+    address: &EmailAddress,
+) -> Result<(Vec<ExistingContact>, Vec<ExistingUser>), Failure> {
+    let key = address.to_ascii();
+    let contacts = session
+        .graph
+        .find_contacts_by_mail(&key)
+        .await
+        .map_err(|e| explain(Service::Graph, &e))?;
+    let users = session
+        .graph
+        .find_users_by_mail(&key)
+        .await
+        .map_err(|e| explain(Service::Graph, &e))?;
+    Ok((
+        contacts.into_iter().filter_map(contact_from).collect(),
+        users.into_iter().map(user_from).collect(),
+    ))
+}
+
+/// The plan for one person and one group.
+pub fn plan_one(
+    info: &GroupInfo,
+    person: Person,
+    contacts: Vec<ExistingContact>,
+    users: Vec<ExistingUser>,
+    members: HashSet<String>,
+    options: &PlanOptions,
+) -> Plan {
+    let mut snapshot = TenantSnapshot {
+        contacts,
+        users,
+        ..TenantSnapshot::default()
+    };
+    snapshot.members.insert(info.target.id.clone(), members);
+    plan(
+        std::slice::from_ref(&info.target),
+        &[Desired {
+            row: 1,
+            person: Ok(person),
+        }],
+        &snapshot,
+        options,
+    )
+}
+
+/// One operation in the admin's words.
+pub fn op_words(t: &Texts, plan: &Plan, op: &Operation) -> String {
+    match op {
+        Operation::CreateContact {
+            address,
+            display_name,
+            hidden,
+            ..
+        } => {
+            let base = fill(
+                t.gr_op_create_contact,
+                &[("name", display_name), ("address", &address.to_string())],
+            );
+            if *hidden {
+                format!("{base} {}", t.gr_op_hidden)
+            } else {
+                base
+            }
+        }
+        Operation::InviteGuest {
+            address,
+            send_invitation,
+            ..
+        } => fill(
+            if *send_invitation {
+                t.gr_op_invite_mail
+            } else {
+                t.gr_op_invite_quiet
+            },
+            &[("address", &address.to_string())],
+        ),
+        Operation::AddMember {
+            group_name,
+            member,
+            group_id,
+            ..
+        } => {
+            let kind = plan
+                .groups
+                .iter()
+                .find(|g| &g.id == group_id)
+                .map(|g| kind_label(t, g.kind))
+                .unwrap_or_default();
+            fill(
+                t.gr_op_add,
+                &[
+                    ("address", &member.address.to_string()),
+                    ("group", group_name),
+                    ("kind", kind),
+                ],
+            )
+        }
+        Operation::OpenExternalSenders { group_name, .. } => {
+            fill(t.gr_op_open, &[("group", group_name)])
+        }
+    }
+}
+
+fn skip_words(t: &Texts, reason: &SkipReason, group: &str, address: &str) -> String {
+    let args = [("group", group), ("address", address)];
+    match reason {
+        SkipReason::AlreadyMember => fill(t.gr_skip_already_member, &args),
+        SkipReason::DynamicGroup => fill(t.gr_skip_dynamic, &args),
+        SkipReason::OnPremisesSynced => fill(t.gr_skip_onprem, &args),
+        SkipReason::ContactIntoM365 => fill(t.gr_skip_contact_m365, &args),
+        other => other.to_string(),
+    }
+}
+
+/// The reuse steps in words (what exists and will be used).
+fn step_words(t: &Texts, step: &Step, address: &str) -> Option<String> {
+    let args = [("address", address)];
+    match step {
+        Step::ReuseContact { .. } => Some(fill(t.gr_step_reuse_contact, &args)),
+        Step::ReuseGuest { .. } => Some(fill(t.gr_step_reuse_guest, &args)),
+        Step::ReuseUser { .. } => Some(fill(t.gr_step_reuse_user, &args)),
+        _ => None,
+    }
+}
+
+/// Reads the members of `group` afresh (every page), for Verify.
+async fn fresh_members(session: &Session, group: &GroupId) -> Result<HashSet<String>, Failure> {
+    let first = session
+        .graph
+        .list_members(group)
+        .await
+        .map_err(|e| explain(Service::Graph, &e))?;
+    let all = session
+        .graph
+        .all_pages::<Member>(first, usize::MAX)
+        .await
+        .map_err(|e| explain(Service::Graph, &e))?;
+    Ok(all.items.iter().map(|m| m.id().to_owned()).collect())
+}
+
+/// Fresh Graph reads after the script ran → each operation done, missing or not checkable.
+async fn verify_now(session: &Session, plan: &Plan) -> Result<Vec<(OpId, Verified)>, Failure> {
+    let group = &plan.groups[0];
+    let mut contacts = Vec::new();
+    let mut users = Vec::new();
+    for e in &plan.entries {
+        if let Some(address) = &e.address {
+            let (c, u) = read_person(session, address).await?;
+            contacts.extend(c);
+            users.extend(u);
+        }
+    }
+    let members = fresh_members(session, &GroupId(group.id.clone())).await?;
+    let mut after = TenantSnapshot {
+        contacts,
+        users,
+        ..TenantSnapshot::default()
+    };
+    after.members.insert(group.id.clone(), members);
+    let mut external = HashMap::new();
+    if group.kind == GroupKind::Microsoft365 {
+        let g = session
+            .graph
+            .get_group(&GroupId(group.id.clone()), true)
+            .await
+            .map_err(|e| explain(Service::Graph, &e))?;
+        external.insert(
+            group.id.clone(),
+            match g.allow_external_senders {
+                Some(true) => ExternalSenders::Allowed,
+                Some(false) => ExternalSenders::Rejected,
+                None => ExternalSenders::Unknown,
+            },
+        );
+    }
+    Ok(verify(plan, &after, &external))
+}
+
+async fn run_plan(session: &Session, plan: Plan, direct: bool) -> Finished {
+    let store = MemoryJournalStore::new();
+    let clients = Clients {
+        graph: &*session.graph,
+        exchange: direct.then_some(&*session.exchange),
+    };
+    let group = plan.groups[0].name.clone();
+    let skip = plan.entries.first().and_then(|e| e.skip_reason().cloned());
+    let outcome = Executor::new(clients, &store, SystemClock).run(&plan).await;
+    let (journal, pending) = match outcome {
+        Ok(o) => (o.journal, o.pending_script),
+        Err(e) => {
+            // The in-memory journal can't fail to be written; if it ever does, say so.
+            let f = Failure {
+                service: Service::Graph,
+                status: None,
+                code: None,
+                message: e.to_string(),
+                request_id: None,
+            };
+            let results = plan
+                .ops
+                .iter()
+                .map(|o| (o.id, OpLine::Failed(f.clone())))
+                .collect();
+            return Finished {
+                plan,
+                results,
+                script: None,
+                skip,
+            };
+        }
+    };
+    let states = journal.states();
+    let mut results = Vec::new();
+    for op in &plan.ops {
+        let line = match states.get(&op.id) {
+            Some(OpState::Finished(OpResult::Done { .. })) => OpLine::Done,
+            Some(OpState::Finished(OpResult::AlreadyDone { .. })) => OpLine::AlreadyDone,
+            Some(OpState::Finished(OpResult::Failed(f))) => OpLine::Failed(f.clone()),
+            _ => OpLine::InScript,
+        };
+        let what = describe(&op.op);
+        match &line {
+            OpLine::Done => log_activity(what, group.clone(), Outcome::Done, String::new(), None),
+            OpLine::AlreadyDone => log_activity(
+                what,
+                group.clone(),
+                Outcome::Skipped,
+                "already done".into(),
+                None,
+            ),
+            OpLine::Failed(f) => log_activity(
+                what,
+                group.clone(),
+                Outcome::Failed,
+                f.message.clone(),
+                f.request_id.clone(),
+            ),
+            OpLine::InScript => log_activity(
+                what,
+                group.clone(),
+                Outcome::Script,
+                "handed over as a PowerShell script".into(),
+                None,
+            ),
+        }
+        results.push((op.id, line));
+    }
+    let script = if pending.is_empty() {
+        None
+    } else {
+        // Only the operations left for the script; Graph steps already done stay out.
+        let script_plan = Plan {
+            ops: plan
+                .ops
+                .iter()
+                .filter(|o| pending.contains(&o.id))
+                .cloned()
+                .collect(),
+            ..plan.clone()
+        };
+        Some(
+            exchange_script(&script_plan, Some(&session.account.username))
+                .unwrap_or_else(|e| format!("# {e}")),
+        )
+    };
+    Finished {
+        plan,
+        results,
+        script,
+        skip,
+    }
+}
+
+/// The dialog. `on_close(changed)` is called when it closes; `changed` when the run changed
+/// anything (the page then reloads the members).
+#[component]
+pub fn AddPersonDialog(
+    session: Session,
+    info: GroupInfo,
+    members: RwSignal<Vec<MemberRow>>,
+    external: RwSignal<ExternalSenders>,
+    on_close: impl Fn(bool) + Clone + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let stage = RwSignal::new(Stage::Form);
+    let email = RwSignal::new(String::new());
+    let display_name = RwSignal::new(String::new());
+    let first_name = RwSignal::new(String::new());
+    let last_name = RwSignal::new(String::new());
+    let company = RwSignal::new(String::new());
+    let hide = RwSignal::new(true);
+    let send_invitation = RwSignal::new(false);
+    let open_external = RwSignal::new(false);
+    let errors = RwSignal::new(Vec::<String>::new());
+    let failure = RwSignal::new(None::<Failure>);
+    let changed = StoredValue::new(false);
+    let kind = info.target.kind;
+    let first_field = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(el) = first_field.get() {
+            let _ = el.focus();
+        }
+    });
+
+    let review = {
+        let session = session.clone();
+        let info = info.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            failure.set(None);
+            let input = PersonInput {
+                email: email.get_untracked(),
+                display_name: display_name.get_untracked(),
+                first_name: first_name.get_untracked(),
+                last_name: last_name.get_untracked(),
+                company: company.get_untracked(),
+            };
+            let person = match input.validate() {
+                Ok(p) => p,
+                Err(problems) => {
+                    errors.set(problems.iter().map(ToString::to_string).collect());
+                    return;
+                }
+            };
+            errors.set(Vec::new());
+            stage.set(Stage::Planning);
+            let session = session.clone();
+            let mut info = info.clone();
+            info.target.external_senders = external.get_untracked();
+            let options = PlanOptions {
+                hide_contacts: hide.get_untracked(),
+                send_invitation: send_invitation.get_untracked(),
+                ..PlanOptions::default()
+            };
+            spawn_local(async move {
+                match read_person(&session, &person.email).await {
+                    Ok((contacts, users)) => {
+                        let ids: HashSet<String> = members
+                            .try_with_untracked(|m| m.iter().map(|r| r.id.clone()).collect())
+                            .unwrap_or_default();
+                        let p = plan_one(&info, person, contacts, users, ids, &options);
+                        stage.try_set(Stage::Review(Arc::new(p)));
+                    }
+                    Err(f) => {
+                        failure.try_set(Some(f));
+                        stage.try_set(Stage::Form);
+                    }
+                }
+            });
+        }
+    };
+
+    let run = {
+        let session = session.clone();
+        move |p: Arc<Plan>| {
+            let session = session.clone();
+            let keep_open = open_external.get_untracked();
+            let p = (*p).clone().without_optional(|_| keep_open);
+            let direct = untrack(|| session.mode()) == Some(Mode::Direct);
+            stage.set(Stage::Running);
+            spawn_local(async move {
+                let finished = run_plan(&session, p, direct).await;
+                let any_change = finished
+                    .results
+                    .iter()
+                    .any(|(_, l)| matches!(l, OpLine::Done));
+                if any_change {
+                    changed.try_set_value(true);
+                }
+                let opened = finished.results.iter().any(|(id, l)| {
+                    matches!(l, OpLine::Done | OpLine::AlreadyDone)
+                        && matches!(
+                            finished.plan.op(*id).map(|o| &o.op),
+                            Some(Operation::OpenExternalSenders { .. })
+                        )
+                });
+                if opened {
+                    external.try_set(ExternalSenders::Allowed);
+                }
+                stage.try_set(Stage::Finished(Arc::new(finished)));
+            });
+        }
+    };
+
+    // Views must be Send; the callback may hold page state that isn't.
+    let on_close = send_wrapper::SendWrapper::new(on_close);
+    let close = {
+        let on_close = on_close.clone();
+        move || (*on_close)(changed.get_value())
+    };
+    let on_key = {
+        let close = close.clone();
+        move |ev: leptos::ev::KeyboardEvent| {
+            if ev.key() == "Escape"
+                && !matches!(stage.get_untracked(), Stage::Running | Stage::Planning)
+            {
+                close();
+            }
+        }
+    };
+    let title = {
+        let name = info.target.name.clone();
+        move || fill(i18n.t().gr_add_title, &[("group", &name)])
+    };
+
+    let field = move |id: &'static str,
+                      label: fn(&'static Texts) -> &'static str,
+                      value: RwSignal<String>,
+                      kind: &'static str,
+                      node: Option<NodeRef<leptos::html::Input>>| {
+        let input = match node {
+            Some(n) => view! {
+                <input id=id type=kind autocomplete="off" node_ref=n required=true
+                    prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))/>
+            }
+            .into_any(),
+            None => view! {
+                <input id=id type=kind autocomplete="off"
+                    prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))/>
+            }
+            .into_any(),
+        };
+        view! {
+            <div class="field">
+                <label for=id>{move || label(i18n.t())}</label>
+                {input}
+            </div>
+        }
+    };
+
+    let body = {
+        let info = info.clone();
+        let session = session.clone();
+        let close = close.clone();
+        move || {
+            let close = close.clone();
+            match stage.get() {
+            Stage::Form | Stage::Planning => {
+                let planning = matches!(stage.get_untracked(), Stage::Planning);
+                view! {
+                    <form class="add-form" on:submit=review.clone() novalidate=true>
+                        <p class="hint">{move || match kind {
+                            GroupKind::Microsoft365 => i18n.t().gr_add_route_guest,
+                            GroupKind::Security => i18n.t().gr_add_route_security,
+                            _ => i18n.t().gr_add_route_contact,
+                        }}</p>
+                        {field("add-email", |t| t.gr_field_email, email, "email", Some(first_field))}
+                        {field("add-display", |t| t.gr_field_display, display_name, "text", None)}
+                        {field("add-first", |t| t.gr_field_first, first_name, "text", None)}
+                        {field("add-last", |t| t.gr_field_last, last_name, "text", None)}
+                        {field("add-company", |t| t.gr_field_company, company, "text", None)}
+                        {(kind != GroupKind::Microsoft365).then(|| view! {
+                            <div class="field field--check">
+                                <input id="add-hide" type="checkbox" prop:checked=move || hide.get()
+                                    on:change=move |ev| hide.set(event_target_checked(&ev))/>
+                                <label for="add-hide">{move || i18n.t().gr_field_hide}</label>
+                                <p class="hint">{move || i18n.t().gr_field_hide_why}</p>
+                            </div>
+                        })}
+                        {(kind == GroupKind::Microsoft365).then(|| view! {
+                            <div class="field field--check">
+                                <input id="add-invite" type="checkbox" prop:checked=move || send_invitation.get()
+                                    on:change=move |ev| send_invitation.set(event_target_checked(&ev))/>
+                                <label for="add-invite">{move || i18n.t().gr_field_send_invitation}</label>
+                            </div>
+                        })}
+                        {move || {
+                            let list = errors.get();
+                            (!list.is_empty()).then(|| view! {
+                                <ul class="form-errors" role="alert">
+                                    {list.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
+                                </ul>
+                            })
+                        }}
+                        {move || failure.get().map(|f| view! { <FailureView failure=f/> })}
+                        <div class="actions">
+                            <button type="submit" class="button button--primary" disabled=planning>
+                                {move || i18n.t().gr_review_plan}
+                            </button>
+                            <button type="button" class="button" on:click=move |_| close()>
+                                {move || i18n.t().gr_cancel}
+                            </button>
+                        </div>
+                        {planning.then(|| view! { <p role="status" aria-busy="true">{move || i18n.t().gr_planning}</p> })}
+                    </form>
+                }
+                .into_any()
+            }
+            Stage::Review(p) => {
+                let run = run.clone();
+                let p_run = p.clone();
+                let direct = session.mode() == Some(Mode::Direct);
+                view! { <ReviewView plan=p direct=direct open_external=open_external/>
+                    <div class="actions">
+                        {
+                            let nothing = p_run.ops.iter().all(|o| o.optional);
+                            let p2 = p_run.clone();
+                            (!nothing).then(|| view! {
+                                <button type="button" class="button button--primary" on:click=move |_| run(p2.clone())>
+                                    {move || if direct { i18n.t().gr_make_changes } else { i18n.t().gr_make_changes_script }}
+                                </button>
+                            })
+                        }
+                        <button type="button" class="button" on:click=move |_| stage.set(Stage::Form)>
+                            {move || i18n.t().gr_back}
+                        </button>
+                        <button type="button" class="button" on:click=move |_| close()>
+                            {move || i18n.t().gr_close}
+                        </button>
+                    </div>
+                }
+                .into_any()
+            }
+            Stage::Running => view! {
+                <p role="status" aria-busy="true">{move || i18n.t().gr_running}</p>
+            }
+            .into_any(),
+            Stage::Finished(f) => view! {
+                <FinishedView session=session.clone() finished=f info=info.clone()/>
+                <div class="actions">
+                    <button type="button" class="button button--primary" on:click=move |_| close()>
+                        {move || i18n.t().gr_close}
+                    </button>
+                </div>
+            }
+            .into_any(),
+        }
+        }
+    };
+
+    view! {
+        <div class="dialog-backdrop">
+            <div class="dialog dialog--wide" role="dialog" aria-modal="true" aria-labelledby="add-title" on:keydown=on_key>
+                <h2 id="add-title">{title}</h2>
+                {body}
+            </div>
+        </div>
+    }
+}
+
+/// The plan in words, before anything changes.
+#[component]
+fn ReviewView(plan: Arc<Plan>, direct: bool, open_external: RwSignal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    let p = plan.clone();
+    let lines = move || {
+        let t = i18n.t();
+        let mut out: Vec<String> = Vec::new();
+        let group = &p.groups[0].name;
+        for entry in &p.entries {
+            let address = entry
+                .address
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            for step in &entry.steps {
+                match step {
+                    Step::CreateContact(id) | Step::InviteGuest(id) | Step::AddMember(id) => {
+                        if let Some(o) = p.op(*id) {
+                            out.push(op_words(t, &p, &o.op));
+                        }
+                    }
+                    Step::Skip(reason) => out.push(skip_words(t, reason, group, &address)),
+                    other => out.extend(step_words(t, other, &address)),
+                }
+            }
+        }
+        out
+    };
+    let warnings = {
+        let p = plan.clone();
+        move || {
+            let t = i18n.t();
+            p.warnings
+                .iter()
+                .map(|w| {
+                    let group = match w {
+                        GroupWarning::RejectsExternalSenders { group, .. }
+                        | GroupWarning::ExternalSendersUnknown { group }
+                        | GroupWarning::DynamicGroup { group }
+                        | GroupWarning::OnPremisesSynced { group } => p.groups[*group].name.clone(),
+                        GroupWarning::GuestAddressHeldByContact { .. } => p.groups[0].name.clone(),
+                    };
+                    let args = [("group", group.as_str())];
+                    match w {
+                        GroupWarning::RejectsExternalSenders { .. } => {
+                            (fill(t.gr_warn_rejects, &args), true)
+                        }
+                        GroupWarning::ExternalSendersUnknown { .. } => {
+                            (fill(t.gr_warn_unknown, &args), false)
+                        }
+                        GroupWarning::DynamicGroup { .. } => {
+                            (fill(t.gr_skip_dynamic, &args), false)
+                        }
+                        GroupWarning::OnPremisesSynced { .. } => {
+                            (fill(t.gr_skip_onprem, &args), false)
+                        }
+                        GroupWarning::GuestAddressHeldByContact { .. } => {
+                            (t.gr_warn_contact_holds_address.to_owned(), false)
+                        }
+                    }
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let group_name = plan.groups[0].name.clone();
+    view! {
+        <section class="plan" aria-labelledby="plan-heading">
+            <h3 id="plan-heading">{move || i18n.t().gr_plan_heading}</h3>
+            <ol class="plan-steps">
+                {move || lines().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+            </ol>
+            {move || warnings().into_iter().map(|(w, offer)| {
+                let group_name = group_name.clone();
+                view! {
+                    <div class="warning">
+                        <p>{w}</p>
+                        {offer.then(|| view! {
+                            <div class="field field--check">
+                                <input id="add-open" type="checkbox" prop:checked=move || open_external.get()
+                                    on:change=move |ev| open_external.set(event_target_checked(&ev))/>
+                                <label for="add-open">{move || fill(i18n.t().gr_offer_open, &[("group", &group_name)])}</label>
+                            </div>
+                        })}
+                    </div>
+                }
+            }).collect_view()}
+            <p class="plan-mode">{move || if direct { i18n.t().gr_plan_direct } else { i18n.t().gr_plan_script }}</p>
+        </section>
+    }
+}
+
+/// After the run: each step done, skipped or failed; in script mode the script and Verify.
+#[component]
+fn FinishedView(session: Session, finished: Arc<Finished>, info: GroupInfo) -> impl IntoView {
+    let i18n = use_i18n();
+    let verified = RwSignal::new(None::<Result<Vec<(OpId, Verified)>, Failure>>);
+    let verifying = RwSignal::new(false);
+    let f = finished.clone();
+    let failed = f
+        .results
+        .iter()
+        .any(|(_, l)| matches!(l, OpLine::Failed(_)));
+    let in_script = f.script.is_some();
+    let summary = {
+        let f = f.clone();
+        let name = info.target.name.clone();
+        move || {
+            let t = i18n.t();
+            let address = f
+                .plan
+                .entries
+                .first()
+                .and_then(|e| e.address.as_ref())
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let args = [("address", address.as_str()), ("group", name.as_str())];
+            if let Some(reason) = &f.skip {
+                skip_words(t, reason, &name, &address)
+            } else if failed {
+                fill(t.gr_result_failed, &args)
+            } else if in_script {
+                fill(t.gr_result_script, &args)
+            } else {
+                fill(t.gr_result_done, &args)
+            }
+        }
+    };
+    let lines = {
+        let f = f.clone();
+        move || {
+            let t = i18n.t();
+            f.results
+                .iter()
+                .filter_map(|(id, line)| {
+                    let op = f.plan.op(*id)?;
+                    let what = op_words(t, &f.plan, &op.op);
+                    let (status, class) = match line {
+                        OpLine::Done => (t.gr_status_done, "op op--done"),
+                        OpLine::AlreadyDone => (t.gr_status_already, "op op--done"),
+                        OpLine::Failed(_) => (t.gr_status_failed, "op op--failed"),
+                        OpLine::InScript => (t.gr_status_script, "op op--script"),
+                    };
+                    let fail = match line {
+                        OpLine::Failed(f) => Some(f.clone()),
+                        _ => None,
+                    };
+                    Some(view! {
+                        <li class=class>
+                            <span class="op-status">{status}</span> " " {what}
+                            {fail.map(|f| view! { <FailureView failure=f/> })}
+                        </li>
+                    })
+                })
+                .collect_view()
+        }
+    };
+    let verify_click = {
+        let session = session.clone();
+        let f = f.clone();
+        move |_| {
+            let session = session.clone();
+            let f = f.clone();
+            verifying.set(true);
+            spawn_local(async move {
+                let r = verify_now(&session, &f.plan).await;
+                verifying.try_set(false);
+                verified.try_set(Some(r));
+            });
+        }
+    };
+    let verify_lines = {
+        let f = f.clone();
+        move || {
+            let t = i18n.t();
+            match verified.get() {
+                None => None,
+                Some(Err(e)) => Some(view! { <FailureView failure=e/> }.into_any()),
+                Some(Ok(list)) => {
+                    let all_done = list.iter().all(|(_, v)| !matches!(v, Verified::Missing));
+                    Some(view! {
+                        <p role="status" class=if all_done { "success" } else { "notice" }>
+                            {if all_done { t.gr_verify_all_done } else { t.gr_verify_some_missing }}
+                        </p>
+                        <ul class="verify-list" aria-label=t.gr_verify_heading>
+                            {list.into_iter().filter_map(|(id, v)| {
+                                let op = f.plan.op(id)?;
+                                let what = op_words(t, &f.plan, &op.op);
+                                let (status, class, reason) = match v {
+                                    Verified::Done { .. } => (t.gr_status_done, "op op--done", None),
+                                    Verified::Missing => (t.gr_status_missing, "op op--failed", None),
+                                    Verified::CannotCheck { reason } => (t.gr_status_cannot_check, "op op--script", Some(reason)),
+                                };
+                                Some(view! {
+                                    <li class=class>
+                                        <span class="op-status">{status}</span> " " {what}
+                                        {reason.map(|r| view! { <span class="hint">" (" {r} ")"</span> })}
+                                    </li>
+                                })
+                            }).collect_view()}
+                        </ul>
+                    }.into_any())
+                }
+            }
+        }
+    };
+    let script = f.script.clone();
+    let file = format!("guestlist-{}.ps1", super::file_stem(&info.target.name));
+    view! {
+        <section class="result" aria-labelledby="result-heading">
+            <h3 id="result-heading">{move || i18n.t().gr_result_heading}</h3>
+            <p role="status" class=if failed { "failure" } else { "success" }>{summary}</p>
+            <ul class="op-list">{lines}</ul>
+            {script.map(|s| view! {
+                <h3>{move || i18n.t().gr_script_heading}</h3>
+                <p>{move || i18n.t().gr_script_intro}</p>
+                <ScriptBox script=s file_name=file.clone()/>
+                <div class="actions">
+                    <button type="button" class="button button--primary" disabled=move || verifying.get() on:click=verify_click.clone()>
+                        {move || i18n.t().gr_verify}
+                    </button>
+                </div>
+                {move || verifying.get().then(|| view! { <p role="status" aria-busy="true">{move || i18n.t().gr_verifying}</p> })}
+                {verify_lines.clone()}
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,205 @@
+//! Whether a group accepts mail from outside the organisation, said in one sentence, with the
+//! one-click fix through the API that owns the setting:
+//! - distribution lists and mail-enabled security groups: Exchange
+//!   `Set-DistributionGroup -RequireSenderAuthenticationEnabled:$false` (direct mode), or that
+//!   line as a script (script mode);
+//! - Microsoft 365 groups: Graph `PATCH /groups/{id}` `{"allowExternalSenders": true}`, which
+//!   needs `Group.ReadWrite.All` (asked only when needed, see `auth::scopes`).
+
+use super::{explain, log_activity, FailureView, GroupInfo, ScriptBox};
+use crate::activity::Outcome;
+use crate::domain::group::{ExternalSenders, GroupKind};
+use crate::domain::journal::{Failure, Service};
+use crate::domain::powershell::quote;
+use crate::i18n::{fill, use_i18n};
+use crate::probe::Mode;
+use crate::tenant::{GroupId, TenantError};
+use crate::ui::session::Session;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// The script-mode line that opens a distribution group, with its connect header.
+pub fn open_script(info: &GroupInfo) -> Result<String, crate::domain::powershell::PsError> {
+    let identity = quote(info.target.exchange_identity())?;
+    Ok(format!(
+        "# Guestlist: let {} receive mail from outside the organisation.\n\
+         Connect-ExchangeOnline -ShowBanner:$false\n\
+         Set-DistributionGroup -Identity {identity} -RequireSenderAuthenticationEnabled:$false -BypassSecurityGroupManagerCheck\n",
+        info.target.name.replace(['\r', '\n'], " ")
+    ))
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum FixState {
+    Idle,
+    Working,
+    Done,
+    Failed(Failure),
+}
+
+/// The external-senders card of the group page.
+#[component]
+pub fn ExternalSendersCard(
+    session: Session,
+    info: GroupInfo,
+    status: RwSignal<ExternalSenders>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let kind = info.target.kind;
+    let name = info.target.name.clone();
+    let fix = RwSignal::new(FixState::Idle);
+    let show_script = RwSignal::new(false);
+    let script = open_script(&info);
+
+    let run_fix = {
+        let session = session.clone();
+        let info = info.clone();
+        move |_| {
+            let session = session.clone();
+            let info = info.clone();
+            fix.set(FixState::Working);
+            spawn_local(async move {
+                let (service, result) = match info.target.kind {
+                    GroupKind::Microsoft365 => (
+                        Service::Graph,
+                        session
+                            .graph
+                            .set_allow_external_senders(&GroupId(info.target.id.clone()), true)
+                            .await,
+                    ),
+                    _ => (
+                        Service::Exchange,
+                        session
+                            .exchange
+                            .set_require_sender_authentication(
+                                info.target.exchange_identity(),
+                                false,
+                            )
+                            .await,
+                    ),
+                };
+                let what = format!(
+                    "Let {} receive mail from outside the organisation",
+                    info.target.name
+                );
+                match result {
+                    Ok(()) => {
+                        log_activity(
+                            what,
+                            info.target.name.clone(),
+                            Outcome::Done,
+                            String::new(),
+                            None,
+                        );
+                        status.try_set(ExternalSenders::Allowed);
+                        fix.try_set(FixState::Done);
+                    }
+                    Err(e) => {
+                        let mut failure = explain(service, &e);
+                        if matches!(e, TenantError::Forbidden(_)) && service == Service::Graph {
+                            failure.message = format!(
+                                "{} {}",
+                                untrack(|| i18n.t()).gr_ext_needs_group_rw,
+                                failure.message
+                            );
+                        }
+                        log_activity(
+                            what,
+                            info.target.name.clone(),
+                            Outcome::Failed,
+                            failure.message.clone(),
+                            failure.request_id.clone(),
+                        );
+                        fix.try_set(FixState::Failed(failure));
+                    }
+                }
+            });
+        }
+    };
+
+    let sentence = move || {
+        let t = i18n.t();
+        let text = match (kind, status.get()) {
+            (GroupKind::Security, _) | (_, ExternalSenders::NotApplicable) => {
+                t.gr_ext_not_applicable
+            }
+            (GroupKind::DynamicDistribution, ExternalSenders::Rejected) => {
+                t.gr_ext_rejected_dynamic
+            }
+            (_, ExternalSenders::Allowed) => t.gr_ext_allowed,
+            (_, ExternalSenders::Rejected) => t.gr_ext_rejected,
+            (GroupKind::Microsoft365, ExternalSenders::Unknown) => t.gr_ext_unknown_m365,
+            (_, ExternalSenders::Unknown) => t.gr_ext_unknown_exchange,
+        };
+        fill(text, &[("group", &name)])
+    };
+
+    let fixable = move || {
+        matches!(
+            kind,
+            GroupKind::Distribution | GroupKind::MailEnabledSecurity | GroupKind::Microsoft365
+        ) && matches!(
+            status.get(),
+            ExternalSenders::Rejected | ExternalSenders::Unknown
+        ) && fix.get() != FixState::Done
+    };
+    let via_script = {
+        let session = session.clone();
+        move || kind != GroupKind::Microsoft365 && session.mode() != Some(Mode::Direct)
+    };
+
+    view! {
+        <section class="card external" aria-labelledby="ext-heading">
+            <h2 id="ext-heading">{move || i18n.t().gr_ext_heading}</h2>
+            <p class="ext-sentence">{sentence}</p>
+            {
+                let via_script = via_script.clone();
+                let run_fix = run_fix.clone();
+                let script = script.clone();
+                let file = format!("open-{}.ps1", super::file_stem(&info.target.name));
+                move || {
+                    if !fixable() {
+                        return None;
+                    }
+                    let view = if via_script() {
+                        match script.clone() {
+                            Ok(script) => {
+                                let file = file.clone();
+                                view! {
+                                    <button type="button" class="button" on:click=move |_| show_script.update(|s| *s = !*s)>
+                                        {move || i18n.t().gr_ext_fix_script}
+                                    </button>
+                                    <Show when=move || show_script.get()>
+                                        <ScriptBox script=script.clone() file_name=file.clone()/>
+                                    </Show>
+                                }
+                                .into_any()
+                            }
+                            Err(e) => view! { <p class="failure">{e.to_string()}</p> }.into_any(),
+                        }
+                    } else {
+                        let run_fix = run_fix.clone();
+                        view! {
+                            <button
+                                type="button"
+                                class="button button--primary"
+                                disabled=move || fix.get() == FixState::Working
+                                on:click=run_fix
+                            >
+                                {move || i18n.t().gr_ext_fix}
+                            </button>
+                        }
+                        .into_any()
+                    };
+                    Some(view)
+                }
+            }
+            {move || match fix.get() {
+                FixState::Idle => None,
+                FixState::Working => Some(view! { <p role="status" aria-busy="true">{move || i18n.t().gr_working}</p> }.into_any()),
+                FixState::Done => Some(view! { <p role="status" class="success">{move || i18n.t().gr_ext_fixed}</p> }.into_any()),
+                FixState::Failed(f) => Some(view! { <FailureView failure=f/> }.into_any()),
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,283 @@
+//! The group finder: search as you type. Graph's `$search` (with `ConsistencyLevel: eventual`)
+//! finds distribution lists, mail-enabled security, Microsoft 365 and security groups; in direct
+//! mode Exchange adds the dynamic distribution groups (which Graph doesn't know) and, in one
+//! call, the external-senders setting of the distribution lists found.
+//!
+//! Typing is debounced (300 ms) and every search carries a generation number: an answer that
+//! arrives after a newer search started is dropped, so results never jump back to an older query.
+
+use super::{explain, sleep_ms, KindBadge};
+use crate::domain::group::{ExternalSenders, GroupKind};
+use crate::domain::journal::{Failure, Service};
+use crate::i18n::{fill, use_i18n, Texts};
+use crate::probe::Mode;
+use crate::tenant::{DistributionGroup, GroupFilter};
+use crate::ui::session::Session;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// Debounce delay: long enough to skip the keystrokes of a word, short enough to feel live.
+pub const DEBOUNCE_MS: u64 = 300;
+
+/// Route ids of dynamic distribution groups (which have no Entra object id) start with this,
+/// followed by their Exchange GUID.
+pub const DYNAMIC_PREFIX: &str = "dynamic-";
+
+/// One search result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FoundGroup {
+    /// The id in the group page's route.
+    pub route_id: String,
+    pub name: String,
+    pub mail: Option<String>,
+    pub kind: GroupKind,
+    pub external: ExternalSenders,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum SearchState {
+    Searching,
+    Found {
+        groups: Vec<FoundGroup>,
+        /// Exchange couldn't add its part (the Graph results still stand).
+        exchange_note: Option<Failure>,
+    },
+    Failed(Failure),
+}
+
+/// The external-senders status before any Exchange or per-group read.
+fn initial_external(kind: GroupKind) -> ExternalSenders {
+    match kind {
+        GroupKind::Security => ExternalSenders::NotApplicable,
+        _ => ExternalSenders::Unknown,
+    }
+}
+
+/// Reads `RequireSenderAuthenticationEnabled` into the domain's terms.
+pub fn exchange_external(require_sender_auth: Option<bool>) -> ExternalSenders {
+    match require_sender_auth {
+        Some(true) => ExternalSenders::Rejected,
+        Some(false) => ExternalSenders::Allowed,
+        None => ExternalSenders::Unknown,
+    }
+}
+
+async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchState {
+    let page = match session.graph.search_groups(query, GroupFilter::Any).await {
+        Ok(p) => p,
+        Err(e) => return SearchState::Failed(explain(Service::Graph, &e)),
+    };
+    let mut groups: Vec<FoundGroup> = page
+        .items
+        .into_iter()
+        .filter_map(|g| {
+            // Groups that are neither mail- nor security-enabled can't be used here.
+            let kind = g.kind().ok()?;
+            Some(FoundGroup {
+                route_id: g.id.0,
+                name: g.display_name.unwrap_or_default(),
+                mail: g.mail,
+                kind,
+                external: initial_external(kind),
+            })
+        })
+        .collect();
+    let mut exchange_note = None;
+    if mode == Some(Mode::Direct) {
+        let params = if query.trim().is_empty() {
+            json!({ "ResultSize": 1000 })
+        } else {
+            json!({ "Anr": query.trim() })
+        };
+        match session
+            .exchange
+            .invoke("Get-DistributionGroup", params.clone())
+            .await
+        {
+            Ok(values) => {
+                let by_id: HashMap<String, Option<bool>> = values
+                    .into_iter()
+                    .filter_map(|v| serde_json::from_value::<DistributionGroup>(v).ok())
+                    .filter_map(|d| {
+                        Some((
+                            d.external_directory_object_id?.to_lowercase(),
+                            d.require_sender_authentication_enabled,
+                        ))
+                    })
+                    .collect();
+                for g in &mut groups {
+                    if let Some(r) = by_id.get(&g.route_id.to_lowercase()) {
+                        g.external = exchange_external(*r);
+                    }
+                }
+            }
+            Err(e) => exchange_note = Some(explain(Service::Exchange, &e)),
+        }
+        match session
+            .exchange
+            .invoke("Get-DynamicDistributionGroup", params)
+            .await
+        {
+            Ok(values) => {
+                for d in values
+                    .into_iter()
+                    .filter_map(|v| serde_json::from_value::<DistributionGroup>(v).ok())
+                {
+                    let Some(guid) = d.guid.clone() else { continue };
+                    groups.push(FoundGroup {
+                        route_id: format!("{DYNAMIC_PREFIX}{guid}"),
+                        name: d.display_name.or(d.name).unwrap_or_default(),
+                        mail: d.primary_smtp_address,
+                        kind: GroupKind::DynamicDistribution,
+                        external: exchange_external(d.require_sender_authentication_enabled),
+                    });
+                }
+            }
+            Err(e) => {
+                exchange_note.get_or_insert(explain(Service::Exchange, &e));
+            }
+        }
+    }
+    groups.sort_by_key(|g| g.name.to_lowercase());
+    SearchState::Found {
+        groups,
+        exchange_note,
+    }
+}
+
+/// The words for an external-senders status in a result row; `None` where it says nothing.
+pub fn external_short(t: &Texts, e: ExternalSenders) -> Option<&'static str> {
+    match e {
+        ExternalSenders::Allowed => Some(t.gr_ext_allowed_short),
+        ExternalSenders::Rejected => Some(t.gr_ext_rejected_short),
+        ExternalSenders::Unknown | ExternalSenders::NotApplicable => None,
+    }
+}
+
+/// The finder: a search box and the live result list.
+#[component]
+pub fn Finder(session: Session) -> impl IntoView {
+    let i18n = use_i18n();
+    let query = RwSignal::new(String::new());
+    let state = RwSignal::new(SearchState::Searching);
+    let generation = StoredValue::new(0u64);
+
+    let start_search = {
+        let session = session.clone();
+        move |text: String, debounce: bool| {
+            let gen = generation.get_value() + 1;
+            generation.set_value(gen);
+            let session = session.clone();
+            spawn_local(async move {
+                if debounce {
+                    sleep_ms(DEBOUNCE_MS).await;
+                    // A newer keystroke came in while waiting: that one searches.
+                    if generation.try_get_value() != Some(gen) {
+                        return;
+                    }
+                }
+                state.try_set(SearchState::Searching);
+                let mode = untrack(|| session.mode());
+                let result = search(&session, &text, mode).await;
+                // Stale answers (an older query finishing late) are dropped.
+                if generation.try_get_value() == Some(gen) {
+                    state.try_set(result);
+                }
+            });
+        }
+    };
+
+    // Search at once, and again when the mode becomes known (direct mode adds Exchange's part).
+    {
+        let start_search = start_search.clone();
+        let session = session.clone();
+        Effect::new(move |_| {
+            let _mode = session.mode();
+            start_search(query.get_untracked(), false);
+        });
+    }
+
+    let on_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        query.set(text.clone());
+        start_search(text, true);
+    };
+
+    view! {
+        <section class="card finder" aria-labelledby="finder-heading">
+            <h2 id="finder-heading">{move || i18n.t().gr_finder_heading}</h2>
+            <div class="field">
+                <label for="group-search">{move || i18n.t().gr_search_label}</label>
+                <input
+                    id="group-search"
+                    type="search"
+                    autocomplete="off"
+                    placeholder=move || i18n.t().gr_search_placeholder
+                    prop:value=move || query.get()
+                    on:input=on_input
+                />
+            </div>
+            {move || match state.get() {
+                SearchState::Searching => view! {
+                    <p class="finder-status" role="status" aria-busy="true">
+                        {move || i18n.t().gr_searching}
+                    </p>
+                }
+                .into_any(),
+                SearchState::Failed(f) => view! {
+                    <p class="finder-status" role="status">{move || i18n.t().gr_search_failed}</p>
+                    <super::FailureView failure=f/>
+                }
+                .into_any(),
+                SearchState::Found { groups, exchange_note } => {
+                    let count = groups.len();
+                    view! {
+                        <p class="finder-status" role="status">
+                            {move || {
+                                let t = i18n.t();
+                                if count == 0 {
+                                    t.gr_found_none.to_owned()
+                                } else {
+                                    fill(t.gr_found_count, &[("count", &count.to_string())])
+                                }
+                            }}
+                        </p>
+                        {exchange_note.map(|f| view! {
+                            <p class="note">{move || i18n.t().gr_exchange_part_failed} " " {f.message.clone()}</p>
+                        })}
+                        <ul class="group-results" aria-label=move || i18n.t().gr_results_label>
+                            {groups.into_iter().map(|g| view! { <ResultRow group=g/> }).collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ResultRow(group: FoundGroup) -> impl IntoView {
+    let i18n = use_i18n();
+    let href = format!("/groups/{}", group.route_id);
+    let external = group.external;
+    view! {
+        <li class="group-result">
+            // The name is text: Leptos sets it as a text node, so markup in it stays inert.
+            <A href=href attr:class="group-result-name">{group.name.clone()}</A>
+            <KindBadge kind=group.kind/>
+            <span class="group-result-mail">{group.mail.clone().unwrap_or_default()}</span>
+            {move || external_short(i18n.t(), external).map(|s| {
+                let class = if external == ExternalSenders::Rejected {
+                    "ext ext--rejected"
+                } else {
+                    "ext ext--allowed"
+                };
+                view! { <span class=class>{s}</span> }
+            })}
+        </li>
+    }
+}

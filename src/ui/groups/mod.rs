@@ -1,0 +1,251 @@
+//! The groups workflow: find a group, see its members, add an external person the right way for
+//! the group's kind, open it to external senders, remove members. Pages are in
+//! `ui::pages::{groups, group}`; the pieces are here.
+//!
+//! - [`finder`]: search as you type.
+//! - [`members`]: the virtualized member list with filter, export and remove.
+//! - [`external`]: the external-senders status and its fix.
+//! - [`add_person`]: the add-an-external-person dialog (plan, run or script, verify).
+//! - [`virtual_list`]: the window arithmetic of the member list (pure).
+
+pub mod add_person;
+pub mod external;
+pub mod finder;
+pub mod members;
+pub mod virtual_list;
+
+use crate::activity::{self, Entry, Outcome};
+use crate::domain::group::GroupKind;
+use crate::domain::journal::{Failure, Service};
+use crate::i18n::{use_i18n, Texts};
+use crate::tenant::TenantError;
+use leptos::prelude::*;
+
+/// The words for a group kind.
+pub fn kind_label(t: &Texts, kind: GroupKind) -> &'static str {
+    match kind {
+        GroupKind::Distribution => t.gr_kind_distribution,
+        GroupKind::MailEnabledSecurity => t.gr_kind_mail_security,
+        GroupKind::Microsoft365 => t.gr_kind_m365,
+        GroupKind::Security => t.gr_kind_security,
+        GroupKind::DynamicDistribution => t.gr_kind_dynamic,
+    }
+}
+
+fn kind_class(kind: GroupKind) -> &'static str {
+    match kind {
+        GroupKind::Distribution => "badge badge--dl",
+        GroupKind::MailEnabledSecurity => "badge badge--mes",
+        GroupKind::Microsoft365 => "badge badge--m365",
+        GroupKind::Security => "badge badge--sec",
+        GroupKind::DynamicDistribution => "badge badge--dyn",
+    }
+}
+
+/// A group kind as a badge (text, so screen readers read it too).
+#[component]
+pub fn KindBadge(kind: GroupKind) -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <span class=kind_class(kind)>{move || kind_label(i18n.t(), kind)}</span> }
+}
+
+/// A failure in words, with the service's request id and the raw detail one click away.
+#[component]
+pub fn FailureView(failure: Failure, #[prop(optional)] raw: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let request_id = failure.request_id.clone();
+    view! {
+        <div class="failure" role="alert">
+            <p>{failure.message.clone()}</p>
+            {request_id.map(|id| view! {
+                <p class="failure-rid">{move || i18n.t().gr_request_id} " " <code>{id.clone()}</code></p>
+            })}
+            {raw.map(|raw| view! {
+                <details class="failure-raw">
+                    <summary>{move || i18n.t().gr_raw_detail}</summary>
+                    <pre>{raw}</pre>
+                </details>
+            })}
+        </div>
+    }
+}
+
+/// The admin's sentence for a tenant error (see [`crate::run::failure`]).
+pub fn explain(service: Service, e: &TenantError) -> Failure {
+    crate::run::failure(service, e)
+}
+
+/// Records a change in the activity log. A log that can't be written doesn't undo the change;
+/// it is reported on the console for whoever investigates.
+pub fn log_activity(
+    what: String,
+    group: String,
+    outcome: Outcome,
+    detail: String,
+    request_id: Option<String>,
+) {
+    let entry = Entry {
+        at_ms: activity::now_ms(),
+        what,
+        group,
+        outcome,
+        detail,
+        request_id,
+    };
+    if let Err(e) = activity::record(entry) {
+        leptos::logging::warn!("{e}");
+    }
+}
+
+/// Offers `content` as a file download through a Blob URL (no data: URL, no inline script).
+pub fn download(file_name: &str, mime: &str, content: &str) -> Result<(), String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(content));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(mime);
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+            .map_err(|e| format!("{e:?}"))?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+        let document = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or("no document")?;
+        let a: web_sys::HtmlAnchorElement = document
+            .create_element("a")
+            .map_err(|e| format!("{e:?}"))?
+            .unchecked_into();
+        a.set_href(&url);
+        a.set_download(file_name);
+        a.click();
+        // The click has started the download; the URL can go.
+        let _ = web_sys::Url::revoke_object_url(&url);
+        Ok(())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (file_name, mime, content);
+        Err("downloads happen in the browser only".into())
+    }
+}
+
+/// Puts `text` on the clipboard (`navigator.clipboard.writeText`).
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let navigator = web_sys::window().ok_or("no window")?.navigator();
+        let clipboard =
+            js_sys::Reflect::get(&navigator, &"clipboard".into()).map_err(|e| format!("{e:?}"))?;
+        let write: js_sys::Function = js_sys::Reflect::get(&clipboard, &"writeText".into())
+            .map_err(|e| format!("{e:?}"))?
+            .dyn_into()
+            .map_err(|_| "no clipboard in this browser".to_owned())?;
+        let promise: js_sys::Promise = write
+            .call1(&clipboard, &text.into())
+            .map_err(|e| format!("{e:?}"))?
+            .dyn_into()
+            .map_err(|_| "no clipboard in this browser".to_owned())?;
+        wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}"))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = text;
+        Err("the clipboard is in the browser only".into())
+    }
+}
+
+/// Waits `ms` milliseconds (debouncing).
+pub async fn sleep_ms(ms: u64) {
+    use crate::tenant::Sleeper;
+    crate::ui::session::wait()
+        .sleep(std::time::Duration::from_millis(ms))
+        .await;
+}
+
+/// A file name from a group name: letters, digits, dashes; never empty.
+pub fn file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if stem.is_empty() {
+        "group".into()
+    } else {
+        stem
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn file_stems() {
+        assert_eq!(file_stem("Sales Team"), "Sales-Team");
+        assert_eq!(
+            file_stem("<script>alert('x')</script>"),
+            "script-alert-x-script"
+        );
+        assert_eq!(file_stem("../.."), "group");
+    }
+}
+
+/// What the group pages know about one group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupInfo {
+    pub target: crate::domain::plan::TargetGroup,
+    pub description: Option<String>,
+    /// Dynamic distribution groups: the rule that picks the members.
+    pub recipient_filter: Option<String>,
+}
+
+/// Azure Cloud Shell: PowerShell with the ExchangeOnlineManagement module available.
+pub const CLOUD_SHELL_URL: &str = "https://shell.azure.com";
+
+/// A PowerShell script to hand over: shown, copyable, downloadable, with a link to Cloud Shell.
+#[component]
+pub fn ScriptBox(script: String, file_name: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let copied = RwSignal::new(None::<Result<(), String>>);
+    let for_copy = script.clone();
+    let for_download = script.clone();
+    let copy = move |_| {
+        let text = for_copy.clone();
+        leptos::task::spawn_local(async move {
+            let r = copy_text(&text).await;
+            copied.try_set(Some(r));
+        });
+    };
+    let save = move |_| {
+        if let Err(e) = download(&file_name, "text/plain;charset=utf-8", &for_download) {
+            copied.set(Some(Err(e)));
+        }
+    };
+    view! {
+        <div class="script-box">
+            <pre class="script" tabindex="0" aria-label=move || i18n.t().gr_script_label><code>{script}</code></pre>
+            <div class="actions">
+                <button type="button" class="button" on:click=copy>{move || i18n.t().gr_copy}</button>
+                <button type="button" class="button" on:click=save>{move || i18n.t().gr_download}</button>
+                <a class="button" href=CLOUD_SHELL_URL target="_blank" rel="noopener noreferrer">
+                    {move || i18n.t().gr_open_cloud_shell}
+                </a>
+            </div>
+            <p class="script-status" role="status">
+                {move || match copied.get() {
+                    Some(Ok(())) => i18n.t().gr_copied.to_owned(),
+                    Some(Err(e)) => format!("{} {e}", i18n.t().gr_copy_failed),
+                    None => String::new(),
+                }}
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,259 @@
+//! One group: details, external senders, members, add an external person.
+
+use crate::domain::group::{ExternalSenders, GroupKind};
+use crate::domain::journal::{Failure, Service};
+use crate::domain::plan::TargetGroup;
+use crate::i18n::{fill, use_i18n};
+use crate::probe::{ExchangeStatus, Mode};
+use crate::tenant::{DistributionGroup, GroupId};
+use crate::ui::browser;
+use crate::ui::groups::add_person::AddPersonDialog;
+use crate::ui::groups::external::ExternalSendersCard;
+use crate::ui::groups::finder::{exchange_external, DYNAMIC_PREFIX};
+use crate::ui::groups::members::{load_members, LoadState, MemberList, MemberRow};
+use crate::ui::groups::{explain, kind_label, GroupInfo, KindBadge};
+use crate::ui::pages::groups::SignInFirst;
+use crate::ui::session::{use_session, Session};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+/// Route `/groups/:id`.
+#[component]
+pub fn GroupPage() -> impl IntoView {
+    let params = use_params_map();
+    move || {
+        let id = params.with(|p| p.get("id").unwrap_or_default());
+        match use_session() {
+            Some(session) => view! { <GroupLoader session id/> }.into_any(),
+            None => view! { <SignInFirst/> }.into_any(),
+        }
+    }
+}
+
+async fn load_info(session: &Session, id: &str, mode: Option<Mode>) -> Result<GroupInfo, Failure> {
+    if let Some(guid) = id.strip_prefix(DYNAMIC_PREFIX) {
+        let values = session
+            .exchange
+            .invoke(
+                "Get-DynamicDistributionGroup",
+                serde_json::json!({ "Identity": guid }),
+            )
+            .await
+            .map_err(|e| explain(Service::Exchange, &e))?;
+        let raw = values.into_iter().next().unwrap_or_default();
+        let filter = raw
+            .get("RecipientFilter")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        let d: DistributionGroup = serde_json::from_value(raw).unwrap_or_default();
+        return Ok(GroupInfo {
+            target: TargetGroup {
+                id: id.to_owned(),
+                name: d.display_name.or(d.name).unwrap_or_default(),
+                mail: d.primary_smtp_address,
+                kind: GroupKind::DynamicDistribution,
+                external_senders: exchange_external(d.require_sender_authentication_enabled),
+                dynamic_membership: true,
+                on_premises_synced: false,
+            },
+            description: None,
+            recipient_filter: filter,
+        });
+    }
+    let gid = GroupId(id.to_owned());
+    let mut g = session
+        .graph
+        .get_group(&gid, false)
+        .await
+        .map_err(|e| explain(Service::Graph, &e))?;
+    let kind = g.kind().map_err(|e| Failure {
+        service: Service::Graph,
+        status: None,
+        code: None,
+        message: e.to_string(),
+        request_id: None,
+    })?;
+    let external = match kind {
+        GroupKind::Microsoft365 => {
+            // allowExternalSenders comes only on a single-group GET that selects it.
+            g = session
+                .graph
+                .get_group(&gid, true)
+                .await
+                .map_err(|e| explain(Service::Graph, &e))?;
+            match g.allow_external_senders {
+                Some(true) => ExternalSenders::Allowed,
+                Some(false) => ExternalSenders::Rejected,
+                None => ExternalSenders::Unknown,
+            }
+        }
+        GroupKind::Distribution | GroupKind::MailEnabledSecurity => {
+            if mode == Some(Mode::Direct) {
+                let identity = g.mail.clone().unwrap_or_else(|| id.to_owned());
+                session
+                    .exchange
+                    .get_distribution_group(&identity)
+                    .await
+                    .map(|d| exchange_external(d.require_sender_authentication_enabled))
+                    .map_err(|e| explain(Service::Exchange, &e))?
+            } else {
+                // Exchange keeps this setting; Graph doesn't show it.
+                ExternalSenders::Unknown
+            }
+        }
+        GroupKind::Security | GroupKind::DynamicDistribution => ExternalSenders::NotApplicable,
+    };
+    Ok(GroupInfo {
+        target: TargetGroup {
+            id: id.to_owned(),
+            name: g.display_name.clone().unwrap_or_default(),
+            mail: g.mail.clone(),
+            kind,
+            external_senders: external,
+            dynamic_membership: g.is_dynamic(),
+            on_premises_synced: g.on_premises_sync_enabled.unwrap_or(false),
+        },
+        description: g.description.clone(),
+        recipient_filter: g.membership_rule.clone(),
+    })
+}
+
+#[component]
+fn GroupLoader(session: Session, id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let info = {
+        let session = session.clone();
+        LocalResource::new(move || {
+            let session = session.clone();
+            let id = id.clone();
+            // Reloads when the mode becomes known: direct mode reads more from Exchange.
+            let mode = session.mode();
+            async move { load_info(&session, &id, mode).await }
+        })
+    };
+    view! {
+        <div class="page">
+            <p class="breadcrumb"><A href="/">{move || i18n.t().gr_back_to_groups}</A></p>
+            {move || match info.get() {
+                None => view! {
+                    <h1 class="page-title" tabindex="-1">{move || i18n.t().gr_group_loading}</h1>
+                    <p role="status" aria-busy="true">{move || i18n.t().gr_group_loading}</p>
+                }
+                .into_any(),
+                Some(Err(f)) => view! {
+                    <h1 class="page-title" tabindex="-1">{move || i18n.t().gr_group_failed}</h1>
+                    <crate::ui::groups::FailureView failure=f/>
+                }
+                .into_any(),
+                Some(Ok(info)) => view! { <GroupView session=session.clone() info/> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn GroupView(session: Session, info: GroupInfo) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = info.target.name.clone();
+    {
+        let name = name.clone();
+        Effect::new(move |_| {
+            let t = i18n.t();
+            browser::set_document_title(&fill(t.document_title, &[("page", &name)]));
+        });
+    }
+    let external = RwSignal::new(info.target.external_senders);
+    let rows = RwSignal::new(Vec::<MemberRow>::new());
+    let state = RwSignal::new(LoadState::Loading);
+    let adding = RwSignal::new(false);
+    let kind = info.target.kind;
+    let reload = {
+        let session = session.clone();
+        let id = info.target.id.clone();
+        move || {
+            if kind == GroupKind::DynamicDistribution {
+                state.set(LoadState::Done);
+                return;
+            }
+            rows.set(Vec::new());
+            state.set(LoadState::Loading);
+            spawn_local(load_members(
+                session.clone(),
+                GroupId(id.clone()),
+                rows,
+                state,
+            ));
+        }
+    };
+    reload();
+
+    let mode_note = {
+        let session = session.clone();
+        move || {
+            let t = i18n.t();
+            let report = session.report()?;
+            if report.mode == Mode::Direct {
+                return None;
+            }
+            let text = match report.exchange {
+                ExchangeStatus::NoRole => t.gr_mode_no_role,
+                _ => t.gr_mode_script,
+            };
+            Some(view! { <p class="notice mode-note">{text}</p> })
+        }
+    };
+    let can_add = kind != GroupKind::DynamicDistribution && !info.target.on_premises_synced;
+    let details = info.clone();
+    view! {
+        <h1 class="page-title" tabindex="-1">{name.clone()}</h1>
+        <section class="card group-details" aria-labelledby="details-heading">
+            <h2 id="details-heading" class="visually-hidden">{move || i18n.t().gr_details_heading}</h2>
+            <p><KindBadge kind=kind/> " " <span class="group-mail">{details.target.mail.clone().unwrap_or_default()}</span></p>
+            {details.description.clone().map(|d| view! { <p class="group-description">{d}</p> })}
+            {(kind == GroupKind::DynamicDistribution).then(|| {
+                let filter = details.recipient_filter.clone().unwrap_or_default();
+                view! {
+                    <p class="notice">{move || i18n.t().gr_dynamic_explain}</p>
+                    <p><span>{move || i18n.t().gr_dynamic_rule}</span> " " <code>{filter.clone()}</code></p>
+                }
+            })}
+            {details.target.on_premises_synced.then(|| view! { <p class="notice">{move || i18n.t().gr_onprem_explain}</p> })}
+            {mode_note}
+            {can_add.then(|| view! {
+                <div class="actions">
+                    <button type="button" class="button button--primary" on:click=move |_| adding.set(true)>
+                        {move || i18n.t().gr_add_person}
+                    </button>
+                    <span class="hint">{move || fill(i18n.t().gr_add_person_as, &[("kind", kind_label(i18n.t(), kind))])}</span>
+                </div>
+            })}
+        </section>
+        <ExternalSendersCard session=session.clone() info=info.clone() status=external/>
+        {(kind != GroupKind::DynamicDistribution).then(|| view! {
+            <MemberList session=session.clone() info=info.clone() rows state/>
+        })}
+        {
+            let session = session.clone();
+            let info = info.clone();
+            move || adding.get().then(|| {
+                let reload = reload.clone();
+                view! {
+                    <AddPersonDialog
+                        session=session.clone()
+                        info=info.clone()
+                        members=rows
+                        external
+                        on_close=move |changed| {
+                            adding.set(false);
+                            if changed {
+                                reload();
+                            }
+                        }
+                    />
+                }
+            })
+        }
+    }
+}
