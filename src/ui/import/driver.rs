@@ -1,0 +1,370 @@
+//! The import's asynchronous work: bulk reads and planning, the run (started, resumed after a
+//! reload, verified in script mode, retried for failed rows). Every task here only touches the
+//! tab-wide [`ImportState`], never a page's signals, so it may outlive the page.
+
+use super::reads;
+use super::state::{ImportState, Phase, Planned, RunInfo, SavedRun, VerifyCounts};
+use crate::domain::email::EmailAddress;
+use crate::domain::group::ExternalSenders;
+use crate::domain::journal::Journal;
+use crate::domain::plan::{plan, Desired, Plan, PlanOptions, TargetGroup};
+use crate::domain::report::build_report;
+use crate::tenant::{Group, GroupId, TenantError};
+use crate::ui::session::Session;
+use leptos::prelude::*;
+use std::collections::HashMap;
+
+/// Reads what the plan needs and builds it.
+async fn make_plan(
+    session: &Session,
+    direct: bool,
+    targets: Vec<TargetGroup>,
+    desired: Vec<Desired>,
+) -> Result<Planned, TenantError> {
+    let addresses: Vec<EmailAddress> = desired
+        .iter()
+        .filter_map(|d| d.person.as_ref().ok().map(|p| p.email.clone()))
+        .collect();
+    let _ = direct;
+    let snapshot = reads::snapshot(&session.graph, &targets, &addresses).await?;
+    let plan = plan(&targets, &desired, &snapshot, &PlanOptions::default());
+    Ok(Planned { plan, desired })
+}
+
+async fn targets_of(
+    session: &Session,
+    direct: bool,
+    groups: &[Group],
+) -> Result<Vec<TargetGroup>, TenantError> {
+    let mut out = Vec::with_capacity(groups.len());
+    for g in groups {
+        let exchange = direct.then_some(&*session.exchange);
+        out.push(reads::target_group(&session.graph, exchange, g).await?);
+    }
+    Ok(out)
+}
+
+fn is_direct(session: &Session) -> bool {
+    session.mode() == Some(crate::probe::Mode::Direct)
+}
+
+/// "Prepare the plan": bulk reads, then the planner.
+pub fn prepare(st: ImportState, session: Session) {
+    let desired = st.validated.with_untracked(|v| match v {
+        Some(Ok(v)) => v.desired(),
+        _ => Vec::new(),
+    });
+    let groups = st.groups.get_untracked();
+    st.planning.set(true);
+    st.declined.set(Vec::new());
+    leptos::task::spawn_local(async move {
+        let direct = is_direct(&session);
+        let result = match targets_of(&session, direct, &groups).await {
+            Ok(targets) => make_plan(&session, direct, targets, desired).await,
+            Err(e) => Err(e),
+        };
+        st.planned.set(Some(result.map_err(|e| e.to_string())));
+        st.planning.set(false);
+    });
+}
+
+fn now_iso() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(js_sys::Date::new_0().to_iso_string())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        String::new()
+    }
+}
+
+fn new_run_id() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        format!(
+            "run-{}-{:06}",
+            js_sys::Date::now() as u64,
+            (js_sys::Math::random() * 1e6) as u32
+        )
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        "run".into()
+    }
+}
+
+/// Starts a run of the previewed plan (declined fixes dropped).
+pub fn start(st: ImportState, session: Session) {
+    let Some(Ok(planned)) = st.planned.get_untracked() else {
+        return;
+    };
+    let declined = st.declined.get_untracked();
+    let plan = planned
+        .plan
+        .without_optional(|op| !declined.contains(&op.id));
+    let saved = SavedRun {
+        id: new_run_id(),
+        plan,
+        desired: planned.desired,
+        direct: is_direct(&session),
+        started_at: now_iso(),
+        signed_in_as: session.account.username.clone(),
+        tenant_id: session.account.tenant_id.clone(),
+    };
+    st.run.set(Some(RunInfo {
+        saved: saved.clone(),
+        phase: Phase::Starting,
+        progress: None,
+        journal: Journal::default(),
+        report: None,
+        script: None,
+        verify: None,
+    }));
+    run(st, session, saved, true);
+}
+
+/// Resumes the run shown (after a reload, a cancel or a verify).
+pub fn resume(st: ImportState, session: Session) {
+    let Some(info) = st.run.get_untracked() else {
+        return;
+    };
+    st.update_run(|r| r.phase = Phase::Starting);
+    run(st, session, info.saved, false);
+}
+
+#[cfg(target_arch = "wasm32")]
+fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
+    use super::idb::IdbJournalStore;
+    use crate::run::{Clients, Executor, RunControl, RunEvent, RunState, SystemClock};
+
+    leptos::task::spawn_local(async move {
+        let store = if fresh {
+            IdbJournalStore::create(&saved).await
+        } else {
+            IdbJournalStore::open(&saved.id).await.map(|(s, _, _)| s)
+        };
+        let store = match store {
+            Ok(s) => s,
+            Err(e) => {
+                st.update_run(|r| r.phase = Phase::Error(e.to_string()));
+                return;
+            }
+        };
+        set_current(Some(&saved.id));
+        let control = RunControl::new();
+        super::state::set_control(Some(control.clone()));
+        st.update_run(|r| r.phase = Phase::Running);
+        let clients = Clients {
+            graph: &*session.graph,
+            exchange: saved.direct.then_some(&*session.exchange),
+        };
+        let events = st.clone();
+        let outcome = Executor::new(clients, &store, SystemClock)
+            .with_control(control)
+            .on_event(move |e| {
+                if let RunEvent::Progress(p) = e {
+                    events.update_run(|r| r.progress = Some(p.clone()));
+                }
+            })
+            .run(&saved.plan)
+            .await;
+        super::state::set_control(None);
+        match outcome {
+            Ok(o) => {
+                let script = (!o.pending_script.is_empty()).then(|| {
+                    crate::domain::powershell::exchange_script(
+                        &saved.plan,
+                        Some(&saved.signed_in_as),
+                    )
+                    .map_err(|e| e.to_string())
+                });
+                if o.state == RunState::Finished && o.pending_script.is_empty() {
+                    set_current(None);
+                }
+                st.update_run(|r| {
+                    r.phase = Phase::Ended(o.state);
+                    r.progress = Some(o.progress.clone());
+                    r.journal = o.journal.clone();
+                    r.report = Some(o.report.clone());
+                    if script.is_some() {
+                        r.script = script;
+                    }
+                });
+            }
+            Err(e) => st.update_run(|r| r.phase = Phase::Error(e.to_string())),
+        }
+    });
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn run(st: ImportState, _session: Session, _saved: SavedRun, _fresh: bool) {
+    st.update_run(|r| r.phase = Phase::Error("runs happen in the browser only".into()));
+}
+
+/// Points `localStorage` at the unfinished run (or clears it).
+pub fn set_current(run: Option<&str>) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = match run {
+            Some(id) => storage.set_item(super::state::CURRENT_RUN_KEY, id),
+            None => storage.remove_item(super::state::CURRENT_RUN_KEY),
+        };
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = run;
+}
+
+/// After a reload: shows the unfinished run, ready to resume.
+pub fn find_interrupted(st: ImportState) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(id) = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(super::state::CURRENT_RUN_KEY).ok().flatten())
+        else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match super::idb::IdbJournalStore::open(&id).await {
+                Ok((_, saved, journal)) => {
+                    let report = build_report(&saved.plan, &journal);
+                    st.run.set(Some(RunInfo {
+                        saved,
+                        phase: Phase::Interrupted,
+                        progress: None,
+                        journal,
+                        report: Some(report),
+                        script: None,
+                        verify: None,
+                    }));
+                }
+                Err(e) => {
+                    leptos::logging::warn!("the interrupted import can't be read: {e}");
+                    set_current(None);
+                }
+            }
+        });
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = st;
+}
+
+/// Script mode's Verify: fresh Graph reads, each operation marked done or missing; what is
+/// done is journalled, then the run resumes for the Graph steps that waited on the script.
+pub fn verify(st: ImportState, session: Session) {
+    let Some(info) = st.run.get_untracked() else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let plan: &Plan = &info.saved.plan;
+        let addresses: Vec<EmailAddress> = plan
+            .entries
+            .iter()
+            .filter_map(|e| e.address.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let result = async {
+            let after = reads::snapshot(&session.graph, &plan.groups, &addresses).await?;
+            let mut senders = HashMap::new();
+            for g in &plan.groups {
+                if g.kind == crate::domain::group::GroupKind::Microsoft365 {
+                    let full = session
+                        .graph
+                        .get_group(&GroupId(g.id.clone()), true)
+                        .await?;
+                    let s = match full.allow_external_senders {
+                        Some(true) => ExternalSenders::Allowed,
+                        Some(false) => ExternalSenders::Rejected,
+                        None => ExternalSenders::Unknown,
+                    };
+                    senders.insert(g.id.clone(), s);
+                }
+            }
+            Ok::<_, TenantError>(crate::domain::verify::verify(plan, &after, &senders))
+        }
+        .await;
+        match result {
+            Ok(verified) => {
+                let done = verified
+                    .iter()
+                    .filter(|(_, v)| matches!(v, crate::domain::verify::Verified::Done { .. }))
+                    .count();
+                let missing = verified
+                    .iter()
+                    .filter(|(_, v)| matches!(v, crate::domain::verify::Verified::Missing))
+                    .count();
+                let mut journal = info.journal.clone();
+                let before = journal.entries.len();
+                crate::domain::verify::record(&mut journal, &verified, now_ms());
+                let added: Vec<_> = journal.entries[before..].to_vec();
+                persist(&info.saved.id, &added).await;
+                let report = build_report(plan, &journal);
+                st.update_run(|r| {
+                    r.journal = journal;
+                    r.report = Some(report);
+                    r.verify = Some(Ok(VerifyCounts { done, missing }));
+                });
+                resume(st, session);
+            }
+            Err(e) => st.update_run(|r| r.verify = Some(Err(e.to_string()))),
+        }
+    });
+}
+
+fn now_ms() -> u64 {
+    use crate::run::Clock;
+    crate::run::SystemClock.now_ms()
+}
+
+#[cfg(target_arch = "wasm32")]
+async fn persist(run: &str, entries: &[crate::domain::journal::JournalEntry]) {
+    use crate::run::JournalStore;
+    match super::idb::IdbJournalStore::open(run).await {
+        Ok((store, _, _)) => {
+            for e in entries {
+                if let Err(err) = store.append(e).await {
+                    leptos::logging::warn!("verify result not saved: {err}");
+                }
+            }
+        }
+        Err(err) => leptos::logging::warn!("verify result not saved: {err}"),
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+async fn persist(_run: &str, _entries: &[crate::domain::journal::JournalEntry]) {}
+
+/// "Retry failed rows": re-reads the tenant and re-plans only the rows that failed, then shows
+/// that plan for review.
+pub fn retry_failed(st: ImportState, session: Session) {
+    let Some(info) = st.run.get_untracked() else {
+        return;
+    };
+    let rows = crate::domain::journal::failed_rows(&info.saved.plan, &info.journal);
+    let desired: Vec<Desired> = info
+        .saved
+        .desired
+        .iter()
+        .filter(|d| rows.contains(&d.row))
+        .cloned()
+        .collect();
+    st.planning.set(true);
+    st.declined.set(Vec::new());
+    set_current(None);
+    st.run.set(None);
+    leptos::task::spawn_local(async move {
+        let direct = is_direct(&session);
+        let result = make_plan(&session, direct, info.saved.plan.groups.clone(), desired).await;
+        st.planned.set(Some(result.map_err(|e| e.to_string())));
+        st.planning.set(false);
+    });
+}
+
+/// Forgets the finished (or abandoned) run and starts over.
+pub fn new_import(st: ImportState) {
+    set_current(None);
+    st.run.set(None);
+    st.planned.set(None);
+}

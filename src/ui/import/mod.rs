@@ -1,0 +1,15 @@
+//! Bulk import: a CSV of people into one or more groups — read, map, validate, plan from bulk
+//! reads, run with the executor (journalled in IndexedDB, resumable after a reload), report.
+//!
+//! - [`state`]: the tab-wide state, owned above the routes.
+//! - [`driver`]: planning, running, resuming, verifying, retrying.
+//! - [`reads`]: the bulk reads behind the plan.
+//! - `idb`: the run's journal in IndexedDB (browser only).
+//! - [`download`]: files for the admin (report CSV, audit JSON, script).
+
+pub mod download;
+pub mod driver;
+#[cfg(target_arch = "wasm32")]
+pub mod idb;
+pub mod reads;
+pub mod state;
