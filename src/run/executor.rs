@@ -10,7 +10,7 @@
 //! had for a reason outside the operation (sign-in needed, request aborted) goes back to the
 //! queue to be re-checked.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::pin::pin;
 use std::time::Duration;
@@ -23,12 +23,13 @@ use super::progress::{eta, ActiveClock, Progress, RateMeter, RunState};
 use super::schedule::{service_of, Mode, Scheduler};
 use super::store::{JournalStore, StoreError};
 use super::tenant::TenantApi;
-use crate::domain::group::ExternalSendersControl;
+use crate::domain::group::{ExternalSendersControl, MemberKind};
 use crate::domain::journal::{Failure, Journal, JournalEntry, OpResult, Service};
 use crate::domain::plan::{MemberRef, MemberTarget, OpId, Operation, Plan, PlannedOp};
 use crate::domain::report::{build_report, RunReport};
 use crate::tenant::{
-    GroupId, NewInvitation, NewMailContact, ObjectId, ReplicationWait, TenantError, TransportError,
+    GroupId, NewInvitation, NewMailContact, ObjectId, Recipient, ReplicationWait, TenantError,
+    TransportError,
 };
 
 /// Milliseconds since the Unix epoch; journal timestamps and the progress clock.
@@ -134,6 +135,8 @@ enum Settle {
     Result(OpResult),
     /// No result that should be recorded: put it back (to be re-checked) and pause.
     SignInNeeded(String),
+    /// Cancelled before it began: nothing was journalled or sent.
+    NotStarted,
     Store(StoreError),
 }
 
@@ -194,6 +197,8 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
     /// was under way, and the next run re-checks it.
     pub async fn run(&self, plan: &Plan) -> Result<RunOutcome, RunError> {
         let journal = RefCell::new(self.store.load().await?);
+        // Operations handed out but waiting for a resume before they begin.
+        let parked = Cell::new(0usize);
         let mut sched = Scheduler::new(plan, &journal.borrow(), self.tenant.exchange_available());
         let ops: HashMap<OpId, &PlannedOp> = plan.ops.iter().map(|o| (o.id, o)).collect();
         let mut running = FuturesUnordered::new();
@@ -211,6 +216,27 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
         };
 
         let state = loop {
+            // Taken first: a pause, resume or cancel from here on (also from inside the event
+            // listener below) wakes the waits at the end of this turn.
+            let changed = self.control.changed();
+            let state = if self.control.is_cancelled() {
+                RunState::Cancelling
+            } else if self.control.is_paused() && sign_in_needed {
+                RunState::NeedsSignIn
+            } else if self.control.is_paused() {
+                RunState::Paused
+            } else {
+                RunState::Running
+            };
+            // Before starting anything: a listener that pauses on this report stops the
+            // operations this turn would start.
+            self.emit(RunEvent::Progress(self.progress(
+                &sched,
+                &mut meter,
+                &active,
+                state,
+                parked.get(),
+            )));
             let now = self.clock.now_ms();
             let paused = self.control.is_paused();
             let cancelled = self.control.is_cancelled();
@@ -225,36 +251,22 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                             break;
                         };
                         in_flight[slot(service)] += 1;
-                        running.push(self.perform(ops[&id], mode, &journal));
+                        running.push(self.perform(ops[&id], mode, &journal, &parked));
                     }
                 }
             }
-            let state = if cancelled {
-                RunState::Cancelling
-            } else if paused && sign_in_needed {
-                RunState::NeedsSignIn
-            } else if paused {
-                RunState::Paused
-            } else {
-                RunState::Running
-            };
-            self.emit(RunEvent::Progress(
-                self.progress(&sched, &mut meter, &active, state),
-            ));
-
             if running.is_empty() {
                 if cancelled {
                     break RunState::Cancelled;
                 }
                 if paused {
-                    self.control.changed().await;
+                    changed.await;
                     continue;
                 }
                 // Nothing under way and nothing ready: all settled (or left for the script).
                 break RunState::Finished;
             }
             let next = running.next();
-            let changed = self.control.changed();
             let (id, service, settle) = match select(next, pin!(changed)).await {
                 Either::Left((Some(done), _)) => done,
                 // Not empty, checked above.
@@ -268,6 +280,7 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                     meter.record(active.active_ms(self.clock.now_ms()));
                     self.emit(RunEvent::OpFinished { op: id, result });
                 }
+                Settle::NotStarted => sched.put_back(id),
                 Settle::SignInNeeded(message) => {
                     sched.requeue(id);
                     sign_in_needed = true;
@@ -281,7 +294,7 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
         };
         drop(running);
         let journal = journal.into_inner();
-        let progress = self.progress(&sched, &mut meter, &active, state);
+        let progress = self.progress(&sched, &mut meter, &active, state, parked.get());
         self.emit(RunEvent::Progress(progress.clone()));
         Ok(RunOutcome {
             state,
@@ -298,6 +311,7 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
         meter: &mut RateMeter,
         active: &ActiveClock,
         state: RunState,
+        parked: usize,
     ) -> Progress {
         let c = sched.counts();
         let active_ms = active.active_ms(self.clock.now_ms());
@@ -309,7 +323,7 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
             done: c.succeeded,
             failed: c.failed,
             pending_script: c.pending_script,
-            in_flight: c.running,
+            in_flight: c.running - parked,
             rate_per_sec: rate,
             eta: eta(remaining, rate),
             elapsed: Duration::from_millis(active_ms),
@@ -322,9 +336,22 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
         planned: &PlannedOp,
         mode: Mode,
         journal: &RefCell<Journal>,
+        parked: &Cell<usize>,
     ) -> (OpId, Service, Settle) {
         let id = planned.id;
         let service = service_of(planned);
+        // Handed out but not begun when a pause came: wait, so that nothing starts while
+        // paused; on cancel, give it back unstarted.
+        if self.control.is_paused() && !self.control.is_cancelled() {
+            parked.set(parked.get() + 1);
+            while self.control.is_paused() && !self.control.is_cancelled() {
+                self.control.changed().await;
+            }
+            parked.set(parked.get() - 1);
+        }
+        if self.control.is_cancelled() {
+            return (id, service, Settle::NotStarted);
+        }
         let started = JournalEntry::Started {
             op: id,
             at_ms: self.clock.now_ms(),
@@ -376,9 +403,10 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                     Mode::Recheck => found(self.tenant.get_mail_contact(&identity).await)?,
                     Mode::Run => None,
                 };
-                let (contact, created) = match existing {
+                // (object id, created by this run, is a mail contact)
+                let (object_id, created, contact) = match existing {
                     // Started before and there now: this run made it.
-                    Some(c) => (c, true),
+                    Some(c) => (c.external_directory_object_id, true, true),
                     None => {
                         let new = NewMailContact {
                             name: name.clone(),
@@ -388,31 +416,46 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                             last_name: last_name.clone(),
                         };
                         match self.tenant.new_mail_contact(&new).await {
-                            Ok(c) => (c, true),
-                            // A retried request whose first try got through, or a contact made
-                            // since the plan was read: the same address means the same person.
-                            // A name taken by someone else stays an error.
+                            Ok(c) => (c.external_directory_object_id, true, true),
+                            // A retried request whose first try got through, a contact made
+                            // since the plan was read, or a guest invited for the same address
+                            // meanwhile (proxy addresses are unique across recipients): the
+                            // same address means the same person, reused as the plan's rules
+                            // say. A name taken by someone else stays an error.
+                            // Found again on a re-check: the request that was under way made
+                            // it.
                             Err(e @ TenantError::AlreadyExists(_)) => {
-                                match found(self.tenant.get_mail_contact(&identity).await)? {
-                                    Some(c) => (c, false),
-                                    None => return Err(e),
+                                let ours = mode == Mode::Recheck;
+                                // A contact first: with a guest holding the address too, the
+                                // address alone is ambiguous among all recipients.
+                                if let Some(c) =
+                                    found(self.tenant.get_mail_contact(&identity).await)?
+                                {
+                                    (c.external_directory_object_id, ours, true)
+                                } else {
+                                    match found(self.tenant.get_recipient(&identity).await)? {
+                                        Some(r) if holds_person(&r) => {
+                                            (r.external_directory_object_id, ours, false)
+                                        }
+                                        _ => return Err(e),
+                                    }
                                 }
                             }
                             Err(e) => return Err(e),
                         }
                     }
                 };
-                // Applied whether created now or found: setting the same value again is
+                // Applied whether created now or found again: setting the same value again is
                 // harmless, and a run interrupted right after the creation still ends right.
-                if *hidden {
+                // Not on someone else's recipient found by its address.
+                if *hidden && contact {
                     self.tenant
                         .hide_mail_contact(&identity, ReplicationWait::JustCreated)
                         .await?;
                 }
-                if let Some(company) = company {
+                if let (Some(company), true) = (company, contact) {
                     self.tenant.set_contact_company(&identity, company).await?;
                 }
-                let object_id = contact.external_directory_object_id;
                 Ok(if created {
                     OpResult::Done { object_id }
                 } else {
@@ -470,7 +513,7 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                         self.tenant
                             .add_distribution_group_member(
                                 group_exchange_identity,
-                                &exchange_member_identity(member),
+                                &exchange_member_identity(member, journal),
                                 wait,
                             )
                             .await
@@ -518,6 +561,14 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
     }
 }
 
+/// A recipient that stands for a person (contact, guest or mailbox), not a group.
+fn holds_person(r: &Recipient) -> bool {
+    r.recipient_type_details
+        .as_deref()
+        .is_some_and(|t| !t.contains("Group") && t != "RoomList")
+        && r.external_directory_object_id.is_some()
+}
+
 /// `Ok(None)` for "not found", the object otherwise; other errors pass.
 fn found<T>(r: Result<T, TenantError>) -> Result<Option<T>, TenantError> {
     match r {
@@ -527,9 +578,17 @@ fn found<T>(r: Result<T, TenantError>) -> Result<Option<T>, TenantError> {
     }
 }
 
-/// How Exchange names the member: the address in ASCII form for contacts (as the script does),
-/// the UPN for users and guests.
-fn exchange_member_identity(member: &MemberRef) -> String {
+/// How Exchange names the member. A contact by its object id: its address is ambiguous as
+/// soon as a guest holds the same address (Exchange answers
+/// `ManagementObjectAmbiguousException`), and `-Member` takes the id as well
+/// (<https://learn.microsoft.com/powershell/module/exchange/add-distributiongroupmember>).
+/// Users and guests by their UPN, which is unique. The address (ASCII form) when no id is known.
+fn exchange_member_identity(member: &MemberRef, journal: &RefCell<Journal>) -> String {
+    if member.kind == MemberKind::MailContact {
+        if let Ok(id) = member_object_id(member, journal) {
+            return id.0;
+        }
+    }
     if member.exchange_identity == member.address.to_string() {
         member.address.to_ascii()
     } else {

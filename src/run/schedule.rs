@@ -233,6 +233,15 @@ impl Scheduler {
         }
     }
 
+    /// A running operation that never began (cancelled first) goes back as it was.
+    pub fn put_back(&mut self, op: OpId) {
+        if let Some(&i) = self.index.get(&op) {
+            if let OpStatus::Running(mode) = self.status[i] {
+                self.make_ready(i, mode);
+            }
+        }
+    }
+
     pub fn status(&self, op: OpId) -> Option<&OpStatus> {
         self.index.get(&op).map(|&i| &self.status[i])
     }
@@ -435,6 +444,10 @@ mod tests {
         assert_eq!(s.next(Service::Graph), Some((OpId(2), Mode::Run)));
         s.requeue(OpId(2));
         assert_eq!(s.next(Service::Graph), Some((OpId(2), Mode::Recheck)));
+        assert_eq!(s.next(Service::Graph), Some((OpId(6), Mode::Run)));
+        // one that never began goes back as it was
+        s.put_back(OpId(6));
+        assert_eq!(s.status(OpId(6)), Some(&OpStatus::Ready(Mode::Run)));
         assert_eq!(s.next(Service::Graph), Some((OpId(6), Mode::Run)));
     }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::tenant::{
     ExchangeClient, GraphClient, GroupId, Invitation, MailContact, NewInvitation, NewMailContact,
-    ObjectId, ReplicationWait, Sleeper, TenantError, TokenSource, Transport,
+    ObjectId, Recipient, ReplicationWait, Sleeper, TenantError, TokenSource, Transport,
 };
 
 /// What the executor asks of the tenant. Each method is one documented call (the clients retry
@@ -21,6 +21,8 @@ pub trait TenantApi {
     async fn new_mail_contact(&self, c: &NewMailContact) -> Result<MailContact, TenantError>;
     /// `Get-MailContact -Identity` (an address works as identity).
     async fn get_mail_contact(&self, identity: &str) -> Result<MailContact, TenantError>;
+    /// `Get-Recipient -Identity`: any recipient (contact, guest mail user, mailbox).
+    async fn get_recipient(&self, identity: &str) -> Result<Recipient, TenantError>;
     /// `Set-MailContact -HiddenFromAddressListsEnabled $true`.
     async fn hide_mail_contact(
         &self,
@@ -79,6 +81,10 @@ impl<T: Transport, K: TokenSource, S: Sleeper> TenantApi for Clients<'_, T, K, S
 
     async fn get_mail_contact(&self, identity: &str) -> Result<MailContact, TenantError> {
         self.exchange()?.get_mail_contact(identity).await
+    }
+
+    async fn get_recipient(&self, identity: &str) -> Result<Recipient, TenantError> {
+        self.exchange()?.get_recipient(identity).await
     }
 
     async fn hide_mail_contact(
