@@ -347,7 +347,8 @@ pub fn app_config(origin: &str) -> serde_json::Value {
         "clientId": SIM_CLIENT_ID,
         "tenantId": TENANT_ID,
         "authority": origin,
-        "redirectUri": format!("{origin}/"),
+        // MSAL 5's redirect-bridge page, shipped next to index.html (the app's default too).
+        "redirectUri": format!("{origin}/redirect.html"),
         "graphBaseUrl": origin,
         "exchangeBaseUrl": origin,
     })
@@ -384,20 +385,36 @@ async fn serve_index(
 /// Adds `origins` to `connect-src` (and `frame-src`, used by silent sign-in iframes, when present)
 /// of the Content-Security-Policy `<meta>` tag, whose defaults name Microsoft's hosts only.
 pub fn rewrite_csp(html: &str, origins: &[String]) -> String {
+    // Find the CSP `<meta>` in either form: as written (`http-equiv="…" content="…"`) or as Trunk's
+    // release minifier leaves it (attributes reordered, `http-equiv=Content-Security-Policy`
+    // unquoted). CSP values never contain `>`, so a tag ends at the first `>`.
     let lower = html.to_ascii_lowercase();
-    let Some(meta_pos) = lower.find("http-equiv=\"content-security-policy\"") else {
+    let mut search_from = 0;
+    let (tag_start, tag_end) = loop {
+        let Some(rel) = lower[search_from..].find("<meta") else {
+            return html.to_string();
+        };
+        let start = search_from + rel;
+        let Some(end_rel) = lower[start..].find('>') else {
+            return html.to_string();
+        };
+        let end = start + end_rel;
+        let tag = &lower[start..end];
+        if tag.contains("http-equiv") && tag.contains("content-security-policy") {
+            break (start, end);
+        }
+        search_from = end;
+    };
+    let Some(content_rel) = lower[tag_start..tag_end].find("content=") else {
         return html.to_string();
     };
-    let tag_start = lower[..meta_pos].rfind('<').unwrap_or(meta_pos);
-    let tag_end = match lower[meta_pos..].find('>') {
-        Some(e) => meta_pos + e,
-        None => return html.to_string(),
+    let quote_pos = tag_start + content_rel + "content=".len();
+    let quote = match html[quote_pos..].chars().next() {
+        Some(q @ ('"' | '\'')) => q,
+        _ => return html.to_string(),
     };
-    let Some(content_rel) = lower[tag_start..tag_end].find("content=\"") else {
-        return html.to_string();
-    };
-    let value_start = tag_start + content_rel + "content=\"".len();
-    let Some(value_len) = html[value_start..tag_end].find('"') else {
+    let value_start = quote_pos + 1;
+    let Some(value_len) = html[value_start..tag_end].find(quote) else {
         return html.to_string();
     };
     let value = &html[value_start..value_start + value_len];

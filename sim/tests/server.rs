@@ -166,7 +166,7 @@ async fn serve_dir_serves_the_app_its_config_and_a_csp_that_allows_the_sim() {
                 "clientId": guestlist_sim::identity::SIM_CLIENT_ID,
                 "tenantId": TENANT_ID,
                 "authority": origin,
-                "redirectUri": format!("{origin}/"),
+                "redirectUri": format!("{origin}/redirect.html"),
                 "graphBaseUrl": origin,
                 "exchangeBaseUrl": origin,
             })
@@ -418,4 +418,21 @@ async fn the_command_line_sets_listeners_seed_and_every_knob() {
         .await
         .unwrap();
     assert_eq!(state, Tenant::seeded(3).snapshot());
+}
+
+#[test]
+fn csp_rewrite_handles_the_minified_release_form() {
+    let origins = vec!["https://127.0.0.1:8443".to_string()];
+    // As Trunk's release minifier writes it: attributes reordered, http-equiv unquoted.
+    let minified = "<head><meta charset=utf-8><meta content=\"default-src 'self'; connect-src 'self' https://graph.microsoft.com; frame-src https://login.microsoftonline.com\" http-equiv=Content-Security-Policy><title>x</title>";
+    let out = guestlist_sim::server::rewrite_csp(minified, &origins);
+    assert!(
+        out.contains("connect-src 'self' https://graph.microsoft.com https://127.0.0.1:8443;"),
+        "{out}"
+    );
+    assert!(out.contains("frame-src https://login.microsoftonline.com https://127.0.0.1:8443\""));
+    assert!(out.ends_with("http-equiv=Content-Security-Policy><title>x</title>"));
+    // A page without a CSP is left alone.
+    let plain = "<head><meta charset=utf-8></head>";
+    assert_eq!(guestlist_sim::server::rewrite_csp(plain, &origins), plain);
 }

@@ -302,6 +302,38 @@ impl ScopeRequest {
     }
 }
 
+/// Checks the `scope` of an authorize request. Unlike the token endpoint, `/authorize` accepts
+/// permissions of several resources at once: that is how an app asks consent for all of them up
+/// front (MSAL's `extraScopesToConsent`); the code is then redeemed for one resource at a time.
+/// <https://learn.microsoft.com/entra/identity-platform/permissions-consent-overview#requesting-individual-user-consent>
+/// Each resource's permissions are still checked as the token endpoint would.
+pub(crate) fn parse_consent_scope(scope: &str) -> Result<(), StsError> {
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    let mut oidc = Vec::new();
+    for item in scope.split_whitespace() {
+        if OIDC_SCOPES.contains(&item.to_ascii_lowercase().as_str()) {
+            oidc.push(item);
+            continue;
+        }
+        let resource = match item.rsplit_once('/') {
+            Some((r, _)) => r.to_ascii_lowercase(),
+            None => "https://graph.microsoft.com".to_string(),
+        };
+        match groups.iter_mut().find(|(r, _)| *r == resource) {
+            Some((_, items)) => items.push(item),
+            None => groups.push((resource, vec![item])),
+        }
+    }
+    if groups.is_empty() {
+        parse_scope(&oidc.join(" "))?;
+    }
+    for (_, items) in groups {
+        let one_resource: Vec<&str> = oidc.iter().copied().chain(items).collect();
+        parse_scope(&one_resource.join(" "))?;
+    }
+    Ok(())
+}
+
 /// Resolves a scope string: one resource per request (Entra: AADSTS28000), short names mean Graph,
 /// `.default` means the app's configured permissions, no resource scope means Graph `User.Read`.
 pub(crate) fn parse_scope(scope: &str) -> Result<ScopeRequest, StsError> {
@@ -793,7 +825,7 @@ fn check_redirectable(p: &BTreeMap<String, String>) -> Result<(), StsError> {
         }
         None => return Err(StsError::missing("response_type")),
     }
-    parse_scope(get("scope").ok_or_else(|| StsError::missing("scope"))?)?;
+    parse_consent_scope(get("scope").ok_or_else(|| StsError::missing("scope"))?)?;
     if let Some(m) = get("code_challenge_method") {
         if !(m == "S256" || m == "plain") {
             return Err(StsError::bad(
