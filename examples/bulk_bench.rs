@@ -42,6 +42,8 @@ const EXCHANGE_REQUESTS: usize = 4;
 struct Reqwest {
     http: reqwest::Client,
     statuses: Rc<RefCell<HashMap<Option<u16>, usize>>>,
+    /// Time spent on the wire, summed over requests.
+    busy: Rc<RefCell<Duration>>,
 }
 
 impl Transport for Reqwest {
@@ -59,6 +61,7 @@ impl Transport for Reqwest {
         if let Some(body) = req.body {
             b = b.body(body);
         }
+        let sent = Instant::now();
         let result = async {
             let resp = b.send().await?;
             let status = resp.status().as_u16();
@@ -75,6 +78,7 @@ impl Transport for Reqwest {
             })
         }
         .await;
+        *self.busy.borrow_mut() += sent.elapsed();
         let status = result.as_ref().ok().map(|r| r.status);
         *self.statuses.borrow_mut().entry(status).or_default() += 1;
         result.map_err(|e| TransportError::Network(format!("{e:?}")))
@@ -239,6 +243,7 @@ async fn bulk_into_distribution_group() {
     let wire = Reqwest {
         http: reqwest::Client::new(),
         statuses: Rc::default(),
+        busy: Rc::default(),
     };
     let tokens = Rc::new(SimTokens {
         http: reqwest::Client::new(),
@@ -314,7 +319,9 @@ async fn bulk_into_distribution_group() {
             }
         }
     }
-    let statuses = wire.statuses.borrow();
+    let statuses = wire.statuses.borrow().clone();
+    let requests: usize = statuses.values().sum();
+    let busy = *wire.busy.borrow();
     let bound = Duration::from_millis(n as u64 * LATENCY_MS / EXCHANGE_REQUESTS as u64);
     println!("== {ROWS} externals into one distribution group");
     println!(
@@ -340,7 +347,11 @@ async fn bulk_into_distribution_group() {
         outcome.report.totals.failed,
         outcome.report.totals.pending
     );
-    drop(statuses);
+    println!(
+        "   {requests} requests, {:.1} ms each on average (latency {LATENCY_MS} ms + the sim's own time); slots busy {:.0}% of the wall time",
+        ms(busy) / requests.max(1) as f64,
+        100.0 * busy.as_secs_f64() / (wall.as_secs_f64() * EXCHANGE_REQUESTS as f64)
+    );
     sim.shutdown().await;
 }
 

@@ -685,3 +685,288 @@ pub fn failure(service: Service, e: &TenantError) -> Failure {
         request_id: e.request_id().map(str::to_owned),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Against an in-memory tenant: the re-check and reuse paths, deterministically.
+    use super::*;
+    use crate::domain::group::{ExternalSenders, GroupKind};
+    use crate::domain::person::PersonInput;
+    use crate::domain::plan::{plan, Desired, PlanOptions, TargetGroup, TenantSnapshot};
+    use crate::domain::report::RowOutcome;
+    use crate::run::store::MemoryJournalStore;
+    use crate::tenant::{ErrorDetail, Invitation, MailContact};
+    use futures::executor::block_on;
+    use std::collections::HashSet;
+
+    fn err(status: u16) -> Box<ErrorDetail> {
+        Box::new(ErrorDetail {
+            status,
+            ..ErrorDetail::default()
+        })
+    }
+
+    /// Contacts by address, members as (group, member) pairs, and the calls made.
+    #[derive(Default)]
+    struct Fake {
+        contacts: RefCell<HashMap<String, String>>,
+        members: RefCell<HashSet<(String, String)>>,
+        calls: RefCell<Vec<String>>,
+        /// Graph adds answer "sign in again" this many times first.
+        sign_in_failures: Cell<u32>,
+    }
+
+    impl Fake {
+        fn call(&self, c: String) {
+            self.calls.borrow_mut().push(c);
+        }
+        fn contact(&self, address: &str) -> Result<MailContact, TenantError> {
+            match self.contacts.borrow().get(address) {
+                Some(id) => Ok(MailContact {
+                    external_directory_object_id: Some(id.clone()),
+                    ..MailContact::default()
+                }),
+                None => Err(TenantError::NotFound(err(404))),
+            }
+        }
+    }
+
+    impl TenantApi for Fake {
+        fn exchange_available(&self) -> bool {
+            true
+        }
+        async fn new_mail_contact(&self, c: &NewMailContact) -> Result<MailContact, TenantError> {
+            self.call(format!("New-MailContact {}", c.external_email_address));
+            let address = c.external_email_address.clone();
+            if self.contacts.borrow().contains_key(&address) {
+                return Err(TenantError::AlreadyExists(err(400)));
+            }
+            let id = format!("c-{}", self.contacts.borrow().len() + 1);
+            self.contacts.borrow_mut().insert(address.clone(), id);
+            self.contact(&address)
+        }
+        async fn get_mail_contact(&self, identity: &str) -> Result<MailContact, TenantError> {
+            self.call(format!("Get-MailContact {identity}"));
+            self.contact(identity)
+        }
+        async fn get_recipient(&self, identity: &str) -> Result<Recipient, TenantError> {
+            self.call(format!("Get-Recipient {identity}"));
+            Err(TenantError::NotFound(err(404)))
+        }
+        async fn hide_mail_contact(
+            &self,
+            identity: &str,
+            _wait: ReplicationWait,
+        ) -> Result<(), TenantError> {
+            self.call(format!("Set-MailContact {identity}"));
+            Ok(())
+        }
+        async fn set_contact_company(&self, identity: &str, _c: &str) -> Result<(), TenantError> {
+            self.call(format!("Set-Contact {identity}"));
+            Ok(())
+        }
+        async fn add_distribution_group_member(
+            &self,
+            group: &str,
+            member: &str,
+            _wait: ReplicationWait,
+        ) -> Result<(), TenantError> {
+            self.call(format!("Add-DistributionGroupMember {group} {member}"));
+            if self
+                .members
+                .borrow_mut()
+                .insert((group.to_owned(), member.to_owned()))
+            {
+                Ok(())
+            } else {
+                Err(TenantError::AlreadyMember(err(400)))
+            }
+        }
+        async fn open_distribution_group(&self, group: &str) -> Result<(), TenantError> {
+            self.call(format!("Set-DistributionGroup {group}"));
+            Ok(())
+        }
+        async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {
+            self.call(format!("invite {}", invite.email));
+            Err(TenantError::Forbidden(err(403)))
+        }
+        async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError> {
+            self.call(format!("find guest {address}"));
+            Ok(None)
+        }
+        async fn add_member_ref(
+            &self,
+            group: &GroupId,
+            member: &ObjectId,
+            _wait: ReplicationWait,
+        ) -> Result<(), TenantError> {
+            self.call(format!("POST members/$ref {group} {member}"));
+            if self.sign_in_failures.get() > 0 {
+                self.sign_in_failures.set(self.sign_in_failures.get() - 1);
+                return Err(TenantError::SignInAgain("interaction_required".into()));
+            }
+            self.members
+                .borrow_mut()
+                .insert((group.0.clone(), member.0.clone()));
+            Ok(())
+        }
+        async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError> {
+            self.call(format!("PATCH {group}"));
+            Ok(())
+        }
+    }
+
+    struct FixedClock;
+    impl Clock for FixedClock {
+        fn now_ms(&self) -> u64 {
+            1_000
+        }
+    }
+
+    fn one_person_plan(kind: GroupKind) -> Plan {
+        let group = TargetGroup {
+            id: "g1".into(),
+            name: "G".into(),
+            mail: Some("g@contoso.com".into()),
+            kind,
+            external_senders: ExternalSenders::Allowed,
+            dynamic_membership: false,
+            on_premises_synced: false,
+        };
+        let desired = [Desired {
+            row: 2,
+            person: PersonInput {
+                email: "ann@fabrikam.example".into(),
+                ..PersonInput::default()
+            }
+            .validate(),
+        }];
+        let options = PlanOptions {
+            hide_contacts: false,
+            ..PlanOptions::default()
+        };
+        plan(&[group], &desired, &TenantSnapshot::default(), &options)
+    }
+
+    #[test]
+    fn recheck_finds_the_contact_made_before_the_crash_and_adds_it_by_id() {
+        let p = one_person_plan(GroupKind::Distribution);
+        let fake = Fake::default();
+        // The request got through, the answer was lost with the tab.
+        fake.contacts
+            .borrow_mut()
+            .insert("ann@fabrikam.example".into(), "c-9".into());
+        let mut j = Journal::default();
+        j.started(OpId(0), 1);
+        let store = MemoryJournalStore::with_journal(j);
+        let out = block_on(Executor::new(&fake, &store, FixedClock).run(&p)).unwrap();
+        assert_eq!(
+            *fake.calls.borrow(),
+            vec![
+                "Get-MailContact ann@fabrikam.example".to_owned(),
+                "Add-DistributionGroupMember g@contoso.com c-9".to_owned(),
+            ]
+        );
+        assert_eq!(out.journal.object_id(OpId(0)).as_deref(), Some("c-9"));
+        assert_eq!(out.report.rows[0].outcome, RowOutcome::Done);
+        assert_eq!(store.snapshot(), out.journal);
+    }
+
+    #[test]
+    fn taken_address_resolves_to_the_existing_contact_whose_id_graph_adds() {
+        let p = one_person_plan(GroupKind::Security);
+        let fake = Fake::default();
+        // Made since the plan was read.
+        fake.contacts
+            .borrow_mut()
+            .insert("ann@fabrikam.example".into(), "c-7".into());
+        let out =
+            block_on(Executor::new(&fake, MemoryJournalStore::new(), FixedClock).run(&p)).unwrap();
+        assert_eq!(
+            *fake.calls.borrow(),
+            vec![
+                "New-MailContact ann@fabrikam.example".to_owned(),
+                "Get-MailContact ann@fabrikam.example".to_owned(),
+                "POST members/$ref g1 c-7".to_owned(),
+            ]
+        );
+        assert_eq!(
+            out.journal.state(OpId(0)),
+            crate::domain::journal::OpState::Finished(OpResult::AlreadyDone {
+                object_id: Some("c-7".into())
+            })
+        );
+        assert_eq!(out.report.rows[0].outcome, RowOutcome::Done);
+    }
+
+    #[test]
+    fn sign_in_needed_pauses_and_the_operation_is_rechecked_after_resume() {
+        let p = one_person_plan(GroupKind::Security);
+        let fake = Fake::default();
+        fake.sign_in_failures.set(1);
+        let control = RunControl::new();
+        let states = RefCell::new(Vec::new());
+        let out = block_on(
+            Executor::new(&fake, MemoryJournalStore::new(), FixedClock)
+                .with_control(control.clone())
+                .on_event(|e| match e {
+                    RunEvent::NeedsSignIn { op, .. } => {
+                        assert_eq!(*op, OpId(1));
+                        assert!(control.is_paused());
+                        states.borrow_mut().push("sign in");
+                    }
+                    RunEvent::Progress(p) if p.state == RunState::NeedsSignIn => {
+                        // the admin signs in and resumes
+                        states.borrow_mut().push("resume");
+                        control.resume();
+                    }
+                    _ => {}
+                })
+                .run(&p),
+        )
+        .unwrap();
+        assert_eq!(*states.borrow(), vec!["sign in", "resume"]);
+        assert_eq!(out.state, RunState::Finished);
+        assert_eq!(out.report.totals.done, 1);
+        // started twice (the second time as a re-check), finished once
+        let starts = out
+            .journal
+            .entries
+            .iter()
+            .filter(|e| matches!(e, JournalEntry::Started { op, .. } if *op == OpId(1)))
+            .count();
+        assert_eq!(starts, 2);
+    }
+
+    #[test]
+    fn failures_block_dependents_and_say_why_in_words() {
+        // Microsoft 365 group: the invitation is refused (403) → the add never runs.
+        let p = one_person_plan(GroupKind::Microsoft365);
+        let fake = Fake::default();
+        let out =
+            block_on(Executor::new(&fake, MemoryJournalStore::new(), FixedClock).run(&p)).unwrap();
+        assert_eq!(out.state, RunState::Finished);
+        assert_eq!(out.progress.failed, 2);
+        assert_eq!(
+            *fake.calls.borrow(),
+            vec!["invite ann@fabrikam.example".to_owned()]
+        );
+        let RowOutcome::Failed(f) = &out.report.rows[0].outcome else {
+            panic!("{:?}", out.report.rows[0].outcome)
+        };
+        assert_eq!(f.status, Some(403));
+        assert!(f.message.starts_with("You aren't allowed"), "{}", f.message);
+    }
+
+    #[test]
+    fn journal_write_failure_stops_the_run() {
+        let p = one_person_plan(GroupKind::Distribution);
+        let fake = Fake::default();
+        let store = MemoryJournalStore::new();
+        store.fail_after(2); // op0 started + finished, then the disk is full
+        let r = block_on(Executor::new(&fake, &store, FixedClock).run(&p));
+        assert!(matches!(r, Err(RunError::Store(_))), "{r:?}");
+        // the add was never sent without its "started" record
+        assert_eq!(fake.calls.borrow().len(), 1);
+    }
+}

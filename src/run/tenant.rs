@@ -56,6 +56,61 @@ pub trait TenantApi {
     async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError>;
 }
 
+impl<A: TenantApi + ?Sized> TenantApi for &A {
+    fn exchange_available(&self) -> bool {
+        (**self).exchange_available()
+    }
+    async fn new_mail_contact(&self, c: &NewMailContact) -> Result<MailContact, TenantError> {
+        (**self).new_mail_contact(c).await
+    }
+    async fn get_mail_contact(&self, identity: &str) -> Result<MailContact, TenantError> {
+        (**self).get_mail_contact(identity).await
+    }
+    async fn get_recipient(&self, identity: &str) -> Result<Recipient, TenantError> {
+        (**self).get_recipient(identity).await
+    }
+    async fn hide_mail_contact(
+        &self,
+        identity: &str,
+        wait: ReplicationWait,
+    ) -> Result<(), TenantError> {
+        (**self).hide_mail_contact(identity, wait).await
+    }
+    async fn set_contact_company(&self, identity: &str, company: &str) -> Result<(), TenantError> {
+        (**self).set_contact_company(identity, company).await
+    }
+    async fn add_distribution_group_member(
+        &self,
+        group: &str,
+        member: &str,
+        wait: ReplicationWait,
+    ) -> Result<(), TenantError> {
+        (**self)
+            .add_distribution_group_member(group, member, wait)
+            .await
+    }
+    async fn open_distribution_group(&self, group: &str) -> Result<(), TenantError> {
+        (**self).open_distribution_group(group).await
+    }
+    async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {
+        (**self).invite_guest(invite).await
+    }
+    async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError> {
+        (**self).find_guest(address).await
+    }
+    async fn add_member_ref(
+        &self,
+        group: &GroupId,
+        member: &ObjectId,
+        wait: ReplicationWait,
+    ) -> Result<(), TenantError> {
+        (**self).add_member_ref(group, member, wait).await
+    }
+    async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError> {
+        (**self).open_m365_group(group).await
+    }
+}
+
 /// The real clients. `exchange: None` is script mode.
 pub struct Clients<'c, T, K, S> {
     pub graph: &'c GraphClient<T, K, S>,
