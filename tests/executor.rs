@@ -617,10 +617,11 @@ async fn crash_mid_run_resumes_from_the_saved_journal_without_duplicates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_expiry_mid_run_is_recovered_by_a_fresh_token() {
     let env = Env::start(Knobs {
-        latency_ms: 80,
-        // `exp` has whole seconds: a 2 s token is good for at least 1 s, so a fresh token is
-        // never refused at once (a 1 s one could expire a millisecond after issue).
-        token_lifetime_secs: 2,
+        latency_ms: 100,
+        // `exp` has whole seconds: a 3 s token is good for at least 2 s, so a freshly
+        // refreshed token isn't refused again while its request waits for a slot on a busy
+        // machine (a 1 s one could expire a millisecond after issue).
+        token_lifetime_secs: 3,
         ..Knobs::default()
     })
     .await;
@@ -630,7 +631,8 @@ async fn token_expiry_mid_run_is_recovered_by_a_fresh_token() {
     ];
     let plan = plan(
         &groups,
-        &people("token", 40),
+        // 160 requests per service, at most 4 at once, each ≥ 100 ms: the run lasts ≥ 4 s.
+        &people("token", 80),
         &env.snapshot(&groups),
         &PlanOptions::default(),
     )
@@ -659,7 +661,7 @@ async fn token_expiry_mid_run_is_recovered_by_a_fresh_token() {
         outcome.progress.elapsed
     );
     assert!(
-        outcome.progress.elapsed > Duration::from_secs(1),
+        outcome.progress.elapsed > Duration::from_secs(3),
         "the run outlived a token"
     );
     assert!(env.wire.count(Some(401)) > 0, "a token expired mid-run");
