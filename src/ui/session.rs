@@ -202,6 +202,8 @@ impl Session {
             exchange_role_check,
         }
         .decide();
+        // On the console for whoever investigates a mode they didn't expect.
+        leptos::logging::log!("Guestlist mode: {report:?}");
         self.mode_state.try_set(ModeState::Known(report.clone()));
         report
     }

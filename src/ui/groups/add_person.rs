@@ -29,6 +29,7 @@ use crate::i18n::{fill, use_i18n, Texts};
 use crate::probe::Mode;
 use crate::run::{Clients, Executor, MemoryJournalStore, SystemClock};
 use crate::tenant::{GroupId, Member, OrgContact, User};
+use crate::ui::groups::tx;
 use crate::ui::session::Session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -550,15 +551,15 @@ pub fn AddPersonDialog(
                             <div class="field field--check">
                                 <input id="add-hide" type="checkbox" prop:checked=move || hide.get()
                                     on:change=move |ev| hide.set(event_target_checked(&ev))/>
-                                <label for="add-hide">{move || i18n.t().gr_field_hide}</label>
-                                <p class="hint">{move || i18n.t().gr_field_hide_why}</p>
+                                <label for="add-hide">{tx(|t| t.gr_field_hide)}</label>
+                                <p class="hint">{tx(|t| t.gr_field_hide_why)}</p>
                             </div>
                         })}
                         {(kind == GroupKind::Microsoft365).then(|| view! {
                             <div class="field field--check">
                                 <input id="add-invite" type="checkbox" prop:checked=move || send_invitation.get()
                                     on:change=move |ev| send_invitation.set(event_target_checked(&ev))/>
-                                <label for="add-invite">{move || i18n.t().gr_field_send_invitation}</label>
+                                <label for="add-invite">{tx(|t| t.gr_field_send_invitation)}</label>
                             </div>
                         })}
                         {move || {
@@ -572,13 +573,13 @@ pub fn AddPersonDialog(
                         {move || failure.get().map(|f| view! { <FailureView failure=f/> })}
                         <div class="actions">
                             <button type="submit" class="button button--primary" disabled=planning>
-                                {move || i18n.t().gr_review_plan}
+                                {tx(|t| t.gr_review_plan)}
                             </button>
                             <button type="button" class="button" on:click=move |_| close()>
-                                {move || i18n.t().gr_cancel}
+                                {tx(|t| t.gr_cancel)}
                             </button>
                         </div>
-                        {planning.then(|| view! { <p role="status" aria-busy="true">{move || i18n.t().gr_planning}</p> })}
+                        {planning.then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.gr_planning)}</p> })}
                     </form>
                 }
                 .into_any()
@@ -599,24 +600,24 @@ pub fn AddPersonDialog(
                             })
                         }
                         <button type="button" class="button" on:click=move |_| stage.set(Stage::Form)>
-                            {move || i18n.t().gr_back}
+                            {tx(|t| t.gr_back)}
                         </button>
                         <button type="button" class="button" on:click=move |_| close()>
-                            {move || i18n.t().gr_close}
+                            {tx(|t| t.gr_close)}
                         </button>
                     </div>
                 }
                 .into_any()
             }
             Stage::Running => view! {
-                <p role="status" aria-busy="true">{move || i18n.t().gr_running}</p>
+                <p role="status" aria-busy="true">{tx(|t| t.gr_running)}</p>
             }
             .into_any(),
             Stage::Finished(f) => view! {
                 <FinishedView session=session.clone() finished=f info=info.clone()/>
                 <div class="actions">
                     <button type="button" class="button button--primary" on:click=move |_| close()>
-                        {move || i18n.t().gr_close}
+                        {tx(|t| t.gr_close)}
                     </button>
                 </div>
             }
@@ -703,7 +704,7 @@ fn ReviewView(plan: Arc<Plan>, direct: bool, open_external: RwSignal<bool>) -> i
     let group_name = plan.groups[0].name.clone();
     view! {
         <section class="plan" aria-labelledby="plan-heading">
-            <h3 id="plan-heading">{move || i18n.t().gr_plan_heading}</h3>
+            <h3 id="plan-heading">{tx(|t| t.gr_plan_heading)}</h3>
             <ol class="plan-steps">
                 {move || lines().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
             </ol>
@@ -845,19 +846,19 @@ fn FinishedView(session: Session, finished: Arc<Finished>, info: GroupInfo) -> i
     let file = format!("guestlist-{}.ps1", super::file_stem(&info.target.name));
     view! {
         <section class="result" aria-labelledby="result-heading">
-            <h3 id="result-heading">{move || i18n.t().gr_result_heading}</h3>
+            <h3 id="result-heading">{tx(|t| t.gr_result_heading)}</h3>
             <p role="status" class=if failed { "failure" } else { "success" }>{summary}</p>
             <ul class="op-list">{lines}</ul>
             {script.map(|s| view! {
-                <h3>{move || i18n.t().gr_script_heading}</h3>
-                <p>{move || i18n.t().gr_script_intro}</p>
+                <h3>{tx(|t| t.gr_script_heading)}</h3>
+                <p>{tx(|t| t.gr_script_intro)}</p>
                 <ScriptBox script=s file_name=file.clone()/>
                 <div class="actions">
                     <button type="button" class="button button--primary" disabled=move || verifying.get() on:click=verify_click.clone()>
-                        {move || i18n.t().gr_verify}
+                        {tx(|t| t.gr_verify)}
                     </button>
                 </div>
-                {move || verifying.get().then(|| view! { <p role="status" aria-busy="true">{move || i18n.t().gr_verifying}</p> })}
+                {move || verifying.get().then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.gr_verifying)}</p> })}
                 {verify_lines.clone()}
             })}
         </section>

@@ -14,6 +14,7 @@ use crate::domain::powershell::quote;
 use crate::i18n::{fill, use_i18n};
 use crate::probe::Mode;
 use crate::tenant::{GroupId, TenantError};
+use crate::ui::groups::tx;
 use crate::ui::session::Session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -150,7 +151,7 @@ pub fn ExternalSendersCard(
 
     view! {
         <section class="card external" aria-labelledby="ext-heading">
-            <h2 id="ext-heading">{move || i18n.t().gr_ext_heading}</h2>
+            <h2 id="ext-heading">{tx(|t| t.gr_ext_heading)}</h2>
             <p class="ext-sentence">{sentence}</p>
             {
                 let via_script = via_script.clone();
@@ -167,7 +168,7 @@ pub fn ExternalSendersCard(
                                 let file = file.clone();
                                 view! {
                                     <button type="button" class="button" on:click=move |_| show_script.update(|s| *s = !*s)>
-                                        {move || i18n.t().gr_ext_fix_script}
+                                        {tx(|t| t.gr_ext_fix_script)}
                                     </button>
                                     <Show when=move || show_script.get()>
                                         <ScriptBox script=script.clone() file_name=file.clone()/>
@@ -186,7 +187,7 @@ pub fn ExternalSendersCard(
                                 disabled=move || fix.get() == FixState::Working
                                 on:click=run_fix
                             >
-                                {move || i18n.t().gr_ext_fix}
+                                {tx(|t| t.gr_ext_fix)}
                             </button>
                         }
                         .into_any()
@@ -196,8 +197,8 @@ pub fn ExternalSendersCard(
             }
             {move || match fix.get() {
                 FixState::Idle => None,
-                FixState::Working => Some(view! { <p role="status" aria-busy="true">{move || i18n.t().gr_working}</p> }.into_any()),
-                FixState::Done => Some(view! { <p role="status" class="success">{move || i18n.t().gr_ext_fixed}</p> }.into_any()),
+                FixState::Working => Some(view! { <p role="status" aria-busy="true">{tx(|t| t.gr_working)}</p> }.into_any()),
+                FixState::Done => Some(view! { <p role="status" class="success">{tx(|t| t.gr_ext_fixed)}</p> }.into_any()),
                 FixState::Failed(f) => Some(view! { <FailureView failure=f/> }.into_any()),
             }}
         </section>

@@ -12,6 +12,7 @@ use crate::domain::journal::{Failure, Service};
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::probe::Mode;
 use crate::tenant::{DistributionGroup, GroupFilter};
+use crate::ui::groups::tx;
 use crate::ui::session::Session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -41,6 +42,8 @@ pub struct FoundGroup {
 enum SearchState {
     Searching,
     Found {
+        /// The query these results answer.
+        query: String,
         groups: Vec<FoundGroup>,
         /// Exchange couldn't add its part (the Graph results still stand).
         exchange_note: Option<Failure>,
@@ -143,6 +146,7 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
     }
     groups.sort_by_key(|g| g.name.to_lowercase());
     SearchState::Found {
+        query: query.trim().to_owned(),
         groups,
         exchange_note,
     }
@@ -163,6 +167,8 @@ pub fn Finder(session: Session) -> impl IntoView {
     let i18n = use_i18n();
     let query = RwSignal::new(String::new());
     let state = RwSignal::new(SearchState::Searching);
+    // The previous results stay on screen while a new search runs; this marks them busy.
+    let busy = RwSignal::new(true);
     let generation = StoredValue::new(0u64);
 
     let start_search = {
@@ -179,12 +185,17 @@ pub fn Finder(session: Session) -> impl IntoView {
                         return;
                     }
                 }
-                state.try_set(SearchState::Searching);
+                busy.try_set(true);
                 let mode = untrack(|| session.mode());
                 let result = search(&session, &text, mode).await;
                 // Stale answers (an older query finishing late) are dropped.
                 if generation.try_get_value() == Some(gen) {
-                    state.try_set(result);
+                    busy.try_set(false);
+                    // The same answer again (e.g. after the mode became known) leaves the
+                    // list as it is.
+                    if state.try_with_untracked(|s| s != &result) == Some(true) {
+                        state.try_set(result);
+                    }
                 }
             });
         }
@@ -208,53 +219,59 @@ pub fn Finder(session: Session) -> impl IntoView {
 
     view! {
         <section class="card finder" aria-labelledby="finder-heading">
-            <h2 id="finder-heading">{move || i18n.t().gr_finder_heading}</h2>
+            <h2 id="finder-heading">{tx(|t| t.gr_finder_heading)}</h2>
             <div class="field">
-                <label for="group-search">{move || i18n.t().gr_search_label}</label>
+                <label for="group-search">{tx(|t| t.gr_search_label)}</label>
                 <input
                     id="group-search"
                     type="search"
                     autocomplete="off"
-                    placeholder=move || i18n.t().gr_search_placeholder
+                    placeholder=tx(|t| t.gr_search_placeholder)
                     prop:value=move || query.get()
                     on:input=on_input
                 />
             </div>
+            <div class="finder-results" aria-busy=move || busy.get().to_string()>
             {move || match state.get() {
                 SearchState::Searching => view! {
                     <p class="finder-status" role="status" aria-busy="true">
-                        {move || i18n.t().gr_searching}
+                        {tx(|t| t.gr_searching)}
                     </p>
                 }
                 .into_any(),
                 SearchState::Failed(f) => view! {
-                    <p class="finder-status" role="status">{move || i18n.t().gr_search_failed}</p>
+                    <p class="finder-status" role="status">{tx(|t| t.gr_search_failed)}</p>
                     <super::FailureView failure=f/>
                 }
                 .into_any(),
-                SearchState::Found { groups, exchange_note } => {
+                SearchState::Found { query, groups, exchange_note } => {
                     let count = groups.len();
                     view! {
                         <p class="finder-status" role="status">
                             {move || {
                                 let t = i18n.t();
-                                if count == 0 {
-                                    t.gr_found_none.to_owned()
-                                } else {
-                                    fill(t.gr_found_count, &[("count", &count.to_string())])
-                                }
+                                let args = [("count", count.to_string()), ("query", query.clone())];
+                                let args: Vec<(&str, &str)> =
+                                    args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                                let text = match (count, query.is_empty()) {
+                                    (0, _) => t.gr_found_none,
+                                    (_, true) => t.gr_found_all,
+                                    (_, false) => t.gr_found_count,
+                                };
+                                fill(text, &args)
                             }}
                         </p>
                         {exchange_note.map(|f| view! {
-                            <p class="note">{move || i18n.t().gr_exchange_part_failed} " " {f.message.clone()}</p>
+                            <p class="note">{tx(|t| t.gr_exchange_part_failed)} " " {f.message.clone()}</p>
                         })}
-                        <ul class="group-results" aria-label=move || i18n.t().gr_results_label>
+                        <ul class="group-results" aria-label=tx(|t| t.gr_results_label)>
                             {groups.into_iter().map(|g| view! { <ResultRow group=g/> }).collect_view()}
                         </ul>
                     }
                     .into_any()
                 }
             }}
+            </div>
         </section>
     }
 }

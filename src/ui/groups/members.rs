@@ -13,6 +13,7 @@ use crate::domain::powershell::quote;
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::probe::Mode;
 use crate::tenant::{GroupId, Member, ObjectId, TenantError};
+use crate::ui::groups::tx;
 use crate::ui::session::Session;
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -337,14 +338,14 @@ pub fn MemberList(
 
     view! {
         <section class="card members" aria-labelledby="members-heading">
-            <h2 id="members-heading">{move || i18n.t().gr_members_heading}</h2>
+            <h2 id="members-heading">{tx(|t| t.gr_members_heading)}</h2>
             <div class="members-tools">
                 <div class="field">
-                    <label for="member-filter">{move || i18n.t().gr_filter_label}</label>
+                    <label for="member-filter">{tx(|t| t.gr_filter_label)}</label>
                     <input id="member-filter" type="search" autocomplete="off" on:input=on_filter/>
                 </div>
                 <button type="button" class="button" on:click=export>
-                    {move || i18n.t().gr_export_csv}
+                    {tx(|t| t.gr_export_csv)}
                 </button>
             </div>
             <p class="members-count" role="status">{count_text}</p>
@@ -354,11 +355,11 @@ pub fn MemberList(
             }}
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             <div class="member-viewport" node_ref=viewport on:scroll=on_scroll tabindex="0"
-                aria-label=move || i18n.t().gr_members_heading>
+                aria-label=tx(|t| t.gr_members_heading)>
                 <div class="member-spacer" style:height=move || format!("{}px", visible.with(Vec::len) as f64 * ROW_PX)>
                     <ul
                         class="member-rows"
-                        aria-label=move || i18n.t().gr_members_heading
+                        aria-label=tx(|t| t.gr_members_heading)
                         style:transform=move || format!("translateY({}px)", win.get().start as f64 * ROW_PX)
                     >
                         {
@@ -397,7 +398,7 @@ pub fn MemberList(
                                                         aria-label=move || fill(i18n.t().gr_remove_named, &[("name", &name_for_button)])
                                                         on:click=ask.clone()
                                                     >
-                                                        {move || i18n.t().gr_remove}
+                                                        {tx(|t| t.gr_remove)}
                                                     </button>
                                                 })}
                                             </li>
@@ -491,12 +492,12 @@ fn RemoveDialog(
     let can_confirm = matches!(state, RemoveState::Confirm(_) | RemoveState::Failed(..));
     let body = match state {
         RemoveState::Script(_, script) => view! {
-            <p>{move || i18n.t().gr_remove_script_intro}</p>
+            <p>{tx(|t| t.gr_remove_script_intro)}</p>
             <ScriptBox script=script file_name=format!("remove-member-{}.ps1", file_stem(&group))/>
         }
         .into_any(),
         RemoveState::Failed(_, f) => view! { <FailureView failure=f/> }.into_any(),
-        _ => view! { <p>{move || i18n.t().gr_remove_body}</p> }.into_any(),
+        _ => view! { <p>{tx(|t| t.gr_remove_body)}</p> }.into_any(),
     };
     let confirm = {
         let row = row.clone();
@@ -508,11 +509,11 @@ fn RemoveDialog(
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="remove-title" on:keydown=on_key>
                 <h2 id="remove-title">{title}</h2>
                 {body}
-                {working.then(|| view! { <p role="status" aria-busy="true">{move || i18n.t().gr_working}</p> })}
+                {working.then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.gr_working)}</p> })}
                 <div class="actions">
                     {can_confirm.then(|| view! {
                         <button type="button" class="button button--danger" on:click=confirm.clone()>
-                            {move || i18n.t().gr_remove_confirm}
+                            {tx(|t| t.gr_remove_confirm)}
                         </button>
                     })}
                     <button type="button" class="button" node_ref=cancel_ref disabled=working on:click=move |_| close()>

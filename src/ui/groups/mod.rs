@@ -52,17 +52,16 @@ pub fn KindBadge(kind: GroupKind) -> impl IntoView {
 /// A failure in words, with the service's request id and the raw detail one click away.
 #[component]
 pub fn FailureView(failure: Failure, #[prop(optional)] raw: Option<String>) -> impl IntoView {
-    let i18n = use_i18n();
     let request_id = failure.request_id.clone();
     view! {
         <div class="failure" role="alert">
             <p>{failure.message.clone()}</p>
             {request_id.map(|id| view! {
-                <p class="failure-rid">{move || i18n.t().gr_request_id} " " <code>{id.clone()}</code></p>
+                <p class="failure-rid">{tx(|t| t.gr_request_id)} " " <code>{id.clone()}</code></p>
             })}
             {raw.map(|raw| view! {
                 <details class="failure-raw">
-                    <summary>{move || i18n.t().gr_raw_detail}</summary>
+                    <summary>{tx(|t| t.gr_raw_detail)}</summary>
                     <pre>{raw}</pre>
                 </details>
             })}
@@ -231,12 +230,12 @@ pub fn ScriptBox(script: String, file_name: String) -> impl IntoView {
     };
     view! {
         <div class="script-box">
-            <pre class="script" tabindex="0" aria-label=move || i18n.t().gr_script_label><code>{script}</code></pre>
+            <pre class="script" tabindex="0" aria-label=tx(|t| t.gr_script_label)><code>{script}</code></pre>
             <div class="actions">
-                <button type="button" class="button" on:click=copy>{move || i18n.t().gr_copy}</button>
-                <button type="button" class="button" on:click=save>{move || i18n.t().gr_download}</button>
+                <button type="button" class="button" on:click=copy>{tx(|t| t.gr_copy)}</button>
+                <button type="button" class="button" on:click=save>{tx(|t| t.gr_download)}</button>
                 <a class="button" href=CLOUD_SHELL_URL target="_blank" rel="noopener noreferrer">
-                    {move || i18n.t().gr_open_cloud_shell}
+                    {tx(|t| t.gr_open_cloud_shell)}
                 </a>
             </div>
             <p class="script-status" role="status">
@@ -248,4 +247,14 @@ pub fn ScriptBox(script: String, file_name: String) -> impl IntoView {
             </p>
         </div>
     }
+}
+
+/// A catalogue text that follows the language. Every call returns the same closure type, so
+/// the WebAssembly holds one copy of the code that renders a reactive text instead of one per
+/// text (each `move || i18n.t().x` is a type of its own).
+pub fn tx(
+    pick: crate::ui::components::TextFn,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let i18n = use_i18n();
+    move || pick(i18n.t())
 }

@@ -2,6 +2,7 @@ use crate::activity::{self, iso_time, Log, Outcome};
 use crate::i18n::{use_i18n, Texts};
 use crate::ui::components::Page;
 use crate::ui::groups::download;
+use crate::ui::groups::tx;
 use leptos::prelude::*;
 
 fn outcome_label(t: &Texts, o: Outcome) -> &'static str {
@@ -37,28 +38,28 @@ pub fn ActivityPage() -> impl IntoView {
     };
     view! {
         <Page title=|t| t.activity_title>
-            <p class="lead">{move || i18n.t().activity_intro}</p>
+            <p class="lead">{tx(|t| t.activity_intro)}</p>
             <div class="actions">
-                <button type="button" class="button" on:click=export_csv>{move || i18n.t().gr_export_csv}</button>
-                <button type="button" class="button" on:click=export_json>{move || i18n.t().gr_export_json}</button>
-                <button type="button" class="button" on:click=clear>{move || i18n.t().gr_activity_clear}</button>
+                <button type="button" class="button" on:click=export_csv>{tx(|t| t.gr_export_csv)}</button>
+                <button type="button" class="button" on:click=export_json>{tx(|t| t.gr_export_json)}</button>
+                <button type="button" class="button" on:click=clear>{tx(|t| t.gr_activity_clear)}</button>
             </div>
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             {move || {
                 let entries = log.with(|l| l.entries.clone());
                 if entries.is_empty() {
-                    return view! { <p class="card card--placeholder">{move || i18n.t().gr_activity_empty}</p> }.into_any();
+                    return view! { <p class="card card--placeholder">{tx(|t| t.gr_activity_empty)}</p> }.into_any();
                 }
                 view! {
                     <table class="activity-table">
-                        <caption class="visually-hidden">{move || i18n.t().activity_title}</caption>
+                        <caption class="visually-hidden">{tx(|t| t.activity_title)}</caption>
                         <thead>
                             <tr>
-                                <th scope="col">{move || i18n.t().gr_col_when}</th>
-                                <th scope="col">{move || i18n.t().gr_col_what}</th>
-                                <th scope="col">{move || i18n.t().gr_col_group}</th>
-                                <th scope="col">{move || i18n.t().gr_col_result}</th>
-                                <th scope="col">{move || i18n.t().gr_request_id}</th>
+                                <th scope="col">{tx(|t| t.gr_col_when)}</th>
+                                <th scope="col">{tx(|t| t.gr_col_what)}</th>
+                                <th scope="col">{tx(|t| t.gr_col_group)}</th>
+                                <th scope="col">{tx(|t| t.gr_col_result)}</th>
+                                <th scope="col">{tx(|t| t.gr_request_id)}</th>
                             </tr>
                         </thead>
                         <tbody>

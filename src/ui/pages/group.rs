@@ -11,6 +11,7 @@ use crate::ui::groups::add_person::AddPersonDialog;
 use crate::ui::groups::external::ExternalSendersCard;
 use crate::ui::groups::finder::{exchange_external, DYNAMIC_PREFIX};
 use crate::ui::groups::members::{load_members, LoadState, MemberList, MemberRow};
+use crate::ui::groups::tx;
 use crate::ui::groups::{explain, kind_label, GroupInfo, KindBadge};
 use crate::ui::pages::groups::SignInFirst;
 use crate::ui::session::{use_session, Session};
@@ -122,7 +123,6 @@ async fn load_info(session: &Session, id: &str, mode: Option<Mode>) -> Result<Gr
 
 #[component]
 fn GroupLoader(session: Session, id: String) -> impl IntoView {
-    let i18n = use_i18n();
     let info = {
         let session = session.clone();
         LocalResource::new(move || {
@@ -135,15 +135,15 @@ fn GroupLoader(session: Session, id: String) -> impl IntoView {
     };
     view! {
         <div class="page">
-            <p class="breadcrumb"><A href="/">{move || i18n.t().gr_back_to_groups}</A></p>
+            <p class="breadcrumb"><A href="/">{tx(|t| t.gr_back_to_groups)}</A></p>
             {move || match info.get() {
                 None => view! {
-                    <h1 class="page-title" tabindex="-1">{move || i18n.t().gr_group_loading}</h1>
-                    <p role="status" aria-busy="true">{move || i18n.t().gr_group_loading}</p>
+                    <h1 class="page-title" tabindex="-1">{tx(|t| t.gr_group_loading)}</h1>
+                    <p role="status" aria-busy="true">{tx(|t| t.gr_group_loading)}</p>
                 }
                 .into_any(),
                 Some(Err(f)) => view! {
-                    <h1 class="page-title" tabindex="-1">{move || i18n.t().gr_group_failed}</h1>
+                    <h1 class="page-title" tabindex="-1">{tx(|t| t.gr_group_failed)}</h1>
                     <crate::ui::groups::FailureView failure=f/>
                 }
                 .into_any(),
@@ -209,22 +209,22 @@ fn GroupView(session: Session, info: GroupInfo) -> impl IntoView {
     view! {
         <h1 class="page-title" tabindex="-1">{name.clone()}</h1>
         <section class="card group-details" aria-labelledby="details-heading">
-            <h2 id="details-heading" class="visually-hidden">{move || i18n.t().gr_details_heading}</h2>
+            <h2 id="details-heading" class="visually-hidden">{tx(|t| t.gr_details_heading)}</h2>
             <p><KindBadge kind=kind/> " " <span class="group-mail">{details.target.mail.clone().unwrap_or_default()}</span></p>
             {details.description.clone().map(|d| view! { <p class="group-description">{d}</p> })}
             {(kind == GroupKind::DynamicDistribution).then(|| {
                 let filter = details.recipient_filter.clone().unwrap_or_default();
                 view! {
-                    <p class="notice">{move || i18n.t().gr_dynamic_explain}</p>
-                    <p><span>{move || i18n.t().gr_dynamic_rule}</span> " " <code>{filter.clone()}</code></p>
+                    <p class="notice">{tx(|t| t.gr_dynamic_explain)}</p>
+                    <p><span>{tx(|t| t.gr_dynamic_rule)}</span> " " <code>{filter.clone()}</code></p>
                 }
             })}
-            {details.target.on_premises_synced.then(|| view! { <p class="notice">{move || i18n.t().gr_onprem_explain}</p> })}
+            {details.target.on_premises_synced.then(|| view! { <p class="notice">{tx(|t| t.gr_onprem_explain)}</p> })}
             {mode_note}
             {can_add.then(|| view! {
                 <div class="actions">
                     <button type="button" class="button button--primary" on:click=move |_| adding.set(true)>
-                        {move || i18n.t().gr_add_person}
+                        {tx(|t| t.gr_add_person)}
                     </button>
                     <span class="hint">{move || fill(i18n.t().gr_add_person_as, &[("kind", kind_label(i18n.t(), kind))])}</span>
                 </div>

@@ -1,16 +1,15 @@
-use crate::i18n::use_i18n;
 use crate::ui::components::Page;
 use crate::ui::groups::finder::Finder;
+use crate::ui::groups::tx;
 use crate::ui::session::use_session;
 use leptos::prelude::*;
 
 /// The Groups page: the group finder once someone is signed in.
 #[component]
 pub fn GroupsPage() -> impl IntoView {
-    let i18n = use_i18n();
     view! {
         <Page title=|t| t.groups_title>
-            <p class="lead">{move || i18n.t().groups_intro}</p>
+            <p class="lead">{tx(|t| t.groups_intro)}</p>
             {move || match use_session() {
                 Some(session) => view! { <Finder session/> }.into_any(),
                 None => view! { <SignInFirst/> }.into_any(),
@@ -22,10 +21,9 @@ pub fn GroupsPage() -> impl IntoView {
 /// Shown instead of tenant data while nobody is signed in.
 #[component]
 pub fn SignInFirst() -> impl IntoView {
-    let i18n = use_i18n();
     view! {
         <section class="card card--placeholder">
-            <p>{move || i18n.t().gr_sign_in_first}</p>
+            <p>{tx(|t| t.gr_sign_in_first)}</p>
         </section>
     }
 }
