@@ -615,6 +615,11 @@ async fn script_mode_dg_script_then_verify() -> Result<()> {
     .await?;
     browser.find("button", "Verify").await?.click().await?;
     wait_text(&browser, "Every step is done.").await?;
+    browser
+        .eval(
+            "document.querySelector('.verify-list').scrollIntoView({block: 'center'}); return null",
+        )
+        .await?;
     browser.screenshot("groups-script-verify").await?;
     browser.close().await
 }
