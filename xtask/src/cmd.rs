@@ -92,31 +92,46 @@ impl TestCounts {
     }
 }
 
+impl TestCounts {
+    pub fn merge(&mut self, other: TestCounts) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.ignored += other.ignored;
+        self.binaries += other.binaries;
+    }
+}
+
 /// Runs a test runner with stdout piped through us: every line is echoed as it arrives (so
-/// the runner's own summary stays visible) and its "test result:" lines are counted.
-pub fn run_tests(cmd: &mut Command) -> Result<TestCounts> {
+/// the runner's own summary stays visible) and its "test result:" lines are counted. The
+/// counts are returned also when the runner fails, so a summary can say how many failed.
+pub fn run_tests(cmd: &mut Command) -> (TestCounts, Result<()>) {
     println!("$ {}", display(cmd));
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| spawn_error(cmd, e))?;
     let mut counts = TestCounts::default();
+    let mut child = match cmd.stdout(Stdio::piped()).spawn() {
+        Ok(child) => child,
+        Err(e) => return (counts, Err(spawn_error(cmd, e))),
+    };
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines() {
-            let line = line.map_err(|e| Error::io("<test runner stdout>", e))?;
-            println!("{line}");
-            counts.add_line(&line);
+            match line {
+                Ok(line) => {
+                    println!("{line}");
+                    counts.add_line(&line);
+                }
+                // Not UTF-8 or a broken pipe: the exit status below still decides.
+                Err(_) => break,
+            }
         }
     }
-    let status = child.wait().map_err(|e| spawn_error(cmd, e))?;
-    if status.success() {
-        Ok(counts)
-    } else {
-        Err(Error::CommandFailed {
+    let result = match child.wait() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(Error::CommandFailed {
             command: display(cmd),
             status,
-        })
-    }
+        }),
+        Err(e) => Err(spawn_error(cmd, e)),
+    };
+    (counts, result)
 }
 
 /// "4m07s", "12.3s": durations as people read them in a summary.

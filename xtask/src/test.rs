@@ -151,7 +151,7 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
                 (Some(counts), Err(format!("{} tests failed", counts.failed)))
             }
             Ok(counts) => (counts, Ok(())),
-            Err(e) => (None, Err(e.to_string())),
+            Err((counts, e)) => (counts, Err(e.to_string())),
         };
         println!(
             "==> stage {} {} in {}",
@@ -210,19 +210,22 @@ pub fn run(ws: &Workspace, options: Options) -> Result<()> {
     }
 }
 
-fn run_stage(ws: &Workspace, stage: Stage) -> Result<Option<TestCounts>> {
+/// Ok(test counts, for stages that run tests), or the error with whatever was counted.
+type StageOutcome = std::result::Result<Option<TestCounts>, (Option<TestCounts>, Error)>;
+
+fn run_stage(ws: &Workspace, stage: Stage) -> StageOutcome {
+    let plain = |r: Result<()>| r.map(|()| None).map_err(|e| (None, e));
     match stage {
-        Stage::Fmt => cmd::run(ws.cargo().args(["fmt", "--all", "--check"])).map(|_| None),
-        Stage::Clippy => cmd::run(ws.cargo().args([
+        Stage::Fmt => plain(cmd::run(ws.cargo().args(["fmt", "--all", "--check"]))),
+        Stage::Clippy => plain(cmd::run(ws.cargo().args([
             "clippy",
             "--workspace",
             "--all-targets",
             "--",
             "-D",
             "warnings",
-        ]))
-        .map(|_| None),
-        Stage::ClippyWasm => cmd::run(ws.cargo().args([
+        ]))),
+        Stage::ClippyWasm => plain(cmd::run(ws.cargo().args([
             "clippy",
             "-p",
             "guestlist",
@@ -232,12 +235,20 @@ fn run_stage(ws: &Workspace, stage: Stage) -> Result<Option<TestCounts>> {
             "--",
             "-D",
             "warnings",
-        ]))
-        .map(|_| None),
-        Stage::Unit => unit(ws).map(Some),
-        Stage::Browser => browser(ws).map(Some),
-        Stage::Build => build(ws).map(|_| None),
-        Stage::E2e => e2e(ws).map(Some),
+        ]))),
+        Stage::Unit => tests_outcome(unit(ws)),
+        Stage::Browser => tests_outcome(browser(ws)),
+        Stage::Build => plain(build(ws)),
+        Stage::E2e => tests_outcome(e2e(ws)),
+    }
+}
+
+/// A test stage's counts survive its failure, so the summary can say how many failed.
+fn tests_outcome(run: Result<(TestCounts, Result<()>)>) -> StageOutcome {
+    match run {
+        Ok((counts, Ok(()))) => Ok(Some(counts)),
+        Ok((counts, Err(e))) => Err((Some(counts), e)),
+        Err(e) => Err((None, e)),
     }
 }
 
@@ -291,50 +302,73 @@ fn workspace_packages(ws: &Workspace) -> Result<Vec<Package>> {
 }
 
 /// Native tests of every workspace member: everything `cargo test` would run, minus the
-/// end-to-end targets (they need the release build and run in their own stage).
-fn unit(ws: &Workspace) -> Result<TestCounts> {
+/// end-to-end targets (they need the release build and run in their own stage). Every cargo
+/// invocation runs even when an earlier one failed, so one run reports every failure.
+fn unit(ws: &Workspace) -> Result<(TestCounts, Result<()>)> {
     let packages = workspace_packages(ws)?;
-    let mut total = TestCounts::default();
-    let mut add = |c: TestCounts| {
-        total.passed += c.passed;
-        total.failed += c.failed;
-        total.ignored += c.ignored;
-        total.binaries += c.binaries;
-    };
-
+    let mut runs = Runs::default();
     let (with_e2e, plain): (Vec<&Package>, Vec<&Package>) = packages
         .iter()
         .partition(|p| p.tests.iter().any(|t| is_e2e_target(t)));
     if !plain.is_empty() {
         let mut c = ws.cargo();
-        c.arg("test");
+        c.args(["test", "--no-fail-fast"]);
         for p in &plain {
             c.args(["-p", &p.name]);
         }
-        add(cmd::run_tests(&mut c)?);
+        runs.add(cmd::run_tests(&mut c));
     }
     for p in with_e2e {
         let mut c = ws.cargo();
-        c.args(["test", "-p", &p.name, "--bins"]);
+        c.args(["test", "--no-fail-fast", "-p", &p.name, "--bins"]);
         if p.has_lib {
             c.arg("--lib");
         }
         for t in p.tests.iter().filter(|t| !is_e2e_target(t)) {
             c.args(["--test", t]);
         }
-        add(cmd::run_tests(&mut c)?);
+        runs.add(cmd::run_tests(&mut c));
         if p.has_lib {
             // Doc tests cannot be selected together with other targets.
-            add(cmd::run_tests(
-                ws.cargo().args(["test", "-p", &p.name, "--doc"]),
-            )?);
+            runs.add(cmd::run_tests(ws.cargo().args([
+                "test",
+                "--no-fail-fast",
+                "-p",
+                &p.name,
+                "--doc",
+            ])));
         }
     }
-    Ok(total)
+    Ok(runs.finish())
+}
+
+/// Counts and failures of several test runner invocations.
+#[derive(Default)]
+struct Runs {
+    counts: TestCounts,
+    failures: Vec<String>,
+}
+
+impl Runs {
+    fn add(&mut self, (counts, result): (TestCounts, Result<()>)) {
+        self.counts.merge(counts);
+        if let Err(e) = result {
+            self.failures.push(e.to_string());
+        }
+    }
+
+    fn finish(self) -> (TestCounts, Result<()>) {
+        let result = if self.failures.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::TestStages(self.failures.join("; ")))
+        };
+        (self.counts, result)
+    }
 }
 
 /// wasm-bindgen-test in headless Chromium, driven by chromedriver.
-fn browser(ws: &Workspace) -> Result<TestCounts> {
+fn browser(ws: &Workspace) -> Result<(TestCounts, Result<()>)> {
     let webdriver_json = ws.root.join("webdriver.json");
     if !webdriver_json.is_file() {
         return Err(Error::MissingInput {
@@ -346,7 +380,7 @@ fn browser(ws: &Workspace) -> Result<TestCounts> {
     }
     let runner = tool(ws, "wasm-bindgen-test-runner")?;
     let chromedriver = tool(ws, "chromedriver")?;
-    cmd::run_tests(
+    Ok(cmd::run_tests(
         ws.cargo()
             .args([
                 "test",
@@ -361,7 +395,7 @@ fn browser(ws: &Workspace) -> Result<TestCounts> {
             .env("CHROMEDRIVER", chromedriver)
             // A cold Chromium on two busy cores can take longer than the runner's default.
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
-    )
+    ))
 }
 
 fn tool(ws: &Workspace, name: &str) -> Result<std::path::PathBuf> {
@@ -376,29 +410,25 @@ pub fn build(ws: &Workspace) -> Result<()> {
     cmd::run(ws.command("trunk").args(["build", "--release"]))
 }
 
-fn e2e(ws: &Workspace) -> Result<TestCounts> {
+fn e2e(ws: &Workspace) -> Result<(TestCounts, Result<()>)> {
     let dist = ws.dist();
     require_dist(&dist, "e2e")?;
     let packages = workspace_packages(ws)?;
-    let mut total = TestCounts::default();
+    let mut runs = Runs::default();
     for p in &packages {
         let targets: Vec<&String> = p.tests.iter().filter(|t| is_e2e_target(t)).collect();
         if targets.is_empty() {
             continue;
         }
         let mut c = ws.cargo();
-        c.args(["test", "-p", &p.name]);
+        c.args(["test", "--no-fail-fast", "-p", &p.name]);
         for t in targets {
             c.args(["--test", t]);
         }
         c.env(DIST_ENV, &dist);
-        let counts = cmd::run_tests(&mut c)?;
-        total.passed += counts.passed;
-        total.failed += counts.failed;
-        total.ignored += counts.ignored;
-        total.binaries += counts.binaries;
+        runs.add(cmd::run_tests(&mut c));
     }
-    Ok(total)
+    Ok(runs.finish())
 }
 
 pub fn require_dist(dist: &Path, stage: &'static str) -> Result<()> {
