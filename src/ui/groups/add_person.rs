@@ -864,3 +864,132 @@ fn FinishedView(session: Session, finished: Arc<Finished>, info: GroupInfo) -> i
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::plan::TargetGroup;
+    use crate::i18n::EN;
+
+    fn info(kind: GroupKind, external: ExternalSenders) -> GroupInfo {
+        GroupInfo {
+            target: TargetGroup {
+                id: "g1".into(),
+                name: "Sales Partners".into(),
+                mail: Some("partners@contoso.example".into()),
+                kind,
+                external_senders: external,
+                dynamic_membership: false,
+                on_premises_synced: false,
+            },
+            description: None,
+            recipient_filter: None,
+        }
+    }
+
+    fn jan() -> Person {
+        PersonInput {
+            email: "jan@partner.nl".into(),
+            display_name: "Jan de Vries".into(),
+            ..PersonInput::default()
+        }
+        .validate()
+        .expect("valid person")
+    }
+
+    fn words(p: &Plan) -> Vec<String> {
+        p.ops.iter().map(|o| op_words(&EN, p, &o.op)).collect()
+    }
+
+    #[test]
+    fn distribution_group_new_contact_in_words() {
+        let p = plan_one(
+            &info(GroupKind::Distribution, ExternalSenders::Rejected),
+            jan(),
+            vec![],
+            vec![],
+            HashSet::new(),
+            &PlanOptions::default(),
+        );
+        assert_eq!(
+            words(&p),
+            [
+                "Create mail contact Jan de Vries <jan@partner.nl>. (hidden from address lists)",
+                "Add jan@partner.nl to Sales Partners (Distribution group).",
+                "Let Sales Partners receive mail from outside the organisation.",
+            ]
+        );
+        // Opening the group is offered, not imposed.
+        assert!(p.ops[2].optional);
+        assert!(matches!(
+            p.warnings[..],
+            [GroupWarning::RejectsExternalSenders { .. }]
+        ));
+    }
+
+    #[test]
+    fn microsoft_365_group_invites_a_guest() {
+        let p = plan_one(
+            &info(GroupKind::Microsoft365, ExternalSenders::Allowed),
+            jan(),
+            vec![],
+            vec![],
+            HashSet::new(),
+            &PlanOptions::default(),
+        );
+        assert_eq!(
+            words(&p),
+            [
+                "Invite jan@partner.nl as a guest (no invitation mail).",
+                "Add jan@partner.nl to Sales Partners (Microsoft 365 group).",
+            ]
+        );
+    }
+
+    #[test]
+    fn existing_contact_is_reused_and_members_are_skipped() {
+        let contact = ExistingContact {
+            id: "c1".into(),
+            mail: EmailAddress::parse("jan@partner.nl").expect("address"),
+            display_name: "Jan de Vries".into(),
+        };
+        let g = info(GroupKind::Distribution, ExternalSenders::Allowed);
+        let p = plan_one(
+            &g,
+            jan(),
+            vec![contact.clone()],
+            vec![],
+            HashSet::new(),
+            &PlanOptions::default(),
+        );
+        assert_eq!(
+            words(&p),
+            ["Add jan@partner.nl to Sales Partners (Distribution group)."]
+        );
+        assert!(matches!(p.entries[0].steps[0], Step::ReuseContact { .. }));
+        assert_eq!(
+            step_words(&EN, &p.entries[0].steps[0], "jan@partner.nl").as_deref(),
+            Some("Use the existing mail contact for jan@partner.nl (no duplicate is created).")
+        );
+
+        let members: HashSet<String> = ["c1".to_owned()].into();
+        let p = plan_one(
+            &g,
+            jan(),
+            vec![contact],
+            vec![],
+            members,
+            &PlanOptions::default(),
+        );
+        assert!(p.ops.is_empty());
+        assert_eq!(
+            skip_words(
+                &EN,
+                p.entries[0].skip_reason().expect("skipped"),
+                "Sales Partners",
+                "jan@partner.nl"
+            ),
+            "jan@partner.nl is already a member of Sales Partners: nothing to do."
+        );
+    }
+}

@@ -204,3 +204,36 @@ pub fn ExternalSendersCard(
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::plan::TargetGroup;
+
+    #[test]
+    fn open_script_quotes_the_identity_and_keeps_names_on_one_line() {
+        let info = GroupInfo {
+            target: TargetGroup {
+                id: "g1".into(),
+                name: "O’Neil's\nlist".into(),
+                mail: Some("o’neil@contoso.example".into()),
+                kind: GroupKind::Distribution,
+                external_senders: ExternalSenders::Rejected,
+                dynamic_membership: false,
+                on_premises_synced: false,
+            },
+            description: None,
+            recipient_filter: None,
+        };
+        let script = open_script(&info).expect("script");
+        assert!(script.contains("Connect-ExchangeOnline"));
+        // PowerShell treats ’ as a quote too: doubled inside the single-quoted string.
+        assert!(
+            script.contains(
+                "-Identity 'o’’neil@contoso.example' -RequireSenderAuthenticationEnabled:$false"
+            ),
+            "{script}"
+        );
+        assert_eq!(script.lines().count(), 3, "{script}");
+    }
+}

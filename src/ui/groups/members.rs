@@ -524,3 +524,66 @@ fn RemoveDialog(
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::EN;
+    use crate::tenant::{OrgContact, User};
+
+    fn rows() -> Vec<MemberRow> {
+        vec![
+            MemberRow::from_member(Member::User(User {
+                id: ObjectId("u1".into()),
+                display_name: Some(
+                    "<img src=x onerror=alert(1)> =HYPERLINK(\"http://evil\") Trudy".into(),
+                ),
+                user_principal_name: Some("trudy@contoso.example".into()),
+                ..User::default()
+            })),
+            MemberRow::from_member(Member::User(User {
+                id: ObjectId("g1".into()),
+                display_name: Some("Kim Akers".into()),
+                mail: Some("kim@fabrikam.example".into()),
+                user_type: Some("Guest".into()),
+                ..User::default()
+            })),
+            MemberRow::from_member(Member::Contact(OrgContact {
+                id: ObjectId("c1".into()),
+                display_name: Some("=1+2 Jan".into()),
+                mail: Some("jan@partner.nl".into()),
+                ..OrgContact::default()
+            })),
+        ]
+    }
+
+    #[test]
+    fn rows_know_their_type_and_filter_on_name_and_address() {
+        let r = rows();
+        assert_eq!(
+            r.iter().map(|x| x.kind).collect::<Vec<_>>(),
+            [MemberType::User, MemberType::Guest, MemberType::Contact]
+        );
+        // A user without mail shows the UPN.
+        assert_eq!(r[0].mail, "trudy@contoso.example");
+        assert!(r[1].matches("fabrikam"));
+        assert!(r[1].matches("kim a"));
+        assert!(!r[2].matches("fabrikam"));
+        assert!(r[2].matches(""));
+    }
+
+    #[test]
+    fn csv_export_neutralises_formulas() {
+        let csv = members_csv(&EN, &rows());
+        assert!(csv.starts_with("\u{FEFF}name,email,type,id"), "{csv}");
+        assert!(
+            csv.contains("'=1+2 Jan,jan@partner.nl,Mail contact,c1"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains("Kim Akers,kim@fabrikam.example,Guest,g1"),
+            "{csv}"
+        );
+        assert!(!csv.contains("\n=1+2"), "{csv}");
+    }
+}
