@@ -328,6 +328,34 @@ async fn m365_group_invites_a_guest_and_adds_it() -> Result<()> {
             group(&s, "Project Falcon")["members"]
         )
     })?;
+
+    // Removing goes through Graph for Microsoft 365 groups (DELETE …/members/{id}/$ref): the
+    // guest leaves the group and stays in the directory.
+    browser.find("button", "Close").await?.click().await?;
+    browser
+        .find("button", "Remove Ana Lima")
+        .await?
+        .click()
+        .await?;
+    browser
+        .find("dialog", "Remove Ana Lima from Project Falcon?")
+        .await?;
+    browser
+        .find("button", "Remove member")
+        .await?
+        .click()
+        .await?;
+    wait_text(&browser, "Removed Ana Lima from Project Falcon.").await?;
+    let s = state(&setup);
+    check(!is_member(&s, "Project Falcon", id), || {
+        "the guest is still a member".into()
+    })?;
+    check(
+        s["users"]
+            .as_array()
+            .is_some_and(|us| us.iter().any(|u| u["id"] == id)),
+        || "the guest user was deleted".into(),
+    )?;
     browser.close().await
 }
 
