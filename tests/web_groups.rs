@@ -1,0 +1,225 @@
+//! The groups components in a real browser (wasm-bindgen-test, headless Chromium): the
+//! virtualized member list with 50,000 rows, hostile names as text, and the activity log.
+//!
+//! Run: `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+//! CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web_groups`
+#![cfg(target_arch = "wasm32")]
+
+use guestlist::activity::{Entry, Log, Outcome, STORAGE_KEY};
+use guestlist::auth::Account;
+use guestlist::config::{Config, Tenant};
+use guestlist::domain::group::{ExternalSenders, GroupKind};
+use guestlist::domain::plan::TargetGroup;
+use guestlist::i18n::{I18n, Lang};
+use guestlist::tenant::{Member, ObjectId, User};
+use guestlist::ui::groups::members::{LoadState, MemberList, MemberRow};
+use guestlist::ui::groups::GroupInfo;
+use guestlist::ui::pages::ActivityPage;
+use guestlist::ui::session::Session;
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn config() -> Config {
+    Config {
+        client_id: "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b".into(),
+        tenant: Tenant::Domain("contoso.onmicrosoft.com".into()),
+        authority: "https://login.microsoftonline.com".into(),
+        redirect_uri: "http://127.0.0.1/".into(),
+        graph_base_url: "https://graph.microsoft.com".into(),
+        exchange_base_url: "https://outlook.office365.com".into(),
+    }
+}
+
+fn info() -> GroupInfo {
+    GroupInfo {
+        target: TargetGroup {
+            id: "g1".into(),
+            name: "All Company Broadcast".into(),
+            mail: Some("allcompany@contoso.onmicrosoft.com".into()),
+            kind: GroupKind::Distribution,
+            external_senders: ExternalSenders::Rejected,
+            dynamic_membership: false,
+            on_premises_synced: false,
+        },
+        description: None,
+        recipient_filter: None,
+    }
+}
+
+fn user(n: usize, name: &str) -> MemberRow {
+    MemberRow::from_member(Member::User(User {
+        id: ObjectId(format!("u{n}")),
+        display_name: Some(name.to_owned()),
+        mail: Some(format!("staff{n:05}@contoso.onmicrosoft.com")),
+        ..User::default()
+    }))
+}
+
+struct Mounted {
+    root: HtmlElement,
+    owner: Owner,
+    handle: Option<Box<dyn std::any::Any>>,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.handle.take();
+        self.owner.cleanup();
+        self.root.remove();
+    }
+}
+
+impl Mounted {
+    fn count(&self, selector: &str) -> u32 {
+        self.root.query_selector_all(selector).unwrap().length()
+    }
+    fn text(&self) -> String {
+        self.root.inner_text()
+    }
+}
+
+fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> Mounted {
+    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&root).unwrap();
+    let owner = Owner::new();
+    let handle = owner.with(|| {
+        provide_context(I18n::new(Lang::En));
+        mount_to(root.clone(), view)
+    });
+    Mounted {
+        root,
+        owner,
+        handle: Some(Box::new(handle)),
+    }
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Polls `condition` (Leptos updates the DOM asynchronously) for up to 5 s.
+async fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..250 {
+        if condition() {
+            return;
+        }
+        sleep_ms(20).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn session() -> Session {
+    let account = Account {
+        name: "Contoso Admin".into(),
+        username: "admin@contoso.onmicrosoft.com".into(),
+        tenant_id: "b6a2f1c4-3e5d-4f7a-9c8b-1d2e3f4a5b6c".into(),
+    };
+    Session::new(&config(), account).unwrap()
+}
+
+/// The member list's scrolling box, as style/groups.css makes it (the test page has no CSS).
+fn viewport_style() {
+    if document().get_element_by_id("groups-test-style").is_some() {
+        return;
+    }
+    let style = document().create_element("style").unwrap();
+    style.set_id("groups-test-style");
+    style.set_text_content(Some(
+        ".member-viewport { height: 528px; overflow-y: auto; } .member-row { height: 44px; }",
+    ));
+    document().head().unwrap().append_child(&style).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn fifty_thousand_members_render_a_small_window() {
+    viewport_style();
+    let app = mount(|| {
+        let rows: Vec<MemberRow> = (1..=50_000)
+            .map(|n| user(n, &format!("Staff Member {n:05}")))
+            .collect();
+        let rows = RwSignal::new(rows);
+        let state = RwSignal::new(LoadState::Done);
+        view! { <MemberList session=session() info=info() rows state/> }
+    });
+    until("the count", || app.text().contains("50000 members.")).await;
+    let rendered = app.count(".member-row");
+    assert!((10..=60).contains(&rendered), "{rendered} rows in the DOM");
+    let first = app.root.query_selector(".member-row").unwrap().unwrap();
+    assert_eq!(
+        first.get_attribute("aria-setsize").as_deref(),
+        Some("50000")
+    );
+    assert_eq!(first.get_attribute("aria-posinset").as_deref(), Some("1"));
+
+    // Scrolled to the middle: the rows there, still a small window.
+    let viewport: HtmlElement = app
+        .root
+        .query_selector(".member-viewport")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    viewport.set_scroll_top(viewport.scroll_height() / 2);
+    until("rows from the middle", || {
+        app.text().contains("Staff Member 25")
+    })
+    .await;
+    assert!(app.count(".member-row") <= 60);
+}
+
+#[wasm_bindgen_test]
+async fn hostile_names_stay_text() {
+    let hostile = "<img src=x onerror=alert(1)> <script>alert('owned')</script> Mallory";
+    let app = mount(move || {
+        let rows = RwSignal::new(vec![user(1, hostile)]);
+        let state = RwSignal::new(LoadState::Done);
+        view! { <MemberList session=session() info=info() rows state/> }
+    });
+    until("the row", || app.text().contains("Mallory")).await;
+    assert!(app.text().contains(hostile));
+    assert_eq!(app.count("img"), 0);
+    assert_eq!(app.count("script"), 0);
+}
+
+#[wasm_bindgen_test]
+async fn activity_page_lists_the_stored_changes() {
+    let mut log = Log::default();
+    log.push(Entry {
+        at_ms: 1_795_717_205_000,
+        what: "Add jan@partner.nl to Sales Team".into(),
+        group: "Sales Team".into(),
+        outcome: Outcome::Failed,
+        detail: "You aren't allowed to do this.".into(),
+        request_id: Some("rid-42".into()),
+    });
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .set_item(STORAGE_KEY, &log.to_json())
+        .unwrap();
+    let app = mount(|| view! { <ActivityPage/> });
+    until("the entry", || {
+        app.text().contains("Add jan@partner.nl to Sales Team")
+    })
+    .await;
+    let text = app.text();
+    assert!(text.contains("2026-11-26T18:20:05Z"), "{text}");
+    assert!(text.contains("Failed:"), "{text}");
+    assert!(text.contains("rid-42"), "{text}");
+}
