@@ -1,0 +1,86 @@
+//! In-browser measurement of the bulk import's pure work for 10,000 rows: read + recognise +
+//! validate (`csv_import::import`), then plan them into a distribution group and a Microsoft 365
+//! group against a tenant snapshot. Prints the times; asserts only that the work was done (the
+//! figures are for `cargo xtask bench`, not a pass/fail threshold).
+//!
+//! Run: `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+//! CHROMEDRIVER=/usr/bin/chromedriver cargo test --release --target wasm32-unknown-unknown
+//! --test web_import -- --nocapture` — the runner prints a line
+//! `BENCH import rows=10000 parse_validate_ms=… plan_ms=… entries=…`.
+#![cfg(target_arch = "wasm32")]
+
+use guestlist::domain::csv_import::{import, synthetic_csv, MAX_ROWS};
+use guestlist::domain::email::EmailAddress;
+use guestlist::domain::group::{ExternalSenders, GroupKind};
+use guestlist::domain::plan::{plan, ExistingContact, PlanOptions, TargetGroup, TenantSnapshot};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// `performance.now()`, in milliseconds with sub-millisecond resolution.
+fn now() -> f64 {
+    let perf = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).unwrap();
+    let f: js_sys::Function = js_sys::Reflect::get(&perf, &"now".into())
+        .unwrap()
+        .unchecked_into();
+    f.call0(&perf).unwrap().as_f64().unwrap()
+}
+
+fn group(id: &str, kind: GroupKind) -> TargetGroup {
+    TargetGroup {
+        id: id.into(),
+        name: id.into(),
+        mail: Some(format!("{id}@contoso.com")),
+        kind,
+        external_senders: ExternalSenders::Allowed,
+        dynamic_membership: false,
+        on_premises_synced: false,
+    }
+}
+
+#[wasm_bindgen_test]
+fn parse_validate_and_plan_ten_thousand_rows() {
+    let csv = synthetic_csv(MAX_ROWS);
+
+    let t0 = now();
+    let imported = import(csv.as_bytes()).expect("the synthetic file reads");
+    let t1 = now();
+    let validated = imported.validated.expect("the Dutch header is recognised");
+    assert_eq!(validated.rows.len(), MAX_ROWS);
+
+    // Every tenth address already exists as a contact (bulk reads would have found it).
+    let desired = validated.desired();
+    let contacts: Vec<ExistingContact> = desired
+        .iter()
+        .filter_map(|d| d.person.as_ref().ok())
+        .step_by(10)
+        .enumerate()
+        .map(|(i, p)| ExistingContact {
+            id: format!("contact-{i}"),
+            mail: EmailAddress::parse(&p.email.to_string()).unwrap(),
+            display_name: format!("Existing {i}"),
+        })
+        .collect();
+    let snapshot = TenantSnapshot {
+        contacts,
+        ..TenantSnapshot::default()
+    };
+    let groups = [
+        group("dg", GroupKind::Distribution),
+        group("m365", GroupKind::Microsoft365),
+    ];
+    let t2 = now();
+    let planned = plan(&groups, &desired, &snapshot, &PlanOptions::default());
+    let t3 = now();
+    assert_eq!(planned.entries.len(), MAX_ROWS * 2);
+
+    console_log!(
+        "BENCH import rows={} parse_validate_ms={:.1} plan_ms={:.1} entries={} ops={}",
+        MAX_ROWS,
+        t1 - t0,
+        t3 - t2,
+        planned.entries.len(),
+        planned.ops.len()
+    );
+}
