@@ -19,9 +19,11 @@ pub const FIRST_LOAD_BUDGET_GZIP: u64 = 350_000;
 
 pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     let mut rebuild = false;
+    let mut browser = true;
     for arg in args {
         match arg.as_str() {
             "--build" => rebuild = true,
+            "--sizes-only" => browser = false,
             other => return Err(Error::Usage(format!("unknown option {other:?} for bench"))),
         }
     }
@@ -72,7 +74,63 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
         let names: Vec<String> = others.iter().map(|p| p.display().to_string()).collect();
         println!("  not loaded at start (not counted): {}", names.join(", "));
     }
+    if browser {
+        measurements(ws, &dist)?;
+    }
     Ok(())
+}
+
+/// Runs the `bench_*` test targets (ignored tests, one at a time so they do not compete for
+/// the CPU) and prints the `key=value` figures they report.
+fn measurements(ws: &Workspace, dist: &Path) -> Result<()> {
+    crate::setup::run(ws)?;
+    let mut figures = Vec::new();
+    let mut failures = Vec::new();
+    for package in crate::test::workspace_packages(ws)? {
+        for target in package.tests.iter().filter(|t| t.starts_with("bench_")) {
+            let mut cmd = ws.cargo();
+            cmd.args(["test", "-p", &package.name, "--test", target, "--"])
+                .args(["--ignored", "--nocapture", "--test-threads=1"])
+                .env(crate::test::DIST_ENV, dist);
+            let (_, result) = crate::cmd::run_tests_with(&mut cmd, |line| {
+                // libtest prints "test name ... " without a newline before the test's own
+                // output, so a figure can end a longer line.
+                if let Some(figure) = line.split_whitespace().last().filter(|w| is_figure(w)) {
+                    figures.push(format!("{target}: {figure}"));
+                }
+            });
+            if let Err(e) = result {
+                failures.push(e.to_string());
+            }
+        }
+    }
+    if !figures.is_empty() {
+        println!("\nbrowser measurements");
+        for f in &figures {
+            println!("  {f}");
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::TestStages(format!(
+            "measurements failed: {}",
+            failures.join("; ")
+        )))
+    }
+}
+
+/// `members_first_rows_after_data_ms=123`: a figure a measurement reports.
+fn is_figure(line: &str) -> bool {
+    let Some((key, value)) = line.trim().split_once('=') else {
+        return false;
+    };
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !value.is_empty()
+        && !value.contains(char::is_whitespace)
 }
 
 fn kb(bytes: u64) -> String {
@@ -180,6 +238,15 @@ mod tests {
                 PathBuf::from("favicon-9f.svg"),
             ]
         );
+    }
+
+    #[test]
+    fn recognises_figures() {
+        assert!(is_figure("members_row_elements=212"));
+        assert!(is_figure("  members_all_loaded_ms=5120.5"));
+        assert!(!is_figure("test result: ok. 1 passed"));
+        assert!(!is_figure("a = b"));
+        assert!(!is_figure("Key=1"));
     }
 
     #[test]

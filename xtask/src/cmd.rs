@@ -105,6 +105,14 @@ impl TestCounts {
 /// the runner's own summary stays visible) and its "test result:" lines are counted. The
 /// counts are returned also when the runner fails, so a summary can say how many failed.
 pub fn run_tests(cmd: &mut Command) -> (TestCounts, Result<()>) {
+    run_tests_with(cmd, |_| {})
+}
+
+/// [`run_tests`], also handing every stdout line to `each_line`.
+pub fn run_tests_with(
+    cmd: &mut Command,
+    mut each_line: impl FnMut(&str),
+) -> (TestCounts, Result<()>) {
     println!("$ {}", display(cmd));
     let mut counts = TestCounts::default();
     let mut child = match cmd.stdout(Stdio::piped()).spawn() {
@@ -117,6 +125,7 @@ pub fn run_tests(cmd: &mut Command) -> (TestCounts, Result<()>) {
                 Ok(line) => {
                     println!("{line}");
                     counts.add_line(&line);
+                    each_line(&line);
                 }
                 // Not UTF-8 or a broken pipe: the exit status below still decides.
                 Err(_) => break,

@@ -33,8 +33,10 @@ commands:
       --sim | --static    serve through the simulated tenant, or dist/ as plain files
       --seed N            the simulated tenant's seed (default 0)
       --no-build          reuse dist/ if it exists
-  bench [--build]       first-load transfer of dist/ (raw and gzip) against the budget;
-                        builds dist/ when missing (or always, with --build)";
+  bench [options]       first-load transfer of dist/ (raw and gzip) against the budget, then
+                        the browser measurements (test targets bench_*, key=value figures)
+      --build             rebuild dist/ first (default: only when missing)
+      --sizes-only        only the transfer sizes";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -252,13 +252,13 @@ fn tests_outcome(run: Result<(TestCounts, Result<()>)>) -> StageOutcome {
     }
 }
 
-struct Package {
-    name: String,
+pub struct Package {
+    pub name: String,
     has_lib: bool,
-    tests: Vec<String>,
+    pub tests: Vec<String>,
 }
 
-fn workspace_packages(ws: &Workspace) -> Result<Vec<Package>> {
+pub fn workspace_packages(ws: &Workspace) -> Result<Vec<Package>> {
     let mut cmd = ws.cargo();
     cmd.args(["metadata", "--no-deps", "--format-version", "1"]);
     let json = cmd::probe(&mut cmd).ok_or_else(|| Error::Parse {
