@@ -227,6 +227,9 @@ async fn to_plan(
     )
     .await?;
     let summary = wait_text(browser, "rows can be imported", DEADLINE).await?;
+    browser
+        .screenshot(&format!("{}-mapping", name.trim_end_matches(".csv")))
+        .await?;
     check(
         summary.contains(&format!(
             "{} rows can be imported; {} rows have a problem",
