@@ -1,13 +1,4 @@
-//! Bulk-run benchmark, native, against the simulated tenant in-process over real HTTP.
-//!
-//! 1. 1,000 external people into one distribution group: 100 ms added latency per request,
-//!    4 Exchange requests in flight at most, 5% of requests answered 429 with `Retry-After: 1`.
-//!    Prints the wall time, the bound N·L/C (N = Exchange calls the plan needs: New-MailContact
-//!    and Add-DistributionGroupMember per row; L = 100 ms; C = 4) and their ratio (goal ≤ 1.3),
-//!    and the rows lost or duplicated according to the sim's own state (goal 0).
-//! 2. Parse + validate + plan of 10,000 CSV rows (`csv_import::synthetic_csv`).
-//!
-//! Prints, doesn't assert. Run: `cargo run --release --example bulk_bench` (about a minute).
+//! The benchmark itself (native only: it starts the simulated tenant in-process).
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -141,7 +132,7 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn main() {
+pub fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
