@@ -200,8 +200,8 @@ async fn add_group(browser: &Browser, name: &str) -> Result<()> {
 async fn progress(browser: &Browser) -> Result<Option<(u64, u64)>> {
     let v = browser
         .eval(
-            "const b = document.querySelector('[role=progressbar]'); \
-             return b ? [Number(b.getAttribute('aria-valuenow')), Number(b.getAttribute('aria-valuemax'))] : null",
+            "const b = document.querySelector('progress.import-bar'); \
+             return b ? [Number(b.value), Number(b.max)] : null",
         )
         .await?;
     Ok(v.as_array()
@@ -301,6 +301,9 @@ async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<(
     })?;
     let file = csv(200, "faults", Some(&guest_mail));
     let plan_text = to_plan(&browser, &file, "import-200.csv", 200, &[DG, M365]).await?;
+    browser
+        .eval("document.querySelector('.import-totals').scrollIntoView(); return null")
+        .await?;
     browser.screenshot("import-plan-preview").await?;
     check(
         plan_text.contains("rejects mail from outside the organisation"),
@@ -336,6 +339,9 @@ async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<(
         .sim
         .set_knobs(Knobs::default())
         .map_err(|e| support::Error::Setup(e.to_string()))?;
+    browser
+        .eval("document.getElementById('imp-report-h').scrollIntoView(); return null")
+        .await?;
     browser.screenshot("import-report").await?;
 
     // Every (row, group) entry accounted for: 200 rows × 2 groups.
@@ -418,6 +424,9 @@ async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<(
         .eval("const s = document.getElementById('lang-select'); s.value = 'nl'; s.dispatchEvent(new Event('change')); return null")
         .await?;
     wait_text(&browser, "Verslag", DEADLINE).await?;
+    browser
+        .eval("document.getElementById('imp-report-h').scrollIntoView(); return null")
+        .await?;
     browser.screenshot("import-report-nl").await?;
     browser.close().await
 }
