@@ -13,6 +13,11 @@ fn is_e2e_target(name: &str) -> bool {
     name == "e2e" || name.starts_with("e2e_")
 }
 
+/// Test targets named `web` or `web_*` are wasm-bindgen-test suites run in headless Chromium.
+fn is_browser_target(name: &str) -> bool {
+    name == "web" || name.starts_with("web_")
+}
+
 /// The environment variable through which end-to-end tests learn where the built app is.
 pub const DIST_ENV: &str = "GUESTLIST_DIST";
 
@@ -380,18 +385,27 @@ fn browser(ws: &Workspace) -> Result<(TestCounts, Result<()>)> {
     }
     let runner = tool(ws, "wasm-bindgen-test-runner")?;
     let chromedriver = tool(ws, "chromedriver")?;
+    let packages = workspace_packages(ws)?;
+    let targets: Vec<&String> = packages
+        .iter()
+        .filter(|p| p.name == "guestlist")
+        .flat_map(|p| p.tests.iter())
+        .filter(|t| is_browser_target(t))
+        .collect();
+    let mut c = ws.cargo();
+    c.args([
+        "test",
+        "--no-fail-fast",
+        "-p",
+        "guestlist",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]);
+    for t in targets {
+        c.args(["--test", t]);
+    }
     Ok(cmd::run_tests(
-        ws.cargo()
-            .args([
-                "test",
-                "-p",
-                "guestlist",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--test",
-                "web",
-            ])
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+        c.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
             .env("CHROMEDRIVER", chromedriver)
             // A cold Chromium on two busy cores can take longer than the runner's default.
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
@@ -484,6 +498,8 @@ mod tests {
         assert!(is_e2e_target("e2e"));
         assert!(is_e2e_target("e2e_signin"));
         assert!(!is_e2e_target("web"));
+        assert!(is_browser_target("web") && is_browser_target("web_groups"));
+        assert!(!is_browser_target("webhook") && !is_browser_target("e2e"));
         assert!(!is_e2e_target("sim_e2elike"));
     }
 }
