@@ -354,6 +354,20 @@ const CMDLETS: &[Spec] = &[
             "Alias",
         ],
     },
+    // Set-Contact changes the directory attributes of a contact that Set-MailContact lacks
+    // (Company, FirstName, LastName, ...):
+    // https://learn.microsoft.com/powershell/module/exchange/set-contact
+    Spec {
+        name: "Set-Contact",
+        write: true,
+        params: &[
+            "Identity",
+            "Company",
+            "FirstName",
+            "LastName",
+            "DisplayName",
+        ],
+    },
     Spec {
         name: "Remove-MailContact",
         write: true,
@@ -546,6 +560,34 @@ pub fn run(
                 }
                 if let Some(a) = alias {
                     c.alias = a;
+                }
+            }
+            Ok(vec![])
+        }
+        "Set-Contact" => {
+            let id = p.required("Identity")?;
+            let cid = match view.resolve(&id, |r| matches!(r, Rec::Contact(_)), false)? {
+                Rec::Contact(c) => c.id.clone(),
+                _ => return Err(ExoError::not_found(&id)),
+            };
+            let company = p.str("Company");
+            let first = p.str("FirstName");
+            let last = p.str("LastName");
+            let display = p.str("DisplayName");
+            if let Some(c) = t.contact_mut(&cid) {
+                // An empty value clears the attribute, as $null does in PowerShell.
+                let opt = |v: String| (!v.is_empty()).then_some(v);
+                if let Some(v) = company {
+                    c.company_name = opt(v);
+                }
+                if let Some(v) = first {
+                    c.given_name = opt(v);
+                }
+                if let Some(v) = last {
+                    c.surname = opt(v);
+                }
+                if let Some(v) = display {
+                    c.display_name = v;
                 }
             }
             Ok(vec![])

@@ -199,6 +199,18 @@ async fn mail_contacts_lifecycle_and_identity_resolution() {
         )
         .await;
     assert_eq!(g.body["value"][0]["HiddenFromAddressListsEnabled"], true);
+    // Set-Contact carries the directory attributes Set-MailContact lacks; Graph shows them.
+    let company = s
+        .exo(
+            &tok,
+            "Set-Contact",
+            json!({"Identity": "pat@litwareinc.com", "Company": "Litware, Inc."}),
+        )
+        .await;
+    assert_eq!(company.status, 200, "{}", company.text);
+    let graph = s.get(&s.admin_graph(), &format!("/contacts/{oid}")).await;
+    assert_eq!(graph.status, 200, "{}", graph.text);
+    assert_eq!(graph.body["companyName"], "Litware, Inc.");
     let filtered = s
         .exo(
             &tok,
