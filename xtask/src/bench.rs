@@ -76,8 +76,49 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     }
     if browser {
         measurements(ws, &dist)?;
+        bulk(ws)?;
     }
     Ok(())
+}
+
+/// The bulk-run figures: `examples/bulk_bench` (1,000 externals into a distribution group against
+/// the simulated tenant at 100 ms latency, 4 Exchange calls at once, 5% 429s; ratio to N·L/C,
+/// rows lost or duplicated), then parse + validate + plan of 10,000 CSV rows in headless Chromium
+/// (`tests/web_import.rs`, release build). Both print their own figures.
+fn bulk(ws: &Workspace) -> Result<()> {
+    println!(
+        "
+bulk run against the simulated tenant (native executor)"
+    );
+    crate::cmd::run(ws.cargo().args([
+        "run",
+        "--release",
+        "-p",
+        "guestlist",
+        "--example",
+        "bulk_bench",
+    ]))?;
+    println!(
+        "
+bulk import in the browser (release wasm)"
+    );
+    let runner = crate::test::tool(ws, "wasm-bindgen-test-runner")?;
+    let chromedriver = crate::test::tool(ws, "chromedriver")?;
+    let (_, result) = crate::cmd::run_tests_with(
+        ws.cargo()
+            .args(["test", "--release", "-p", "guestlist"])
+            .args(["--target", "wasm32-unknown-unknown", "--test", "web_import"])
+            .args(["--", "--nocapture"])
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
+            .env("CHROMEDRIVER", chromedriver)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "300"),
+        |line| {
+            if line.contains("BENCH ") {
+                println!("  {}", line.trim());
+            }
+        },
+    );
+    result
 }
 
 /// Runs the `bench_*` test targets (ignored tests, one at a time so they do not compete for

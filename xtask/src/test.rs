@@ -412,7 +412,7 @@ fn browser(ws: &Workspace) -> Result<(TestCounts, Result<()>)> {
     ))
 }
 
-fn tool(ws: &Workspace, name: &str) -> Result<std::path::PathBuf> {
+pub fn tool(ws: &Workspace, name: &str) -> Result<std::path::PathBuf> {
     ws.which(name).ok_or_else(|| Error::CannotInstall {
         tool: name.into(),
         reason: "not on PATH; run `cargo xtask setup`".into(),
