@@ -34,7 +34,9 @@ commands:
       --seed N            the simulated tenant's seed (default 0)
       --no-build          reuse dist/ if it exists
   bench [options]       first-load transfer of dist/ (raw and gzip) against the budget, then
-                        the browser measurements (test targets bench_*, key=value figures)
+                        the browser measurements (test targets bench_*, key=value figures),
+                        the bulk-run benchmark (examples/bulk_bench) and the 10,000-row
+                        import in the browser (tests/web_import.rs, release)
       --build             rebuild dist/ first (default: only when missing)
       --sizes-only        only the transfer sizes";
 
