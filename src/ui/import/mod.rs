@@ -5,9 +5,8 @@
 //! - [`driver`]: planning, running, resuming, verifying, retrying.
 //! - [`reads`]: the bulk reads behind the plan.
 //! - `idb`: the run's journal in IndexedDB (browser only).
-//! - [`download`]: files for the admin (report CSV, audit JSON, script).
+//! Files for the admin (report CSV, audit JSON, script) go through [`crate::ui::groups::download`].
 
-pub mod download;
 pub mod driver;
 #[cfg(target_arch = "wasm32")]
 pub mod idb;

@@ -874,7 +874,7 @@ fn RunSection(st: ImportState) -> impl IntoView {
                                     <label for="imp-script">{t.imp_script_label}</label>
                                     <textarea id="imp-script" class="import-script" readonly rows="12" prop:value=text></textarea>
                                     <button type="button" class="button" on:click=move |_| {
-                                        let _ = bulk::download::download("guestlist-import.ps1", "text/plain", &dl);
+                                        let _ = crate::ui::groups::download("guestlist-import.ps1", "text/plain", &dl);
                                     }>{t.imp_script_download}</button>
                                 }.into_any()
                             }
@@ -926,7 +926,7 @@ fn ReportView(
         let report = report.clone();
         move |_| {
             let text = crate::domain::report::report_csv(&report, Default::default());
-            let _ = bulk::download::download("guestlist-import-report.csv", "text/csv", &text);
+            let _ = crate::ui::groups::download("guestlist-import-report.csv", "text/csv", &text);
         }
     };
     let json = move |_| {
@@ -941,7 +941,7 @@ fn ReportView(
         let audit = crate::domain::report::audit_file(meta, &info.plan, &journal);
         match serde_json::to_string_pretty(&audit) {
             Ok(text) => {
-                let _ = bulk::download::download(
+                let _ = crate::ui::groups::download(
                     "guestlist-import-audit.json",
                     "application/json",
                     &text,
