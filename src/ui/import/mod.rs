@@ -5,6 +5,7 @@
 //! - [`driver`]: planning, running, resuming, verifying, retrying.
 //! - [`reads`]: the bulk reads behind the plan.
 //! - `idb`: the run's journal in IndexedDB (browser only).
+//!
 //! Files for the admin (report CSV, audit JSON, script) go through [`crate::ui::groups::download`].
 
 pub mod driver;
