@@ -203,7 +203,23 @@ async fn popup_sign_in_comes_back_through_the_redirect_bridge() -> Result<()> {
     })
     .await?;
     browser.client.switch_to_window(popup).await?;
-    // The popup is a fresh page: it needs the certificate exception too.
+    // MSAL opens the popup blank and then navigates it to /authorize. Reloading before that
+    // navigation has started would cancel it and leave the popup blank, so wait for it first.
+    support::wait::until(
+        "the popup to leave about:blank",
+        support::DEADLINE,
+        || async {
+            let url = browser.client.current_url().await?;
+            Ok(if url.as_str() == "about:blank" {
+                support::wait::Poll::NotYet(url.to_string())
+            } else {
+                support::wait::Poll::Ready(())
+            })
+        },
+    )
+    .await?;
+    // The popup is a fresh page: it needs the certificate exception too, then a reload of the
+    // refused first attempt.
     ignore_certificate_errors(&browser).await?;
     browser.client.refresh().await?;
     sign_in_on_sim_page(&browser, &account_choice(&setup.sim, ADMIN_UPN)?, PASSWORD).await?;
