@@ -16,7 +16,9 @@ mod support;
 use guestlist_sim::store::{ADMIN_UPN, HELPDESK_UPN};
 use guestlist_sim::Knobs;
 use serde_json::{json, Value};
-use signin::{account_choice, ignore_certificate_errors, sign_in_on_sim_page, SignInSetup};
+use signin::{
+    account_choice, ignore_certificate_errors, run_cmdlet, sign_in_on_sim_page, SignInSetup,
+};
 use support::browser::{Browser, Options};
 use support::wait::{until, Poll};
 use support::{check, dist_dir, Result, DEADLINE};
@@ -545,44 +547,6 @@ async fn helpdesk_is_told_why_it_cannot_write() -> Result<()> {
     )
     .await?;
     browser.close().await
-}
-
-/// An Exchange cmdlet as the admin, the way the script would run it (password grant for a token).
-async fn run_cmdlet(setup: &SignInSetup, cmdlet: &str, params: Value) -> Result<()> {
-    let base = setup.sim.https_url.clone().unwrap_or_default();
-    let tenant = guestlist_sim::state::TENANT_ID;
-    let http = reqwest::Client::builder()
-        .danger_accept_invalid_certs(true)
-        .build()
-        .map_err(|e| support::Error::Setup(e.to_string()))?;
-    let token: Value = http
-        .post(format!("{base}/{tenant}/oauth2/v2.0/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", guestlist_sim::identity::SIM_CLIENT_ID),
-            ("username", ADMIN_UPN),
-            ("password", PASSWORD),
-            ("scope", "https://outlook.office365.com/Exchange.Manage"),
-        ])
-        .send()
-        .await
-        .and_then(|r| r.error_for_status())
-        .map_err(|e| support::Error::Setup(e.to_string()))?
-        .json()
-        .await
-        .map_err(|e| support::Error::Setup(e.to_string()))?;
-    let bearer = token["access_token"].as_str().unwrap_or_default();
-    let resp = http
-        .post(format!("{base}/adminapi/beta/{tenant}/InvokeCommand"))
-        .bearer_auth(bearer)
-        .header("X-AnchorMailbox", format!("UPN:{ADMIN_UPN}"))
-        .json(&json!({"CmdletInput": {"CmdletName": cmdlet, "Parameters": params}}))
-        .send()
-        .await
-        .map_err(|e| support::Error::Setup(e.to_string()))?;
-    let status = resp.status();
-    let body = resp.text().await.unwrap_or_default();
-    check(status.is_success(), || format!("{cmdlet}: {status} {body}"))
 }
 
 #[tokio::test]

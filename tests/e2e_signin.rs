@@ -11,6 +11,7 @@
 //! `cargo test -p guestlist --test e2e_signin`. Screenshots: test-output/e2e/signin-*.png.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[allow(dead_code)] // Helpers shared with the other end-to-end suites.
 #[path = "support/signin.rs"]
 mod signin;
 mod support;

@@ -236,3 +236,51 @@ pub async fn field_by_label(
     })
     .await
 }
+
+/// An Exchange cmdlet as the admin, the way the generated script would run it (a password-grant
+/// token, then InvokeCommand).
+pub async fn run_cmdlet(
+    setup: &SignInSetup,
+    cmdlet: &str,
+    params: serde_json::Value,
+) -> Result<()> {
+    let base = setup.sim.https_url.clone().unwrap_or_default();
+    let tenant = guestlist_sim::state::TENANT_ID;
+    let http = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .map_err(|e| Error::Setup(e.to_string()))?;
+    let token: serde_json::Value = http
+        .post(format!("{base}/{tenant}/oauth2/v2.0/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", guestlist_sim::identity::SIM_CLIENT_ID),
+            ("username", guestlist_sim::store::ADMIN_UPN),
+            ("password", guestlist_sim::store::DEMO_PASSWORD),
+            ("scope", "https://outlook.office365.com/Exchange.Manage"),
+        ])
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| Error::Setup(e.to_string()))?
+        .json()
+        .await
+        .map_err(|e| Error::Setup(e.to_string()))?;
+    let bearer = token["access_token"].as_str().unwrap_or_default();
+    let resp = http
+        .post(format!("{base}/adminapi/beta/{tenant}/InvokeCommand"))
+        .bearer_auth(bearer)
+        .header(
+            "X-AnchorMailbox",
+            format!("UPN:{}", guestlist_sim::store::ADMIN_UPN),
+        )
+        .json(&serde_json::json!({"CmdletInput": {"CmdletName": cmdlet, "Parameters": params}}))
+        .send()
+        .await
+        .map_err(|e| Error::Setup(e.to_string()))?;
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_default();
+    crate::support::check(status.is_success(), || {
+        format!("{cmdlet} {params}: {status} {body}")
+    })
+}
