@@ -28,15 +28,15 @@
 
 pub mod control;
 pub mod executor;
+pub mod failure;
 pub mod progress;
 pub mod schedule;
 pub mod store;
 pub mod tenant;
 
 pub use control::{LimitedTransport, Limiter, RunControl};
-pub use executor::{
-    failure, Clock, Executor, ExecutorOptions, RunError, RunEvent, RunOutcome, SystemClock,
-};
+pub use executor::{Clock, Executor, ExecutorOptions, RunError, RunEvent, RunOutcome, SystemClock};
+pub use failure::failure;
 pub use progress::{Progress, RunState};
 pub use schedule::{Mode, Scheduler};
 pub use store::{JournalStore, MemoryJournalStore, StoreError};
