@@ -485,6 +485,46 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         Ok(())
     }
 
+    /// Member counts of up to [`MAX_BATCH`] groups in one `POST /$batch` of
+    /// `GET /groups/{id}/members/$count`, each with `ConsistencyLevel: eventual` ("Get only a count
+    /// of all membership", <https://learn.microsoft.com/graph/api/group-list-members>). One result
+    /// per id, in order: a group whose count can't be read carries its own error, the others still
+    /// count. The outer error is the batch's own (the whole request failed).
+    pub async fn member_counts(
+        &self,
+        ids: &[GroupId],
+    ) -> Result<Vec<Result<u64, TenantError>>, TenantError> {
+        let requests = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let mut r = BatchRequest::new(
+                    i.to_string(),
+                    Method::Get,
+                    format!(
+                        "/groups/{}/members/$count",
+                        encode_path_segment(id.as_str())
+                    ),
+                );
+                r.headers
+                    .push(("ConsistencyLevel".into(), "eventual".into()));
+                r
+            })
+            .collect();
+        let answers = self.batch(requests).await?;
+        Ok(answers
+            .iter()
+            .map(|a| match a.error() {
+                Some(e) => Err(e),
+                None => count_from_body(a.body.as_ref()).ok_or_else(|| TenantError::Decode {
+                    what: format!("$batch item {} (members/$count)", a.id),
+                    path: "body".into(),
+                    message: format!("not a count: {}", a.body.clone().unwrap_or(Value::Null)),
+                }),
+            })
+            .collect())
+    }
+
     /// Sends up to 20 requests in one `POST /$batch` and returns their answers in request order.
     /// Items answered 429/503 (each with its own `Retry-After`) are sent again after the longest wait
     /// asked, along with items that failed only because they depended on one of them (424); other
@@ -576,5 +616,153 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
                 })
             })
             .collect()
+    }
+}
+
+/// The count in a `$count` answer inside a `$batch`. The answer is `text/plain` outside a batch;
+/// inside one the body may arrive as a JSON number, as the digits in a string, or base64-encoded
+/// like other non-JSON bodies (<https://learn.microsoft.com/graph/json-batching>): all three are
+/// read.
+pub fn count_from_body(body: Option<&Value>) -> Option<u64> {
+    match body? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => {
+            let s = s.trim();
+            s.parse::<u64>().ok().or_else(|| {
+                let bytes = base64_decode(s)?;
+                std::str::from_utf8(&bytes).ok()?.trim().parse::<u64>().ok()
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Standard base64 (RFC 4648 §4, padding optional); `None` for anything else.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    fn sextet(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let s = s.trim_end_matches('=').as_bytes();
+    if s.is_empty() || s.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    for chunk in s.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= sextet(c)? << (18 - 6 * i);
+        }
+        let bytes = acc.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod member_count_tests {
+    use super::*;
+    use crate::tenant::http::{AuthError, TransportError};
+    use std::cell::RefCell;
+    use std::time::Duration;
+
+    #[test]
+    fn counts_come_as_numbers_digits_or_base64() {
+        assert_eq!(count_from_body(Some(&json!(17))), Some(17));
+        assert_eq!(count_from_body(Some(&json!("17"))), Some(17));
+        // "17" and "50000" in base64.
+        assert_eq!(count_from_body(Some(&json!("MTc="))), Some(17));
+        assert_eq!(count_from_body(Some(&json!("NTAwMDA="))), Some(50000));
+        assert_eq!(count_from_body(Some(&json!("NTAwMDA"))), Some(50000));
+        assert_eq!(count_from_body(Some(&json!(-1))), None);
+        assert_eq!(count_from_body(Some(&json!("many"))), None);
+        assert_eq!(count_from_body(Some(&json!({"value": 3}))), None);
+        assert_eq!(count_from_body(None), None);
+    }
+
+    struct OneAnswer {
+        body: String,
+        seen: RefCell<Vec<HttpRequest>>,
+    }
+
+    impl Transport for OneAnswer {
+        async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+            self.seen.borrow_mut().push(req);
+            Ok(HttpResponse {
+                status: 200,
+                headers: vec![("Content-Type".into(), "application/json".into())],
+                body: self.body.clone(),
+            })
+        }
+    }
+
+    struct Token;
+    impl TokenSource for Token {
+        async fn token(&self, _r: Resource, _force: bool) -> Result<String, AuthError> {
+            Ok("t".into())
+        }
+    }
+
+    struct NoWait;
+    impl Sleeper for NoWait {
+        async fn sleep(&self, _d: Duration) {}
+    }
+
+    #[test]
+    fn member_counts_batch_eventual_count_requests_and_keep_failures_per_group() {
+        let answer = json!({"responses": [
+            {"id": "1", "status": 404, "headers": {"Content-Type": "application/json"},
+             "body": {"error": {"code": "Request_ResourceNotFound", "message": "gone"}}},
+            {"id": "0", "status": 200, "headers": {"Content-Type": "text/plain"}, "body": 6},
+            {"id": "2", "status": 200, "headers": {"Content-Type": "text/plain"}, "body": "NTAwMDA="},
+        ]});
+        let transport = OneAnswer {
+            body: answer.to_string(),
+            seen: RefCell::default(),
+        };
+        let g = GraphClient::new(GRAPH_V1, &transport, Token, NoWait);
+        let ids = [
+            GroupId("a".into()),
+            GroupId("b/c".into()),
+            GroupId("d".into()),
+        ];
+        let counts = futures::executor::block_on(g.member_counts(&ids)).expect("batch answered");
+        assert!(matches!(counts[0], Ok(6)));
+        assert!(
+            matches!(counts[1], Err(TenantError::NotFound(_))),
+            "{:?}",
+            counts[1]
+        );
+        assert!(matches!(counts[2], Ok(50000)));
+
+        let seen = transport.seen.borrow();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].url, "https://graph.microsoft.com/v1.0/$batch");
+        let body: Value =
+            serde_json::from_str(seen[0].body.as_deref().unwrap_or("")).expect("json");
+        let reqs = body["requests"].as_array().expect("requests");
+        assert_eq!(reqs.len(), 3);
+        assert_eq!(reqs[1]["url"], "/groups/b%2Fc/members/$count");
+        assert_eq!(reqs[0]["method"], "GET");
+        assert_eq!(reqs[0]["headers"]["ConsistencyLevel"], "eventual");
+    }
+
+    #[test]
+    fn more_than_twenty_is_refused_before_sending() {
+        let transport = OneAnswer {
+            body: String::new(),
+            seen: RefCell::default(),
+        };
+        let g = GraphClient::new(GRAPH_V1, &transport, Token, NoWait);
+        let ids: Vec<GroupId> = (0..21).map(|i| GroupId(i.to_string())).collect();
+        let r = futures::executor::block_on(g.member_counts(&ids));
+        assert!(matches!(r, Err(TenantError::InvalidRequest(_))));
+        assert!(transport.seen.borrow().is_empty());
     }
 }
