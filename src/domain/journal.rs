@@ -286,13 +286,13 @@ pub(crate) mod tests {
 
     #[test]
     fn plan_shape_for_these_tests() {
-        // per person: create contact, add to DG, invite guest, add to M365
+        // per person p: invite guest (3p), add it to the DG (3p+1) and to the M365 group (3p+2)
         let p = two_group_plan();
-        assert_eq!(p.ops.len(), 12);
-        assert!(matches!(p.ops[0].op, Operation::CreateContact { .. }));
+        assert_eq!(p.ops.len(), 9);
+        assert!(matches!(p.ops[0].op, Operation::InviteGuest { .. }));
         assert_eq!(p.ops[1].depends_on, vec![OpId(0)]);
-        assert!(matches!(p.ops[2].op, Operation::InviteGuest { .. }));
-        assert_eq!(p.ops[3].depends_on, vec![OpId(2)]);
+        assert_eq!(p.ops[2].depends_on, vec![OpId(0)]);
+        assert!(matches!(p.ops[3].op, Operation::InviteGuest { .. }));
     }
 
     #[test]
@@ -300,44 +300,39 @@ pub(crate) mod tests {
         let p = two_group_plan();
         let actions = resume_actions(&p, &Journal::default());
         assert!(actions.iter().all(|(_, a)| *a == ResumeAction::Run));
-        assert_eq!(actions.len(), 12);
+        assert_eq!(actions.len(), 9);
     }
 
     #[test]
     fn resume_skips_done_rechecks_in_flight_and_blocks_dependents() {
         let p = two_group_plan();
         let mut j = Journal::default();
-        // a: contact created, added; guest invited, add in flight when the tab died
+        // a: guest invited, added to the DG; the M365 add in flight when the tab died
         j.started(OpId(0), 1);
-        j.finished(OpId(0), 2, done("contact-a"));
+        j.finished(OpId(0), 2, done("guest-a"));
         j.started(OpId(1), 3);
         j.finished(OpId(1), 4, OpResult::AlreadyDone { object_id: None });
         j.started(OpId(2), 5);
-        j.finished(OpId(2), 6, done("guest-a"));
-        j.started(OpId(3), 7);
-        // b: contact creation failed
-        j.started(OpId(4), 8);
-        j.finished(OpId(4), 9, failure());
-        // b's invitation in flight
-        j.started(OpId(6), 10);
+        // b: the invitation failed
+        j.started(OpId(3), 6);
+        j.finished(OpId(3), 7, failure());
+        // c: the invitation in flight
+        j.started(OpId(6), 8);
         let actions = resume_actions(&p, &j);
         let a: HashMap<_, _> = actions.into_iter().collect();
         assert_eq!(a[&OpId(0)], ResumeAction::Skip);
         assert_eq!(a[&OpId(1)], ResumeAction::Skip);
-        assert_eq!(a[&OpId(2)], ResumeAction::Skip);
-        assert_eq!(a[&OpId(3)], ResumeAction::Recheck);
-        assert_eq!(a[&OpId(4)], ResumeAction::KeepFailed);
-        assert_eq!(a[&OpId(5)], ResumeAction::Blocked { failed: OpId(4) });
+        assert_eq!(a[&OpId(2)], ResumeAction::Recheck);
+        assert_eq!(a[&OpId(3)], ResumeAction::KeepFailed);
+        assert_eq!(a[&OpId(4)], ResumeAction::Blocked { failed: OpId(3) });
+        assert_eq!(a[&OpId(5)], ResumeAction::Blocked { failed: OpId(3) });
         assert_eq!(a[&OpId(6)], ResumeAction::Recheck);
         // depends on an in-flight op: runs (after the recheck settles it)
         assert_eq!(a[&OpId(7)], ResumeAction::Run);
-        // c untouched
-        for id in 8..12 {
-            assert_eq!(a[&OpId(id)], ResumeAction::Run);
-        }
-        assert_eq!(j.object_id(OpId(0)).as_deref(), Some("contact-a"));
+        assert_eq!(a[&OpId(8)], ResumeAction::Run);
+        assert_eq!(j.object_id(OpId(0)).as_deref(), Some("guest-a"));
+        assert_eq!(j.object_id(OpId(2)), None);
         assert_eq!(j.object_id(OpId(3)), None);
-        assert_eq!(j.object_id(OpId(4)), None);
     }
 
     #[test]
@@ -353,17 +348,17 @@ pub(crate) mod tests {
         assert_eq!(resume_actions(&p, &j)[0].1, ResumeAction::Skip);
         j.started(OpId(0), 5);
         assert_eq!(j.state(OpId(0)), OpState::InFlight);
-        assert_eq!(j.state(OpId(9)), OpState::NotStarted);
+        assert_eq!(j.state(OpId(8)), OpState::NotStarted);
     }
 
     #[test]
     fn failed_rows_are_selected_for_retry() {
         let p = two_group_plan();
         let mut j = Journal::default();
-        j.finished(OpId(0), 1, done("contact-a"));
+        j.finished(OpId(0), 1, done("guest-a"));
         j.finished(OpId(1), 2, done(""));
-        j.finished(OpId(4), 3, failure()); // row 3's contact
-        j.finished(OpId(11), 4, failure()); // row 4's M365 add
+        j.finished(OpId(3), 3, failure()); // row 3's invitation
+        j.finished(OpId(8), 4, failure()); // row 4's M365 add
         assert_eq!(failed_rows(&p, &j), vec![3, 4]);
         assert!(failed_rows(&p, &Journal::default()).is_empty());
     }

@@ -9,6 +9,9 @@
 //! - a person who already is a member (through any of their objects) is skipped, not an error;
 //! - a contact is created at most once per person and a guest invited at most once, however
 //!   many groups need it; the add-member operations depend on that operation;
+//! - a new person who goes into a Microsoft 365 group is invited as a guest, and that guest also
+//!   joins their other groups: a contact for the same address would collide with the guest's
+//!   proxy address (New-MailContact fails with ProxyAddressExists);
 //! - distribution and mail-enabled security groups: members through Exchange; Microsoft 365
 //!   and security groups through Graph; dynamic groups can't take members;
 //! - a target group that rejects external senders gets one optional "open it" operation.
@@ -500,6 +503,17 @@ pub fn plan(
             .collect();
         let mut created_contact: Option<OpId> = None;
         let mut invited_guest: Option<OpId> = None;
+        // Whether this person gets a new guest (for a Microsoft 365 group): if so, that guest
+        // is their object in every group, and no contact is created for the same address.
+        let guest_for_all = user.is_none()
+            && contact.is_none()
+            && groups.iter().any(|g| {
+                group_block(g).is_none()
+                    && matches!(
+                        choose_principal(g.kind, contact, user, options),
+                        Some(Principal::NewGuest)
+                    )
+            });
 
         for (gi, group) in groups.iter().enumerate() {
             let mut steps = Vec::new();
@@ -518,7 +532,10 @@ pub fn plan(
                 }
             };
             let members = tenant.members.get(&group.id).unwrap_or(&empty);
-            let principal = choose_principal(group.kind, contact, user, options);
+            let principal = match choose_principal(group.kind, contact, user, options) {
+                Some(Principal::NewContact) if guest_for_all => Some(Principal::NewGuest),
+                other => other,
+            };
             match &principal {
                 Some(Principal::Existing { id, kind, .. }) => steps.push(match kind {
                     MemberKind::MailContact => Step::ReuseContact { id: id.clone() },
@@ -1062,11 +1079,59 @@ mod tests {
             .iter()
             .filter(|o| matches!(o.op, Operation::InviteGuest { .. }))
             .count();
-        assert_eq!((creates, invites), (1, 1));
-        assert_eq!(p.ops.len(), 6);
-        assert_eq!(only(&p, 2, 1).outcome(), OutcomeKind::CreateContact);
-        assert_eq!(only(&p, 2, 3).outcome(), OutcomeKind::InviteGuest);
-        assert_eq!(only(&p, 2, 0).steps[0], only(&p, 2, 1).steps[0]);
+        // One guest, invited once, joins all four groups; no contact for the same address.
+        assert_eq!((creates, invites), (0, 1));
+        assert_eq!(p.ops.len(), 5);
+        for g in 0..4 {
+            assert_eq!(only(&p, 2, g).outcome(), OutcomeKind::InviteGuest);
+            assert_eq!(only(&p, 2, g).steps[0], only(&p, 2, 0).steps[0]);
+        }
+        let exchange_adds: Vec<&MemberRef> = p
+            .ops
+            .iter()
+            .filter_map(|o| match &o.op {
+                Operation::AddMember {
+                    member,
+                    via: MembershipApi::Exchange,
+                    ..
+                } => Some(member),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(exchange_adds.len(), 2);
+        for m in exchange_adds {
+            assert_eq!(m.kind, MemberKind::Guest);
+            assert_eq!(m.exchange_identity, "x@y.nl");
+        }
+    }
+
+    #[test]
+    fn a_contact_only_when_no_group_needs_a_guest() {
+        let groups = [
+            group("dg", GroupKind::Distribution, ExternalSenders::Allowed),
+            group("m365", GroupKind::Microsoft365, ExternalSenders::Allowed),
+        ];
+        // Guest invites off: the M365 group is skipped, the DG gets a contact.
+        let no_invites = PlanOptions {
+            allow_guest_invites: false,
+            ..PlanOptions::default()
+        };
+        let p = plan(
+            &groups,
+            &desired(&[("x@y.nl", "X")]),
+            &tenant(),
+            &no_invites,
+        );
+        assert_eq!(only(&p, 2, 0).outcome(), OutcomeKind::CreateContact);
+        assert_eq!(only(&p, 2, 1).outcome(), OutcomeKind::NotPossible);
+        // DG only: a contact, as ever.
+        let p = plan(
+            &groups[..1],
+            &desired(&[("x@y.nl", "X")]),
+            &tenant(),
+            &PlanOptions::default(),
+        );
+        assert_eq!(only(&p, 2, 0).outcome(), OutcomeKind::CreateContact);
     }
 
     #[test]
@@ -1152,7 +1217,8 @@ mod tests {
         );
         assert_eq!(p.totals.count(OutcomeKind::Invalid), 2);
         assert_eq!(p.totals.count(OutcomeKind::Duplicate), 2);
-        assert_eq!(p.ops.len(), 4);
+        // x: one guest invite (it serves the DG too) and two adds.
+        assert_eq!(p.ops.len(), 3);
     }
 
     #[test]
@@ -1225,8 +1291,10 @@ mod tests {
         let json = serde_json::to_string(&a).unwrap();
         let back: Plan = serde_json::from_str(&json).unwrap();
         assert_eq!(back, a);
-        // two people with the same display name get distinct contact names
-        let names: Vec<&str> = a
+        // two people with the same display name get distinct contact names (DG only: with the
+        // Microsoft 365 group, new people become guests instead)
+        let dg_only = plan(&groups[..1], &rows, &tenant(), &PlanOptions::default());
+        let names: Vec<&str> = dg_only
             .ops
             .iter()
             .filter_map(|o| match &o.op {

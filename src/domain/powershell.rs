@@ -387,8 +387,8 @@ mod tests {
             TargetGroup {
                 id: "22222222-2222-2222-2222-222222222222".into(),
                 name: "Project X".into(),
-                mail: Some("projectx@contoso.com".into()),
-                kind: GroupKind::Microsoft365,
+                mail: None,
+                kind: GroupKind::Security,
                 external_senders: ExternalSenders::Allowed,
                 dynamic_membership: false,
                 on_premises_synced: false,
@@ -469,10 +469,12 @@ mod tests {
         // IDN address passed in ACE form; hostile name doubled quotes, expansion left literal.
         assert!(script.contains("-ExternalEmailAddress 'sean@xn--bcher-kva.de'"));
         assert!(script.contains("-DisplayName 'Seán O\u{2019}\u{2019}Brien''s $(Get-Date) `test'"));
-        // Three DG adds (2 new contacts + the existing guest by UPN); M365 adds are Graph: absent.
+        // Three DG adds (2 new contacts + the existing guest by UPN); the security group's adds
+        // are Graph's: absent.
         assert_eq!(script.matches("Add-DistributionGroupMember ").count(), 3);
         assert!(script.contains("-Member 'bob_ext.com#EXT#@contoso.onmicrosoft.com'"));
-        assert!(!script.contains("projectx@contoso.com"));
+        assert!(!script.contains("Project X"));
+        assert!(!script.contains("22222222-2222-2222-2222-222222222222"));
         assert_eq!(script.matches("MemberAlreadyExistsException").count(), 3);
         // External senders opened once, after checking.
         assert_eq!(
@@ -482,6 +484,37 @@ mod tests {
         assert!(script.contains("$Total = 9\n"));
         assert!(script.contains("Start-Sleep -Seconds"));
         assert!(script.contains("Done: {0}. Already done: {1}. Failed: {2}."));
+    }
+
+    #[test]
+    fn a_new_guest_joins_the_dg_by_address_without_a_contact() {
+        // Into a DG and a Microsoft 365 group: the guest invited for the M365 group (a Graph
+        // step, run in the browser) is what the script adds to the DG; a contact for the same
+        // address would fail with ProxyAddressExists.
+        let mut plan = snapshot_plan();
+        plan.groups[1].kind = GroupKind::Microsoft365;
+        let plan = crate::domain::plan::plan(
+            &plan.groups,
+            &[Desired {
+                row: 2,
+                person: Ok(PersonInput {
+                    email: "jan@partner.nl".into(),
+                    ..Default::default()
+                }
+                .validate()
+                .unwrap()),
+            }],
+            &TenantSnapshot::default(),
+            &PlanOptions::default(),
+        );
+        let script = exchange_script(&plan, None).unwrap();
+        assert!(!script.contains("New-MailContact"));
+        assert_eq!(
+            script
+                .matches("Add-DistributionGroupMember -Identity 'sales-partners@contoso.com' -Member 'jan@partner.nl'")
+                .count(),
+            1
+        );
     }
 
     #[test]

@@ -171,14 +171,9 @@ mod tests {
     #[test]
     fn marks_done_and_missing_from_fresh_reads() {
         let p = the_plan();
-        // ops: a: 0 create, 1 add dg, 2 invite, 3 add m365; b: 4..7; 8 open dg, 9 open m365
-        assert_eq!(p.ops.len(), 10);
+        // ops: a: 0 invite, 1 add dg, 2 add m365; b: 3..5; 6 open dg, 7 open m365
+        assert_eq!(p.ops.len(), 8);
         let after = TenantSnapshot {
-            contacts: vec![ExistingContact {
-                id: "contact-a".into(),
-                mail: addr("A@x.nl"),
-                display_name: "a".into(),
-            }],
             users: vec![ExistingUser {
                 id: "guest-a".into(),
                 user_type: UserType::Guest,
@@ -188,32 +183,26 @@ mod tests {
                 display_name: "a".into(),
             }],
             members: HashMap::from([
-                ("dg".to_string(), HashSet::from(["contact-a".to_string()])),
+                ("dg".to_string(), HashSet::from(["guest-a".to_string()])),
                 ("m365".to_string(), HashSet::new()),
             ]),
-            taken_names: vec![],
+            ..Default::default()
         };
         let senders = HashMap::from([("m365".to_string(), ExternalSenders::Allowed)]);
         let v: HashMap<OpId, Verified> = verify(&p, &after, &senders).into_iter().collect();
         assert_eq!(
             v[&OpId(0)],
             Verified::Done {
-                object_id: Some("contact-a".into())
-            }
-        );
-        assert_eq!(v[&OpId(1)], Verified::Done { object_id: None });
-        assert_eq!(
-            v[&OpId(2)],
-            Verified::Done {
                 object_id: Some("guest-a".into())
             }
         );
-        assert_eq!(v[&OpId(3)], Verified::Missing);
-        for id in 4..8 {
+        assert_eq!(v[&OpId(1)], Verified::Done { object_id: None });
+        assert_eq!(v[&OpId(2)], Verified::Missing);
+        for id in 3..6 {
             assert_eq!(v[&OpId(id)], Verified::Missing, "op {id}");
         }
-        assert!(matches!(v[&OpId(8)], Verified::CannotCheck { .. }));
-        assert_eq!(v[&OpId(9)], Verified::Done { object_id: None });
+        assert!(matches!(v[&OpId(6)], Verified::CannotCheck { .. }));
+        assert_eq!(v[&OpId(7)], Verified::Done { object_id: None });
 
         let mut j = Journal::default();
         let list: Vec<_> = verify(&p, &after, &senders);
@@ -221,13 +210,54 @@ mod tests {
         assert_eq!(
             j.state(OpId(0)),
             OpState::Finished(OpResult::AlreadyDone {
-                object_id: Some("contact-a".into())
+                object_id: Some("guest-a".into())
             })
         );
-        assert_eq!(j.state(OpId(3)), OpState::NotStarted);
+        assert_eq!(j.state(OpId(2)), OpState::NotStarted);
         // recording twice adds nothing
         let before = j.entries.len();
         record(&mut j, &list, 43);
         assert_eq!(j.entries.len(), before);
+    }
+
+    #[test]
+    fn a_created_contact_and_its_membership_are_found() {
+        let full = the_plan();
+        let p = plan(
+            &full.groups[..1],
+            &[Desired {
+                row: 2,
+                person: Ok(PersonInput {
+                    email: "a@x.nl".into(),
+                    ..Default::default()
+                }
+                .validate()
+                .unwrap()),
+            }],
+            &TenantSnapshot::default(),
+            &PlanOptions::default(),
+        );
+        // 0 create contact, 1 add to the DG, 2 open the DG
+        let mut after = TenantSnapshot {
+            contacts: vec![ExistingContact {
+                id: "contact-a".into(),
+                mail: addr("A@x.nl"),
+                display_name: "a".into(),
+            }],
+            ..Default::default()
+        };
+        let v: HashMap<OpId, Verified> = verify(&p, &after, &HashMap::new()).into_iter().collect();
+        assert_eq!(
+            v[&OpId(0)],
+            Verified::Done {
+                object_id: Some("contact-a".into())
+            }
+        );
+        assert_eq!(v[&OpId(1)], Verified::Missing);
+        after
+            .members
+            .insert("dg".to_string(), HashSet::from(["contact-a".to_string()]));
+        let v: HashMap<OpId, Verified> = verify(&p, &after, &HashMap::new()).into_iter().collect();
+        assert_eq!(v[&OpId(1)], Verified::Done { object_id: None });
     }
 }

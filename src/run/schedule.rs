@@ -304,8 +304,8 @@ mod tests {
         }
     }
 
-    /// People a, b, c into a DG and a Microsoft 365 group: per person create contact (X),
-    /// add to DG (X), invite guest (G), add to M365 (G): ops 4p..4p+3.
+    /// People a, b, c into a DG and a Microsoft 365 group: per person p, invite the guest (G,
+    /// op 3p) that joins both: add to the DG (X, 3p+1) and to the M365 group (G, 3p+2).
     fn two_group_plan() -> Plan {
         let desired: Vec<Desired> = ["a@x.nl", "b@x.nl", "c@x.nl"]
             .iter()
@@ -329,9 +329,9 @@ mod tests {
             &TenantSnapshot::default(),
             &PlanOptions::default(),
         );
-        assert!(matches!(p.ops[0].op, Operation::CreateContact { .. }));
-        assert!(matches!(p.ops[2].op, Operation::InviteGuest { .. }));
-        assert_eq!(p.ops.len(), 12);
+        assert!(matches!(p.ops[0].op, Operation::InviteGuest { .. }));
+        assert!(matches!(p.ops[3].op, Operation::InviteGuest { .. }));
+        assert_eq!(p.ops.len(), 9);
         p
     }
 
@@ -349,33 +349,37 @@ mod tests {
         })
     }
 
+    fn ids(ops: Vec<(OpId, Mode)>) -> Vec<OpId> {
+        ops.into_iter().map(|(id, _)| id).collect()
+    }
+
     #[test]
     fn creations_first_then_each_add_right_after_its_creation() {
         let p = two_group_plan();
         let mut s = Scheduler::new(&p, &Journal::default(), true);
-        // only the independent operations are ready, in plan order
-        let x: Vec<OpId> = drain(&mut s, Service::Exchange)
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        assert_eq!(x, vec![OpId(0), OpId(4), OpId(8)]);
-        let g: Vec<OpId> = drain(&mut s, Service::Graph)
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        assert_eq!(g, vec![OpId(2), OpId(6), OpId(10)]);
-        assert_eq!(s.counts().running, 6);
+        // only the independent operations are ready, in plan order: the invitations
+        assert_eq!(drain(&mut s, Service::Exchange), vec![]);
+        assert_eq!(
+            ids(drain(&mut s, Service::Graph)),
+            vec![OpId(0), OpId(3), OpId(6)]
+        );
+        assert_eq!(s.counts().running, 3);
         assert_eq!(s.counts().waiting, 6);
-        // b's contact first: its add becomes ready
-        s.finish(OpId(4), true);
-        assert_eq!(s.next(Service::Exchange), Some((OpId(5), Mode::Run)));
+        // b's guest first: both its adds become ready, one per service
+        s.finish(OpId(3), true);
+        assert_eq!(s.next(Service::Exchange), Some((OpId(4), Mode::Run)));
         assert_eq!(s.next(Service::Exchange), None);
+        assert_eq!(s.next(Service::Graph), Some((OpId(5), Mode::Run)));
         // a's and c's at once: lower plan position first
-        s.finish(OpId(8), true);
+        s.finish(OpId(6), true);
         s.finish(OpId(0), true);
         assert_eq!(
             drain(&mut s, Service::Exchange),
-            vec![(OpId(1), Mode::Run), (OpId(9), Mode::Run)]
+            vec![(OpId(1), Mode::Run), (OpId(7), Mode::Run)]
+        );
+        assert_eq!(
+            drain(&mut s, Service::Graph),
+            vec![(OpId(2), Mode::Run), (OpId(8), Mode::Run)]
         );
     }
 
@@ -383,11 +387,11 @@ mod tests {
     fn ready_add_overtakes_later_creations() {
         let p = two_group_plan();
         let mut s = Scheduler::new(&p, &Journal::default(), true);
-        assert_eq!(s.next(Service::Exchange), Some((OpId(0), Mode::Run)));
+        assert_eq!(s.next(Service::Graph), Some((OpId(0), Mode::Run)));
         s.finish(OpId(0), true);
-        // op 1 (a's add) is ahead of op 4 (b's contact)
-        assert_eq!(s.next(Service::Exchange), Some((OpId(1), Mode::Run)));
-        assert_eq!(s.next(Service::Exchange), Some((OpId(4), Mode::Run)));
+        // op 2 (a's M365 add) is ahead of op 3 (b's invitation)
+        assert_eq!(s.next(Service::Graph), Some((OpId(2), Mode::Run)));
+        assert_eq!(s.next(Service::Graph), Some((OpId(3), Mode::Run)));
     }
 
     #[test]
@@ -395,16 +399,17 @@ mod tests {
         let p = two_group_plan();
         let mut s = Scheduler::new(&p, &Journal::default(), true);
         drain(&mut s, Service::Graph);
-        s.finish(OpId(2), false);
-        assert_eq!(
-            s.status(OpId(3)),
-            Some(&OpStatus::Blocked { failed: OpId(2) })
-        );
+        s.finish(OpId(0), false);
+        for add in [OpId(1), OpId(2)] {
+            assert_eq!(s.status(add), Some(&OpStatus::Blocked { failed: OpId(0) }));
+        }
         assert_eq!(s.next(Service::Graph), None);
-        s.finish(OpId(6), true);
-        assert_eq!(s.next(Service::Graph), Some((OpId(7), Mode::Run)));
+        assert_eq!(s.next(Service::Exchange), None);
+        s.finish(OpId(3), true);
+        assert_eq!(s.next(Service::Graph), Some((OpId(5), Mode::Run)));
+        assert_eq!(s.next(Service::Exchange), Some((OpId(4), Mode::Run)));
         let c = s.counts();
-        assert_eq!((c.failed, c.succeeded), (2, 1));
+        assert_eq!((c.failed, c.succeeded), (3, 1));
     }
 
     #[test]
@@ -415,40 +420,44 @@ mod tests {
             OpId(0),
             1,
             OpResult::Done {
-                object_id: Some("c-a".into()),
+                object_id: Some("g-a".into()),
             },
         );
-        j.started(OpId(1), 2); // a's add: in flight when the tab died
-        j.finished(OpId(4), 3, failure()); // b's contact failed
-        j.started(OpId(8), 4); // c's contact in flight
+        j.started(OpId(1), 2); // a's DG add: in flight when the tab died
+        j.finished(OpId(3), 3, failure()); // b's invitation failed
+        j.started(OpId(6), 4); // c's invitation in flight
         let mut s = Scheduler::new(&p, &j, true);
         assert_eq!(s.status(OpId(0)), Some(&OpStatus::Succeeded));
-        assert_eq!(s.status(OpId(4)), Some(&OpStatus::Failed));
-        assert_eq!(
-            s.status(OpId(5)),
-            Some(&OpStatus::Blocked { failed: OpId(4) })
-        );
-        assert_eq!(s.status(OpId(9)), Some(&OpStatus::Waiting));
+        assert_eq!(s.status(OpId(3)), Some(&OpStatus::Failed));
+        for add in [OpId(4), OpId(5)] {
+            assert_eq!(s.status(add), Some(&OpStatus::Blocked { failed: OpId(3) }));
+        }
+        assert_eq!(s.status(OpId(7)), Some(&OpStatus::Waiting));
         assert_eq!(
             drain(&mut s, Service::Exchange),
-            vec![(OpId(1), Mode::Recheck), (OpId(8), Mode::Recheck)]
+            vec![(OpId(1), Mode::Recheck)]
         );
-        s.finish(OpId(8), true);
-        assert_eq!(s.next(Service::Exchange), Some((OpId(9), Mode::Run)));
+        assert_eq!(
+            drain(&mut s, Service::Graph),
+            vec![(OpId(6), Mode::Recheck), (OpId(2), Mode::Run)]
+        );
+        s.finish(OpId(6), true);
+        assert_eq!(s.next(Service::Exchange), Some((OpId(7), Mode::Run)));
+        assert_eq!(s.next(Service::Graph), Some((OpId(8), Mode::Run)));
     }
 
     #[test]
     fn requeued_operation_is_rechecked_first() {
         let p = two_group_plan();
         let mut s = Scheduler::new(&p, &Journal::default(), true);
-        assert_eq!(s.next(Service::Graph), Some((OpId(2), Mode::Run)));
-        s.requeue(OpId(2));
-        assert_eq!(s.next(Service::Graph), Some((OpId(2), Mode::Recheck)));
-        assert_eq!(s.next(Service::Graph), Some((OpId(6), Mode::Run)));
+        assert_eq!(s.next(Service::Graph), Some((OpId(0), Mode::Run)));
+        s.requeue(OpId(0));
+        assert_eq!(s.next(Service::Graph), Some((OpId(0), Mode::Recheck)));
+        assert_eq!(s.next(Service::Graph), Some((OpId(3), Mode::Run)));
         // one that never began goes back as it was
-        s.put_back(OpId(6));
-        assert_eq!(s.status(OpId(6)), Some(&OpStatus::Ready(Mode::Run)));
-        assert_eq!(s.next(Service::Graph), Some((OpId(6), Mode::Run)));
+        s.put_back(OpId(3));
+        assert_eq!(s.status(OpId(3)), Some(&OpStatus::Ready(Mode::Run)));
+        assert_eq!(s.next(Service::Graph), Some((OpId(3), Mode::Run)));
     }
 
     #[test]
@@ -456,16 +465,12 @@ mod tests {
         let p = two_group_plan();
         let mut s = Scheduler::new(&p, &Journal::default(), false);
         assert_eq!(s.next(Service::Exchange), None);
-        let g: Vec<OpId> = drain(&mut s, Service::Graph)
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        assert_eq!(g, vec![OpId(2), OpId(6), OpId(10)]);
         assert_eq!(
-            s.pending_script(),
-            vec![OpId(0), OpId(1), OpId(4), OpId(5), OpId(8), OpId(9)]
+            ids(drain(&mut s, Service::Graph)),
+            vec![OpId(0), OpId(3), OpId(6)]
         );
-        assert_eq!(s.counts().pending_script, 6);
+        assert_eq!(s.pending_script(), vec![OpId(1), OpId(4), OpId(7)]);
+        assert_eq!(s.counts().pending_script, 3);
     }
 
     #[test]
