@@ -1,6 +1,8 @@
 //! The mode probe: after sign-in, what Guestlist can do from this browser.
 //!
-//! Three questions, asked once per sign-in (the I/O is in `ui::components::mode_panel`):
+//! Three questions, asked once per sign-in and on "Check again" (the I/O is
+//! [`crate::ui::session::Session::probe`], its Exchange calls with [`RetryPolicy::probe`]: two
+//! tries at most):
 //! 1. **Graph**: were the sign-in permissions granted? The token response's `scope` says
 //!    (access tokens are opaque to the app), and `GET /me` proves the token works.
 //! 2. **Exchange reachable from this browser?** A harmless read, `Get-OrganizationConfig`. A
@@ -17,6 +19,8 @@
 //! **Direct mode** needs all three; otherwise **script mode**: Guestlist does the Graph steps and
 //! hands the admin the PowerShell for the Exchange steps.
 
+#[cfg(doc)]
+use crate::domain::retry::RetryPolicy;
 use crate::tenant::{Resource, TenantError, TransportError};
 
 /// The identity the role check aims at: a name no recipient can have (Exchange names are at most

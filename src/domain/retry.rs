@@ -72,6 +72,16 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// For the mode probe: one retry at most. A browser reports a CORS refusal as a network
+    /// failure, indistinguishable from a dropped connection; retrying it six times with backoff
+    /// would keep the admin waiting ~15 s for a verdict that a second try already confirms.
+    pub fn probe() -> Self {
+        RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        }
+    }
+
     /// Decides after attempt number `attempt` (1 = the first try) failed.
     ///
     /// `jitter` is a number in `[0, 1)` from the caller's random source (clamped); with full
@@ -148,6 +158,28 @@ mod tests {
                 delays: vec![Duration::from_secs(2), Duration::from_secs(4)],
             },
         }
+    }
+
+    #[test]
+    fn the_probe_tries_twice_at_most() {
+        let p = RetryPolicy::probe();
+        assert!(matches!(
+            p.decide(1, AttemptFailure::Network, None, 0.5),
+            RetryDecision::RetryAfter(d) if d <= p.base
+        ));
+        assert_eq!(
+            p.decide(2, AttemptFailure::Network, None, 0.5),
+            RetryDecision::GiveUp
+        );
+        assert_eq!(
+            p.decide(
+                2,
+                AttemptFailure::Status(503),
+                Some(Duration::from_secs(1)),
+                0.5
+            ),
+            RetryDecision::GiveUp
+        );
     }
 
     #[test]

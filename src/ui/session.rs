@@ -7,6 +7,7 @@
 
 use crate::auth::{Account, Auth, BridgeTokenSource};
 use crate::config::Config;
+use crate::domain::retry::RetryPolicy;
 use crate::probe::{Mode, ModeReport, Observations};
 use crate::tenant::{ExchangeClient, GraphClient, TenantError};
 use leptos::prelude::*;
@@ -90,6 +91,9 @@ pub struct Session {
     pub account: Account,
     pub graph: Shared<Graph>,
     pub exchange: Shared<Exchange>,
+    /// The same Exchange endpoint for the mode probe, which gives up after a second try
+    /// ([`RetryPolicy::probe`]): the verdict shouldn't wait out a long backoff.
+    probe_exchange: Shared<Exchange>,
     /// The probe's verdict (tracked).
     pub mode_state: RwSignal<ModeState>,
 }
@@ -141,18 +145,23 @@ impl Session {
         } else {
             account.tenant_id.clone()
         };
-        let exchange = ExchangeClient::new(
-            config.exchange_base_url.clone(),
-            tenant,
-            &account.username,
-            net,
-            BridgeTokenSource,
-            sleeper(),
-        );
+        let exchange_client = |net| {
+            ExchangeClient::new(
+                config.exchange_base_url.clone(),
+                tenant.clone(),
+                &account.username,
+                net,
+                BridgeTokenSource,
+                sleeper(),
+            )
+        };
+        let probe_exchange = exchange_client(net.clone()).with_policy(RetryPolicy::probe());
+        let exchange = exchange_client(net);
         Ok(Session {
             account,
             graph: Shared::new(graph),
             exchange: Shared::new(exchange),
+            probe_exchange: Shared::new(probe_exchange),
             mode_state: RwSignal::new(ModeState::Unknown),
         })
     }
@@ -186,10 +195,14 @@ impl Session {
             .map(|t| t.scopes)
             .map_err(|e| TenantError::from(AuthError::from(e)));
         let graph_me = self.graph.me().await.map(|_| ());
-        let exchange_read = self.exchange.get_organization_config().await.map(|_| ());
+        let exchange_read = self
+            .probe_exchange
+            .get_organization_config()
+            .await
+            .map(|_| ());
         let exchange_role_check = match exchange_read {
             Ok(()) => Some(
-                self.exchange
+                self.probe_exchange
                     .set_mail_contact_hidden(ROLE_CHECK_IDENTITY, true, ReplicationWait::None)
                     .await,
             ),
