@@ -373,6 +373,9 @@ texts! {
     gr_col_what,
     gr_col_group,
     gr_col_result,
+    /// Member count in a finder result, "{count} members" (plural; the singular is its own text).
+    gr_result_members,
+    gr_result_member_one,
     // --- end groups workflow ---
 }
 
@@ -715,6 +718,8 @@ pub static EN: Texts = Texts {
     gr_col_what: "What",
     gr_col_group: "Group",
     gr_col_result: "Result",
+    gr_result_members: "{count} members",
+    gr_result_member_one: "1 member",
     // --- end groups workflow ---
 };
 
@@ -1057,6 +1062,8 @@ pub static NL: Texts = Texts {
     gr_col_what: "Wat",
     gr_col_group: "Groep",
     gr_col_result: "Resultaat",
+    gr_result_members: "{count} leden",
+    gr_result_member_one: "1 lid",
     // --- end groups workflow ---
 };
 

@@ -13,6 +13,8 @@
 mod signin;
 mod support;
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use guestlist_sim::store::{ADMIN_UPN, HELPDESK_UPN};
 use guestlist_sim::Knobs;
 use serde_json::{json, Value};
@@ -143,6 +145,156 @@ async fn audit(browser: &Browser, what: &str) -> Result<()> {
     })
 }
 
+/// The finder's result rows as `[name, member count text or null]`.
+const RESULT_ROWS: &str =
+    "return Array.from(document.querySelectorAll('.group-result')).map((li) => [\
+    li.querySelector('.group-result-name').textContent, \
+    (li.querySelector('.group-result-count') || {}).textContent || null])";
+
+async fn result_rows(browser: &Browser) -> Result<Vec<(String, Option<String>)>> {
+    let rows = browser.eval(RESULT_ROWS).await?;
+    Ok(rows
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .map(|r| {
+                    (
+                        r[0].as_str().unwrap_or_default().to_owned(),
+                        r[1].as_str().map(str::to_owned),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Waits until the finder's row for `group` shows `count` (e.g. "6 members"); returns all rows.
+async fn wait_count(
+    browser: &Browser,
+    group: &str,
+    count: &str,
+) -> Result<Vec<(String, Option<String>)>> {
+    let what = format!("the finder to show {count:?} for {group:?}");
+    until(&what, DEADLINE, || async {
+        let rows = result_rows(browser).await?;
+        let shown = rows
+            .iter()
+            .any(|(name, c)| name == group && c.as_deref() == Some(count));
+        Ok(if shown {
+            Poll::Ready(rows)
+        } else {
+            Poll::NotYet(format!("{rows:?}"))
+        })
+    })
+    .await
+}
+
+/// Presses keys as a keyboard does (WebDriver actions go to whatever has focus): all down in
+/// order, then up in reverse, so `[Shift, Tab]` is Shift+Tab.
+async fn press(browser: &Browser, keys: &[Key]) -> Result<()> {
+    let mut actions = KeyActions::new("keyboard".into());
+    for k in keys {
+        actions = actions.then(KeyAction::Down { value: (*k).into() });
+    }
+    for k in keys.iter().rev() {
+        actions = actions.then(KeyAction::Up { value: (*k).into() });
+    }
+    browser.client.perform_actions(actions).await?;
+    Ok(())
+}
+
+/// Where focus is: whether a modal `<dialog>` is open (`:modal`: the page behind it is inert),
+/// whether focus is inside it, and the focused element's id, label or text.
+const FOCUS_STATE: &str = "const d = document.querySelector('dialog[open]'); \
+    const a = document.activeElement; \
+    return { open: !!d, modal: !!document.querySelector('dialog:modal'), \
+      inside: !!d && !!a && a !== d && d.contains(a), \
+      focused: a ? (a.id || a.getAttribute('aria-label') || a.textContent.trim().slice(0, 60)) : null }";
+
+struct Focus {
+    open: bool,
+    modal: bool,
+    inside: bool,
+    focused: String,
+}
+
+async fn focus(browser: &Browser) -> Result<Focus> {
+    let v = browser.eval(FOCUS_STATE).await?;
+    Ok(Focus {
+        open: v["open"] == true,
+        modal: v["modal"] == true,
+        inside: v["inside"] == true,
+        focused: v["focused"].as_str().unwrap_or_default().to_owned(),
+    })
+}
+
+/// Waits until focus is on the element whose id, label or text is `name`.
+async fn wait_focus(browser: &Browser, name: &str) -> Result<Focus> {
+    let what = format!("focus on {name:?}");
+    until(&what, DEADLINE, || async {
+        let f = focus(browser).await?;
+        Ok(if f.focused == name {
+            Poll::Ready(f)
+        } else {
+            Poll::NotYet(format!(
+                "focus on {:?} (dialog open: {})",
+                f.focused, f.open
+            ))
+        })
+    })
+    .await
+}
+
+/// Presses Tab `n` times and returns what had focus after each; every one must be inside the
+/// open modal dialog.
+async fn tab_through(browser: &Browser, n: usize, backwards: bool) -> Result<Vec<String>> {
+    let mut seen = Vec::new();
+    for _ in 0..n {
+        if backwards {
+            press(browser, &[Key::Shift, Key::Tab]).await?;
+        } else {
+            press(browser, &[Key::Tab]).await?;
+        }
+        let f = focus(browser).await?;
+        check(f.open && f.modal && f.inside, || {
+            format!(
+                "focus left the dialog after {} Tab presses ({seen:?}, then {:?})",
+                seen.len() + 1,
+                f.focused
+            )
+        })?;
+        seen.push(f.focused);
+    }
+    Ok(seen)
+}
+
+/// Tabs once around the open dialog from `start`: focus must come back to `start` after at
+/// most `max` presses, inside the dialog all the way; Shift+Tab then goes back to the last
+/// element before it. Returns the cycle.
+async fn check_cycle(browser: &Browser, start: &str, max: usize) -> Result<Vec<String>> {
+    let mut cycle = Vec::new();
+    for _ in 0..max {
+        let step = tab_through(browser, 1, false).await?;
+        cycle.extend(step);
+        if cycle.last().map(String::as_str) == Some(start) {
+            break;
+        }
+    }
+    check(
+        cycle.last().map(String::as_str) == Some(start) && cycle.len() >= 2,
+        || format!("Tab did not cycle back to {start:?}: {cycle:?}"),
+    )?;
+    let back = tab_through(browser, 1, true).await?;
+    let before_start = &cycle[cycle.len() - 2];
+    check(&back[0] == before_start, || {
+        format!(
+            "Shift+Tab from {start:?} went to {:?}, not {before_start:?}",
+            back[0]
+        )
+    })?;
+    Ok(cycle)
+}
+
 /// Fills the add-person dialog and asks for the plan; returns the plan's text.
 async fn plan_for(
     browser: &Browser,
@@ -213,6 +365,8 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
             && results.contains("internal senders only"),
         || format!("finder results: {results:?}"),
     )?;
+    // Member counts follow the list.
+    wait_count(&browser, "Sales Team", "6 members").await?;
     browser.screenshot("groups-finder").await?;
     audit(&browser, "the finder").await?;
 
@@ -556,6 +710,9 @@ async fn script_mode_dg_script_then_verify() -> Result<()> {
         ..Knobs::default()
     };
     let (setup, browser) = start("groups-script", knobs, ADMIN_UPN, "Script mode").await?;
+    // The first list is searched again once the mode is known and comes out the same: its
+    // counts still arrive.
+    wait_count(&browser, "Sales Team", "6 members").await?;
     open_group(&browser, "Sales", "Sales Team").await?;
     wait_text(
         &browser,
@@ -616,37 +773,53 @@ async fn script_mode_dg_script_then_verify() -> Result<()> {
     browser.close().await
 }
 
+/// Switches the app to Dutch with the header's language switch, as an admin would.
+async fn switch_to_dutch(browser: &Browser) -> Result<()> {
+    browser
+        .find("combobox", "Language")
+        .await?
+        .select_by_label("Nederlands")
+        .await?;
+    browser.find("combobox", "Taal").await?;
+    Ok(())
+}
+
+/// The English screenshots again in Dutch (suffix `-nl`): finder, group page, the dialog's plan
+/// and a finished add; the language is switched in the app, not by the browser's language.
 #[tokio::test]
-async fn dutch_finder_and_plan() -> Result<()> {
-    let options = Options {
-        lang: "nl-NL".into(),
-        ..Options::default()
-    };
-    let setup = SignInSetup::start(&dist_dir()?, Knobs::default()).await?;
-    let browser = Browser::start_with("groups-nl", options).await?;
-    ignore_certificate_errors(&browser).await?;
-    browser.goto(&setup.app("/")).await?;
-    // The sign-in controls are the auth part's; find them by whatever the Dutch page says.
-    let sign_in = wait_text(&browser, "Aanmelden").await;
-    check(sign_in.is_ok(), || "no Dutch sign-in button".into())?;
-    browser.find("button", "Aanmelden").await?.click().await?;
-    sign_in_on_sim_page(&browser, &account_choice(&setup.sim, ADMIN_UPN)?, PASSWORD).await?;
+async fn dutch_finder_plan_and_finished_add() -> Result<()> {
+    let (setup, browser) = start("groups-nl", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+    switch_to_dutch(&browser).await?;
     let searchbox = browser.find("searchbox", "Groepen zoeken op naam").await?;
     searchbox.send_keys("Sales").await?;
     wait_text(&browser, "gevonden voor “Sales”.").await?;
+    wait_count(&browser, "Sales Team", "6 leden").await?;
     browser.screenshot("groups-finder-nl").await?;
+    audit(&browser, "the Dutch finder").await?;
+
     click_link(&browser, "Sales Team").await?;
+    browser.find("heading", "Sales Team").await?;
     wait_text(&browser, "6 leden.").await?;
     browser.screenshot("groups-group-page-nl").await?;
+
     browser
         .find("button", "Externe persoon toevoegen")
         .await?
         .click()
         .await?;
     browser
+        .find("dialog", "Externe persoon toevoegen aan Sales Team")
+        .await?;
+    let address = "jan.devries@partner.example";
+    browser
         .find("textbox", "E-mailadres")
         .await?
-        .send_keys("jan@partner.example")
+        .send_keys(address)
+        .await?;
+    browser
+        .find("textbox", "Weergavenaam")
+        .await?
+        .send_keys("Jan de Vries")
         .await?;
     browser
         .find("button", "Plan bekijken")
@@ -659,10 +832,399 @@ async fn dutch_finder_and_plan() -> Result<()> {
         .text()
         .await?;
     check(
-        plan.contains("E-mailcontact") && plan.contains("toevoegen aan Sales Team"),
+        plan.contains("E-mailcontact Jan de Vries <jan.devries@partner.example> aanmaken.")
+            && plan.contains(
+                "jan.devries@partner.example toevoegen aan Sales Team (Distributiegroep).",
+            ),
         || format!("Dutch plan: {plan:?}"),
     )?;
     browser.screenshot("groups-dialog-plan-nl").await?;
+    audit(&browser, "the Dutch add-person dialog").await?;
+
+    browser
+        .find("button", "Wijzigingen uitvoeren")
+        .await?
+        .click()
+        .await?;
+    wait_text(
+        &browser,
+        &format!("Klaar: {address} is lid van Sales Team."),
+    )
+    .await?;
+    browser.screenshot("groups-add-done-nl").await?;
+    check(
+        contact_by_address(&state(&setup), address).is_some(),
+        || "the Dutch run created no contact".into(),
+    )?;
+    browser.close().await
+}
+
+/// Script mode with Verify, in Dutch.
+#[tokio::test]
+async fn dutch_script_mode_then_verify() -> Result<()> {
+    let knobs = Knobs {
+        exchange_cors_refused: true,
+        ..Knobs::default()
+    };
+    let (setup, browser) = start("groups-script-nl", knobs, ADMIN_UPN, "Script mode").await?;
+    switch_to_dutch(&browser).await?;
+    let searchbox = browser.find("searchbox", "Groepen zoeken op naam").await?;
+    searchbox.send_keys("Sales").await?;
+    wait_text(&browser, "gevonden voor “Sales”.").await?;
+    click_link(&browser, "Sales Team").await?;
+    browser.find("heading", "Sales Team").await?;
+    wait_text(
+        &browser,
+        "Scriptmodus: Exchange is vanuit deze browser niet bereikbaar",
+    )
+    .await?;
+    let address = "piet.bakker@partner.example";
+    browser
+        .find("button", "Externe persoon toevoegen")
+        .await?
+        .click()
+        .await?;
+    browser
+        .find("textbox", "E-mailadres")
+        .await?
+        .send_keys(address)
+        .await?;
+    browser
+        .find("textbox", "Weergavenaam")
+        .await?
+        .send_keys("Piet Bakker")
+        .await?;
+    browser
+        .find("button", "Plan bekijken")
+        .await?
+        .click()
+        .await?;
+    browser.find("region", "Wat er gaat gebeuren").await?;
+    browser
+        .find("button", "Graph-stappen uitvoeren en script maken")
+        .await?
+        .click()
+        .await?;
+    wait_text(&browser, "Connect-ExchangeOnline").await?;
+    browser.find("button", "Controleren").await?.click().await?;
+    wait_text(
+        &browser,
+        "Sommige stappen ontbreken nog; voer het script uit en controleer opnieuw.",
+    )
+    .await?;
+    run_cmdlet(
+        &setup,
+        "New-MailContact",
+        json!({"Name": "Piet Bakker", "DisplayName": "Piet Bakker", "ExternalEmailAddress": address}),
+    )
+    .await?;
+    run_cmdlet(
+        &setup,
+        "Add-DistributionGroupMember",
+        json!({"Identity": "sales@contoso.onmicrosoft.com", "Member": address}),
+    )
+    .await?;
+    browser.find("button", "Controleren").await?.click().await?;
+    wait_text(&browser, "Alle stappen zijn klaar.").await?;
+    browser
+        .eval(
+            "document.querySelector('.verify-list').scrollIntoView({block: 'center'}); return null",
+        )
+        .await?;
+    browser.screenshot("groups-script-verify-nl").await?;
+    browser.close().await
+}
+
+/// Holds every Graph `$batch` request (the finder's member counts) until the test answers it:
+/// `release()` sends it to the sim, `answer(status, body)` answers instead of the sim. Each
+/// entry notes the ids it asked for and when the app has read the answer. Installed before
+/// any page script runs (CDP), so it sees the very first search too.
+const HOLD_BATCHES: &str = r#"
+(() => {
+  const send = window.fetch.bind(window);
+  window.__batches = [];
+  window.fetch = (input, init) => {
+    const url = typeof input === 'string' ? input : input.url;
+    if (!url.endsWith('/$batch')) return send(input, init);
+    return new Promise((resolve, reject) => {
+      const entry = { requests: null, read: false };
+      const body = typeof input === 'string' ? Promise.resolve(init && init.body) : input.clone().text();
+      body.then((t) => { entry.requests = JSON.parse(t).requests; });
+      const noting = (r) => {
+        const text = r.text.bind(r);
+        r.text = () => text().then((t) => { entry.read = true; return t; });
+        return r;
+      };
+      entry.release = () => send(input, init).then((r) => resolve(noting(r)), reject);
+      entry.answer = (status, json) => resolve(noting(new Response(JSON.stringify(json),
+        { status, headers: { 'Content-Type': 'application/json' } })));
+      window.__batches.push(entry);
+    });
+  };
+})();
+"#;
+
+/// How many `$batch` requests are held, and whether all of them have noted their requests.
+async fn held_batches(browser: &Browser) -> Result<usize> {
+    let v = browser
+        .eval("return window.__batches.filter((b) => !b.done && b.requests).length")
+        .await?;
+    Ok(v.as_u64().unwrap_or(0) as usize)
+}
+
+/// Waits until at least `n` batches are held (each with its requests read).
+async fn wait_held(browser: &Browser, n: usize) -> Result<()> {
+    let what = format!("{n} held $batch requests");
+    until(&what, DEADLINE, || async {
+        let held = held_batches(browser).await?;
+        Ok(if held >= n {
+            Poll::Ready(())
+        } else {
+            Poll::NotYet(format!("{held} held"))
+        })
+    })
+    .await
+}
+
+/// Answers every held batch but the newest with `status`/`body` (`body` may use `requests`, the
+/// batch's own requests), waits until the app has read each answer, and returns how many.
+async fn answer_older(browser: &Browser, answer: &str) -> Result<usize> {
+    let script = format!(
+        "const open = window.__batches.filter((b) => !b.done); \
+         const older = open.slice(0, -1); \
+         for (const b of older) {{ const requests = b.requests; b.done = true; {answer} }} \
+         return older.length"
+    );
+    let n = browser.eval(&script).await?.as_u64().unwrap_or(0) as usize;
+    until("the app to read the answered batches", DEADLINE, || async {
+        let unread = browser
+            .eval("return window.__batches.filter((b) => b.done && !b.read).length")
+            .await?;
+        Ok(if unread == 0 {
+            Poll::Ready(())
+        } else {
+            Poll::NotYet(format!("{unread} unread"))
+        })
+    })
+    .await?;
+    Ok(n)
+}
+
+/// Answers the newest held batch: `release` to the sim or a scripted answer.
+async fn answer_newest(browser: &Browser, answer: &str) -> Result<()> {
+    let script = format!(
+        "const open = window.__batches.filter((b) => !b.done); \
+         const b = open[open.length - 1]; const requests = b.requests; b.done = true; {answer} \
+         return requests.map((r) => r.url)"
+    );
+    browser.eval(&script).await?;
+    Ok(())
+}
+
+/// A fake count of 999 for every request of a batch.
+const ANSWER_999: &str =
+    "b.answer(200, { responses: requests.map((r) => ({ id: r.id, status: 200, \
+    headers: { 'Content-Type': 'text/plain' }, body: 999 })) });";
+
+#[tokio::test]
+async fn finder_counts_follow_the_list_stale_ones_are_dropped_failures_stay_quiet() -> Result<()> {
+    let setup = SignInSetup::start(&dist_dir()?, Knobs::default()).await?;
+    let browser = Browser::start_with("groups-counts", Options::default()).await?;
+    ignore_certificate_errors(&browser).await?;
+    browser
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": HOLD_BATCHES }),
+        )
+        .await?;
+    browser.goto(&setup.app("/")).await?;
+    sign_in(&browser, &setup, ADMIN_UPN, "Direct mode").await?;
+
+    // The list is there while its counts are still held: counts never delay the results.
+    wait_text(&browser, " groups.").await?;
+    wait_held(&browser, 1).await?;
+    let rows = result_rows(&browser).await?;
+    check(
+        !rows.is_empty() && rows.iter().all(|(_, c)| c.is_none()),
+        || format!("rows before any count arrived: {rows:?}"),
+    )?;
+    // Direct mode lists Exchange's dynamic groups too (asked for no count: see the end).
+    wait_text(&browser, "All Sales Department Users").await?;
+
+    // A newer search overtakes the first one's counts: their (fake) answers are dropped.
+    let searchbox = browser.find("searchbox", "Search groups by name").await?;
+    searchbox.send_keys("Falcon").await?;
+    wait_text(&browser, "found for “Falcon”.").await?;
+    let newest_asks_falcon = "return (() => { const open = window.__batches.filter((b) => !b.done); \
+        const b = open[open.length - 1]; return !!b && !!b.requests && b.requests.length === 1; })()";
+    until(
+        "a held count batch for the Falcon search",
+        DEADLINE,
+        || async {
+            Ok(if browser.eval(newest_asks_falcon).await? == true {
+                Poll::Ready(())
+            } else {
+                Poll::NotYet(format!("{} held", held_batches(&browser).await?))
+            })
+        },
+    )
+    .await?;
+    let stale = answer_older(&browser, ANSWER_999).await?;
+    check(stale >= 1, || "no stale batch to answer".into())?;
+    let rows = result_rows(&browser).await?;
+    check(rows.iter().all(|(_, c)| c.is_none()), || {
+        format!("a stale count was shown: {rows:?}")
+    })?;
+    // The current search's own batch goes to the sim: the real count shows.
+    answer_newest(&browser, "b.release();").await?;
+    let s = state(&setup);
+    let falcon = group(&s, "Project Falcon")["members"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let rows = wait_count(&browser, "Project Falcon", &format!("{falcon} members")).await?;
+    check(!format!("{rows:?}").contains("999"), || {
+        format!("a stale count was shown: {rows:?}")
+    })?;
+
+    // A count that fails shows nothing, and says nothing.
+    searchbox.clear().await?;
+    searchbox.send_keys("Marketing").await?;
+    wait_text(&browser, "found for “Marketing”.").await?;
+    wait_held(&browser, 1).await?;
+    answer_newest(
+        &browser,
+        "b.answer(400, { error: { code: 'BadRequest', message: 'Invalid batch payload format.' } });",
+    )
+    .await?;
+    until("the app to read the failed batch", DEADLINE, || async {
+        let unread = browser
+            .eval("return window.__batches.filter((b) => b.done && !b.read).length")
+            .await?;
+        Ok(if unread == 0 {
+            Poll::Ready(())
+        } else {
+            Poll::NotYet(format!("{unread} unread"))
+        })
+    })
+    .await?;
+    let rows = result_rows(&browser).await?;
+    let finder = browser.find("region", "Find a group").await?.text().await?;
+    let alerts = browser
+        .eval("return document.querySelectorAll('.finder [role=alert], .finder .failure').length")
+        .await?;
+    check(
+        rows.iter().any(|(n, _)| n == "Marketing")
+            && rows.iter().all(|(_, c)| c.is_none())
+            && alerts == 0
+            && !finder.contains("failed"),
+        || format!("after a failed count: rows {rows:?}, {alerts} alerts, finder {finder:?}"),
+    )?;
+
+    // Every count asked was a members/$count of a Graph group; dynamic groups were never asked.
+    let urls = browser
+        .eval("return window.__batches.flatMap((b) => (b.requests || []).map((r) => r.url))")
+        .await?;
+    let urls: Vec<String> = urls
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|u| u.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    check(
+        !urls.is_empty()
+            && urls.iter().all(|u| {
+                u.starts_with("/groups/")
+                    && u.ends_with("/members/$count")
+                    && !u.contains("dynamic-")
+            }),
+        || format!("count requests: {urls:?}"),
+    )?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn dialogs_trap_focus_close_on_escape_and_give_focus_back() -> Result<()> {
+    let (setup, browser) =
+        start("groups-focus", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+    open_group(&browser, "Sales", "Sales Team").await?;
+
+    // The add-person dialog: modal, focus on its first field.
+    browser
+        .find("button", "Add an external person")
+        .await?
+        .click()
+        .await?;
+    browser
+        .find("dialog", "Add an external person to Sales Team")
+        .await?;
+    let f = wait_focus(&browser, "add-email").await?;
+    check(f.modal && f.inside, || "the add dialog is not modal".into())?;
+    let cycle = check_cycle(&browser, "add-email", 20).await?;
+    check(cycle.iter().any(|c| c == "Cancel"), || {
+        format!("the cycle skipped the Cancel button: {cycle:?}")
+    })?;
+    press(&browser, &[Key::Escape]).await?;
+    browser
+        .wait_gone("dialog", "Add an external person to Sales Team")
+        .await?;
+    wait_focus(&browser, "Add an external person").await?;
+
+    // Again, up to the plan: focus follows the new step, stays inside, Escape closes.
+    plan_for(&browser, "Sales Team", "focus.test@partner.example", "").await?;
+    wait_focus(&browser, "plan-heading").await?;
+    let seen = tab_through(&browser, 8, false).await?;
+    check(seen.iter().any(|c| c == "Make these changes"), || {
+        format!("Tab never reached the plan's button: {seen:?}")
+    })?;
+    tab_through(&browser, 8, true).await?;
+    press(&browser, &[Key::Escape]).await?;
+    browser
+        .wait_gone("dialog", "Add an external person to Sales Team")
+        .await?;
+    wait_focus(&browser, "Add an external person").await?;
+
+    // The remove confirmation: focus on Cancel (the safe choice), trapped, Escape closes and
+    // focus returns to the member's Remove button.
+    let s = state(&setup);
+    let members = group(&s, "Sales Team")["members"].clone();
+    let contact = s["contacts"]
+        .as_array()
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| members.as_array().is_some_and(|m| m.contains(&c["id"])))
+        })
+        .cloned()
+        .ok_or_else(|| support::Error::Check("no contact in Sales Team".into()))?;
+    let name = contact["displayName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let remove_label = format!("Remove {name}");
+    browser.find("button", &remove_label).await?.click().await?;
+    let title = format!("Remove {name} from Sales Team?");
+    browser.find("dialog", &title).await?;
+    let f = wait_focus(&browser, "remove-cancel").await?;
+    check(f.modal, || "the remove dialog is not modal".into())?;
+    let cycle = check_cycle(&browser, "remove-cancel", 6).await?;
+    check(cycle.iter().any(|c| c == "Remove member"), || {
+        format!("the cycle skipped Remove member: {cycle:?}")
+    })?;
+    press(&browser, &[Key::Escape]).await?;
+    browser.wait_gone("dialog", &title).await?;
+    wait_focus(&browser, &remove_label).await?;
+
+    // After a removal the row is gone: focus goes to the member list.
+    browser.find("button", &remove_label).await?.click().await?;
+    browser.find("dialog", &title).await?;
+    browser
+        .find("button", "Remove member")
+        .await?
+        .click()
+        .await?;
+    wait_text(&browser, &format!("Removed {name} from Sales Team.")).await?;
+    wait_focus(&browser, "Members").await?;
     browser.close().await
 }
 

@@ -11,6 +11,7 @@
 //!    idempotent script of `domain::powershell`, then **Verify** re-reads through Graph and marks
 //!    each step done or still missing (`domain::verify`).
 
+use super::members::dialog::{focus_soon, Modal};
 use super::members::MemberRow;
 use super::{explain, kind_label, log_activity, FailureView, GroupInfo, ScriptBox};
 use crate::activity::Outcome;
@@ -392,10 +393,16 @@ pub fn AddPersonDialog(
     let changed = StoredValue::new(false);
     let kind = info.target.kind;
     let first_field = NodeRef::<leptos::html::Input>::new();
+    // Each step replaces the dialog's content (and the button that had focus): focus goes to
+    // the new step's heading or first field, so keyboard and screen reader users follow.
     Effect::new(move |_| {
-        if let Some(el) = first_field.get() {
-            let _ = el.focus();
-        }
+        let target = match stage.get() {
+            Stage::Form => "#add-email",
+            Stage::Planning | Stage::Running => "#add-title",
+            Stage::Review(_) => "#plan-heading",
+            Stage::Finished(_) => "#result-heading",
+        };
+        focus_soon(target);
     });
 
     let review = {
@@ -484,16 +491,9 @@ pub fn AddPersonDialog(
         let on_close = on_close.clone();
         move || (*on_close)(changed.get_value())
     };
-    let on_key = {
-        let close = close.clone();
-        move |ev: leptos::ev::KeyboardEvent| {
-            if ev.key() == "Escape"
-                && !matches!(stage.get_untracked(), Stage::Running | Stage::Planning)
-            {
-                close();
-            }
-        }
-    };
+    // Escape closes, except while the tenant is being read or changed.
+    let can_close =
+        Signal::derive(move || !matches!(stage.get(), Stage::Running | Stage::Planning));
     let title = {
         let name = info.target.name.clone();
         move || fill(i18n.t().gr_add_title, &[("group", &name)])
@@ -506,7 +506,7 @@ pub fn AddPersonDialog(
                       node: Option<NodeRef<leptos::html::Input>>| {
         let input = match node {
             Some(n) => view! {
-                <input id=id type=kind autocomplete="off" node_ref=n required=true
+                <input id=id type=kind autocomplete="off" node_ref=n required=true autofocus=true
                     prop:value=move || value.get()
                     on:input=move |ev| value.set(event_target_value(&ev))/>
             }
@@ -627,12 +627,10 @@ pub fn AddPersonDialog(
     };
 
     view! {
-        <div class="dialog-backdrop">
-            <div class="dialog dialog--wide" role="dialog" aria-modal="true" aria-labelledby="add-title" on:keydown=on_key>
-                <h2 id="add-title">{title}</h2>
-                {body}
-            </div>
-        </div>
+        <Modal labelled_by="add-title" class="dialog--wide" can_close on_close=close>
+            <h2 id="add-title" tabindex="-1">{title}</h2>
+            {body}
+        </Modal>
     }
 }
 
@@ -704,7 +702,7 @@ fn ReviewView(plan: Arc<Plan>, direct: bool, open_external: RwSignal<bool>) -> i
     let group_name = plan.groups[0].name.clone();
     view! {
         <section class="plan" aria-labelledby="plan-heading">
-            <h3 id="plan-heading">{tx(|t| t.gr_plan_heading)}</h3>
+            <h3 id="plan-heading" tabindex="-1">{tx(|t| t.gr_plan_heading)}</h3>
             <ol class="plan-steps">
                 {move || lines().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
             </ol>
@@ -846,7 +844,7 @@ fn FinishedView(session: Session, finished: Arc<Finished>, info: GroupInfo) -> i
     let file = format!("guestlist-{}.ps1", super::file_stem(&info.target.name));
     view! {
         <section class="result" aria-labelledby="result-heading">
-            <h3 id="result-heading">{tx(|t| t.gr_result_heading)}</h3>
+            <h3 id="result-heading" tabindex="-1">{tx(|t| t.gr_result_heading)}</h3>
             <p role="status" class=if failed { "failure" } else { "success" }>{summary}</p>
             <ul class="op-list">{lines}</ul>
             {script.map(|s| view! {

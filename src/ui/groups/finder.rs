@@ -5,13 +5,20 @@
 //!
 //! Typing is debounced (300 ms) and every search carries a generation number: an answer that
 //! arrives after a newer search started is dropped, so results never jump back to an older query.
+//!
+//! Member counts come after the list, never holding it up: `GET /groups/{id}/members/$count`,
+//! 20 groups to a `$batch` ([`crate::tenant::GraphClient::member_counts`]). Counts asked for a
+//! list that has since been replaced are dropped, like a stale search's results; a count that
+//! can't be read simply isn't shown (the list is what matters). Dynamic distribution groups live
+//! in Exchange only: no count.
 
 use super::{explain, sleep_ms, KindBadge};
 use crate::domain::group::{ExternalSenders, GroupKind};
 use crate::domain::journal::{Failure, Service};
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::probe::Mode;
-use crate::tenant::{DistributionGroup, GroupFilter};
+use crate::tenant::graph::MAX_BATCH;
+use crate::tenant::{DistributionGroup, GroupFilter, GroupId};
 use crate::ui::groups::tx;
 use crate::ui::session::Session;
 use leptos::prelude::*;
@@ -152,6 +159,57 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
     }
 }
 
+/// Groups whose member count Graph can give: every result except Exchange's dynamic groups.
+fn countable(groups: &[FoundGroup]) -> Vec<String> {
+    groups
+        .iter()
+        .filter(|g| g.kind != GroupKind::DynamicDistribution)
+        .map(|g| g.route_id.clone())
+        .collect()
+}
+
+/// Member counts by group id; `None` while unknown (not asked yet, or could not be read).
+pub type Counts = HashMap<String, u64>;
+
+/// Reads the member counts of `ids`, 20 to a batch, and adds each batch's counts to `counts`
+/// as it arrives — unless the list on screen has changed since (`shown` is no longer `list`).
+/// Failures (the batch's or one group's) leave those counts unknown: the result list never
+/// shows count errors.
+async fn load_counts(
+    session: Session,
+    ids: Vec<String>,
+    list: u64,
+    shown: StoredValue<u64>,
+    counts: RwSignal<Counts>,
+) {
+    for chunk in ids.chunks(MAX_BATCH) {
+        if shown.try_get_value() != Some(list) {
+            return;
+        }
+        let group_ids: Vec<GroupId> = chunk.iter().map(|id| GroupId(id.clone())).collect();
+        let answers = match session.graph.member_counts(&group_ids).await {
+            Ok(a) => a,
+            Err(e) => {
+                leptos::logging::log!("member counts not shown: {e}");
+                continue;
+            }
+        };
+        if shown.try_get_value() != Some(list) {
+            return;
+        }
+        counts.try_update(|c| {
+            for (id, answer) in chunk.iter().zip(answers) {
+                match answer {
+                    Ok(n) => {
+                        c.insert(id.clone(), n);
+                    }
+                    Err(e) => leptos::logging::log!("member count of {id} not shown: {e}"),
+                }
+            }
+        });
+    }
+}
+
 /// The words for an external-senders status in a result row; `None` where it says nothing.
 pub fn external_short(t: &Texts, e: ExternalSenders) -> Option<&'static str> {
     match e {
@@ -170,6 +228,10 @@ pub fn Finder(session: Session) -> impl IntoView {
     // The previous results stay on screen while a new search runs; this marks them busy.
     let busy = RwSignal::new(true);
     let generation = StoredValue::new(0u64);
+    // Which list is on screen: counts asked for an older list are dropped. (Not the search
+    // generation: a newer search that finds the same list keeps the counts coming.)
+    let shown = StoredValue::new(0u64);
+    let counts = RwSignal::new(Counts::new());
 
     let start_search = {
         let session = session.clone();
@@ -194,7 +256,26 @@ pub fn Finder(session: Session) -> impl IntoView {
                     // The same answer again (e.g. after the mode became known) leaves the
                     // list as it is.
                     if state.try_with_untracked(|s| s != &result) == Some(true) {
+                        // Counts of groups still listed stay (they were read moments ago);
+                        // the others are asked for after the list is on screen.
+                        let missing = match &result {
+                            SearchState::Found { groups, .. } => {
+                                let ids = countable(groups);
+                                counts.try_update(|c| c.retain(|id, _| ids.contains(id)));
+                                counts
+                                    .try_with_untracked(|c| {
+                                        ids.into_iter().filter(|id| !c.contains_key(id)).collect()
+                                    })
+                                    .unwrap_or_default()
+                            }
+                            _ => Vec::new(),
+                        };
                         state.try_set(result);
+                        let list = shown.try_get_value().unwrap_or_default() + 1;
+                        shown.try_set_value(list);
+                        if !missing.is_empty() {
+                            spawn_local(load_counts(session.clone(), missing, list, shown, counts));
+                        }
                     }
                 }
             });
@@ -265,7 +346,11 @@ pub fn Finder(session: Session) -> impl IntoView {
                             <p class="note">{tx(|t| t.gr_exchange_part_failed)} " " {f.message.clone()}</p>
                         })}
                         <ul class="group-results" aria-label=tx(|t| t.gr_results_label)>
-                            {groups.into_iter().map(|g| view! { <ResultRow group=g/> }).collect_view()}
+                            {groups.into_iter().map(|g| {
+                                let id = g.route_id.clone();
+                                let count = Signal::derive(move || counts.with(|c| c.get(&id).copied()));
+                                view! { <ResultRow group=g count/> }
+                            }).collect_view()}
                         </ul>
                     }
                     .into_any()
@@ -276,8 +361,17 @@ pub fn Finder(session: Session) -> impl IntoView {
     }
 }
 
+/// A member count in a result row: "1 member", "12 members".
+pub fn members_short(t: &Texts, n: u64) -> String {
+    if n == 1 {
+        t.gr_result_member_one.to_owned()
+    } else {
+        fill(t.gr_result_members, &[("count", &n.to_string())])
+    }
+}
+
 #[component]
-fn ResultRow(group: FoundGroup) -> impl IntoView {
+fn ResultRow(group: FoundGroup, count: Signal<Option<u64>>) -> impl IntoView {
     let i18n = use_i18n();
     let href = format!("/groups/{}", group.route_id);
     let external = group.external;
@@ -287,6 +381,9 @@ fn ResultRow(group: FoundGroup) -> impl IntoView {
             <A href=href attr:class="group-result-name">{group.name.clone()}</A>
             <KindBadge kind=group.kind/>
             <span class="group-result-mail">{group.mail.clone().unwrap_or_default()}</span>
+            {move || count.get().map(|n| view! {
+                <span class="group-result-count">{members_short(i18n.t(), n)}</span>
+            })}
             {move || external_short(i18n.t(), external).map(|s| {
                 let class = if external == ExternalSenders::Rejected {
                     "ext ext--rejected"

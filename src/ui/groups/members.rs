@@ -3,6 +3,9 @@
 //! (formula injection neutralised) and remove-with-confirmation through the API that owns the
 //! group's kind.
 
+#[path = "dialog.rs"]
+pub mod dialog;
+
 use super::virtual_list::window;
 use super::{download, explain, file_stem, log_activity, FailureView, GroupInfo, ScriptBox};
 use crate::activity::Outcome;
@@ -187,6 +190,8 @@ pub fn MemberList(
     let viewport_px = RwSignal::new(DEFAULT_VIEWPORT_PX);
     let viewport = NodeRef::<Div>::new();
     let removing = RwSignal::new(None::<RemoveState>);
+    // The last removal went through: its row (the dialog's opener) is gone or reused.
+    let removed = RwSignal::new(false);
     let notice = RwSignal::new(None::<String>);
     let group_name = info.target.name.clone();
     let kind = info.target.kind;
@@ -292,6 +297,7 @@ pub fn MemberList(
                             Outcome::Skipped
                         };
                         log_activity(what, info.target.name.clone(), outcome, String::new(), None);
+                        removed.try_set(true);
                         rows.try_update(|rs| rs.retain(|r| r.id != row.id));
                         let t = untrack(|| i18n.t());
                         notice.try_set(Some(fill(
@@ -381,7 +387,10 @@ pub fn MemberList(
                                     .map(|(pos, row)| {
                                         let ask = {
                                             let row = row.clone();
-                                            move |_| removing.set(Some(RemoveState::Confirm(row.clone())))
+                                            move |_| {
+                                                removed.set(false);
+                                                removing.set(Some(RemoveState::Confirm(row.clone())));
+                                            }
                                         };
                                         let _ = &confirm_remove;
                                         let name_for_button = display(&row).to_owned();
@@ -412,10 +421,12 @@ pub fn MemberList(
             </div>
             {
                 let group_name = group_name.clone();
-                move || removing.get().map(|r| {
+                // Mounted while something is being removed; its content follows the steps.
+                let open = Memo::new(move |_| removing.with(Option::is_some));
+                move || open.get().then(|| {
                     let confirm_remove = confirm_remove.clone();
                     view! {
-                        <RemoveDialog state=r group=group_name.clone() on_confirm=move |row| confirm_remove(row) on_close=move || removing.set(None)/>
+                        <RemoveDialog state=removing removed=removed.into() group=group_name.clone() on_confirm=move |row| confirm_remove(row) on_close=move || removing.set(None)/>
                     }
                 })
             }
@@ -452,20 +463,31 @@ pub fn remove_script(
     ))
 }
 
+/// The confirmation (and, in script mode, the script) for removing one member: a modal
+/// dialog (see [`dialog::Modal`]) that follows `state` until it is cleared.
 #[component]
 fn RemoveDialog(
-    state: RemoveState,
+    state: RwSignal<Option<RemoveState>>,
+    /// Set when the member was removed: focus then can't go back to its row.
+    removed: Signal<bool>,
     group: String,
-    on_confirm: impl Fn(MemberRow) + Clone + 'static,
-    on_close: impl Fn() + Clone + 'static,
+    on_confirm: impl Fn(MemberRow) + Clone + Send + Sync + 'static,
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let row = match &state {
-        RemoveState::Confirm(r)
-        | RemoveState::Working(r)
-        | RemoveState::Script(r, _)
-        | RemoveState::Failed(r, _) => r.clone(),
-    };
+    // The member stays the same through the steps; only the step changes.
+    let row = state.with_untracked(|s| match s {
+        Some(
+            RemoveState::Confirm(r)
+            | RemoveState::Working(r)
+            | RemoveState::Script(r, _)
+            | RemoveState::Failed(r, _),
+        ) => r.clone(),
+        None => MemberRow::from_member(Member::Other {
+            id: ObjectId(String::new()),
+            odata_type: String::new(),
+        }),
+    });
     let name = display(&row).to_owned();
     let title = {
         let (name, group) = (name.clone(), group.clone());
@@ -476,28 +498,32 @@ fn RemoveDialog(
             )
         }
     };
-    let cancel_ref = NodeRef::<leptos::html::Button>::new();
+    let working = move || matches!(state.get(), Some(RemoveState::Working(_)));
+    let can_confirm = move || {
+        matches!(
+            state.get(),
+            Some(RemoveState::Confirm(_) | RemoveState::Failed(..))
+        )
+    };
+    // The confirm button goes away while it works: focus then waits on the title.
     Effect::new(move |_| {
-        if let Some(b) = cancel_ref.get() {
-            let _ = b.focus();
+        if working() {
+            dialog::focus_soon("#remove-title");
         }
     });
-    let close = on_close.clone();
-    let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            close();
+    let body = {
+        let group = group.clone();
+        move || {
+            match state.get() {
+            Some(RemoveState::Script(_, script)) => view! {
+                <p>{tx(|t| t.gr_remove_script_intro)}</p>
+                <ScriptBox script=script file_name=format!("remove-member-{}.ps1", file_stem(&group))/>
+            }
+            .into_any(),
+            Some(RemoveState::Failed(_, f)) => view! { <FailureView failure=f/> }.into_any(),
+            _ => view! { <p>{tx(|t| t.gr_remove_body)}</p> }.into_any(),
         }
-    };
-    let working = matches!(state, RemoveState::Working(_));
-    let can_confirm = matches!(state, RemoveState::Confirm(_) | RemoveState::Failed(..));
-    let body = match state {
-        RemoveState::Script(_, script) => view! {
-            <p>{tx(|t| t.gr_remove_script_intro)}</p>
-            <ScriptBox script=script file_name=format!("remove-member-{}.ps1", file_stem(&group))/>
         }
-        .into_any(),
-        RemoveState::Failed(_, f) => view! { <FailureView failure=f/> }.into_any(),
-        _ => view! { <p>{tx(|t| t.gr_remove_body)}</p> }.into_any(),
     };
     let confirm = {
         let row = row.clone();
@@ -505,23 +531,32 @@ fn RemoveDialog(
     };
     let close = on_close.clone();
     view! {
-        <div class="dialog-backdrop">
-            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="remove-title" on:keydown=on_key>
-                <h2 id="remove-title">{title}</h2>
-                {body}
-                {working.then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.gr_working)}</p> })}
-                <div class="actions">
-                    {can_confirm.then(|| view! {
-                        <button type="button" class="button button--danger" on:click=confirm.clone()>
-                            {tx(|t| t.gr_remove_confirm)}
-                        </button>
-                    })}
-                    <button type="button" class="button" node_ref=cancel_ref disabled=working on:click=move |_| close()>
-                        {move || if can_confirm { i18n.t().gr_cancel } else { i18n.t().gr_close }}
+        <dialog::Modal
+            labelled_by="remove-title"
+            can_close=Signal::derive(move || !working())
+            on_close=on_close
+            // After a removal the member's row is gone: focus goes to the list it was in.
+            fallback_focus=".member-viewport"
+            restore_opener=Signal::derive(move || !removed.get())
+        >
+            <h2 id="remove-title" tabindex="-1">{title}</h2>
+            {body}
+            {move || working().then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.gr_working)}</p> })}
+            <div class="actions">
+                {move || can_confirm().then(|| view! {
+                    <button type="button" class="button button--danger" on:click=confirm.clone()>
+                        {tx(|t| t.gr_remove_confirm)}
                     </button>
-                </div>
+                })}
+                <button type="button" id="remove-cancel" class="button" autofocus=true disabled=working
+                    on:click={
+                        let close = close.clone();
+                        move |_| close()
+                    }>
+                    {move || if can_confirm() { i18n.t().gr_cancel } else { i18n.t().gr_close }}
+                </button>
             </div>
-        </div>
+        </dialog::Modal>
     }
 }
 
