@@ -10,8 +10,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use guestlist::domain::retry::{ReplicationSchedule, RetryPolicy};
@@ -98,19 +97,6 @@ struct RecordingSleeper {
 impl Sleeper for RecordingSleeper {
     async fn sleep(&self, d: Duration) {
         self.asked.borrow_mut().push(d);
-    }
-}
-
-/// Really waits (tokio), and records what was asked.
-#[derive(Clone, Default)]
-struct TokioSleeper {
-    asked: Arc<Mutex<Vec<Duration>>>,
-}
-
-impl Sleeper for TokioSleeper {
-    async fn sleep(&self, d: Duration) {
-        self.asked.lock().unwrap().push(d);
-        tokio::time::sleep(d).await;
     }
 }
 
@@ -885,178 +871,14 @@ fn owned_parts_compile() -> GraphClient<Scripted, CountingTokens, RecordingSleep
 
 // ====================================================================== 3. against the sim
 
-use guestlist_sim::identity::SIM_CLIENT_ID;
+use guestlist_sim::client::{SimTokens, SimTransport, TokioSleeper, Wire};
 use guestlist_sim::state::TENANT_ID;
-use guestlist_sim::store::{GroupKind as SimKind, ADMIN_UPN, DEMO_PASSWORD, HELPDESK_UPN};
+use guestlist_sim::store::{GroupKind as SimKind, ADMIN_UPN, HELPDESK_UPN};
 use guestlist_sim::{Knobs, RunningSim, SimConfig};
-
-/// One request as the wire saw it.
-#[derive(Clone, Debug)]
-struct Wire {
-    sent: Instant,
-    received: Instant,
-    status: Option<u16>,
-    retry_after: Option<u64>,
-}
-
-#[derive(Clone, Default)]
-struct WireLog(Arc<Mutex<Vec<Wire>>>);
-
-impl WireLog {
-    fn all(&self) -> Vec<Wire> {
-        self.0.lock().unwrap().clone()
-    }
-    fn clear(&self) {
-        self.0.lock().unwrap().clear();
-    }
-}
-
-/// The native transport: reqwest over real HTTP, logging each exchange with timestamps.
-#[derive(Clone)]
-struct ReqwestTransport {
-    http: reqwest::Client,
-    log: WireLog,
-}
-
-impl ReqwestTransport {
-    fn new() -> Self {
-        Self {
-            http: reqwest::Client::new(),
-            log: WireLog::default(),
-        }
-    }
-}
-
-impl Transport for ReqwestTransport {
-    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let method = match req.method {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Patch => reqwest::Method::PATCH,
-            Method::Delete => reqwest::Method::DELETE,
-        };
-        let mut b = self.http.request(method, &req.url);
-        for (k, v) in &req.headers {
-            b = b.header(k, v);
-        }
-        if let Some(body) = req.body.clone() {
-            b = b.body(body);
-        }
-        let sent = Instant::now();
-        let result = async {
-            let resp = b.send().await?;
-            let status = resp.status().as_u16();
-            let headers: Vec<(String, String)> = resp
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        v.to_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect();
-            let body = resp.text().await?;
-            Ok::<_, reqwest::Error>(HttpResponse {
-                status,
-                headers,
-                body,
-            })
-        }
-        .await;
-        let received = Instant::now();
-        let (status, retry_after) = match &result {
-            Ok(r) => (
-                Some(r.status),
-                r.header("Retry-After").and_then(|v| v.parse().ok()),
-            ),
-            Err(_) => (None, None),
-        };
-        self.log.0.lock().unwrap().push(Wire {
-            sent,
-            received,
-            status,
-            retry_after,
-        });
-        // Every failure without an answer (refused, reset, closed mid-answer) is a network error.
-        result.map_err(|e| TransportError::Network(format!("{e:?}")))
-    }
-}
-
-/// Tokens from the sim's Entra ID by the password grant (ROPC), cached per resource.
-struct SimTokens {
-    http: reqwest::Client,
-    token_url: String,
-    username: String,
-    cache: RefCell<HashMap<Resource, String>>,
-    forced: Cell<u32>,
-    /// Handed out (once per resource) instead of the cached token: a token the service refuses.
-    poisoned: RefCell<HashSet<Resource>>,
-}
-
-impl SimTokens {
-    fn new(sim: &RunningSim, username: &str) -> Self {
-        Self {
-            http: reqwest::Client::new(),
-            token_url: format!("{}/oauth2/v2.0/token", sim.authority()),
-            username: username.to_owned(),
-            cache: RefCell::default(),
-            forced: Cell::new(0),
-            poisoned: RefCell::default(),
-        }
-    }
-
-    fn poison(&self, r: Resource) {
-        self.poisoned.borrow_mut().insert(r);
-    }
-}
-
-impl TokenSource for SimTokens {
-    async fn token(&self, resource: Resource, force_refresh: bool) -> Result<String, AuthError> {
-        if force_refresh {
-            self.forced.set(self.forced.get() + 1);
-        } else {
-            if self.poisoned.borrow_mut().remove(&resource) {
-                return Ok("eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.c2lnbmF0dXJl".into());
-            }
-            if let Some(t) = self.cache.borrow().get(&resource) {
-                return Ok(t.clone());
-            }
-        }
-        let scope = match resource {
-            Resource::Graph => "https://graph.microsoft.com/.default",
-            Resource::Exchange => "https://outlook.office365.com/.default",
-        };
-        let form = [
-            ("grant_type", "password"),
-            ("client_id", SIM_CLIENT_ID),
-            ("username", self.username.as_str()),
-            ("password", DEMO_PASSWORD),
-            ("scope", scope),
-        ];
-        let resp = self
-            .http
-            .post(&self.token_url)
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| AuthError::Failed(e.to_string()))?;
-        let body: Value = resp
-            .json()
-            .await
-            .map_err(|e| AuthError::Failed(e.to_string()))?;
-        let token = body["access_token"]
-            .as_str()
-            .ok_or_else(|| AuthError::Failed(format!("no access_token: {body}")))?
-            .to_owned();
-        self.cache.borrow_mut().insert(resource, token.clone());
-        Ok(token)
-    }
-}
 
 struct Env {
     sim: RunningSim,
-    transport: ReqwestTransport,
+    transport: SimTransport,
     tokens: SimTokens,
     sleeper: TokioSleeper,
 }
@@ -1076,13 +898,13 @@ impl Env {
         let tokens = SimTokens::new(&sim, user);
         Env {
             sim,
-            transport: ReqwestTransport::new(),
+            transport: SimTransport::new(),
             tokens,
             sleeper: TokioSleeper::default(),
         }
     }
 
-    fn graph(&self) -> GraphClient<&ReqwestTransport, &SimTokens, &TokioSleeper> {
+    fn graph(&self) -> GraphClient<&SimTransport, &SimTokens, &TokioSleeper> {
         GraphClient::new(
             format!("{}/v1.0", self.sim.base_url()),
             &self.transport,
@@ -1092,11 +914,11 @@ impl Env {
         .with_policy(quick_policy())
     }
 
-    fn exchange(&self) -> ExchangeClient<&ReqwestTransport, &SimTokens, &TokioSleeper> {
+    fn exchange(&self) -> ExchangeClient<&SimTransport, &SimTokens, &TokioSleeper> {
         ExchangeClient::new(
             self.sim.base_url(),
             TENANT_ID,
-            &self.tokens.username,
+            self.tokens.username(),
             &self.transport,
             &self.tokens,
             &self.sleeper,
@@ -1145,13 +967,13 @@ async fn sim_pages_through_2500_groups() {
     let g = env.graph();
     let first = g.list_groups().await.unwrap();
     assert_eq!(first.items.len(), 999, "Graph's largest page");
-    env.transport.log.clear();
+    env.transport.log().clear();
     let all = g.all_pages(first, usize::MAX).await.unwrap();
     assert!(all.next.is_none());
     assert_eq!(all.items.len(), expected);
     let ids: HashSet<&str> = all.items.iter().map(|g| g.id.as_str()).collect();
     assert_eq!(ids.len(), expected, "no group twice");
-    let follow_ups = env.transport.log.all().len();
+    let follow_ups = env.transport.log().all().len();
     assert_eq!(
         follow_ups,
         expected.div_ceil(999) - 1,
@@ -1467,10 +1289,10 @@ async fn sim_429_retry_after_is_obeyed_and_measured() {
             k.throttle_rate_per_sec = 1;
             k.retry_after_secs = secs;
         });
-        env.transport.log.clear();
+        env.transport.log().clear();
         g.me().await.unwrap();
         g.me().await.unwrap();
-        let measured = waits(&env.transport.log.all(), 429);
+        let measured = waits(&env.transport.log().all(), 429);
         assert!(measured.iter().all(|(a, _)| *a == secs));
         check_waits("Graph 429", &measured);
     }
@@ -1485,10 +1307,10 @@ async fn sim_429_retry_after_is_obeyed_and_measured() {
         k.throttle_rate_per_sec = 1;
         k.retry_after_secs = 2;
     });
-    env.transport.log.clear();
+    env.transport.log().clear();
     x.get_organization_config().await.unwrap();
     x.get_organization_config().await.unwrap();
-    check_waits("Exchange 429", &waits(&env.transport.log.all(), 429));
+    check_waits("Exchange 429", &waits(&env.transport.log().all(), 429));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1509,7 +1331,7 @@ async fn sim_503_retry_after_is_obeyed_and_measured() {
     for _ in 0..6 {
         g.me().await.unwrap();
     }
-    check_waits("Graph 503", &waits(&env.transport.log.all(), 503));
+    check_waits("Graph 503", &waits(&env.transport.log().all(), 503));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1559,12 +1381,8 @@ async fn sim_refused_token_is_refreshed_once() {
     env.tokens.poison(Resource::Exchange);
     env.graph().me().await.unwrap();
     env.exchange().get_organization_config().await.unwrap();
-    assert_eq!(
-        env.tokens.forced.get(),
-        2,
-        "one forced refresh per resource"
-    );
-    let statuses: Vec<Option<u16>> = env.transport.log.all().iter().map(|w| w.status).collect();
+    assert_eq!(env.tokens.forced(), 2, "one forced refresh per resource");
+    let statuses: Vec<Option<u16>> = env.transport.log().all().iter().map(|w| w.status).collect();
     assert_eq!(statuses, [Some(401), Some(200), Some(401), Some(200)]);
 }
 
@@ -1597,7 +1415,7 @@ async fn sim_token_refused_twice_means_sign_in_again() {
     let err = g.me().await.unwrap_err();
     assert!(matches!(err, TenantError::SignInAgain(_)), "{err:?}");
     assert_eq!(tokens.forced.get(), 1);
-    assert_eq!(env.transport.log.all().len(), 2);
+    assert_eq!(env.transport.log().all().len(), 2);
     let x = ExchangeClient::new(
         env.sim.base_url(),
         TENANT_ID,
@@ -1619,7 +1437,7 @@ async fn sim_dropped_connections_are_retried() {
     });
     g.me().await.unwrap();
     env.set_knobs(|k| k.drop_fraction = 0.3);
-    env.transport.log.clear();
+    env.transport.log().clear();
     for _ in 0..10 {
         g.me().await.unwrap();
     }
@@ -1630,7 +1448,7 @@ async fn sim_dropped_connections_are_retried() {
     for _ in 0..5 {
         x.get_organization_config().await.unwrap();
     }
-    let log = env.transport.log.all();
+    let log = env.transport.log().all();
     let dropped = log.iter().filter(|w| w.status.is_none()).count();
     println!(
         "dropped connections: {dropped} of {} requests, all calls succeeded",
@@ -1642,7 +1460,7 @@ async fn sim_dropped_connections_are_retried() {
         15,
         "every call ended in one answered request"
     );
-    let backoffs = env.sleeper.asked.lock().unwrap().clone();
+    let backoffs = env.sleeper.asked();
     assert_eq!(backoffs.len(), dropped);
     assert!(
         backoffs.iter().all(|d| *d <= Duration::from_secs(2)),
@@ -1675,7 +1493,7 @@ async fn sim_replication_delay_not_found_is_retried_until_visible() {
         .await
         .unwrap_err();
     assert!(matches!(err, TenantError::NotFound(_)), "{err:?}");
-    env.transport.log.clear();
+    env.transport.log().clear();
     let started = Instant::now();
     x.add_distribution_group_member(
         &dl,
@@ -1684,7 +1502,7 @@ async fn sim_replication_delay_not_found_is_retried_until_visible() {
     )
     .await
     .unwrap();
-    let statuses: Vec<Option<u16>> = env.transport.log.all().iter().map(|w| w.status).collect();
+    let statuses: Vec<Option<u16>> = env.transport.log().all().iter().map(|w| w.status).collect();
     println!(
         "Exchange replication: {statuses:?} in {:.3} s",
         started.elapsed().as_secs_f64()
@@ -1707,7 +1525,7 @@ async fn sim_replication_delay_not_found_is_retried_until_visible() {
         .unwrap();
     let guest = inv.invited_user.expect("invited user").id;
     let (m365, _) = env.group(SimKind::Unified);
-    env.transport.log.clear();
+    env.transport.log().clear();
     g.add_member_ref(
         &GroupId::from(m365.as_str()),
         &guest,
@@ -1715,7 +1533,7 @@ async fn sim_replication_delay_not_found_is_retried_until_visible() {
     )
     .await
     .unwrap();
-    let statuses: Vec<Option<u16>> = env.transport.log.all().iter().map(|w| w.status).collect();
+    let statuses: Vec<Option<u16>> = env.transport.log().all().iter().map(|w| w.status).collect();
     println!("Graph replication: {statuses:?}");
     assert!(
         statuses.len() >= 2 && statuses[0] == Some(404) && statuses.last() == Some(&Some(204)),

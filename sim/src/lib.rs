@@ -11,6 +11,8 @@
 //! the bound URLs, the HTTPS certificate and the shared [`AppState`]. Tests that need a token
 //! without a sign-in use [`identity::issue_access_token`].
 
+#[cfg(feature = "test-client")]
+pub mod client;
 pub mod exchange;
 pub mod graph;
 pub mod identity;

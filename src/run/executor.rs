@@ -579,13 +579,16 @@ fn found<T>(r: Result<T, TenantError>) -> Result<Option<T>, TenantError> {
     }
 }
 
-/// How Exchange names the member. A contact by its object id: its address is ambiguous as
-/// soon as a guest holds the same address (Exchange answers
-/// `ManagementObjectAmbiguousException`), and `-Member` takes the id as well
-/// (<https://learn.microsoft.com/powershell/module/exchange/add-distributiongroupmember>).
-/// Users and guests by their UPN, which is unique. The address (ASCII form) when no id is known.
+/// How Exchange names the member. A contact, and any object this run created (a guest that
+/// joins a DG too), by its object id: an address is ambiguous as soon as a contact and a guest
+/// both hold it (Exchange answers `ManagementObjectAmbiguousException`), and `-Member` takes the
+/// id as well (<https://learn.microsoft.com/powershell/module/exchange/add-distributiongroupmember>).
+/// Existing users and guests by their UPN, which is unique. The address (ASCII form) when no id
+/// is known.
 fn exchange_member_identity(member: &MemberRef, journal: &RefCell<Journal>) -> String {
-    if member.kind == MemberKind::MailContact {
+    let by_id = member.kind == MemberKind::MailContact
+        || matches!(member.target, MemberTarget::Created { .. });
+    if by_id {
         if let Ok(id) = member_object_id(member, journal) {
             return id.0;
         }
