@@ -135,6 +135,10 @@ pub(crate) struct Grants {
     pub refresh: HashMap<String, RefreshGrant>,
     /// Browser sign-in sessions (cookie value → oid), used for `prompt=none`.
     pub sessions: HashMap<String, String>,
+    /// Delegated permissions each user consented to per app, (client id, oid) → `aud/permission`
+    /// in lower case. Recorded at an interactive sign-in for every permission its `scope` names
+    /// (MSAL puts `extraScopesToConsent` there too); see `endpoints::unconsented`.
+    pub consents: HashMap<(String, String), std::collections::HashSet<String>>,
 }
 
 /// Signing keys and issued-grant bookkeeping (opaque to the tenant half).

@@ -89,6 +89,9 @@ pub struct StsError {
     pub error: &'static str,
     pub code: u32,
     pub description: String,
+    /// Entra's `suberror` (e.g. `consent_required`), which MSAL reads to tell an error that
+    /// needs interaction from one a retry may fix.
+    pub suberror: Option<&'static str>,
 }
 
 impl StsError {
@@ -103,6 +106,7 @@ impl StsError {
             error,
             code,
             description: description.into(),
+            suberror: None,
         }
     }
     fn bad(error: &'static str, code: u32, description: impl Into<String>) -> Self {
@@ -124,7 +128,7 @@ impl StsError {
             "AADSTS{}: {} Trace ID: {trace_id} Correlation ID: {correlation_id} Timestamp: {timestamp}",
             self.code, self.description
         );
-        vec![
+        let mut fields = vec![
             ("error", Value::from(self.error)),
             ("error_description", Value::from(description)),
             ("error_codes", json!([self.code])),
@@ -138,7 +142,11 @@ impl StsError {
                     self.code
                 )),
             ),
-        ]
+        ];
+        if let Some(sub) = self.suberror {
+            fields.push(("suberror", Value::from(sub)));
+        }
+        fields
     }
 
     fn into_json_response(self, correlation_id: &str) -> Response {
@@ -435,6 +443,77 @@ pub(crate) fn parse_scope(scope: &str) -> Result<ScopeRequest, StsError> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Consent
+//
+// A delegated permission needs the user's (or an admin's) consent before Entra issues a token
+// with it. An interactive sign-in consents to everything its `scope` names; a silent request
+// (refresh token, `prompt=none`) for a permission nobody consented to fails with AADSTS65001
+// and suberror `consent_required`, which MSAL turns into an InteractionRequiredAuthError, so
+// the app has to ask again interactively (incremental consent).
+// https://learn.microsoft.com/entra/identity-platform/permissions-consent-overview
+// https://learn.microsoft.com/troubleshoot/entra/entra-id/app-integration/troubleshoot-consent-issues
+// The password grant (ROPC) stands for test automation and is treated as consented: it can't
+// show a consent prompt, and Entra requires consent to be granted before it is used.
+
+/// The delegated permissions a scope string names, as `aud/permission` in lower case. OIDC
+/// scopes need no consent here, and `.default` stands for the permissions an admin configured.
+fn consent_items(scope: &str) -> Vec<String> {
+    scope
+        .split_whitespace()
+        .filter_map(|item| {
+            if OIDC_SCOPES.contains(&item.to_ascii_lowercase().as_str()) {
+                return None;
+            }
+            let (resource, permission) = item
+                .rsplit_once('/')
+                .unwrap_or(("https://graph.microsoft.com", item));
+            let aud = canonical_resource(resource)?;
+            (!permission.is_empty() && permission != ".default")
+                .then(|| format!("{aud}/{}", permission.to_ascii_lowercase()))
+        })
+        .collect()
+}
+
+/// Records that the user consented, at an interactive sign-in, to what `scope` names.
+fn record_consent(state: &AppState, client_id: &str, oid: &str, scope: &str) {
+    let mut grants = state.identity.grants.lock().expect("grants lock");
+    grants
+        .consents
+        .entry((client_id.to_string(), oid.to_string()))
+        .or_default()
+        .extend(consent_items(scope));
+}
+
+/// AADSTS65001 when `scope` names a permission the user hasn't consented to for this app.
+fn check_consent(
+    state: &AppState,
+    client_id: &str,
+    oid: &str,
+    scope: &str,
+    error: &'static str,
+) -> Result<(), StsError> {
+    let grants = state.identity.grants.lock().expect("grants lock");
+    let consented = grants
+        .consents
+        .get(&(client_id.to_string(), oid.to_string()));
+    let missing = consent_items(scope)
+        .into_iter()
+        .any(|item| !consented.is_some_and(|c| c.contains(&item)));
+    if !missing {
+        return Ok(());
+    }
+    let mut e = StsError::bad(
+        error,
+        65001,
+        format!(
+            "The user or administrator has not consented to use the application with ID '{client_id}' named 'Guestlist'. Send an interactive authorization request for this user and resource."
+        ),
+    );
+    e.suberror = Some("consent_required");
+    Err(e)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Token issuance
 
 struct Issue<'a> {
@@ -625,6 +704,7 @@ fn token_inner(
             };
             let scope_text = get("scope").unwrap_or(&pending.scope);
             let scope = parse_scope(scope_text)?;
+            check_consent(state, client_id, &pending.oid, scope_text, "invalid_grant")?;
             let account = account_by_oid(state, &pending.oid).ok_or_else(user_gone)?;
             Ok(issue_tokens(
                 state,
@@ -674,7 +754,11 @@ fn token_inner(
                     "Provided grant is invalid or malformed. The refresh token was issued to a different client.",
                 ));
             }
-            let scope = parse_scope(get("scope").ok_or_else(|| StsError::missing("scope"))?)?;
+            let scope_text = get("scope").ok_or_else(|| StsError::missing("scope"))?;
+            let scope = parse_scope(scope_text)?;
+            if grant.spa {
+                check_consent(state, client_id, &grant.oid, scope_text, "invalid_grant")?;
+            }
             let account = account_by_oid(state, &grant.oid).ok_or_else(user_gone)?;
             Ok(issue_tokens(
                 state,
@@ -1027,7 +1111,19 @@ async fn authorize_get(
             Some((sid, account_by_oid(&state, &oid)?))
         });
         return match signed_in {
-            Some((sid, account)) => issue_code(&state, &req, &p, &account, &sid),
+            Some((sid, account)) => {
+                let scope = p.get("scope").map(String::as_str).unwrap_or_default();
+                match check_consent(
+                    &state,
+                    &req.client_id,
+                    &account.oid,
+                    scope,
+                    "consent_required",
+                ) {
+                    Ok(()) => issue_code(&state, &req, &p, &account, &sid),
+                    Err(e) => redirect_error(&req, &e, &correlation),
+                }
+            }
             None => redirect_error(
                 &req,
                 &StsError::bad(
@@ -1069,6 +1165,8 @@ async fn authorize_post(
                 .expect("grants lock")
                 .sessions
                 .insert(sid.clone(), account.oid.clone());
+            let scope = p.get("scope").map(String::as_str).unwrap_or_default();
+            record_consent(&state, &req.client_id, &account.oid, scope);
             issue_code(&state, &req, &p, &account, &sid)
         }
         Err(e) => {

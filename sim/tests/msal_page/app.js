@@ -52,7 +52,8 @@ async function main() {
     record({ step: "signed-out", accounts: pca.getAllAccounts().length });
     document.title = "DONE";
   } else {
-    await pca.loginRedirect({ scopes: GRAPH });
+    // Consent to Exchange up front, as Guestlist does: silent tokens need consent (tests/consent.rs).
+    await pca.loginRedirect({ scopes: GRAPH, extraScopesToConsent: EXCHANGE });
   }
 }
 
