@@ -8,6 +8,7 @@
 //! The reactive part ([`I18n`]) holds the current language in a signal provided as context.
 
 use crate::config::{ConfigError, UrlProblem};
+use crate::domain::journal::{Failure, FailureKind, Service};
 use leptos::prelude::*;
 
 /// Declares `Texts` and, for tests, a listing of its fields by name.
@@ -377,6 +378,29 @@ texts! {
     gr_result_members,
     gr_result_member_one,
     // --- end groups workflow ---
+    // --- failures ---
+    /// A failure's sentence per kind (`FailureKind`); `{service}` is "Microsoft Graph" or
+    /// "Exchange Online". The English ones are also what journals and exports keep, and what
+    /// `failure_parts` recognises: change them only together with a way to read the old ones.
+    fail_not_found,
+    fail_already_member,
+    fail_not_member,
+    fail_already_exists,
+    fail_ambiguous,
+    fail_mail_enabled_group,
+    fail_forbidden,
+    fail_unknown_command,
+    fail_throttled,
+    fail_unavailable,
+    fail_connection_lost,
+    fail_sign_in_again,
+    fail_other,
+    fail_unexpected,
+    /// Appended to the sentence: what the service said, verbatim. `{said}` comes last.
+    fail_service_said,
+    /// Appended to an unexpected failure's sentence: the technical detail. `{detail}` comes last.
+    fail_detail,
+    // --- end failures ---
 }
 
 pub static EN: Texts = Texts {
@@ -721,6 +745,24 @@ pub static EN: Texts = Texts {
     gr_result_members: "{count} members",
     gr_result_member_one: "1 member",
     // --- end groups workflow ---
+    // --- failures ---
+    fail_not_found: "The object couldn't be found: it may have been deleted, or isn't visible yet.",
+    fail_already_member: "Already a member of the group: nothing to change.",
+    fail_not_member: "Not a member of the group (any more): nothing to remove.",
+    fail_already_exists: "The name or address is already used by another recipient.",
+    fail_ambiguous: "More than one object matches; choose it by its address.",
+    fail_mail_enabled_group: "This group's members can only be changed through Exchange.",
+    fail_forbidden: "You aren't allowed to do this: your account lacks a permission or an admin role.",
+    fail_unknown_command: "Exchange refused the command: your admin role doesn't include it.",
+    fail_throttled: "{service} kept asking to slow down; try the failed rows again in a few minutes.",
+    fail_unavailable: "{service} was unavailable; try the failed rows again in a few minutes.",
+    fail_connection_lost: "No answer from {service} (the connection was lost). It may or may not have happened; retrying the failed rows checks first.",
+    fail_sign_in_again: "Your sign-in has expired or was refused: sign in again, then try again.",
+    fail_other: "{service} couldn't carry out the request.",
+    fail_unexpected: "The request to {service} failed in an unexpected way.",
+    fail_service_said: "The service said: {said}",
+    fail_detail: "Detail: {detail}",
+    // --- end failures ---
 };
 
 pub static NL: Texts = Texts {
@@ -1065,6 +1107,24 @@ pub static NL: Texts = Texts {
     gr_result_members: "{count} leden",
     gr_result_member_one: "1 lid",
     // --- end groups workflow ---
+    // --- failures ---
+    fail_not_found: "Het object is niet gevonden: het is misschien verwijderd, of nog niet zichtbaar.",
+    fail_already_member: "Al lid van de groep: er hoeft niets te veranderen.",
+    fail_not_member: "Geen lid (meer) van de groep: er valt niets te verwijderen.",
+    fail_already_exists: "De naam of het adres is al in gebruik bij een andere ontvanger.",
+    fail_ambiguous: "Er komt meer dan één object overeen; kies het aan de hand van het adres.",
+    fail_mail_enabled_group: "De leden van deze groep kunnen alleen via Exchange worden gewijzigd.",
+    fail_forbidden: "U heeft hier geen rechten voor: uw account mist een machtiging of beheerdersrol.",
+    fail_unknown_command: "Exchange weigerde de opdracht: uw beheerdersrol omvat deze niet.",
+    fail_throttled: "{service} bleef vragen om het rustiger aan te doen; probeer de mislukte rijen over een paar minuten opnieuw.",
+    fail_unavailable: "{service} was niet beschikbaar; probeer de mislukte rijen over een paar minuten opnieuw.",
+    fail_connection_lost: "Geen antwoord van {service} (de verbinding is verbroken). Misschien is het wel gebeurd, misschien niet; bij het opnieuw proberen van de mislukte rijen wordt dat eerst gecontroleerd.",
+    fail_sign_in_again: "Uw aanmelding is verlopen of geweigerd: meld u opnieuw aan en probeer het dan nog eens.",
+    fail_other: "{service} kon het verzoek niet uitvoeren.",
+    fail_unexpected: "Het verzoek aan {service} is op een onverwachte manier mislukt.",
+    fail_service_said: "De service meldde: {said}",
+    fail_detail: "Details: {detail}",
+    // --- end failures ---
 };
 
 /// A UI language.
@@ -1243,6 +1303,95 @@ impl I18n {
 pub fn use_i18n() -> I18n {
     expect_context::<I18n>()
 }
+
+// --- failures ---
+/// What a failure's sentence is composed of, recognised from its stored English message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureParts<'a> {
+    pub kind: FailureKind,
+    /// What the service said (for [`FailureKind::Unexpected`]: the technical detail).
+    pub said: Option<&'a str>,
+}
+
+impl Texts {
+    /// The sentence for a kind of failure at `service`, without what the service said.
+    pub fn failure_sentence(&self, kind: FailureKind, service: Service) -> String {
+        let template = match kind {
+            FailureKind::NotFound => self.fail_not_found,
+            FailureKind::AlreadyMember => self.fail_already_member,
+            FailureKind::NotMember => self.fail_not_member,
+            FailureKind::AlreadyExists => self.fail_already_exists,
+            FailureKind::Ambiguous => self.fail_ambiguous,
+            FailureKind::CannotUpdateMailEnabledGroup => self.fail_mail_enabled_group,
+            FailureKind::Forbidden => self.fail_forbidden,
+            FailureKind::UnknownCommand => self.fail_unknown_command,
+            FailureKind::Throttled => self.fail_throttled,
+            FailureKind::Unavailable => self.fail_unavailable,
+            FailureKind::ConnectionLost => self.fail_connection_lost,
+            FailureKind::SignInAgain => self.fail_sign_in_again,
+            FailureKind::Other => self.fail_other,
+            FailureKind::Unexpected => self.fail_unexpected,
+        };
+        fill(template, &[("service", service.name())])
+    }
+
+    /// The template appended for what was said: the service's words, or a technical detail.
+    fn failure_said_template(&self, kind: FailureKind) -> (&'static str, &'static str) {
+        match kind {
+            FailureKind::Unexpected => (self.fail_detail, "detail"),
+            _ => (self.fail_service_said, "said"),
+        }
+    }
+
+    /// A failure's sentence in this language, with what the service said appended verbatim.
+    pub fn compose_failure(
+        &self,
+        kind: FailureKind,
+        service: Service,
+        said: Option<&str>,
+    ) -> String {
+        let sentence = self.failure_sentence(kind, service);
+        match said.map(str::trim).filter(|s| !s.is_empty()) {
+            None => sentence,
+            Some(said) => {
+                let (template, name) = self.failure_said_template(kind);
+                format!("{sentence} {}", fill(template, &[(name, said)]))
+            }
+        }
+    }
+
+    /// A failure in this language. A message this version didn't compose (another screen's own
+    /// words, an older journal) is shown as it was stored.
+    pub fn failure(&self, f: &Failure) -> String {
+        match failure_parts(f) {
+            Some(parts) => self.compose_failure(parts.kind, f.service, parts.said),
+            None => f.message.clone(),
+        }
+    }
+}
+
+/// The kind and what the service said, recognised from a failure's English message (as
+/// `run::failure` composed it with [`Texts::compose_failure`] on [`EN`]). Recognising rather than
+/// storing them keeps the journal's shape, so every journal and log already written, and every
+/// `Failure { … }` built elsewhere, stays as it is.
+pub fn failure_parts(f: &Failure) -> Option<FailureParts<'_>> {
+    FailureKind::ALL.into_iter().find_map(|kind| {
+        let sentence = EN.failure_sentence(kind, f.service);
+        let rest = f.message.strip_prefix(sentence.as_str())?;
+        if rest.is_empty() {
+            return Some(FailureParts { kind, said: None });
+        }
+        let (template, _) = EN.failure_said_template(kind);
+        // The placeholder comes last (a test checks), so what precedes it is a fixed lead-in.
+        let lead = template.split_once('{').map_or(template, |(lead, _)| lead);
+        let said = rest.strip_prefix(' ')?.strip_prefix(lead)?;
+        Some(FailureParts {
+            kind,
+            said: Some(said),
+        })
+    })
+}
+// --- end failures ---
 
 #[cfg(test)]
 mod tests {

@@ -18,7 +18,78 @@ pub enum Service {
     Exchange,
 }
 
+/// What kind of failure it was, in the categories an admin acts on differently. Each has its
+/// sentence in every language (`i18n`, block "failures"), so a failure is shown in the admin's
+/// language while [`Failure::message`] keeps the English one for audit files and support cases.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FailureKind {
+    /// The object doesn't exist, or isn't visible yet (replication).
+    NotFound,
+    /// Already a member of the group.
+    AlreadyMember,
+    /// Not a member of the group (any more).
+    NotMember,
+    /// The name or address is taken by another recipient.
+    AlreadyExists,
+    /// More than one object matches the identity given.
+    Ambiguous,
+    /// Graph can't change the members of a mail-enabled group; Exchange can.
+    CannotUpdateMailEnabledGroup,
+    /// The admin lacks a permission or role.
+    Forbidden,
+    /// Exchange doesn't offer the cmdlet or parameter to this admin (a missing role).
+    UnknownCommand,
+    /// Still throttled after the retries.
+    Throttled,
+    /// Still unavailable after the retries.
+    Unavailable,
+    /// No answer: it may or may not have happened.
+    ConnectionLost,
+    /// The token was refused or has expired: the admin has to sign in again.
+    SignInAgain,
+    /// The service refused in a way without a name of its own here.
+    #[default]
+    Other,
+    /// No usable answer, for a reason on Guestlist's side (an answer it couldn't read, a request
+    /// it couldn't build, a token it couldn't get).
+    Unexpected,
+}
+
+impl FailureKind {
+    pub const ALL: [FailureKind; 14] = [
+        FailureKind::NotFound,
+        FailureKind::AlreadyMember,
+        FailureKind::NotMember,
+        FailureKind::AlreadyExists,
+        FailureKind::Ambiguous,
+        FailureKind::CannotUpdateMailEnabledGroup,
+        FailureKind::Forbidden,
+        FailureKind::UnknownCommand,
+        FailureKind::Throttled,
+        FailureKind::Unavailable,
+        FailureKind::ConnectionLost,
+        FailureKind::SignInAgain,
+        FailureKind::Other,
+        FailureKind::Unexpected,
+    ];
+}
+
+impl Service {
+    /// The service's name, the same in every language.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Graph => "Microsoft Graph",
+            Service::Exchange => "Exchange Online",
+        }
+    }
+}
+
 /// Why an operation failed, as the service said it, plus the words for the admin.
+///
+/// The shape is the one journals in IndexedDB and activity logs already hold. The kind and what
+/// the service said are recognised from `message` (see `i18n::failure_parts`), which
+/// `run::failure` composes from the English catalogue, so journals written before the kinds
+/// existed are shown in the admin's language too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     pub service: Service,
@@ -26,7 +97,8 @@ pub struct Failure {
     pub status: Option<u16>,
     /// Graph `error.code` or the Exchange exception type.
     pub code: Option<String>,
-    /// A sentence an admin understands.
+    /// A sentence an admin understands, in English: stable for audit files, CSV and JSON exports
+    /// and support cases. Screens show it in the admin's language (`Texts::failure`).
     pub message: String,
     /// The service's `request-id`, for support cases.
     pub request_id: Option<String>,

@@ -49,13 +49,30 @@ pub fn KindBadge(kind: GroupKind) -> impl IntoView {
     view! { <span class=kind_class(kind)>{move || kind_label(i18n.t(), kind)}</span> }
 }
 
-/// A failure in words, with the service's request id and the raw detail one click away.
+/// A failure in words, in the admin's language (it follows the language switch), with the
+/// service's request id and the raw detail one click away.
+///
+/// `hint` puts a sentence of the caller's before it (e.g. which permission a fix needs), in the
+/// current language too.
 #[component]
-pub fn FailureView(failure: Failure, #[prop(optional)] raw: Option<String>) -> impl IntoView {
+pub fn FailureView(
+    failure: Failure,
+    #[prop(optional)] raw: Option<String>,
+    #[prop(optional)] hint: Option<crate::ui::components::TextFn>,
+) -> impl IntoView {
+    let i18n = use_i18n();
     let request_id = failure.request_id.clone();
+    let sentence = move || {
+        let t = i18n.t();
+        let words = t.failure(&failure);
+        match hint {
+            Some(hint) => format!("{} {words}", hint(t)),
+            None => words,
+        }
+    };
     view! {
         <div class="failure" role="alert">
-            <p>{failure.message.clone()}</p>
+            <p>{sentence}</p>
             {request_id.map(|id| view! {
                 <p class="failure-rid">{tx(|t| t.gr_request_id)} " " <code>{id.clone()}</code></p>
             })}
@@ -69,7 +86,8 @@ pub fn FailureView(failure: Failure, #[prop(optional)] raw: Option<String>) -> i
     }
 }
 
-/// The admin's sentence for a tenant error (see [`crate::run::failure`]).
+/// The admin's sentence for a tenant error (see [`crate::run::failure`]): stored in English,
+/// shown by [`FailureView`] in the admin's language.
 pub fn explain(service: Service, e: &TenantError) -> Failure {
     crate::run::failure(service, e)
 }
