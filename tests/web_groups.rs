@@ -223,3 +223,67 @@ async fn activity_page_lists_the_stored_changes() {
     assert!(text.contains("Failed:"), "{text}");
     assert!(text.contains("rid-42"), "{text}");
 }
+
+#[wasm_bindgen_test]
+async fn failure_view_follows_the_language_switch() {
+    use guestlist::domain::journal::Service;
+    use guestlist::i18n::use_i18n;
+    use guestlist::tenant::{ErrorDetail, TenantError};
+    use guestlist::ui::groups::FailureView;
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    let failure = guestlist::run::failure(
+        Service::Exchange,
+        &TenantError::UnknownCommand(Box::new(ErrorDetail {
+            status: 400,
+            code: "BadRequest".into(),
+            message: "A parameter cannot be found that matches parameter name 'HiddenFromAddressListsEnabled'.".into(),
+            exception_type: Some(
+                "System.Management.Automation.ParameterBindingException".into(),
+            ),
+            request_id: Some("rid-nl-1".into()),
+            date: None,
+        })),
+    );
+    let stored = failure.message.clone();
+    let i18n_out = Rc::new(Cell::new(None));
+    let app = {
+        let i18n_out = i18n_out.clone();
+        mount(move || {
+            i18n_out.set(Some(use_i18n()));
+            view! { <FailureView failure raw="raw answer".to_owned()/> }
+        })
+    };
+    until("the English sentence", || {
+        app.text()
+            .contains("Exchange refused the command: your admin role doesn't include it.")
+    })
+    .await;
+    let text = app.text();
+    assert!(
+        text.contains("The service said: A parameter cannot be found"),
+        "{text}"
+    );
+    assert!(text.contains("rid-nl-1"), "{text}");
+
+    i18n_out.get().expect("the view ran").set(Lang::Nl);
+    until("the Dutch sentence", || {
+        app.text()
+            .contains("Exchange weigerde de opdracht: uw beheerdersrol omvat deze niet.")
+    })
+    .await;
+    let text = app.text();
+    assert!(
+        text.contains("De service meldde: A parameter cannot be found"),
+        "{text}"
+    );
+    assert!(!text.contains("Exchange refused the command"), "{text}");
+    assert!(text.contains("rid-nl-1"), "{text}");
+    assert_eq!(app.count("details.failure-raw"), 1);
+    // What is stored (journal, activity log, exports) stays English.
+    assert!(
+        stored.starts_with("Exchange refused the command"),
+        "{stored}"
+    );
+}
