@@ -515,6 +515,30 @@ fn parse_query(
     Query::parse(pairs, eventual(headers)).map_err(|e| Box::new(ctx.query_error(e)))
 }
 
+/// The start of a read: the caller's token holds one of `scopes`, then the OData query parses
+/// (an unauthorised caller hears 401/403 before any query error).
+fn read_request(
+    state: &AppState,
+    headers: &HeaderMap,
+    ctx: &Ctx,
+    scopes: &[&str],
+    pairs: &[(String, String)],
+) -> Result<(Caller, Query), Box<Response>> {
+    let caller = authorize(state, headers, ctx, scopes)?;
+    Ok((caller, parse_query(ctx, headers, pairs)?))
+}
+
+/// A single entity: `@odata.context` (`{set}/$entity`) first, then the selected properties.
+fn entity(ctx: &Ctx, q: &Query, set: &str, m: Map<String, Value>) -> Response {
+    let mut out = Map::new();
+    out.insert(
+        "@odata.context".into(),
+        Value::String(ctx.context(&format!("{set}/$entity"))),
+    );
+    out.extend(into_map(q.project(m)));
+    ctx.json(StatusCode::OK, Value::Object(out))
+}
+
 // ----- handlers -----
 
 async fn unknown_segment(origin: Origin, uri: http::Uri) -> Response {
@@ -540,12 +564,8 @@ async fn me(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    let caller = match authorize(&state, &headers, &ctx, READ_ME) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
-    let q = match parse_query(&ctx, &headers, &pairs) {
-        Ok(q) => q,
+    let (caller, q) = match read_request(&state, &headers, &ctx, READ_ME, &pairs) {
+        Ok(r) => r,
         Err(r) => return *r,
     };
     let t = tenant(&state);
@@ -557,13 +577,7 @@ async fn me(
     } else {
         defaults_only(user_json(u), USER_DEFAULT)
     };
-    let mut out = Map::new();
-    out.insert(
-        "@odata.context".into(),
-        Value::String(ctx.context("users/$entity")),
-    );
-    out.extend(into_map(q.project(m)));
-    ctx.json(StatusCode::OK, Value::Object(out))
+    entity(&ctx, &q, "users", m)
 }
 
 async fn list_users(
@@ -573,11 +587,8 @@ async fn list_users(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    if let Err(r) = authorize(&state, &headers, &ctx, READ_USERS) {
-        return *r;
-    }
-    let q = match parse_query(&ctx, &headers, &pairs) {
-        Ok(q) => q,
+    let (_, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
+        Ok(r) => r,
         Err(r) => return *r,
     };
     let d = delay(&state);
@@ -622,11 +633,8 @@ async fn get_user(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    if let Err(r) = authorize(&state, &headers, &ctx, READ_USERS) {
-        return *r;
-    }
-    let q = match parse_query(&ctx, &headers, &pairs) {
-        Ok(q) => q,
+    let (_, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
+        Ok(r) => r,
         Err(r) => return *r,
     };
     let d = delay(&state);
@@ -643,13 +651,7 @@ async fn get_user(
     } else {
         defaults_only(user_json(u), USER_DEFAULT)
     };
-    let mut out = Map::new();
-    out.insert(
-        "@odata.context".into(),
-        Value::String(ctx.context("users/$entity")),
-    );
-    out.extend(into_map(q.project(m)));
-    ctx.json(StatusCode::OK, Value::Object(out))
+    entity(&ctx, &q, "users", m)
 }
 
 async fn list_groups(
@@ -659,11 +661,8 @@ async fn list_groups(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    if let Err(r) = authorize(&state, &headers, &ctx, READ_GROUPS) {
-        return *r;
-    }
-    let q = match parse_query(&ctx, &headers, &pairs) {
-        Ok(q) => q,
+    let (_, q) = match read_request(&state, &headers, &ctx, READ_GROUPS, &pairs) {
+        Ok(r) => r,
         Err(r) => return *r,
     };
     let t = tenant(&state);
@@ -686,11 +685,8 @@ async fn get_group(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    if let Err(r) = authorize(&state, &headers, &ctx, READ_GROUPS) {
-        return *r;
-    }
-    let q = match parse_query(&ctx, &headers, &pairs) {
-        Ok(q) => q,
+    let (_, q) = match read_request(&state, &headers, &ctx, READ_GROUPS, &pairs) {
+        Ok(r) => r,
         Err(r) => return *r,
     };
     let t = tenant(&state);
@@ -702,13 +698,7 @@ async fn get_group(
         // allowExternalSenders & co. come from Exchange and only on $select (group-get page).
         m.extend(group_exchange_props(g));
     }
-    let mut out = Map::new();
-    out.insert(
-        "@odata.context".into(),
-        Value::String(ctx.context("groups/$entity")),
-    );
-    out.extend(into_map(q.project(m)));
-    ctx.json(StatusCode::OK, Value::Object(out))
+    entity(&ctx, &q, "groups", m)
 }
 
 async fn patch_group(
@@ -1088,11 +1078,8 @@ async fn list_contacts(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    if let Err(r) = authorize(&state, &headers, &ctx, READ_CONTACTS) {
-        return *r;
-    }
-    let q = match parse_query(&ctx, &headers, &pairs) {
-        Ok(q) => q,
+    let (_, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
+        Ok(r) => r,
         Err(r) => return *r,
     };
     let d = delay(&state);
@@ -1115,11 +1102,8 @@ async fn get_contact(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    if let Err(r) = authorize(&state, &headers, &ctx, READ_CONTACTS) {
-        return *r;
-    }
-    let q = match parse_query(&ctx, &headers, &pairs) {
-        Ok(q) => q,
+    let (_, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
+        Ok(r) => r,
         Err(r) => return *r,
     };
     let d = delay(&state);
@@ -1130,13 +1114,7 @@ async fn get_contact(
     else {
         return ctx.not_found(&id);
     };
-    let mut out = Map::new();
-    out.insert(
-        "@odata.context".into(),
-        Value::String(ctx.context("contacts/$entity")),
-    );
-    out.extend(into_map(q.project(contact_json(c))));
-    ctx.json(StatusCode::OK, Value::Object(out))
+    entity(&ctx, &q, "contacts", contact_json(c))
 }
 
 /// orgContacts are read-only in Graph: they are created in Exchange (New-MailContact) or synced from

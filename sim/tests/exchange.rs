@@ -11,7 +11,7 @@ use guestlist_sim::store::{ADMIN_UPN, BULK_GROUP_MEMBERS, BULK_GROUP_NAME};
 use guestlist_sim::Knobs;
 use reqwest::Method;
 use serde_json::{json, Value};
-use tenant_support::{exo_message, exo_type, Sim};
+use tenant_support::{assert_exo_error, exo_message, exo_type, Sim};
 
 const NOT_FOUND: &str = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException";
 
@@ -48,19 +48,9 @@ async fn probe_cmdlets_answer_with_value_and_context() {
         s.base()
     );
     let body = json!({"CmdletInput": {"CmdletName": "Get-AcceptedDomain"}});
-    assert_eq!(
-        s.send(Method::POST, Some(&tok), &url, &[], Some(body.clone()))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(s.post(&tok, &url, body.clone()).await.status, 200);
     let url = format!("{}/adminapi/beta/other.example/InvokeCommand", s.base());
-    assert_eq!(
-        s.send(Method::POST, Some(&tok), &url, &[], Some(body))
-            .await
-            .status,
-        404
-    );
+    assert_eq!(s.post(&tok, &url, body).await.status, 404);
 }
 
 #[tokio::test]
@@ -239,9 +229,7 @@ async fn mail_contacts_lifecycle_and_identity_resolution() {
     let gone = s
         .exo(&tok, "Get-MailContact", json!({"Identity": "Pat Partner"}))
         .await;
-    assert_eq!(gone.status, 400);
-    assert_eq!(exo_type(&gone.body), NOT_FOUND);
-    assert_eq!(exo_message(&gone.body), not_found_message("Pat Partner"));
+    assert_exo_error(&gone, 400, NOT_FOUND, not_found_message("Pat Partner"));
     assert_eq!(
         gone.body["error"]["message"],
         not_found_message("Pat Partner")
@@ -260,14 +248,11 @@ async fn new_mail_contact_conflicts_name_the_exception_types() {
             json!({"Name": "Aaron Con", "ExternalEmailAddress": "someone.else@fabrikam.com"}),
         )
         .await;
-    assert_eq!(r.status, 400);
-    assert_eq!(
-        exo_type(&r.body),
-        "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException"
-    );
-    assert_eq!(
-        exo_message(&r.body),
-        "The name \"Aaron Con\" is already being used. Please try another name."
+    assert_exo_error(
+        &r,
+        400,
+        "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException",
+        "The name \"Aaron Con\" is already being used. Please try another name.",
     );
     // The address of a seeded contact, of a guest mail user and of a group.
     for (addr, holder) in [
@@ -282,15 +267,7 @@ async fn new_mail_contact_conflicts_name_the_exception_types() {
                 json!({"Name": format!("New {addr}"), "ExternalEmailAddress": addr}),
             )
             .await;
-        assert_eq!(r.status, 400, "{addr}");
-        assert_eq!(
-            exo_type(&r.body),
-            "Microsoft.Exchange.Configuration.ObjectModel.ProxyAddressExistsException"
-        );
-        assert_eq!(
-            exo_message(&r.body),
-            format!("The proxy address \"SMTP:{addr}\" is already being used by the proxy addresses or LegacyExchangeDN of \"{holder}\". Please choose another proxy address.")
-        );
+        assert_exo_error(&r, 400, "Microsoft.Exchange.Configuration.ObjectModel.ProxyAddressExistsException", format!("The proxy address \"SMTP:{addr}\" is already being used by the proxy addresses or LegacyExchangeDN of \"{holder}\". Please choose another proxy address."));
     }
     let r = s
         .exo(&tok, "New-MailContact", json!({"Name": "No Address"}))
@@ -333,14 +310,11 @@ async fn membership_cmdlets_add_remove_and_refuse() {
             json!({"Identity": "sales", "Member": "Eva Corets"}),
         )
         .await;
-    assert_eq!(again.status, 400);
-    assert_eq!(
-        exo_type(&again.body),
-        "Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException"
-    );
-    assert_eq!(
-        exo_message(&again.body),
-        "The recipient \"Eva Corets\" is already a member of the group \"Sales Team\"."
+    assert_exo_error(
+        &again,
+        400,
+        "Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException",
+        "The recipient \"Eva Corets\" is already a member of the group \"Sales Team\".",
     );
 
     let members = s
@@ -564,21 +538,11 @@ async fn tokens_for_the_wrong_resource_get_a_bearer_challenge() {
     let challenge = none.headers["www-authenticate"].to_str().unwrap();
     assert!(challenge.starts_with("Bearer "), "{challenge}");
     let graph = s.token(ADMIN_UPN, GRAPH_AUDIENCE, &["GroupMember.Read.All"]);
-    let wrong = s
-        .send(
-            Method::POST,
-            Some(&graph),
-            &s.exo_url(),
-            &[],
-            Some(body.clone()),
-        )
-        .await;
+    let wrong = s.post(&graph, &s.exo_url(), body.clone()).await;
     assert_eq!(wrong.status, 401);
     assert!(wrong.headers.contains_key("www-authenticate"));
     let no_scope = s.token(ADMIN_UPN, EXCHANGE_AUDIENCE, &["User.Read"]);
-    let r = s
-        .send(Method::POST, Some(&no_scope), &s.exo_url(), &[], Some(body))
-        .await;
+    let r = s.post(&no_scope, &s.exo_url(), body).await;
     assert_eq!(r.status, 403);
     let bad_body = s
         .send(

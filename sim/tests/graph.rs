@@ -354,13 +354,7 @@ async fn allow_external_senders_only_with_select_and_patched_alone() {
 
     let url = format!("/groups/{marketing}");
     let r = s
-        .send(
-            Method::PATCH,
-            Some(&tok),
-            &url,
-            &[],
-            Some(json!({"allowExternalSenders": true})),
-        )
+        .patch(&tok, &url, json!({"allowExternalSenders": true}))
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
     let sel = s
@@ -372,23 +366,19 @@ async fn allow_external_senders_only_with_select_and_patched_alone() {
     assert_eq!(sel.body["allowExternalSenders"], true);
 
     let mixed = s
-        .send(
-            Method::PATCH,
-            Some(&tok),
+        .patch(
+            &tok,
             &url,
-            &[],
-            Some(json!({"allowExternalSenders": false, "description": "x"})),
+            json!({"allowExternalSenders": false, "description": "x"}),
         )
         .await;
     assert_eq!(mixed.status, 400);
     assert_eq!(mixed.body["error"]["code"], "Request_BadRequest");
     let dl = s
-        .send(
-            Method::PATCH,
-            Some(&tok),
+        .patch(
+            &tok,
             &format!("/groups/{sales}"),
-            &[],
-            Some(json!({"allowExternalSenders": true})),
+            json!({"allowExternalSenders": true}),
         )
         .await;
     assert_eq!(dl.status, 400);
@@ -396,13 +386,7 @@ async fn allow_external_senders_only_with_select_and_patched_alone() {
     // Group.ReadWrite.All is required.
     let reader = s.helpdesk_graph();
     let r = s
-        .send(
-            Method::PATCH,
-            Some(&reader),
-            &url,
-            &[],
-            Some(json!({"allowExternalSenders": false})),
-        )
+        .patch(&reader, &url, json!({"allowExternalSenders": false}))
         .await;
     assert_graph_error(
         &r,
@@ -527,58 +511,18 @@ async fn member_ref_add_and_remove_give_graphs_answers() {
     let add = |g: &str| format!("/groups/{g}/members/$ref");
 
     for g in [&sales, &finance] {
-        let r = s
-            .send(
-                Method::POST,
-                Some(&tok),
-                &add(g),
-                &[],
-                Some(reference(&user)),
-            )
-            .await;
+        let r = s.post(&tok, &add(g), reference(&user)).await;
         assert_graph_error(&r, 400, "Request_BadRequest", DL_MSG);
     }
-    let r = s
-        .send(
-            Method::POST,
-            Some(&tok),
-            &add(&falcon),
-            &[],
-            Some(reference(&user)),
-        )
-        .await;
+    let r = s.post(&tok, &add(&falcon), reference(&user)).await;
     assert_eq!(r.status, 204, "{}", r.text);
-    let again = s
-        .send(
-            Method::POST,
-            Some(&tok),
-            &add(&falcon),
-            &[],
-            Some(reference(&user)),
-        )
-        .await;
+    let again = s.post(&tok, &add(&falcon), reference(&user)).await;
     assert_graph_error(&again, 400, "Request_BadRequest", EXISTS_MSG);
-    let c = s
-        .send(
-            Method::POST,
-            Some(&tok),
-            &add(&falcon),
-            &[],
-            Some(reference(&contact)),
-        )
-        .await;
+    let c = s.post(&tok, &add(&falcon), reference(&contact)).await;
     assert_eq!(c.status, 400);
     assert_eq!(c.body["error"]["code"], "Request_BadRequest");
     let ghost = "11111111-2222-4333-8444-555555555555";
-    let r = s
-        .send(
-            Method::POST,
-            Some(&tok),
-            &add(&falcon),
-            &[],
-            Some(reference(ghost)),
-        )
-        .await;
+    let r = s.post(&tok, &add(&falcon), reference(ghost)).await;
     assert_graph_error(
         &r,
         404,
@@ -587,27 +531,11 @@ async fn member_ref_add_and_remove_give_graphs_answers() {
     );
     // Microsoft 365 groups can't be members of a security group.
     let marketing = s.group_id("Marketing");
-    let r = s
-        .send(
-            Method::POST,
-            Some(&tok),
-            &add(&vpn),
-            &[],
-            Some(reference(&marketing)),
-        )
-        .await;
+    let r = s.post(&tok, &add(&vpn), reference(&marketing)).await;
     assert_eq!(r.status, 400, "{}", r.text);
     assert_eq!(r.body["error"]["code"], "Request_BadRequest");
     // Security groups take contacts.
-    let r = s
-        .send(
-            Method::POST,
-            Some(&tok),
-            &add(&vpn),
-            &[],
-            Some(reference(&contact)),
-        )
-        .await;
+    let r = s.post(&tok, &add(&vpn), reference(&contact)).await;
     assert_eq!(r.status, 204, "{}", r.text);
 
     let members = s
@@ -619,37 +547,18 @@ async fn member_ref_add_and_remove_give_graphs_answers() {
         .iter()
         .any(|m| m["id"] == user.as_str()));
     let del = format!("/groups/{falcon}/members/{user}/$ref");
-    assert_eq!(
-        s.send(Method::DELETE, Some(&tok), &del, &[], None)
-            .await
-            .status,
-        204
-    );
-    let r = s.send(Method::DELETE, Some(&tok), &del, &[], None).await;
+    assert_eq!(s.delete(&tok, &del).await.status, 204);
+    let r = s.delete(&tok, &del).await;
     assert_eq!(r.status, 404);
     assert_eq!(r.body["error"]["code"], "Request_ResourceNotFound");
     let r = s
-        .send(
-            Method::DELETE,
-            Some(&tok),
-            &format!("/groups/{sales}/members/{user}/$ref"),
-            &[],
-            None,
-        )
+        .delete(&tok, &format!("/groups/{sales}/members/{user}/$ref"))
         .await;
     assert_graph_error(&r, 400, "Request_BadRequest", DL_MSG);
 
     // The helpdesk holds no write scope: 403.
     let reader = s.helpdesk_graph();
-    let r = s
-        .send(
-            Method::POST,
-            Some(&reader),
-            &add(&falcon),
-            &[],
-            Some(reference(&user)),
-        )
-        .await;
+    let r = s.post(&reader, &add(&falcon), reference(&user)).await;
     assert_graph_error(
         &r,
         403,
@@ -659,13 +568,7 @@ async fn member_ref_add_and_remove_give_graphs_answers() {
     // A write scope without a directory role or ownership is still refused.
     let helpdesk_writer = s.token(HELPDESK_UPN, GRAPH_AUDIENCE, &["GroupMember.ReadWrite.All"]);
     let r = s
-        .send(
-            Method::POST,
-            Some(&helpdesk_writer),
-            &add(&falcon),
-            &[],
-            Some(reference(&user)),
-        )
+        .post(&helpdesk_writer, &add(&falcon), reference(&user))
         .await;
     assert_eq!(r.status, 403);
 }
@@ -695,12 +598,10 @@ async fn contacts_are_read_only_and_filterable() {
     assert_eq!(search.body["value"].as_array().unwrap().len(), 2);
 
     let post = s
-        .send(
-            Method::POST,
-            Some(&tok),
+        .post(
+            &tok,
             "/contacts",
-            &[],
-            Some(json!({"displayName": "X", "mail": "x@y.example"})),
+            json!({"displayName": "X", "mail": "x@y.example"}),
         )
         .await;
     assert_graph_error(
@@ -730,15 +631,7 @@ async fn invitations_create_or_reuse_guests() {
         "inviteRedirectUrl": "https://myapps.microsoft.com",
         "sendInvitationMessage": false
     });
-    let r = s
-        .send(
-            Method::POST,
-            Some(&tok),
-            "/invitations",
-            &[],
-            Some(body.clone()),
-        )
-        .await;
+    let r = s.post(&tok, "/invitations", body.clone()).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["status"], "PendingAcceptance");
     assert_eq!(r.body["invitedUserType"], "Guest");
@@ -761,15 +654,7 @@ async fn invitations_create_or_reuse_guests() {
         "new.partner_fabrikam.com#EXT#@contoso.onmicrosoft.com"
     );
 
-    let again = s
-        .send(
-            Method::POST,
-            Some(&tok),
-            "/invitations",
-            &[],
-            Some(body.clone()),
-        )
-        .await;
+    let again = s.post(&tok, "/invitations", body.clone()).await;
     assert_eq!(again.status, 201);
     assert_eq!(
         again.body["invitedUser"]["id"],
@@ -777,13 +662,7 @@ async fn invitations_create_or_reuse_guests() {
         "the existing guest is reused"
     );
     let seeded = s
-        .send(
-            Method::POST,
-            Some(&tok),
-            "/invitations",
-            &[],
-            Some(json!({"invitedUserEmailAddress": "kim.akers@fabrikam.com", "inviteRedirectUrl": "https://myapps.microsoft.com"})),
-        )
+        .post(&tok, "/invitations", json!({"invitedUserEmailAddress": "kim.akers@fabrikam.com", "inviteRedirectUrl": "https://myapps.microsoft.com"}))
         .await;
     assert_eq!(
         seeded.body["status"], "Completed",
@@ -791,23 +670,23 @@ async fn invitations_create_or_reuse_guests() {
     );
 
     let missing = s
-        .send(
-            Method::POST,
-            Some(&tok),
+        .post(
+            &tok,
             "/invitations",
-            &[],
-            Some(json!({"invitedUserEmailAddress": "a@b.example"})),
+            json!({"invitedUserEmailAddress": "a@b.example"}),
         )
         .await;
     assert_eq!(missing.status, 400);
     let bad = s
-        .send(Method::POST, Some(&tok), "/invitations", &[], Some(json!({"invitedUserEmailAddress": "not-an-address", "inviteRedirectUrl": "https://x"})))
+        .post(
+            &tok,
+            "/invitations",
+            json!({"invitedUserEmailAddress": "not-an-address", "inviteRedirectUrl": "https://x"}),
+        )
         .await;
     assert_eq!(bad.status, 400);
     let reader = s.helpdesk_graph();
-    let r = s
-        .send(Method::POST, Some(&reader), "/invitations", &[], Some(body))
-        .await;
+    let r = s.post(&reader, "/invitations", body).await;
     assert_graph_error(
         &r,
         403,
@@ -823,29 +702,13 @@ async fn batch_limits_depends_on_and_inner_statuses() {
     let too_many: Vec<Value> = (0..21)
         .map(|i| json!({"id": i.to_string(), "method": "GET", "url": "/me"}))
         .collect();
-    let r = s
-        .send(
-            Method::POST,
-            Some(&tok),
-            "/$batch",
-            &[],
-            Some(json!({"requests": too_many})),
-        )
-        .await;
+    let r = s.post(&tok, "/$batch", json!({"requests": too_many})).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.body["error"]["code"], "BadRequest");
     let twenty: Vec<Value> = (0..20)
         .map(|i| json!({"id": i.to_string(), "method": "GET", "url": "/me"}))
         .collect();
-    let r = s
-        .send(
-            Method::POST,
-            Some(&tok),
-            "/$batch",
-            &[],
-            Some(json!({"requests": twenty})),
-        )
-        .await;
+    let r = s.post(&tok, "/$batch", json!({"requests": twenty})).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["responses"].as_array().unwrap().len(), 20);
 
@@ -872,9 +735,7 @@ async fn batch_limits_depends_on_and_inner_statuses() {
         {"id": "4", "method": "GET", "url": "/groups?$search=\"displayName:falcon\"", "headers": {"ConsistencyLevel": "eventual"}, "dependsOn": ["3"]},
         {"id": "5", "method": "GET", "url": "/groups?$search=\"displayName:falcon\""}
     ]});
-    let r = s
-        .send(Method::POST, Some(&tok), "/$batch", &[], Some(reqs))
-        .await;
+    let r = s.post(&tok, "/$batch", reqs).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let by_id = |id: &str| {
         r.body["responses"]
@@ -901,19 +762,9 @@ async fn batch_limits_depends_on_and_inner_statuses() {
     );
 
     let dup = json!({"requests": [{"id": "a", "method": "GET", "url": "/me"}, {"id": "A", "method": "GET", "url": "/me"}]});
-    assert_eq!(
-        s.send(Method::POST, Some(&tok), "/$batch", &[], Some(dup))
-            .await
-            .status,
-        400
-    );
+    assert_eq!(s.post(&tok, "/$batch", dup).await.status, 400);
     let forward = json!({"requests": [{"id": "a", "method": "GET", "url": "/me", "dependsOn": ["b"]}, {"id": "b", "method": "GET", "url": "/me"}]});
-    assert_eq!(
-        s.send(Method::POST, Some(&tok), "/$batch", &[], Some(forward))
-            .await
-            .status,
-        400
-    );
+    assert_eq!(s.post(&tok, "/$batch", forward).await.status, 400);
 }
 
 /// Inner 429s inside a 200 batch: driven through the Graph router directly, so the service-wide
@@ -1158,13 +1009,7 @@ async fn shapes_match_microsofts_documented_examples() {
     // invitation-post: the same properties, nested ones included, and nothing else.
     let doc = fixture("invitation-post.json");
     let sim = s
-        .send(
-            Method::POST,
-            Some(&tok),
-            "/invitations",
-            &[],
-            Some(json!({"invitedUserEmailAddress": "admin@fabrikam.com", "inviteRedirectUrl": "https://myapp.contoso.com"})),
-        )
+        .post(&tok, "/invitations", json!({"invitedUserEmailAddress": "admin@fabrikam.com", "inviteRedirectUrl": "https://myapp.contoso.com"}))
         .await;
     assert_eq!(sim.status.as_u16(), doc["status"]);
     assert_covers(&doc["response"], &sim.body, "invitation");
@@ -1180,9 +1025,7 @@ async fn shapes_match_microsofts_documented_examples() {
         {"id": "4", "method": "POST", "url": "/contacts", "headers": {"Content-Type": "application/json"}, "body": {}},
         {"id": "5", "method": "GET", "url": "users?$select=id,displayName,userPrincipalName&$filter=userType eq 'Guest'&$count=true", "headers": {"ConsistencyLevel": "eventual"}}
     ]});
-    let sim = s
-        .send(Method::POST, Some(&reader), "/$batch", &[], Some(batch))
-        .await;
+    let sim = s.post(&reader, "/$batch", batch).await;
     assert_eq!(sim.status.as_u16(), doc["status"]);
     for d in doc["response"]["responses"].as_array().unwrap() {
         let id = d["id"].as_str().unwrap();

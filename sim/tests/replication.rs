@@ -7,7 +7,6 @@ mod tenant_support;
 use std::time::{Duration, Instant};
 
 use guestlist_sim::Knobs;
-use reqwest::Method;
 use serde_json::json;
 use tenant_support::{eventually, exo_type, Sim};
 
@@ -115,13 +114,7 @@ async fn graph_guest_reaches_exchange_and_membership_after_the_delay() {
     let falcon = s.group_id("Project Falcon");
     let created = Instant::now();
     let inv = s
-        .send(
-            Method::POST,
-            Some(&graph),
-            "/invitations",
-            &[],
-            Some(json!({"invitedUserEmailAddress": "gus.guest@tailspintoys.com", "inviteRedirectUrl": "https://myapps.microsoft.com"})),
-        )
+        .post(&graph, "/invitations", json!({"invitedUserEmailAddress": "gus.guest@tailspintoys.com", "inviteRedirectUrl": "https://myapps.microsoft.com"}))
         .await;
     assert_eq!(inv.status, 201, "{}", inv.text);
     let uid = inv.body["invitedUser"]["id"].as_str().unwrap().to_string();
@@ -131,15 +124,7 @@ async fn graph_guest_reaches_exchange_and_membership_after_the_delay() {
     let reference =
         json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{uid}")});
     let add_url = format!("/groups/{falcon}/members/$ref");
-    let early = s
-        .send(
-            Method::POST,
-            Some(&graph),
-            &add_url,
-            &[],
-            Some(reference.clone()),
-        )
-        .await;
+    let early = s.post(&graph, &add_url, reference.clone()).await;
     let recipient = s
         .exo(
             &exo,
@@ -156,15 +141,7 @@ async fn graph_guest_reaches_exchange_and_membership_after_the_delay() {
     }
 
     eventually(DEADLINE, || async {
-        let r = s
-            .send(
-                Method::POST,
-                Some(&graph),
-                &add_url,
-                &[],
-                Some(reference.clone()),
-            )
-            .await;
+        let r = s.post(&graph, &add_url, reference.clone()).await;
         r.status == 204
     })
     .await;

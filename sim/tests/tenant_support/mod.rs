@@ -122,6 +122,23 @@ impl Sim {
         self.send(Method::GET, Some(token), path, &[], None).await
     }
 
+    /// POST `body` as JSON.
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> Reply {
+        self.send(Method::POST, Some(token), path, &[], Some(body))
+            .await
+    }
+
+    /// PATCH `body` as JSON.
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> Reply {
+        self.send(Method::PATCH, Some(token), path, &[], Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> Reply {
+        self.send(Method::DELETE, Some(token), path, &[], None)
+            .await
+    }
+
     pub async fn get_eventual(&self, token: &str, path: &str) -> Reply {
         self.send(
             Method::GET,
@@ -262,4 +279,11 @@ pub fn assert_graph_error(r: &Reply, status: u16, code: &str, message: &str) {
     for k in ["date", "request-id", "client-request-id"] {
         assert!(inner[k].is_string(), "innerError.{k} missing: {}", r.text);
     }
+}
+
+/// An Exchange error answer: status, exception type and message.
+pub fn assert_exo_error(r: &Reply, status: u16, exception: &str, message: impl AsRef<str>) {
+    assert_eq!(r.status.as_u16(), status, "{}", r.text);
+    assert_eq!(exo_type(&r.body), exception, "{}", r.text);
+    assert_eq!(exo_message(&r.body), message.as_ref(), "{}", r.text);
 }
