@@ -56,6 +56,9 @@ pub fn prepare(st: ImportState, session: Session) {
     });
     let groups = st.groups.get_untracked();
     st.planning.set(true);
+    // The previous plan goes: its "Start the run" must not stay on screen while another plan
+    // is being made.
+    st.planned.set(None);
     st.declined.set(Vec::new());
     leptos::task::spawn_local(async move {
         let direct = is_direct(&session);
@@ -160,12 +163,35 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
             exchange: saved.direct.then_some(&*session.exchange),
         };
         let events = st.clone();
+        let gate = super::renewal::SharedGate::default();
+        // The last progress as the executor reported it, for when a renewal fails.
+        let reported = std::rc::Rc::new(std::cell::RefCell::new(None::<crate::run::Progress>));
+        let direct = saved.direct;
+        let listener_control = control.clone();
         let outcome = Executor::new(clients, &store, SystemClock)
             .with_control(control)
-            .on_event(move |e| {
-                if let RunEvent::Progress(p) = e {
-                    events.update_run(|r| r.progress = Some(p.clone()));
+            .on_event(move |e| match e {
+                RunEvent::Progress(p) => {
+                    gate.progress(p.done);
+                    *reported.borrow_mut() = Some(p.clone());
+                    let mut shown = p.clone();
+                    if gate.renewing() && shown.state == RunState::NeedsSignIn {
+                        shown.state = RunState::Running;
+                    }
+                    events.update_run(|r| r.progress = Some(shown));
                 }
+                // `begin` is false while a renewal is under way or once the tries are spent.
+                RunEvent::NeedsSignIn { message, .. } if gate.begin() => {
+                    renew_silently(
+                        events.clone(),
+                        gate.clone(),
+                        reported.clone(),
+                        listener_control.clone(),
+                        direct,
+                        message.clone(),
+                    );
+                }
+                _ => {}
             })
             .run(&saved.plan)
             .await;
@@ -193,6 +219,41 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
                 });
             }
             Err(e) => st.update_run(|r| r.phase = Phase::Error(e.to_string())),
+        }
+    });
+}
+
+/// See [`super::renewal`]: fresh tokens for the run's resources without the admin, then the
+/// run resumes; if MSAL needs the admin, the run stays paused and the page says so.
+#[cfg(target_arch = "wasm32")]
+fn renew_silently(
+    st: ImportState,
+    gate: super::renewal::SharedGate,
+    reported: std::rc::Rc<std::cell::RefCell<Option<crate::run::Progress>>>,
+    control: crate::run::RunControl,
+    direct: bool,
+    why: String,
+) {
+    use crate::auth::bridge;
+    use crate::tenant::Resource;
+    leptos::task::spawn_local(async move {
+        let mut renewed = bridge::token(Resource::Graph, true).await.map(|_| ());
+        if renewed.is_ok() && direct {
+            renewed = bridge::token(Resource::Exchange, true).await.map(|_| ());
+        }
+        gate.end();
+        match renewed {
+            Ok(()) if control.is_paused() && !control.is_cancelled() => {
+                leptos::logging::log!("import: token refused ({why}); renewed silently, resuming");
+                control.resume();
+            }
+            Ok(()) => {}
+            Err(e) => {
+                leptos::logging::warn!("import: token refused ({why}); silent renewal failed: {e}");
+                // The page showed "Running" while renewing: now the real state.
+                let last = reported.borrow().clone();
+                st.update_run(|r| r.progress = last);
+            }
         }
     });
 }
@@ -351,12 +412,34 @@ pub fn retry_failed(st: ImportState, session: Session) {
         .cloned()
         .collect();
     st.planning.set(true);
+    // The finished run's plan is still in `planned`: without this, the page would show it,
+    // with its "Start the run", until the re-plan arrives.
+    st.planned.set(None);
     st.declined.set(Vec::new());
     set_current(None);
     st.run.set(None);
+    let ids: Vec<GroupId> = info
+        .saved
+        .plan
+        .groups
+        .iter()
+        .map(|g| GroupId(g.id.clone()))
+        .collect();
     leptos::task::spawn_local(async move {
         let direct = is_direct(&session);
-        let result = make_plan(&session, direct, info.saved.plan.groups.clone(), desired).await;
+        // The groups are read again, not taken from the first plan: the run may have changed
+        // them (opened to external senders), and so may anyone since. After a reload the
+        // wizard's chosen groups are empty, so they are refilled from these reads.
+        let result = async {
+            let mut groups = Vec::with_capacity(ids.len());
+            for id in &ids {
+                groups.push(session.graph.get_group(id, false).await?);
+            }
+            let targets = targets_of(&session, direct, &groups).await?;
+            st.groups.set(groups);
+            make_plan(&session, direct, targets, desired).await
+        }
+        .await;
         st.planned.set(Some(result.map_err(|e| e.to_string())));
         st.planning.set(false);
     });

@@ -4,6 +4,7 @@
 //! - [`state`]: the tab-wide state, owned above the routes.
 //! - [`driver`]: planning, running, resuming, verifying, retrying.
 //! - [`reads`]: the bulk reads behind the plan.
+//! - [`renewal`]: a run paused for sign-in first tries to renew the tokens silently.
 //! - `idb`: the run's journal in IndexedDB (browser only).
 //!
 //! Files for the admin (report CSV, audit JSON, script) go through [`crate::ui::groups::download`].
@@ -12,4 +13,5 @@ pub mod driver;
 #[cfg(target_arch = "wasm32")]
 pub mod idb;
 pub mod reads;
+pub mod renewal;
 pub mod state;

@@ -698,7 +698,8 @@ fn PlanTable(plan: Plan, filter: RwSignal<String>) -> impl IntoView {
     }
 }
 
-fn state_text(t: &Texts, phase: &Phase, progress_state: Option<RunState>) -> String {
+fn state_text(t: &Texts, phase: &Phase, progress: Option<&crate::run::Progress>) -> String {
+    let progress_state = progress.map(|p| p.state);
     match phase {
         Phase::Interrupted => t.imp_state_interrupted.to_owned(),
         Phase::Starting => t.imp_state_starting.to_owned(),
@@ -708,6 +709,12 @@ fn state_text(t: &Texts, phase: &Phase, progress_state: Option<RunState>) -> Str
                 Phase::Ended(s) => Some(*s),
                 _ => progress_state,
             };
+            // Operations already sent when the pause came still finish: until they have, the
+            // run is pausing, not paused (nothing changes in the tenant once it says Paused).
+            let under_way = progress.map_or(0, |p| p.in_flight);
+            if matches!(phase, Phase::Running) && s == Some(RunState::Paused) && under_way > 0 {
+                return fill(t.imp_state_pausing, &[("n", &under_way.to_string())]);
+            }
             match s {
                 Some(RunState::Paused) => t.imp_state_paused,
                 Some(RunState::NeedsSignIn) => t.imp_state_sign_in,
@@ -736,7 +743,7 @@ fn RunSection(st: ImportState) -> impl IntoView {
         move || {
             run.with(|r| {
                 r.as_ref()
-                    .map(|r| state_text(i18n.t(), &r.phase, r.progress.as_ref().map(|p| p.state)))
+                    .map(|r| state_text(i18n.t(), &r.phase, r.progress.as_ref()))
             })
         }
     };
