@@ -32,15 +32,25 @@ pub fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    rt.block_on(bulk_into_distribution_group());
+    println!("== {ROWS} externals into one distribution group");
+    rt.block_on(bulk_into_distribution_group(200, 0, 0.0, true));
+    rt.block_on(bulk_into_distribution_group(ROWS, LATENCY_MS, 0.05, false));
     csv_plan_10k();
 }
 
-async fn bulk_into_distribution_group() {
+/// One run of `rows` externals into a distribution group, against a sim answering each request
+/// after `latency_ms` and `throttle_fraction` of them with 429. `calibration`: only print the
+/// request times (what the sim and the machine add to the latency).
+async fn bulk_into_distribution_group(
+    rows: usize,
+    latency_ms: u64,
+    throttle_fraction: f64,
+    calibration: bool,
+) {
     let sim = guestlist_sim::start(SimConfig {
         knobs: Knobs {
-            latency_ms: LATENCY_MS,
-            throttle_fraction: 0.05,
+            latency_ms,
+            throttle_fraction,
             retry_after_secs: 1,
             ..Knobs::default()
         },
@@ -52,7 +62,7 @@ async fn bulk_into_distribution_group() {
     // The target and what bulk reads would find (taken names, so contact names are unique).
     let group = target_group(&sim, SimKind::Distribution);
     let snapshot = snapshot(&sim, std::slice::from_ref(&group));
-    let desired: Vec<Desired> = (0..ROWS)
+    let desired: Vec<Desired> = (0..rows)
         .map(|i| Desired {
             row: i as u64 + 2,
             person: PersonInput {
@@ -93,7 +103,7 @@ async fn bulk_into_distribution_group() {
     let n: usize = needed.values().sum();
     let calls_per_row = needed
         .iter()
-        .map(|(cmdlet, k)| format!("{cmdlet} {:.2}", *k as f64 / ROWS as f64))
+        .map(|(cmdlet, k)| format!("{cmdlet} {:.2}", *k as f64 / rows as f64))
         .collect::<Vec<_>>()
         .join(" + ");
 
@@ -176,25 +186,46 @@ async fn bulk_into_distribution_group() {
         .zip(cpu_before)
         .map(|(after, before)| after - before);
     let requests = log.len();
-    let l = Duration::from_millis(LATENCY_MS);
+    let took: Vec<Duration> = log.iter().map(Wire::took).collect();
+    if calibration {
+        let per_cmdlet = |cmdlet: &str| {
+            let t: Vec<Duration> = log
+                .iter()
+                .filter(|w| w.what == cmdlet)
+                .map(Wire::took)
+                .collect();
+            ms(t.iter().sum::<Duration>() / t.len().max(1) as u32)
+        };
+        println!(
+            "   calibration, {rows} rows at L = {latency_ms} ms without 429s: {requests} requests in {:.2} s; request time mean {:.1} ms, median {:.1} ms (New-MailContact {:.1} ms, Add-DistributionGroupMember {:.1} ms): the sim's own time and the client's, on this machine now",
+            wall.as_secs_f64(),
+            ms(took.iter().sum::<Duration>() / requests.max(1) as u32),
+            ms(percentile(&took, 50)),
+            per_cmdlet("New-MailContact"),
+            per_cmdlet("Add-DistributionGroupMember"),
+        );
+        sim.shutdown().await;
+        return;
+    }
+    let l = Duration::from_millis(latency_ms);
     let c = EXCHANGE_REQUESTS as u32;
     let bound = l * n as u32 / c;
     let ratio = |d: Duration| wall.as_secs_f64() / d.as_secs_f64();
-    println!("== {ROWS} externals into one distribution group");
     println!(
-        "   sim: L = {LATENCY_MS} ms latency per request, 5% answered 429 with Retry-After 1 s; client: C = {EXCHANGE_REQUESTS} Exchange requests on the wire at most (peak seen {}), {} operations under way",
+        "   sim: L = {latency_ms} ms latency per request, {:.0}% answered 429 with Retry-After 1 s; client: C = {EXCHANGE_REQUESTS} Exchange requests on the wire at most (peak seen {}), {} operations under way",
+        throttle_fraction * 100.0,
         exchange_limit.peak(),
         options.exchange_concurrency
     );
     println!(
-        "   wall time {:.2} s; bound N·L/C = {n} × {LATENCY_MS} ms / {EXCHANGE_REQUESTS} = {:.2} s; ratio {:.3} (goal ≤ 1.3)",
+        "   wall time {:.2} s; bound N·L/C = {n} × {latency_ms} ms / {EXCHANGE_REQUESTS} = {:.2} s; ratio {:.3} (goal ≤ 1.3)",
         wall.as_secs_f64(),
         bound.as_secs_f64(),
         ratio(bound)
     );
     println!(
         "     N = the calls the plan needs, {:.2} a row ({}); not in N: requests repeated after a 429 (each costs L too) and the sim's own time per request",
-        n as f64 / ROWS as f64,
+        n as f64 / rows as f64,
         calls_per_row
     );
     println!(
@@ -216,26 +247,25 @@ async fn bulk_into_distribution_group() {
     }
     println!(
         "   requests sent: {requests} ({:.2} a row)",
-        requests as f64 / ROWS as f64
+        requests as f64 / rows as f64
     );
     for (what, (ok, throttled, other)) in &by_what {
         println!(
             "     {what:<32} {ok:>5} answered, {throttled:>4} × 429, {other:>3} other ({:.2} a row)",
-            (ok + throttled + other) as f64 / ROWS as f64
+            (ok + throttled + other) as f64 / rows as f64
         );
     }
-    let took: Vec<Duration> = log.iter().map(Wire::took).collect();
     let busy: Duration = took.iter().sum();
     let mean = busy / requests.max(1) as u32;
     let repeats = l * requests as u32 / c;
     let floor = mean * requests as u32 / c;
     println!(
-        "   with the repeats: {requests} × {LATENCY_MS} ms / {EXCHANGE_REQUESTS} = {:.2} s (ratio {:.3})",
+        "   with the repeats: {requests} × {latency_ms} ms / {EXCHANGE_REQUESTS} = {:.2} s (ratio {:.3})",
         repeats.as_secs_f64(),
         ratio(repeats)
     );
     println!(
-        "   request time: mean {:.1} ms, median {:.1} ms, 95th percentile {:.1} ms (L = {LATENCY_MS} ms; the rest is the sim's own time and the machine)",
+        "   request time: mean {:.1} ms, median {:.1} ms, 95th percentile {:.1} ms (L = {latency_ms} ms; the rest is the sim's own time and the machine)",
         ms(mean),
         ms(percentile(&took, 50)),
         ms(percentile(&took, 95)),
