@@ -154,6 +154,23 @@
     });
   }
 
+  // Incremental consent: asks the admin, in a popup, for permissions not granted at sign-in
+  // (Group.ReadWrite.All, only when a Microsoft 365 group is opened to external senders). A
+  // popup keeps the page and its state; it has to be called from a click, or the browser
+  // blocks it (MSAL then reports popup_window_error).
+  async function consent(scopesJson) {
+    const pca = requireApp();
+    const result = await pca.acquireTokenPopup({
+      scopes: JSON.parse(scopesJson),
+      account: pca.getActiveAccount() || undefined,
+    });
+    return JSON.stringify({
+      accessToken: result.accessToken,
+      scopes: result.scopes || [],
+      expiresOn: result.expiresOn ? result.expiresOn.getTime() : null,
+    });
+  }
+
   function account() {
     return app ? accountJson(app.getActiveAccount()) : null;
   }
@@ -171,6 +188,7 @@
     init: guard(init),
     signIn: guard(signIn),
     token: guard(token),
+    consent: guard(consent),
     account: account,
     signOut: guard(signOut),
   });

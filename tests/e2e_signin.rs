@@ -195,6 +195,28 @@ async fn popup_sign_in_comes_back_through_the_redirect_bridge() -> Result<()> {
         .await?
         .click()
         .await?;
+    sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
+    browser.client.switch_to_window(main).await?;
+    let account = browser
+        .find("group", "Signed-in account")
+        .await?
+        .text()
+        .await?;
+    check(account.contains(ADMIN_UPN), || {
+        format!("after the popup the header shows {account:?}")
+    })?;
+    mode_panel(&browser, "Direct mode").await?;
+    browser.close().await
+}
+
+/// Signs in as `upn` in the MSAL popup the app has just opened, waits until the popup closes
+/// and switches back to the app's window.
+async fn sign_in_in_popup(
+    browser: &Browser,
+    sim: &guestlist_sim::RunningSim,
+    upn: &str,
+) -> Result<()> {
+    let main = browser.client.window().await?;
     let popup = support::wait::until("the sign-in popup", support::DEADLINE, || async {
         let windows = browser.client.windows().await?;
         Ok(match windows.into_iter().find(|w| *w != main) {
@@ -221,9 +243,9 @@ async fn popup_sign_in_comes_back_through_the_redirect_bridge() -> Result<()> {
     .await?;
     // The popup is a fresh page: it needs the certificate exception too, then a reload of the
     // refused first attempt.
-    ignore_certificate_errors(&browser).await?;
+    ignore_certificate_errors(browser).await?;
     browser.client.refresh().await?;
-    sign_in_on_sim_page(&browser, &account_choice(&setup.sim, ADMIN_UPN)?, PASSWORD).await?;
+    sign_in_on_sim_page(browser, &account_choice(sim, upn)?, PASSWORD).await?;
     // redirect.html hands the answer to the app over a BroadcastChannel and closes the popup.
     support::wait::until("the popup to close", support::DEADLINE, || async {
         let n = browser.client.windows().await?.len();
@@ -235,15 +257,70 @@ async fn popup_sign_in_comes_back_through_the_redirect_bridge() -> Result<()> {
     })
     .await?;
     browser.client.switch_to_window(main).await?;
-    let account = browser
-        .find("group", "Signed-in account")
+    Ok(())
+}
+
+#[tokio::test]
+async fn opening_a_microsoft_365_group_asks_consent_to_group_readwrite_all_once() -> Result<()> {
+    let setup = signin::SignInSetup::start(&dist_dir()?, Knobs::default()).await?;
+    let browser = Browser::start("signin-consent").await?;
+    ignore_certificate_errors(&browser).await?;
+    browser.goto(&setup.app("/")).await?;
+    sign_in(&browser, &setup.sim, ADMIN_UPN).await?;
+    mode_panel(&browser, "Direct mode").await?;
+
+    // Marketing: a Microsoft 365 group that accepts internal senders only.
+    let marketing = |field: &str| -> Result<serde_json::Value> {
+        let state = setup
+            .sim
+            .state
+            .tenant
+            .lock()
+            .expect("tenant lock")
+            .snapshot();
+        state["groups"]
+            .as_array()
+            .and_then(|gs| gs.iter().find(|g| g["displayName"] == "Marketing"))
+            .map(|g| g[field].clone())
+            .ok_or_else(|| support::Error::Setup("no Marketing group in the sim".into()))
+    };
+    check(marketing("allowExternalSenders")? == false, || {
+        "Marketing should start closed to external senders".into()
+    })?;
+    let id = marketing("id")?;
+    let id = id
+        .as_str()
+        .ok_or_else(|| support::Error::Setup("Marketing has no id".into()))?;
+    browser.goto(&setup.app(&format!("/groups/{id}"))).await?;
+    browser
+        .find("button", "Open to external senders")
+        .await?
+        .click()
+        .await?;
+    // Sign-in didn't ask for Group.ReadWrite.All: the silent token is refused (AADSTS65001),
+    // nothing is changed, and the card says why and offers consent.
+    let consent = browser.find("button", "Consent and open the group").await?;
+    let card = browser
+        .find("region", "Mail from outside the organisation")
         .await?
         .text()
         .await?;
-    check(account.contains(ADMIN_UPN), || {
-        format!("after the popup the header shows {account:?}")
+    check(card.contains("Group.ReadWrite.All"), || {
+        format!("the card should name the permission: {card:?}")
     })?;
-    mode_panel(&browser, "Direct mode").await?;
+    check(marketing("allowExternalSenders")? == false, || {
+        "nothing may change before consent".into()
+    })?;
+    browser.screenshot("signin-consent-asked").await?;
+    consent.click().await?;
+    sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
+    browser
+        .wait_text("Done: the group now accepts mail from outside the organisation.")
+        .await?;
+    check(marketing("allowExternalSenders")? == true, || {
+        "after consent the group should accept external senders".into()
+    })?;
+    browser.screenshot("signin-consent-done").await?;
     browser.close().await
 }
 

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::scopes::sign_in_scopes;
+use super::scopes::{sign_in_scopes, when_needed_scopes};
 use super::{Account, BridgeError, BridgeSettings};
 use crate::tenant::{AuthError, Resource, TokenSource};
 
@@ -22,6 +22,8 @@ extern "C" {
     fn js_sign_in(mode: &str) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = guestlistAuth, js_name = token)]
     fn js_token(scopes: &str, force_refresh: bool) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = guestlistAuth, js_name = consent)]
+    fn js_consent(scopes: &str) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = guestlistAuth, js_name = signOut)]
     fn js_sign_out() -> Result<js_sys::Promise, JsValue>;
 }
@@ -96,10 +98,7 @@ pub async fn sign_in(mode: SignInMode) -> Result<Option<Account>, BridgeError> {
     account_of(call(js_sign_in(mode.as_str())).await?)
 }
 
-/// A token for `resource`, silently. `force_refresh` bypasses MSAL's cache.
-pub async fn token(resource: Resource, force_refresh: bool) -> Result<TokenResponse, BridgeError> {
-    let scopes = serde_json::to_string(&sign_in_scopes(resource)).unwrap_or_default();
-    let value = call(js_token(&scopes, force_refresh)).await?;
+fn token_response(value: JsValue) -> Result<TokenResponse, BridgeError> {
     let text = value.as_string().unwrap_or_default();
     serde_json::from_str(&text).map_err(|e| BridgeError::Failed {
         code: "bad_token_response".into(),
@@ -107,19 +106,56 @@ pub async fn token(resource: Resource, force_refresh: bool) -> Result<TokenRespo
     })
 }
 
+/// A token for `resource` with the sign-in permissions, silently. `force_refresh` bypasses
+/// MSAL's cache.
+pub async fn token(resource: Resource, force_refresh: bool) -> Result<TokenResponse, BridgeError> {
+    token_for(&sign_in_scopes(resource), force_refresh).await
+}
+
+/// A token for exactly `scopes` (one resource), silently.
+pub async fn token_for(scopes: &[String], force_refresh: bool) -> Result<TokenResponse, BridgeError> {
+    let scopes = serde_json::to_string(scopes).unwrap_or_default();
+    token_response(call(js_token(&scopes, force_refresh)).await?)
+}
+
+/// Asks the admin to consent to `scopes` (a popup; call it from a click). Afterwards
+/// [`token_for`] gets them silently.
+pub async fn consent(scopes: &[String]) -> Result<TokenResponse, BridgeError> {
+    let scopes = serde_json::to_string(scopes).unwrap_or_default();
+    token_response(call(js_consent(&scopes)).await?)
+}
+
 /// Signs out at the identity provider and comes back to the app (navigates away).
 pub async fn sign_out() -> Result<(), BridgeError> {
     call(js_sign_out()).await.map(|_| ())
 }
 
+/// Which permissions a token source asks for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Permissions {
+    /// What sign-in consented to (every client but one).
+    #[default]
+    SignIn,
+    /// The resource's incremental permissions ([`Asked::WhenNeeded`](super::scopes::Asked)):
+    /// for Graph, `Group.ReadWrite.All`. Until the admin consents, tokens fail with
+    /// "interaction required" and the caller offers [`consent`].
+    WhenNeeded,
+}
+
 /// The clients' token source in the browser: MSAL through the bridge. On a 401 the clients ask
 /// once more with `force_refresh`; if that fails too they report "sign in again".
 #[derive(Clone, Copy, Debug, Default)]
-pub struct BridgeTokenSource;
+pub struct BridgeTokenSource {
+    pub permissions: Permissions,
+}
 
 impl TokenSource for BridgeTokenSource {
     async fn token(&self, resource: Resource, force_refresh: bool) -> Result<String, AuthError> {
-        token(resource, force_refresh)
+        let scopes = match self.permissions {
+            Permissions::SignIn => sign_in_scopes(resource),
+            Permissions::WhenNeeded => when_needed_scopes(resource),
+        };
+        token_for(&scopes, force_refresh)
             .await
             .map(|t| t.access_token)
             .map_err(AuthError::from)

@@ -13,7 +13,7 @@ pub mod state;
 
 use serde::Deserialize;
 
-pub use bridge::{BridgeTokenSource, SignInMode, TokenResponse};
+pub use bridge::{BridgeTokenSource, Permissions, SignInMode, TokenResponse};
 pub use scopes::{Asked, Scope, DELEGATED_SCOPES};
 pub use settings::{bridge_settings, BridgeSettings, ProtocolMode};
 pub use state::{use_auth, Auth, AuthStatus};

@@ -72,6 +72,15 @@ pub const DELEGATED_SCOPES: &[Scope] = &[
     },
 ];
 
+/// The permissions asked only when their feature is used (incremental consent), for `resource`.
+pub fn when_needed_scopes(resource: Resource) -> Vec<String> {
+    DELEGATED_SCOPES
+        .iter()
+        .filter(|s| s.resource == resource && s.asked == Asked::WhenNeeded)
+        .map(|s| s.scope.to_owned())
+        .collect()
+}
+
 /// The scopes asked at sign-in for `resource`, as sent to MSAL.
 pub fn sign_in_scopes(resource: Resource) -> Vec<String> {
     DELEGATED_SCOPES

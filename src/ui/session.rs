@@ -5,7 +5,7 @@
 //! The clients are shared (`Rc`), so every page talks through the same transport and token
 //! source instead of building its own.
 
-use crate::auth::{Account, Auth, BridgeTokenSource};
+use crate::auth::{Account, Auth, BridgeTokenSource, Permissions};
 use crate::config::Config;
 use crate::domain::retry::RetryPolicy;
 use crate::probe::{Mode, ModeReport, Observations};
@@ -90,6 +90,10 @@ pub enum ModeState {
 pub struct Session {
     pub account: Account,
     pub graph: Shared<Graph>,
+    /// Graph with the permissions asked only when needed (`Group.ReadWrite.All`, for
+    /// `allowExternalSenders`); its calls fail with "sign in again" until the admin consents
+    /// ([`crate::auth::bridge::consent`]).
+    pub graph_when_needed: Shared<Graph>,
     pub exchange: Shared<Exchange>,
     /// The same Exchange endpoint for the mode probe, which gives up after a second try
     /// ([`RetryPolicy::probe`]): the verdict shouldn't wait out a long backoff.
@@ -132,12 +136,16 @@ impl Session {
     pub fn new(config: &Config, account: Account) -> Result<Session, TenantError> {
         let net = transport()?;
         // config.json names the Graph host; the client wants the version root.
-        let graph = GraphClient::new(
-            format!("{}/v1.0", config.graph_base_url.trim_end_matches('/')),
-            net.clone(),
-            BridgeTokenSource,
-            sleeper(),
-        );
+        let graph_client = |permissions| {
+            GraphClient::new(
+                format!("{}/v1.0", config.graph_base_url.trim_end_matches('/')),
+                net.clone(),
+                BridgeTokenSource { permissions },
+                sleeper(),
+            )
+        };
+        let graph = graph_client(Permissions::SignIn);
+        let graph_when_needed = graph_client(Permissions::WhenNeeded);
         // The account's tenant id is the directory GUID; config's tenant may be a name or
         // `organizations`, which the Exchange endpoint does not take when the account has one.
         let tenant = if account.tenant_id.is_empty() {
@@ -151,7 +159,7 @@ impl Session {
                 tenant.clone(),
                 &account.username,
                 net,
-                BridgeTokenSource,
+                BridgeTokenSource::default(),
                 sleeper(),
             )
         };
@@ -160,6 +168,7 @@ impl Session {
         Ok(Session {
             account,
             graph: Shared::new(graph),
+            graph_when_needed: Shared::new(graph_when_needed),
             exchange: Shared::new(exchange),
             probe_exchange: Shared::new(probe_exchange),
             mode_state: RwSignal::new(ModeState::Unknown),

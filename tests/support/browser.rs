@@ -249,6 +249,25 @@ impl Browser {
         }
     }
 
+    /// Waits until the page's visible text contains `needle`; returns the text.
+    pub async fn wait_text(&self, needle: &str) -> Result<String> {
+        let what = format!("the page to say {needle:?}");
+        let found = wait::until(&what, DEADLINE, || async {
+            let text = self.eval("return document.body.innerText").await?;
+            let text = text.as_str().unwrap_or_default().to_owned();
+            Ok(if text.contains(needle) {
+                Poll::Ready(text)
+            } else {
+                Poll::NotYet(text.chars().take(2000).collect())
+            })
+        })
+        .await;
+        match found {
+            Ok(text) => Ok(text),
+            Err(e) => Err(self.with_artefacts(e).await),
+        }
+    }
+
     /// Runs a script in the page and returns its JSON result.
     pub async fn eval(&self, script: &str) -> Result<Value> {
         Ok(self.client.execute(script, vec![]).await?)

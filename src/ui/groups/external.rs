@@ -4,7 +4,9 @@
 //!   `Set-DistributionGroup -RequireSenderAuthenticationEnabled:$false` (direct mode), or that
 //!   line as a script (script mode);
 //! - Microsoft 365 groups: Graph `PATCH /groups/{id}` `{"allowExternalSenders": true}`, which
-//!   needs `Group.ReadWrite.All` (asked only when needed, see `auth::scopes`).
+//!   needs `Group.ReadWrite.All`. That permission is asked only when needed (`auth::scopes`):
+//!   the first time, the silent token fails with "interaction required", the card explains why
+//!   and offers a button that asks consent in a popup, then runs the fix.
 
 use super::{explain, log_activity, FailureView, GroupInfo, ScriptBox};
 use crate::activity::Outcome;
@@ -13,7 +15,8 @@ use crate::domain::journal::{Failure, Service};
 use crate::domain::powershell::quote;
 use crate::i18n::{fill, use_i18n};
 use crate::probe::Mode;
-use crate::tenant::{GroupId, TenantError};
+use crate::auth::BridgeError;
+use crate::tenant::{AuthError, GroupId, Resource, TenantError};
 use crate::ui::groups::tx;
 use crate::ui::session::Session;
 use leptos::prelude::*;
@@ -34,8 +37,30 @@ pub fn open_script(info: &GroupInfo) -> Result<String, crate::domain::powershell
 enum FixState {
     Idle,
     Working,
+    /// Graph wants the admin's consent to `Group.ReadWrite.All` first.
+    NeedsConsent,
     Done,
     Failed(Failure),
+}
+
+/// Runs the fix through the API that owns the setting.
+async fn open_group(session: &Session, info: &GroupInfo) -> (Service, Result<(), TenantError>) {
+    match info.target.kind {
+        GroupKind::Microsoft365 => (
+            Service::Graph,
+            session
+                .graph_when_needed
+                .set_allow_external_senders(&GroupId(info.target.id.clone()), true)
+                .await,
+        ),
+        _ => (
+            Service::Exchange,
+            session
+                .exchange
+                .set_require_sender_authentication(info.target.exchange_identity(), false)
+                .await,
+        ),
+    }
 }
 
 /// The external-senders card of the group page.
@@ -55,30 +80,29 @@ pub fn ExternalSendersCard(
     let run_fix = {
         let session = session.clone();
         let info = info.clone();
-        move |_| {
+        move |consent_first: bool| {
             let session = session.clone();
             let info = info.clone();
             fix.set(FixState::Working);
             spawn_local(async move {
-                let (service, result) = match info.target.kind {
-                    GroupKind::Microsoft365 => (
-                        Service::Graph,
-                        session
-                            .graph
-                            .set_allow_external_senders(&GroupId(info.target.id.clone()), true)
-                            .await,
-                    ),
-                    _ => (
-                        Service::Exchange,
-                        session
-                            .exchange
-                            .set_require_sender_authentication(
-                                info.target.exchange_identity(),
-                                false,
-                            )
-                            .await,
-                    ),
-                };
+                if consent_first {
+                    // Called from the click, so the browser lets MSAL open its popup.
+                    let scopes = crate::auth::scopes::when_needed_scopes(Resource::Graph);
+                    match crate::auth::bridge::consent(&scopes).await {
+                        Ok(_) => {}
+                        Err(BridgeError::Cancelled { .. }) => {
+                            fix.try_set(FixState::NeedsConsent);
+                            return;
+                        }
+                        Err(e) => {
+                            let failure =
+                                explain(Service::Graph, &TenantError::from(AuthError::from(e)));
+                            fix.try_set(FixState::Failed(failure));
+                            return;
+                        }
+                    }
+                }
+                let (service, result) = open_group(&session, &info).await;
                 let what = format!(
                     "Let {} receive mail from outside the organisation",
                     info.target.name
@@ -95,15 +119,14 @@ pub fn ExternalSendersCard(
                         status.try_set(ExternalSenders::Allowed);
                         fix.try_set(FixState::Done);
                     }
+                    // No consent to Group.ReadWrite.All yet: nothing was changed; ask for it.
+                    Err(TenantError::SignInAgain(_))
+                        if service == Service::Graph && !consent_first =>
+                    {
+                        fix.try_set(FixState::NeedsConsent);
+                    }
                     Err(e) => {
-                        let mut failure = explain(service, &e);
-                        if matches!(e, TenantError::Forbidden(_)) && service == Service::Graph {
-                            failure.message = format!(
-                                "{} {}",
-                                untrack(|| i18n.t()).gr_ext_needs_group_rw,
-                                failure.message
-                            );
-                        }
+                        let failure = explain(service, &e);
                         log_activity(
                             what,
                             info.target.name.clone(),
@@ -184,8 +207,10 @@ pub fn ExternalSendersCard(
                             <button
                                 type="button"
                                 class="button button--primary"
-                                disabled=move || fix.get() == FixState::Working
-                                on:click=run_fix
+                                disabled=move || {
+                                    matches!(fix.get(), FixState::Working | FixState::NeedsConsent)
+                                }
+                                on:click=move |_| run_fix(false)
                             >
                                 {tx(|t| t.gr_ext_fix)}
                             </button>
@@ -197,6 +222,17 @@ pub fn ExternalSendersCard(
             }
             {move || match fix.get() {
                 FixState::Idle => None,
+                FixState::NeedsConsent => {
+                    let run_fix = run_fix.clone();
+                    Some(view! {
+                        <div class="consent" role="status">
+                            <p>{tx(|t| t.gr_ext_needs_group_rw)}</p>
+                            <button type="button" class="button button--primary" on:click=move |_| run_fix(true)>
+                                {tx(|t| t.gr_ext_consent)}
+                            </button>
+                        </div>
+                    }.into_any())
+                }
                 FixState::Working => Some(view! { <p role="status" aria-busy="true">{tx(|t| t.gr_working)}</p> }.into_any()),
                 FixState::Done => Some(view! { <p role="status" class="success">{tx(|t| t.gr_ext_fixed)}</p> }.into_any()),
                 FixState::Failed(f) => Some(view! { <FailureView failure=f/> }.into_any()),
