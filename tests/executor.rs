@@ -96,6 +96,23 @@ impl Env {
         }
     }
 
+    /// The seeded DG and Microsoft 365 group, and the plan for `n` new people (`people`) into
+    /// both, without the optional fixes.
+    fn plan_for_both(&self, prefix: &str, n: usize) -> ([TargetGroup; 2], Plan) {
+        let groups = [
+            self.target(SimKind::Distribution),
+            self.target(SimKind::Unified),
+        ];
+        let p = plan(
+            &groups,
+            &people(prefix, n),
+            &self.snapshot(&groups),
+            &PlanOptions::default(),
+        )
+        .without_optional(|_| false);
+        (groups, p)
+    }
+
     /// A seeded group of `kind` as the plan sees it.
     fn target(&self, kind: SimKind) -> TargetGroup {
         target_group(&self.sim, kind)
@@ -326,17 +343,7 @@ async fn crash_mid_run_resumes_from_the_saved_journal_without_duplicates() {
         ..Knobs::default()
     })
     .await;
-    let groups = [
-        env.target(SimKind::Distribution),
-        env.target(SimKind::Unified),
-    ];
-    let plan = plan(
-        &groups,
-        &people("crash", 40),
-        &env.snapshot(&groups),
-        &PlanOptions::default(),
-    )
-    .without_optional(|_| false);
+    let (_, plan) = env.plan_for_both("crash", 40);
     // 40 × (guest, DG add, M365 add)
     assert_eq!(plan.ops.len(), 120);
     let store = MemoryJournalStore::new();
@@ -413,18 +420,9 @@ async fn token_expiry_mid_run_is_recovered_by_a_fresh_token() {
         ..Knobs::default()
     })
     .await;
-    let groups = [
-        env.target(SimKind::Distribution),
-        env.target(SimKind::Unified),
-    ];
-    let plan = plan(
-        &groups,
-        // 160 requests per service, at most 4 at once, each ≥ 100 ms: the run lasts ≥ 4 s.
-        &people("token", 80),
-        &env.snapshot(&groups),
-        &PlanOptions::default(),
-    )
-    .without_optional(|_| false);
+    // 80 guests: 160 Graph requests (invite, add) and 80 Exchange ones (DG add), at most 4 at
+    // once per service, each ≥ 100 ms: the run lasts ≥ 4 s.
+    let (_, plan) = env.plan_for_both("token", 80);
     let store = MemoryJournalStore::new();
     let sign_in = Cell::new(false);
     let control = RunControl::new();
@@ -470,17 +468,7 @@ async fn replication_delay_is_ridden_out() {
         ..Knobs::default()
     })
     .await;
-    let groups = [
-        env.target(SimKind::Distribution),
-        env.target(SimKind::Unified),
-    ];
-    let plan = plan(
-        &groups,
-        &people("replica", 12),
-        &env.snapshot(&groups),
-        &PlanOptions::default(),
-    )
-    .without_optional(|_| false);
+    let (_, plan) = env.plan_for_both("replica", 12);
     let outcome = Executor::new(env.clients(), MemoryJournalStore::new(), SystemClock)
         .with_options(options())
         .run(&plan)
@@ -496,18 +484,7 @@ async fn replication_delay_is_ridden_out() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn already_members_are_skipped_and_a_late_member_counts_as_skipped() {
     let env = Env::start(Knobs::default()).await;
-    let groups = [
-        env.target(SimKind::Distribution),
-        env.target(SimKind::Unified),
-    ];
-    let first = people("member", 6);
-    let plan1 = plan(
-        &groups,
-        &first,
-        &env.snapshot(&groups),
-        &PlanOptions::default(),
-    )
-    .without_optional(|_| false);
+    let (groups, plan1) = env.plan_for_both("member", 6);
     let done = Executor::new(env.clients(), MemoryJournalStore::new(), SystemClock)
         .run(&plan1)
         .await
@@ -642,17 +619,7 @@ async fn pause_holds_new_operations_and_cancel_stops_resumably() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn script_mode_runs_graph_steps_and_leaves_exchange_steps_for_the_script() {
     let env = Env::start(Knobs::default()).await;
-    let groups = [
-        env.target(SimKind::Distribution),
-        env.target(SimKind::Unified),
-    ];
-    let plan = plan(
-        &groups,
-        &people("script", 5),
-        &env.snapshot(&groups),
-        &PlanOptions::default(),
-    )
-    .without_optional(|_| false);
+    let (groups, plan) = env.plan_for_both("script", 5);
     let graph_only = Clients {
         graph: &env.graph,
         exchange: None,
