@@ -657,6 +657,8 @@ mod tests {
         calls: RefCell<Vec<String>>,
         /// Graph adds answer "sign in again" this many times first.
         sign_in_failures: Cell<u32>,
+        /// Invitations succeed (the guest's id is `guest-` and the address); else 403.
+        invites: Cell<bool>,
     }
 
     impl Fake {
@@ -731,7 +733,15 @@ mod tests {
         }
         async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {
             self.call(format!("invite {}", invite.email));
-            Err(TenantError::Forbidden(err(403)))
+            if !self.invites.get() {
+                return Err(TenantError::Forbidden(err(403)));
+            }
+            Ok(Invitation {
+                invited_user: Some(crate::tenant::models::InvitedUser {
+                    id: ObjectId::from(format!("guest-{}", invite.email).as_str()),
+                }),
+                ..Invitation::default()
+            })
         }
         async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError> {
             self.call(format!("find guest {address}"));
@@ -879,6 +889,51 @@ mod tests {
             .filter(|e| matches!(e, JournalEntry::Started { op, .. } if *op == OpId(1)))
             .count();
         assert_eq!(starts, 2);
+    }
+
+    #[test]
+    fn a_guest_the_run_invited_joins_the_dg_by_its_id() {
+        // DG and Microsoft 365 group: one guest for both; Exchange names it by the id the
+        // invitation returned, not by the address (which a contact may share).
+        let group = |id: &str, kind| TargetGroup {
+            id: id.into(),
+            name: id.into(),
+            mail: Some(format!("{id}@contoso.com")),
+            kind,
+            external_senders: ExternalSenders::Allowed,
+            dynamic_membership: false,
+            on_premises_synced: false,
+        };
+        let desired = [Desired {
+            row: 2,
+            person: PersonInput {
+                email: "ann@fabrikam.example".into(),
+                ..PersonInput::default()
+            }
+            .validate(),
+        }];
+        let p = plan(
+            &[
+                group("dg", GroupKind::Distribution),
+                group("m365", GroupKind::Microsoft365),
+            ],
+            &desired,
+            &TenantSnapshot::default(),
+            &PlanOptions::default(),
+        );
+        let fake = Fake::default();
+        fake.invites.set(true);
+        let out =
+            block_on(Executor::new(&fake, MemoryJournalStore::new(), FixedClock).run(&p)).unwrap();
+        assert_eq!(out.report.totals.done, 2);
+        let calls = fake.calls.borrow();
+        assert!(
+            calls.contains(
+                &"Add-DistributionGroupMember dg@contoso.com guest-ann@fabrikam.example".to_owned()
+            ),
+            "{calls:?}"
+        );
+        assert!(!calls.iter().any(|c| c.starts_with("New-MailContact")));
     }
 
     #[test]
