@@ -4,11 +4,12 @@
 //! - **Microsoft Entra ID** (`login.microsoftonline.com` and the national clouds): MSAL's normal
 //!   `AAD` protocol mode, and consent for Exchange asked at sign-in next to Graph
 //!   (`extraScopesToConsent`).
-//! - **Any other `https://` authority** (the simulated tenant in the tests, a test IdP): MSAL's
-//!   `OIDC` mode and the host in `knownAuthorities`, so MSAL reads the authority's own discovery
-//!   document instead of asking login.microsoftonline.com for instance discovery. No
-//!   `extraScopesToConsent`: several resources in one authorize request is an Entra extension, not
-//!   OpenID Connect.
+//! - **Any other `https://` authority** (the simulated tenant in the tests): MSAL's `OIDC` mode
+//!   and the host in `knownAuthorities`, so MSAL reads the authority's own discovery document
+//!   instead of asking login.microsoftonline.com for instance discovery. Consent for Exchange is
+//!   asked at sign-in here too: the simulated tenant behaves as Entra, which gives silent tokens
+//!   only for permissions consented to (several resources in one authorize request is Entra's
+//!   extension of OpenID Connect, and the only kind of authority Guestlist serves).
 //! - **Plain `http://` on this computer** (`cargo xtask demo`: the simulated tenant on
 //!   127.0.0.1): MSAL refuses every authority that is not `https:` (msal-common
 //!   `UrlString.validateAsUri`, error `authority_uri_insecure`, no exception for localhost), so the
@@ -98,15 +99,12 @@ pub fn bridge_settings(config: &Config, app_url: &str) -> BridgeSettings {
     let entra = scheme.eq_ignore_ascii_case("https")
         && ENTRA_HOSTS.contains(&host_name(host_port).as_str());
     let plain_http = scheme.eq_ignore_ascii_case("http");
-    let (protocol_mode, known_authorities, extra) = if entra {
-        (
-            ProtocolMode::Aad,
-            Vec::new(),
-            sign_in_scopes(Resource::Exchange),
-        )
+    let (protocol_mode, known_authorities) = if entra {
+        (ProtocolMode::Aad, Vec::new())
     } else {
-        (ProtocolMode::Oidc, vec![host_port.to_owned()], Vec::new())
+        (ProtocolMode::Oidc, vec![host_port.to_owned()])
     };
+    let extra = sign_in_scopes(Resource::Exchange);
     let authority_metadata_url = plain_http.then(|| {
         format!(
             "{}/{tenant}/v2.0/.well-known/openid-configuration",
@@ -187,7 +185,10 @@ mod tests {
             s.authority,
             "https://127.0.0.1:8443/contoso.onmicrosoft.com"
         );
-        assert!(s.extra_scopes_to_consent.is_empty());
+        assert_eq!(
+            s.extra_scopes_to_consent,
+            ["https://outlook.office365.com/Exchange.Manage"]
+        );
         assert_eq!(s.authority_metadata_url, None);
         assert_eq!(s.redirect_uri, "https://app.example/redirect.html");
     }
