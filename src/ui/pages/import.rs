@@ -8,10 +8,10 @@ pub(crate) mod bulk;
 use crate::domain::csv_import::{
     read_pasted, ColumnMapping, Delimiter, Encoding, MapTarget, RowIssue, Table,
 };
-use crate::domain::email::EmailAddress;
+use crate::domain::email::{AddressPart, EmailAddress, EmailError};
 use crate::domain::group::GroupKind;
-use crate::domain::person::PersonField;
-use crate::domain::plan::{GroupWarning, OutcomeKind, Plan};
+use crate::domain::person::{FieldProblem, PersonField};
+use crate::domain::plan::{GroupWarning, OutcomeKind, Plan, SkipReason};
 use crate::domain::report::{RowOutcome, RunReport};
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::run::RunState;
@@ -303,8 +303,130 @@ fn issue_text(t: &Texts, i: &RowIssue) -> String {
     format!(
         "{place} · {}: {}",
         person_field_label(t, i.error.field),
-        i.error.problem
+        problem_text(t, &i.error.problem)
     )
+}
+
+/// A field's problem in the page's language (the domain's `Display` is English).
+fn problem_text(t: &Texts, p: &FieldProblem) -> String {
+    match p {
+        FieldProblem::Missing => t.imp_problem_missing.to_owned(),
+        FieldProblem::InvalidEmail(e) => address_problem_text(t, e),
+        FieldProblem::TooLong { len, max } => fill(
+            t.imp_problem_too_long,
+            &[("len", &len.to_string()), ("max", &max.to_string())],
+        ),
+        FieldProblem::ControlCharacter { position, code } => fill(
+            t.imp_problem_control,
+            &[
+                ("code", &format!("{code:04X}")),
+                ("position", &position.to_string()),
+            ],
+        ),
+        FieldProblem::DuplicateOf { first_line } => fill(
+            t.imp_problem_duplicate,
+            &[("line", &first_line.to_string())],
+        ),
+    }
+}
+
+fn address_problem_text(t: &Texts, e: &EmailError) -> String {
+    let part = |p: &AddressPart| match p {
+        AddressPart::Local => t.imp_addr_part_local,
+        AddressPart::Domain => t.imp_addr_part_domain,
+    };
+    let len_max = |template: &str, len: &usize, max: &usize| {
+        fill(
+            template,
+            &[("len", &len.to_string()), ("max", &max.to_string())],
+        )
+    };
+    match e {
+        EmailError::Empty => t.imp_addr_empty.to_owned(),
+        EmailError::Whitespace { position } => fill(
+            t.imp_addr_whitespace,
+            &[("position", &position.to_string())],
+        ),
+        EmailError::ControlCharacter { position, code } => fill(
+            t.imp_addr_control,
+            &[
+                ("code", &format!("{code:04X}")),
+                ("position", &position.to_string()),
+            ],
+        ),
+        EmailError::AngleBrackets => t.imp_addr_angle_brackets.to_owned(),
+        EmailError::MailtoPrefix => t.imp_addr_mailto.to_owned(),
+        EmailError::MultipleAddresses { count } => {
+            fill(t.imp_addr_multiple, &[("count", &count.to_string())])
+        }
+        EmailError::MissingAt => t.imp_addr_missing_at.to_owned(),
+        EmailError::MultipleAt { count } => {
+            fill(t.imp_addr_multiple_at, &[("count", &count.to_string())])
+        }
+        EmailError::EmptyLocalPart => t.imp_addr_empty_local.to_owned(),
+        EmailError::EmptyDomain => t.imp_addr_empty_domain.to_owned(),
+        EmailError::QuotedLocalPart => t.imp_addr_quoted_local.to_owned(),
+        EmailError::NonAsciiLocalPart { ch } => {
+            fill(t.imp_addr_non_ascii_local, &[("ch", &ch.to_string())])
+        }
+        EmailError::InvalidLocalCharacter { ch } => {
+            fill(t.imp_addr_local_char, &[("ch", &ch.to_string())])
+        }
+        EmailError::EdgeDot { part: p } => fill(t.imp_addr_edge_dot, &[("part", part(p))]),
+        EmailError::ConsecutiveDots { part: p } => {
+            fill(t.imp_addr_double_dot, &[("part", part(p))])
+        }
+        EmailError::CommaInsteadOfDot { suggestion } => {
+            fill(t.imp_addr_comma, &[("suggestion", suggestion)])
+        }
+        EmailError::TrailingDot => t.imp_addr_trailing_dot.to_owned(),
+        EmailError::LocalPartTooLong { len, max } => len_max(t.imp_addr_local_too_long, len, max),
+        EmailError::TooLong { len, max } => len_max(t.imp_addr_too_long, len, max),
+        EmailError::DomainTooLong { len, max } => len_max(t.imp_addr_domain_too_long, len, max),
+        EmailError::DomainWithoutDot { domain } => {
+            fill(t.imp_addr_domain_no_dot, &[("domain", domain)])
+        }
+        EmailError::IpLiteral => t.imp_addr_ip_literal.to_owned(),
+        EmailError::InvalidDomainCharacter { ch } => {
+            fill(t.imp_addr_domain_char, &[("ch", &ch.to_string())])
+        }
+        EmailError::LabelHyphenEdge { label } => fill(t.imp_addr_label_hyphen, &[("label", label)]),
+        EmailError::LabelTooLong { label, len, max } => fill(
+            t.imp_addr_label_too_long,
+            &[
+                ("label", label),
+                ("len", &len.to_string()),
+                ("max", &max.to_string()),
+            ],
+        ),
+        EmailError::NumericTopLevelDomain { tld } => fill(t.imp_addr_numeric_tld, &[("tld", tld)]),
+    }
+}
+
+/// Why an entry is skipped, in the page's language.
+fn skip_text(t: &Texts, r: &SkipReason) -> String {
+    match r {
+        SkipReason::AlreadyMember => t.imp_skip_already_member.to_owned(),
+        SkipReason::Invalid(problems) => {
+            let parts: Vec<String> = problems
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}: {}",
+                        person_field_label(t, p.field),
+                        problem_text(t, &p.problem)
+                    )
+                })
+                .collect();
+            fill(t.imp_skip_invalid, &[("problems", &parts.join("; "))])
+        }
+        SkipReason::Duplicate { first_row } => {
+            fill(t.imp_problem_duplicate, &[("line", &first_row.to_string())])
+        }
+        SkipReason::DynamicGroup => t.imp_skip_dynamic.to_owned(),
+        SkipReason::OnPremisesSynced => t.imp_skip_synced.to_owned(),
+        SkipReason::ContactIntoM365 => t.imp_skip_contact_m365.to_owned(),
+    }
 }
 
 #[component]
@@ -667,7 +789,7 @@ fn PlanTable(plan: Plan, filter: RwSignal<String>) -> impl IntoView {
                     .get(e.group)
                     .map(|g| g.name.clone())
                     .unwrap_or_default();
-                let why = e.skip_reason().map(|r| r.to_string()).unwrap_or_default();
+                let why = e.skip_reason().map(|r| skip_text(t, r)).unwrap_or_default();
                 view! {
                     <tr>
                         <td>{e.row}</td>
@@ -971,9 +1093,9 @@ fn ReportView(
             .take(SHOWN)
             .map(|r| {
                 let (why, request) = match &r.outcome {
-                    RowOutcome::Skipped(reason) => (reason.to_string(), String::new()),
+                    RowOutcome::Skipped(reason) => (skip_text(t, reason), String::new()),
                     RowOutcome::Failed(f) => {
-                        (f.message.clone(), f.request_id.clone().unwrap_or_default())
+                        (t.failure(f), f.request_id.clone().unwrap_or_default())
                     }
                     _ => (String::new(), String::new()),
                 };
