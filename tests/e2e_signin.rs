@@ -311,6 +311,9 @@ async fn opening_a_microsoft_365_group_asks_consent_to_group_readwrite_all_once(
     check(marketing("allowExternalSenders")? == false, || {
         "nothing may change before consent".into()
     })?;
+    browser
+        .eval("document.querySelector('.consent').scrollIntoView({block: 'center'})")
+        .await?;
     browser.screenshot("signin-consent-asked").await?;
     consent.click().await?;
     sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
