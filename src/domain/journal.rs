@@ -295,7 +295,6 @@ pub fn failed_rows(plan: &Plan, journal: &Journal) -> Vec<RowKey> {
 pub(crate) mod tests {
     use super::*;
     use crate::domain::group::{ExternalSenders, GroupKind};
-    use crate::domain::person::PersonInput;
     use crate::domain::plan::{plan, Desired, Operation, PlanOptions, TargetGroup, TenantSnapshot};
 
     pub(crate) fn two_group_plan() -> Plan {
@@ -319,19 +318,7 @@ pub(crate) mod tests {
                 on_premises_synced: false,
             },
         ];
-        let desired: Vec<Desired> = ["a@x.nl", "b@x.nl", "c@x.nl"]
-            .iter()
-            .enumerate()
-            .map(|(i, e)| Desired {
-                row: i as u64 + 2,
-                person: Ok(PersonInput {
-                    email: (*e).into(),
-                    ..Default::default()
-                }
-                .validate()
-                .unwrap()),
-            })
-            .collect();
+        let desired = Desired::addresses(&["a@x.nl", "b@x.nl", "c@x.nl"]);
         plan(
             &groups,
             &desired,

@@ -495,15 +495,7 @@ mod tests {
         plan.groups[1].kind = GroupKind::Microsoft365;
         let plan = crate::domain::plan::plan(
             &plan.groups,
-            &[Desired {
-                row: 2,
-                person: Ok(PersonInput {
-                    email: "jan@partner.nl".into(),
-                    ..Default::default()
-                }
-                .validate()
-                .unwrap()),
-            }],
+            &Desired::addresses(&["jan@partner.nl"]),
             &TenantSnapshot::default(),
             &PlanOptions::default(),
         );

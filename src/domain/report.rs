@@ -333,15 +333,7 @@ mod tests {
         // Into the DG alone, a person gets a mail contact.
         let dg_only = crate::domain::plan::plan(
             &p.groups[..1],
-            &[crate::domain::plan::Desired {
-                row: 2,
-                person: Ok(crate::domain::person::PersonInput {
-                    email: "a@x.nl".into(),
-                    ..Default::default()
-                }
-                .validate()
-                .unwrap()),
-            }],
+            &crate::domain::plan::Desired::addresses(&["a@x.nl"]),
             &crate::domain::plan::TenantSnapshot::default(),
             &crate::domain::plan::PlanOptions::default(),
         );

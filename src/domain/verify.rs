@@ -116,7 +116,6 @@ mod tests {
     use crate::domain::email::EmailAddress;
     use crate::domain::group::GroupKind;
     use crate::domain::journal::OpState;
-    use crate::domain::person::PersonInput;
     use crate::domain::plan::{
         plan, Desired, ExistingContact, ExistingUser, PlanOptions, TargetGroup, UserType,
     };
@@ -147,19 +146,7 @@ mod tests {
                 on_premises_synced: false,
             },
         ];
-        let desired: Vec<Desired> = ["a@x.nl", "b@x.nl"]
-            .iter()
-            .enumerate()
-            .map(|(i, e)| Desired {
-                row: i as u64 + 2,
-                person: Ok(PersonInput {
-                    email: (*e).into(),
-                    ..Default::default()
-                }
-                .validate()
-                .unwrap()),
-            })
-            .collect();
+        let desired = Desired::addresses(&["a@x.nl", "b@x.nl"]);
         plan(
             &groups,
             &desired,
@@ -225,15 +212,7 @@ mod tests {
         let full = the_plan();
         let p = plan(
             &full.groups[..1],
-            &[Desired {
-                row: 2,
-                person: Ok(PersonInput {
-                    email: "a@x.nl".into(),
-                    ..Default::default()
-                }
-                .validate()
-                .unwrap()),
-            }],
+            &Desired::addresses(&["a@x.nl"]),
             &TenantSnapshot::default(),
             &PlanOptions::default(),
         );
