@@ -395,3 +395,42 @@ fn ResultRow(group: FoundGroup, count: Signal<Option<u64>>) -> impl IntoView {
         </li>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{EN, NL};
+
+    fn found(id: &str, kind: GroupKind) -> FoundGroup {
+        FoundGroup {
+            route_id: id.into(),
+            name: id.into(),
+            mail: None,
+            kind,
+            external: initial_external(kind),
+        }
+    }
+
+    #[test]
+    fn counts_are_asked_for_graph_groups_only() {
+        let groups = [
+            found("dl", GroupKind::Distribution),
+            found(
+                &format!("{DYNAMIC_PREFIX}guid"),
+                GroupKind::DynamicDistribution,
+            ),
+            found("m365", GroupKind::Microsoft365),
+            found("sec", GroupKind::Security),
+        ];
+        assert_eq!(countable(&groups), ["dl", "m365", "sec"]);
+    }
+
+    #[test]
+    fn member_counts_in_words() {
+        assert_eq!(members_short(&EN, 1), "1 member");
+        assert_eq!(members_short(&EN, 0), "0 members");
+        assert_eq!(members_short(&EN, 50000), "50000 members");
+        assert_eq!(members_short(&NL, 1), "1 lid");
+        assert_eq!(members_short(&NL, 6), "6 leden");
+    }
+}
