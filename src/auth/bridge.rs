@@ -113,7 +113,10 @@ pub async fn token(resource: Resource, force_refresh: bool) -> Result<TokenRespo
 }
 
 /// A token for exactly `scopes` (one resource), silently.
-pub async fn token_for(scopes: &[String], force_refresh: bool) -> Result<TokenResponse, BridgeError> {
+pub async fn token_for(
+    scopes: &[String],
+    force_refresh: bool,
+) -> Result<TokenResponse, BridgeError> {
     let scopes = serde_json::to_string(scopes).unwrap_or_default();
     token_response(call(js_token(&scopes, force_refresh)).await?)
 }

@@ -11,7 +11,7 @@
 //!    idempotent script of `domain::powershell`, then **Verify** re-reads through Graph and marks
 //!    each step done or still missing (`domain::verify`).
 
-use super::members::dialog::{focus_soon, Modal};
+use super::dialog::{focus_soon, Modal};
 use super::members::MemberRow;
 use super::{explain, kind_label, log_activity, FailureView, GroupInfo, ScriptBox};
 use crate::activity::Outcome;

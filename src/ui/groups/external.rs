@@ -10,12 +10,12 @@
 
 use super::{explain, log_activity, FailureView, GroupInfo, ScriptBox};
 use crate::activity::Outcome;
+use crate::auth::BridgeError;
 use crate::domain::group::{ExternalSenders, GroupKind};
 use crate::domain::journal::{Failure, Service};
 use crate::domain::powershell::quote;
 use crate::i18n::{fill, use_i18n};
 use crate::probe::Mode;
-use crate::auth::BridgeError;
 use crate::tenant::{AuthError, GroupId, Resource, TenantError};
 use crate::ui::groups::tx;
 use crate::ui::session::Session;

@@ -3,9 +3,7 @@
 //! (formula injection neutralised) and remove-with-confirmation through the API that owns the
 //! group's kind.
 
-#[path = "dialog.rs"]
-pub mod dialog;
-
+use super::dialog;
 use super::virtual_list::window;
 use super::{download, explain, file_stem, log_activity, FailureView, GroupInfo, ScriptBox};
 use crate::activity::Outcome;

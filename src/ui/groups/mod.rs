@@ -9,6 +9,7 @@
 //! - [`virtual_list`]: the window arithmetic of the member list (pure).
 
 pub mod add_person;
+pub mod dialog;
 pub mod external;
 pub mod finder;
 pub mod members;
