@@ -1478,8 +1478,8 @@ impl Texts {
         }
     }
 
-    /// A failure in this language. A message this version didn't compose (another screen's own
-    /// words, an older journal) is shown as it was stored.
+    /// A failure in this language. A message without a kind (another screen's own words, an
+    /// older journal) is shown as it was stored.
     pub fn failure(&self, f: &Failure) -> String {
         match failure_parts(f) {
             Some(parts) => self.compose_failure(parts.kind, f.service, parts.said),
@@ -1488,25 +1488,12 @@ impl Texts {
     }
 }
 
-/// The kind and what the service said, recognised from a failure's English message (as
-/// `run::failure` composed it with [`Texts::compose_failure`] on [`EN`]). Recognising rather than
-/// storing them keeps the journal's shape, so every journal and log already written, and every
-/// `Failure { … }` built elsewhere, stays as it is.
+/// The kind and what the service said, as [`crate::run::failure`] stored them; `None` for a
+/// message composed elsewhere (or stored before kinds existed).
 pub fn failure_parts(f: &Failure) -> Option<FailureParts<'_>> {
-    FailureKind::ALL.into_iter().find_map(|kind| {
-        let sentence = EN.failure_sentence(kind, f.service);
-        let rest = f.message.strip_prefix(sentence.as_str())?;
-        if rest.is_empty() {
-            return Some(FailureParts { kind, said: None });
-        }
-        let (template, _) = EN.failure_said_template(kind);
-        // The placeholder comes last (a test checks), so what precedes it is a fixed lead-in.
-        let lead = template.split_once('{').map_or(template, |(lead, _)| lead);
-        let said = rest.strip_prefix(' ')?.strip_prefix(lead)?;
-        Some(FailureParts {
-            kind,
-            said: Some(said),
-        })
+    f.kind.map(|kind| FailureParts {
+        kind,
+        said: f.said.as_deref(),
     })
 }
 // --- end failures ---

@@ -86,10 +86,9 @@ impl Service {
 
 /// Why an operation failed, as the service said it, plus the words for the admin.
 ///
-/// The shape is the one journals in IndexedDB and activity logs already hold. The kind and what
-/// the service said are recognised from `message` (see `i18n::failure_parts`), which
-/// `run::failure` composes from the English catalogue, so journals written before the kinds
-/// existed are shown in the admin's language too.
+/// `kind` and `said` let screens compose the sentence in the admin's language
+/// (`Texts::failure`); a failure without a kind (another screen's own words, a journal written
+/// before kinds existed) is shown as its stored `message`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     pub service: Service,
@@ -102,6 +101,27 @@ pub struct Failure {
     pub message: String,
     /// The service's `request-id`, for support cases.
     pub request_id: Option<String>,
+    /// What kind of failure it was; `None` for a message composed elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<FailureKind>,
+    /// What the service said, verbatim (for [`FailureKind::Unexpected`]: the technical detail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub said: Option<String>,
+}
+
+impl Failure {
+    /// A failure in words composed by the caller (no kind, so shown as written).
+    pub fn new(service: Service, message: impl Into<String>) -> Failure {
+        Failure {
+            service,
+            status: None,
+            code: None,
+            message: message.into(),
+            request_id: None,
+            kind: None,
+            said: None,
+        }
+    }
 }
 
 impl fmt::Display for Failure {
@@ -329,11 +349,14 @@ pub(crate) mod tests {
 
     fn failure() -> OpResult {
         OpResult::Failed(Failure {
-            service: Service::Exchange,
             status: Some(400),
             code: Some("ProxyAddressExistsException".into()),
-            message: "The address is already used by another recipient.".into(),
             request_id: Some("req-1".into()),
+            kind: Some(FailureKind::AlreadyExists),
+            ..Failure::new(
+                Service::Exchange,
+                "The address is already used by another recipient.",
+            )
         })
     }
 

@@ -212,11 +212,10 @@ mod tests {
 
     fn failed(msg: &str) -> OpResult {
         OpResult::Failed(Failure {
-            service: Service::Graph,
             status: Some(403),
             code: Some("Authorization_RequestDenied".into()),
-            message: msg.into(),
             request_id: Some("rid-9".into()),
+            ..Failure::new(Service::Graph, msg)
         })
     }
 

@@ -341,11 +341,8 @@ mod tests {
 
     fn failure() -> OpResult {
         OpResult::Failed(Failure {
-            service: Service::Exchange,
             status: Some(403),
-            code: None,
-            message: "no".into(),
-            request_id: None,
+            ..Failure::new(Service::Exchange, "no")
         })
     }
 

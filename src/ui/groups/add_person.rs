@@ -286,13 +286,7 @@ async fn run_plan(session: &Session, plan: Plan, direct: bool) -> Finished {
         Ok(o) => (o.journal, o.pending_script),
         Err(e) => {
             // The in-memory journal can't fail to be written; if it ever does, say so.
-            let f = Failure {
-                service: Service::Graph,
-                status: None,
-                code: None,
-                message: e.to_string(),
-                request_id: None,
-            };
+            let f = Failure::new(Service::Graph, e.to_string());
             let results = plan
                 .ops
                 .iter()

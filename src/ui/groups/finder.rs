@@ -343,7 +343,7 @@ pub fn Finder(session: Session) -> impl IntoView {
                             }}
                         </p>
                         {exchange_note.map(|f| view! {
-                            <p class="note">{tx(|t| t.gr_exchange_part_failed)} " " {f.message.clone()}</p>
+                            <p class="note">{tx(|t| t.gr_exchange_part_failed)} " " {move || i18n.t().failure(&f)}</p>
                         })}
                         <ul class="group-results" aria-label=tx(|t| t.gr_results_label)>
                             {groups.into_iter().map(|g| {

@@ -69,13 +69,9 @@ async fn load_info(session: &Session, id: &str, mode: Option<Mode>) -> Result<Gr
         .get_group(&gid, false)
         .await
         .map_err(|e| explain(Service::Graph, &e))?;
-    let kind = g.kind().map_err(|e| Failure {
-        service: Service::Graph,
-        status: None,
-        code: None,
-        message: e.to_string(),
-        request_id: None,
-    })?;
+    let kind = g
+        .kind()
+        .map_err(|e| Failure::new(Service::Graph, e.to_string()))?;
     let external = match kind {
         GroupKind::Microsoft365 => {
             // allowExternalSenders comes only on a single-group GET that selects it.
