@@ -32,7 +32,8 @@ use crate::state::{
     AppState, AuthFailure, Caller, Role, EXCHANGE_AUDIENCE, TENANT_DOMAIN, TENANT_ID,
 };
 use crate::store::{
-    Contact, Group, GroupKind, Obj, Provenance, Side, Tenant, User, UserType, ACCEPTED_DOMAINS,
+    strip_smtp, Contact, Group, GroupKind, Obj, Provenance, Side, Tenant, User, UserType,
+    ACCEPTED_DOMAINS,
 };
 
 /// Default and largest page of an InvokeCommand answer.
@@ -798,46 +799,6 @@ impl Rec<'_> {
             Rec::Group(g) => g.provenance,
         }
     }
-    /// Every string Exchange resolves an identity from: name, alias, addresses, GUIDs.
-    fn identities(&self) -> Vec<&str> {
-        match self {
-            Rec::User(u) => {
-                let mut v = vec![
-                    u.mail_nickname.as_str(),
-                    u.display_name.as_str(),
-                    u.user_principal_name.as_str(),
-                    u.id.as_str(),
-                    u.exchange_guid.as_str(),
-                ];
-                v.extend(u.mail.as_deref());
-                v.extend(u.proxy_addresses.iter().map(|p| strip_smtp(p)));
-                v
-            }
-            Rec::Contact(c) => vec![
-                c.name.as_str(),
-                c.alias.as_str(),
-                c.external_email.as_str(),
-                c.id.as_str(),
-                c.exchange_guid.as_str(),
-            ],
-            Rec::Group(g) => {
-                let mut v = vec![
-                    g.name.as_str(),
-                    g.alias.as_str(),
-                    g.id.as_str(),
-                    g.exchange_guid.as_str(),
-                ];
-                v.extend(g.mail.as_deref());
-                v
-            }
-        }
-    }
-}
-
-fn strip_smtp(s: &str) -> &str {
-    s.strip_prefix("SMTP:")
-        .or_else(|| s.strip_prefix("smtp:"))
-        .unwrap_or(s)
 }
 
 struct View<'a> {
@@ -865,7 +826,12 @@ impl<'a> View<'a> {
     }
 
     fn rec_by_id(&self, id: &str) -> Option<Rec<'a>> {
-        let r = match self.t.get(id)? {
+        self.rec_of(self.t.get(id)?)
+    }
+
+    /// The recipient an object is, if it is one and is visible now.
+    fn rec_of(&self, o: Obj<'a>) -> Option<Rec<'a>> {
+        let r = match o {
             Obj::User(u) => Rec::User(u),
             Obj::Contact(c) => Rec::Contact(c),
             Obj::Group(g) if g.kind.mail_enabled() => Rec::Group(g),
@@ -874,6 +840,15 @@ impl<'a> View<'a> {
         r.provenance()
             .visible_to(Side::Exchange, self.delay)
             .then_some(r)
+    }
+
+    /// The visible recipients with `identity` among their names, aliases, addresses and ids, in
+    /// the order [`View::recipients`] lists them (from the store's identity index, not a scan).
+    fn with_identity(&self, identity: &str) -> impl Iterator<Item = Rec<'a>> + '_ {
+        self.t
+            .by_identity(identity)
+            .into_iter()
+            .filter_map(|o| self.rec_of(o))
     }
 
     /// Resolves an identity among the recipients `keep` accepts. `replicated_only` hides objects that
@@ -892,11 +867,7 @@ impl<'a> View<'a> {
             }
             return Ok(r);
         }
-        let mut hits = self.recipients().filter(|r| keep(r)).filter(|r| {
-            r.identities()
-                .iter()
-                .any(|i| i.eq_ignore_ascii_case(needle))
-        });
+        let mut hits = self.with_identity(needle).filter(|r| keep(r));
         let first = hits.next().ok_or_else(|| ExoError::not_found(identity))?;
         if hits.next().is_some() {
             return Err(ExoError::ambiguous(identity));
@@ -1200,8 +1171,10 @@ fn new_mail_contact(t: &mut Tenant, p: &Params, delay: Duration) -> Result<Vec<V
     }
     let view = View { t: &*t, delay };
     // Names are unique among recipients; so are proxy addresses (New-MailContact page, "Name" parameter).
+    // Names, aliases and addresses are all identities, so the identity index narrows each check
+    // to the few recipients that carry the text.
     if view
-        .recipients()
+        .with_identity(&name)
         .any(|r| r.name().eq_ignore_ascii_case(&name))
     {
         return Err(ExoError::new(
@@ -1209,7 +1182,7 @@ fn new_mail_contact(t: &mut Tenant, p: &Params, delay: Duration) -> Result<Vec<V
             format!("The name \"{name}\" is already being used. Please try another name."),
         ));
     }
-    let holder = view.recipients().find(|r| match r {
+    let holder = view.with_identity(&address).find(|r| match r {
         Rec::User(u) => {
             u.mail
                 .as_deref()
@@ -1245,7 +1218,7 @@ fn new_mail_contact(t: &mut Tenant, p: &Params, delay: Duration) -> Result<Vec<V
         base_alias
     };
     let taken = |a: &str| {
-        view.recipients().any(|r| match r {
+        view.with_identity(a).any(|r| match r {
             Rec::User(u) => u.mail_nickname.eq_ignore_ascii_case(a),
             Rec::Contact(c) => c.alias.eq_ignore_ascii_case(a),
             Rec::Group(g) => g.alias.eq_ignore_ascii_case(a),
@@ -1630,6 +1603,85 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.type_name, NOT_FOUND_TYPE);
+    }
+
+    #[test]
+    fn identities_shared_by_two_recipients_are_ambiguous() {
+        let mut t = Tenant::seeded(3);
+        let admin = caller(&t, ADMIN_UPN);
+        let d = Duration::ZERO;
+        let go = |t: &mut Tenant, cmdlet: &str, p: Value| {
+            run(t, &admin, cmdlet, &params(p), d, Window::ALL)
+        };
+        go(
+            &mut t,
+            "New-MailContact",
+            json!({"Name": "Amy Twin", "ExternalEmailAddress": "amy@twin.example"}),
+        )
+        .unwrap();
+        // A name may be another recipient's address: both are identities of their own recipient.
+        go(
+            &mut t,
+            "New-MailContact",
+            json!({"Name": "amy@twin.example", "ExternalEmailAddress": "amy@other.example"}),
+        )
+        .unwrap();
+        for (cmdlet, p, identity) in [
+            (
+                "Get-Recipient",
+                json!({"Identity": "AMY@twin.example"}),
+                "AMY@twin.example",
+            ),
+            (
+                "Get-MailContact",
+                json!({"Identity": "amy@twin.example"}),
+                "amy@twin.example",
+            ),
+            (
+                "Add-DistributionGroupMember",
+                json!({"Identity": "Sales Team", "Member": "SMTP:amy@twin.example"}),
+                "SMTP:amy@twin.example",
+            ),
+        ] {
+            let e = go(&mut t, cmdlet, p).unwrap_err();
+            assert_eq!(e, ExoError::ambiguous(identity), "{cmdlet}");
+        }
+        // Unambiguous identities of the same two still resolve.
+        assert_eq!(
+            go(&mut t, "Get-Recipient", json!({"Identity": "Amy Twin"}))
+                .unwrap()
+                .1,
+            1
+        );
+        // An alias changed by Set-MailContact is an identity at once, and can collide too.
+        go(
+            &mut t,
+            "Set-MailContact",
+            json!({"Identity": "amy@other.example", "Alias": "AmyTwin"}),
+        )
+        .unwrap();
+        let e = go(&mut t, "Get-Recipient", json!({"Identity": "amytwin"})).unwrap_err();
+        assert_eq!(e.type_name, AMBIGUOUS_TYPE);
+        // Removing one of the two ends the ambiguity.
+        go(
+            &mut t,
+            "Remove-MailContact",
+            json!({"Identity": "amy@other.example"}),
+        )
+        .unwrap();
+        let (out, n) = go(
+            &mut t,
+            "Get-Recipient",
+            json!({"Identity": "amy@twin.example"}),
+        )
+        .unwrap();
+        assert_eq!((n, out[0]["Name"].as_str()), (1, Some("Amy Twin")));
+        assert_eq!(
+            go(&mut t, "Get-Recipient", json!({"Identity": "amytwin"}))
+                .unwrap()
+                .1,
+            1
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! and Add-DistributionGroupMember may not find it for a few seconds).
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -131,6 +132,43 @@ impl Contact {
     }
 }
 
+/// An address without its `SMTP:` / `smtp:` prefix.
+pub fn strip_smtp(s: &str) -> &str {
+    s.strip_prefix("SMTP:")
+        .or_else(|| s.strip_prefix("smtp:"))
+        .unwrap_or(s)
+}
+
+impl User {
+    /// Every string Exchange resolves this user from (compared ASCII case-insensitively): alias,
+    /// display name, UPN, object id, Exchange GUID, primary and proxy addresses.
+    pub fn identity_keys(&self) -> Vec<&str> {
+        let mut v = vec![
+            self.mail_nickname.as_str(),
+            self.display_name.as_str(),
+            self.user_principal_name.as_str(),
+            self.id.as_str(),
+            self.exchange_guid.as_str(),
+        ];
+        v.extend(self.mail.as_deref());
+        v.extend(self.proxy_addresses.iter().map(|p| strip_smtp(p)));
+        v
+    }
+}
+
+impl Contact {
+    /// Every string Exchange resolves this contact from: name, alias, external address, ids.
+    pub fn identity_keys(&self) -> Vec<&str> {
+        vec![
+            self.name.as_str(),
+            self.alias.as_str(),
+            self.external_email.as_str(),
+            self.id.as_str(),
+            self.exchange_guid.as_str(),
+        ]
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GroupKind {
     /// Distribution list: mailEnabled, not securityEnabled, no groupTypes.
@@ -217,10 +255,22 @@ impl Group {
     pub fn proxy_addresses(&self) -> Vec<String> {
         self.mail.iter().map(|m| format!("SMTP:{m}")).collect()
     }
+    /// Every string Exchange resolves this group from: name, alias, ids, primary address.
+    pub fn identity_keys(&self) -> Vec<&str> {
+        let mut v = vec![
+            self.name.as_str(),
+            self.alias.as_str(),
+            self.id.as_str(),
+            self.exchange_guid.as_str(),
+        ];
+        v.extend(self.mail.as_deref());
+        v
+    }
 }
 
-/// Kind of a directory object, for id lookups.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Kind of a directory object, for id lookups. The order (users, contacts, groups) is the order
+/// in which the store lists recipients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ObjKind {
     User,
     Contact,
@@ -235,7 +285,7 @@ pub enum Obj<'a> {
     Group(&'a Group),
 }
 
-impl Obj<'_> {
+impl<'a> Obj<'a> {
     pub fn provenance(&self) -> Provenance {
         match self {
             Obj::User(u) => u.provenance,
@@ -243,12 +293,79 @@ impl Obj<'_> {
             Obj::Group(g) => g.provenance,
         }
     }
-    pub fn id(&self) -> &str {
-        match self {
+    pub fn id(&self) -> &'a str {
+        match *self {
             Obj::User(u) => &u.id,
             Obj::Contact(c) => &c.id,
             Obj::Group(g) => &g.id,
         }
+    }
+    pub fn identity_keys(&self) -> Vec<&'a str> {
+        match *self {
+            Obj::User(u) => u.identity_keys(),
+            Obj::Contact(c) => c.identity_keys(),
+            Obj::Group(g) => g.identity_keys(),
+        }
+    }
+    fn has_identity(&self, identity: &str) -> bool {
+        self.identity_keys()
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(identity))
+    }
+}
+
+/// Where an object sits in the store: its kind and its position in that kind's list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Slot {
+    kind: ObjKind,
+    pos: u32,
+}
+
+/// The bucket of an identity: a hash of its ASCII-lower-cased text. Buckets only narrow the search;
+/// every candidate is checked against the object's current identities, so a collision costs a
+/// comparison, never a wrong answer.
+fn identity_hash(identity: &str) -> u64 {
+    // SipHash with fixed keys: the same bucket for the same text in every run.
+    let mut h = std::hash::DefaultHasher::new();
+    for b in identity.bytes() {
+        h.write_u8(b.to_ascii_lowercase());
+    }
+    identity.len().hash(&mut h);
+    h.finish()
+}
+
+/// Identity index: bucket -> the objects with an identity in that bucket (each slot once per
+/// bucket). Resolving a name, alias or address costs one bucket instead of a scan over the
+/// ~52,500 seeded recipients.
+#[derive(Default)]
+struct IdentityIndex {
+    buckets: HashMap<u64, Vec<Slot>>,
+}
+
+impl IdentityIndex {
+    fn add(&mut self, slot: Slot, keys: &[&str]) {
+        for k in keys {
+            let b = self.buckets.entry(identity_hash(k)).or_default();
+            if !b.contains(&slot) {
+                b.push(slot);
+            }
+        }
+    }
+    fn remove(&mut self, slot: Slot, hashes: impl IntoIterator<Item = u64>) {
+        for h in hashes {
+            if let Some(b) = self.buckets.get_mut(&h) {
+                b.retain(|s| *s != slot);
+                if b.is_empty() {
+                    self.buckets.remove(&h);
+                }
+            }
+        }
+    }
+    fn candidates(&self, identity: &str) -> &[Slot] {
+        self.buckets
+            .get(&identity_hash(identity))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 }
 
@@ -270,6 +387,12 @@ pub struct Tenant {
     contacts: Vec<Contact>,
     groups: Vec<Group>,
     index: HashMap<String, (ObjKind, usize)>,
+    /// Names, aliases, addresses and ids -> objects (see [`Tenant::by_identity`]).
+    identities: IdentityIndex,
+    /// The object last handed out by a `*_mut` accessor and the buckets of its identities at that
+    /// moment: its identities may have changed since, so lookups check it directly and the next
+    /// write re-indexes it ([`Tenant::settle`]).
+    unsettled: Option<(Slot, Vec<u64>)>,
     rng: ChaCha8Rng,
     /// Counter for generated names (bulk groups), so they never collide.
     bulk_groups: usize,
@@ -284,6 +407,8 @@ impl Tenant {
             contacts: Vec::new(),
             groups: Vec::new(),
             index: HashMap::new(),
+            identities: IdentityIndex::default(),
+            unsettled: None,
             rng: ChaCha8Rng::seed_from_u64(seed),
             bulk_groups: 0,
         };
@@ -383,64 +508,167 @@ impl Tenant {
     }
 
     pub fn user_mut(&mut self, id: &str) -> Option<&mut User> {
-        match self.index.get(&id.to_ascii_lowercase()) {
-            Some((ObjKind::User, i)) => Some(&mut self.users[*i]),
+        match self.index.get(&id.to_ascii_lowercase()).copied() {
+            Some((ObjKind::User, i)) => {
+                self.unsettle(ObjKind::User, i);
+                Some(&mut self.users[i])
+            }
             _ => None,
         }
     }
     pub fn contact_mut(&mut self, id: &str) -> Option<&mut Contact> {
-        match self.index.get(&id.to_ascii_lowercase()) {
-            Some((ObjKind::Contact, i)) => Some(&mut self.contacts[*i]),
+        match self.index.get(&id.to_ascii_lowercase()).copied() {
+            Some((ObjKind::Contact, i)) => {
+                self.unsettle(ObjKind::Contact, i);
+                Some(&mut self.contacts[i])
+            }
             _ => None,
         }
     }
     pub fn group_mut(&mut self, id: &str) -> Option<&mut Group> {
-        match self.index.get(&id.to_ascii_lowercase()) {
-            Some((ObjKind::Group, i)) => Some(&mut self.groups[*i]),
+        match self.index.get(&id.to_ascii_lowercase()).copied() {
+            Some((ObjKind::Group, i)) => {
+                self.unsettle(ObjKind::Group, i);
+                Some(&mut self.groups[i])
+            }
             _ => None,
         }
     }
 
     pub fn user_by_upn(&self, upn: &str) -> Option<&User> {
-        self.users
-            .iter()
-            .find(|u| u.user_principal_name.eq_ignore_ascii_case(upn))
+        self.by_identity(upn).into_iter().find_map(|o| match o {
+            Obj::User(u) if u.user_principal_name.eq_ignore_ascii_case(upn) => Some(u),
+            _ => None,
+        })
+    }
+
+    /// The objects that have `identity` among their [`Obj::identity_keys`] (ASCII case-insensitive),
+    /// in store order: users, then contacts, then groups, each in insertion order — the order a
+    /// scan over all objects would find them in. Visibility is the caller's business.
+    pub fn by_identity(&self, identity: &str) -> Vec<Obj<'_>> {
+        let mut slots: Vec<Slot> = self.identities.candidates(identity).to_vec();
+        if let Some((s, _)) = &self.unsettled {
+            slots.push(*s);
+        }
+        slots.sort_unstable();
+        slots.dedup();
+        slots
+            .into_iter()
+            .map(|s| self.at(s))
+            .filter(|o| o.has_identity(identity))
+            .collect()
+    }
+
+    fn at(&self, s: Slot) -> Obj<'_> {
+        let i = s.pos as usize;
+        match s.kind {
+            ObjKind::User => Obj::User(&self.users[i]),
+            ObjKind::Contact => Obj::Contact(&self.contacts[i]),
+            ObjKind::Group => Obj::Group(&self.groups[i]),
+        }
+    }
+
+    fn slot(kind: ObjKind, pos: usize) -> Slot {
+        Slot {
+            kind,
+            pos: u32::try_from(pos).expect("fewer than 2^32 objects of a kind"),
+        }
+    }
+
+    /// Re-indexes the object last handed out by a `*_mut` accessor: drops the buckets of the
+    /// identities it had then, adds those it has now. Every write calls this first, so at most one
+    /// object is ever unsettled.
+    fn settle(&mut self) {
+        if let Some((slot, old)) = self.unsettled.take() {
+            self.identities.remove(slot, old);
+            self.index_identities(slot);
+        }
+    }
+
+    fn unsettle(&mut self, kind: ObjKind, pos: usize) {
+        self.settle();
+        let slot = Self::slot(kind, pos);
+        let hashes = self
+            .at(slot)
+            .identity_keys()
+            .into_iter()
+            .map(identity_hash)
+            .collect();
+        self.unsettled = Some((slot, hashes));
+    }
+
+    fn index_identities(&mut self, slot: Slot) {
+        let Tenant {
+            users,
+            contacts,
+            groups,
+            identities,
+            ..
+        } = self;
+        let i = slot.pos as usize;
+        let keys = match slot.kind {
+            ObjKind::User => users[i].identity_keys(),
+            ObjKind::Contact => contacts[i].identity_keys(),
+            ObjKind::Group => groups[i].identity_keys(),
+        };
+        identities.add(slot, &keys);
     }
 
     // ----- writes -----
 
     pub fn insert_user(&mut self, u: User) -> String {
+        self.settle();
         let id = u.id.clone();
+        let pos = self.users.len();
         self.index
-            .insert(id.to_ascii_lowercase(), (ObjKind::User, self.users.len()));
+            .insert(id.to_ascii_lowercase(), (ObjKind::User, pos));
         self.users.push(u);
+        self.index_identities(Self::slot(ObjKind::User, pos));
         id
     }
 
     pub fn insert_contact(&mut self, c: Contact) -> String {
+        self.settle();
         let id = c.id.clone();
-        self.index.insert(
-            id.to_ascii_lowercase(),
-            (ObjKind::Contact, self.contacts.len()),
-        );
+        let pos = self.contacts.len();
+        self.index
+            .insert(id.to_ascii_lowercase(), (ObjKind::Contact, pos));
         self.contacts.push(c);
+        self.index_identities(Self::slot(ObjKind::Contact, pos));
         id
     }
 
     pub fn insert_group(&mut self, g: Group) -> String {
+        self.settle();
         let id = g.id.clone();
+        let pos = self.groups.len();
         self.index
-            .insert(id.to_ascii_lowercase(), (ObjKind::Group, self.groups.len()));
+            .insert(id.to_ascii_lowercase(), (ObjKind::Group, pos));
         self.groups.push(g);
+        self.index_identities(Self::slot(ObjKind::Group, pos));
         id
     }
 
     /// Deletes a contact and its memberships.
     pub fn remove_contact(&mut self, id: &str) -> bool {
+        self.settle();
         let Some((ObjKind::Contact, i)) = self.index.get(&id.to_ascii_lowercase()).copied() else {
             return false;
         };
+        // The contacts after it move up one place: move their slots in the index with them.
+        for j in i..self.contacts.len() {
+            let slot = Self::slot(ObjKind::Contact, j);
+            let hashes: Vec<u64> = self.contacts[j]
+                .identity_keys()
+                .into_iter()
+                .map(identity_hash)
+                .collect();
+            self.identities.remove(slot, hashes);
+        }
         self.contacts.remove(i);
+        for j in i..self.contacts.len() {
+            self.index_identities(Self::slot(ObjKind::Contact, j));
+        }
         for g in &mut self.groups {
             g.remove_member(id);
         }
@@ -690,5 +918,109 @@ mod tests {
         // The index still resolves the others after the shift.
         let next = t.contacts()[0].id.clone();
         assert_eq!(t.contact(&next).map(|c| c.id.as_str()), Some(next.as_str()));
+    }
+}
+
+#[cfg(test)]
+mod identity_index_tests {
+    use super::*;
+
+    fn contact(t: &mut Tenant, name: &str, email: &str) -> Contact {
+        Contact {
+            id: t.new_guid(),
+            exchange_guid: t.new_guid(),
+            name: name.to_string(),
+            alias: name.replace(' ', ""),
+            display_name: name.to_string(),
+            given_name: None,
+            surname: None,
+            external_email: email.to_string(),
+            company_name: None,
+            department: None,
+            job_title: None,
+            hidden_from_address_lists: false,
+            created: Utc::now(),
+            provenance: Provenance::now(Side::Exchange),
+        }
+    }
+
+    /// What `by_identity` must answer: a scan over every object, in store order.
+    fn scan<'a>(t: &'a Tenant, identity: &str) -> Vec<&'a str> {
+        let users = t.users().iter().map(Obj::User);
+        let contacts = t.contacts().iter().map(Obj::Contact);
+        let groups = t.groups().iter().map(Obj::Group);
+        users
+            .chain(contacts)
+            .chain(groups)
+            .filter(|o| o.has_identity(identity))
+            .map(|o| o.id())
+            .collect()
+    }
+
+    fn ids<'a>(t: &'a Tenant, identity: &str) -> Vec<&'a str> {
+        let found: Vec<&str> = t.by_identity(identity).iter().map(|o| o.id()).collect();
+        assert_eq!(found, scan(t, identity), "{identity}");
+        found
+    }
+
+    #[test]
+    fn index_follows_create_rename_and_delete() {
+        let mut t = Tenant::seeded(5);
+        let first = t.contacts()[0].id.clone();
+        let c = contact(&mut t, "Ina Index", "ina@index.example");
+        let id = t.insert_contact(c);
+        for key in ["Ina Index", "INA@INDEX.example", "inaindex", id.as_str()] {
+            assert_eq!(ids(&t, key), vec![id.as_str()], "{key}");
+        }
+        // Rename through the mutable accessor: visible at once (the object is unsettled) ...
+        let c = t.contact_mut(&id).expect("contact");
+        c.name = "Ina Renamed".into();
+        c.alias = "inarenamed".into();
+        c.external_email = "ina@renamed.example".into();
+        assert!(ids(&t, "Ina Index").is_empty());
+        assert!(ids(&t, "ina@index.example").is_empty());
+        assert_eq!(ids(&t, "ina renamed"), vec![id.as_str()]);
+        // ... and after the next write has settled it into the index.
+        let sales = t
+            .groups()
+            .iter()
+            .find(|g| g.alias == "sales")
+            .map(|g| g.id.clone())
+            .expect("sales");
+        t.group_mut(&sales).expect("group").name = "Sales Renamed".into();
+        assert!(ids(&t, "Ina Index").is_empty());
+        assert_eq!(ids(&t, "ina@renamed.example"), vec![id.as_str()]);
+        assert_eq!(ids(&t, "Sales Renamed"), vec![sales.as_str()]);
+        assert!(ids(&t, "Sales Team").is_empty());
+        // Deleting an earlier contact moves the later ones up; the index moves with them.
+        assert!(t.remove_contact(&first));
+        assert!(ids(&t, &first).is_empty());
+        assert_eq!(ids(&t, "inarenamed"), vec![id.as_str()]);
+        for c in t.contacts().to_vec() {
+            assert_eq!(ids(&t, &c.name), vec![c.id.as_str()], "{}", c.name);
+        }
+        assert!(t.remove_contact(&id));
+        assert!(ids(&t, "Ina Renamed").is_empty());
+        assert!(ids(&t, "ina@renamed.example").is_empty());
+        // Seeded users (the UPN lookup goes through the index too).
+        let admin = t.user_by_upn(&ADMIN_UPN.to_uppercase()).expect("admin");
+        assert_eq!(admin.user_principal_name, ADMIN_UPN);
+        let bulk = t.users().last().expect("bulk user").clone();
+        assert_eq!(ids(&t, &bulk.mail_nickname), vec![bulk.id.as_str()]);
+    }
+
+    #[test]
+    fn shared_identities_give_every_holder_in_store_order() {
+        let mut t = Tenant::seeded(5);
+        let a = contact(&mut t, "Twin", "twin@one.example");
+        let a = t.insert_contact(a);
+        // The second contact's name is the first one's address.
+        let b = contact(&mut t, "twin@one.example", "twin@two.example");
+        let b = t.insert_contact(b);
+        assert_eq!(ids(&t, "TWIN@one.example"), vec![a.as_str(), b.as_str()]);
+        // A user with the same display name as the first contact's name comes first.
+        let u = t.users()[3].id.clone();
+        t.user_mut(&u).expect("user").display_name = "Twin".into();
+        assert_eq!(ids(&t, "twin"), vec![u.as_str(), a.as_str()]);
     }
 }
