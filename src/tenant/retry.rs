@@ -96,8 +96,11 @@ where
 }
 
 /// Sends `req` with a bearer token for `resource`, retrying transient failures along `policy`
-/// (obeying `Retry-After`) and a 401 once with a freshly forced token; a second 401 ends in
-/// [`TenantError::SignInAgain`]. `decode` turns an error answer into the service's error.
+/// (obeying `Retry-After`) and a 401 once with a freshly forced token; a second 401 in a row ends
+/// in [`TenantError::SignInAgain`]. After every wait the token is asked for again (the token
+/// source hands out its cached one, or renews it if it expired during the wait), so a long
+/// `Retry-After` doesn't make a stale token look like a refused sign-in. `decode` turns an
+/// error answer into the service's error.
 pub(crate) async fn execute<T, K, S>(
     ctx: &Ctx<'_, T, K, S>,
     resource: super::http::Resource,
@@ -134,8 +137,13 @@ where
             token = ctx.tokens.token(resource, true).await?;
             continue;
         }
+        // An answer other than 401: the next 401 may again be an expiry, worth one refresh.
+        refreshed = false;
         match next_delay(ctx.policy, attempts, &err, jitter()) {
-            Some(wait) => ctx.sleeper.sleep(wait).await,
+            Some(wait) => {
+                ctx.sleeper.sleep(wait).await;
+                token = ctx.tokens.token(resource, false).await?;
+            }
             None => return Err(err),
         }
     }
@@ -200,6 +208,114 @@ mod tests {
             next_delay(&p, 1, &TenantError::Transport(TransportError::Aborted), 0.5),
             None
         );
+    }
+
+    /// Tokens that expire whenever the client waits: what a long `Retry-After` does to a token
+    /// near the end of its life.
+    mod expiry {
+        use super::super::{execute, Ctx};
+        use crate::domain::retry::RetryPolicy;
+        use crate::tenant::error::graph_error;
+        use crate::tenant::http::{
+            AuthError, HttpRequest, HttpResponse, Method, Resource, Sleeper, TokenSource,
+            Transport, TransportError,
+        };
+        use crate::tenant::TenantError;
+        use std::cell::{Cell, RefCell};
+        use std::time::Duration;
+
+        #[derive(Default)]
+        struct Tenant {
+            /// The token generation the service accepts now.
+            valid: Cell<u32>,
+            /// The generation the token source hands out.
+            issued: Cell<u32>,
+            /// Answers for requests with a valid token, in order (429s with Retry-After, then 200).
+            script: RefCell<Vec<u16>>,
+            token_calls: Cell<u32>,
+        }
+
+        impl TokenSource for Tenant {
+            async fn token(&self, _: Resource, force: bool) -> Result<String, AuthError> {
+                self.token_calls.set(self.token_calls.get() + 1);
+                // A source like MSAL: the cached token unless it expired or a new one is forced.
+                if force || self.issued.get() != self.valid.get() {
+                    self.issued.set(self.valid.get());
+                }
+                Ok(format!("t{}", self.issued.get()))
+            }
+        }
+
+        impl Sleeper for Tenant {
+            async fn sleep(&self, _: Duration) {
+                // The token in use expires during the wait.
+                self.valid.set(self.valid.get() + 1);
+            }
+        }
+
+        impl Transport for Tenant {
+            async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+                let bearer = format!("Bearer t{}", self.valid.get());
+                let status = if req.header_value("Authorization") != Some(bearer.as_str()) {
+                    401
+                } else {
+                    self.script.borrow_mut().remove(0)
+                };
+                Ok(HttpResponse {
+                    status,
+                    headers: vec![("Retry-After".into(), "1".into())],
+                    body: String::new(),
+                })
+            }
+        }
+
+        #[test]
+        fn a_token_that_expires_during_retry_after_waits_is_renewed_not_reported() {
+            let tenant = Tenant::default();
+            *tenant.script.borrow_mut() = vec![429, 429, 429, 200];
+            let policy = RetryPolicy::default();
+            let ctx = Ctx {
+                transport: &tenant,
+                tokens: &tenant,
+                sleeper: &tenant,
+                policy: &policy,
+            };
+            let req = HttpRequest::new(Method::Get, "https://graph.example/v1.0/me");
+            let resp =
+                futures::executor::block_on(execute(&ctx, Resource::Graph, &req, graph_error))
+                    .expect("three throttled answers, then success");
+            assert_eq!(resp.status, 200);
+            assert!(tenant.script.borrow().is_empty());
+        }
+
+        #[test]
+        fn a_second_401_in_a_row_means_sign_in_again() {
+            // The service refuses every token: one forced refresh, then the admin is asked.
+            struct Refusing(Tenant);
+            impl Transport for Refusing {
+                async fn send(&self, _: HttpRequest) -> Result<HttpResponse, TransportError> {
+                    Ok(HttpResponse {
+                        status: 401,
+                        headers: vec![],
+                        body: String::new(),
+                    })
+                }
+            }
+            let refusing = Refusing(Tenant::default());
+            let policy = RetryPolicy::default();
+            let ctx = Ctx {
+                transport: &refusing,
+                tokens: &refusing.0,
+                sleeper: &refusing.0,
+                policy: &policy,
+            };
+            let req = HttpRequest::new(Method::Get, "https://graph.example/v1.0/me");
+            let err =
+                futures::executor::block_on(execute(&ctx, Resource::Graph, &req, graph_error))
+                    .unwrap_err();
+            assert!(matches!(err, TenantError::SignInAgain(_)), "{err:?}");
+            assert_eq!(refusing.0.token_calls.get(), 2);
+        }
     }
 
     #[test]
