@@ -38,7 +38,6 @@ const RUN_DEADLINE: Duration = Duration::from_secs(300);
 
 async fn start(label: &str, knobs: Knobs, mode: &str) -> Result<(SignInSetup, Browser)> {
     let setup = SignInSetup::start(&dist_dir()?, knobs).await?;
-    consent_to_exchange(&setup).await?;
     let browser = Browser::start(label).await?;
     ignore_certificate_errors(&browser).await?;
     browser.goto(&setup.app("/")).await?;
@@ -47,50 +46,6 @@ async fn start(label: &str, knobs: Knobs, mode: &str) -> Result<(SignInSetup, Br
     browser.find("group", "Signed-in account").await?;
     browser.find("region", mode).await?;
     Ok((setup, browser))
-}
-
-/// The admin has consented to Guestlist's Exchange permission beforehand, as an organisation
-/// does with admin consent
-/// (<https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent>): the sim
-/// issues silent tokens only for consented permissions, and against an authority other than
-/// Entra the app's sign-in asks consent for Graph alone (src/auth/settings.rs). Here: one
-/// interactive sign-in at the sim's authorize endpoint naming the Exchange permission.
-async fn consent_to_exchange(setup: &SignInSetup) -> Result<()> {
-    let base = setup.sim.https_url.clone().unwrap_or_default();
-    let http = reqwest::Client::builder()
-        .danger_accept_invalid_certs(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| support::Error::Setup(e.to_string()))?;
-    let resp = http
-        .post(format!(
-            "{base}/{}/oauth2/v2.0/authorize",
-            guestlist_sim::state::TENANT_ID
-        ))
-        .form(&[
-            ("client_id", guestlist_sim::identity::SIM_CLIENT_ID),
-            ("redirect_uri", setup.app("/redirect.html").as_str()),
-            ("response_type", "code"),
-            (
-                "scope",
-                "https://outlook.office365.com/Exchange.Manage openid offline_access",
-            ),
-            ("login", ADMIN_UPN),
-            ("passwd", PASSWORD),
-        ])
-        .send()
-        .await
-        .map_err(|e| support::Error::Setup(e.to_string()))?;
-    let status = resp.status();
-    let to = resp
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    check(status.is_redirection() && to.contains("code="), || {
-        format!("consent sign-in answered {status}, location {to:?}")
-    })
 }
 
 fn state(setup: &SignInSetup) -> Value {
