@@ -62,31 +62,16 @@ async fn a_permission_not_consented_needs_interaction_then_is_silent() {
 
     // Nor can a hidden iframe (prompt=none) get it with the live session.
     let (_, challenge) = pkce("silent");
-    let mut params = authorize_params(&challenge, "query", GROUP_WRITE);
-    params.push(("prompt".into(), "none".into()));
-    let first = sign_in(
+    let signed_in = sign_in(
         &sim,
         &authorize_params(&challenge, "query", GRAPH_SCOPES),
         ADMIN,
         PASSWORD,
     )
     .await;
-    let cookie = first.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let resp = client()
-        .get(authorize_url(&sim))
-        .query(&params)
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 302);
-    let back = redirect_params(resp.headers()["location"].to_str().unwrap(), "query");
+    let cookie = session_cookie(&signed_in);
+    let params = authorize_params(&challenge, "query", GROUP_WRITE);
+    let back = silent_authorize(&sim, &params, "query", Some(&cookie)).await;
     assert_eq!(back["error"], "consent_required");
     assert!(back["error_description"].starts_with("AADSTS65001: "));
 

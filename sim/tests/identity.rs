@@ -492,40 +492,14 @@ async fn authorize_errors_go_to_the_page_or_back_to_the_app() {
 async fn silent_sign_in_needs_a_session_and_logout_ends_it() {
     let sim = sim().await;
     let (_, challenge) = pkce("silent");
-    let mut params = authorize_params(&challenge, "fragment", GRAPH_SCOPES);
-    params.push(("prompt".into(), "none".into()));
-    let resp = client()
-        .get(authorize_url(&sim))
-        .query(&params)
-        .send()
-        .await
-        .unwrap();
-    let back = redirect_params(resp.headers()["location"].to_str().unwrap(), "fragment");
+    let params = authorize_params(&challenge, "fragment", GRAPH_SCOPES);
+    let back = silent_authorize(&sim, &params, "fragment", None).await;
     assert_eq!(back["error"], "login_required");
     assert!(back["error_description"].starts_with("AADSTS50058"));
 
-    let signed_in = sign_in(
-        &sim,
-        &authorize_params(&challenge, "fragment", GRAPH_SCOPES),
-        ADMIN,
-        PASSWORD,
-    )
-    .await;
-    let cookie = signed_in.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let resp = client()
-        .get(authorize_url(&sim))
-        .query(&params)
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    let back = redirect_params(resp.headers()["location"].to_str().unwrap(), "fragment");
+    let signed_in = sign_in(&sim, &params, ADMIN, PASSWORD).await;
+    let cookie = session_cookie(&signed_in);
+    let back = silent_authorize(&sim, &params, "fragment", Some(&cookie)).await;
     assert!(back.contains_key("code"), "{back:?}");
 
     let resp = client()
@@ -537,14 +511,7 @@ async fn silent_sign_in_needs_a_session_and_logout_ends_it() {
         .unwrap();
     assert_eq!(resp.status(), 302);
     assert_eq!(resp.headers()["location"], REDIRECT_URI);
-    let resp = client()
-        .get(authorize_url(&sim))
-        .query(&params)
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
-    let back = redirect_params(resp.headers()["location"].to_str().unwrap(), "fragment");
+    let back = silent_authorize(&sim, &params, "fragment", Some(&cookie)).await;
     assert_eq!(back["error"], "login_required");
 }
 

@@ -158,6 +158,39 @@ pub async fn sign_in(
         .expect("sign-in POST")
 }
 
+/// The sign-in session cookie (`name=value`) a sign-in response set.
+pub fn session_cookie(signed_in: &reqwest::Response) -> String {
+    signed_in.headers()["set-cookie"]
+        .to_str()
+        .expect("Set-Cookie")
+        .split(';')
+        .next()
+        .expect("cookie")
+        .to_string()
+}
+
+/// A silent authorize request (`prompt=none` added to `params`), with the session `cookie` if
+/// any; the parameters the sim redirected back with.
+pub async fn silent_authorize(
+    sim: &RunningSim,
+    params: &[(String, String)],
+    response_mode: &str,
+    cookie: Option<&str>,
+) -> HashMap<String, String> {
+    let mut params = params.to_vec();
+    params.push(("prompt".into(), "none".into()));
+    let mut req = client().get(authorize_url(sim)).query(&params);
+    if let Some(cookie) = cookie {
+        req = req.header("Cookie", cookie);
+    }
+    let resp = req.send().await.expect("authorize request");
+    assert_eq!(resp.status(), 302, "a silent request always redirects back");
+    redirect_params(
+        resp.headers()["location"].to_str().expect("Location"),
+        response_mode,
+    )
+}
+
 /// Runs the authorization-code flow up to the code (sign-in page answered by POST).
 pub async fn get_code(
     sim: &RunningSim,
