@@ -18,7 +18,7 @@ use components::ModePanel;
 use layout::Frame;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy, LazyRoute};
 use pages::{
     AboutPage, ActivityPage, ConfigErrorPage, GroupPage, GroupsPage, ImportPage, NotFoundPage,
 };
@@ -88,12 +88,47 @@ pub fn Shell(config: Config) -> impl IntoView {
                 <ModePanel/>
                 <Routes fallback=|| view! { <NotFoundPage/> }>
                     <Route path=path!("/") view=GroupsPage/>
-                    <Route path=path!("/groups/:id") view=GroupPage/>
-                    <Route path=path!("/import") view=ImportPage/>
-                    <Route path=path!("/activity") view=ActivityPage/>
-                    <Route path=path!("/about") view=AboutPage/>
+                    <Route path=path!("/groups/:id") view={Lazy::<GroupRoute>::new()}/>
+                    <Route path=path!("/import") view={Lazy::<ImportRoute>::new()}/>
+                    <Route path=path!("/activity") view={Lazy::<ActivityRoute>::new()}/>
+                    <Route path=path!("/about") view={Lazy::<AboutRoute>::new()}/>
                 </Routes>
             </Frame>
         </Router>
     }
 }
+
+// Code splitting. The first load carries the shell, sign-in, the mode panel and the group finder;
+// every other page is a route whose view comes from its own WebAssembly module, fetched the first
+// time the route is shown. With the `split` feature (the Trunk build: index.html) each view
+// function below is a `#[lazy]` split point, which `wasm-split` (xtask/src/split.rs) cuts out of
+// the module; without it (tests, clippy) the same functions are plain `async fn`s and the routes
+// resolve at once. `#[lazy]` turns a function into an import only wasm-split resolves, so a build
+// with the feature cannot run unsplit.
+
+/// Declares a route type whose view is a split point.
+macro_rules! lazy_route {
+    ($route:ident, $view:ident, $page:ident) => {
+        struct $route;
+
+        #[cfg_attr(feature = "split", leptos::lazy)]
+        async fn $view() -> AnyView {
+            view! { <$page/> }.into_any()
+        }
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            async fn view(_: Self) -> AnyView {
+                $view().await
+            }
+        }
+    };
+}
+
+lazy_route!(GroupRoute, group_page_view, GroupPage);
+lazy_route!(ImportRoute, import_page_view, ImportPage);
+lazy_route!(ActivityRoute, activity_page_view, ActivityPage);
+lazy_route!(AboutRoute, about_page_view, AboutPage);

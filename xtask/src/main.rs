@@ -8,6 +8,7 @@ mod demo;
 mod error;
 mod serve;
 mod setup;
+mod split;
 mod test;
 mod workspace;
 
@@ -38,7 +39,10 @@ commands:
                         the bulk-run benchmark (examples/bulk_bench) and the 10,000-row
                         import in the browser (tests/web_import.rs, release)
       --build             rebuild dist/ first (default: only when missing)
-      --sizes-only        only the transfer sizes";
+      --sizes-only        only the transfer sizes
+  split                 Trunk's post_build hook (Trunk.toml): cut the app into its first-load
+                        module and lazily loaded ones (wasm-split-cli), then wasm-bindgen and
+                        wasm-opt; not for direct use";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Some("test") => test::Options::parse(rest).and_then(|o| test::run(&ws, o)),
         Some("demo") => demo::run(&ws, rest),
         Some("bench") => bench::run(&ws, rest),
+        Some("split") => split::run(&ws),
         None | Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())
