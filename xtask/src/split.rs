@@ -130,7 +130,12 @@ pub fn run(ws: &Workspace) -> Result<()> {
     let glue = read_text(&glue_source)?;
     let glue = replace_all(
         &glue,
-        &BTreeMap::from([(format!("\"./{LINK_MODULE}\""), format!("\"./{link_name}\""))]),
+        // Only the import statements: the keys of the imports object must stay the module name
+        // the wasm imports from.
+        &BTreeMap::from([(
+            format!("from \"./{LINK_MODULE}\""),
+            format!("from \"./{link_name}\""),
+        )]),
         &glue_source,
     )?;
     write(&trunk.js, glue.as_bytes())?;
