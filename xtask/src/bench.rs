@@ -1,8 +1,11 @@
 //! `cargo xtask bench`: figures that must stay within budget.
 //!
-//! First-load transfer: what a browser downloads to show the app the first time — index.html,
-//! every script (the app's glue and the MSAL bundle), the wasm, the stylesheets and whatever
-//! else index.html links — raw and gzip-compressed (level 9, what a static host serves at best).
+//! First-load transfer: what a browser downloads before the group finder is usable — index.html,
+//! everything it links (scripts: boot, MSAL, the sign-in bridge, the app's glue; the main wasm
+//! module; stylesheets; the icon), the JS modules those import statically (wasm-split's link
+//! module) and config.json — raw and gzip-compressed (level 9, what a static host serves at
+//! best). The lazily loaded wasm modules (xtask/src/split.rs) are listed apart, per page: what
+//! opening that page first fetches.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -32,7 +35,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
         crate::setup::run(ws)?;
         crate::test::build(ws)?;
     }
-    let (counted, others) = first_load_files(&dist)?;
+    let (counted, lazy, others) = first_load_files(&dist)?;
 
     println!(
         "first-load transfer of {} (gzip level 9; 1 KB = 1000 bytes)",
@@ -70,6 +73,9 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
             ""
         }
     );
+    if !lazy.is_empty() {
+        lazy_modules(&dist, &counted, &lazy)?;
+    }
     if !others.is_empty() {
         let names: Vec<String> = others.iter().map(|p| p.display().to_string()).collect();
         println!("  not loaded at start (not counted): {}", names.join(", "));
@@ -185,33 +191,174 @@ fn gzip_len(bytes: &[u8]) -> u64 {
     enc.finish().expect("gzip into memory").len() as u64
 }
 
-/// (files of the first load, other files in dist/), as paths relative to dist/.
-fn first_load_files(dist: &Path) -> Result<(BTreeSet<PathBuf>, BTreeSet<PathBuf>)> {
+/// The lazily loaded modules: each file with its size, then per split point (page) what its
+/// first use fetches, from the link module's loaders.
+fn lazy_modules(dist: &Path, counted: &BTreeSet<PathBuf>, lazy: &BTreeSet<PathBuf>) -> Result<()> {
+    println!("\nlazily loaded wasm modules (not in the first load)");
+    println!("  {:<64} {:>10} {:>10}", "file", "raw KB", "gzip KB");
+    let mut sizes = std::collections::BTreeMap::new();
+    let (mut raw_total, mut gz_total) = (0u64, 0u64);
+    for rel in lazy {
+        let path = dist.join(rel);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let (raw, gz) = (bytes.len() as u64, gzip_len(&bytes));
+        raw_total += raw;
+        gz_total += gz;
+        println!("  {:<64} {:>10} {:>10}", rel.display(), kb(raw), kb(gz));
+        sizes.insert(rel.display().to_string(), (raw, gz));
+    }
+    println!(
+        "  {:<64} {:>10} {:>10}",
+        "total",
+        kb(raw_total),
+        kb(gz_total)
+    );
+    for link in counted.iter().filter(|p| is_link_module(p)) {
+        let path = dist.join(link);
+        let js = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        println!("  first use of a page fetches (gzip KB):");
+        for (split, files) in split_loads(&js) {
+            let gz: u64 = files.iter().filter_map(|f| sizes.get(f)).map(|s| s.1).sum();
+            println!("    {:<62} {:>10}", split, kb(gz));
+        }
+    }
+    Ok(())
+}
+
+fn is_link_module(rel: &Path) -> bool {
+    rel.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("__wasm_split") && n.ends_with(".js"))
+}
+
+/// The split points of a wasm-split link module, each with the files its loader fetches (its
+/// own module and the shared chunks it depends on). The module declares
+/// `const __chunk_N = makeLoad(… new URL("./file.wasm" …), []);` per chunk and
+/// `export const __wasm_split_load_NAME = wrapAsyncCb(makeLoad(… "./file.wasm" …, [__chunk_N, …]));`
+/// per split point.
+fn split_loads(js: &str) -> Vec<(String, Vec<String>)> {
+    const CHUNK: &str = "const __chunk_";
+    const SPLIT: &str = "export const __wasm_split_load_";
+    let mut starts: Vec<usize> = js
+        .match_indices(CHUNK)
+        .map(|(i, _)| i)
+        .filter(|&i| !js[..i].ends_with("export "))
+        .chain(js.match_indices(SPLIT).map(|(i, _)| i))
+        .collect();
+    starts.sort_unstable();
+    let mut chunks = std::collections::BTreeMap::new();
+    let mut splits = Vec::new();
+    for (n, &start) in starts.iter().enumerate() {
+        let segment = &js[start..starts.get(n + 1).copied().unwrap_or(js.len())];
+        let name = segment
+            .split(" =")
+            .next()
+            .unwrap_or("")
+            .rsplit(' ')
+            .next()
+            .unwrap_or("");
+        let file = segment
+            .split("new URL(\"./")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or("")
+            .to_owned();
+        if let Some(split) = name.strip_prefix("__wasm_split_load_") {
+            let deps = segment
+                .rfind('[')
+                .and_then(|open| segment[open + 1..].split(']').next())
+                .unwrap_or("");
+            let mut files: Vec<String> = deps
+                .split(',')
+                .map(str::trim)
+                .filter_map(|d| chunks.get(d).cloned())
+                .collect();
+            if !file.is_empty() {
+                files.push(file);
+            }
+            splits.push((split.to_owned(), files));
+        } else {
+            chunks.insert(name.to_owned(), file);
+        }
+    }
+    splits
+}
+
+/// (files of the first load, lazily loaded wasm modules, other files in dist/), as paths
+/// relative to dist/.
+type Files = BTreeSet<PathBuf>;
+fn first_load_files(dist: &Path) -> Result<(Files, Files, Files)> {
     let index_path = dist.join("index.html");
     let index = std::fs::read_to_string(&index_path).map_err(|e| Error::io(&index_path, e))?;
-    let linked: BTreeSet<PathBuf> = linked_paths(&index)
-        .into_iter()
-        .filter(|p| dist.join(p).is_file())
-        .collect();
-
     let mut counted = BTreeSet::from([PathBuf::from("index.html")]);
-    let mut others = BTreeSet::new();
-    for rel in walk(dist, Path::new(""))? {
-        let ext = rel.extension().and_then(|e| e.to_str()).unwrap_or("");
-        // config.json is fetched at start; scripts, wasm and styles are all needed to render.
-        let first_load = matches!(ext, "wasm" | "js" | "mjs" | "css")
-            || rel == Path::new("config.json")
-            || linked.contains(&rel);
-        if rel == Path::new("index.html") {
+    // config.json is fetched at start (when the host has one next to index.html).
+    let mut pending: Vec<PathBuf> = linked_paths(&index);
+    pending.push(PathBuf::from("config.json"));
+    while let Some(rel) = pending.pop() {
+        let path = dist.join(&rel);
+        if !path.is_file() || !counted.insert(rel.clone()) {
             continue;
         }
-        if first_load {
-            counted.insert(rel);
+        // Modules a first-load module imports statically load with it.
+        if rel.extension().is_some_and(|e| e == "js" || e == "mjs") {
+            let js = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            pending.extend(static_imports(&js));
+        }
+    }
+    let mut lazy = BTreeSet::new();
+    let mut others = BTreeSet::new();
+    for rel in walk(dist, Path::new(""))? {
+        if counted.contains(&rel) {
+            continue;
+        }
+        if rel.extension().is_some_and(|e| e == "wasm") {
+            lazy.insert(rel);
         } else {
             others.insert(rel);
         }
     }
-    Ok((counted, others))
+    Ok((counted, lazy, others))
+}
+
+/// The relative modules a JS module imports statically: `import … from "./x.js"`,
+/// `import "./x.js"` (not `import("./x.js")`, which loads on demand).
+fn static_imports(js: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for (at, _) in js.match_indices("import") {
+        if at > 0
+            && (js.as_bytes()[at - 1].is_ascii_alphanumeric() || js.as_bytes()[at - 1] == b'.')
+        {
+            continue;
+        }
+        let rest = &js[at + "import".len()..];
+        // A keyword, not part of a name (`import1`), and not a dynamic `import(…)`.
+        if !rest.starts_with(|c: char| c.is_ascii_whitespace() || "{*\"'".contains(c))
+            || rest.trim_start().starts_with('(')
+        {
+            continue;
+        }
+        // The specifier: the first string literal of the statement, after `from` if any.
+        let statement = rest.split(';').next().unwrap_or(rest);
+        let statement = statement
+            .split('\n')
+            .take(20)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let spec_part = match statement.find("from") {
+            Some(f) => &statement[f + 4..],
+            None => statement.as_str(),
+        };
+        let spec_part = spec_part.trim_start();
+        let Some(q @ ('"' | '\'')) = spec_part.chars().next() else {
+            continue;
+        };
+        if let Some(spec) = spec_part[1..].split(q).next() {
+            if let Some(local) = spec.strip_prefix("./") {
+                out.push(PathBuf::from(local));
+            }
+        }
+    }
+    out
 }
 
 fn walk(root: &Path, rel: &Path) -> Result<Vec<PathBuf>> {
@@ -277,6 +424,55 @@ mod tests {
                 PathBuf::from("boot.js"),
                 PathBuf::from("app-1a2b.js"),
                 PathBuf::from("favicon-9f.svg"),
+            ]
+        );
+    }
+
+    #[test]
+    fn follows_static_imports_only() {
+        let js = "import * as import1 from \"./__wasm_split-ab.js\"\nimport { a } from './b.js';\n\
+                  import './side.js';\nconst m = await import(\"./lazy.js\");\nx.import(\"./no.js\");\n\
+                  import c from \"https://example.com/c.js\";";
+        assert_eq!(
+            static_imports(js),
+            vec![
+                PathBuf::from("__wasm_split-ab.js"),
+                PathBuf::from("b.js"),
+                PathBuf::from("side.js"),
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_what_each_split_point_fetches() {
+        let js = r#"import { initSync } from "./guestlist-1.js";
+/* a, b */
+const __chunk_5 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_5-aa.wasm", import.meta.url));
+}
+, []);
+const __chunk_6 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_6-bb.wasm", import.meta.url));
+}
+, []);
+export const __wasm_split_load_a_1 = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_a_1-cc.wasm", import.meta.url));
+}
+, [__chunk_5, __chunk_6]));
+export const __wasm_split_load_b_1 = wrapAsyncCb(makeLoad(() => async (_imp) => ({}), [__chunk_5]));
+"#;
+        assert_eq!(
+            split_loads(js),
+            vec![
+                (
+                    "a_1".to_owned(),
+                    vec![
+                        "chunk_5-aa.wasm".to_owned(),
+                        "chunk_6-bb.wasm".to_owned(),
+                        "split_a_1-cc.wasm".to_owned()
+                    ]
+                ),
+                ("b_1".to_owned(), vec!["chunk_5-aa.wasm".to_owned()]),
             ]
         );
     }
