@@ -22,7 +22,7 @@ usage: cargo xtask <command> [options]
 
 commands:
   setup                 install what is missing: wasm32 target, rustfmt, clippy, trunk,
-                        wasm-bindgen-cli (version from Cargo.lock), Chromium + chromedriver (apt),
+                        wasm-split-cli, wasm-bindgen-cli (version from Cargo.lock), Chromium + chromedriver (apt),
                         node + npm (apt), npm packages (npm ci: MSAL, binaryen's wasm-opt, axe-core)
   test [options]        setup, then the stages fmt, clippy, clippy-wasm, unit, browser, build, e2e
       --only a,b          run only these stages (in pipeline order)

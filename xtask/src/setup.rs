@@ -1,7 +1,7 @@
 //! `cargo xtask setup`: install whatever the build and the tests need and is missing.
 //!
 //! Every tool is checked by asking it for its version, so a machine that has everything is a
-//! sub-second no-op. Pins live in one place each: trunk here, wasm-bindgen in Cargo.lock (the CLI
+//! sub-second no-op. Pins live in one place each: trunk and wasm-split-cli here, wasm-bindgen in Cargo.lock (the CLI
 //! must equal the library), wasm-opt (binaryen) and MSAL in package-lock.json.
 
 use std::path::Path;
@@ -14,6 +14,9 @@ use crate::workspace::Workspace;
 
 /// trunk 0.22 needs a newer rustc than the project's MSRV; Trunk.toml pins the same version.
 pub const TRUNK_VERSION: &str = "0.21.14";
+/// wasm-split-cli (crate wasm_split_cli_support), the code-splitting step of the build
+/// (xtask/src/split.rs); its output must match the wasm_split_helpers runtime leptos uses.
+pub const WASM_SPLIT_VERSION: &str = "0.2.4";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 enum Outcome {
@@ -206,7 +209,7 @@ fn is_root(ws: &Workspace) -> bool {
     probe(ws.command("id").arg("-u")).as_deref() == Some("0")
 }
 
-/// trunk and wasm-bindgen-cli (which also brings wasm-bindgen-test-runner).
+/// trunk, wasm-split-cli and wasm-bindgen-cli (which also brings wasm-bindgen-test-runner).
 fn cargo_tools(ws: &Workspace, report: &mut Report) -> Result<()> {
     let trunk_expected = format!("trunk {TRUNK_VERSION}");
     let trunk_found = probe(ws.command("trunk").arg("--version"));
@@ -222,6 +225,8 @@ fn cargo_tools(ws: &Workspace, report: &mut Report) -> Result<()> {
         verify(ws, "trunk", &trunk_expected)?;
         report.installed(&trunk_expected, t.elapsed());
     }
+
+    wasm_split_cli(ws, report)?;
 
     let wb_version = ws.locked_version("wasm-bindgen")?;
     let wb_expected = format!("wasm-bindgen {wb_version}");
@@ -242,6 +247,41 @@ fn cargo_tools(ws: &Workspace, report: &mut Report) -> Result<()> {
         verify(ws, "wasm-bindgen", &wb_expected)?;
         report.installed(format!("wasm-bindgen-cli {wb_version}"), t.elapsed());
     }
+    Ok(())
+}
+
+/// wasm-split-cli has no `--version`; cargo's list of installed crates says which one it is.
+fn wasm_split_cli(ws: &Workspace, report: &mut Report) -> Result<()> {
+    let what = format!("wasm-split-cli {WASM_SPLIT_VERSION}");
+    let installed = |ws: &Workspace| {
+        let line = format!("wasm_split_cli_support v{WASM_SPLIT_VERSION}:");
+        ws.which("wasm-split-cli").is_some()
+            && probe(ws.cargo().args(["install", "--list"]))
+                .is_some_and(|list| list.lines().any(|l| l.trim() == line))
+    };
+    if installed(ws) {
+        report.present(&what);
+        return Ok(());
+    }
+    let t = Instant::now();
+    // --locked: the crate's own lock file, as published.
+    cmd::run(ws.cargo().args([
+        "install",
+        "--locked",
+        "--force",
+        "wasm_split_cli_support",
+        "--version",
+        WASM_SPLIT_VERSION,
+        "--features",
+        "build-binary",
+    ]))?;
+    if !installed(ws) {
+        return Err(Error::CannotInstall {
+            tool: what,
+            reason: "cargo install succeeded but wasm-split-cli is not on PATH".into(),
+        });
+    }
+    report.installed(&what, t.elapsed());
     Ok(())
 }
 

@@ -103,6 +103,7 @@ pub fn run(ws: &Workspace) -> Result<()> {
     // 3. Optimise every module in place.
     if release {
         for wasm in std::iter::once(&main_wasm).chain(&chunks) {
+            // What Trunk runs (index.html asked for z).
             cmd::run(
                 ws.command("wasm-opt")
                     .arg("-Oz")
