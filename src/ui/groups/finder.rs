@@ -113,13 +113,13 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
                     .filter_map(|v| serde_json::from_value::<DistributionGroup>(v).ok())
                     .filter_map(|d| {
                         Some((
-                            d.external_directory_object_id?.to_lowercase(),
+                            crate::ui::lowercase(&d.external_directory_object_id?),
                             d.require_sender_authentication_enabled,
                         ))
                     })
                     .collect();
                 for g in &mut groups {
-                    if let Some(r) = by_id.get(&g.route_id.to_lowercase()) {
+                    if let Some(r) = by_id.get(&crate::ui::lowercase(&g.route_id)) {
                         g.external = exchange_external(*r);
                     }
                 }
@@ -151,7 +151,7 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
             }
         }
     }
-    groups.sort_by_key(|g| g.name.to_lowercase());
+    groups.sort_by_key(|g| crate::ui::lowercase(&g.name));
     SearchState::Found {
         query: query.trim().to_owned(),
         groups,
