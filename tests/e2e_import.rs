@@ -549,6 +549,58 @@ async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<(
 }
 
 #[tokio::test]
+async fn a_microsoft_365_group_closed_to_outsiders_is_opened_from_its_page_not_by_the_run(
+) -> Result<()> {
+    // Marketing (Microsoft 365) accepts internal senders only. Opening it needs Group.ReadWrite.All
+    // by consent, which a run can't ask: the preview links to the group page instead, and the
+    // run adds the people without touching the setting.
+    const MARKETING: &str = "Marketing";
+    let (setup, browser) = start("import-m365-closed", Knobs::default(), "Direct mode").await?;
+    let before = state(&setup);
+    check(
+        group(&before, MARKETING)["allowExternalSenders"] == false,
+        || "Marketing should start closed".into(),
+    )?;
+    let file = csv(6, "m365closed", None);
+    let plan_text = to_plan(&browser, &file, "import-m365.csv", 6, &[MARKETING]).await?;
+    check(
+        plan_text.contains("rejects mail from outside the organisation"),
+        || format!("no warning for {MARKETING}: {plan_text}"),
+    )?;
+    let link = browser
+        .find(
+            "link",
+            "Open Marketing to external senders on its group page (a new tab; Microsoft asks your consent there once)",
+        )
+        .await?;
+    let href = link.attr("href").await?.unwrap_or_default();
+    let id = group(&before, MARKETING)["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    check(href.ends_with(&format!("/groups/{id}")), || {
+        format!("the link goes to {href:?}")
+    })?;
+    click(&browser, "Start the run").await?;
+    let text = wait_finished(&browser).await?;
+    let (d, _, f, p) =
+        totals(&text).ok_or_else(|| support::Error::Page(format!("no totals in {text}")))?;
+    check(f == 0 && p == 0 && d == file.valid.len(), || {
+        format!("{d} done, {f} failed, {p} pending of {}", file.valid.len())
+    })?;
+    let after = state(&setup);
+    check(
+        group(&after, MARKETING)["allowExternalSenders"] == false,
+        || "the run changed Marketing's setting".into(),
+    )?;
+    let added = members(&after, MARKETING).len() - members(&before, MARKETING).len();
+    check(added == file.valid.len(), || {
+        format!("{added} joined Marketing, expected {}", file.valid.len())
+    })?;
+    browser.close().await
+}
+
+#[tokio::test]
 async fn a_reload_in_the_middle_of_a_run_resumes_without_duplicates() -> Result<()> {
     let (setup, browser) = start("import-reload", Knobs::default(), "Direct mode").await?;
     let before = state(&setup);

@@ -204,6 +204,17 @@ pub enum Operation {
 
 impl Operation {
     /// The service that performs it.
+    /// Opening a Microsoft 365 group to external senders (Graph `allowExternalSenders`).
+    pub fn opens_microsoft_365_group(&self) -> bool {
+        matches!(
+            self,
+            Operation::OpenExternalSenders {
+                control: ExternalSendersControl::GraphAllowExternalSenders,
+                ..
+            }
+        )
+    }
+
     pub fn service(&self) -> MembershipApi {
         match self {
             Operation::CreateContact { .. } => MembershipApi::Exchange,
@@ -394,6 +405,13 @@ impl Plan {
     pub fn without_optional(mut self, keep: impl Fn(&PlannedOp) -> bool) -> Plan {
         self.ops.retain(|o| !o.optional || keep(o));
         self
+    }
+
+    /// What a bulk run carries out: without the fixes the admin declined, and without opening
+    /// Microsoft 365 groups to external senders, which needs `Group.ReadWrite.All` by incremental
+    /// consent (a popup from a click on the group page) that a run's Graph client doesn't hold.
+    pub fn for_bulk_run(self, declined: &[OpId]) -> Plan {
+        self.without_optional(|o| !declined.contains(&o.id) && !o.op.opens_microsoft_365_group())
     }
 
     /// Entries with this outcome (for the preview's filters).
@@ -1199,6 +1217,40 @@ mod tests {
         assert_eq!(declined.ops.len(), p.ops.len() - 1);
         assert!(declined.op(fixes[0].id).is_none());
         assert!(declined.op(fixes[1].id).is_some());
+    }
+
+    #[test]
+    fn bulk_runs_leave_out_declined_fixes_and_microsoft_365_openings() {
+        let groups = [
+            group("dg", GroupKind::Distribution, ExternalSenders::Rejected),
+            group("dg2", GroupKind::Distribution, ExternalSenders::Rejected),
+            group("m365", GroupKind::Microsoft365, ExternalSenders::Rejected),
+        ];
+        let p = plan(
+            &groups,
+            &desired(&[("x@y.nl", "X")]),
+            &tenant(),
+            &PlanOptions::default(),
+        );
+        let fixes: Vec<&PlannedOp> = p
+            .ops
+            .iter()
+            .filter(|o| matches!(o.op, Operation::OpenExternalSenders { .. }))
+            .collect();
+        assert_eq!(fixes.len(), 3);
+        assert!(fixes[2].op.opens_microsoft_365_group());
+        let declined = [fixes[1].id];
+        let kept: Vec<OpId> = p
+            .clone()
+            .for_bulk_run(&declined)
+            .ops
+            .iter()
+            .map(|o| o.id)
+            .collect();
+        assert!(kept.contains(&fixes[0].id));
+        assert!(!kept.contains(&fixes[1].id));
+        assert!(!kept.contains(&fixes[2].id));
+        assert_eq!(kept.len(), p.ops.len() - 2);
     }
 
     #[test]

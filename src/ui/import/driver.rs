@@ -103,9 +103,7 @@ pub fn start(st: ImportState, session: Session) {
         return;
     };
     let declined = st.declined.get_untracked();
-    let plan = planned
-        .plan
-        .without_optional(|op| !declined.contains(&op.id));
+    let plan = planned.plan.for_bulk_run(&declined);
     let saved = SavedRun {
         id: new_run_id(),
         plan,

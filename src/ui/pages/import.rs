@@ -644,6 +644,27 @@ fn warning_view(t: &'static Texts, plan: &Plan, w: &GroupWarning, st: &ImportSta
             .unwrap_or_default()
     };
     match w {
+        GroupWarning::RejectsExternalSenders { group: g, fix }
+            if plan.op(*fix).is_some_and(|o| o.op.opens_microsoft_365_group()) =>
+        {
+            // Needs Group.ReadWrite.All by consent, asked on the group page (a run can't).
+            let name = group(*g);
+            let href = format!(
+                "/groups/{}",
+                plan.groups.get(*g).map(|g| g.id.as_str()).unwrap_or_default()
+            );
+            view! {
+                <li class="import-warning">
+                    <p>{fill(t.imp_warn_rejects, &[("group", &name)])}</p>
+                    <p>
+                        <a href=href target="_blank" rel="noopener">
+                            {fill(t.imp_warn_fix_on_group_page, &[("group", &name)])}
+                        </a>
+                    </p>
+                </li>
+            }
+            .into_any()
+        }
         GroupWarning::RejectsExternalSenders { group: g, fix } => {
             let name = group(*g);
             let fix = *fix;
