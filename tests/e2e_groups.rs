@@ -85,6 +85,34 @@ async fn click_link(browser: &Browser, name: &str) -> Result<()> {
     .await
 }
 
+/// What the generated script does for Piet Bakker in Sales, run against the sim.
+async fn run_script_steps(setup: &SignInSetup, address: &str) -> Result<()> {
+    run_cmdlet(
+        setup,
+        "New-MailContact",
+        json!({"Name": "Piet Bakker", "DisplayName": "Piet Bakker", "ExternalEmailAddress": address}),
+    )
+    .await?;
+    run_cmdlet(
+        setup,
+        "Add-DistributionGroupMember",
+        json!({"Identity": "sales@contoso.onmicrosoft.com", "Member": address}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A screenshot with Verify's list of steps in view.
+async fn verify_list_screenshot(browser: &Browser, name: &str) -> Result<()> {
+    browser
+        .eval(
+            "document.querySelector('.verify-list').scrollIntoView({block: 'center'}); return null",
+        )
+        .await?;
+    browser.screenshot(name).await?;
+    Ok(())
+}
+
 /// Waits until the page's visible text contains `needle`; returns the text.
 async fn wait_text(browser: &Browser, needle: &str) -> Result<String> {
     let what = format!("the page to say {needle:?}");
@@ -750,26 +778,10 @@ async fn script_mode_dg_script_then_verify() -> Result<()> {
     wait_text(&browser, "Some steps are still missing").await?;
 
     // Do what the script does.
-    run_cmdlet(
-        &setup,
-        "New-MailContact",
-        json!({"Name": "Piet Bakker", "DisplayName": "Piet Bakker", "ExternalEmailAddress": address}),
-    )
-    .await?;
-    run_cmdlet(
-        &setup,
-        "Add-DistributionGroupMember",
-        json!({"Identity": "sales@contoso.onmicrosoft.com", "Member": address}),
-    )
-    .await?;
+    run_script_steps(&setup, address).await?;
     browser.find("button", "Verify").await?.click().await?;
     wait_text(&browser, "Every step is done.").await?;
-    browser
-        .eval(
-            "document.querySelector('.verify-list').scrollIntoView({block: 'center'}); return null",
-        )
-        .await?;
-    browser.screenshot("groups-script-verify").await?;
+    verify_list_screenshot(&browser, "groups-script-verify").await?;
     browser.close().await
 }
 
@@ -912,26 +924,10 @@ async fn dutch_script_mode_then_verify() -> Result<()> {
         "Sommige stappen ontbreken nog; voer het script uit en controleer opnieuw.",
     )
     .await?;
-    run_cmdlet(
-        &setup,
-        "New-MailContact",
-        json!({"Name": "Piet Bakker", "DisplayName": "Piet Bakker", "ExternalEmailAddress": address}),
-    )
-    .await?;
-    run_cmdlet(
-        &setup,
-        "Add-DistributionGroupMember",
-        json!({"Identity": "sales@contoso.onmicrosoft.com", "Member": address}),
-    )
-    .await?;
+    run_script_steps(&setup, address).await?;
     browser.find("button", "Controleren").await?.click().await?;
     wait_text(&browser, "Alle stappen zijn klaar.").await?;
-    browser
-        .eval(
-            "document.querySelector('.verify-list').scrollIntoView({block: 'center'}); return null",
-        )
-        .await?;
-    browser.screenshot("groups-script-verify-nl").await?;
+    verify_list_screenshot(&browser, "groups-script-verify-nl").await?;
     browser.close().await
 }
 
