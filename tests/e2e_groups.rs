@@ -62,11 +62,11 @@ async fn open_group(browser: &Browser, search: &str, name: &str) -> Result<()> {
     searchbox.clear().await?;
     searchbox.send_keys(search).await?;
     // Click only once the results answer this query (an older answer may still be shown).
-    wait_text(browser, &format!("found for “{search}”.")).await?;
+    browser.wait_text(&format!("found for “{search}”.")).await?;
     click_link(browser, name).await?;
     browser.find("heading", name).await?;
     // The member list has loaded once its count is there.
-    wait_text(browser, " members.").await?;
+    browser.wait_text(" members.").await?;
     Ok(())
 }
 
@@ -111,21 +111,6 @@ async fn verify_list_screenshot(browser: &Browser, name: &str) -> Result<()> {
         .await?;
     browser.screenshot(name).await?;
     Ok(())
-}
-
-/// Waits until the page's visible text contains `needle`; returns the text.
-async fn wait_text(browser: &Browser, needle: &str) -> Result<String> {
-    let what = format!("the page to say {needle:?}");
-    until(&what, DEADLINE, || async {
-        let text = browser.eval("return document.body.innerText").await?;
-        let text = text.as_str().unwrap_or_default().to_owned();
-        Ok(if text.contains(needle) {
-            Poll::Ready(text)
-        } else {
-            Poll::NotYet(text.chars().take(2000).collect())
-        })
-    })
-    .await
 }
 
 /// The sim's state (`GET /_sim/state`, read in-process).
@@ -368,12 +353,14 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
     // Dynamic distribution groups come from Exchange (direct mode), read-only.
     let searchbox = browser.find("searchbox", "Search groups by name").await?;
     searchbox.send_keys("All Sales").await?;
-    wait_text(&browser, "found for “All Sales”.").await?;
+    browser.wait_text("found for “All Sales”.").await?;
     click_link(&browser, "All Sales Department Users").await?;
     browser
         .find("heading", "All Sales Department Users")
         .await?;
-    let text = wait_text(&browser, "A rule chooses this group's members").await?;
+    let text = browser
+        .wait_text("A rule chooses this group's members")
+        .await?;
     check(
         text.contains("Dynamic distribution group")
             && text.contains("(RecipientType -eq 'UserMailbox')")
@@ -384,7 +371,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
 
     let searchbox = browser.find("searchbox", "Search groups by name").await?;
     searchbox.send_keys("Sales").await?;
-    wait_text(&browser, "found for “Sales”.").await?;
+    browser.wait_text("found for “Sales”.").await?;
     let results = browser.find("list", "Groups found").await?.text().await?;
     check(
         results.contains("Sales Team")
@@ -400,7 +387,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
 
     click_link(&browser, "Sales Team").await?;
     browser.find("heading", "Sales Team").await?;
-    wait_text(&browser, "6 members.").await?;
+    browser.wait_text("6 members.").await?;
     let ext = browser
         .find("region", "Mail from outside the organisation")
         .await?
@@ -434,11 +421,9 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
         .await?
         .click()
         .await?;
-    wait_text(
-        &browser,
-        "Done: jan.devries@partner.example is a member of Sales Team.",
-    )
-    .await?;
+    browser
+        .wait_text("Done: jan.devries@partner.example is a member of Sales Team.")
+        .await?;
     browser.screenshot("groups-add-done").await?;
     let s = state(&setup);
     let contact = contact_by_address(&s, address)
@@ -455,16 +440,14 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
 
     // Closing reloads the members: the new contact is listed.
     browser.find("button", "Close").await?.click().await?;
-    wait_text(&browser, "7 members.").await?;
+    browser.wait_text("7 members.").await?;
     browser.find("button", "Remove Jan de Vries").await?;
 
     // The Activity page lists the changes, with their results.
     browser.find("link", "Activity").await?.click().await?;
-    let text = wait_text(
-        &browser,
-        "Create mail contact Jan de Vries <jan.devries@partner.example>",
-    )
-    .await?;
+    let text = browser
+        .wait_text("Create mail contact Jan de Vries <jan.devries@partner.example>")
+        .await?;
     check(
         text.contains("Add jan.devries@partner.example to Sales Team"),
         || format!("activity: {text:?}"),
@@ -490,11 +473,9 @@ async fn m365_group_invites_a_guest_and_adds_it() -> Result<()> {
         .await?
         .click()
         .await?;
-    wait_text(
-        &browser,
-        "Done: ana.lima@fabrikam.example is a member of Project Falcon.",
-    )
-    .await?;
+    browser
+        .wait_text("Done: ana.lima@fabrikam.example is a member of Project Falcon.")
+        .await?;
     let s = state(&setup);
     let guest = s["users"].as_array().and_then(|us| {
         us.iter().find(|u| {
@@ -529,7 +510,9 @@ async fn m365_group_invites_a_guest_and_adds_it() -> Result<()> {
         .await?
         .click()
         .await?;
-    wait_text(&browser, "Removed Ana Lima from Project Falcon.").await?;
+    browser
+        .wait_text("Removed Ana Lima from Project Falcon.")
+        .await?;
     let s = state(&setup);
     check(!is_member(&s, "Project Falcon", id), || {
         "the guest is still a member".into()
@@ -597,11 +580,12 @@ async fn existing_contact_is_reused_and_a_member_is_left_alone() -> Result<()> {
         .await?
         .click()
         .await?;
-    wait_text(
-        &browser,
-        &format!("Done: {} is a member of Sales Team.", addr(&outsider)),
-    )
-    .await?;
+    browser
+        .wait_text(&format!(
+            "Done: {} is a member of Sales Team.",
+            addr(&outsider)
+        ))
+        .await?;
     let s = state(&setup);
     check(
         s["contacts"].as_array().map_or(0, Vec::len) == contacts_before
@@ -628,11 +612,9 @@ async fn external_senders_fix_and_remove_a_member() -> Result<()> {
         .await?
         .click()
         .await?;
-    wait_text(
-        &browser,
-        "Done: the group now accepts mail from outside the organisation.",
-    )
-    .await?;
+    browser
+        .wait_text("Done: the group now accepts mail from outside the organisation.")
+        .await?;
     check(
         group(&state(&setup), "Sales Team")["requireSenderAuthenticationEnabled"] == false,
         || "Set-DistributionGroup did not reach the sim".into(),
@@ -666,8 +648,10 @@ async fn external_senders_fix_and_remove_a_member() -> Result<()> {
         .await?
         .click()
         .await?;
-    wait_text(&browser, &format!("Removed {name} from Sales Team.")).await?;
-    wait_text(&browser, "5 members.").await?;
+    browser
+        .wait_text(&format!("Removed {name} from Sales Team."))
+        .await?;
+    browser.wait_text("5 members.").await?;
     check(
         !is_member(
             &state(&setup),
@@ -691,7 +675,9 @@ async fn hostile_display_names_are_rendered_as_text() -> Result<()> {
     let (_setup, browser) =
         start("groups-hostile", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     open_group(&browser, "Marketing", "Marketing").await?;
-    let text = wait_text(&browser, "<script>alert('owned')</script> Mallory").await?;
+    let text = browser
+        .wait_text("<script>alert('owned')</script> Mallory")
+        .await?;
     check(
         text.contains("<img src=x onerror=alert(1)> =HYPERLINK(\"http://evil\") Trudy"),
         || format!("page: {text:?}"),
@@ -723,9 +709,7 @@ async fn helpdesk_is_told_why_it_cannot_write() -> Result<()> {
     )
     .await?;
     open_group(&browser, "Sales", "Sales Team").await?;
-    wait_text(
-        &browser,
-        "Your account has no Exchange Recipient Management role, so Guestlist can't make Exchange changes for you",
+    browser.wait_text("Your account has no Exchange Recipient Management role, so Guestlist can't make Exchange changes for you",
     )
     .await?;
     browser.close().await
@@ -742,11 +726,9 @@ async fn script_mode_dg_script_then_verify() -> Result<()> {
     // counts still arrive.
     wait_count(&browser, "Sales Team", "6 members").await?;
     open_group(&browser, "Sales", "Sales Team").await?;
-    wait_text(
-        &browser,
-        "Script mode: Exchange can't be reached from this browser",
-    )
-    .await?;
+    browser
+        .wait_text("Script mode: Exchange can't be reached from this browser")
+        .await?;
     let address = "piet.bakker@partner.example";
     let plan = plan_for(&browser, "Sales Team", address, "Piet Bakker").await?;
     check(
@@ -761,7 +743,7 @@ async fn script_mode_dg_script_then_verify() -> Result<()> {
     let script = browser.find("generic", "PowerShell script").await;
     let script = match script {
         Ok(e) => e.text().await?,
-        Err(_) => wait_text(&browser, "Connect-ExchangeOnline").await?,
+        Err(_) => browser.wait_text("Connect-ExchangeOnline").await?,
     };
     check(
         script.contains("Connect-ExchangeOnline")
@@ -775,12 +757,12 @@ async fn script_mode_dg_script_then_verify() -> Result<()> {
     browser.find("link", "Open Azure Cloud Shell").await?;
     // Nothing has happened in Exchange yet: Verify says so.
     browser.find("button", "Verify").await?.click().await?;
-    wait_text(&browser, "Some steps are still missing").await?;
+    browser.wait_text("Some steps are still missing").await?;
 
     // Do what the script does.
     run_script_steps(&setup, address).await?;
     browser.find("button", "Verify").await?.click().await?;
-    wait_text(&browser, "Every step is done.").await?;
+    browser.wait_text("Every step is done.").await?;
     verify_list_screenshot(&browser, "groups-script-verify").await?;
     browser.close().await
 }
@@ -804,14 +786,14 @@ async fn dutch_finder_plan_and_finished_add() -> Result<()> {
     switch_to_dutch(&browser).await?;
     let searchbox = browser.find("searchbox", "Groepen zoeken op naam").await?;
     searchbox.send_keys("Sales").await?;
-    wait_text(&browser, "gevonden voor “Sales”.").await?;
+    browser.wait_text("gevonden voor “Sales”.").await?;
     wait_count(&browser, "Sales Team", "6 leden").await?;
     browser.screenshot("groups-finder-nl").await?;
     audit(&browser, "the Dutch finder").await?;
 
     click_link(&browser, "Sales Team").await?;
     browser.find("heading", "Sales Team").await?;
-    wait_text(&browser, "6 leden.").await?;
+    browser.wait_text("6 leden.").await?;
     browser.screenshot("groups-group-page-nl").await?;
 
     browser
@@ -858,11 +840,9 @@ async fn dutch_finder_plan_and_finished_add() -> Result<()> {
         .await?
         .click()
         .await?;
-    wait_text(
-        &browser,
-        &format!("Klaar: {address} is lid van Sales Team."),
-    )
-    .await?;
+    browser
+        .wait_text(&format!("Klaar: {address} is lid van Sales Team."))
+        .await?;
     browser.screenshot("groups-add-done-nl").await?;
     check(
         contact_by_address(&state(&setup), address).is_some(),
@@ -882,14 +862,12 @@ async fn dutch_script_mode_then_verify() -> Result<()> {
     switch_to_dutch(&browser).await?;
     let searchbox = browser.find("searchbox", "Groepen zoeken op naam").await?;
     searchbox.send_keys("Sales").await?;
-    wait_text(&browser, "gevonden voor “Sales”.").await?;
+    browser.wait_text("gevonden voor “Sales”.").await?;
     click_link(&browser, "Sales Team").await?;
     browser.find("heading", "Sales Team").await?;
-    wait_text(
-        &browser,
-        "Scriptmodus: Exchange is vanuit deze browser niet bereikbaar",
-    )
-    .await?;
+    browser
+        .wait_text("Scriptmodus: Exchange is vanuit deze browser niet bereikbaar")
+        .await?;
     let address = "piet.bakker@partner.example";
     browser
         .find("button", "Externe persoon toevoegen")
@@ -917,16 +895,14 @@ async fn dutch_script_mode_then_verify() -> Result<()> {
         .await?
         .click()
         .await?;
-    wait_text(&browser, "Connect-ExchangeOnline").await?;
+    browser.wait_text("Connect-ExchangeOnline").await?;
     browser.find("button", "Controleren").await?.click().await?;
-    wait_text(
-        &browser,
-        "Sommige stappen ontbreken nog; voer het script uit en controleer opnieuw.",
-    )
-    .await?;
+    browser
+        .wait_text("Sommige stappen ontbreken nog; voer het script uit en controleer opnieuw.")
+        .await?;
     run_script_steps(&setup, address).await?;
     browser.find("button", "Controleren").await?.click().await?;
-    wait_text(&browser, "Alle stappen zijn klaar.").await?;
+    browser.wait_text("Alle stappen zijn klaar.").await?;
     verify_list_screenshot(&browser, "groups-script-verify-nl").await?;
     browser.close().await
 }
@@ -1037,7 +1013,7 @@ async fn finder_counts_follow_the_list_stale_ones_are_dropped_failures_stay_quie
     sign_in(&browser, &setup, ADMIN_UPN, "Direct mode").await?;
 
     // The list is there while its counts are still held: counts never delay the results.
-    wait_text(&browser, " groups.").await?;
+    browser.wait_text(" groups.").await?;
     wait_held(&browser, 1).await?;
     let rows = result_rows(&browser).await?;
     check(
@@ -1045,12 +1021,12 @@ async fn finder_counts_follow_the_list_stale_ones_are_dropped_failures_stay_quie
         || format!("rows before any count arrived: {rows:?}"),
     )?;
     // Direct mode lists Exchange's dynamic groups too (asked for no count: see the end).
-    wait_text(&browser, "All Sales Department Users").await?;
+    browser.wait_text("All Sales Department Users").await?;
 
     // A newer search overtakes the first one's counts: their (fake) answers are dropped.
     let searchbox = browser.find("searchbox", "Search groups by name").await?;
     searchbox.send_keys("Falcon").await?;
-    wait_text(&browser, "found for “Falcon”.").await?;
+    browser.wait_text("found for “Falcon”.").await?;
     let newest_asks_falcon = "return (() => { const open = window.__batches.filter((b) => !b.done); \
         const b = open[open.length - 1]; return !!b && !!b.requests && b.requests.length === 1; })()";
     until(
@@ -1085,7 +1061,7 @@ async fn finder_counts_follow_the_list_stale_ones_are_dropped_failures_stay_quie
     // A count that fails shows nothing, and says nothing.
     searchbox.clear().await?;
     searchbox.send_keys("Marketing").await?;
-    wait_text(&browser, "found for “Marketing”.").await?;
+    browser.wait_text("found for “Marketing”.").await?;
     wait_held(&browser, 1).await?;
     answer_newest(
         &browser,
@@ -1219,7 +1195,9 @@ async fn dialogs_trap_focus_close_on_escape_and_give_focus_back() -> Result<()> 
         .await?
         .click()
         .await?;
-    wait_text(&browser, &format!("Removed {name} from Sales Team.")).await?;
+    browser
+        .wait_text(&format!("Removed {name} from Sales Team."))
+        .await?;
     wait_focus(&browser, "Members").await?;
     browser.close().await
 }
@@ -1230,7 +1208,7 @@ async fn fifty_thousand_members_keep_the_dom_small() -> Result<()> {
         start("groups-bulk", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     let searchbox = browser.find("searchbox", "Search groups by name").await?;
     searchbox.send_keys("All Company").await?;
-    wait_text(&browser, "found for “All Company”.").await?;
+    browser.wait_text("found for “All Company”.").await?;
     click_link(&browser, "All Company Broadcast").await?;
     let what = "all 50,000 members loaded";
     until(what, std::time::Duration::from_secs(120), || async {
@@ -1266,7 +1244,7 @@ async fn fifty_thousand_members_keep_the_dom_small() -> Result<()> {
         )
         .await;
     mid?;
-    wait_text(&browser, "Staff Member 25").await?;
+    browser.wait_text("Staff Member 25").await?;
     let rows = browser
         .eval("return document.querySelectorAll('.member-row').length")
         .await?;
@@ -1279,6 +1257,8 @@ async fn fifty_thousand_members_keep_the_dom_small() -> Result<()> {
         .await?
         .send_keys("Staff Member 4999")
         .await?;
-    wait_text(&browser, "10 of 50000 members match the filter.").await?;
+    browser
+        .wait_text("10 of 50000 members match the filter.")
+        .await?;
     browser.close().await
 }
