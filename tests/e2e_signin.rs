@@ -299,7 +299,8 @@ async fn opening_a_microsoft_365_group_asks_consent_to_group_readwrite_all_once(
         .await?;
     // Sign-in didn't ask for Group.ReadWrite.All: the silent token is refused (AADSTS65001),
     // nothing is changed, and the card says why and offers consent.
-    let consent = browser.find("button", "Consent and open the group").await?;
+    // The panel is re-rendered as the fix's state settles: find the button when it is used.
+    browser.find("button", "Consent and open the group").await?;
     let card = browser
         .find("region", "Mail from outside the organisation")
         .await?
@@ -315,7 +316,11 @@ async fn opening_a_microsoft_365_group_asks_consent_to_group_readwrite_all_once(
         .eval("document.querySelector('.consent').scrollIntoView({block: 'center'})")
         .await?;
     browser.screenshot("signin-consent-asked").await?;
-    consent.click().await?;
+    browser
+        .find("button", "Consent and open the group")
+        .await?
+        .click()
+        .await?;
     sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
     browser
         .wait_text("Done: the group now accepts mail from outside the organisation.")
