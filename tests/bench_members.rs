@@ -29,7 +29,7 @@ async fn bench_fifty_thousand_members() -> Result<()> {
     let browser = Browser::start("bench-members").await?;
     ignore_certificate_errors(&browser).await?;
     browser.goto(&setup.app("/")).await?;
-    browser.find("button", "Sign in").await?.click().await?;
+    browser.click("button", "Sign in").await?;
     sign_in_on_sim_page(&browser, &account_choice(&setup.sim, ADMIN_UPN)?, "demo").await?;
     browser.find("region", "Direct mode").await?;
     let searchbox = browser.find("searchbox", "Search groups by name").await?;

@@ -37,7 +37,7 @@ async fn path_of(browser: &Browser) -> Result<String> {
 /// that the link is marked as the current page.
 async fn visit_all(browser: &Browser, nav: &str, pages: &[(&str, &str, &str)]) -> Result<()> {
     for (link, heading, path) in pages {
-        browser.find("link", link).await?.click().await?;
+        browser.click("link", link).await?;
         browser.find("heading", heading).await?;
         let at = path_of(browser).await?;
         check(at == *path, || {

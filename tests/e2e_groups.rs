@@ -30,7 +30,7 @@ const PASSWORD: &str = "demo";
 /// Signs in as `upn` from the app's start page and waits for the probe's verdict (`mode` is the
 /// mode panel's heading: "Direct mode" or "Script mode").
 async fn sign_in(browser: &Browser, setup: &SignInSetup, upn: &str, mode: &str) -> Result<()> {
-    browser.find("button", "Sign in").await?.click().await?;
+    browser.click("button", "Sign in").await?;
     sign_in_on_sim_page(browser, &account_choice(&setup.sim, upn)?, PASSWORD).await?;
     browser.find("group", "Signed-in account").await?;
     browser.find("region", mode).await?;
@@ -63,26 +63,11 @@ async fn open_group(browser: &Browser, search: &str, name: &str) -> Result<()> {
     searchbox.send_keys(search).await?;
     // Click only once the results answer this query (an older answer may still be shown).
     browser.wait_text(&format!("found for “{search}”.")).await?;
-    click_link(browser, name).await?;
+    browser.click("link", name).await?;
     browser.find("heading", name).await?;
     // The member list has loaded once its count is there.
     browser.wait_text(" members.").await?;
     Ok(())
-}
-
-/// Clicks the link named `name`. The finder replaces its list when a later answer differs
-/// (e.g. direct mode adds Exchange's dynamic groups once the probe is done), so a link found a
-/// moment ago may be gone: then it is looked up again, until the deadline.
-async fn click_link(browser: &Browser, name: &str) -> Result<()> {
-    let what = format!("a click on the link {name:?}");
-    until(&what, DEADLINE, || async {
-        let link = browser.find("link", name).await?;
-        Ok(match link.click().await {
-            Ok(()) => Poll::Ready(()),
-            Err(e) => Poll::NotYet(e.to_string()),
-        })
-    })
-    .await
 }
 
 /// What the generated script does for Piet Bakker in Sales, run against the sim.
@@ -315,11 +300,7 @@ async fn plan_for(
     address: &str,
     name: &str,
 ) -> Result<String> {
-    browser
-        .find("button", "Add an external person")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Add an external person").await?;
     browser
         .find("dialog", &format!("Add an external person to {group_name}"))
         .await?;
@@ -335,11 +316,7 @@ async fn plan_for(
             .send_keys(name)
             .await?;
     }
-    browser
-        .find("button", "Review the plan")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Review the plan").await?;
     Ok(browser
         .find("region", "What will happen")
         .await?
@@ -354,7 +331,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
     let searchbox = browser.find("searchbox", "Search groups by name").await?;
     searchbox.send_keys("All Sales").await?;
     browser.wait_text("found for “All Sales”.").await?;
-    click_link(&browser, "All Sales Department Users").await?;
+    browser.click("link", "All Sales Department Users").await?;
     browser
         .find("heading", "All Sales Department Users")
         .await?;
@@ -367,7 +344,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
             && !text.contains("Add an external person"),
         || format!("dynamic group page: {text:?}"),
     )?;
-    browser.find("link", "← All groups").await?.click().await?;
+    browser.click("link", "← All groups").await?;
 
     let searchbox = browser.find("searchbox", "Search groups by name").await?;
     searchbox.send_keys("Sales").await?;
@@ -385,7 +362,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
     browser.screenshot("groups-finder").await?;
     audit(&browser, "the finder").await?;
 
-    click_link(&browser, "Sales Team").await?;
+    browser.click("link", "Sales Team").await?;
     browser.find("heading", "Sales Team").await?;
     browser.wait_text("6 members.").await?;
     let ext = browser
@@ -416,11 +393,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
     browser.screenshot("groups-dialog-plan").await?;
     audit(&browser, "the add-person dialog").await?;
 
-    browser
-        .find("button", "Make these changes")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Make these changes").await?;
     browser
         .wait_text("Done: jan.devries@partner.example is a member of Sales Team.")
         .await?;
@@ -439,12 +412,12 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
     })?;
 
     // Closing reloads the members: the new contact is listed.
-    browser.find("button", "Close").await?.click().await?;
+    browser.click("button", "Close").await?;
     browser.wait_text("7 members.").await?;
     browser.find("button", "Remove Jan de Vries").await?;
 
     // The Activity page lists the changes, with their results.
-    browser.find("link", "Activity").await?.click().await?;
+    browser.click("link", "Activity").await?;
     let text = browser
         .wait_text("Create mail contact Jan de Vries <jan.devries@partner.example>")
         .await?;
@@ -468,11 +441,7 @@ async fn m365_group_invites_a_guest_and_adds_it() -> Result<()> {
             && !plan.contains("mail contact"),
         || format!("plan: {plan:?}"),
     )?;
-    browser
-        .find("button", "Make these changes")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Make these changes").await?;
     browser
         .wait_text("Done: ana.lima@fabrikam.example is a member of Project Falcon.")
         .await?;
@@ -496,20 +465,12 @@ async fn m365_group_invites_a_guest_and_adds_it() -> Result<()> {
 
     // Removing goes through Graph for Microsoft 365 groups (DELETE …/members/{id}/$ref): the
     // guest leaves the group and stays in the directory.
-    browser.find("button", "Close").await?.click().await?;
-    browser
-        .find("button", "Remove Ana Lima")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Close").await?;
+    browser.click("button", "Remove Ana Lima").await?;
     browser
         .find("dialog", "Remove Ana Lima from Project Falcon?")
         .await?;
-    browser
-        .find("button", "Remove member")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Remove member").await?;
     browser
         .wait_text("Removed Ana Lima from Project Falcon.")
         .await?;
@@ -563,9 +524,9 @@ async fn existing_contact_is_reused_and_a_member_is_left_alone() -> Result<()> {
         )) && !plan.contains("Create mail contact"),
         || format!("plan for a member: {plan:?}"),
     )?;
-    browser.find("button", "Close").await?.click().await?;
+    browser.click("button", "Close").await?;
 
-    browser.find("link", "← All groups").await?.click().await?;
+    browser.click("link", "← All groups").await?;
     open_group(&browser, "Sales", "Sales Team").await?;
     let plan = plan_for(&browser, "Sales Team", &addr(&outsider), "").await?;
     check(
@@ -575,11 +536,7 @@ async fn existing_contact_is_reused_and_a_member_is_left_alone() -> Result<()> {
         )) && !plan.contains("Create mail contact"),
         || format!("plan for an existing contact: {plan:?}"),
     )?;
-    browser
-        .find("button", "Make these changes")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Make these changes").await?;
     browser
         .wait_text(&format!(
             "Done: {} is a member of Sales Team.",
@@ -607,11 +564,7 @@ async fn external_senders_fix_and_remove_a_member() -> Result<()> {
         group(&state(&setup), "Sales Team")["requireSenderAuthenticationEnabled"] == true,
         || "Sales Team starts open".into(),
     )?;
-    browser
-        .find("button", "Open to external senders")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Open to external senders").await?;
     browser
         .wait_text("Done: the group now accepts mail from outside the organisation.")
         .await?;
@@ -635,19 +588,11 @@ async fn external_senders_fix_and_remove_a_member() -> Result<()> {
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    browser
-        .find("button", &format!("Remove {name}"))
-        .await?
-        .click()
-        .await?;
+    browser.click("button", &format!("Remove {name}")).await?;
     browser
         .find("dialog", &format!("Remove {name} from Sales Team?"))
         .await?;
-    browser
-        .find("button", "Remove member")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Remove member").await?;
     browser
         .wait_text(&format!("Removed {name} from Sales Team."))
         .await?;
@@ -736,9 +681,7 @@ async fn script_mode_dg_script_then_verify() -> Result<()> {
         || format!("plan: {plan:?}"),
     )?;
     browser
-        .find("button", "Run the Graph steps and create the script")
-        .await?
-        .click()
+        .click("button", "Run the Graph steps and create the script")
         .await?;
     let script = browser.find("generic", "PowerShell script").await;
     let script = match script {
@@ -756,12 +699,12 @@ async fn script_mode_dg_script_then_verify() -> Result<()> {
     )?;
     browser.find("link", "Open Azure Cloud Shell").await?;
     // Nothing has happened in Exchange yet: Verify says so.
-    browser.find("button", "Verify").await?.click().await?;
+    browser.click("button", "Verify").await?;
     browser.wait_text("Some steps are still missing").await?;
 
     // Do what the script does.
     run_script_steps(&setup, address).await?;
-    browser.find("button", "Verify").await?.click().await?;
+    browser.click("button", "Verify").await?;
     browser.wait_text("Every step is done.").await?;
     verify_list_screenshot(&browser, "groups-script-verify").await?;
     browser.close().await
@@ -791,16 +734,12 @@ async fn dutch_finder_plan_and_finished_add() -> Result<()> {
     browser.screenshot("groups-finder-nl").await?;
     audit(&browser, "the Dutch finder").await?;
 
-    click_link(&browser, "Sales Team").await?;
+    browser.click("link", "Sales Team").await?;
     browser.find("heading", "Sales Team").await?;
     browser.wait_text("6 leden.").await?;
     browser.screenshot("groups-group-page-nl").await?;
 
-    browser
-        .find("button", "Externe persoon toevoegen")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Externe persoon toevoegen").await?;
     browser
         .find("dialog", "Externe persoon toevoegen aan Sales Team")
         .await?;
@@ -815,11 +754,7 @@ async fn dutch_finder_plan_and_finished_add() -> Result<()> {
         .await?
         .send_keys("Jan de Vries")
         .await?;
-    browser
-        .find("button", "Plan bekijken")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Plan bekijken").await?;
     let plan = browser
         .find("region", "Wat er gaat gebeuren")
         .await?
@@ -835,11 +770,7 @@ async fn dutch_finder_plan_and_finished_add() -> Result<()> {
     browser.screenshot("groups-dialog-plan-nl").await?;
     audit(&browser, "the Dutch add-person dialog").await?;
 
-    browser
-        .find("button", "Wijzigingen uitvoeren")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Wijzigingen uitvoeren").await?;
     browser
         .wait_text(&format!("Klaar: {address} is lid van Sales Team."))
         .await?;
@@ -863,17 +794,13 @@ async fn dutch_script_mode_then_verify() -> Result<()> {
     let searchbox = browser.find("searchbox", "Groepen zoeken op naam").await?;
     searchbox.send_keys("Sales").await?;
     browser.wait_text("gevonden voor “Sales”.").await?;
-    click_link(&browser, "Sales Team").await?;
+    browser.click("link", "Sales Team").await?;
     browser.find("heading", "Sales Team").await?;
     browser
         .wait_text("Scriptmodus: Exchange is vanuit deze browser niet bereikbaar")
         .await?;
     let address = "piet.bakker@partner.example";
-    browser
-        .find("button", "Externe persoon toevoegen")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Externe persoon toevoegen").await?;
     browser
         .find("textbox", "E-mailadres")
         .await?
@@ -884,24 +811,18 @@ async fn dutch_script_mode_then_verify() -> Result<()> {
         .await?
         .send_keys("Piet Bakker")
         .await?;
-    browser
-        .find("button", "Plan bekijken")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Plan bekijken").await?;
     browser.find("region", "Wat er gaat gebeuren").await?;
     browser
-        .find("button", "Graph-stappen uitvoeren en script maken")
-        .await?
-        .click()
+        .click("button", "Graph-stappen uitvoeren en script maken")
         .await?;
     browser.wait_text("Connect-ExchangeOnline").await?;
-    browser.find("button", "Controleren").await?.click().await?;
+    browser.click("button", "Controleren").await?;
     browser
         .wait_text("Sommige stappen ontbreken nog; voer het script uit en controleer opnieuw.")
         .await?;
     run_script_steps(&setup, address).await?;
-    browser.find("button", "Controleren").await?.click().await?;
+    browser.click("button", "Controleren").await?;
     browser.wait_text("Alle stappen zijn klaar.").await?;
     verify_list_screenshot(&browser, "groups-script-verify-nl").await?;
     browser.close().await
@@ -1123,11 +1044,7 @@ async fn dialogs_trap_focus_close_on_escape_and_give_focus_back() -> Result<()> 
     open_group(&browser, "Sales", "Sales Team").await?;
 
     // The add-person dialog: modal, focus on its first field.
-    browser
-        .find("button", "Add an external person")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Add an external person").await?;
     browser
         .find("dialog", "Add an external person to Sales Team")
         .await?;
@@ -1174,7 +1091,7 @@ async fn dialogs_trap_focus_close_on_escape_and_give_focus_back() -> Result<()> 
         .unwrap_or_default()
         .to_owned();
     let remove_label = format!("Remove {name}");
-    browser.find("button", &remove_label).await?.click().await?;
+    browser.click("button", &remove_label).await?;
     let title = format!("Remove {name} from Sales Team?");
     browser.find("dialog", &title).await?;
     let f = wait_focus(&browser, "remove-cancel").await?;
@@ -1188,13 +1105,9 @@ async fn dialogs_trap_focus_close_on_escape_and_give_focus_back() -> Result<()> 
     wait_focus(&browser, &remove_label).await?;
 
     // After a removal the row is gone: focus goes to the member list.
-    browser.find("button", &remove_label).await?.click().await?;
+    browser.click("button", &remove_label).await?;
     browser.find("dialog", &title).await?;
-    browser
-        .find("button", "Remove member")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Remove member").await?;
     browser
         .wait_text(&format!("Removed {name} from Sales Team."))
         .await?;
@@ -1209,7 +1122,7 @@ async fn fifty_thousand_members_keep_the_dom_small() -> Result<()> {
     let searchbox = browser.find("searchbox", "Search groups by name").await?;
     searchbox.send_keys("All Company").await?;
     browser.wait_text("found for “All Company”.").await?;
-    click_link(&browser, "All Company Broadcast").await?;
+    browser.click("link", "All Company Broadcast").await?;
     let what = "all 50,000 members loaded";
     until(what, std::time::Duration::from_secs(120), || async {
         let text = browser.eval("return document.body.innerText").await?;

@@ -41,7 +41,7 @@ async fn start(label: &str, knobs: Knobs, mode: &str) -> Result<(SignInSetup, Br
     let browser = Browser::start(label).await?;
     ignore_certificate_errors(&browser).await?;
     browser.goto(&setup.app("/")).await?;
-    browser.find("button", "Sign in").await?.click().await?;
+    browser.click("button", "Sign in").await?;
     sign_in_on_sim_page(&browser, &account_choice(&setup.sim, ADMIN_UPN)?, PASSWORD).await?;
     browser.find("group", "Signed-in account").await?;
     browser.find("region", mode).await?;
@@ -263,11 +263,9 @@ async fn add_group_in(browser: &Browser, ui: &Ui, name: &str) -> Result<()> {
     let q = browser.find("searchbox", ui.find_group).await?;
     q.clear().await?;
     q.send_keys(name).await?;
-    browser.find("button", ui.search).await?.click().await?;
+    browser.click("button", ui.search).await?;
     browser
-        .find("button", &fill(ui.add, &[("name", name)]))
-        .await?
-        .click()
+        .click("button", &fill(ui.add, &[("name", name)]))
         .await?;
     browser
         .find("button", &fill(ui.remove, &[("name", name)]))
@@ -298,7 +296,7 @@ async fn to_plan_in(
     mapping_shot: &str,
 ) -> Result<String> {
     // In-app navigation: a full page load would restart the session and its mode probe.
-    browser.find("link", ui.nav_import).await?.click().await?;
+    browser.click("link", ui.nav_import).await?;
     browser.find("heading", ui.nav_import).await?;
     upload(browser, name, &file.text).await?;
     // With the file's name: after "New import" the previous file is still shown until the
@@ -441,11 +439,7 @@ async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<(
             ..Knobs::default()
         })
         .map_err(|e| support::Error::Setup(e.to_string()))?;
-    browser
-        .find("button", "Start the run")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Start the run").await?;
     until("the run to be under way", RUN_DEADLINE, || async {
         Ok(match progress(&browser).await? {
             Some((done, total)) if done > 0 && done < total => Poll::Ready(()),
@@ -614,11 +608,7 @@ async fn a_reload_in_the_middle_of_a_run_resumes_without_duplicates() -> Result<
             ..Knobs::default()
         })
         .map_err(|e| support::Error::Setup(e.to_string()))?;
-    browser
-        .find("button", "Start the run")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Start the run").await?;
     let (done, total) = until("a quarter of the run", RUN_DEADLINE, || async {
         Ok(match progress(&browser).await? {
             Some((done, total)) if done * 4 >= total && done < total => Poll::Ready((done, total)),
@@ -630,11 +620,7 @@ async fn a_reload_in_the_middle_of_a_run_resumes_without_duplicates() -> Result<
     // After the reload the run is found in IndexedDB, interrupted, and resumes on request.
     wait_text(&browser, "This import stopped before it finished", DEADLINE).await?;
     browser.find("group", "Signed-in account").await?;
-    browser
-        .find("button", "Resume the import")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Resume the import").await?;
     let text = wait_finished(&browser).await?;
     setup
         .sim
@@ -694,9 +680,7 @@ async fn script_mode_runs_graph_steps_scripts_exchange_steps_then_verifies() -> 
     // (ProxyAddressExistsException) — see the report of this work.
     to_plan(&browser, &file, "import-script.csv", 200, &[DG]).await?;
     browser
-        .find("button", "Run the Graph steps and make the script")
-        .await?
-        .click()
+        .click("button", "Run the Graph steps and make the script")
         .await?;
     let script = until("the script", RUN_DEADLINE, || async {
         let v = browser
@@ -721,7 +705,7 @@ async fn script_mode_runs_graph_steps_scripts_exchange_steps_then_verifies() -> 
     for planned in exchange_steps(&browser).await? {
         run_cmdlet(&setup, &planned.0, planned.1).await?;
     }
-    browser.find("button", "Verify").await?.click().await?;
+    browser.click("button", "Verify").await?;
     let text = wait_text(&browser, "are still missing.", RUN_DEADLINE).await?;
     check(text.contains("; 0 are still missing."), || {
         format!("verify: {text}")
@@ -870,7 +854,7 @@ async fn report_rows(browser: &Browser) -> Result<Vec<(String, String, String)>>
 }
 
 async fn click(browser: &Browser, name: &str) -> Result<()> {
-    browser.find("button", name).await?.click().await?;
+    browser.click("button", name).await?;
     Ok(())
 }
 

@@ -29,7 +29,7 @@ const PASSWORD: &str = "demo";
 /// Starts at the app, presses "Sign in", signs in on the sim's page as `upn`, and waits until the
 /// header shows the account. Returns the header's account text.
 async fn sign_in(browser: &Browser, sim: &guestlist_sim::RunningSim, upn: &str) -> Result<String> {
-    browser.find("button", "Sign in").await?.click().await?;
+    browser.click("button", "Sign in").await?;
     sign_in_on_sim_page(browser, &account_choice(sim, upn)?, PASSWORD).await?;
     let account = browser.find("group", "Signed-in account").await?;
     let text = account.text().await?;
@@ -91,12 +91,12 @@ async fn admin_signs_in_with_msal_sees_account_and_direct_mode_then_signs_out() 
         format!("MSAL keys in (sessionStorage, localStorage): {stored}")
     })?;
 
-    browser.find("button", "Sign out").await?.click().await?;
+    browser.click("button", "Sign out").await?;
     browser.find("button", "Sign in").await?;
     browser.wait_gone("group", "Signed-in account").await?;
     browser.wait_gone("region", "Direct mode").await?;
     // The sign-out ended the session at the identity provider too: signing in asks again.
-    browser.find("button", "Sign in").await?.click().await?;
+    browser.click("button", "Sign in").await?;
     browser
         .find("radio", &account_choice(&setup.sim, ADMIN_UPN)?)
         .await?;
@@ -150,7 +150,7 @@ async fn exchange_refusing_cors_gives_script_mode() -> Result<()> {
         .sim
         .set_knobs(Knobs::default())
         .map_err(|e| support::Error::Setup(format!("resetting the knobs: {e}")))?;
-    browser.find("button", "Check again").await?.click().await?;
+    browser.click("button", "Check again").await?;
     mode_panel(&browser, "Direct mode").await?;
     browser.close().await
 }
@@ -176,7 +176,7 @@ async fn demo_over_plain_http_signs_in_with_msal_and_says_it_is_simulated() -> R
     mode_panel(&browser, "Direct mode").await?;
     browser.screenshot("signin-demo-http").await?;
     // Sign-out goes through the sim's (plain HTTP) end-session endpoint and back.
-    browser.find("button", "Sign out").await?.click().await?;
+    browser.click("button", "Sign out").await?;
     browser.find("button", "Sign in").await?;
     browser.wait_gone("group", "Signed-in account").await?;
     browser.close().await
@@ -190,11 +190,7 @@ async fn popup_sign_in_comes_back_through_the_redirect_bridge() -> Result<()> {
     browser.goto(&setup.app("/")).await?;
 
     let main = browser.client.window().await?;
-    browser
-        .find("button", "Sign in in a popup window")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Sign in in a popup window").await?;
     sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
     browser.client.switch_to_window(main).await?;
     let account = browser
@@ -292,14 +288,9 @@ async fn opening_a_microsoft_365_group_asks_consent_to_group_readwrite_all_once(
         .as_str()
         .ok_or_else(|| support::Error::Setup("Marketing has no id".into()))?;
     browser.goto(&setup.app(&format!("/groups/{id}"))).await?;
-    browser
-        .find("button", "Open to external senders")
-        .await?
-        .click()
-        .await?;
+    browser.click("button", "Open to external senders").await?;
     // Sign-in didn't ask for Group.ReadWrite.All: the silent token is refused (AADSTS65001),
     // nothing is changed, and the card says why and offers consent.
-    // The panel is re-rendered as the fix's state settles: find the button when it is used.
     browser.find("button", "Consent and open the group").await?;
     let card = browser
         .find("region", "Mail from outside the organisation")
@@ -317,9 +308,7 @@ async fn opening_a_microsoft_365_group_asks_consent_to_group_readwrite_all_once(
         .await?;
     browser.screenshot("signin-consent-asked").await?;
     browser
-        .find("button", "Consent and open the group")
-        .await?
-        .click()
+        .click("button", "Consent and open the group")
         .await?;
     sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
     browser

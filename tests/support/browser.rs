@@ -58,6 +58,8 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
+const REPLACED: &str = "the element was replaced by a re-render";
+
 /// Failure artefacts get a sequence number so several per test do not overwrite each other.
 static FAILURES: AtomicUsize = AtomicUsize::new(0);
 
@@ -211,23 +213,45 @@ impl Browser {
         };
         let found = wait::until(&what, DEADLINE, || async {
             let mut q = a11y::query(&self.client, role, name).await?;
-            Ok(match q.matches.len() {
-                1 => Poll::Ready(q.matches.remove(0)),
-                n => Poll::NotYet(format!("{n} matches; the page has: {}", q.seen.join(", "))),
-            })
+            if q.matches.len() != 1 {
+                let n = q.matches.len();
+                return Ok(Poll::NotYet(format!(
+                    "{n} matches; the page has: {}",
+                    q.seen.join(", ")
+                )));
+            }
+            let element = q.matches.remove(0);
+            let verified = match name {
+                Some(n) => a11y::verify(&self.client, &element, role, n).await,
+                None => a11y::verify_role(&self.client, &element, role).await,
+            };
+            match verified {
+                Ok(()) => Ok(Poll::Ready(element)),
+                // Re-rendered between the query and the check: look again.
+                Err(e) if e.is_stale_element() => Ok(Poll::NotYet(REPLACED.into())),
+                Err(e) => Err(e),
+            }
         })
         .await;
-        let element = match found {
-            Ok(e) => e,
-            Err(e) => return Err(self.with_artefacts(e).await),
-        };
-        let verified = match name {
-            Some(n) => a11y::verify(&self.client, &element, role, n).await,
-            None => a11y::verify_role(&self.client, &element, role).await,
-        };
-        match verified {
-            Ok(()) => Ok(element),
+        match found {
+            Ok(e) => Ok(e),
             Err(e) => Err(self.with_artefacts(e).await),
+        }
+    }
+
+    /// Finds the element as [`Browser::find`] does and clicks it. When the page replaces the
+    /// element between the two (a re-render), the handle goes stale and the new element is
+    /// found and clicked, as a person would; any other failure is returned.
+    pub async fn click(&self, role: &str, name: &str) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            // `find` waits for the element and saves the page if it never comes.
+            let element = self.find(role, name).await?;
+            match element.click().await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.is_stale_element_reference() && started.elapsed() < DEADLINE => {}
+                Err(e) => return Err(self.with_artefacts(e.into()).await),
+            }
         }
     }
 

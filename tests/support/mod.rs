@@ -63,6 +63,13 @@ pub enum Error {
     Check(String),
 }
 
+impl Error {
+    /// The element handle points at a node the page has since replaced.
+    pub fn is_stale_element(&self) -> bool {
+        matches!(self, Error::WebDriver(e) if e.is_stale_element_reference())
+    }
+}
+
 // Tests return `Result<(), Error>`; libtest prints a failing test's error with `Debug`, and the
 // `Display` text is the readable one.
 impl fmt::Debug for Error {

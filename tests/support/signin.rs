@@ -198,10 +198,10 @@ pub fn display_name(sim: &RunningSim, upn: &str) -> Result<String> {
 /// Fills the sim's sign-in page the way a person does: picks the account by its label, types the
 /// password into the field labelled "Password", presses "Sign in".
 pub async fn sign_in_on_sim_page(browser: &Browser, choice: &str, password: &str) -> Result<()> {
-    browser.find("radio", choice).await?.click().await?;
+    browser.click("radio", choice).await?;
     let field = field_by_label(browser, "Password").await?;
     field.send_keys(password).await?;
-    browser.find("button", "Sign in").await?.click().await?;
+    browser.click("button", "Sign in").await?;
     Ok(())
 }
 

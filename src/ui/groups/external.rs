@@ -69,6 +69,8 @@ pub fn ExternalSendersCard(
     session: Session,
     info: GroupInfo,
     status: RwSignal<ExternalSenders>,
+    /// Why Exchange couldn't tell the status, if it couldn't.
+    unread: RwSignal<Option<Failure>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let kind = info.target.kind;
@@ -158,7 +160,9 @@ pub fn ExternalSendersCard(
         fill(text, &[("group", &name)])
     };
 
-    let fixable = move || {
+    // Memos, so that the fix's button is rebuilt only when what it does changes: a button
+    // rebuilt under the admin's click (Idle → Working) would drop keyboard focus.
+    let fixable = Memo::new(move |_| {
         matches!(
             kind,
             GroupKind::Distribution | GroupKind::MailEnabledSecurity | GroupKind::Microsoft365
@@ -166,26 +170,26 @@ pub fn ExternalSendersCard(
             status.get(),
             ExternalSenders::Rejected | ExternalSenders::Unknown
         ) && fix.get() != FixState::Done
-    };
+    });
     let via_script = {
         let session = session.clone();
-        move || kind != GroupKind::Microsoft365 && session.mode() != Some(Mode::Direct)
+        Memo::new(move |_| kind != GroupKind::Microsoft365 && session.mode() != Some(Mode::Direct))
     };
 
     view! {
         <section class="card external" aria-labelledby="ext-heading">
             <h2 id="ext-heading">{tx(|t| t.gr_ext_heading)}</h2>
             <p class="ext-sentence">{sentence}</p>
+            {move || unread.get().map(|f| view! { <FailureView failure=f/> })}
             {
-                let via_script = via_script.clone();
                 let run_fix = run_fix.clone();
                 let script = script.clone();
                 let file = format!("open-{}.ps1", super::file_stem(&info.target.name));
                 move || {
-                    if !fixable() {
+                    if !fixable.get() {
                         return None;
                     }
-                    let view = if via_script() {
+                    let view = if via_script.get() {
                         match script.clone() {
                             Ok(script) => {
                                 let file = file.clone();

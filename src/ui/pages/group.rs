@@ -33,7 +33,7 @@ pub fn GroupPage() -> impl IntoView {
     }
 }
 
-async fn load_info(session: &Session, id: &str, mode: Option<Mode>) -> Result<GroupInfo, Failure> {
+async fn load_info(session: &Session, id: &str) -> Result<GroupInfo, Failure> {
     if let Some(guid) = id.strip_prefix(DYNAMIC_PREFIX) {
         let values = session
             .exchange
@@ -87,18 +87,9 @@ async fn load_info(session: &Session, id: &str, mode: Option<Mode>) -> Result<Gr
             }
         }
         GroupKind::Distribution | GroupKind::MailEnabledSecurity => {
-            if mode == Some(Mode::Direct) {
-                let identity = g.mail.clone().unwrap_or_else(|| id.to_owned());
-                session
-                    .exchange
-                    .get_distribution_group(&identity)
-                    .await
-                    .map(|d| exchange_external(d.require_sender_authentication_enabled))
-                    .map_err(|e| explain(Service::Exchange, &e))?
-            } else {
-                // Exchange keeps this setting; Graph doesn't show it.
-                ExternalSenders::Unknown
-            }
+            // Exchange keeps this setting; Graph doesn't show it. `read_exchange_senders` reads it
+            // once the mode probe says Exchange is reachable.
+            ExternalSenders::Unknown
         }
         GroupKind::Security | GroupKind::DynamicDistribution => ExternalSenders::NotApplicable,
     };
@@ -124,9 +115,9 @@ fn GroupLoader(session: Session, id: String) -> impl IntoView {
         LocalResource::new(move || {
             let session = session.clone();
             let id = id.clone();
-            // Reloads when the mode becomes known: direct mode reads more from Exchange.
-            let mode = session.mode();
-            async move { load_info(&session, &id, mode).await }
+            // Tracks nothing but the route: a page rebuilt when the mode probe finishes would
+            // throw away what the admin already started (an open dialog, a running fix).
+            async move { load_info(&session, &id).await }
         })
     };
     view! {
@@ -149,6 +140,44 @@ fn GroupLoader(session: Session, id: String) -> impl IntoView {
     }
 }
 
+/// A distribution group's `RequireSenderAuthenticationEnabled` lives in Exchange only: read it
+/// once the mode probe says Exchange answers this browser (the page may show before the probe
+/// is done, after a reload). The page stays as it is; only the status changes.
+fn read_exchange_senders(
+    session: &Session,
+    info: &GroupInfo,
+    status: RwSignal<ExternalSenders>,
+    unread: RwSignal<Option<Failure>>,
+) {
+    if !matches!(
+        info.target.kind,
+        GroupKind::Distribution | GroupKind::MailEnabledSecurity
+    ) {
+        return;
+    }
+    let session = session.clone();
+    let identity = info.target.exchange_identity().to_owned();
+    let asked = StoredValue::new(false);
+    Effect::new(move |_| {
+        if session.mode() != Some(Mode::Direct) || asked.get_value() {
+            return;
+        }
+        asked.set_value(true);
+        let session = session.clone();
+        let identity = identity.clone();
+        spawn_local(async move {
+            match session.exchange.get_distribution_group(&identity).await {
+                Ok(d) => {
+                    status.try_set(exchange_external(d.require_sender_authentication_enabled));
+                }
+                Err(e) => {
+                    unread.try_set(Some(explain(Service::Exchange, &e)));
+                }
+            }
+        });
+    });
+}
+
 #[component]
 fn GroupView(session: Session, info: GroupInfo) -> impl IntoView {
     let i18n = use_i18n();
@@ -161,6 +190,8 @@ fn GroupView(session: Session, info: GroupInfo) -> impl IntoView {
         });
     }
     let external = RwSignal::new(info.target.external_senders);
+    let external_unread = RwSignal::new(None::<Failure>);
+    read_exchange_senders(&session, &info, external, external_unread);
     let rows = RwSignal::new(Vec::<MemberRow>::new());
     let state = RwSignal::new(LoadState::Loading);
     let adding = RwSignal::new(false);
@@ -226,7 +257,7 @@ fn GroupView(session: Session, info: GroupInfo) -> impl IntoView {
                 </div>
             })}
         </section>
-        <ExternalSendersCard session=session.clone() info=info.clone() status=external/>
+        <ExternalSendersCard session=session.clone() info=info.clone() status=external unread=external_unread/>
         {(kind != GroupKind::DynamicDistribution).then(|| view! {
             <MemberList session=session.clone() info=info.clone() rows state/>
         })}
