@@ -404,12 +404,43 @@ fn browser(ws: &Workspace) -> Result<(TestCounts, Result<()>)> {
     for t in targets {
         c.args(["--test", t]);
     }
+    let tmp = Scratch::new(ws, "browser")?;
     Ok(cmd::run_tests(
         c.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
             .env("CHROMEDRIVER", chromedriver)
             // A cold Chromium on two busy cores can take longer than the runner's default.
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+            .env("TMPDIR", tmp.path()),
     ))
+}
+
+/// A `TMPDIR` for one browser stage, emptied before and removed after it. chromedriver gives
+/// a Chromium started without `--user-data-dir` (wasm-bindgen-test-runner's) a profile in
+/// TMPDIR of 70–140 MB and does not always remove it; across runs they filled the disk.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(ws: &Workspace, stage: &str) -> Result<Scratch> {
+        let path = ws.root.join("target").join(format!("{stage}-tmp"));
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&path, e)),
+        }
+        std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(Scratch(path))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // Best effort: a leftover is emptied by the next run's `Scratch::new`.
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 pub fn tool(ws: &Workspace, name: &str) -> Result<std::path::PathBuf> {
@@ -428,6 +459,7 @@ fn e2e(ws: &Workspace) -> Result<(TestCounts, Result<()>)> {
     let dist = ws.dist();
     require_dist(&dist, "e2e")?;
     let packages = workspace_packages(ws)?;
+    let tmp = Scratch::new(ws, "e2e")?;
     let mut runs = Runs::default();
     for p in &packages {
         let targets: Vec<&String> = p.tests.iter().filter(|t| is_e2e_target(t)).collect();
@@ -439,7 +471,7 @@ fn e2e(ws: &Workspace) -> Result<(TestCounts, Result<()>)> {
         for t in targets {
             c.args(["--test", t]);
         }
-        c.env(DIST_ENV, &dist);
+        c.env(DIST_ENV, &dist).env("TMPDIR", tmp.path());
         runs.add(cmd::run_tests(&mut c));
     }
     Ok(runs.finish())
