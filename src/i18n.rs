@@ -11,23 +11,82 @@ use crate::config::{ConfigError, UrlProblem};
 use crate::domain::journal::{Failure, FailureKind, Service};
 use leptos::prelude::*;
 
-/// Declares `Texts` and, for tests, a listing of its fields by name.
+/// Declares `Texts` and, for tests, a listing of its fields by name. A field is a plain text
+/// unless marked `: Plural`, which makes it a [`Plural`] (a form for one and a form for other
+/// counts).
 macro_rules! texts {
-    ($($(#[doc = $doc:literal])* $field:ident,)*) => {
+    (@ty) => { &'static str };
+    (@ty Plural) => { Plural };
+    ($($(#[doc = $doc:literal])* $field:ident $(: $plural:ident)?,)*) => {
         /// All UI text of one language.
         #[derive(Debug)]
         pub struct Texts {
-            $($(#[doc = $doc])* pub $field: &'static str,)*
+            $($(#[doc = $doc])* pub $field: texts!(@ty $($plural)?),)*
         }
 
         impl Texts {
-            /// `(field name, text)` for every field, in declaration order.
+            /// `(field name, text)` for every text, in declaration order; a plural's forms are
+            /// listed as `name.one` and `name.other`.
             #[cfg(test)]
-            pub(crate) fn entries(&self) -> Vec<(&'static str, &'static str)> {
-                vec![$((stringify!($field), self.$field)),*]
+            pub(crate) fn entries(&self) -> Vec<(String, &'static str)> {
+                let mut out = Vec::new();
+                $(TextForms::list(&self.$field, stringify!($field), &mut out);)*
+                out
             }
         }
     };
+}
+
+/// A text with a count in it, in the two forms English and Dutch have: `one` for exactly 1 and
+/// `other` for every other number, 0 included (CLDR plural rules for `en` and `nl`:
+/// https://www.unicode.org/cldr/charts/latest/supplemental/language_plural_rules.html). Both
+/// forms hold the `{count}` placeholder; fill one with [`plural`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plural {
+    pub one: &'static str,
+    pub other: &'static str,
+}
+
+impl Plural {
+    /// The form for `n`.
+    pub fn form(&self, n: u64) -> &'static str {
+        if n == 1 {
+            self.one
+        } else {
+            self.other
+        }
+    }
+}
+
+/// `p`'s form for `n`, with `{count}` set to `n` and the other placeholders from `args`:
+/// `plural(&t.gr_members_count, 1, &[])` is "1 member.".
+pub fn plural(p: &Plural, n: u64, args: &[(&str, &str)]) -> String {
+    let count = n.to_string();
+    let mut all = Vec::with_capacity(args.len() + 1);
+    all.push(("count", count.as_str()));
+    all.extend_from_slice(args);
+    fill(p.form(n), &all)
+}
+
+/// Lists a field's text(s) for the catalogue tests.
+#[cfg(test)]
+trait TextForms {
+    fn list(&self, name: &str, out: &mut Vec<(String, &'static str)>);
+}
+
+#[cfg(test)]
+impl TextForms for &'static str {
+    fn list(&self, name: &str, out: &mut Vec<(String, &'static str)>) {
+        out.push((name.to_owned(), self));
+    }
+}
+
+#[cfg(test)]
+impl TextForms for Plural {
+    fn list(&self, name: &str, out: &mut Vec<(String, &'static str)>) {
+        out.push((format!("{name}.one"), self.one));
+        out.push((format!("{name}.other"), self.other));
+    }
 }
 
 texts! {
@@ -87,7 +146,7 @@ texts! {
     imp_paste_label,
     imp_paste_button,
     imp_pasted,
-    imp_detected,
+    imp_detected: Plural,
     imp_delim_comma,
     imp_delim_semicolon,
     imp_delim_tab,
@@ -103,7 +162,9 @@ texts! {
     imp_field_last,
     imp_field_company,
     imp_rows_heading,
-    imp_rows_summary,
+    /// The rows summary is these two joined: "190 rows can be imported; 10 rows have a problem…".
+    imp_rows_valid: Plural,
+    imp_rows_invalid: Plural,
     imp_filter_label,
     imp_filter_all,
     imp_filter_every_row,
@@ -162,7 +223,8 @@ texts! {
     imp_col_request,
     imp_run_heading,
     imp_progress_label,
-    imp_progress,
+    /// `{done} of {count} operations done`: the noun follows the total.
+    imp_progress: Plural,
     imp_rate,
     imp_failed_count,
     imp_pause,
@@ -175,7 +237,7 @@ texts! {
     imp_state_starting,
     imp_state_running,
     imp_state_paused,
-    imp_state_pausing,
+    imp_state_pausing: Plural,
     /// Row problems and skip reasons (typed in the domain, worded here).
     imp_problem_missing,
     imp_problem_too_long,
@@ -232,7 +294,9 @@ texts! {
     imp_script_label,
     imp_script_download,
     imp_verify,
-    imp_verify_result,
+    /// The verify result is these two joined: "3 operations are in place; 1 is still missing."
+    imp_verify_done: Plural,
+    imp_verify_missing: Plural,
     imp_error,
     // --- end bulk import ---
     activity_title,
@@ -303,8 +367,8 @@ texts! {
     gr_searching,
     gr_search_failed,
     gr_found_none,
-    gr_found_count,
-    gr_found_all,
+    gr_found_count: Plural,
+    gr_found_all: Plural,
     gr_exchange_part_failed,
     gr_results_label,
     gr_ext_allowed_short,
@@ -328,8 +392,9 @@ texts! {
     gr_member_group,
     gr_member_other,
     gr_members_heading,
-    gr_members_count,
-    gr_members_filtered,
+    gr_members_count: Plural,
+    /// `{shown} of {count} members match`: the form follows the total.
+    gr_members_filtered: Plural,
     gr_members_loading_more,
     gr_filter_label,
     gr_export_csv,
@@ -415,9 +480,8 @@ texts! {
     gr_col_what,
     gr_col_group,
     gr_col_result,
-    /// Member count in a finder result, "{count} members" (plural; the singular is its own text).
-    gr_result_members,
-    gr_result_member_one,
+    /// Member count in a finder result: "1 member", "12 members".
+    gr_result_members: Plural,
     // --- end groups workflow ---
     // --- failures ---
     /// A failure's sentence per kind (`FailureKind`); `{service}` is "Microsoft Graph" or
@@ -496,7 +560,10 @@ pub static EN: Texts = Texts {
     imp_paste_label: "Or paste rows (with a header line, or only addresses)",
     imp_paste_button: "Read the pasted rows",
     imp_pasted: "pasted rows",
-    imp_detected: "{name}: {rows} rows, {encoding}, separated by {delimiter}.",
+    imp_detected: Plural {
+        one: "{name}: {count} row, {encoding}, separated by {delimiter}.",
+        other: "{name}: {count} rows, {encoding}, separated by {delimiter}.",
+    },
     imp_delim_comma: "commas",
     imp_delim_semicolon: "semicolons",
     imp_delim_tab: "tabs",
@@ -512,7 +579,14 @@ pub static EN: Texts = Texts {
     imp_field_last: "Last name",
     imp_field_company: "Company",
     imp_rows_heading: "3. Rows",
-    imp_rows_summary: "{valid} rows can be imported; {invalid} rows have a problem and will be skipped.",
+    imp_rows_valid: Plural {
+        one: "{count} row can be imported",
+        other: "{count} rows can be imported",
+    },
+    imp_rows_invalid: Plural {
+        one: "{count} row has a problem and will be skipped.",
+        other: "{count} rows have a problem and will be skipped.",
+    },
     imp_filter_label: "Show",
     imp_filter_all: "problems in any field",
     imp_filter_every_row: "every row",
@@ -571,7 +645,10 @@ pub static EN: Texts = Texts {
     imp_col_request: "Request id",
     imp_run_heading: "Run",
     imp_progress_label: "Progress of the run",
-    imp_progress: "{done} of {total} operations done",
+    imp_progress: Plural {
+        one: "{done} of {count} operation done",
+        other: "{done} of {count} operations done",
+    },
     imp_rate: "{rate} per second, about {eta} left.",
     imp_failed_count: "{failed} failed.",
     imp_pause: "Pause",
@@ -584,7 +661,10 @@ pub static EN: Texts = Texts {
     imp_state_starting: "Starting…",
     imp_state_running: "Running",
     imp_state_paused: "Paused",
-    imp_state_pausing: "Pausing: {n} operations already under way finish first…",
+    imp_state_pausing: Plural {
+        one: "Pausing: {count} operation already under way finishes first…",
+        other: "Pausing: {count} operations already under way finish first…",
+    },
     imp_problem_missing: "missing",
     imp_problem_too_long: "too long: {len} characters, at most {max}",
     imp_problem_control: "contains an invisible control character (U+{code}) at position {position}",
@@ -640,7 +720,14 @@ pub static EN: Texts = Texts {
     imp_script_label: "Script",
     imp_script_download: "Download the script",
     imp_verify: "Verify",
-    imp_verify_result: "{done} operations are in place; {missing} are still missing.",
+    imp_verify_done: Plural {
+        one: "{count} operation is in place",
+        other: "{count} operations are in place",
+    },
+    imp_verify_missing: Plural {
+        one: "{count} is still missing.",
+        other: "{count} are still missing.",
+    },
     imp_error: "Something went wrong: {detail}",
     // --- end bulk import ---
     activity_title: "Activity",
@@ -711,8 +798,14 @@ pub static EN: Texts = Texts {
     gr_searching: "Searching…",
     gr_search_failed: "The search failed.",
     gr_found_none: "No groups found for “{query}”.",
-    gr_found_count: "{count} groups found for “{query}”.",
-    gr_found_all: "{count} groups.",
+    gr_found_count: Plural {
+        one: "{count} group found for “{query}”.",
+        other: "{count} groups found for “{query}”.",
+    },
+    gr_found_all: Plural {
+        one: "{count} group.",
+        other: "{count} groups.",
+    },
     gr_exchange_part_failed: "Exchange could not add dynamic groups and sender settings:",
     gr_results_label: "Groups found",
     gr_ext_allowed_short: "accepts external mail",
@@ -736,8 +829,14 @@ pub static EN: Texts = Texts {
     gr_member_group: "Group",
     gr_member_other: "Other",
     gr_members_heading: "Members",
-    gr_members_count: "{count} members.",
-    gr_members_filtered: "{shown} of {count} members match the filter.",
+    gr_members_count: Plural {
+        one: "{count} member.",
+        other: "{count} members.",
+    },
+    gr_members_filtered: Plural {
+        one: "{shown} of {count} member matches the filter.",
+        other: "{shown} of {count} members match the filter.",
+    },
     gr_members_loading_more: "Loading more…",
     gr_filter_label: "Filter members",
     gr_export_csv: "Export CSV",
@@ -823,8 +922,10 @@ pub static EN: Texts = Texts {
     gr_col_what: "What",
     gr_col_group: "Group",
     gr_col_result: "Result",
-    gr_result_members: "{count} members",
-    gr_result_member_one: "1 member",
+    gr_result_members: Plural {
+        one: "{count} member",
+        other: "{count} members",
+    },
     // --- end groups workflow ---
     // --- failures ---
     fail_not_found: "The object couldn't be found: it may have been deleted, or isn't visible yet.",
@@ -898,7 +999,10 @@ pub static NL: Texts = Texts {
     imp_paste_label: "Of plak rijen (met een kopregel, of alleen adressen)",
     imp_paste_button: "Geplakte rijen inlezen",
     imp_pasted: "geplakte rijen",
-    imp_detected: "{name}: {rows} rijen, {encoding}, gescheiden door {delimiter}.",
+    imp_detected: Plural {
+        one: "{name}: {count} rij, {encoding}, gescheiden door {delimiter}.",
+        other: "{name}: {count} rijen, {encoding}, gescheiden door {delimiter}.",
+    },
     imp_delim_comma: "komma's",
     imp_delim_semicolon: "puntkomma's",
     imp_delim_tab: "tabtekens",
@@ -914,7 +1018,14 @@ pub static NL: Texts = Texts {
     imp_field_last: "Achternaam",
     imp_field_company: "Bedrijf",
     imp_rows_heading: "3. Rijen",
-    imp_rows_summary: "{valid} rijen kunnen worden geïmporteerd; {invalid} rijen hebben een probleem en worden overgeslagen.",
+    imp_rows_valid: Plural {
+        one: "{count} rij kan worden geïmporteerd",
+        other: "{count} rijen kunnen worden geïmporteerd",
+    },
+    imp_rows_invalid: Plural {
+        one: "{count} rij heeft een probleem en wordt overgeslagen.",
+        other: "{count} rijen hebben een probleem en worden overgeslagen.",
+    },
     imp_filter_label: "Toon",
     imp_filter_all: "problemen in elk veld",
     imp_filter_every_row: "elke rij",
@@ -973,7 +1084,10 @@ pub static NL: Texts = Texts {
     imp_col_request: "Request-id",
     imp_run_heading: "Uitvoering",
     imp_progress_label: "Voortgang van de uitvoering",
-    imp_progress: "{done} van {total} bewerkingen klaar",
+    imp_progress: Plural {
+        one: "{done} van {count} bewerking klaar",
+        other: "{done} van {count} bewerkingen klaar",
+    },
     imp_rate: "{rate} per seconde, nog ongeveer {eta}.",
     imp_failed_count: "{failed} mislukt.",
     imp_pause: "Pauzeren",
@@ -986,7 +1100,10 @@ pub static NL: Texts = Texts {
     imp_state_starting: "Bezig met starten…",
     imp_state_running: "Bezig",
     imp_state_paused: "Gepauzeerd",
-    imp_state_pausing: "Pauzeren: {n} bewerkingen die al bezig zijn worden eerst afgemaakt…",
+    imp_state_pausing: Plural {
+        one: "Pauzeren: {count} bewerking die al bezig is wordt eerst afgemaakt…",
+        other: "Pauzeren: {count} bewerkingen die al bezig zijn worden eerst afgemaakt…",
+    },
     imp_problem_missing: "ontbreekt",
     imp_problem_too_long: "te lang: {len} tekens, hoogstens {max}",
     imp_problem_control: "bevat een onzichtbaar stuurteken (U+{code}) op positie {position}",
@@ -1042,7 +1159,14 @@ pub static NL: Texts = Texts {
     imp_script_label: "PowerShell-script",
     imp_script_download: "Script downloaden",
     imp_verify: "Controleren",
-    imp_verify_result: "{done} bewerkingen zijn uitgevoerd; {missing} ontbreken nog.",
+    imp_verify_done: Plural {
+        one: "{count} bewerking is uitgevoerd",
+        other: "{count} bewerkingen zijn uitgevoerd",
+    },
+    imp_verify_missing: Plural {
+        one: "{count} ontbreekt nog.",
+        other: "{count} ontbreken nog.",
+    },
     imp_error: "Er ging iets mis: {detail}",
     // --- end bulk import ---
     activity_title: "Activiteit",
@@ -1113,8 +1237,14 @@ pub static NL: Texts = Texts {
     gr_searching: "Bezig met zoeken…",
     gr_search_failed: "Het zoeken is mislukt.",
     gr_found_none: "Geen groepen gevonden voor “{query}”.",
-    gr_found_count: "{count} groepen gevonden voor “{query}”.",
-    gr_found_all: "{count} groepen.",
+    gr_found_count: Plural {
+        one: "{count} groep gevonden voor “{query}”.",
+        other: "{count} groepen gevonden voor “{query}”.",
+    },
+    gr_found_all: Plural {
+        one: "{count} groep.",
+        other: "{count} groepen.",
+    },
     gr_exchange_part_failed: "Exchange kon geen dynamische groepen en afzenderinstellingen toevoegen:",
     gr_results_label: "Gevonden groepen",
     gr_ext_allowed_short: "accepteert externe mail",
@@ -1138,8 +1268,14 @@ pub static NL: Texts = Texts {
     gr_member_group: "Groep",
     gr_member_other: "Overig",
     gr_members_heading: "Leden",
-    gr_members_count: "{count} leden.",
-    gr_members_filtered: "{shown} van {count} leden passen bij het filter.",
+    gr_members_count: Plural {
+        one: "{count} lid.",
+        other: "{count} leden.",
+    },
+    gr_members_filtered: Plural {
+        one: "{shown} van {count} lid past bij het filter.",
+        other: "{shown} van {count} leden passen bij het filter.",
+    },
     gr_members_loading_more: "Meer laden…",
     gr_filter_label: "Leden filteren",
     gr_export_csv: "CSV exporteren",
@@ -1225,8 +1361,10 @@ pub static NL: Texts = Texts {
     gr_col_what: "Wat",
     gr_col_group: "Groep",
     gr_col_result: "Resultaat",
-    gr_result_members: "{count} leden",
-    gr_result_member_one: "1 lid",
+    gr_result_members: Plural {
+        one: "{count} lid",
+        other: "{count} leden",
+    },
     // --- end groups workflow ---
     // --- failures ---
     fail_not_found: "Het object is niet gevonden: het is misschien verwijderd, of nog niet zichtbaar.",
@@ -1392,6 +1530,26 @@ impl Texts {
     }
 }
 
+impl Texts {
+    /// "190 rows can be imported; 10 rows have a problem and will be skipped."
+    pub fn rows_summary(&self, valid: u64, invalid: u64) -> String {
+        format!(
+            "{}; {}",
+            plural(&self.imp_rows_valid, valid, &[]),
+            plural(&self.imp_rows_invalid, invalid, &[])
+        )
+    }
+
+    /// "3 operations are in place; 1 is still missing."
+    pub fn verify_result(&self, done: u64, missing: u64) -> String {
+        format!(
+            "{}; {}",
+            plural(&self.imp_verify_done, done, &[]),
+            plural(&self.imp_verify_missing, missing, &[])
+        )
+    }
+}
+
 /// The current language, provided as context at the root of the app.
 #[derive(Debug, Clone, Copy)]
 pub struct I18n {
@@ -1538,7 +1696,7 @@ mod tests {
     #[test]
     fn dutch_is_translated() {
         for ((name, en), (_, nl)) in EN.entries().into_iter().zip(NL.entries()) {
-            if SAME_IN_BOTH.contains(&name) {
+            if SAME_IN_BOTH.contains(&name.as_str()) {
                 assert_eq!(en, nl, "{name} is listed as identical but differs");
             } else {
                 assert_ne!(en, nl, "{name} is not translated");
@@ -1551,6 +1709,74 @@ mod tests {
         for ((name, en), (_, nl)) in EN.entries().into_iter().zip(NL.entries()) {
             assert_eq!(placeholders(en), placeholders(nl), "{name}");
         }
+    }
+
+    /// Every plural form shows its number, so `plural` never drops the count.
+    fn plural_fields(t: &Texts) -> Vec<(String, &'static str)> {
+        t.entries()
+            .into_iter()
+            .filter(|(name, _)| name.ends_with(".one") || name.ends_with(".other"))
+            .collect()
+    }
+
+    #[test]
+    fn plural_forms_hold_their_count() {
+        let forms = plural_fields(&EN);
+        assert!(forms.len() >= 20, "{forms:?}");
+        for lang in Lang::ALL {
+            for (name, text) in plural_fields(lang.texts()) {
+                assert!(text.contains("{count}"), "{lang:?}.{name}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn plural_picks_one_only_for_exactly_one() {
+        let p = Plural {
+            one: "{count} row in {name}",
+            other: "{count} rows in {name}",
+        };
+        assert_eq!(plural(&p, 1, &[("name", "a.csv")]), "1 row in a.csv");
+        assert_eq!(plural(&p, 2, &[("name", "a.csv")]), "2 rows in a.csv");
+        assert_eq!(plural(&p, 0, &[("name", "a.csv")]), "0 rows in a.csv");
+        assert_eq!(plural(&p, 11, &[]), "11 rows in {name}");
+        assert_eq!(plural(&p, 21, &[]), "21 rows in {name}");
+    }
+
+    #[test]
+    fn counts_meet_their_nouns_in_both_languages() {
+        assert_eq!(plural(&EN.gr_members_count, 1, &[]), "1 member.");
+        assert_eq!(plural(&EN.gr_members_count, 2, &[]), "2 members.");
+        assert_eq!(plural(&NL.gr_members_count, 1, &[]), "1 lid.");
+        assert_eq!(plural(&NL.gr_members_count, 0, &[]), "0 leden.");
+        assert_eq!(
+            EN.rows_summary(1, 2),
+            "1 row can be imported; 2 rows have a problem and will be skipped."
+        );
+        assert_eq!(
+            EN.rows_summary(190, 1),
+            "190 rows can be imported; 1 row has a problem and will be skipped."
+        );
+        assert_eq!(
+            NL.rows_summary(1, 0),
+            "1 rij kan worden geïmporteerd; 0 rijen hebben een probleem en worden overgeslagen."
+        );
+        assert_eq!(
+            EN.verify_result(1, 3),
+            "1 operation is in place; 3 are still missing."
+        );
+        assert_eq!(
+            NL.verify_result(2, 1),
+            "2 bewerkingen zijn uitgevoerd; 1 ontbreekt nog."
+        );
+        assert_eq!(
+            plural(&EN.imp_progress, 1, &[("done", "0")]),
+            "0 of 1 operation done"
+        );
+        assert_eq!(
+            plural(&NL.gr_found_count, 1, &[("query", "Sales")]),
+            "1 groep gevonden voor “Sales”."
+        );
     }
 
     #[test]

@@ -1,7 +1,10 @@
-//! In-browser measurement of the bulk import's pure work for 10,000 rows: read + recognise +
-//! validate (`csv_import::import`), then plan them into a distribution group and a Microsoft 365
-//! group against a tenant snapshot. Prints the times; asserts only that the work was done (the
-//! figures are for `cargo xtask bench`, not a pass/fail threshold).
+//! The bulk import in a real browser.
+//!
+//! - In-browser measurement of the import's pure work for 10,000 rows: read + recognise +
+//!   validate (`csv_import::import`), then plan them into a distribution group and a Microsoft
+//!   365 group against a tenant snapshot. Prints the times; asserts only that the work was done
+//!   (the figures are for `cargo xtask bench`, not a pass/fail threshold).
+//! - The import page's row counts in English and Dutch, singular and plural.
 //!
 //! Run: `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 //! CHROMEDRIVER=/usr/bin/chromedriver cargo test --release --target wasm32-unknown-unknown
@@ -13,8 +16,15 @@ use guestlist::domain::csv_import::{import, synthetic_csv, MAX_ROWS};
 use guestlist::domain::email::EmailAddress;
 use guestlist::domain::group::{ExternalSenders, GroupKind};
 use guestlist::domain::plan::{plan, ExistingContact, PlanOptions, TargetGroup, TenantSnapshot};
+use guestlist::i18n::{use_i18n, I18n, Lang};
+use guestlist::ui::pages::ImportPage;
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, HtmlTextAreaElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -83,4 +93,113 @@ fn parse_validate_and_plan_ten_thousand_rows() {
         planned.entries.len(),
         planned.ops.len()
     );
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Polls `condition` (Leptos updates the DOM asynchronously) for up to 5 s.
+async fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..250 {
+        if condition() {
+            return;
+        }
+        sleep_ms(20).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Pastes `text` into the page's paste box and reads it.
+fn paste(root: &HtmlElement, text: &str) {
+    let area: HtmlTextAreaElement = root
+        .query_selector("#imp-paste")
+        .unwrap()
+        .expect("the paste box")
+        .unchecked_into();
+    area.set_value(text);
+    let button: HtmlElement = area
+        .next_element_sibling()
+        .expect("the paste button")
+        .unchecked_into();
+    button.click();
+}
+
+#[wasm_bindgen_test]
+async fn row_counts_are_singular_for_one_and_plural_otherwise_in_both_languages() {
+    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&root).unwrap();
+    let owner = Owner::new();
+    let i18n_out = Rc::new(Cell::new(None));
+    let handle = {
+        let i18n_out = i18n_out.clone();
+        owner.with(|| {
+            provide_context(I18n::new(Lang::En));
+            mount_to(root.clone(), move || {
+                i18n_out.set(Some(use_i18n()));
+                view! { <ImportPage/> }
+            })
+        })
+    };
+    let i18n = i18n_out.get().expect("the view ran");
+    let text = || root.inner_text();
+
+    paste(&root, "jan@partner.example");
+    until("one row", || text().contains("pasted rows: 1 row, UTF-8")).await;
+    let t = text();
+    assert!(
+        t.contains("1 row can be imported; 0 rows have a problem and will be skipped."),
+        "{t}"
+    );
+    assert!(!t.contains("1 rows"), "{t}");
+
+    i18n.set(Lang::Nl);
+    until("one row in Dutch", || text().contains(": 1 rij, UTF-8")).await;
+    let t = text();
+    assert!(
+        t.contains("1 rij kan worden geïmporteerd; 0 rijen hebben een probleem"),
+        "{t}"
+    );
+    assert!(!t.contains("1 rijen"), "{t}");
+
+    paste(
+        &root,
+        "jan@partner.example\npiet@partner.example\nnot an address",
+    );
+    until("three rows in Dutch", || {
+        text().contains(": 3 rijen, UTF-8")
+    })
+    .await;
+    let t = text();
+    assert!(
+        t.contains(
+            "2 rijen kunnen worden geïmporteerd; 1 rij heeft een probleem en wordt overgeslagen."
+        ),
+        "{t}"
+    );
+
+    i18n.set(Lang::En);
+    until("three rows in English", || {
+        text().contains(": 3 rows, UTF-8")
+    })
+    .await;
+    let t = text();
+    assert!(
+        t.contains("2 rows can be imported; 1 row has a problem and will be skipped."),
+        "{t}"
+    );
+
+    drop(handle);
+    owner.cleanup();
+    root.remove();
 }

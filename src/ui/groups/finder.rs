@@ -15,7 +15,7 @@
 use super::{explain, sleep_ms, KindBadge};
 use crate::domain::group::{ExternalSenders, GroupKind};
 use crate::domain::journal::{Failure, Service};
-use crate::i18n::{fill, use_i18n, Texts};
+use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::probe::Mode;
 use crate::tenant::graph::MAX_BATCH;
 use crate::tenant::{DistributionGroup, GroupFilter, GroupId};
@@ -331,15 +331,12 @@ pub fn Finder(session: Session) -> impl IntoView {
                         <p class="finder-status" role="status">
                             {move || {
                                 let t = i18n.t();
-                                let args = [("count", count.to_string()), ("query", query.clone())];
-                                let args: Vec<(&str, &str)> =
-                                    args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                                let text = match (count, query.is_empty()) {
-                                    (0, _) => t.gr_found_none,
-                                    (_, true) => t.gr_found_all,
-                                    (_, false) => t.gr_found_count,
-                                };
-                                fill(text, &args)
+                                let query = [("query", query.as_str())];
+                                match (count, query[0].1.is_empty()) {
+                                    (0, _) => fill(t.gr_found_none, &query),
+                                    (_, true) => plural(&t.gr_found_all, count as u64, &[]),
+                                    (_, false) => plural(&t.gr_found_count, count as u64, &query),
+                                }
                             }}
                         </p>
                         {exchange_note.map(|f| view! {
@@ -363,11 +360,7 @@ pub fn Finder(session: Session) -> impl IntoView {
 
 /// A member count in a result row: "1 member", "12 members".
 pub fn members_short(t: &Texts, n: u64) -> String {
-    if n == 1 {
-        t.gr_result_member_one.to_owned()
-    } else {
-        fill(t.gr_result_members, &[("count", &n.to_string())])
-    }
+    plural(&t.gr_result_members, n, &[])
 }
 
 #[component]

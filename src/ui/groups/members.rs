@@ -11,7 +11,7 @@ use crate::domain::csv_export::{to_csv, ExportOptions};
 use crate::domain::group::{GroupKind, MembershipApi};
 use crate::domain::journal::{Failure, Service};
 use crate::domain::powershell::quote;
-use crate::i18n::{fill, use_i18n, Texts};
+use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::probe::Mode;
 use crate::tenant::{GroupId, Member, ObjectId, TenantError};
 use crate::ui::groups::tx;
@@ -322,16 +322,13 @@ pub fn MemberList(
 
     let count_text = move || {
         let t = i18n.t();
-        let total = rows.with(Vec::len).to_string();
+        let total = rows.with(Vec::len) as u64;
         let shown = visible.with(Vec::len).to_string();
         let loading = matches!(state.get(), LoadState::Loading);
         let base = if filter.with(|f| f.trim().is_empty()) {
-            fill(t.gr_members_count, &[("count", &total)])
+            plural(&t.gr_members_count, total, &[])
         } else {
-            fill(
-                t.gr_members_filtered,
-                &[("shown", &shown), ("count", &total)],
-            )
+            plural(&t.gr_members_filtered, total, &[("shown", &shown)])
         };
         if loading {
             format!("{base} {}", t.gr_members_loading_more)

@@ -13,7 +13,7 @@ use crate::domain::group::GroupKind;
 use crate::domain::person::{FieldProblem, PersonField};
 use crate::domain::plan::{GroupWarning, OutcomeKind, Plan, SkipReason};
 use crate::domain::report::{RowOutcome, RunReport};
-use crate::i18n::{fill, use_i18n, Texts};
+use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::run::RunState;
 use crate::tenant::{Group, GroupFilter};
 use crate::ui::components::Page;
@@ -180,10 +180,8 @@ fn FileStep(st: ImportState) -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="import-error" role="alert">{e}</p> })}
             {move || loaded.with(|l| l.as_ref().map(|l| {
                 let t = i18n.t();
-                let rows = l.table.rows.len().to_string();
-                let text = fill(t.imp_detected, &[
+                let text = plural(&t.imp_detected, l.table.rows.len() as u64, &[
                     ("name", &l.name),
-                    ("rows", &rows),
                     ("encoding", encoding_name(l.table.encoding)),
                     ("delimiter", delimiter_name(t, l.table.delimiter)),
                 ]);
@@ -439,13 +437,9 @@ fn RowsStep(st: ImportState) -> impl IntoView {
         let validated = validated.clone();
         move || {
             validated.with(|v| match v {
-                Some(Ok(v)) => fill(
-                    i18n.t().imp_rows_summary,
-                    &[
-                        ("valid", &v.valid_count().to_string()),
-                        ("invalid", &v.invalid_count().to_string()),
-                    ],
-                ),
+                Some(Ok(v)) => i18n
+                    .t()
+                    .rows_summary(v.valid_count() as u64, v.invalid_count() as u64),
                 _ => String::new(),
             })
         }
@@ -856,7 +850,7 @@ fn state_text(t: &Texts, phase: &Phase, progress: Option<&crate::run::Progress>)
             // run is pausing, not paused (nothing changes in the tenant once it says Paused).
             let under_way = progress.map_or(0, |p| p.in_flight);
             if matches!(phase, Phase::Running) && s == Some(RunState::Paused) && under_way > 0 {
-                return fill(t.imp_state_pausing, &[("n", &under_way.to_string())]);
+                return plural(&t.imp_state_pausing, under_way as u64, &[]);
             }
             match s {
                 Some(RunState::Paused) => t.imp_state_paused,
@@ -897,12 +891,10 @@ fn RunSection(st: ImportState) -> impl IntoView {
             run.with(|r| {
                 let p = r.as_ref()?.progress.clone()?;
                 let settled = p.done + p.failed + p.pending_script;
-                let label = fill(
-                    t.imp_progress,
-                    &[
-                        ("done", &settled.to_string()),
-                        ("total", &p.total.to_string()),
-                    ],
+                let label = plural(
+                    &t.imp_progress,
+                    p.total as u64,
+                    &[("done", &settled.to_string())],
                 );
                 let rate = match (p.rate_per_sec, p.eta) {
                     (Some(rate), Some(eta)) if p.remaining() > 0 => fill(
@@ -1034,7 +1026,7 @@ fn RunSection(st: ImportState) -> impl IntoView {
                             if let Some(s) = session() { driver::verify(st.clone(), s) }
                         }>{t.imp_verify}</button>
                         {verify.map(|v| match v {
-                            Ok(c) => view! { <p role="status">{fill(t.imp_verify_result, &[("done", &c.done.to_string()), ("missing", &c.missing.to_string())])}</p> }.into_any(),
+                            Ok(c) => view! { <p role="status">{t.verify_result(c.done as u64, c.missing as u64)}</p> }.into_any(),
                             Err(e) => view! { <p class="import-error" role="alert">{fill(t.imp_error, &[("detail", &e)])}</p> }.into_any(),
                         })}
                     </section>
