@@ -19,7 +19,8 @@ use guestlist_sim::store::{ADMIN_UPN, HELPDESK_UPN};
 use guestlist_sim::Knobs;
 use serde_json::{json, Value};
 use signin::{
-    account_choice, ignore_certificate_errors, run_cmdlet, sign_in_on_sim_page, SignInSetup,
+    account_choice, group, ignore_certificate_errors, members, run_cmdlet, sign_in_on_sim_page,
+    SignInSetup,
 };
 use support::browser::{Browser, Options};
 use support::wait::{until, Poll};
@@ -98,24 +99,6 @@ async fn verify_list_screenshot(browser: &Browser, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// The sim's state (`GET /_sim/state`, read in-process).
-fn state(setup: &SignInSetup) -> Value {
-    setup
-        .sim
-        .state
-        .tenant
-        .lock()
-        .expect("tenant lock")
-        .snapshot()
-}
-
-fn group<'a>(state: &'a Value, name: &str) -> &'a Value {
-    state["groups"]
-        .as_array()
-        .and_then(|gs| gs.iter().find(|g| g["displayName"] == name))
-        .unwrap_or(&Value::Null)
-}
-
 fn contact_by_address<'a>(state: &'a Value, address: &str) -> Option<&'a Value> {
     state["contacts"].as_array().and_then(|cs| {
         cs.iter().find(|c| {
@@ -126,10 +109,8 @@ fn contact_by_address<'a>(state: &'a Value, address: &str) -> Option<&'a Value> 
     })
 }
 
-fn is_member(state: &Value, group_name: &str, id: &str) -> bool {
-    group(state, group_name)["members"]
-        .as_array()
-        .is_some_and(|m| m.iter().any(|x| x == id))
+fn is_member(state: &Value, group_name: &str, id: &str) -> Result<bool> {
+    Ok(members(state, group_name)?.iter().any(|m| m == id))
 }
 
 async fn audit(browser: &Browser, what: &str) -> Result<()> {
@@ -387,7 +368,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
     )?;
     // Nothing changed before the admin confirms.
     check(
-        contact_by_address(&state(&setup), address).is_none(),
+        contact_by_address(&setup.state(), address).is_none(),
         || "the contact exists before the plan was confirmed".into(),
     )?;
     browser.screenshot("groups-dialog-plan").await?;
@@ -398,7 +379,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
         .wait_text("Done: jan.devries@partner.example is a member of Sales Team.")
         .await?;
     browser.screenshot("groups-add-done").await?;
-    let s = state(&setup);
+    let s = setup.state();
     let contact = contact_by_address(&s, address)
         .ok_or_else(|| support::Error::Check(format!("no contact for {address} in the sim")))?;
     check(
@@ -407,8 +388,9 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
         || format!("contact: {contact}"),
     )?;
     let id = contact["id"].as_str().unwrap_or_default();
-    check(is_member(&s, "Sales Team", id), || {
-        format!("Sales Team members: {}", group(&s, "Sales Team")["members"])
+    let sales = members(&s, "Sales Team")?;
+    check(sales.iter().any(|m| m == id), || {
+        format!("Sales Team members: {sales:?}")
     })?;
 
     // Closing reloads the members: the new contact is listed.
@@ -445,7 +427,7 @@ async fn m365_group_invites_a_guest_and_adds_it() -> Result<()> {
     browser
         .wait_text("Done: ana.lima@fabrikam.example is a member of Project Falcon.")
         .await?;
-    let s = state(&setup);
+    let s = setup.state();
     let guest = s["users"].as_array().and_then(|us| {
         us.iter().find(|u| {
             u["userType"] == "Guest"
@@ -456,11 +438,9 @@ async fn m365_group_invites_a_guest_and_adds_it() -> Result<()> {
     });
     let guest = guest.ok_or_else(|| support::Error::Check(format!("no guest for {address}")))?;
     let id = guest["id"].as_str().unwrap_or_default();
-    check(is_member(&s, "Project Falcon", id), || {
-        format!(
-            "Project Falcon members: {}",
-            group(&s, "Project Falcon")["members"]
-        )
+    let falcon = members(&s, "Project Falcon")?;
+    check(falcon.iter().any(|m| m == id), || {
+        format!("Project Falcon members: {falcon:?}")
     })?;
 
     // Removing goes through Graph for Microsoft 365 groups (DELETE …/members/{id}/$ref): the
@@ -474,8 +454,8 @@ async fn m365_group_invites_a_guest_and_adds_it() -> Result<()> {
     browser
         .wait_text("Removed Ana Lima from Project Falcon.")
         .await?;
-    let s = state(&setup);
-    check(!is_member(&s, "Project Falcon", id), || {
+    let s = setup.state();
+    check(!is_member(&s, "Project Falcon", id)?, || {
         "the guest is still a member".into()
     })?;
     check(
@@ -491,11 +471,11 @@ async fn m365_group_invites_a_guest_and_adds_it() -> Result<()> {
 async fn existing_contact_is_reused_and_a_member_is_left_alone() -> Result<()> {
     let (setup, browser) =
         start("groups-reuse", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
-    let s = state(&setup);
+    let s = setup.state();
     let contacts_before = s["contacts"].as_array().map_or(0, Vec::len);
     // A seeded contact already in Partner Announcements, and one that is not in Sales Team.
-    let partners = group(&s, "Partner Announcements")["members"].clone();
-    let sales = group(&s, "Sales Team")["members"].clone();
+    let partners = group(&s, "Partner Announcements")?["members"].clone();
+    let sales = group(&s, "Sales Team")?["members"].clone();
     let all = s["contacts"].as_array().cloned().unwrap_or_default();
     let member = all
         .iter()
@@ -543,14 +523,14 @@ async fn existing_contact_is_reused_and_a_member_is_left_alone() -> Result<()> {
             addr(&outsider)
         ))
         .await?;
-    let s = state(&setup);
+    let s = setup.state();
     check(
         s["contacts"].as_array().map_or(0, Vec::len) == contacts_before
             && is_member(
                 &s,
                 "Sales Team",
                 outsider["id"].as_str().unwrap_or_default(),
-            ),
+            )?,
         || "the contact was duplicated or not added".into(),
     )?;
     browser.close().await
@@ -561,7 +541,7 @@ async fn external_senders_fix_and_remove_a_member() -> Result<()> {
     let (setup, browser) = start("groups-fix", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     open_group(&browser, "Sales", "Sales Team").await?;
     check(
-        group(&state(&setup), "Sales Team")["requireSenderAuthenticationEnabled"] == true,
+        setup.group("Sales Team")?["requireSenderAuthenticationEnabled"] == true,
         || "Sales Team starts open".into(),
     )?;
     browser.click("button", "Open to external senders").await?;
@@ -569,13 +549,13 @@ async fn external_senders_fix_and_remove_a_member() -> Result<()> {
         .wait_text("Done: the group now accepts mail from outside the organisation.")
         .await?;
     check(
-        group(&state(&setup), "Sales Team")["requireSenderAuthenticationEnabled"] == false,
+        setup.group("Sales Team")?["requireSenderAuthenticationEnabled"] == false,
         || "Set-DistributionGroup did not reach the sim".into(),
     )?;
 
     // Remove a contact member, with confirmation.
-    let s = state(&setup);
-    let members = group(&s, "Sales Team")["members"].clone();
+    let s = setup.state();
+    let members = group(&s, "Sales Team")?["members"].clone();
     let contact = s["contacts"]
         .as_array()
         .and_then(|cs| {
@@ -599,15 +579,15 @@ async fn external_senders_fix_and_remove_a_member() -> Result<()> {
     browser.wait_text("5 members.").await?;
     check(
         !is_member(
-            &state(&setup),
+            &setup.state(),
             "Sales Team",
             contact["id"].as_str().unwrap_or_default(),
-        ),
+        )?,
         || "the member is still in the sim's group".into(),
     )?;
     // The contact itself is kept.
     check(
-        state(&setup)["contacts"]
+        setup.state()["contacts"]
             .as_array()
             .is_some_and(|cs| cs.iter().any(|c| c["id"] == contact["id"])),
         || "the contact object was deleted".into(),
@@ -776,7 +756,7 @@ async fn dutch_finder_plan_and_finished_add() -> Result<()> {
         .await?;
     browser.screenshot("groups-add-done-nl").await?;
     check(
-        contact_by_address(&state(&setup), address).is_some(),
+        contact_by_address(&setup.state(), address).is_some(),
         || "the Dutch run created no contact".into(),
     )?;
     browser.close().await
@@ -970,10 +950,7 @@ async fn finder_counts_follow_the_list_stale_ones_are_dropped_failures_stay_quie
     })?;
     // The current search's own batch goes to the sim: the real count shows.
     answer_newest(&browser, "b.release();").await?;
-    let s = state(&setup);
-    let falcon = group(&s, "Project Falcon")["members"]
-        .as_array()
-        .map_or(0, Vec::len);
+    let falcon = members(&setup.state(), "Project Falcon")?.len();
     let rows = wait_count(&browser, "Project Falcon", &format!("{falcon} members")).await?;
     check(!format!("{rows:?}").contains("999"), || {
         format!("a stale count was shown: {rows:?}")
@@ -1076,8 +1053,8 @@ async fn dialogs_trap_focus_close_on_escape_and_give_focus_back() -> Result<()> 
 
     // The remove confirmation: focus on Cancel (the safe choice), trapped, Escape closes and
     // focus returns to the member's Remove button.
-    let s = state(&setup);
-    let members = group(&s, "Sales Team")["members"].clone();
+    let s = setup.state();
+    let members = group(&s, "Sales Team")?["members"].clone();
     let contact = s["contacts"]
         .as_array()
         .and_then(|cs| {

@@ -24,7 +24,8 @@ use guestlist_sim::store::{UserType, ADMIN_UPN};
 use guestlist_sim::Knobs;
 use serde_json::{json, Value};
 use signin::{
-    account_choice, ignore_certificate_errors, run_cmdlet, sign_in_on_sim_page, SignInSetup,
+    account_choice, group, ignore_certificate_errors, members, run_cmdlet, sign_in_on_sim_page,
+    SignInSetup,
 };
 use support::browser::Browser;
 use support::wait::{until, Poll};
@@ -46,34 +47,6 @@ async fn start(label: &str, knobs: Knobs, mode: &str) -> Result<(SignInSetup, Br
     browser.find("group", "Signed-in account").await?;
     browser.find("region", mode).await?;
     Ok((setup, browser))
-}
-
-fn state(setup: &SignInSetup) -> Value {
-    setup
-        .sim
-        .state
-        .tenant
-        .lock()
-        .expect("tenant lock")
-        .snapshot()
-}
-
-fn group<'a>(state: &'a Value, name: &str) -> &'a Value {
-    state["groups"]
-        .as_array()
-        .and_then(|gs| gs.iter().find(|g| g["displayName"] == name))
-        .unwrap_or(&Value::Null)
-}
-
-fn members(state: &Value, name: &str) -> Vec<String> {
-    group(state, name)["members"]
-        .as_array()
-        .map(|m| {
-            m.iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Contacts per lower-cased address.
@@ -394,9 +367,9 @@ fn totals_in(text: &str, ui: &Ui) -> Option<(usize, usize, usize, usize)> {
 #[tokio::test]
 async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<()> {
     let (setup, browser) = start("import-faults", Knobs::default(), "Direct mode").await?;
-    let before = state(&setup);
+    let before = setup.state();
     // An existing guest, already in the Microsoft 365 group: reused for the DG, skipped there.
-    let guest_id = members(&before, M365)
+    let guest_id = members(&before, M365)?
         .into_iter()
         .find(|id| {
             before["users"]
@@ -474,11 +447,12 @@ async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<(
     })?;
 
     // The sim matches: every valid address is in both groups, through exactly one object each.
-    let after = state(&setup);
+    let after = setup.state();
     let contacts = contacts_by_address(&after);
     let guests = guests_by_address(&after);
-    let dg = members(&after, DG);
-    let m365 = members(&after, M365);
+    let dg = members(&after, DG)?;
+    let m365 = members(&after, M365)?;
+    let (dg_before, m365_before) = (members(&before, DG)?, members(&before, M365)?);
     let mut dg_added = 0;
     let mut m365_added = 0;
     for a in &file.valid {
@@ -497,28 +471,24 @@ async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<(
         check(in_dg == 1 && in_m365 == 1, || {
             format!("{a}: {in_dg} objects in {DG}, {in_m365} in {M365}")
         })?;
-        if !members(&before, DG)
-            .iter()
-            .any(|id| c.contains(id) || g.contains(id))
-        {
+        if !dg_before.iter().any(|id| c.contains(id) || g.contains(id)) {
             dg_added += 1;
         }
-        if !members(&before, M365).iter().any(|id| g.contains(id)) {
+        if !m365_before.iter().any(|id| g.contains(id)) {
             m365_added += 1;
         }
     }
     // Nothing else joined, nothing left.
-    check(dg.len() == members(&before, DG).len() + dg_added, || {
+    check(dg.len() == dg_before.len() + dg_added, || {
         format!(
             "{DG} has {} members, expected {}",
             dg.len(),
-            members(&before, DG).len() + dg_added
+            dg_before.len() + dg_added
         )
     })?;
-    check(
-        m365.len() == members(&before, M365).len() + m365_added,
-        || format!("{M365} has {} members", m365.len()),
-    )?;
+    check(m365.len() == m365_before.len() + m365_added, || {
+        format!("{M365} has {} members", m365.len())
+    })?;
     check(done == dg_added + m365_added, || {
         format!("report says {done} done, the sim gained {dg_added} + {m365_added} members")
     })?;
@@ -529,7 +499,7 @@ async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<(
     )?;
     // The fix the plan offered (ticked by default) opened the DG.
     check(
-        group(&after, DG)["requireSenderAuthenticationEnabled"] == false,
+        group(&after, DG)?["requireSenderAuthenticationEnabled"] == false,
         || format!("{DG} still rejects external senders"),
     )?;
 
@@ -550,9 +520,9 @@ async fn a_microsoft_365_group_closed_to_outsiders_is_opened_from_its_page_not_b
     // run adds the people without touching the setting.
     const MARKETING: &str = "Marketing";
     let (setup, browser) = start("import-m365-closed", Knobs::default(), "Direct mode").await?;
-    let before = state(&setup);
+    let before = setup.state();
     check(
-        group(&before, MARKETING)["allowExternalSenders"] == false,
+        group(&before, MARKETING)?["allowExternalSenders"] == false,
         || "Marketing should start closed".into(),
     )?;
     let file = csv(6, "m365closed", None);
@@ -568,7 +538,7 @@ async fn a_microsoft_365_group_closed_to_outsiders_is_opened_from_its_page_not_b
         )
         .await?;
     let href = link.attr("href").await?.unwrap_or_default();
-    let id = group(&before, MARKETING)["id"]
+    let id = group(&before, MARKETING)?["id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -582,12 +552,12 @@ async fn a_microsoft_365_group_closed_to_outsiders_is_opened_from_its_page_not_b
     check(f == 0 && p == 0 && d == file.valid.len(), || {
         format!("{d} done, {f} failed, {p} pending of {}", file.valid.len())
     })?;
-    let after = state(&setup);
+    let after = setup.state();
     check(
-        group(&after, MARKETING)["allowExternalSenders"] == false,
+        group(&after, MARKETING)?["allowExternalSenders"] == false,
         || "the run changed Marketing's setting".into(),
     )?;
-    let added = members(&after, MARKETING).len() - members(&before, MARKETING).len();
+    let added = members(&after, MARKETING)?.len() - members(&before, MARKETING)?.len();
     check(added == file.valid.len(), || {
         format!("{added} joined Marketing, expected {}", file.valid.len())
     })?;
@@ -597,7 +567,7 @@ async fn a_microsoft_365_group_closed_to_outsiders_is_opened_from_its_page_not_b
 #[tokio::test]
 async fn a_reload_in_the_middle_of_a_run_resumes_without_duplicates() -> Result<()> {
     let (setup, browser) = start("import-reload", Knobs::default(), "Direct mode").await?;
-    let before = state(&setup);
+    let before = setup.state();
     let file = csv(120, "reload", None);
     to_plan(&browser, &file, "import-reload.csv", 120, &[DG, M365]).await?;
     // Slow enough that the reload lands mid-run.
@@ -633,11 +603,11 @@ async fn a_reload_in_the_middle_of_a_run_resumes_without_duplicates() -> Result<
             "after the reload at {done}/{total}: {d} done, {s} skipped, {f} failed, {p} pending"
         )
     })?;
-    let after = state(&setup);
+    let after = setup.state();
     let contacts = contacts_by_address(&after);
     let guests = guests_by_address(&after);
-    let dg = members(&after, DG);
-    let m365 = members(&after, M365);
+    let dg = members(&after, DG)?;
+    let m365 = members(&after, M365)?;
     for a in &file.valid {
         let key = a.to_lowercase();
         let c = contacts.get(&key).cloned().unwrap_or_default();
@@ -660,8 +630,8 @@ async fn a_reload_in_the_middle_of_a_run_resumes_without_duplicates() -> Result<
         )?;
     }
     check(
-        dg.len() == members(&before, DG).len() + file.valid.len()
-            && m365.len() == members(&before, M365).len() + file.valid.len(),
+        dg.len() == members(&before, DG)?.len() + file.valid.len()
+            && m365.len() == members(&before, M365)?.len() + file.valid.len(),
         || format!("member counts {} and {}", dg.len(), m365.len()),
     )?;
     browser.close().await
@@ -711,10 +681,10 @@ async fn script_mode_runs_graph_steps_scripts_exchange_steps_then_verifies() -> 
         format!("verify: {text}")
     })?;
     browser.screenshot("import-script-verified").await?;
-    let after = state(&setup);
+    let after = setup.state();
     let contacts = contacts_by_address(&after);
     let guests = guests_by_address(&after);
-    let dg = members(&after, DG);
+    let dg = members(&after, DG)?;
     for a in &file.valid {
         let key = a.to_lowercase();
         let ids: Vec<String> = contacts
@@ -734,7 +704,7 @@ async fn script_mode_runs_graph_steps_scripts_exchange_steps_then_verifies() -> 
 /// What the import changed in the tenant, one count per effect an operation has: a new
 /// contact, a new guest, a new member of either group, a group opened to external senders.
 /// With addresses new to the tenant, every operation done is exactly one of these.
-fn changes(before: &Value, after: &Value) -> usize {
+fn changes(before: &Value, after: &Value) -> Result<usize> {
     let ids = |v: &Value, key: &str, guests_only: bool| -> HashSet<String> {
         v[key]
             .as_array()
@@ -751,18 +721,18 @@ fn changes(before: &Value, after: &Value) -> usize {
             .difference(&ids(before, "users", true))
             .count();
     for g in [DG, M365] {
-        let was: HashSet<String> = members(before, g).into_iter().collect();
-        n += members(after, g)
+        let was: HashSet<String> = members(before, g)?.into_iter().collect();
+        n += members(after, g)?
             .iter()
             .filter(|m| !was.contains(*m))
             .count();
         for flag in ["requireSenderAuthenticationEnabled", "allowExternalSenders"] {
-            if group(before, g)[flag] != group(after, g)[flag] {
+            if group(before, g)?[flag] != group(after, g)?[flag] {
                 n += 1;
             }
         }
     }
-    n
+    Ok(n)
 }
 
 /// Every address in `addresses` (new to the tenant before the import) is one guest, a member
@@ -770,8 +740,8 @@ fn changes(before: &Value, after: &Value) -> usize {
 fn check_in_both_groups(before: &Value, after: &Value, addresses: &[String]) -> Result<()> {
     let contacts = contacts_by_address(after);
     let guests = guests_by_address(after);
-    let dg = members(after, DG);
-    let m365 = members(after, M365);
+    let dg = members(after, DG)?;
+    let m365 = members(after, M365)?;
     for a in addresses {
         let key = a.to_lowercase();
         let c = contacts.get(&key).cloned().unwrap_or_default();
@@ -785,7 +755,7 @@ fn check_in_both_groups(before: &Value, after: &Value, addresses: &[String]) -> 
             format!("{a}: {in_dg} times in {DG}, {in_m365} times in {M365}")
         })?;
     }
-    let (dg_before, m365_before) = (members(before, DG).len(), members(before, M365).len());
+    let (dg_before, m365_before) = (members(before, DG)?.len(), members(before, M365)?.len());
     check(
         dg.len() == dg_before + addresses.len() && m365.len() == m365_before + addresses.len(),
         || {
@@ -889,7 +859,7 @@ async fn token_expiry_in_the_middle_of_a_run_recovers_silently() -> Result<()> {
         ..Knobs::default()
     };
     let (setup, browser) = start("import-token", short.clone(), "Direct mode").await?;
-    let before = state(&setup);
+    let before = setup.state();
     let file = csv(60, "token", None);
     to_plan(&browser, &file, "import-token.csv", 60, &[DG, M365]).await?;
     // Every request of the run is counted (Resource Timing; its default buffer holds 250).
@@ -984,7 +954,7 @@ async fn token_expiry_in_the_middle_of_a_run_recovers_silently() -> Result<()> {
         f == 0 && p == 0 && s == bad * 2 && d == file.valid.len() * 2,
         || format!("{d} done, {s} skipped, {f} failed, {p} pending"),
     )?;
-    let after = state(&setup);
+    let after = setup.state();
     check_in_both_groups(&before, &after, &file.valid)?;
     browser.close().await
 }
@@ -992,7 +962,7 @@ async fn token_expiry_in_the_middle_of_a_run_recovers_silently() -> Result<()> {
 #[tokio::test]
 async fn pause_resume_and_cancel_by_the_buttons() -> Result<()> {
     let (setup, browser) = start("import-pause", Knobs::default(), "Direct mode").await?;
-    let before = state(&setup);
+    let before = setup.state();
     let file = csv(40, "pause", None);
     to_plan(&browser, &file, "import-pause.csv", 40, &[DG, M365]).await?;
     // Slow enough to act in the middle of a run.
@@ -1014,8 +984,8 @@ async fn pause_resume_and_cancel_by_the_buttons() -> Result<()> {
     let (held, total) = progress(&browser)
         .await?
         .ok_or_else(|| support::Error::Page("no progress bar".into()))?;
-    let paused = state(&setup);
-    let changed = changes(&before, &paused);
+    let paused = setup.state();
+    let changed = changes(&before, &paused)?;
     check(changed as u64 == held && held < total, || {
         format!("paused at {held}/{total} operations, the sim holds {changed} changes")
     })?;
@@ -1027,7 +997,7 @@ async fn pause_resume_and_cancel_by_the_buttons() -> Result<()> {
     })?;
     let watched = std::time::Instant::now();
     while watched.elapsed() < window {
-        let now = changes(&before, &state(&setup));
+        let now = changes(&before, &setup.state())?;
         check(now == changed, || {
             format!("the sim changed while paused: {changed} → {now}")
         })?;
@@ -1048,18 +1018,16 @@ async fn pause_resume_and_cancel_by_the_buttons() -> Result<()> {
     check(f == 0 && p == 0 && d + s == 80, || {
         format!("{d} done, {s} skipped, {f} failed, {p} pending")
     })?;
-    let after = state(&setup);
+    let after = setup.state();
     check_in_both_groups(&before, &after, &file.valid)?;
-    check(changes(&before, &after) as u64 == total, || {
-        format!(
-            "{} changes for {total} operations",
-            changes(&before, &after)
-        )
+    let changed = changes(&before, &after)?;
+    check(changed as u64 == total, || {
+        format!("{changed} changes for {total} operations")
     })?;
 
     // A second import, cancelled half-way.
     click(&browser, "New import").await?;
-    let before = state(&setup);
+    let before = setup.state();
     let file = csv(40, "cancel", None);
     to_plan(&browser, &file, "import-cancel.csv", 40, &[DG, M365]).await?;
     click(&browser, "Start the run").await?;
@@ -1077,14 +1045,14 @@ async fn pause_resume_and_cancel_by_the_buttons() -> Result<()> {
     })?;
     // The sim holds exactly what was done: each done row's person is in its group, no
     // pending row's is, and nothing else changed.
-    let after = state(&setup);
+    let after = setup.state();
     let rows = report_rows(&browser).await?;
     check(rows.len() == 80, || format!("{} report rows", rows.len()))?;
     let mut gained = HashMap::new();
     for (status, address, group_name) in &rows {
         let ids = objects_of(&after, address);
-        let was = members(&before, group_name);
-        let now = members(&after, group_name);
+        let was = members(&before, group_name)?;
+        let now = members(&after, group_name)?;
         let joined = ids.iter().any(|id| now.contains(id) && !was.contains(id));
         match status.as_str() {
             "done" => {
@@ -1097,16 +1065,14 @@ async fn pause_resume_and_cancel_by_the_buttons() -> Result<()> {
         }
     }
     for g in [DG, M365] {
-        let n = members(&after, g).len() - members(&before, g).len();
+        let n = members(&after, g)?.len() - members(&before, g)?.len();
         check(gained.get(g).copied().unwrap_or(0) == n, || {
             format!("{g} gained {n} members, the report has {gained:?} done")
         })?;
     }
-    check(changes(&before, &after) as u64 == settled, || {
-        format!(
-            "{} changes in the sim, {settled}/{total} operations settled",
-            changes(&before, &after)
-        )
+    let changed = changes(&before, &after)?;
+    check(changed as u64 == settled, || {
+        format!("{changed} changes in the sim, {settled}/{total} operations settled")
     })?;
     // Resumed, the cancelled run finishes without doing anything twice.
     click(&browser, "Resume the import").await?;
@@ -1116,7 +1082,7 @@ async fn pause_resume_and_cancel_by_the_buttons() -> Result<()> {
     check(f == 0 && p == 0 && d + s == 80, || {
         format!("resumed: {d} done, {s} skipped, {f} failed, {p} pending")
     })?;
-    check_in_both_groups(&before, &state(&setup), &file.valid)?;
+    check_in_both_groups(&before, &setup.state(), &file.valid)?;
     set_knobs(&setup, Knobs::default())?;
     browser.close().await
 }
@@ -1165,7 +1131,7 @@ fn release(setup: &SignInSetup, ids: &[String]) {
 #[tokio::test]
 async fn retry_failed_rows_replans_and_runs_only_those() -> Result<()> {
     let (setup, browser) = start("import-retry", Knobs::default(), "Direct mode").await?;
-    let before = state(&setup);
+    let before = setup.state();
     let file = csv(30, "retry", None);
     let plan_text = to_plan(&browser, &file, "import-retry.csv", 30, &[DG, M365]).await?;
     check(
@@ -1197,7 +1163,7 @@ async fn retry_failed_rows_replans_and_runs_only_those() -> Result<()> {
     check(
         failing
             .iter()
-            .all(|a| objects_of(&state(&setup), a).is_empty()),
+            .all(|a| objects_of(&setup.state(), a).is_empty()),
         || "a failed row left an object".into(),
     )?;
     // The cause is removed (the accounts' addresses changed), then the admin retries.
@@ -1226,14 +1192,14 @@ async fn retry_failed_rows_replans_and_runs_only_those() -> Result<()> {
     check(d == failing.len() * 2 && s == 0 && f == 0 && p == 0, || {
         format!("retry: {d} done, {s} skipped, {f} failed, {p} pending")
     })?;
-    check_in_both_groups(&before, &state(&setup), &file.valid)?;
+    check_in_both_groups(&before, &setup.state(), &file.valid)?;
     browser.close().await
 }
 
 #[tokio::test]
 async fn dutch_screenshots_of_mapping_plan_run_and_report() -> Result<()> {
     let (setup, browser) = start("import-nl", Knobs::default(), "Direct mode").await?;
-    let before = state(&setup);
+    let before = setup.state();
     browser
         .find("combobox", "Language")
         .await?
@@ -1300,7 +1266,7 @@ async fn dutch_screenshots_of_mapping_plan_run_and_report() -> Result<()> {
             && !text.contains("invalid:"),
         || "the report's reasons are not in Dutch".into(),
     )?;
-    check_in_both_groups(&before, &state(&setup), &file.valid)?;
+    check_in_both_groups(&before, &setup.state(), &file.valid)?;
     browser.close().await
 }
 

@@ -266,25 +266,11 @@ async fn opening_a_microsoft_365_group_asks_consent_to_group_readwrite_all_once(
     mode_panel(&browser, "Direct mode").await?;
 
     // Marketing: a Microsoft 365 group that accepts internal senders only.
-    let marketing = |field: &str| -> Result<serde_json::Value> {
-        let state = setup
-            .sim
-            .state
-            .tenant
-            .lock()
-            .expect("tenant lock")
-            .snapshot();
-        state["groups"]
-            .as_array()
-            .and_then(|gs| gs.iter().find(|g| g["displayName"] == "Marketing"))
-            .map(|g| g[field].clone())
-            .ok_or_else(|| support::Error::Setup("no Marketing group in the sim".into()))
-    };
-    check(marketing("allowExternalSenders")? == false, || {
+    let marketing = setup.group("Marketing")?;
+    check(marketing["allowExternalSenders"] == false, || {
         "Marketing should start closed to external senders".into()
     })?;
-    let id = marketing("id")?;
-    let id = id
+    let id = marketing["id"]
         .as_str()
         .ok_or_else(|| support::Error::Setup("Marketing has no id".into()))?;
     browser.goto(&setup.app(&format!("/groups/{id}"))).await?;
@@ -300,9 +286,10 @@ async fn opening_a_microsoft_365_group_asks_consent_to_group_readwrite_all_once(
     check(card.contains("Group.ReadWrite.All"), || {
         format!("the card should name the permission: {card:?}")
     })?;
-    check(marketing("allowExternalSenders")? == false, || {
-        "nothing may change before consent".into()
-    })?;
+    check(
+        setup.group("Marketing")?["allowExternalSenders"] == false,
+        || "nothing may change before consent".into(),
+    )?;
     browser
         .eval("document.querySelector('.consent').scrollIntoView({block: 'center'})")
         .await?;
@@ -314,9 +301,10 @@ async fn opening_a_microsoft_365_group_asks_consent_to_group_readwrite_all_once(
     browser
         .wait_text("Done: the group now accepts mail from outside the organisation.")
         .await?;
-    check(marketing("allowExternalSenders")? == true, || {
-        "after consent the group should accept external senders".into()
-    })?;
+    check(
+        setup.group("Marketing")?["allowExternalSenders"] == true,
+        || "after consent the group should accept external senders".into(),
+    )?;
     browser.screenshot("signin-consent-done").await?;
     browser.close().await
 }

@@ -17,7 +17,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use guestlist_sim::{Knobs, RunningSim, SimConfig};
-use serde_json::json;
+use serde_json::{json, Value};
 use tower_http::services::ServeDir;
 
 use crate::support::browser::Browser;
@@ -154,6 +154,40 @@ impl SignInSetup {
     pub fn app(&self, path: &str) -> String {
         format!("{}/{}", self.app_url, path.trim_start_matches('/'))
     }
+
+    /// The sim's tenant as `GET /_sim/state` gives it (read in-process): a snapshot, so compare
+    /// two of them for what changed in between.
+    pub fn state(&self) -> Value {
+        self.sim
+            .state
+            .tenant
+            .lock()
+            .expect("tenant lock")
+            .snapshot()
+    }
+
+    /// The group called `name` as the sim holds it now.
+    pub fn group(&self, name: &str) -> Result<Value> {
+        group(&self.state(), name).cloned()
+    }
+}
+
+/// The group called `name` in a snapshot of the sim's state.
+pub fn group<'a>(state: &'a Value, name: &str) -> Result<&'a Value> {
+    state["groups"]
+        .as_array()
+        .and_then(|gs| gs.iter().find(|g| g["displayName"] == name))
+        .ok_or_else(|| Error::Setup(format!("the sim has no group {name:?}")))
+}
+
+/// The ids of the members of the group called `name` in a snapshot of the sim's state.
+pub fn members(state: &Value, name: &str) -> Result<Vec<String>> {
+    Ok(group(state, name)?["members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.as_str().map(str::to_owned))
+        .collect())
 }
 
 impl Drop for SignInSetup {
