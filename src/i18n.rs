@@ -7,6 +7,7 @@
 //!
 //! The reactive part ([`I18n`]) holds the current language in a signal provided as context.
 
+use crate::activity::{Action, Entry as ActivityEntry, Reason};
 use crate::config::{ConfigError, UrlProblem};
 use crate::domain::journal::{Failure, FailureKind, Service};
 use leptos::prelude::*;
@@ -506,6 +507,18 @@ texts! {
     /// Appended to an unexpected failure's sentence: the technical detail. `{detail}` comes last.
     fail_detail,
     // --- end failures ---
+    // --- activity log ---
+    /// What a change was (`activity::Action`). The English ones are what the log's `what` and
+    /// its exports keep, worded as `domain::report::describe` words the same operations.
+    act_create_contact,
+    act_invite_guest,
+    act_add_member,
+    act_remove_member,
+    act_open_to_external_senders,
+    /// Why a change was skipped or handed over (`activity::Reason`).
+    act_already_done,
+    act_in_script,
+    // --- end activity log ---
 }
 
 pub static EN: Texts = Texts {
@@ -945,6 +958,15 @@ pub static EN: Texts = Texts {
     fail_service_said: "The service said: {said}",
     fail_detail: "Detail: {detail}",
     // --- end failures ---
+    // --- activity log ---
+    act_create_contact: "Create mail contact {name} <{address}>",
+    act_invite_guest: "Invite {address} as guest",
+    act_add_member: "Add {member} to {group}",
+    act_remove_member: "Remove {member} from {group}",
+    act_open_to_external_senders: "Let {group} receive mail from outside the organisation",
+    act_already_done: "already done",
+    act_in_script: "handed over as a PowerShell script",
+    // --- end activity log ---
 };
 
 pub static NL: Texts = Texts {
@@ -1384,6 +1406,15 @@ pub static NL: Texts = Texts {
     fail_service_said: "De service meldde: {said}",
     fail_detail: "Details: {detail}",
     // --- end failures ---
+    // --- activity log ---
+    act_create_contact: "E-mailcontact {name} <{address}> aanmaken",
+    act_invite_guest: "{address} als gast uitnodigen",
+    act_add_member: "{member} toevoegen aan {group}",
+    act_remove_member: "{member} uit {group} verwijderen",
+    act_open_to_external_senders: "{group} mail van buiten de organisatie laten ontvangen",
+    act_already_done: "was al zo",
+    act_in_script: "overgedragen als PowerShell-script",
+    // --- end activity log ---
 };
 
 /// A UI language.
@@ -1658,6 +1689,61 @@ pub fn failure_parts(f: &Failure) -> Option<FailureParts<'_>> {
     })
 }
 // --- end failures ---
+
+// --- activity log ---
+impl Texts {
+    /// A change in this language.
+    pub fn activity_action(&self, action: &Action) -> String {
+        match action {
+            Action::CreateContact { name, address } => fill(
+                self.act_create_contact,
+                &[("name", name), ("address", address)],
+            ),
+            Action::InviteGuest { address } => fill(self.act_invite_guest, &[("address", address)]),
+            Action::AddMember { member, group } => {
+                fill(self.act_add_member, &[("member", member), ("group", group)])
+            }
+            Action::RemoveMember { member, group } => fill(
+                self.act_remove_member,
+                &[("member", member), ("group", group)],
+            ),
+            Action::OpenToExternalSenders { group } => {
+                fill(self.act_open_to_external_senders, &[("group", group)])
+            }
+        }
+    }
+
+    /// Why a change was skipped, handed over or failed, in this language.
+    pub fn activity_reason(&self, reason: &Reason) -> String {
+        match reason {
+            Reason::AlreadyDone => self.act_already_done.to_owned(),
+            Reason::InScript => self.act_in_script.to_owned(),
+            Reason::Failed {
+                service,
+                kind,
+                said,
+            } => self.compose_failure(*kind, *service, said.as_deref()),
+        }
+    }
+
+    /// An entry's "what" in this language; an entry stored before actions were typed keeps its
+    /// English words.
+    pub fn activity_what(&self, entry: &ActivityEntry) -> String {
+        match &entry.action {
+            Some(action) => self.activity_action(action),
+            None => entry.what.clone(),
+        }
+    }
+
+    /// An entry's detail in this language, or as stored where it isn't typed.
+    pub fn activity_detail(&self, entry: &ActivityEntry) -> String {
+        match &entry.reason {
+            Some(reason) => self.activity_reason(reason),
+            None => entry.detail.clone(),
+        }
+    }
+}
+// --- end activity log ---
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,6 @@
 //! The groups components in a real browser (wasm-bindgen-test, headless Chromium): the
-//! virtualized member list with 50,000 rows, hostile names as text, and the activity log.
+//! virtualized member list with 50,000 rows, hostile names as text, and the activity log (in
+//! the page's language, older English-only entries as stored).
 //!
 //! Run: `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 //! CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web_groups`
@@ -205,6 +206,8 @@ async fn activity_page_lists_the_stored_changes() {
         outcome: Outcome::Failed,
         detail: "You aren't allowed to do this.".into(),
         request_id: Some("rid-42".into()),
+        action: None,
+        reason: None,
     });
     web_sys::window()
         .unwrap()
@@ -286,4 +289,107 @@ async fn failure_view_follows_the_language_switch() {
         stored.starts_with("Exchange refused the command"),
         "{stored}"
     );
+}
+
+#[wasm_bindgen_test]
+async fn activity_page_follows_the_language_switch() {
+    use guestlist::activity::{Action, Reason};
+    use guestlist::domain::journal::{Failure, FailureKind, Service};
+    use guestlist::i18n::{use_i18n, EN};
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    // Written before actions were typed: English only, shown as stored in every language.
+    let old = r#"{"entries":[{"atMs":1795717205000,"what":"Add jan@partner.nl to Sales Team","group":"Sales Team","outcome":"failed","detail":"You aren't allowed to do this.","requestId":"rid-42"}]}"#;
+    let mut log = Log::from_json(old);
+    assert_eq!(log.entries.len(), 1);
+    log.push(
+        Entry::new(
+            Action::AddMember {
+                member: "piet@partner.nl".into(),
+                group: "Sales Team".into(),
+            },
+            "Sales Team".into(),
+            Outcome::Script,
+        )
+        .because(Reason::InScript),
+    );
+    let said = "Insufficient privileges to complete the operation.";
+    let failure = Failure {
+        kind: Some(FailureKind::Forbidden),
+        said: Some(said.into()),
+        request_id: Some("rid-43".into()),
+        ..Failure::new(
+            Service::Graph,
+            EN.compose_failure(FailureKind::Forbidden, Service::Graph, Some(said)),
+        )
+    };
+    log.push(Entry::failed(
+        Action::RemoveMember {
+            member: "kees@partner.nl".into(),
+            group: "Sales Team".into(),
+        },
+        "Sales Team".into(),
+        &failure,
+    ));
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .set_item(STORAGE_KEY, &log.to_json())
+        .unwrap();
+
+    let i18n_out = Rc::new(Cell::new(None));
+    let app = {
+        let i18n_out = i18n_out.clone();
+        mount(move || {
+            i18n_out.set(Some(use_i18n()));
+            view! { <ActivityPage/> }
+        })
+    };
+    until("the English entries", || {
+        app.text()
+            .contains("Remove kees@partner.nl from Sales Team")
+    })
+    .await;
+    let text = app.text();
+    for expected in [
+        "Add piet@partner.nl to Sales Team",
+        "In the script: handed over as a PowerShell script",
+        "Failed: You aren't allowed to do this: your account lacks a permission",
+        "The service said: Insufficient privileges",
+        "Add jan@partner.nl to Sales Team",
+        "Failed: You aren't allowed to do this.",
+        "rid-43",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+
+    i18n_out.get().expect("the view ran").set(Lang::Nl);
+    until("the Dutch entries", || {
+        app.text()
+            .contains("kees@partner.nl uit Sales Team verwijderen")
+    })
+    .await;
+    let text = app.text();
+    for expected in [
+        "piet@partner.nl toevoegen aan Sales Team",
+        "In het script: overgedragen als PowerShell-script",
+        "Mislukt: U heeft hier geen rechten voor",
+        "De service meldde: Insufficient privileges",
+        // The old entry, as stored.
+        "Add jan@partner.nl to Sales Team",
+        "Mislukt: You aren't allowed to do this.",
+        "rid-43",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    for english in [
+        "Add piet@partner.nl",
+        "handed over",
+        "Remove kees@partner.nl",
+    ] {
+        assert!(!text.contains(english), "{english} in {text}");
+    }
 }

@@ -14,7 +14,7 @@
 use super::dialog::{focus_soon, Modal};
 use super::members::MemberRow;
 use super::{explain, kind_label, log_activity, FailureView, GroupInfo, ScriptBox};
-use crate::activity::Outcome;
+use crate::activity::{Action, Entry, Outcome, Reason};
 use crate::domain::email::EmailAddress;
 use crate::domain::group::{ExternalSenders, GroupKind};
 use crate::domain::journal::{Failure, OpResult, OpState, Service};
@@ -24,7 +24,6 @@ use crate::domain::plan::{
     SkipReason, Step, TenantSnapshot, UserType,
 };
 use crate::domain::powershell::exchange_script;
-use crate::domain::report::describe;
 use crate::domain::verify::{verify, Verified};
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::probe::Mode;
@@ -309,31 +308,17 @@ async fn run_plan(session: &Session, plan: Plan, direct: bool) -> Finished {
             Some(OpState::Finished(OpResult::Failed(f))) => OpLine::Failed(f.clone()),
             _ => OpLine::InScript,
         };
-        let what = describe(&op.op);
-        match &line {
-            OpLine::Done => log_activity(what, group.clone(), Outcome::Done, String::new(), None),
-            OpLine::AlreadyDone => log_activity(
-                what,
-                group.clone(),
-                Outcome::Skipped,
-                "already done".into(),
-                None,
-            ),
-            OpLine::Failed(f) => log_activity(
-                what,
-                group.clone(),
-                Outcome::Failed,
-                f.message.clone(),
-                f.request_id.clone(),
-            ),
-            OpLine::InScript => log_activity(
-                what,
-                group.clone(),
-                Outcome::Script,
-                "handed over as a PowerShell script".into(),
-                None,
-            ),
-        }
+        let action = Action::from(&op.op);
+        log_activity(match &line {
+            OpLine::Done => Entry::new(action, group.clone(), Outcome::Done),
+            OpLine::AlreadyDone => {
+                Entry::new(action, group.clone(), Outcome::Skipped).because(Reason::AlreadyDone)
+            }
+            OpLine::Failed(f) => Entry::failed(action, group.clone(), f),
+            OpLine::InScript => {
+                Entry::new(action, group.clone(), Outcome::Script).because(Reason::InScript)
+            }
+        });
         results.push((op.id, line));
     }
     let script = if pending.is_empty() {

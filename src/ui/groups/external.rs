@@ -9,7 +9,7 @@
 //!   and offers a button that asks consent in a popup, then runs the fix.
 
 use super::{explain, log_activity, FailureView, GroupInfo, ScriptBox};
-use crate::activity::Outcome;
+use crate::activity::{Action, Entry, Outcome};
 use crate::auth::BridgeError;
 use crate::domain::group::{ExternalSenders, GroupKind};
 use crate::domain::journal::{Failure, Service};
@@ -105,19 +105,12 @@ pub fn ExternalSendersCard(
                     }
                 }
                 let (service, result) = open_group(&session, &info).await;
-                let what = format!(
-                    "Let {} receive mail from outside the organisation",
-                    info.target.name
-                );
+                let action = Action::OpenToExternalSenders {
+                    group: info.target.name.clone(),
+                };
                 match result {
                     Ok(()) => {
-                        log_activity(
-                            what,
-                            info.target.name.clone(),
-                            Outcome::Done,
-                            String::new(),
-                            None,
-                        );
+                        log_activity(Entry::new(action, info.target.name.clone(), Outcome::Done));
                         status.try_set(ExternalSenders::Allowed);
                         fix.try_set(FixState::Done);
                     }
@@ -129,13 +122,7 @@ pub fn ExternalSendersCard(
                     }
                     Err(e) => {
                         let failure = explain(service, &e);
-                        log_activity(
-                            what,
-                            info.target.name.clone(),
-                            Outcome::Failed,
-                            failure.message.clone(),
-                            failure.request_id.clone(),
-                        );
+                        log_activity(Entry::failed(action, info.target.name.clone(), &failure));
                         fix.try_set(FixState::Failed(failure));
                     }
                 }

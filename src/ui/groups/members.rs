@@ -6,7 +6,7 @@
 use super::dialog;
 use super::virtual_list::window;
 use super::{download, explain, file_stem, log_activity, FailureView, GroupInfo, ScriptBox};
-use crate::activity::Outcome;
+use crate::activity::{Action, Entry, Outcome};
 use crate::domain::csv_export::{to_csv, ExportOptions};
 use crate::domain::group::{GroupKind, MembershipApi};
 use crate::domain::journal::{Failure, Service};
@@ -278,15 +278,14 @@ pub fn MemberList(
                             .await,
                     ),
                 };
-                let what = format!(
-                    "Remove {} from {}",
-                    if row.mail.is_empty() {
-                        &row.name
+                let action = Action::RemoveMember {
+                    member: if row.mail.is_empty() {
+                        row.name.clone()
                     } else {
-                        &row.mail
+                        row.mail.clone()
                     },
-                    info.target.name
-                );
+                    group: info.target.name.clone(),
+                };
                 match result {
                     Ok(()) | Err(TenantError::NotMember(_)) => {
                         let outcome = if result.is_ok() {
@@ -294,7 +293,7 @@ pub fn MemberList(
                         } else {
                             Outcome::Skipped
                         };
-                        log_activity(what, info.target.name.clone(), outcome, String::new(), None);
+                        log_activity(Entry::new(action, info.target.name.clone(), outcome));
                         removed.try_set(true);
                         rows.try_update(|rs| rs.retain(|r| r.id != row.id));
                         let t = untrack(|| i18n.t());
@@ -306,13 +305,7 @@ pub fn MemberList(
                     }
                     Err(e) => {
                         let f = explain(service, &e);
-                        log_activity(
-                            what,
-                            info.target.name.clone(),
-                            Outcome::Failed,
-                            f.message.clone(),
-                            f.request_id.clone(),
-                        );
+                        log_activity(Entry::failed(action, info.target.name.clone(), &f));
                         removing.try_set(Some(RemoveState::Failed(row, f)));
                     }
                 }

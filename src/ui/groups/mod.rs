@@ -15,7 +15,7 @@ pub mod finder;
 pub mod members;
 pub mod virtual_list;
 
-use crate::activity::{self, Entry, Outcome};
+use crate::activity::{self, Entry};
 use crate::domain::group::GroupKind;
 use crate::domain::journal::{Failure, Service};
 use crate::i18n::{use_i18n, Texts};
@@ -95,21 +95,7 @@ pub fn explain(service: Service, e: &TenantError) -> Failure {
 
 /// Records a change in the activity log. A log that can't be written doesn't undo the change;
 /// it is reported on the console for whoever investigates.
-pub fn log_activity(
-    what: String,
-    group: String,
-    outcome: Outcome,
-    detail: String,
-    request_id: Option<String>,
-) {
-    let entry = Entry {
-        at_ms: activity::now_ms(),
-        what,
-        group,
-        outcome,
-        detail,
-        request_id,
-    };
+pub fn log_activity(entry: Entry) {
     if let Err(e) = activity::record(entry) {
         leptos::logging::warn!("{e}");
     }

@@ -64,14 +64,32 @@ pub fn ActivityPage() -> impl IntoView {
                         </thead>
                         <tbody>
                             {entries.into_iter().map(|e| {
-                                let outcome = e.outcome;
+                                let (when, datetime) = (iso_time(e.at_ms), iso_time(e.at_ms));
+                                let group = e.group.clone();
+                                let request_id = e.request_id.clone().unwrap_or_default();
+                                let e = std::sync::Arc::new(e);
+                                let what = {
+                                    let e = e.clone();
+                                    move || i18n.t().activity_what(&e)
+                                };
+                                // The outcome word carries its colon ("Failed:"); the detail follows.
+                                let result = move || {
+                                    let t = i18n.t();
+                                    let detail = t.activity_detail(&e);
+                                    let label = outcome_label(t, e.outcome);
+                                    if detail.is_empty() {
+                                        label.to_owned()
+                                    } else {
+                                        format!("{label} {detail}")
+                                    }
+                                };
                                 view! {
                                     <tr>
-                                        <td><time datetime=iso_time(e.at_ms)>{iso_time(e.at_ms)}</time></td>
-                                        <td>{e.what}</td>
-                                        <td>{e.group}</td>
-                                        <td>{move || outcome_label(i18n.t(), outcome)} {(!e.detail.is_empty()).then(|| format!(": {}", e.detail))}</td>
-                                        <td><code>{e.request_id.unwrap_or_default()}</code></td>
+                                        <td><time datetime=datetime>{when}</time></td>
+                                        <td>{what}</td>
+                                        <td>{group}</td>
+                                        <td>{result}</td>
+                                        <td><code>{request_id}</code></td>
                                     </tr>
                                 }
                             }).collect_view()}
