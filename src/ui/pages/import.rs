@@ -1176,57 +1176,10 @@ mod tests {
     use crate::domain::person::FieldError;
     use crate::i18n::{EN, NL};
 
-    /// One of every address problem, so a placeholder misspelt in either language shows.
-    fn every_address_problem() -> Vec<EmailError> {
-        let label = || "x".repeat(3);
-        vec![
-            EmailError::Empty,
-            EmailError::Whitespace { position: 3 },
-            EmailError::ControlCharacter {
-                position: 2,
-                code: 0x1f,
-            },
-            EmailError::AngleBrackets,
-            EmailError::MailtoPrefix,
-            EmailError::MultipleAddresses { count: 2 },
-            EmailError::MissingAt,
-            EmailError::MultipleAt { count: 2 },
-            EmailError::EmptyLocalPart,
-            EmailError::EmptyDomain,
-            EmailError::QuotedLocalPart,
-            EmailError::NonAsciiLocalPart { ch: 'é' },
-            EmailError::InvalidLocalCharacter { ch: '(' },
-            EmailError::EdgeDot {
-                part: AddressPart::Local,
-            },
-            EmailError::ConsecutiveDots {
-                part: AddressPart::Domain,
-            },
-            EmailError::CommaInsteadOfDot {
-                suggestion: "a@b.example".into(),
-            },
-            EmailError::TrailingDot,
-            EmailError::LocalPartTooLong { len: 70, max: 64 },
-            EmailError::TooLong { len: 300, max: 254 },
-            EmailError::DomainTooLong { len: 300, max: 253 },
-            EmailError::DomainWithoutDot {
-                domain: "intranet".into(),
-            },
-            EmailError::IpLiteral,
-            EmailError::InvalidDomainCharacter { ch: '_' },
-            EmailError::LabelHyphenEdge { label: label() },
-            EmailError::LabelTooLong {
-                label: label(),
-                len: 70,
-                max: 63,
-            },
-            EmailError::NumericTopLevelDomain { tld: "123".into() },
-        ]
-    }
-
     #[test]
     fn problems_and_skip_reasons_are_worded_in_each_language_with_every_value_filled() {
-        let mut problems: Vec<FieldProblem> = every_address_problem()
+        // One of every address problem, so a placeholder misspelt in either language shows.
+        let mut problems: Vec<FieldProblem> = EmailError::examples()
             .into_iter()
             .map(FieldProblem::InvalidEmail)
             .collect();
