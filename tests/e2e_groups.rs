@@ -24,9 +24,51 @@ use signin::{
 };
 use support::browser::{Browser, Options};
 use support::wait::{until, Poll};
-use support::{check, dist_dir, Result, DEADLINE};
+use support::{check, dist_dir, fill, Result, DEADLINE};
 
 const PASSWORD: &str = "demo";
+
+/// The texts of the group pages the tests look for, per language (as in src/i18n.rs).
+struct Ui {
+    /// The finder's search box.
+    search: &'static str,
+    /// The finder's answer to a query: "… found for “{query}”."
+    found: &'static str,
+    /// The end of the group page's member count: "{count} members."
+    members: &'static str,
+    add: &'static str,
+    /// The add-person dialog: "Add an external person to {group}"
+    dialog: &'static str,
+    email: &'static str,
+    display_name: &'static str,
+    review: &'static str,
+    /// The dialog's plan.
+    plan: &'static str,
+}
+
+const EN: Ui = Ui {
+    search: "Search groups by name",
+    found: "found for “{query}”.",
+    members: " members.",
+    add: "Add an external person",
+    dialog: "Add an external person to {group}",
+    email: "E-mail address",
+    display_name: "Display name",
+    review: "Review the plan",
+    plan: "What will happen",
+};
+
+const NL: Ui = Ui {
+    search: "Groepen zoeken op naam",
+    found: "gevonden voor “{query}”.",
+    members: " leden.",
+    add: "Externe persoon toevoegen",
+    dialog: "Externe persoon toevoegen aan {group}",
+    email: "E-mailadres",
+    display_name: "Weergavenaam",
+    review: "Plan bekijken",
+    plan: "Wat er gaat gebeuren",
+};
 
 /// Signs in as `upn` from the app's start page and waits for the probe's verdict (`mode` is the
 /// mode panel's heading: "Direct mode" or "Script mode").
@@ -57,17 +99,25 @@ async fn start_with(
     Ok((setup, browser))
 }
 
-/// Types into the search box and opens the group's page.
-async fn open_group(browser: &Browser, search: &str, name: &str) -> Result<()> {
-    let searchbox = browser.find("searchbox", "Search groups by name").await?;
+/// Types `query` into the finder's search box and waits until the results answer it (an older
+/// answer may still be shown until then).
+async fn search(browser: &Browser, ui: &Ui, query: &str) -> Result<()> {
+    let searchbox = browser.find("searchbox", ui.search).await?;
     searchbox.clear().await?;
-    searchbox.send_keys(search).await?;
-    // Click only once the results answer this query (an older answer may still be shown).
-    browser.wait_text(&format!("found for “{search}”.")).await?;
+    searchbox.send_keys(query).await?;
+    browser
+        .wait_text(&fill(ui.found, &[("query", query)]))
+        .await?;
+    Ok(())
+}
+
+/// Searches for `query` and opens the page of the group called `name`.
+async fn open_group(browser: &Browser, ui: &Ui, query: &str, name: &str) -> Result<()> {
+    search(browser, ui, query).await?;
     browser.click("link", name).await?;
     browser.find("heading", name).await?;
     // The member list has loaded once its count is there.
-    browser.wait_text(" members.").await?;
+    browser.wait_text(ui.members).await?;
     Ok(())
 }
 
@@ -274,44 +324,40 @@ async fn check_cycle(browser: &Browser, start: &str, max: usize) -> Result<Vec<S
     Ok(cycle)
 }
 
-/// Fills the add-person dialog and asks for the plan; returns the plan's text.
+/// Fills the add-person dialog in the page's language `ui` and asks for the plan; returns the
+/// plan's text.
 async fn plan_for(
     browser: &Browser,
+    ui: &Ui,
     group_name: &str,
     address: &str,
     name: &str,
 ) -> Result<String> {
-    browser.click("button", "Add an external person").await?;
+    browser.click("button", ui.add).await?;
     browser
-        .find("dialog", &format!("Add an external person to {group_name}"))
+        .find("dialog", &fill(ui.dialog, &[("group", group_name)]))
         .await?;
     browser
-        .find("textbox", "E-mail address")
+        .find("textbox", ui.email)
         .await?
         .send_keys(address)
         .await?;
     if !name.is_empty() {
         browser
-            .find("textbox", "Display name")
+            .find("textbox", ui.display_name)
             .await?
             .send_keys(name)
             .await?;
     }
-    browser.click("button", "Review the plan").await?;
-    Ok(browser
-        .find("region", "What will happen")
-        .await?
-        .text()
-        .await?)
+    browser.click("button", ui.review).await?;
+    Ok(browser.find("region", ui.plan).await?.text().await?)
 }
 
 #[tokio::test]
 async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
     let (setup, browser) = start("groups-dg", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     // Dynamic distribution groups come from Exchange (direct mode), read-only.
-    let searchbox = browser.find("searchbox", "Search groups by name").await?;
-    searchbox.send_keys("All Sales").await?;
-    browser.wait_text("found for “All Sales”.").await?;
+    search(&browser, &EN, "All Sales").await?;
     browser.click("link", "All Sales Department Users").await?;
     browser
         .find("heading", "All Sales Department Users")
@@ -327,9 +373,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
     )?;
     browser.click("link", "← All groups").await?;
 
-    let searchbox = browser.find("searchbox", "Search groups by name").await?;
-    searchbox.send_keys("Sales").await?;
-    browser.wait_text("found for “Sales”.").await?;
+    search(&browser, &EN, "Sales").await?;
     let results = browser.find("list", "Groups found").await?.text().await?;
     check(
         results.contains("Sales Team")
@@ -358,7 +402,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
     audit(&browser, "the group page").await?;
 
     let address = "jan.devries@partner.example";
-    let plan = plan_for(&browser, "Sales Team", address, "Jan de Vries").await?;
+    let plan = plan_for(&browser, &EN, "Sales Team", address, "Jan de Vries").await?;
     check(
         plan.contains("Create mail contact Jan de Vries <jan.devries@partner.example>. (hidden from address lists)")
             && plan.contains("Add jan.devries@partner.example to Sales Team (Distribution group).")
@@ -413,9 +457,9 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
 #[tokio::test]
 async fn m365_group_invites_a_guest_and_adds_it() -> Result<()> {
     let (setup, browser) = start("groups-m365", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
-    open_group(&browser, "Falcon", "Project Falcon").await?;
+    open_group(&browser, &EN, "Falcon", "Project Falcon").await?;
     let address = "ana.lima@fabrikam.example";
-    let plan = plan_for(&browser, "Project Falcon", address, "Ana Lima").await?;
+    let plan = plan_for(&browser, &EN, "Project Falcon", address, "Ana Lima").await?;
     check(
         plan.contains("Invite ana.lima@fabrikam.example as a guest (no invitation mail).")
             && plan
@@ -495,8 +539,8 @@ async fn existing_contact_is_reused_and_a_member_is_left_alone() -> Result<()> {
             .to_owned()
     };
 
-    open_group(&browser, "Partner", "Partner Announcements").await?;
-    let plan = plan_for(&browser, "Partner Announcements", &addr(&member), "").await?;
+    open_group(&browser, &EN, "Partner", "Partner Announcements").await?;
+    let plan = plan_for(&browser, &EN, "Partner Announcements", &addr(&member), "").await?;
     check(
         plan.contains(&format!(
             "{} is already a member of Partner Announcements: nothing to do.",
@@ -507,8 +551,8 @@ async fn existing_contact_is_reused_and_a_member_is_left_alone() -> Result<()> {
     browser.click("button", "Close").await?;
 
     browser.click("link", "← All groups").await?;
-    open_group(&browser, "Sales", "Sales Team").await?;
-    let plan = plan_for(&browser, "Sales Team", &addr(&outsider), "").await?;
+    open_group(&browser, &EN, "Sales", "Sales Team").await?;
+    let plan = plan_for(&browser, &EN, "Sales Team", &addr(&outsider), "").await?;
     check(
         plan.contains(&format!(
             "Use the existing mail contact for {} (no duplicate is created).",
@@ -539,7 +583,7 @@ async fn existing_contact_is_reused_and_a_member_is_left_alone() -> Result<()> {
 #[tokio::test]
 async fn external_senders_fix_and_remove_a_member() -> Result<()> {
     let (setup, browser) = start("groups-fix", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
-    open_group(&browser, "Sales", "Sales Team").await?;
+    open_group(&browser, &EN, "Sales", "Sales Team").await?;
     check(
         setup.group("Sales Team")?["requireSenderAuthenticationEnabled"] == true,
         || "Sales Team starts open".into(),
@@ -599,7 +643,7 @@ async fn external_senders_fix_and_remove_a_member() -> Result<()> {
 async fn hostile_display_names_are_rendered_as_text() -> Result<()> {
     let (_setup, browser) =
         start("groups-hostile", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
-    open_group(&browser, "Marketing", "Marketing").await?;
+    open_group(&browser, &EN, "Marketing", "Marketing").await?;
     let text = browser
         .wait_text("<script>alert('owned')</script> Mallory")
         .await?;
@@ -633,7 +677,7 @@ async fn helpdesk_is_told_why_it_cannot_write() -> Result<()> {
         "Script mode",
     )
     .await?;
-    open_group(&browser, "Sales", "Sales Team").await?;
+    open_group(&browser, &EN, "Sales", "Sales Team").await?;
     browser.wait_text("Your account has no Exchange Recipient Management role, so Guestlist can't make Exchange changes for you",
     )
     .await?;
@@ -650,12 +694,12 @@ async fn script_mode_dg_script_then_verify() -> Result<()> {
     // The first list is searched again once the mode is known and comes out the same: its
     // counts still arrive.
     wait_count(&browser, "Sales Team", "6 members").await?;
-    open_group(&browser, "Sales", "Sales Team").await?;
+    open_group(&browser, &EN, "Sales", "Sales Team").await?;
     browser
         .wait_text("Script mode: Exchange can't be reached from this browser")
         .await?;
     let address = "piet.bakker@partner.example";
-    let plan = plan_for(&browser, "Sales Team", address, "Piet Bakker").await?;
+    let plan = plan_for(&browser, &EN, "Sales Team", address, "Piet Bakker").await?;
     check(
         plan.contains("the Exchange steps become a PowerShell script"),
         || format!("plan: {plan:?}"),
@@ -707,9 +751,7 @@ async fn switch_to_dutch(browser: &Browser) -> Result<()> {
 async fn dutch_finder_plan_and_finished_add() -> Result<()> {
     let (setup, browser) = start("groups-nl", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     switch_to_dutch(&browser).await?;
-    let searchbox = browser.find("searchbox", "Groepen zoeken op naam").await?;
-    searchbox.send_keys("Sales").await?;
-    browser.wait_text("gevonden voor “Sales”.").await?;
+    search(&browser, &NL, "Sales").await?;
     wait_count(&browser, "Sales Team", "6 leden").await?;
     browser.screenshot("groups-finder-nl").await?;
     audit(&browser, "the Dutch finder").await?;
@@ -719,27 +761,8 @@ async fn dutch_finder_plan_and_finished_add() -> Result<()> {
     browser.wait_text("6 leden.").await?;
     browser.screenshot("groups-group-page-nl").await?;
 
-    browser.click("button", "Externe persoon toevoegen").await?;
-    browser
-        .find("dialog", "Externe persoon toevoegen aan Sales Team")
-        .await?;
     let address = "jan.devries@partner.example";
-    browser
-        .find("textbox", "E-mailadres")
-        .await?
-        .send_keys(address)
-        .await?;
-    browser
-        .find("textbox", "Weergavenaam")
-        .await?
-        .send_keys("Jan de Vries")
-        .await?;
-    browser.click("button", "Plan bekijken").await?;
-    let plan = browser
-        .find("region", "Wat er gaat gebeuren")
-        .await?
-        .text()
-        .await?;
+    let plan = plan_for(&browser, &NL, "Sales Team", address, "Jan de Vries").await?;
     check(
         plan.contains("E-mailcontact Jan de Vries <jan.devries@partner.example> aanmaken.")
             && plan.contains(
@@ -771,28 +794,12 @@ async fn dutch_script_mode_then_verify() -> Result<()> {
     };
     let (setup, browser) = start("groups-script-nl", knobs, ADMIN_UPN, "Script mode").await?;
     switch_to_dutch(&browser).await?;
-    let searchbox = browser.find("searchbox", "Groepen zoeken op naam").await?;
-    searchbox.send_keys("Sales").await?;
-    browser.wait_text("gevonden voor “Sales”.").await?;
-    browser.click("link", "Sales Team").await?;
-    browser.find("heading", "Sales Team").await?;
+    open_group(&browser, &NL, "Sales", "Sales Team").await?;
     browser
         .wait_text("Scriptmodus: Exchange is vanuit deze browser niet bereikbaar")
         .await?;
     let address = "piet.bakker@partner.example";
-    browser.click("button", "Externe persoon toevoegen").await?;
-    browser
-        .find("textbox", "E-mailadres")
-        .await?
-        .send_keys(address)
-        .await?;
-    browser
-        .find("textbox", "Weergavenaam")
-        .await?
-        .send_keys("Piet Bakker")
-        .await?;
-    browser.click("button", "Plan bekijken").await?;
-    browser.find("region", "Wat er gaat gebeuren").await?;
+    plan_for(&browser, &NL, "Sales Team", address, "Piet Bakker").await?;
     browser
         .click("button", "Graph-stappen uitvoeren en script maken")
         .await?;
@@ -925,9 +932,7 @@ async fn finder_counts_follow_the_list_stale_ones_are_dropped_failures_stay_quie
     browser.wait_text("All Sales Department Users").await?;
 
     // A newer search overtakes the first one's counts: their (fake) answers are dropped.
-    let searchbox = browser.find("searchbox", "Search groups by name").await?;
-    searchbox.send_keys("Falcon").await?;
-    browser.wait_text("found for “Falcon”.").await?;
+    search(&browser, &EN, "Falcon").await?;
     let newest_asks_falcon = "return (() => { const open = window.__batches.filter((b) => !b.done); \
         const b = open[open.length - 1]; return !!b && !!b.requests && b.requests.length === 1; })()";
     until(
@@ -957,9 +962,7 @@ async fn finder_counts_follow_the_list_stale_ones_are_dropped_failures_stay_quie
     })?;
 
     // A count that fails shows nothing, and says nothing.
-    searchbox.clear().await?;
-    searchbox.send_keys("Marketing").await?;
-    browser.wait_text("found for “Marketing”.").await?;
+    search(&browser, &EN, "Marketing").await?;
     wait_held(&browser, 1).await?;
     answer_newest(
         &browser,
@@ -1018,7 +1021,7 @@ async fn finder_counts_follow_the_list_stale_ones_are_dropped_failures_stay_quie
 async fn dialogs_trap_focus_close_on_escape_and_give_focus_back() -> Result<()> {
     let (setup, browser) =
         start("groups-focus", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
-    open_group(&browser, "Sales", "Sales Team").await?;
+    open_group(&browser, &EN, "Sales", "Sales Team").await?;
 
     // The add-person dialog: modal, focus on its first field.
     browser.click("button", "Add an external person").await?;
@@ -1038,7 +1041,14 @@ async fn dialogs_trap_focus_close_on_escape_and_give_focus_back() -> Result<()> 
     wait_focus(&browser, "Add an external person").await?;
 
     // Again, up to the plan: focus follows the new step, stays inside, Escape closes.
-    plan_for(&browser, "Sales Team", "focus.test@partner.example", "").await?;
+    plan_for(
+        &browser,
+        &EN,
+        "Sales Team",
+        "focus.test@partner.example",
+        "",
+    )
+    .await?;
     wait_focus(&browser, "plan-heading").await?;
     let seen = tab_through(&browser, 8, false).await?;
     check(seen.iter().any(|c| c == "Make these changes"), || {
@@ -1096,9 +1106,7 @@ async fn dialogs_trap_focus_close_on_escape_and_give_focus_back() -> Result<()> 
 async fn fifty_thousand_members_keep_the_dom_small() -> Result<()> {
     let (_setup, browser) =
         start("groups-bulk", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
-    let searchbox = browser.find("searchbox", "Search groups by name").await?;
-    searchbox.send_keys("All Company").await?;
-    browser.wait_text("found for “All Company”.").await?;
+    search(&browser, &EN, "All Company").await?;
     browser.click("link", "All Company Broadcast").await?;
     let what = "all 50,000 members loaded";
     until(what, std::time::Duration::from_secs(120), || async {

@@ -29,7 +29,7 @@ use signin::{
 };
 use support::browser::Browser;
 use support::wait::{until, Poll};
-use support::{check, dist_dir, output_dir, Result, DEADLINE};
+use support::{check, dist_dir, fill, output_dir, Result, DEADLINE};
 
 const PASSWORD: &str = "demo";
 const DG: &str = "Sales Team";
@@ -225,12 +225,6 @@ const NL: Ui = Ui {
     done: " klaar, ",
     pending: " nog te doen.",
 };
-
-fn fill(template: &str, args: &[(&str, &str)]) -> String {
-    args.iter().fold(template.to_owned(), |t, (k, v)| {
-        t.replace(&format!("{{{k}}}"), v)
-    })
-}
 
 async fn add_group_in(browser: &Browser, ui: &Ui, name: &str) -> Result<()> {
     let q = browser.find("searchbox", ui.find_group).await?;

@@ -95,6 +95,14 @@ pub fn check(ok: bool, message: impl FnOnce() -> String) -> Result<()> {
     }
 }
 
+/// A text template of the app's with its `{name}` placeholders filled in, as src/i18n.rs fills
+/// them: `fill("Add {name} as a target", &[("name", "Sales")])`.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    args.iter().fold(template.to_owned(), |t, (k, v)| {
+        t.replace(&format!("{{{k}}}"), v)
+    })
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
