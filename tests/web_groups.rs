@@ -192,6 +192,7 @@ async fn hostile_names_stay_text() {
     });
     until("the row", || app.text().contains("Mallory")).await;
     assert!(app.text().contains(hostile));
+    assert!(app.text().contains("1 member."), "{}", app.text());
     assert_eq!(app.count("img"), 0);
     assert_eq!(app.count("script"), 0);
 }
@@ -391,5 +392,77 @@ async fn activity_page_follows_the_language_switch() {
         "Remove kees@partner.nl",
     ] {
         assert!(!text.contains(english), "{english} in {text}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn member_type_icons_are_decorative_inline_svg() {
+    use guestlist::tenant::{Group, GroupId, OrgContact};
+
+    let rows = vec![
+        user(1, "Staff Member"),
+        MemberRow::from_member(Member::User(User {
+            id: ObjectId("u2".into()),
+            display_name: Some("Visiting Guest".into()),
+            mail: Some("guest@partner.example".into()),
+            user_type: Some("Guest".into()),
+            ..User::default()
+        })),
+        MemberRow::from_member(Member::Contact(OrgContact {
+            id: ObjectId("c1".into()),
+            display_name: Some("Mail Contact".into()),
+            mail: Some("contact@partner.example".into()),
+            ..OrgContact::default()
+        })),
+        MemberRow::from_member(Member::Group(Group {
+            id: GroupId("g2".into()),
+            display_name: Some("Nested Group".into()),
+            ..Group::default()
+        })),
+        MemberRow::from_member(Member::Other {
+            odata_type: "#microsoft.graph.device".into(),
+            id: ObjectId("d1".into()),
+        }),
+    ];
+    let app = mount(move || {
+        let rows = RwSignal::new(rows);
+        let state = RwSignal::new(LoadState::Done);
+        view! { <MemberList session=session() info=info() rows state/> }
+    });
+    until("the rows", || app.text().contains("5 members.")).await;
+    assert_eq!(app.count(".member-row"), 5);
+    // One icon per row, hidden from assistive technology (the type is written out).
+    assert_eq!(
+        app.count(".member-row .member-icon[aria-hidden='true'] > svg"),
+        5
+    );
+    const SVG: &str = "http://www.w3.org/2000/svg";
+    let icons = app.root.query_selector_all(".member-icon svg").unwrap();
+    let mut drawings = Vec::new();
+    for i in 0..icons.length() {
+        let svg: web_sys::Element = icons.item(i).unwrap().unchecked_into();
+        assert_eq!(svg.namespace_uri().as_deref(), Some(SVG));
+        assert_eq!(svg.get_attribute("stroke").as_deref(), Some("currentColor"));
+        assert_eq!(svg.get_attribute("viewBox").as_deref(), Some("0 0 24 24"));
+        let shapes = svg.children();
+        assert!(shapes.length() > 0, "an empty icon");
+        for j in 0..shapes.length() {
+            assert_eq!(
+                shapes.item(j).unwrap().namespace_uri().as_deref(),
+                Some(SVG)
+            );
+        }
+        drawings.push(svg.inner_html());
+    }
+    drawings.sort();
+    drawings.dedup();
+    assert_eq!(drawings.len(), 5, "each type has its own icon");
+    // No emoji left to fall back to an empty box.
+    let text = app.text();
+    for emoji in ["👤", "🧳", "✉", "👥"] {
+        assert!(!text.contains(emoji), "{emoji} in {text}");
+    }
+    for label in ["User", "Guest", "Mail contact", "Group", "Other"] {
+        assert!(text.contains(label), "{label} in {text}");
     }
 }

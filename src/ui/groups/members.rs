@@ -99,14 +99,55 @@ pub fn type_label(t: &Texts, k: MemberType) -> &'static str {
 }
 
 /// A small glyph per type (decorative: the type is also written out).
-fn type_icon(k: MemberType) -> &'static str {
-    match k {
-        MemberType::User => "👤",
-        MemberType::Guest => "🧳",
-        MemberType::Contact => "✉",
-        MemberType::Group => "👥",
-        MemberType::Other => "•",
+/// A member type's icon: a small inline SVG drawn in the text colour, the same on every system
+/// (emoji need a font that headless browsers and locked-down desktops often lack). Decorative:
+/// the type is written out next to it, so it is hidden from assistive technology.
+fn type_icon(k: MemberType) -> AnyView {
+    // 24×24 strokes; the size comes from `.member-icon svg` in style/groups.css.
+    let shape = match k {
+        // Head and shoulders.
+        MemberType::User => view! {
+            <circle cx="12" cy="8" r="4"/>
+            <path d="M4 21a8 8 0 0 1 16 0"/>
+        }
+        .into_any(),
+        // A suitcase: someone visiting from outside.
+        MemberType::Guest => view! {
+            <rect x="3" y="7" width="18" height="13" rx="2"/>
+            <path d="M9 7V5a1 1 0 0 1 1-1h4a1 1 0 0 1 1 1v2M8 7v13M16 7v13"/>
+        }
+        .into_any(),
+        // An envelope: an address without an account.
+        MemberType::Contact => view! {
+            <rect x="3" y="5" width="18" height="14" rx="2"/>
+            <path d="m3 7 9 6 9-6"/>
+        }
+        .into_any(),
+        // Two people.
+        MemberType::Group => view! {
+            <circle cx="9" cy="8" r="3.5"/>
+            <path d="M2 20a7 7 0 0 1 14 0"/>
+            <path d="M16 4.6a3.5 3.5 0 0 1 0 6.8M18.5 13.5A7 7 0 0 1 22 20"/>
+        }
+        .into_any(),
+        MemberType::Other => {
+            view! { <circle cx="12" cy="12" r="3" fill="currentColor"/> }.into_any()
+        }
+    };
+    view! {
+        <svg
+            viewBox="0 0 24 24"
+            fill="none"
+            stroke="currentColor"
+            stroke-width="1.75"
+            stroke-linecap="round"
+            stroke-linejoin="round"
+            focusable="false"
+        >
+            {shape}
+        </svg>
     }
+    .into_any()
 }
 
 /// The members CSV: name, address, type, object id.
