@@ -29,6 +29,18 @@ const PAGES_NL: [(&str, &str, &str); 4] = [
     ("Groepen", "Groepen", "/"),
 ];
 
+/// The configuration error page: its heading, then the text of its "What is wrong" section.
+async fn config_problem(browser: &Browser) -> Result<String> {
+    browser
+        .find("heading", "Guestlist can't start: check config.json")
+        .await?;
+    Ok(browser
+        .find("region", "What is wrong")
+        .await?
+        .text()
+        .await?)
+}
+
 async fn path_of(browser: &Browser) -> Result<String> {
     Ok(browser.client.current_url().await?.path().to_owned())
 }
@@ -182,14 +194,7 @@ async fn missing_config_shows_what_to_put_there() -> Result<()> {
     let browser = Browser::start("config-missing").await?;
     browser.goto(&app.url("/")).await?;
 
-    browser
-        .find("heading", "Guestlist can't start: check config.json")
-        .await?;
-    let problem = browser
-        .find("region", "What is wrong")
-        .await?
-        .text()
-        .await?;
+    let problem = config_problem(&browser).await?;
     check(
         problem.contains("config.json") && problem.contains("404"),
         || format!("the problem is not explained: {problem:?}"),
@@ -218,14 +223,7 @@ async fn invalid_config_names_the_key_at_fault() -> Result<()> {
     let browser = Browser::start("config-invalid").await?;
     browser.goto(&app.url("/")).await?;
 
-    browser
-        .find("heading", "Guestlist can't start: check config.json")
-        .await?;
-    let problem = browser
-        .find("region", "What is wrong")
-        .await?
-        .text()
-        .await?;
+    let problem = config_problem(&browser).await?;
     check(
         problem.contains("clientId") && problem.contains("\"my-app\""),
         || format!("the problem does not name clientId \"my-app\": {problem:?}"),

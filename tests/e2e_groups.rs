@@ -19,14 +19,12 @@ use guestlist_sim::store::{ADMIN_UPN, HELPDESK_UPN};
 use guestlist_sim::Knobs;
 use serde_json::{json, Value};
 use signin::{
-    account_choice, group, ignore_certificate_errors, members, run_cmdlet, sign_in_on_sim_page,
-    SignInSetup,
+    exchange_refuses_cors, ignore_certificate_errors, members, run_cmdlet, sign_in,
+    switch_to_dutch, SignInSetup,
 };
 use support::browser::{Browser, Options};
 use support::wait::{until, Poll};
 use support::{check, dist_dir, fill, Result, DEADLINE};
-
-const PASSWORD: &str = "demo";
 
 /// The texts of the group pages the tests look for, per language (as in src/i18n.rs).
 struct Ui {
@@ -69,35 +67,6 @@ const NL: Ui = Ui {
     review: "Plan bekijken",
     plan: "Wat er gaat gebeuren",
 };
-
-/// Signs in as `upn` from the app's start page and waits for the probe's verdict (`mode` is the
-/// mode panel's heading: "Direct mode" or "Script mode").
-async fn sign_in(browser: &Browser, setup: &SignInSetup, upn: &str, mode: &str) -> Result<()> {
-    browser.click("button", "Sign in").await?;
-    sign_in_on_sim_page(browser, &account_choice(&setup.sim, upn)?, PASSWORD).await?;
-    browser.find("group", "Signed-in account").await?;
-    browser.find("region", mode).await?;
-    Ok(())
-}
-
-async fn start(label: &str, knobs: Knobs, upn: &str, mode: &str) -> Result<(SignInSetup, Browser)> {
-    start_with(label, knobs, upn, mode, Options::default()).await
-}
-
-async fn start_with(
-    label: &str,
-    knobs: Knobs,
-    upn: &str,
-    mode: &str,
-    options: Options,
-) -> Result<(SignInSetup, Browser)> {
-    let setup = SignInSetup::start(&dist_dir()?, knobs).await?;
-    let browser = Browser::start_with(label, options).await?;
-    ignore_certificate_errors(&browser).await?;
-    browser.goto(&setup.app("/")).await?;
-    sign_in(&browser, &setup, upn, mode).await?;
-    Ok((setup, browser))
-}
 
 /// Types `query` into the finder's search box and waits until the results answer it (an older
 /// answer may still be shown until then).
@@ -159,19 +128,20 @@ fn contact_by_address<'a>(state: &'a Value, address: &str) -> Option<&'a Value> 
     })
 }
 
-fn is_member(state: &Value, group_name: &str, id: &str) -> Result<bool> {
-    Ok(members(state, group_name)?.iter().any(|m| m == id))
+/// A mail contact that is a member of the group called `group_name`.
+fn contact_in(state: &Value, group_name: &str) -> Result<Value> {
+    let ids = members(state, group_name)?;
+    state["contacts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| ids.iter().any(|m| c["id"] == m.as_str()))
+        .cloned()
+        .ok_or_else(|| support::Error::Check(format!("no contact in {group_name}")))
 }
 
-async fn audit(browser: &Browser, what: &str) -> Result<()> {
-    let violations = support::axe::audit(browser).await?;
-    let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-    check(list.is_empty(), || {
-        format!(
-            "accessibility violations on {what}:\n  {}",
-            list.join("\n  ")
-        )
-    })
+fn is_member(state: &Value, group_name: &str, id: &str) -> Result<bool> {
+    Ok(members(state, group_name)?.iter().any(|m| m == id))
 }
 
 /// The finder's result rows as `[name, member count text or null]`.
@@ -355,7 +325,8 @@ async fn plan_for(
 
 #[tokio::test]
 async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
-    let (setup, browser) = start("groups-dg", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+    let (setup, browser) =
+        SignInSetup::signed_in("groups-dg", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     // Dynamic distribution groups come from Exchange (direct mode), read-only.
     search(&browser, &EN, "All Sales").await?;
     browser.click("link", "All Sales Department Users").await?;
@@ -385,7 +356,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
     // Member counts follow the list.
     wait_count(&browser, "Sales Team", "6 members").await?;
     browser.screenshot("groups-finder").await?;
-    audit(&browser, "the finder").await?;
+    support::axe::check_page(&browser, "the finder").await?;
 
     browser.click("link", "Sales Team").await?;
     browser.find("heading", "Sales Team").await?;
@@ -399,7 +370,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
         format!("external senders: {ext:?}")
     })?;
     browser.screenshot("groups-group-page").await?;
-    audit(&browser, "the group page").await?;
+    support::axe::check_page(&browser, "the group page").await?;
 
     let address = "jan.devries@partner.example";
     let plan = plan_for(&browser, &EN, "Sales Team", address, "Jan de Vries").await?;
@@ -416,7 +387,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
         || "the contact exists before the plan was confirmed".into(),
     )?;
     browser.screenshot("groups-dialog-plan").await?;
-    audit(&browser, "the add-person dialog").await?;
+    support::axe::check_page(&browser, "the add-person dialog").await?;
 
     browser.click("button", "Make these changes").await?;
     browser
@@ -456,7 +427,8 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
 
 #[tokio::test]
 async fn m365_group_invites_a_guest_and_adds_it() -> Result<()> {
-    let (setup, browser) = start("groups-m365", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+    let (setup, browser) =
+        SignInSetup::signed_in("groups-m365", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     open_group(&browser, &EN, "Falcon", "Project Falcon").await?;
     let address = "ana.lima@fabrikam.example";
     let plan = plan_for(&browser, &EN, "Project Falcon", address, "Ana Lima").await?;
@@ -514,21 +486,17 @@ async fn m365_group_invites_a_guest_and_adds_it() -> Result<()> {
 #[tokio::test]
 async fn existing_contact_is_reused_and_a_member_is_left_alone() -> Result<()> {
     let (setup, browser) =
-        start("groups-reuse", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+        SignInSetup::signed_in("groups-reuse", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     let s = setup.state();
     let contacts_before = s["contacts"].as_array().map_or(0, Vec::len);
     // A seeded contact already in Partner Announcements, and one that is not in Sales Team.
-    let partners = group(&s, "Partner Announcements")?["members"].clone();
-    let sales = group(&s, "Sales Team")?["members"].clone();
-    let all = s["contacts"].as_array().cloned().unwrap_or_default();
-    let member = all
-        .iter()
-        .find(|c| partners.as_array().is_some_and(|m| m.contains(&c["id"])))
-        .cloned()
-        .ok_or_else(|| support::Error::Check("no contact in Partner Announcements".into()))?;
-    let outsider = all
-        .iter()
-        .find(|c| !sales.as_array().is_some_and(|m| m.contains(&c["id"])))
+    let member = contact_in(&s, "Partner Announcements")?;
+    let sales = members(&s, "Sales Team")?;
+    let outsider = s["contacts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| !sales.iter().any(|m| c["id"] == m.as_str()))
         .cloned()
         .ok_or_else(|| support::Error::Check("every contact is in Sales Team".into()))?;
     let addr = |c: &Value| {
@@ -582,7 +550,8 @@ async fn existing_contact_is_reused_and_a_member_is_left_alone() -> Result<()> {
 
 #[tokio::test]
 async fn external_senders_fix_and_remove_a_member() -> Result<()> {
-    let (setup, browser) = start("groups-fix", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+    let (setup, browser) =
+        SignInSetup::signed_in("groups-fix", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     open_group(&browser, &EN, "Sales", "Sales Team").await?;
     check(
         setup.group("Sales Team")?["requireSenderAuthenticationEnabled"] == true,
@@ -598,16 +567,7 @@ async fn external_senders_fix_and_remove_a_member() -> Result<()> {
     )?;
 
     // Remove a contact member, with confirmation.
-    let s = setup.state();
-    let members = group(&s, "Sales Team")?["members"].clone();
-    let contact = s["contacts"]
-        .as_array()
-        .and_then(|cs| {
-            cs.iter()
-                .find(|c| members.as_array().is_some_and(|m| m.contains(&c["id"])))
-        })
-        .cloned()
-        .ok_or_else(|| support::Error::Check("no contact in Sales Team".into()))?;
+    let contact = contact_in(&setup.state(), "Sales Team")?;
     let name = contact["displayName"]
         .as_str()
         .unwrap_or_default()
@@ -642,7 +602,8 @@ async fn external_senders_fix_and_remove_a_member() -> Result<()> {
 #[tokio::test]
 async fn hostile_display_names_are_rendered_as_text() -> Result<()> {
     let (_setup, browser) =
-        start("groups-hostile", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+        SignInSetup::signed_in("groups-hostile", Knobs::default(), ADMIN_UPN, "Direct mode")
+            .await?;
     open_group(&browser, &EN, "Marketing", "Marketing").await?;
     let text = browser
         .wait_text("<script>alert('owned')</script> Mallory")
@@ -670,7 +631,7 @@ async fn hostile_display_names_are_rendered_as_text() -> Result<()> {
 
 #[tokio::test]
 async fn helpdesk_is_told_why_it_cannot_write() -> Result<()> {
-    let (_setup, browser) = start(
+    let (_setup, browser) = SignInSetup::signed_in(
         "groups-helpdesk",
         Knobs::default(),
         HELPDESK_UPN,
@@ -686,11 +647,13 @@ async fn helpdesk_is_told_why_it_cannot_write() -> Result<()> {
 
 #[tokio::test]
 async fn script_mode_dg_script_then_verify() -> Result<()> {
-    let knobs = Knobs {
-        exchange_cors_refused: true,
-        ..Knobs::default()
-    };
-    let (setup, browser) = start("groups-script", knobs, ADMIN_UPN, "Script mode").await?;
+    let (setup, browser) = SignInSetup::signed_in(
+        "groups-script",
+        exchange_refuses_cors(),
+        ADMIN_UPN,
+        "Script mode",
+    )
+    .await?;
     // The first list is searched again once the mode is known and comes out the same: its
     // counts still arrive.
     wait_count(&browser, "Sales Team", "6 members").await?;
@@ -734,27 +697,17 @@ async fn script_mode_dg_script_then_verify() -> Result<()> {
     browser.close().await
 }
 
-/// Switches the app to Dutch with the header's language switch, as an admin would.
-async fn switch_to_dutch(browser: &Browser) -> Result<()> {
-    browser
-        .find("combobox", "Language")
-        .await?
-        .select_by_label("Nederlands")
-        .await?;
-    browser.find("combobox", "Taal").await?;
-    Ok(())
-}
-
 /// The English screenshots again in Dutch (suffix `-nl`): finder, group page, the dialog's plan
 /// and a finished add; the language is switched in the app, not by the browser's language.
 #[tokio::test]
 async fn dutch_finder_plan_and_finished_add() -> Result<()> {
-    let (setup, browser) = start("groups-nl", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+    let (setup, browser) =
+        SignInSetup::signed_in("groups-nl", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     switch_to_dutch(&browser).await?;
     search(&browser, &NL, "Sales").await?;
     wait_count(&browser, "Sales Team", "6 leden").await?;
     browser.screenshot("groups-finder-nl").await?;
-    audit(&browser, "the Dutch finder").await?;
+    support::axe::check_page(&browser, "the Dutch finder").await?;
 
     browser.click("link", "Sales Team").await?;
     browser.find("heading", "Sales Team").await?;
@@ -771,7 +724,7 @@ async fn dutch_finder_plan_and_finished_add() -> Result<()> {
         || format!("Dutch plan: {plan:?}"),
     )?;
     browser.screenshot("groups-dialog-plan-nl").await?;
-    audit(&browser, "the Dutch add-person dialog").await?;
+    support::axe::check_page(&browser, "the Dutch add-person dialog").await?;
 
     browser.click("button", "Wijzigingen uitvoeren").await?;
     browser
@@ -788,11 +741,13 @@ async fn dutch_finder_plan_and_finished_add() -> Result<()> {
 /// Script mode with Verify, in Dutch.
 #[tokio::test]
 async fn dutch_script_mode_then_verify() -> Result<()> {
-    let knobs = Knobs {
-        exchange_cors_refused: true,
-        ..Knobs::default()
-    };
-    let (setup, browser) = start("groups-script-nl", knobs, ADMIN_UPN, "Script mode").await?;
+    let (setup, browser) = SignInSetup::signed_in(
+        "groups-script-nl",
+        exchange_refuses_cors(),
+        ADMIN_UPN,
+        "Script mode",
+    )
+    .await?;
     switch_to_dutch(&browser).await?;
     open_group(&browser, &NL, "Sales", "Sales Team").await?;
     browser
@@ -1020,7 +975,7 @@ async fn finder_counts_follow_the_list_stale_ones_are_dropped_failures_stay_quie
 #[tokio::test]
 async fn dialogs_trap_focus_close_on_escape_and_give_focus_back() -> Result<()> {
     let (setup, browser) =
-        start("groups-focus", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+        SignInSetup::signed_in("groups-focus", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     open_group(&browser, &EN, "Sales", "Sales Team").await?;
 
     // The add-person dialog: modal, focus on its first field.
@@ -1063,16 +1018,7 @@ async fn dialogs_trap_focus_close_on_escape_and_give_focus_back() -> Result<()> 
 
     // The remove confirmation: focus on Cancel (the safe choice), trapped, Escape closes and
     // focus returns to the member's Remove button.
-    let s = setup.state();
-    let members = group(&s, "Sales Team")?["members"].clone();
-    let contact = s["contacts"]
-        .as_array()
-        .and_then(|cs| {
-            cs.iter()
-                .find(|c| members.as_array().is_some_and(|m| m.contains(&c["id"])))
-        })
-        .cloned()
-        .ok_or_else(|| support::Error::Check("no contact in Sales Team".into()))?;
+    let contact = contact_in(&setup.state(), "Sales Team")?;
     let name = contact["displayName"]
         .as_str()
         .unwrap_or_default()
@@ -1105,7 +1051,7 @@ async fn dialogs_trap_focus_close_on_escape_and_give_focus_back() -> Result<()> 
 #[tokio::test]
 async fn fifty_thousand_members_keep_the_dom_small() -> Result<()> {
     let (_setup, browser) =
-        start("groups-bulk", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+        SignInSetup::signed_in("groups-bulk", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     search(&browser, &EN, "All Company").await?;
     browser.click("link", "All Company Broadcast").await?;
     let what = "all 50,000 members loaded";

@@ -23,31 +23,15 @@ use guestlist_sim::state::TENANT_DOMAIN;
 use guestlist_sim::store::{UserType, ADMIN_UPN};
 use guestlist_sim::Knobs;
 use serde_json::{json, Value};
-use signin::{
-    account_choice, group, ignore_certificate_errors, members, run_cmdlet, sign_in_on_sim_page,
-    SignInSetup,
-};
+use signin::{exchange_refuses_cors, group, members, run_cmdlet, switch_to_dutch, SignInSetup};
 use support::browser::Browser;
 use support::wait::{until, Poll};
-use support::{check, dist_dir, fill, output_dir, Result, DEADLINE};
+use support::{check, fill, output_dir, Result, DEADLINE};
 
-const PASSWORD: &str = "demo";
 const DG: &str = "Sales Team";
 const M365: &str = "Project Falcon";
 /// A run of a few hundred operations under injected faults takes a while on two shared cores.
 const RUN_DEADLINE: Duration = Duration::from_secs(300);
-
-async fn start(label: &str, knobs: Knobs, mode: &str) -> Result<(SignInSetup, Browser)> {
-    let setup = SignInSetup::start(&dist_dir()?, knobs).await?;
-    let browser = Browser::start(label).await?;
-    ignore_certificate_errors(&browser).await?;
-    browser.goto(&setup.app("/")).await?;
-    browser.click("button", "Sign in").await?;
-    sign_in_on_sim_page(&browser, &account_choice(&setup.sim, ADMIN_UPN)?, PASSWORD).await?;
-    browser.find("group", "Signed-in account").await?;
-    browser.find("region", mode).await?;
-    Ok((setup, browser))
-}
 
 /// Contacts per lower-cased address.
 fn contacts_by_address(state: &Value) -> HashMap<String, Vec<String>> {
@@ -133,28 +117,6 @@ async fn upload(browser: &Browser, name: &str, text: &str) -> Result<()> {
     let input = browser.client.find(Locator::Css("#imp-file")).await?;
     input.send_keys(&path.to_string_lossy()).await?;
     Ok(())
-}
-
-async fn wait_text(browser: &Browser, needle: &str, deadline: Duration) -> Result<String> {
-    let what = format!("the page to say {needle:?}");
-    until(&what, deadline, || async {
-        let text = browser.eval("return document.body.innerText").await?;
-        let text = text.as_str().unwrap_or_default().to_owned();
-        Ok(if text.contains(needle) {
-            Poll::Ready(text)
-        } else {
-            Poll::NotYet(
-                text.chars()
-                    .rev()
-                    .take(1500)
-                    .collect::<String>()
-                    .chars()
-                    .rev()
-                    .collect(),
-            )
-        })
-    })
-    .await
 }
 
 /// The run's progress bar value (settled operations), if shown.
@@ -268,12 +230,12 @@ async fn to_plan_in(
     upload(browser, name, &file.text).await?;
     // With the file's name: after "New import" the previous file is still shown until the
     // new one is read.
-    wait_text(
-        browser,
-        &fill(ui.detected, &[("name", name), ("rows", &rows.to_string())]),
-        DEADLINE,
-    )
-    .await?;
+    browser
+        .wait_text(&fill(
+            ui.detected,
+            &[("name", name), ("rows", &rows.to_string())],
+        ))
+        .await?;
     let expected = fill(
         ui.summary,
         &[
@@ -281,7 +243,7 @@ async fn to_plan_in(
             ("invalid", &(file.invalid + file.duplicates).to_string()),
         ],
     );
-    let summary = wait_text(browser, &expected, DEADLINE).await?;
+    let summary = browser.wait_text(&expected).await?;
     browser
         .eval("document.getElementById('imp-map-h').scrollIntoView(); return null")
         .await?;
@@ -304,7 +266,7 @@ async fn to_plan_in(
     .await?;
     prepare.click().await?;
     browser.find("table", ui.plan_table).await?;
-    wait_text(browser, ui.plan_intro, DEADLINE).await
+    browser.wait_text(ui.plan_intro).await
 }
 
 /// The run's state line ("Running", "Paused", "Finished", …), if the run section is shown.
@@ -338,29 +300,32 @@ async fn wait_finished(browser: &Browser) -> Result<String> {
 
 async fn wait_finished_in(browser: &Browser, ui: &Ui) -> Result<String> {
     wait_state(browser, ui.finished, RUN_DEADLINE).await?;
-    wait_text(browser, ui.pending, DEADLINE).await
+    browser.wait_text(ui.pending).await
 }
 
-fn totals(text: &str) -> Option<(usize, usize, usize, usize)> {
+fn totals(text: &str) -> Result<(usize, usize, usize, usize)> {
     totals_in(text, &EN)
 }
 
 /// The report's totals line: (done, skipped, failed, pending).
-fn totals_in(text: &str, ui: &Ui) -> Option<(usize, usize, usize, usize)> {
-    let line = text
+fn totals_in(text: &str, ui: &Ui) -> Result<(usize, usize, usize, usize)> {
+    let nums: Vec<usize> = text
         .lines()
-        .find(|l| l.contains(ui.done) && l.contains(ui.pending))?;
-    let nums: Vec<usize> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
+        .find(|l| l.contains(ui.done) && l.contains(ui.pending))
+        .into_iter()
+        .flat_map(|line| line.split(|c: char| !c.is_ascii_digit()))
         .filter_map(|s| s.parse().ok())
         .collect();
-    (nums.len() == 4).then(|| (nums[0], nums[1], nums[2], nums[3]))
+    match nums[..] {
+        [done, skipped, failed, pending] => Ok((done, skipped, failed, pending)),
+        _ => Err(support::Error::Page(format!("no totals in {text}"))),
+    }
 }
 
 #[tokio::test]
 async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<()> {
-    let (setup, browser) = start("import-faults", Knobs::default(), "Direct mode").await?;
+    let (setup, browser) =
+        SignInSetup::signed_in("import-faults", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     let before = setup.state();
     // An existing guest, already in the Microsoft 365 group: reused for the DG, skipped there.
     let guest_id = members(&before, M365)?
@@ -396,16 +361,13 @@ async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<(
     )?;
 
     // Faults only for the run: 429s, 503s and dropped connections on Graph and Exchange.
-    setup
-        .sim
-        .set_knobs(Knobs {
-            throttle_fraction: 0.05,
-            unavailable_fraction: 0.03,
-            drop_fraction: 0.02,
-            retry_after_secs: 1,
-            ..Knobs::default()
-        })
-        .map_err(|e| support::Error::Setup(e.to_string()))?;
+    setup.set_knobs(Knobs {
+        throttle_fraction: 0.05,
+        unavailable_fraction: 0.03,
+        drop_fraction: 0.02,
+        retry_after_secs: 1,
+        ..Knobs::default()
+    })?;
     browser.click("button", "Start the run").await?;
     until("the run to be under way", RUN_DEADLINE, || async {
         Ok(match progress(&browser).await? {
@@ -416,10 +378,7 @@ async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<(
     .await?;
     browser.screenshot("import-run-in-progress").await?;
     let text = wait_finished(&browser).await?;
-    setup
-        .sim
-        .set_knobs(Knobs::default())
-        .map_err(|e| support::Error::Setup(e.to_string()))?;
+    setup.set_knobs(Knobs::default())?;
     browser
         .eval("document.getElementById('imp-report-h').scrollIntoView(); return null")
         .await?;
@@ -427,8 +386,7 @@ async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<(
 
     // Every (row, group) entry accounted for: 200 rows × 2 groups.
     let bad = file.invalid + file.duplicates;
-    let (done, skipped, failed, pending) =
-        totals(&text).ok_or_else(|| support::Error::Page(format!("no totals in {text}")))?;
+    let (done, skipped, failed, pending) = totals(&text)?;
     check(done + skipped + failed + pending == 400, || {
         format!("totals {done}+{skipped}+{failed}+{pending} != 400")
     })?;
@@ -502,7 +460,7 @@ async fn two_hundred_rows_into_a_dg_and_an_m365_group_under_faults() -> Result<(
         .eval("const s = document.getElementById('lang-select'); s.value = 'nl'; s.dispatchEvent(new Event('change')); return null")
         .await?;
     // (Its screenshot is made by the Dutch test below.)
-    wait_text(&browser, "Verslag", DEADLINE).await?;
+    browser.wait_text("Verslag").await?;
     browser.close().await
 }
 
@@ -513,7 +471,13 @@ async fn a_microsoft_365_group_closed_to_outsiders_is_opened_from_its_page_not_b
     // by consent, which a run can't ask: the preview links to the group page instead, and the
     // run adds the people without touching the setting.
     const MARKETING: &str = "Marketing";
-    let (setup, browser) = start("import-m365-closed", Knobs::default(), "Direct mode").await?;
+    let (setup, browser) = SignInSetup::signed_in(
+        "import-m365-closed",
+        Knobs::default(),
+        ADMIN_UPN,
+        "Direct mode",
+    )
+    .await?;
     let before = setup.state();
     check(
         group(&before, MARKETING)?["allowExternalSenders"] == false,
@@ -541,8 +505,7 @@ async fn a_microsoft_365_group_closed_to_outsiders_is_opened_from_its_page_not_b
     })?;
     click(&browser, "Start the run").await?;
     let text = wait_finished(&browser).await?;
-    let (d, _, f, p) =
-        totals(&text).ok_or_else(|| support::Error::Page(format!("no totals in {text}")))?;
+    let (d, _, f, p) = totals(&text)?;
     check(f == 0 && p == 0 && d == file.valid.len(), || {
         format!("{d} done, {f} failed, {p} pending of {}", file.valid.len())
     })?;
@@ -560,18 +523,16 @@ async fn a_microsoft_365_group_closed_to_outsiders_is_opened_from_its_page_not_b
 
 #[tokio::test]
 async fn a_reload_in_the_middle_of_a_run_resumes_without_duplicates() -> Result<()> {
-    let (setup, browser) = start("import-reload", Knobs::default(), "Direct mode").await?;
+    let (setup, browser) =
+        SignInSetup::signed_in("import-reload", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     let before = setup.state();
     let file = csv(120, "reload", None);
     to_plan(&browser, &file, "import-reload.csv", 120, &[DG, M365]).await?;
     // Slow enough that the reload lands mid-run.
-    setup
-        .sim
-        .set_knobs(Knobs {
-            latency_ms: 150,
-            ..Knobs::default()
-        })
-        .map_err(|e| support::Error::Setup(e.to_string()))?;
+    setup.set_knobs(Knobs {
+        latency_ms: 150,
+        ..Knobs::default()
+    })?;
     browser.click("button", "Start the run").await?;
     let (done, total) = until("a quarter of the run", RUN_DEADLINE, || async {
         Ok(match progress(&browser).await? {
@@ -582,16 +543,14 @@ async fn a_reload_in_the_middle_of_a_run_resumes_without_duplicates() -> Result<
     .await?;
     browser.client.refresh().await?;
     // After the reload the run is found in IndexedDB, interrupted, and resumes on request.
-    wait_text(&browser, "This import stopped before it finished", DEADLINE).await?;
+    browser
+        .wait_text("This import stopped before it finished")
+        .await?;
     browser.find("group", "Signed-in account").await?;
     browser.click("button", "Resume the import").await?;
     let text = wait_finished(&browser).await?;
-    setup
-        .sim
-        .set_knobs(Knobs::default())
-        .map_err(|e| support::Error::Setup(e.to_string()))?;
-    let (d, s, f, p) =
-        totals(&text).ok_or_else(|| support::Error::Page(format!("no totals in {text}")))?;
+    setup.set_knobs(Knobs::default())?;
+    let (d, s, f, p) = totals(&text)?;
     check(f == 0 && p == 0 && d + s == 240, || {
         format!(
             "after the reload at {done}/{total}: {d} done, {s} skipped, {f} failed, {p} pending"
@@ -633,11 +592,13 @@ async fn a_reload_in_the_middle_of_a_run_resumes_without_duplicates() -> Result<
 
 #[tokio::test]
 async fn script_mode_runs_graph_steps_scripts_exchange_steps_then_verifies() -> Result<()> {
-    let knobs = Knobs {
-        exchange_cors_refused: true,
-        ..Knobs::default()
-    };
-    let (setup, browser) = start("import-script", knobs, "Script mode").await?;
+    let (setup, browser) = SignInSetup::signed_in(
+        "import-script",
+        exchange_refuses_cors(),
+        ADMIN_UPN,
+        "Script mode",
+    )
+    .await?;
     let file = csv(200, "script", None);
     // Into the DG only: with a Microsoft 365 group as well, the plan invites a guest (Graph, run
     // now) and creates a contact (script, later) for the same address, which Exchange refuses
@@ -670,7 +631,9 @@ async fn script_mode_runs_graph_steps_scripts_exchange_steps_then_verifies() -> 
         run_cmdlet(&setup, &planned.0, planned.1).await?;
     }
     browser.click("button", "Verify").await?;
-    let text = wait_text(&browser, "are still missing.", RUN_DEADLINE).await?;
+    let text = browser
+        .wait_text_within("are still missing.", RUN_DEADLINE)
+        .await?;
     check(text.contains("; 0 are still missing."), || {
         format!("verify: {text}")
     })?;
@@ -822,13 +785,6 @@ async fn click(browser: &Browser, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn set_knobs(setup: &SignInSetup, knobs: Knobs) -> Result<()> {
-    setup
-        .sim
-        .set_knobs(knobs)
-        .map_err(|e| support::Error::Setup(e.to_string()))
-}
-
 /// Waits until the run has settled at least `fraction` of its operations, and not all of them.
 async fn wait_under_way(browser: &Browser, fraction: f64) -> Result<(u64, u64)> {
     until("the run to be under way", RUN_DEADLINE, || async {
@@ -852,7 +808,8 @@ async fn token_expiry_in_the_middle_of_a_run_recovers_silently() -> Result<()> {
         token_lifetime_secs: 5,
         ..Knobs::default()
     };
-    let (setup, browser) = start("import-token", short.clone(), "Direct mode").await?;
+    let (setup, browser) =
+        SignInSetup::signed_in("import-token", short.clone(), ADMIN_UPN, "Direct mode").await?;
     let before = setup.state();
     let file = csv(60, "token", None);
     to_plan(&browser, &file, "import-token.csv", 60, &[DG, M365]).await?;
@@ -865,14 +822,11 @@ async fn token_expiry_in_the_middle_of_a_run_recovers_silently() -> Result<()> {
         .await?;
     // Throttled requests are retried after 6 s with the token they were sent with, which has
     // expired by then: the service answers 401 and the client must get a new token silently.
-    set_knobs(
-        &setup,
-        Knobs {
-            throttle_fraction: 0.1,
-            retry_after_secs: 6,
-            ..short
-        },
-    )?;
+    setup.set_knobs(Knobs {
+        throttle_fraction: 0.1,
+        retry_after_secs: 6,
+        ..short
+    })?;
     // The console so far is of no interest; from here it tells how often the run renewed.
     browser.console_log().await?;
     click(&browser, "Start the run").await?;
@@ -910,8 +864,8 @@ async fn token_expiry_in_the_middle_of_a_run_recovers_silently() -> Result<()> {
     )
     .await?;
     let took = started.elapsed();
-    let text = wait_text(&browser, EN.pending, DEADLINE).await?;
-    set_knobs(&setup, short)?;
+    let text = browser.wait_text(EN.pending).await?;
+    setup.set_knobs(short)?;
     let wire = browser
         .eval(
             "const es = performance.getEntriesByType('resource'); \
@@ -941,8 +895,7 @@ async fn token_expiry_in_the_middle_of_a_run_recovers_silently() -> Result<()> {
     check(wire["tokens"].as_u64().unwrap_or(0) >= lifetimes, || {
         format!("fewer token grants than token lifetimes in {took:?}: {wire}")
     })?;
-    let (d, s, f, p) =
-        totals(&text).ok_or_else(|| support::Error::Page(format!("no totals in {text}")))?;
+    let (d, s, f, p) = totals(&text)?;
     let bad = file.invalid + file.duplicates;
     check(
         f == 0 && p == 0 && s == bad * 2 && d == file.valid.len() * 2,
@@ -955,18 +908,16 @@ async fn token_expiry_in_the_middle_of_a_run_recovers_silently() -> Result<()> {
 
 #[tokio::test]
 async fn pause_resume_and_cancel_by_the_buttons() -> Result<()> {
-    let (setup, browser) = start("import-pause", Knobs::default(), "Direct mode").await?;
+    let (setup, browser) =
+        SignInSetup::signed_in("import-pause", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     let before = setup.state();
     let file = csv(40, "pause", None);
     to_plan(&browser, &file, "import-pause.csv", 40, &[DG, M365]).await?;
     // Slow enough to act in the middle of a run.
-    set_knobs(
-        &setup,
-        Knobs {
-            latency_ms: 150,
-            ..Knobs::default()
-        },
-    )?;
+    setup.set_knobs(Knobs {
+        latency_ms: 150,
+        ..Knobs::default()
+    })?;
     click(&browser, "Start the run").await?;
     let started = std::time::Instant::now();
     let (early, _) = wait_under_way(&browser, 0.2).await?;
@@ -1007,8 +958,7 @@ async fn pause_resume_and_cancel_by_the_buttons() -> Result<()> {
     println!("paused at {held}/{total}; {rate:.1} operations/s before; still for {window:?}");
     click(&browser, "Resume").await?;
     let text = wait_finished(&browser).await?;
-    let (d, s, f, p) =
-        totals(&text).ok_or_else(|| support::Error::Page(format!("no totals in {text}")))?;
+    let (d, s, f, p) = totals(&text)?;
     check(f == 0 && p == 0 && d + s == 80, || {
         format!("{d} done, {s} skipped, {f} failed, {p} pending")
     })?;
@@ -1031,9 +981,8 @@ async fn pause_resume_and_cancel_by_the_buttons() -> Result<()> {
     let (settled, total) = progress(&browser)
         .await?
         .ok_or_else(|| support::Error::Page("no progress bar".into()))?;
-    let text = wait_text(&browser, EN.pending, DEADLINE).await?;
-    let (d, s, f, p) =
-        totals(&text).ok_or_else(|| support::Error::Page(format!("no totals in {text}")))?;
+    let text = browser.wait_text(EN.pending).await?;
+    let (d, s, f, p) = totals(&text)?;
     check(f == 0 && d > 0 && p > 0 && d + s + p == 80, || {
         format!("cancelled: {d} done, {s} skipped, {f} failed, {p} pending")
     })?;
@@ -1071,13 +1020,12 @@ async fn pause_resume_and_cancel_by_the_buttons() -> Result<()> {
     // Resumed, the cancelled run finishes without doing anything twice.
     click(&browser, "Resume the import").await?;
     let text = wait_finished(&browser).await?;
-    let (d, s, f, p) =
-        totals(&text).ok_or_else(|| support::Error::Page(format!("no totals in {text}")))?;
+    let (d, s, f, p) = totals(&text)?;
     check(f == 0 && p == 0 && d + s == 80, || {
         format!("resumed: {d} done, {s} skipped, {f} failed, {p} pending")
     })?;
     check_in_both_groups(&before, &setup.state(), &file.valid)?;
-    set_knobs(&setup, Knobs::default())?;
+    setup.set_knobs(Knobs::default())?;
     browser.close().await
 }
 
@@ -1124,7 +1072,8 @@ fn release(setup: &SignInSetup, ids: &[String]) {
 
 #[tokio::test]
 async fn retry_failed_rows_replans_and_runs_only_those() -> Result<()> {
-    let (setup, browser) = start("import-retry", Knobs::default(), "Direct mode").await?;
+    let (setup, browser) =
+        SignInSetup::signed_in("import-retry", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     let before = setup.state();
     let file = csv(30, "retry", None);
     let plan_text = to_plan(&browser, &file, "import-retry.csv", 30, &[DG, M365]).await?;
@@ -1138,8 +1087,7 @@ async fn retry_failed_rows_replans_and_runs_only_those() -> Result<()> {
     let holders = hold_with_members(&setup, &failing)?;
     click(&browser, "Start the run").await?;
     let text = wait_finished(&browser).await?;
-    let (d, s, f, p) =
-        totals(&text).ok_or_else(|| support::Error::Page(format!("no totals in {text}")))?;
+    let (d, s, f, p) = totals(&text)?;
     let bad = file.invalid + file.duplicates;
     check(
         f == failing.len() * 2 && p == 0 && s == bad * 2 && d + s + f == 60,
@@ -1163,7 +1111,7 @@ async fn retry_failed_rows_replans_and_runs_only_those() -> Result<()> {
     // The cause is removed (the accounts' addresses changed), then the admin retries.
     release(&setup, &holders);
     click(&browser, "Retry failed rows").await?;
-    let text = wait_text(&browser, EN.plan_intro, DEADLINE).await?;
+    let text = browser.wait_text(EN.plan_intro).await?;
     browser.find("table", EN.plan_table).await?;
     let planned = table_rows(&browser, "imp-plan-h").await?;
     let replanned: HashSet<String> = planned
@@ -1181,8 +1129,7 @@ async fn retry_failed_rows_replans_and_runs_only_those() -> Result<()> {
     )?;
     click(&browser, "Start the run").await?;
     let text = wait_finished(&browser).await?;
-    let (d, s, f, p) =
-        totals(&text).ok_or_else(|| support::Error::Page(format!("no totals in {text}")))?;
+    let (d, s, f, p) = totals(&text)?;
     check(d == failing.len() * 2 && s == 0 && f == 0 && p == 0, || {
         format!("retry: {d} done, {s} skipped, {f} failed, {p} pending")
     })?;
@@ -1192,14 +1139,10 @@ async fn retry_failed_rows_replans_and_runs_only_those() -> Result<()> {
 
 #[tokio::test]
 async fn dutch_screenshots_of_mapping_plan_run_and_report() -> Result<()> {
-    let (setup, browser) = start("import-nl", Knobs::default(), "Direct mode").await?;
+    let (setup, browser) =
+        SignInSetup::signed_in("import-nl", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     let before = setup.state();
-    browser
-        .find("combobox", "Language")
-        .await?
-        .select_by_label("Nederlands")
-        .await?;
-    browser.find("combobox", "Taal").await?;
+    switch_to_dutch(&browser).await?;
     // Row 40 has no @, row 25 repeats row 24: their problems are worded in Dutch too.
     let file = csv(40, "nl", None);
     let plan_text = to_plan_in(
@@ -1229,25 +1172,21 @@ async fn dutch_screenshots_of_mapping_plan_run_and_report() -> Result<()> {
         .eval("document.getElementById('imp-plan-h').scrollIntoView(); return null")
         .await?;
     browser.screenshot("import-plan-preview-nl").await?;
-    set_knobs(
-        &setup,
-        Knobs {
-            latency_ms: 300,
-            ..Knobs::default()
-        },
-    )?;
+    setup.set_knobs(Knobs {
+        latency_ms: 300,
+        ..Knobs::default()
+    })?;
     // Slow enough for a picture of the run under way.
     click(&browser, NL.start).await?;
     wait_under_way(&browser, 0.1).await?;
     browser.screenshot("import-run-in-progress-nl").await?;
     let text = wait_finished_in(&browser, &NL).await?;
-    set_knobs(&setup, Knobs::default())?;
+    setup.set_knobs(Knobs::default())?;
     browser
         .eval("document.getElementById('imp-report-h').scrollIntoView(); return null")
         .await?;
     browser.screenshot("import-report-nl").await?;
-    let (d, s, f, p) = totals_in(&text, &NL)
-        .ok_or_else(|| support::Error::Page(format!("no totals in {text}")))?;
+    let (d, s, f, p) = totals_in(&text, &NL)?;
     check(
         f == 0 && p == 0 && d == file.valid.len() * 2 && d + s == 80,
         || format!("{d} klaar, {s} overgeslagen, {f} mislukt, {p} nog te doen"),

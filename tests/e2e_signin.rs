@@ -18,19 +18,21 @@ mod support;
 
 use guestlist_sim::store::{ADMIN_UPN, HELPDESK_UPN};
 use guestlist_sim::Knobs;
-use signin::{account_choice, display_name, ignore_certificate_errors, sign_in_on_sim_page};
+use signin::{
+    account_choice, display_name, exchange_refuses_cors, ignore_certificate_errors,
+    sign_in_on_sim_page_as, SignInSetup,
+};
 use support::app::App;
 use support::browser::Browser;
 use support::{check, dist_dir, Result};
 
 const TENANT_ID: &str = guestlist_sim::state::TENANT_ID;
-const PASSWORD: &str = "demo";
 
 /// Starts at the app, presses "Sign in", signs in on the sim's page as `upn`, and waits until the
 /// header shows the account. Returns the header's account text.
 async fn sign_in(browser: &Browser, sim: &guestlist_sim::RunningSim, upn: &str) -> Result<String> {
     browser.click("button", "Sign in").await?;
-    sign_in_on_sim_page(browser, &account_choice(sim, upn)?, PASSWORD).await?;
+    sign_in_on_sim_page_as(browser, sim, upn).await?;
     let account = browser.find("group", "Signed-in account").await?;
     let text = account.text().await?;
     let name = display_name(sim, upn)?;
@@ -41,15 +43,6 @@ async fn sign_in(browser: &Browser, sim: &guestlist_sim::RunningSim, upn: &str) 
     Ok(text)
 }
 
-/// WCAG 2.1 AA audit (axe-core) of the page as it is now: signed-in header and mode panel.
-async fn audit(browser: &Browser) -> Result<()> {
-    let violations = support::axe::audit(browser).await?;
-    let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-    check(list.is_empty(), || {
-        format!("accessibility violations:\n  {}", list.join("\n  "))
-    })
-}
-
 /// The mode panel's text once it has a verdict (`heading` is its title).
 async fn mode_panel(browser: &Browser, heading: &str) -> Result<String> {
     Ok(browser.find("region", heading).await?.text().await?)
@@ -57,10 +50,7 @@ async fn mode_panel(browser: &Browser, heading: &str) -> Result<String> {
 
 #[tokio::test]
 async fn admin_signs_in_with_msal_sees_account_and_direct_mode_then_signs_out() -> Result<()> {
-    let setup = signin::SignInSetup::start(&dist_dir()?, Knobs::default()).await?;
-    let browser = Browser::start("signin-admin").await?;
-    ignore_certificate_errors(&browser).await?;
-    browser.goto(&setup.app("/")).await?;
+    let (setup, browser) = SignInSetup::open("signin-admin", Knobs::default()).await?;
 
     sign_in(&browser, &setup.sim, ADMIN_UPN).await?;
     // MSAL came back through the redirect bridge page to the app, which cleaned up the URL.
@@ -78,7 +68,8 @@ async fn admin_signs_in_with_msal_sees_account_and_direct_mode_then_signs_out() 
         || format!("direct-mode panel says {panel:?}"),
     )?;
     browser.screenshot("signin-mode-direct").await?;
-    audit(&browser).await?;
+    // WCAG 2.1 AA (axe-core): signed-in header and mode panel.
+    support::axe::check_page(&browser, "the signed-in page").await?;
 
     // Tokens are in sessionStorage (MSAL's cache), not localStorage.
     let stored = browser
@@ -105,10 +96,7 @@ async fn admin_signs_in_with_msal_sees_account_and_direct_mode_then_signs_out() 
 
 #[tokio::test]
 async fn helpdesk_sees_that_exchange_writes_are_unavailable_and_why() -> Result<()> {
-    let setup = signin::SignInSetup::start(&dist_dir()?, Knobs::default()).await?;
-    let browser = Browser::start("signin-helpdesk").await?;
-    ignore_certificate_errors(&browser).await?;
-    browser.goto(&setup.app("/")).await?;
+    let (setup, browser) = SignInSetup::open("signin-helpdesk", Knobs::default()).await?;
 
     sign_in(&browser, &setup.sim, HELPDESK_UPN).await?;
     let panel = mode_panel(&browser, "Script mode").await?;
@@ -124,14 +112,7 @@ async fn helpdesk_sees_that_exchange_writes_are_unavailable_and_why() -> Result<
 
 #[tokio::test]
 async fn exchange_refusing_cors_gives_script_mode() -> Result<()> {
-    let knobs = Knobs {
-        exchange_cors_refused: true,
-        ..Knobs::default()
-    };
-    let setup = signin::SignInSetup::start(&dist_dir()?, knobs).await?;
-    let browser = Browser::start("signin-cors").await?;
-    ignore_certificate_errors(&browser).await?;
-    browser.goto(&setup.app("/")).await?;
+    let (setup, browser) = SignInSetup::open("signin-cors", exchange_refuses_cors()).await?;
 
     sign_in(&browser, &setup.sim, ADMIN_UPN).await?;
     let panel = mode_panel(&browser, "Script mode").await?;
@@ -143,13 +124,11 @@ async fn exchange_refusing_cors_gives_script_mode() -> Result<()> {
         || format!("script-mode panel says {panel:?}"),
     )?;
     browser.screenshot("signin-mode-script-cors").await?;
-    audit(&browser).await?;
+    // WCAG 2.1 AA (axe-core): signed-in header and mode panel.
+    support::axe::check_page(&browser, "the signed-in page").await?;
 
     // The admin's answer to "what can I do": once Exchange is reachable, checking again says so.
-    setup
-        .sim
-        .set_knobs(Knobs::default())
-        .map_err(|e| support::Error::Setup(format!("resetting the knobs: {e}")))?;
+    setup.set_knobs(Knobs::default())?;
     browser.click("button", "Check again").await?;
     mode_panel(&browser, "Direct mode").await?;
     browser.close().await
@@ -184,10 +163,7 @@ async fn demo_over_plain_http_signs_in_with_msal_and_says_it_is_simulated() -> R
 
 #[tokio::test]
 async fn popup_sign_in_comes_back_through_the_redirect_bridge() -> Result<()> {
-    let setup = signin::SignInSetup::start(&dist_dir()?, Knobs::default()).await?;
-    let browser = Browser::start("signin-popup").await?;
-    ignore_certificate_errors(&browser).await?;
-    browser.goto(&setup.app("/")).await?;
+    let (setup, browser) = SignInSetup::open("signin-popup", Knobs::default()).await?;
 
     let main = browser.client.window().await?;
     browser.click("button", "Sign in in a popup window").await?;
@@ -241,7 +217,7 @@ async fn sign_in_in_popup(
     // refused first attempt.
     ignore_certificate_errors(browser).await?;
     browser.client.refresh().await?;
-    sign_in_on_sim_page(browser, &account_choice(sim, upn)?, PASSWORD).await?;
+    sign_in_on_sim_page_as(browser, sim, upn).await?;
     // redirect.html hands the answer to the app over a BroadcastChannel and closes the popup.
     support::wait::until("the popup to close", support::DEADLINE, || async {
         let n = browser.client.windows().await?.len();
@@ -258,10 +234,7 @@ async fn sign_in_in_popup(
 
 #[tokio::test]
 async fn opening_a_microsoft_365_group_asks_consent_to_group_readwrite_all_once() -> Result<()> {
-    let setup = signin::SignInSetup::start(&dist_dir()?, Knobs::default()).await?;
-    let browser = Browser::start("signin-consent").await?;
-    ignore_certificate_errors(&browser).await?;
-    browser.goto(&setup.app("/")).await?;
+    let (setup, browser) = SignInSetup::open("signin-consent", Knobs::default()).await?;
     sign_in(&browser, &setup.sim, ADMIN_UPN).await?;
     mode_panel(&browser, "Direct mode").await?;
 

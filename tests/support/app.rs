@@ -41,16 +41,7 @@ enum Host {
 impl App {
     /// Serves `dist` on a free port of 127.0.0.1 until the `App` is dropped.
     pub async fn serve(dist: &Path, config: ConfigJson) -> Result<App> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|source| Error::Io {
-                what: "binding the app server".into(),
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| Error::Io {
-            what: "reading the app server's address".into(),
-            source,
-        })?;
+        let (listener, addr) = super::bind_app_server().await?;
         let body = match config {
             ConfigJson::Valid => Some(valid_config(&format!("http://{addr}/")).to_string()),
             ConfigJson::Missing => None,

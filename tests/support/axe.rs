@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::browser::Browser;
-use super::{repo_root, Error, Result};
+use super::{check, repo_root, Error, Result};
 
 /// Runs after axe's source: the rule sets we hold the app to, and a plain-JSON summary.
 const AUDIT: &str = r#"
@@ -70,6 +70,22 @@ pub async fn audit(browser: &Browser) -> Result<Vec<Violation>> {
                 .unwrap_or_default(),
         })
         .collect())
+}
+
+/// Fails with the list of violations if the page as it is now has any (`what` names the page in
+/// the message).
+pub async fn check_page(browser: &Browser, what: &str) -> Result<()> {
+    let list: Vec<String> = audit(browser)
+        .await?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    check(list.is_empty(), || {
+        format!(
+            "accessibility violations on {what}:\n  {}",
+            list.join("\n  ")
+        )
+    })
 }
 
 fn text(v: &Value) -> String {

@@ -185,7 +185,8 @@ impl Browser {
     pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
         Ok(self
             .client
-            .issue_cmd(Cdp {
+            .issue_cmd(Chromedriver {
+                path: "goog/cdp/execute",
                 body: json!({ "cmd": cmd, "params": params }).to_string(),
             })
             .await?)
@@ -275,14 +276,21 @@ impl Browser {
 
     /// Waits until the page's visible text contains `needle`; returns the text.
     pub async fn wait_text(&self, needle: &str) -> Result<String> {
+        self.wait_text_within(needle, DEADLINE).await
+    }
+
+    /// [`Browser::wait_text`] with a deadline of its own, for what takes longer (a long run).
+    pub async fn wait_text_within(&self, needle: &str, deadline: Duration) -> Result<String> {
         let what = format!("the page to say {needle:?}");
-        let found = wait::until(&what, DEADLINE, || async {
+        let found = wait::until(&what, deadline, || async {
             let text = self.eval("return document.body.innerText").await?;
             let text = text.as_str().unwrap_or_default().to_owned();
             Ok(if text.contains(needle) {
                 Poll::Ready(text)
             } else {
-                Poll::NotYet(text.chars().take(2000).collect())
+                // The end of the page: where results, reports and messages appear.
+                let skip = text.chars().count().saturating_sub(2000);
+                Poll::NotYet(text.chars().skip(skip).collect())
             })
         })
         .await;
@@ -344,7 +352,13 @@ impl Browser {
 
     /// The browser console since the last call (chromedriver's log endpoint).
     pub async fn console_log(&self) -> Result<Vec<String>> {
-        let value = self.client.issue_cmd(BrowserLog).await?;
+        let value = self
+            .client
+            .issue_cmd(Chromedriver {
+                path: "se/log",
+                body: json!({ "type": "browser" }).to_string(),
+            })
+            .await?;
         Ok(value
             .as_array()
             .map(|entries| {
@@ -424,46 +438,28 @@ fn response_complete(bytes: &[u8]) -> bool {
     bytes.len() >= head_end + 4 + length
 }
 
+/// A chromedriver command outside the W3C set: `POST /session/{id}/{path}` with `body`.
 #[derive(Debug)]
-struct Cdp {
+struct Chromedriver {
+    path: &'static str,
     body: String,
 }
 
-impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+impl fantoccini::wd::WebDriverCompatibleCommand for Chromedriver {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> std::result::Result<url::Url, url::ParseError> {
         base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
         ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
         (http::Method::POST, Some(self.body.clone()))
-    }
-}
-
-/// chromedriver's `POST /session/{id}/se/log {"type":"browser"}`.
-#[derive(Debug)]
-struct BrowserLog;
-
-impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> std::result::Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/se/log",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(r#"{"type":"browser"}"#.to_owned()))
     }
 }
 

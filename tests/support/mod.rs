@@ -103,6 +103,21 @@ pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
     })
 }
 
+/// A listener for the app's server on a free port of 127.0.0.1, and its address.
+pub async fn bind_app_server() -> Result<(tokio::net::TcpListener, std::net::SocketAddr)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|source| Error::Io {
+            what: "binding the app server".into(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| Error::Io {
+        what: "reading the app server's address".into(),
+        source,
+    })?;
+    Ok((listener, addr))
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -1,5 +1,6 @@
-//! Sign-in end-to-end setup (used by tests/e2e_signin.rs, included there with `#[path]` so the
-//! shared `support` module stays as it is).
+//! Setup and steps for the end-to-end suites that sign in (tests/e2e_signin.rs, e2e_groups.rs,
+//! e2e_import.rs; included there with `#[path]` so the shared `support` module stays as it is):
+//! the sim and the app, signing in, and reading the sim's state.
 //!
 //! The simulated tenant listens on **HTTPS** (self-signed; the test browser is told to ignore
 //! certificate errors through the DevTools protocol, nothing else is), and the built app is served
@@ -21,7 +22,7 @@ use serde_json::{json, Value};
 use tower_http::services::ServeDir;
 
 use crate::support::browser::Browser;
-use crate::support::{Error, Result};
+use crate::support::{dist_dir, Error, Result};
 
 pub struct SignInSetup {
     pub sim: RunningSim,
@@ -109,16 +110,7 @@ impl SignInSetup {
             .clone()
             .ok_or_else(|| Error::Setup("the sim has no HTTPS listener".into()))?;
 
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|source| Error::Io {
-                what: "binding the app server".into(),
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| Error::Io {
-            what: "reading the app server's address".into(),
-            source,
-        })?;
+        let (listener, addr) = crate::support::bind_app_server().await?;
         let app_url = format!("http://{addr}");
         let site = Arc::new(Site {
             dist: dist.to_path_buf(),
@@ -153,6 +145,36 @@ impl SignInSetup {
 
     pub fn app(&self, path: &str) -> String {
         format!("{}/{}", self.app_url, path.trim_start_matches('/'))
+    }
+
+    /// A fresh sim with `knobs` and a browser (screenshots named `label`…) that trusts the
+    /// sim's certificate, at the app's start page.
+    pub async fn open(label: &str, knobs: Knobs) -> Result<(SignInSetup, Browser)> {
+        let setup = SignInSetup::start(&dist_dir()?, knobs).await?;
+        let browser = Browser::start(label).await?;
+        ignore_certificate_errors(&browser).await?;
+        browser.goto(&setup.app("/")).await?;
+        Ok((setup, browser))
+    }
+
+    /// [`SignInSetup::open`], then signed in as `upn` with the probe's verdict shown (`mode`
+    /// is the mode panel's heading: "Direct mode" or "Script mode").
+    pub async fn signed_in(
+        label: &str,
+        knobs: Knobs,
+        upn: &str,
+        mode: &str,
+    ) -> Result<(SignInSetup, Browser)> {
+        let (setup, browser) = SignInSetup::open(label, knobs).await?;
+        sign_in(&browser, &setup, upn, mode).await?;
+        Ok((setup, browser))
+    }
+
+    /// The sim behaves as `knobs` says from the next request on.
+    pub fn set_knobs(&self, knobs: Knobs) -> Result<()> {
+        self.sim
+            .set_knobs(knobs)
+            .map_err(|e| Error::Setup(format!("setting the sim's knobs: {e}")))
     }
 
     /// The sim's tenant as `GET /_sim/state` gives it (read in-process): a snapshot, so compare
@@ -196,6 +218,15 @@ impl Drop for SignInSetup {
     }
 }
 
+/// The sim's knobs for a tenant whose Exchange endpoint refuses the browser's cross-origin calls:
+/// the app falls back to script mode.
+pub fn exchange_refuses_cors() -> Knobs {
+    Knobs {
+        exchange_cors_refused: true,
+        ..Knobs::default()
+    }
+}
+
 /// Only this test browser accepts the sim's self-signed certificate (DevTools protocol
 /// `Security.setIgnoreCertificateErrors`, the same effect as `--ignore-certificate-errors`).
 pub async fn ignore_certificate_errors(browser: &Browser) -> Result<()> {
@@ -236,6 +267,37 @@ pub async fn sign_in_on_sim_page(browser: &Browser, choice: &str, password: &str
     let field = field_by_label(browser, "Password").await?;
     field.send_keys(password).await?;
     browser.click("button", "Sign in").await?;
+    Ok(())
+}
+
+/// [`sign_in_on_sim_page`] as `upn`, with the sim's demo password.
+pub async fn sign_in_on_sim_page_as(browser: &Browser, sim: &RunningSim, upn: &str) -> Result<()> {
+    sign_in_on_sim_page(
+        browser,
+        &account_choice(sim, upn)?,
+        guestlist_sim::store::DEMO_PASSWORD,
+    )
+    .await
+}
+
+/// Signs in as `upn` from the app's start page and waits for the signed-in header and the
+/// probe's verdict (`mode` is the mode panel's heading: "Direct mode" or "Script mode").
+pub async fn sign_in(browser: &Browser, setup: &SignInSetup, upn: &str, mode: &str) -> Result<()> {
+    browser.click("button", "Sign in").await?;
+    sign_in_on_sim_page_as(browser, &setup.sim, upn).await?;
+    browser.find("group", "Signed-in account").await?;
+    browser.find("region", mode).await?;
+    Ok(())
+}
+
+/// Switches the app to Dutch with the header's language switch, as an admin would.
+pub async fn switch_to_dutch(browser: &Browser) -> Result<()> {
+    browser
+        .find("combobox", "Language")
+        .await?
+        .select_by_label("Nederlands")
+        .await?;
+    browser.find("combobox", "Taal").await?;
     Ok(())
 }
 
