@@ -255,16 +255,18 @@ async fn to_plan_in(
         add_group_in(browser, ui, g).await?;
     }
     // Enabled once the mode probe has answered.
-    let prepare = browser.find("button", ui.prepare).await?;
     until("Prepare the plan to be enabled", DEADLINE, || async {
-        Ok(if prepare.is_enabled().await? {
-            Poll::Ready(())
-        } else {
-            Poll::NotYet("disabled".into())
+        let prepare = browser.find("button", ui.prepare).await?;
+        Ok(match prepare.is_enabled().await {
+            Ok(true) => Poll::Ready(()),
+            Ok(false) => Poll::NotYet("disabled".into()),
+            // Re-rendered between the two calls: look again.
+            Err(e) if e.is_stale_element_reference() => Poll::NotYet(e.to_string()),
+            Err(e) => return Err(e.into()),
         })
     })
     .await?;
-    prepare.click().await?;
+    browser.click("button", ui.prepare).await?;
     browser.find("table", ui.plan_table).await?;
     browser.wait_text(ui.plan_intro).await
 }
