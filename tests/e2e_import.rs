@@ -136,8 +136,10 @@ struct Ui {
     nav_import: &'static str,
     /// "{name}: {rows} rows, UTF-8, separated by semicolons"
     detected: &'static str,
-    /// "{valid} rows can be imported; {invalid} rows have a problem"
-    summary: &'static str,
+    /// "{count} rows can be imported" (one, other)
+    importable: [&'static str; 2],
+    /// "{count} rows have a problem and will be skipped." (one, other)
+    problem: [&'static str; 2],
     find_group: &'static str,
     search: &'static str,
     /// "Add {name} as a target"
@@ -157,7 +159,14 @@ struct Ui {
 const EN: Ui = Ui {
     nav_import: "Import",
     detected: "{name}: {rows} rows, UTF-8, separated by semicolons",
-    summary: "{valid} rows can be imported; {invalid} rows have a problem",
+    importable: [
+        "{count} row can be imported",
+        "{count} rows can be imported",
+    ],
+    problem: [
+        "{count} row has a problem and will be skipped.",
+        "{count} rows have a problem and will be skipped.",
+    ],
     find_group: "Find a group",
     search: "Search",
     add: "Add {name} as a target",
@@ -174,7 +183,14 @@ const EN: Ui = Ui {
 const NL: Ui = Ui {
     nav_import: "Importeren",
     detected: "{name}: {rows} rijen, UTF-8, gescheiden door puntkomma's",
-    summary: "{valid} rijen kunnen worden geïmporteerd; {invalid} rijen hebben een probleem",
+    importable: [
+        "{count} rij kan worden geïmporteerd",
+        "{count} rijen kunnen worden geïmporteerd",
+    ],
+    problem: [
+        "{count} rij heeft een probleem en wordt overgeslagen.",
+        "{count} rijen hebben een probleem en worden overgeslagen.",
+    ],
     find_group: "Zoek een groep",
     search: "Zoeken",
     add: "{name} als doel toevoegen",
@@ -236,12 +252,12 @@ async fn to_plan_in(
             &[("name", name), ("rows", &rows.to_string())],
         ))
         .await?;
-    let expected = fill(
-        ui.summary,
-        &[
-            ("valid", &file.valid.len().to_string()),
-            ("invalid", &(file.invalid + file.duplicates).to_string()),
-        ],
+    let counted =
+        |forms: [&str; 2], n: usize| fill(forms[usize::from(n != 1)], &[("count", &n.to_string())]);
+    let expected = format!(
+        "{}; {}",
+        counted(ui.importable, file.valid.len()),
+        counted(ui.problem, file.invalid + file.duplicates)
     );
     let summary = browser.wait_text(&expected).await?;
     browser
