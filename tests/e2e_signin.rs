@@ -19,8 +19,8 @@ mod support;
 use guestlist_sim::store::{ADMIN_UPN, HELPDESK_UPN};
 use guestlist_sim::Knobs;
 use signin::{
-    account_choice, display_name, exchange_refuses_cors, ignore_certificate_errors,
-    sign_in_on_sim_page_as, SignInSetup,
+    account_choice, display_name, exchange_refuses_cors, sign_in_in_popup, sign_in_on_sim_page_as,
+    SignInSetup,
 };
 use support::app::App;
 use support::browser::Browser;
@@ -179,57 +179,6 @@ async fn popup_sign_in_comes_back_through_the_redirect_bridge() -> Result<()> {
     })?;
     mode_panel(&browser, "Direct mode").await?;
     browser.close().await
-}
-
-/// Signs in as `upn` in the MSAL popup the app has just opened, waits until the popup closes
-/// and switches back to the app's window.
-async fn sign_in_in_popup(
-    browser: &Browser,
-    sim: &guestlist_sim::RunningSim,
-    upn: &str,
-) -> Result<()> {
-    let main = browser.client.window().await?;
-    let popup = support::wait::until("the sign-in popup", support::DEADLINE, || async {
-        let windows = browser.client.windows().await?;
-        Ok(match windows.into_iter().find(|w| *w != main) {
-            Some(w) => support::wait::Poll::Ready(w),
-            None => support::wait::Poll::NotYet("only the app's window".into()),
-        })
-    })
-    .await?;
-    browser.client.switch_to_window(popup).await?;
-    // MSAL opens the popup blank and then navigates it to /authorize. Reloading before that
-    // navigation has started would cancel it and leave the popup blank, so wait for it first.
-    support::wait::until(
-        "the popup to leave about:blank",
-        support::DEADLINE,
-        || async {
-            let url = browser.client.current_url().await?;
-            Ok(if url.as_str() == "about:blank" {
-                support::wait::Poll::NotYet(url.to_string())
-            } else {
-                support::wait::Poll::Ready(())
-            })
-        },
-    )
-    .await?;
-    // The popup is a fresh page: it needs the certificate exception too, then a reload of the
-    // refused first attempt.
-    ignore_certificate_errors(browser).await?;
-    browser.client.refresh().await?;
-    sign_in_on_sim_page_as(browser, sim, upn).await?;
-    // redirect.html hands the answer to the app over a BroadcastChannel and closes the popup.
-    support::wait::until("the popup to close", support::DEADLINE, || async {
-        let n = browser.client.windows().await?.len();
-        Ok(if n == 1 {
-            support::wait::Poll::Ready(())
-        } else {
-            support::wait::Poll::NotYet(format!("{n} windows"))
-        })
-    })
-    .await?;
-    browser.client.switch_to_window(main).await?;
-    Ok(())
 }
 
 #[tokio::test]

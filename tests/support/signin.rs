@@ -22,7 +22,8 @@ use serde_json::{json, Value};
 use tower_http::services::ServeDir;
 
 use crate::support::browser::Browser;
-use crate::support::{dist_dir, Error, Result};
+use crate::support::wait;
+use crate::support::{dist_dir, Error, Result, DEADLINE};
 
 pub struct SignInSetup {
     pub sim: RunningSim,
@@ -271,6 +272,49 @@ pub async fn sign_in_on_sim_page(browser: &Browser, choice: &str, password: &str
 }
 
 /// [`sign_in_on_sim_page`] as `upn`, with the sim's demo password.
+/// Signs in as `upn` in the MSAL popup the app has just opened, waits until the popup closes
+/// and switches back to the app's window.
+pub async fn sign_in_in_popup(browser: &Browser, sim: &RunningSim, upn: &str) -> Result<()> {
+    let main = browser.client.window().await?;
+    let popup = wait::until("the sign-in popup", DEADLINE, || async {
+        let windows = browser.client.windows().await?;
+        Ok(match windows.into_iter().find(|w| *w != main) {
+            Some(w) => wait::Poll::Ready(w),
+            None => wait::Poll::NotYet("only the app's window".into()),
+        })
+    })
+    .await?;
+    browser.client.switch_to_window(popup).await?;
+    // MSAL opens the popup blank and then navigates it to /authorize. Reloading before that
+    // navigation has started would cancel it and leave the popup blank, so wait for it first.
+    wait::until("the popup to leave about:blank", DEADLINE, || async {
+        let url = browser.client.current_url().await?;
+        Ok(if url.as_str() == "about:blank" {
+            wait::Poll::NotYet(url.to_string())
+        } else {
+            wait::Poll::Ready(())
+        })
+    })
+    .await?;
+    // The popup is a fresh page: it needs the certificate exception too, then a reload of the
+    // refused first attempt.
+    ignore_certificate_errors(browser).await?;
+    browser.client.refresh().await?;
+    sign_in_on_sim_page_as(browser, sim, upn).await?;
+    // redirect.html hands the answer to the app over a BroadcastChannel and closes the popup.
+    wait::until("the popup to close", DEADLINE, || async {
+        let n = browser.client.windows().await?.len();
+        Ok(if n == 1 {
+            wait::Poll::Ready(())
+        } else {
+            wait::Poll::NotYet(format!("{n} windows"))
+        })
+    })
+    .await?;
+    browser.client.switch_to_window(main).await?;
+    Ok(())
+}
+
 pub async fn sign_in_on_sim_page_as(browser: &Browser, sim: &RunningSim, upn: &str) -> Result<()> {
     sign_in_on_sim_page(
         browser,

@@ -75,10 +75,47 @@ pub fn ExternalSendersCard(
     let i18n = use_i18n();
     let kind = info.target.kind;
     let name = info.target.name.clone();
+    let sentence = move || {
+        let t = i18n.t();
+        let text = match (kind, status.get()) {
+            (GroupKind::Security, _) | (_, ExternalSenders::NotApplicable) => {
+                t.gr_ext_not_applicable
+            }
+            (GroupKind::DynamicDistribution, ExternalSenders::Rejected) => {
+                t.gr_ext_rejected_dynamic
+            }
+            (_, ExternalSenders::Allowed) => t.gr_ext_allowed,
+            (_, ExternalSenders::Rejected) => t.gr_ext_rejected,
+            (GroupKind::Microsoft365, ExternalSenders::Unknown) => t.gr_ext_unknown_m365,
+            (_, ExternalSenders::Unknown) => t.gr_ext_unknown_exchange,
+        };
+        fill(text, &[("group", &name)])
+    };
+    view! {
+        <section class="card external" aria-labelledby="ext-heading">
+            <h2 id="ext-heading">{tx(|t| t.gr_ext_heading)}</h2>
+            <p class="ext-sentence">{sentence}</p>
+            {move || unread.get().map(|f| view! { <FailureView failure=f/> })}
+            <OpenToExternalSenders session info status label=Signal::derive(move || i18n.t().gr_ext_fix.to_owned())/>
+        </section>
+    }
+}
+
+/// The fix's button and what became of it: run directly (Exchange in direct mode, Graph), as a
+/// script (Exchange in script mode), or first the consent a Microsoft 365 group needs. The
+/// group page's card and the import preview's warning both use it.
+#[component]
+pub fn OpenToExternalSenders(
+    session: Session,
+    info: GroupInfo,
+    status: RwSignal<ExternalSenders>,
+    /// The button's words (the import preview names the group; the group page needn't).
+    label: Signal<String>,
+) -> impl IntoView {
+    let kind = info.target.kind;
     let fix = RwSignal::new(FixState::Idle);
     let show_script = RwSignal::new(false);
     let script = open_script(&info);
-
     let run_fix = {
         let session = session.clone();
         let info = info.clone();
@@ -130,23 +167,6 @@ pub fn ExternalSendersCard(
         }
     };
 
-    let sentence = move || {
-        let t = i18n.t();
-        let text = match (kind, status.get()) {
-            (GroupKind::Security, _) | (_, ExternalSenders::NotApplicable) => {
-                t.gr_ext_not_applicable
-            }
-            (GroupKind::DynamicDistribution, ExternalSenders::Rejected) => {
-                t.gr_ext_rejected_dynamic
-            }
-            (_, ExternalSenders::Allowed) => t.gr_ext_allowed,
-            (_, ExternalSenders::Rejected) => t.gr_ext_rejected,
-            (GroupKind::Microsoft365, ExternalSenders::Unknown) => t.gr_ext_unknown_m365,
-            (_, ExternalSenders::Unknown) => t.gr_ext_unknown_exchange,
-        };
-        fill(text, &[("group", &name)])
-    };
-
     // Memos, so that the fix's button is rebuilt only when what it does changes: a button
     // rebuilt under the admin's click (Idle → Working) would drop keyboard focus.
     let fixable = Memo::new(move |_| {
@@ -164,71 +184,66 @@ pub fn ExternalSendersCard(
     };
 
     view! {
-        <section class="card external" aria-labelledby="ext-heading">
-            <h2 id="ext-heading">{tx(|t| t.gr_ext_heading)}</h2>
-            <p class="ext-sentence">{sentence}</p>
-            {move || unread.get().map(|f| view! { <FailureView failure=f/> })}
-            {
-                let run_fix = run_fix.clone();
-                let script = script.clone();
-                let file = format!("open-{}.ps1", super::file_stem(&info.target.name));
-                move || {
-                    if !fixable.get() {
-                        return None;
-                    }
-                    let view = if via_script.get() {
-                        match script.clone() {
-                            Ok(script) => {
-                                let file = file.clone();
-                                view! {
-                                    <button type="button" class="button" on:click=move |_| show_script.update(|s| *s = !*s)>
-                                        {tx(|t| t.gr_ext_fix_script)}
-                                    </button>
-                                    <Show when=move || show_script.get()>
-                                        <ScriptBox script=script.clone() file_name=file.clone()/>
-                                    </Show>
-                                }
-                                .into_any()
+        {
+            let run_fix = run_fix.clone();
+            let script = script.clone();
+            let file = format!("open-{}.ps1", super::file_stem(&info.target.name));
+            move || {
+                if !fixable.get() {
+                    return None;
+                }
+                let view = if via_script.get() {
+                    match script.clone() {
+                        Ok(script) => {
+                            let file = file.clone();
+                            view! {
+                                <button type="button" class="button" on:click=move |_| show_script.update(|s| *s = !*s)>
+                                    {tx(|t| t.gr_ext_fix_script)}
+                                </button>
+                                <Show when=move || show_script.get()>
+                                    <ScriptBox script=script.clone() file_name=file.clone()/>
+                                </Show>
                             }
-                            Err(e) => view! { <p class="failure">{e.to_string()}</p> }.into_any(),
+                            .into_any()
                         }
-                    } else {
-                        let run_fix = run_fix.clone();
-                        view! {
-                            <button
-                                type="button"
-                                class="button button--primary"
-                                disabled=move || {
-                                    matches!(fix.get(), FixState::Working | FixState::NeedsConsent)
-                                }
-                                on:click=move |_| run_fix(false)
-                            >
-                                {tx(|t| t.gr_ext_fix)}
-                            </button>
-                        }
-                        .into_any()
-                    };
-                    Some(view)
-                }
-            }
-            {move || match fix.get() {
-                FixState::Idle => None,
-                FixState::NeedsConsent => {
+                        Err(e) => view! { <p class="failure">{e.to_string()}</p> }.into_any(),
+                    }
+                } else {
                     let run_fix = run_fix.clone();
-                    Some(view! {
-                        <div class="consent" role="status">
-                            <p>{tx(|t| t.gr_ext_needs_group_rw)}</p>
-                            <button type="button" class="button button--primary" on:click=move |_| run_fix(true)>
-                                {tx(|t| t.gr_ext_consent)}
-                            </button>
-                        </div>
-                    }.into_any())
-                }
-                FixState::Working => Some(view! { <p role="status" aria-busy="true">{tx(|t| t.gr_working)}</p> }.into_any()),
-                FixState::Done => Some(view! { <p role="status" class="success">{tx(|t| t.gr_ext_fixed)}</p> }.into_any()),
-                FixState::Failed(f) => Some(view! { <FailureView failure=f/> }.into_any()),
-            }}
-        </section>
+                    view! {
+                        <button
+                            type="button"
+                            class="button button--primary"
+                            disabled=move || {
+                                matches!(fix.get(), FixState::Working | FixState::NeedsConsent)
+                            }
+                            on:click=move |_| run_fix(false)
+                        >
+                            {move || label.get()}
+                        </button>
+                    }
+                    .into_any()
+                };
+                Some(view)
+            }
+        }
+        {move || match fix.get() {
+            FixState::Idle => None,
+            FixState::NeedsConsent => {
+                let run_fix = run_fix.clone();
+                Some(view! {
+                    <div class="consent" role="status">
+                        <p>{tx(|t| t.gr_ext_needs_group_rw)}</p>
+                        <button type="button" class="button button--primary" on:click=move |_| run_fix(true)>
+                            {tx(|t| t.gr_ext_consent)}
+                        </button>
+                    </div>
+                }.into_any())
+            }
+            FixState::Working => Some(view! { <p role="status" aria-busy="true">{tx(|t| t.gr_working)}</p> }.into_any()),
+            FixState::Done => Some(view! { <p role="status" class="success">{tx(|t| t.gr_ext_fixed)}</p> }.into_any()),
+            FixState::Failed(f) => Some(view! { <FailureView failure=f/> }.into_any()),
+        }}
     }
 }
 

@@ -9,7 +9,7 @@ use crate::domain::csv_import::{
     read_pasted, ColumnMapping, Delimiter, Encoding, MapTarget, RowIssue, Table,
 };
 use crate::domain::email::{AddressPart, EmailAddress, EmailError};
-use crate::domain::group::GroupKind;
+use crate::domain::group::{ExternalSenders, GroupKind};
 use crate::domain::person::{FieldProblem, PersonField};
 use crate::domain::plan::{GroupWarning, OutcomeKind, Plan, SkipReason};
 use crate::domain::report::{RowOutcome, RunReport};
@@ -17,6 +17,8 @@ use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::run::RunState;
 use crate::tenant::{Group, GroupFilter};
 use crate::ui::components::Page;
+use crate::ui::groups::external::OpenToExternalSenders;
+use crate::ui::groups::GroupInfo;
 use crate::ui::session::{Session, SessionSlot};
 use bulk::driver;
 use bulk::state::{import_state, ImportState, Phase};
@@ -630,7 +632,13 @@ const OUTCOMES: [OutcomeKind; 9] = [
     OutcomeKind::NotPossible,
 ];
 
-fn warning_view(t: &'static Texts, plan: &Plan, w: &GroupWarning, st: &ImportState) -> AnyView {
+fn warning_view(
+    t: &'static Texts,
+    plan: &Plan,
+    w: &GroupWarning,
+    st: &ImportState,
+    session: Option<Session>,
+) -> AnyView {
     let group = |i: usize| {
         plan.groups
             .get(i)
@@ -641,20 +649,32 @@ fn warning_view(t: &'static Texts, plan: &Plan, w: &GroupWarning, st: &ImportSta
         GroupWarning::RejectsExternalSenders { group: g, fix }
             if plan.op(*fix).is_some_and(|o| o.op.opens_microsoft_365_group()) =>
         {
-            // Needs Group.ReadWrite.All by consent, asked on the group page (a run can't).
+            // Needs Group.ReadWrite.All by consent, which only a click can ask (a popup): a
+            // button here, not a step of the run.
             let name = group(*g);
-            let href = format!(
-                "/groups/{}",
-                plan.groups.get(*g).map(|g| g.id.as_str()).unwrap_or_default()
-            );
+            let fix_view = match (session, plan.groups.get(*g)) {
+                (Some(session), Some(target)) => {
+                    let info = GroupInfo {
+                        target: target.clone(),
+                        description: None,
+                        recipient_filter: None,
+                    };
+                    let label = fill(t.imp_warn_open_now, &[("group", &name)]);
+                    Some(view! {
+                        <OpenToExternalSenders
+                            session
+                            info
+                            status=RwSignal::new(ExternalSenders::Rejected)
+                            label=Signal::stored(label)
+                        />
+                    })
+                }
+                _ => None,
+            };
             view! {
                 <li class="import-warning">
                     <p>{fill(t.imp_warn_rejects, &[("group", &name)])}</p>
-                    <p>
-                        <a href=href target="_blank" rel="noopener">
-                            {fill(t.imp_warn_fix_on_group_page, &[("group", &name)])}
-                        </a>
-                    </p>
+                    {fix_view}
                 </li>
             }
             .into_any()
@@ -733,7 +753,7 @@ fn PlanStep(st: ImportState) -> impl IntoView {
                 let totals = OUTCOMES.iter().filter(|k| plan.totals.count(**k) > 0).map(|k| view! {
                     <div><dt>{outcome_name(t, *k)}</dt><dd>{plan.totals.count(*k)}</dd></div>
                 }).collect_view();
-                let warnings = plan.warnings.iter().map(|w| warning_view(t, plan, w, &st_view)).collect_view();
+                let warnings = plan.warnings.iter().map(|w| warning_view(t, plan, w, &st_view, session())).collect_view();
                 let st = st_view.clone();
                 let start = move |_| {
                     if let Some(s) = session() {
