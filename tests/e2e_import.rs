@@ -520,6 +520,9 @@ async fn a_microsoft_365_group_closed_to_outsiders_is_opened_from_the_preview_no
         group(&setup.state(), MARKETING)?["allowExternalSenders"] == false,
         || "nothing may change before consent".into(),
     )?;
+    browser
+        .eval("document.querySelector('.consent').scrollIntoView({block: 'center'}); return null")
+        .await?;
     browser.screenshot("import-m365-consent").await?;
     browser
         .click("button", "Consent and open the group")
