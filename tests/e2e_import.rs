@@ -24,8 +24,8 @@ use guestlist_sim::store::{UserType, ADMIN_UPN};
 use guestlist_sim::Knobs;
 use serde_json::{json, Value};
 use signin::{
-    exchange_refuses_cors, group, members, run_cmdlet, sign_in_in_popup, switch_to_dutch,
-    SignInSetup,
+    consent_and_see_group_opened, exchange_refuses_cors, group, members, run_cmdlet,
+    switch_to_dutch, SignInSetup,
 };
 use support::browser::Browser;
 use support::wait::{until, Poll};
@@ -515,26 +515,14 @@ async fn a_microsoft_365_group_closed_to_outsiders_is_opened_from_the_preview_no
     browser
         .click("button", "Open Marketing to external senders now")
         .await?;
-    browser.find("button", "Consent and open the group").await?;
-    check(
-        group(&setup.state(), MARKETING)?["allowExternalSenders"] == false,
-        || "nothing may change before consent".into(),
-    )?;
-    browser
-        .eval("document.querySelector('.consent').scrollIntoView({block: 'center'}); return null")
-        .await?;
-    browser.screenshot("import-m365-consent").await?;
-    browser
-        .click("button", "Consent and open the group")
-        .await?;
-    sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
-    browser
-        .wait_text("Done: the group now accepts mail from outside the organisation.")
-        .await?;
-    check(
-        group(&setup.state(), MARKETING)?["allowExternalSenders"] == true,
-        || "after consent Marketing should accept external senders".into(),
-    )?;
+    consent_and_see_group_opened(
+        &setup,
+        &browser,
+        MARKETING,
+        ADMIN_UPN,
+        "import-m365-consent",
+    )
+    .await?;
     click(&browser, "Start the run").await?;
     let text = wait_finished(&browser).await?;
     let (d, _, f, p) = totals(&text)?;

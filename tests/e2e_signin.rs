@@ -19,8 +19,8 @@ mod support;
 use guestlist_sim::store::{ADMIN_UPN, HELPDESK_UPN};
 use guestlist_sim::Knobs;
 use signin::{
-    account_choice, display_name, exchange_refuses_cors, sign_in_in_popup, sign_in_on_sim_page_as,
-    SignInSetup,
+    account_choice, consent_and_see_group_opened, display_name, exchange_refuses_cors,
+    sign_in_in_popup, sign_in_on_sim_page_as, SignInSetup,
 };
 use support::app::App;
 use support::browser::Browser;
@@ -208,25 +208,14 @@ async fn opening_a_microsoft_365_group_asks_consent_to_group_readwrite_all_once(
     check(card.contains("Group.ReadWrite.All"), || {
         format!("the card should name the permission: {card:?}")
     })?;
-    check(
-        setup.group("Marketing")?["allowExternalSenders"] == false,
-        || "nothing may change before consent".into(),
-    )?;
-    browser
-        .eval("document.querySelector('.consent').scrollIntoView({block: 'center'})")
-        .await?;
-    browser.screenshot("signin-consent-asked").await?;
-    browser
-        .click("button", "Consent and open the group")
-        .await?;
-    sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
-    browser
-        .wait_text("Done: the group now accepts mail from outside the organisation.")
-        .await?;
-    check(
-        setup.group("Marketing")?["allowExternalSenders"] == true,
-        || "after consent the group should accept external senders".into(),
-    )?;
+    consent_and_see_group_opened(
+        &setup,
+        &browser,
+        "Marketing",
+        ADMIN_UPN,
+        "signin-consent-asked",
+    )
+    .await?;
     browser.screenshot("signin-consent-done").await?;
     browser.close().await
 }

@@ -10,6 +10,8 @@
 //! interaction poll for the expected state with a deadline.
 #![cfg(target_arch = "wasm32")]
 
+mod web_support;
+
 use guestlist::config::{Config, ConfigError, Tenant};
 use guestlist::ui::browser::LANG_KEY;
 use guestlist::ui::AppWithConfig;
@@ -19,11 +21,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, Event, EventInit, HtmlElement, HtmlSelectElement};
 
-wasm_bindgen_test_configure!(run_in_browser);
+use web_support::{document, until};
 
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 fn storage() -> web_sys::Storage {
     web_sys::window().unwrap().local_storage().unwrap().unwrap()
@@ -111,28 +111,6 @@ impl Mounted {
         (0..links.length())
             .map(|i| links.get(i).unwrap().text_content().unwrap_or_default())
             .collect()
-    }
-}
-
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
-/// Polls `condition` every 10 ms until it holds; fails the test after two seconds.
-async fn until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = js_sys::Date::now() + 2000.0;
-    while !condition() {
-        assert!(
-            js_sys::Date::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        sleep_ms(10).await;
     }
 }
 

@@ -6,6 +6,8 @@
 //! CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web_groups`
 #![cfg(target_arch = "wasm32")]
 
+mod web_support;
+
 use guestlist::activity::{Entry, Log, Outcome, STORAGE_KEY};
 use guestlist::auth::Account;
 use guestlist::config::{Config, Tenant};
@@ -23,11 +25,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
-wasm_bindgen_test_configure!(run_in_browser);
+use web_support::{document, until};
 
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 fn config() -> Config {
     Config {
@@ -101,27 +101,6 @@ fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> Mounted {
         owner,
         handle: Some(Box::new(handle)),
     }
-}
-
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
-/// Polls `condition` (Leptos updates the DOM asynchronously) for up to 5 s.
-async fn until(what: &str, mut condition: impl FnMut() -> bool) {
-    for _ in 0..250 {
-        if condition() {
-            return;
-        }
-        sleep_ms(20).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn session() -> Session {

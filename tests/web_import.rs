@@ -12,6 +12,8 @@
 //! `BENCH import rows=10000 parse_validate_ms=… plan_ms=… entries=…`.
 #![cfg(target_arch = "wasm32")]
 
+mod web_support;
+
 use guestlist::domain::csv_import::{import, synthetic_csv, MAX_ROWS};
 use guestlist::domain::email::EmailAddress;
 use guestlist::domain::group::{ExternalSenders, GroupKind};
@@ -25,6 +27,8 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, HtmlTextAreaElement};
+
+use web_support::{document, until};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -93,31 +97,6 @@ fn parse_validate_and_plan_ten_thousand_rows() {
         planned.entries.len(),
         planned.ops.len()
     );
-}
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
-/// Polls `condition` (Leptos updates the DOM asynchronously) for up to 5 s.
-async fn until(what: &str, mut condition: impl FnMut() -> bool) {
-    for _ in 0..250 {
-        if condition() {
-            return;
-        }
-        sleep_ms(20).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 /// Pastes `text` into the page's paste box and reads it.

@@ -23,7 +23,7 @@ use tower_http::services::ServeDir;
 
 use crate::support::browser::Browser;
 use crate::support::wait;
-use crate::support::{dist_dir, Error, Result, DEADLINE};
+use crate::support::{check, dist_dir, Error, Result, DEADLINE};
 
 pub struct SignInSetup {
     pub sim: RunningSim,
@@ -272,6 +272,34 @@ pub async fn sign_in_on_sim_page(browser: &Browser, choice: &str, password: &str
 }
 
 /// [`sign_in_on_sim_page`] as `upn`, with the sim's demo password.
+/// The incremental consent for opening the Microsoft 365 group `group`, after the admin's first
+/// click: the consent panel is there and nothing changed yet (screenshot `shot`); its button
+/// opens Microsoft's popup, where `upn` consents, and then the group is open in the tenant.
+pub async fn consent_and_see_group_opened(
+    setup: &SignInSetup,
+    browser: &Browser,
+    group: &str,
+    upn: &str,
+    shot: &str,
+) -> Result<()> {
+    const CONSENT: &str = "Consent and open the group";
+    browser.find("button", CONSENT).await?;
+    let open = || -> Result<bool> { Ok(setup.group(group)?["allowExternalSenders"] == true) };
+    check(!open()?, || format!("{group} changed before consent"))?;
+    browser
+        .eval("document.querySelector('.consent').scrollIntoView({block: 'center'}); return null")
+        .await?;
+    browser.screenshot(shot).await?;
+    browser.click("button", CONSENT).await?;
+    sign_in_in_popup(browser, &setup.sim, upn).await?;
+    browser
+        .wait_text("Done: the group now accepts mail from outside the organisation.")
+        .await?;
+    check(open()?, || {
+        format!("after consent {group} should accept external senders")
+    })
+}
+
 /// Signs in as `upn` in the MSAL popup the app has just opened, waits until the popup closes
 /// and switches back to the app's window.
 pub async fn sign_in_in_popup(browser: &Browser, sim: &RunningSim, upn: &str) -> Result<()> {
