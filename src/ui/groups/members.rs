@@ -98,7 +98,6 @@ pub fn type_label(t: &Texts, k: MemberType) -> &'static str {
     }
 }
 
-/// A small glyph per type (decorative: the type is also written out).
 /// A member type's icon: a small inline SVG drawn in the text colour, the same on every system
 /// (emoji need a font that headless browsers and locked-down desktops often lack). Decorative:
 /// the type is written out next to it, so it is hidden from assistive technology.
