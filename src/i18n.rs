@@ -146,6 +146,8 @@ texts! {
     imp_file_label,
     imp_paste_label,
     imp_paste_button,
+    imp_example_download,
+    imp_example_hint,
     imp_pasted,
     imp_detected: Plural,
     imp_delim_comma,
@@ -572,6 +574,8 @@ pub static EN: Texts = Texts {
     imp_file_label: "CSV file (comma, semicolon or tab separated)",
     imp_paste_label: "Or paste rows (with a header line, or only addresses)",
     imp_paste_button: "Read the pasted rows",
+    imp_example_download: "Download an example file",
+    imp_example_hint: "Fill it in Excel and save it as CSV; the column names are recognised.",
     imp_pasted: "pasted rows",
     imp_detected: Plural {
         one: "{name}: {count} row, {encoding}, separated by {delimiter}.",
@@ -1020,6 +1024,8 @@ pub static NL: Texts = Texts {
     imp_file_label: "CSV-bestand (gescheiden door komma's, puntkomma's of tabs)",
     imp_paste_label: "Of plak rijen (met een kopregel, of alleen adressen)",
     imp_paste_button: "Geplakte rijen inlezen",
+    imp_example_download: "Voorbeeldbestand downloaden",
+    imp_example_hint: "Vul het in Excel in en sla het op als CSV; de kolomnamen worden herkend.",
     imp_pasted: "geplakte rijen",
     imp_detected: Plural {
         one: "{name}: {count} rij, {encoding}, gescheiden door {delimiter}.",

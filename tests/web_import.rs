@@ -14,7 +14,7 @@
 
 mod web_support;
 
-use guestlist::domain::csv_import::{import, synthetic_csv, MAX_ROWS};
+use guestlist::domain::csv_import::{import, synthetic_csv, ExampleFile, MAX_ROWS};
 use guestlist::domain::email::EmailAddress;
 use guestlist::domain::group::{ExternalSenders, GroupKind};
 use guestlist::domain::plan::{plan, ExistingContact, PlanOptions, TargetGroup, TenantSnapshot};
@@ -178,6 +178,86 @@ async fn row_counts_are_singular_for_one_and_plural_otherwise_in_both_languages(
         "{t}"
     );
 
+    drop(handle);
+    owner.cleanup();
+    root.remove();
+}
+
+/// The button of the page whose text is `label`.
+fn button(root: &HtmlElement, label: &str) -> HtmlElement {
+    let buttons = root.query_selector_all("button").unwrap();
+    (0..buttons.length())
+        .filter_map(|i| buttons.item(i))
+        .map(|b| b.unchecked_into::<HtmlElement>())
+        .find(|b| b.inner_text().trim() == label)
+        .unwrap_or_else(|| panic!("no button {label:?}"))
+}
+
+/// The `n`th file the page offered for download: its name and its bytes. The app clicks an
+/// anchor with a Blob URL and revokes the URL right after, so the test's click handler reads
+/// the blob at once.
+async fn downloaded(n: u32) -> (String, Vec<u8>) {
+    let list = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__downloads".into()).unwrap();
+    let item = js_sys::Array::from(&list).get(n);
+    let name = js_sys::Reflect::get(&item, &"name".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    let bytes: js_sys::Promise = js_sys::Reflect::get(&item, &"bytes".into())
+        .unwrap()
+        .unchecked_into();
+    let buffer = wasm_bindgen_futures::JsFuture::from(bytes).await.unwrap();
+    (name, js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+#[wasm_bindgen_test]
+async fn the_example_file_downloads_in_the_page_language_and_reads_back_in_full() {
+    js_sys::eval(
+        "window.__downloads = []; \
+         HTMLAnchorElement.prototype.click = function () { \
+           window.__downloads.push({ name: this.download, \
+             bytes: fetch(this.href).then((r) => r.arrayBuffer()) }); };",
+    )
+    .unwrap();
+    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&root).unwrap();
+    let owner = Owner::new();
+    let i18n_out = Rc::new(Cell::new(None));
+    let handle = {
+        let i18n_out = i18n_out.clone();
+        owner.with(|| {
+            provide_context(I18n::new(Lang::Nl));
+            mount_to(root.clone(), move || {
+                i18n_out.set(Some(use_i18n()));
+                view! { <ImportPage/> }
+            })
+        })
+    };
+    let i18n = i18n_out.get().expect("the view ran");
+
+    button(&root, "Voorbeeldbestand downloaden").click();
+    let (name, bytes) = downloaded(0).await;
+    assert_eq!(name, "guestlist-voorbeeld.csv");
+    assert_eq!(bytes, ExampleFile::Dutch.text().into_bytes());
+    // What Excel would give back unchanged reads in full: every row importable.
+    paste(&root, &String::from_utf8(bytes).unwrap());
+    until("the example's rows", || {
+        root.inner_text()
+            .contains("2 rijen kunnen worden geïmporteerd; 0 rijen hebben een probleem")
+    })
+    .await;
+
+    i18n.set(Lang::En);
+    until("the English button", || {
+        root.inner_text().contains("Download an example file")
+    })
+    .await;
+    button(&root, "Download an example file").click();
+    let (name, bytes) = downloaded(1).await;
+    assert_eq!(name, "guestlist-example.csv");
+    assert_eq!(bytes, ExampleFile::English.text().into_bytes());
+
+    js_sys::eval("delete HTMLAnchorElement.prototype.click; delete window.__downloads;").unwrap();
     drop(handle);
     owner.cleanup();
     root.remove();

@@ -711,6 +711,46 @@ pub fn import(bytes: &[u8]) -> Result<Import, ImportError> {
     })
 }
 
+/// The example file the import page offers, in the shape the admin's Excel writes: English
+/// headers separated by commas, or Dutch headers separated by semicolons (Excel's list separator
+/// where the decimal separator is a comma) with a "Tussenvoegsel" column. A UTF-8 BOM, so Excel
+/// opens the accents as UTF-8, and CRLF line ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExampleFile {
+    English,
+    Dutch,
+}
+
+impl ExampleFile {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ExampleFile::English => "guestlist-example.csv",
+            ExampleFile::Dutch => "guestlist-voorbeeld.csv",
+        }
+    }
+
+    pub fn text(self) -> String {
+        let lines: &[&str] = match self {
+            ExampleFile::English => &[
+                "Email,Display name,First name,Last name,Company",
+                "jan.devries@partner.example,Jan de Vries (Partner),Jan,de Vries,Partner Ltd",
+                "zoe.muller@supplier.example,Zoë Müller,Zoë,Müller,\"Supplier, Inc.\"",
+            ],
+            ExampleFile::Dutch => &[
+                "E-mailadres;Weergavenaam;Voornaam;Tussenvoegsel;Achternaam;Bedrijf",
+                "jan.devries@partner.example;Jan de Vries (Partner);Jan;de;Vries;Partner BV",
+                "zoe.muller@leverancier.example;Zoë Müller;Zoë;;Müller;\"Leverancier; Zonen\"",
+            ],
+        };
+        let mut s = String::from("\u{feff}");
+        for line in lines {
+            s.push_str(line);
+            s.push_str("\r\n");
+        }
+        s
+    }
+}
+
 /// A synthetic Excel-like file of `rows` people (Dutch header, semicolons, CRLF, some quoting
 /// and accents), for the 10,000-row test and the in-browser benchmark.
 pub fn synthetic_csv(rows: usize) -> String {
@@ -739,6 +779,44 @@ pub fn synthetic_csv(rows: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn example_files_read_back_with_every_column_recognised_and_every_row_valid() {
+        for (example, delimiter) in [
+            (ExampleFile::English, Delimiter::Comma),
+            (ExampleFile::Dutch, Delimiter::Semicolon),
+        ] {
+            let text = example.text();
+            assert!(text.starts_with('\u{feff}') && text.ends_with("\r\n"));
+            let read = import(text.as_bytes()).expect("the example reads");
+            assert_eq!(read.table.delimiter, delimiter, "{example:?}");
+            assert_eq!(read.table.headers.len(), read.table.rows[0].fields.len());
+            // Every column maps to a field, none to two.
+            let mapped: Vec<usize> = MapTarget::ALL
+                .iter()
+                .filter_map(|t| read.mapping.get(*t))
+                .collect();
+            assert_eq!(
+                mapped.len(),
+                read.table.headers.len(),
+                "{example:?}: {mapped:?}"
+            );
+            let v = read.validated.expect("an e-mail column was found");
+            assert_eq!((v.valid_count(), v.invalid_count()), (2, 0), "{example:?}");
+            let people: Vec<Person> = v.rows.into_iter().filter_map(|r| r.result.ok()).collect();
+            assert_eq!(
+                people[0].last_name.as_deref(),
+                Some("de Vries"),
+                "{example:?}"
+            );
+            assert_eq!(people[1].display_name, "Zoë Müller");
+            // The quoted company keeps its delimiter.
+            assert!(people[1]
+                .company
+                .as_deref()
+                .is_some_and(|c| c.contains(delimiter.byte() as char)));
+        }
+    }
     use crate::domain::email::EmailError;
 
     macro_rules! corpus {

@@ -6,14 +6,14 @@
 pub(crate) mod bulk;
 
 use crate::domain::csv_import::{
-    read_pasted, ColumnMapping, Delimiter, Encoding, MapTarget, RowIssue, Table,
+    read_pasted, ColumnMapping, Delimiter, Encoding, ExampleFile, MapTarget, RowIssue, Table,
 };
 use crate::domain::email::{AddressPart, EmailAddress, EmailError};
 use crate::domain::group::{ExternalSenders, GroupKind};
 use crate::domain::person::{FieldProblem, PersonField};
 use crate::domain::plan::{GroupWarning, OutcomeKind, Plan, SkipReason};
 use crate::domain::report::{RowOutcome, RunReport};
-use crate::i18n::{fill, plural, use_i18n, Texts};
+use crate::i18n::{fill, plural, use_i18n, Lang, Texts};
 use crate::run::RunState;
 use crate::tenant::{Group, GroupFilter};
 use crate::ui::components::Page;
@@ -163,6 +163,22 @@ fn FileStep(st: ImportState) -> impl IntoView {
     };
     let loaded = st.loaded.clone();
     let error = st.load_error.clone();
+    // In the page's language: Dutch headers and semicolons, as Dutch Excel writes them.
+    let download_example = {
+        let error = error.clone();
+        move |_| {
+            let example = match i18n.lang() {
+                Lang::En => ExampleFile::English,
+                Lang::Nl => ExampleFile::Dutch,
+            };
+            let text = example.text();
+            if let Err(e) =
+                crate::ui::groups::download(example.file_name(), "text/csv;charset=utf-8", &text)
+            {
+                error.set(Some(e));
+            }
+        }
+    };
     view! {
         <section class="card import-step" aria-labelledby="imp-file-h">
             <h2 id="imp-file-h">{move || i18n.t().imp_file_heading}</h2>
@@ -179,6 +195,13 @@ fn FileStep(st: ImportState) -> impl IntoView {
                     </button>
                 </div>
             </div>
+            <p class="import-example">
+                <button type="button" class="button" on:click=download_example>
+                    {move || i18n.t().imp_example_download}
+                </button>
+                " "
+                <span class="hint">{move || i18n.t().imp_example_hint}</span>
+            </p>
             {move || error.get().map(|e| view! { <p class="import-error" role="alert">{e}</p> })}
             {move || loaded.with(|l| l.as_ref().map(|l| {
                 let t = i18n.t();
