@@ -10,18 +10,19 @@
 //! interaction poll for the expected state with a deadline.
 #![cfg(target_arch = "wasm32")]
 
+// Each suite uses part of what the suites share.
+#[allow(dead_code)]
 mod web_support;
 
 use guestlist::config::{Config, ConfigError, Tenant};
 use guestlist::ui::browser::LANG_KEY;
 use guestlist::ui::AppWithConfig;
-use leptos::mount::mount_to;
-use leptos::prelude::{view, Owner};
+use leptos::prelude::view;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, Event, EventInit, HtmlElement, HtmlSelectElement};
 
-use web_support::{document, until};
+use web_support::{document, mount_with, until, Mounted};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -40,24 +41,6 @@ fn test_config() -> Config {
     }
 }
 
-/// The app mounted into its own element; unmounted and removed on drop.
-struct Mounted {
-    root: HtmlElement,
-    owner: Owner,
-    handle: Option<Box<dyn std::any::Any>>,
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        self.handle.take();
-        // Dropping the mount handle alone leaves the router's window listeners behind while
-        // anything still holds the app's owner; a later test's link clicks would then go to
-        // this dead router. Cleaning up the enclosing owner removes them.
-        self.owner.cleanup();
-        self.root.remove();
-    }
-}
-
 /// Mounts the app at `/` with `stored_lang` as the remembered language choice.
 fn mount(config: Result<Config, ConfigError>, stored_lang: Option<&str>) -> Mounted {
     // Earlier tests may have navigated; the router reads the location when it starts.
@@ -71,15 +54,8 @@ fn mount(config: Result<Config, ConfigError>, stored_lang: Option<&str>) -> Moun
         Some(lang) => storage().set_item(LANG_KEY, lang).unwrap(),
         None => storage().remove_item(LANG_KEY).unwrap(),
     }
-    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    document().body().unwrap().append_child(&root).unwrap();
-    let owner = Owner::new();
-    let handle = owner.with(|| mount_to(root.clone(), move || view! { <AppWithConfig config/> }));
-    Mounted {
-        root,
-        owner,
-        handle: Some(Box::new(handle)),
-    }
+    // The app provides its own language context (from the stored choice or the browser).
+    mount_with(|| (), move || view! { <AppWithConfig config/> }).0
 }
 
 impl Mounted {
@@ -90,10 +66,6 @@ impl Mounted {
     fn get(&self, selector: &str) -> Element {
         self.find(selector)
             .unwrap_or_else(|| panic!("no element matches {selector}"))
-    }
-
-    fn count(&self, selector: &str) -> u32 {
-        self.root.query_selector_all(selector).unwrap().length()
     }
 
     fn text(&self, selector: &str) -> String {

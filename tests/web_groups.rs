@@ -6,6 +6,8 @@
 //! CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web_groups`
 #![cfg(target_arch = "wasm32")]
 
+// Each suite uses part of what the suites share.
+#[allow(dead_code)]
 mod web_support;
 
 use guestlist::activity::{Entry, Log, Outcome, STORAGE_KEY};
@@ -13,19 +15,18 @@ use guestlist::auth::Account;
 use guestlist::config::{Config, Tenant};
 use guestlist::domain::group::{ExternalSenders, GroupKind};
 use guestlist::domain::plan::TargetGroup;
-use guestlist::i18n::{I18n, Lang};
+use guestlist::i18n::Lang;
 use guestlist::tenant::{Member, ObjectId, User};
 use guestlist::ui::groups::members::{LoadState, MemberList, MemberRow};
 use guestlist::ui::groups::GroupInfo;
 use guestlist::ui::pages::ActivityPage;
 use guestlist::ui::session::Session;
-use leptos::mount::mount_to;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
-use web_support::{document, until};
+use web_support::{document, until, Mounted};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -65,41 +66,14 @@ fn user(n: usize, name: &str) -> MemberRow {
     }))
 }
 
-struct Mounted {
-    root: HtmlElement,
-    owner: Owner,
-    handle: Option<Box<dyn std::any::Any>>,
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        self.handle.take();
-        self.owner.cleanup();
-        self.root.remove();
-    }
+/// Mounted in English; the suites that switch language take the `I18n` from `mount`.
+fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> Mounted {
+    web_support::mount(Lang::En, view).0
 }
 
 impl Mounted {
-    fn count(&self, selector: &str) -> u32 {
-        self.root.query_selector_all(selector).unwrap().length()
-    }
     fn text(&self) -> String {
         self.root.inner_text()
-    }
-}
-
-fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> Mounted {
-    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    document().body().unwrap().append_child(&root).unwrap();
-    let owner = Owner::new();
-    let handle = owner.with(|| {
-        provide_context(I18n::new(Lang::En));
-        mount_to(root.clone(), view)
-    });
-    Mounted {
-        root,
-        owner,
-        handle: Some(Box::new(handle)),
     }
 }
 
@@ -210,11 +184,8 @@ async fn activity_page_lists_the_stored_changes() {
 #[wasm_bindgen_test]
 async fn failure_view_follows_the_language_switch() {
     use guestlist::domain::journal::Service;
-    use guestlist::i18n::use_i18n;
     use guestlist::tenant::{ErrorDetail, TenantError};
     use guestlist::ui::groups::FailureView;
-    use std::cell::Cell;
-    use std::rc::Rc;
 
     let failure = guestlist::run::failure(
         Service::Exchange,
@@ -230,14 +201,10 @@ async fn failure_view_follows_the_language_switch() {
         })),
     );
     let stored = failure.message.clone();
-    let i18n_out = Rc::new(Cell::new(None));
-    let app = {
-        let i18n_out = i18n_out.clone();
-        mount(move || {
-            i18n_out.set(Some(use_i18n()));
-            view! { <FailureView failure raw="raw answer".to_owned()/> }
-        })
-    };
+    let (app, i18n) = web_support::mount(
+        Lang::En,
+        move || view! { <FailureView failure raw="raw answer".to_owned()/> },
+    );
     until("the English sentence", || {
         app.text()
             .contains("Exchange refused the command: your admin role doesn't include it.")
@@ -250,7 +217,7 @@ async fn failure_view_follows_the_language_switch() {
     );
     assert!(text.contains("rid-nl-1"), "{text}");
 
-    i18n_out.get().expect("the view ran").set(Lang::Nl);
+    i18n.set(Lang::Nl);
     until("the Dutch sentence", || {
         app.text()
             .contains("Exchange weigerde de opdracht: uw beheerdersrol omvat deze niet.")
@@ -275,9 +242,7 @@ async fn failure_view_follows_the_language_switch() {
 async fn activity_page_follows_the_language_switch() {
     use guestlist::activity::{Action, Reason};
     use guestlist::domain::journal::{Failure, FailureKind, Service};
-    use guestlist::i18n::{use_i18n, EN};
-    use std::cell::Cell;
-    use std::rc::Rc;
+    use guestlist::i18n::EN;
 
     // Written before actions were typed: English only, shown as stored in every language.
     let old = r#"{"entries":[{"atMs":1795717205000,"what":"Add jan@partner.nl to Sales Team","group":"Sales Team","outcome":"failed","detail":"You aren't allowed to do this.","requestId":"rid-42"}]}"#;
@@ -320,14 +285,7 @@ async fn activity_page_follows_the_language_switch() {
         .set_item(STORAGE_KEY, &log.to_json())
         .unwrap();
 
-    let i18n_out = Rc::new(Cell::new(None));
-    let app = {
-        let i18n_out = i18n_out.clone();
-        mount(move || {
-            i18n_out.set(Some(use_i18n()));
-            view! { <ActivityPage/> }
-        })
-    };
+    let (app, i18n) = web_support::mount(Lang::En, move || view! { <ActivityPage/> });
     until("the English entries", || {
         app.text()
             .contains("Remove kees@partner.nl from Sales Team")
@@ -346,7 +304,7 @@ async fn activity_page_follows_the_language_switch() {
         assert!(text.contains(expected), "{expected} in {text}");
     }
 
-    i18n_out.get().expect("the view ran").set(Lang::Nl);
+    i18n.set(Lang::Nl);
     until("the Dutch entries", || {
         app.text()
             .contains("kees@partner.nl uit Sales Team verwijderen")

@@ -12,23 +12,22 @@
 //! `BENCH import rows=10000 parse_validate_ms=… plan_ms=… entries=…`.
 #![cfg(target_arch = "wasm32")]
 
+// Each suite uses part of what the suites share.
+#[allow(dead_code)]
 mod web_support;
 
 use guestlist::domain::csv_import::{import, synthetic_csv, ExampleFile, MAX_ROWS};
 use guestlist::domain::email::EmailAddress;
 use guestlist::domain::group::{ExternalSenders, GroupKind};
 use guestlist::domain::plan::{plan, ExistingContact, PlanOptions, TargetGroup, TenantSnapshot};
-use guestlist::i18n::{use_i18n, I18n, Lang};
+use guestlist::i18n::Lang;
 use guestlist::ui::pages::ImportPage;
-use leptos::mount::mount_to;
 use leptos::prelude::*;
-use std::cell::Cell;
-use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, HtmlTextAreaElement};
 
-use web_support::{document, until};
+use web_support::{mount, until};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -116,24 +115,11 @@ fn paste(root: &HtmlElement, text: &str) {
 
 #[wasm_bindgen_test]
 async fn row_counts_are_singular_for_one_and_plural_otherwise_in_both_languages() {
-    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    document().body().unwrap().append_child(&root).unwrap();
-    let owner = Owner::new();
-    let i18n_out = Rc::new(Cell::new(None));
-    let handle = {
-        let i18n_out = i18n_out.clone();
-        owner.with(|| {
-            provide_context(I18n::new(Lang::En));
-            mount_to(root.clone(), move || {
-                i18n_out.set(Some(use_i18n()));
-                view! { <ImportPage/> }
-            })
-        })
-    };
-    let i18n = i18n_out.get().expect("the view ran");
+    let (app, i18n) = mount(Lang::En, || view! { <ImportPage/> });
+    let root = &app.root;
     let text = || root.inner_text();
 
-    paste(&root, "jan@partner.example");
+    paste(root, "jan@partner.example");
     until("one row", || text().contains("pasted rows: 1 row, UTF-8")).await;
     let t = text();
     assert!(
@@ -152,7 +138,7 @@ async fn row_counts_are_singular_for_one_and_plural_otherwise_in_both_languages(
     assert!(!t.contains("1 rijen"), "{t}");
 
     paste(
-        &root,
+        root,
         "jan@partner.example\npiet@partner.example\nnot an address",
     );
     until("three rows in Dutch", || {
@@ -177,10 +163,6 @@ async fn row_counts_are_singular_for_one_and_plural_otherwise_in_both_languages(
         t.contains("2 rows can be imported; 1 row has a problem and will be skipped."),
         "{t}"
     );
-
-    drop(handle);
-    owner.cleanup();
-    root.remove();
 }
 
 /// The button of the page whose text is `label`.
@@ -219,28 +201,15 @@ async fn the_example_file_downloads_in_the_page_language_and_reads_back_in_full(
              bytes: fetch(this.href).then((r) => r.arrayBuffer()) }); };",
     )
     .unwrap();
-    let root: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    document().body().unwrap().append_child(&root).unwrap();
-    let owner = Owner::new();
-    let i18n_out = Rc::new(Cell::new(None));
-    let handle = {
-        let i18n_out = i18n_out.clone();
-        owner.with(|| {
-            provide_context(I18n::new(Lang::Nl));
-            mount_to(root.clone(), move || {
-                i18n_out.set(Some(use_i18n()));
-                view! { <ImportPage/> }
-            })
-        })
-    };
-    let i18n = i18n_out.get().expect("the view ran");
+    let (app, i18n) = mount(Lang::Nl, || view! { <ImportPage/> });
+    let root = &app.root;
 
-    button(&root, "Voorbeeldbestand downloaden").click();
+    button(root, "Voorbeeldbestand downloaden").click();
     let (name, bytes) = downloaded(0).await;
     assert_eq!(name, "guestlist-voorbeeld.csv");
     assert_eq!(bytes, ExampleFile::Dutch.text().into_bytes());
     // What Excel would give back unchanged reads in full: every row importable.
-    paste(&root, &String::from_utf8(bytes).unwrap());
+    paste(root, &String::from_utf8(bytes).unwrap());
     until("the example's rows", || {
         root.inner_text()
             .contains("2 rijen kunnen worden geïmporteerd; 0 rijen hebben een probleem")
@@ -252,13 +221,10 @@ async fn the_example_file_downloads_in_the_page_language_and_reads_back_in_full(
         root.inner_text().contains("Download an example file")
     })
     .await;
-    button(&root, "Download an example file").click();
+    button(root, "Download an example file").click();
     let (name, bytes) = downloaded(1).await;
     assert_eq!(name, "guestlist-example.csv");
     assert_eq!(bytes, ExampleFile::English.text().into_bytes());
 
     js_sys::eval("delete HTMLAnchorElement.prototype.click; delete window.__downloads;").unwrap();
-    drop(handle);
-    owner.cleanup();
-    root.remove();
 }
