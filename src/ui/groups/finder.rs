@@ -331,11 +331,11 @@ pub fn Finder(session: Session) -> impl IntoView {
                         <p class="finder-status" role="status">
                             {move || {
                                 let t = i18n.t();
-                                let query = [("query", query.as_str())];
-                                match (count, query[0].1.is_empty()) {
-                                    (0, _) => fill(t.gr_found_none, &query),
+                                let args = [("query", query.as_str())];
+                                match (count, query.is_empty()) {
+                                    (0, _) => fill(t.gr_found_none, &args),
                                     (_, true) => plural(&t.gr_found_all, count as u64, &[]),
-                                    (_, false) => plural(&t.gr_found_count, count as u64, &query),
+                                    (_, false) => plural(&t.gr_found_count, count as u64, &args),
                                 }
                             }}
                         </p>

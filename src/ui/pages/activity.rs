@@ -64,7 +64,8 @@ pub fn ActivityPage() -> impl IntoView {
                         </thead>
                         <tbody>
                             {entries.into_iter().map(|e| {
-                                let (when, datetime) = (iso_time(e.at_ms), iso_time(e.at_ms));
+                                let when = iso_time(e.at_ms);
+                                let datetime = when.clone();
                                 let group = e.group.clone();
                                 let request_id = e.request_id.clone().unwrap_or_default();
                                 let e = std::sync::Arc::new(e);
