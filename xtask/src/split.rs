@@ -66,10 +66,7 @@ pub fn run(ws: &Workspace) -> Result<()> {
     let split_dir = work.join("split");
     let bindgen_dir = work.join("bindgen");
     for dir in [&split_dir, &bindgen_dir] {
-        if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        crate::workspace::fresh_dir(dir)?;
     }
 
     // 1. Split. --out-name: the main module's name, and the JS module the link module imports

@@ -422,12 +422,7 @@ struct Scratch(std::path::PathBuf);
 impl Scratch {
     fn new(ws: &Workspace, stage: &str) -> Result<Scratch> {
         let path = ws.root.join("target").join(format!("{stage}-tmp"));
-        match std::fs::remove_dir_all(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&path, e)),
-        }
-        std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+        crate::workspace::fresh_dir(&path)?;
         Ok(Scratch(path))
     }
 

@@ -112,9 +112,19 @@ fn locked_version_in(lock: &str, krate: &str) -> Option<String> {
     None
 }
 
+/// Makes `dir` an empty directory: whatever a previous run left there is removed first.
+pub fn fresh_dir(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(dir, e)),
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::locked_version_in;
+    use super::{fresh_dir, locked_version_in};
 
     #[test]
     fn reads_a_locked_version_and_not_a_prefix_match() {
@@ -125,5 +135,16 @@ mod tests {
             Some("0.2.130")
         );
         assert_eq!(locked_version_in(lock, "trunk"), None);
+    }
+
+    #[test]
+    fn fresh_dir_empties_what_is_there_and_creates_what_is_not() {
+        let dir = std::env::temp_dir().join(format!("xtask-fresh-{}", std::process::id()));
+        fresh_dir(&dir).unwrap();
+        std::fs::write(dir.join("left-over"), b"x").unwrap();
+        std::fs::create_dir(dir.join("nested")).unwrap();
+        fresh_dir(&dir).unwrap();
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        std::fs::remove_dir(&dir).unwrap();
     }
 }
