@@ -7,9 +7,10 @@
 //!
 //! The reactive part ([`I18n`]) holds the current language in a signal provided as context.
 
-use crate::activity::{Action, Entry as ActivityEntry, Reason};
 use crate::config::{ConfigError, UrlProblem};
-use crate::domain::journal::{Failure, FailureKind, Service};
+use guestlist_core::activity::{Action, ActivityTexts, Entry as ActivityEntry, ACTIVITY_EN};
+use guestlist_core::domain::journal::{Failure, FailureKind, Service};
+use guestlist_core::run::failure::{FailureTexts, FAILURES_EN};
 use leptos::prelude::*;
 
 /// Declares `Texts` and, for tests, a listing of its fields by name. A field is a plain text
@@ -18,6 +19,8 @@ use leptos::prelude::*;
 macro_rules! texts {
     (@ty) => { &'static str };
     (@ty Plural) => { Plural };
+    (@ty Failures) => { &'static FailureTexts };
+    (@ty Activity) => { &'static ActivityTexts };
     ($($(#[doc = $doc:literal])* $field:ident $(: $plural:ident)?,)*) => {
         /// All UI text of one language.
         #[derive(Debug)]
@@ -79,6 +82,24 @@ trait TextForms {
 impl TextForms for &'static str {
     fn list(&self, name: &str, out: &mut Vec<(String, &'static str)>) {
         out.push((name.to_owned(), self));
+    }
+}
+
+#[cfg(test)]
+impl TextForms for &'static FailureTexts {
+    fn list(&self, name: &str, out: &mut Vec<(String, &'static str)>) {
+        for (field, text) in self.entries() {
+            out.push((format!("{name}.{field}"), text));
+        }
+    }
+}
+
+#[cfg(test)]
+impl TextForms for &'static ActivityTexts {
+    fn list(&self, name: &str, out: &mut Vec<(String, &'static str)>) {
+        for (field, text) in self.entries() {
+            out.push((format!("{name}.{field}"), text));
+        }
     }
 }
 
@@ -487,39 +508,14 @@ texts! {
     gr_result_members: Plural,
     // --- end groups workflow ---
     // --- failures ---
-    /// A failure's sentence per kind (`FailureKind`); `{service}` is "Microsoft Graph" or
-    /// "Exchange Online". The English ones are also what journals and exports keep, and what
-    /// `failure_parts` recognises: change them only together with a way to read the old ones.
-    fail_not_found,
-    fail_already_member,
-    fail_not_member,
-    fail_already_exists,
-    fail_ambiguous,
-    fail_mail_enabled_group,
-    fail_forbidden,
-    fail_unknown_command,
-    fail_throttled,
-    fail_unavailable,
-    fail_connection_lost,
-    fail_sign_in_again,
-    fail_other,
-    fail_unexpected,
-    /// Appended to the sentence: what the service said, verbatim. `{said}` comes last.
-    fail_service_said,
-    /// Appended to an unexpected failure's sentence: the technical detail. `{detail}` comes last.
-    fail_detail,
+    /// A failure's sentence per kind (`FailureKind`), see `run::failure::FailureTexts`; the
+    /// English ones are the core's `FAILURES_EN`, which journals and exports keep.
+    failures: Failures,
     // --- end failures ---
     // --- activity log ---
-    /// What a change was (`activity::Action`). The English ones are what the log's `what` and
-    /// its exports keep, worded as `domain::report::describe` words the same operations.
-    act_create_contact,
-    act_invite_guest,
-    act_add_member,
-    act_remove_member,
-    act_open_to_external_senders,
-    /// Why a change was skipped or handed over (`activity::Reason`).
-    act_already_done,
-    act_in_script,
+    /// What a change was and why it was skipped (`activity::ActivityTexts`); the English ones
+    /// are the core's `ACTIVITY_EN`, which the log and its exports keep.
+    activity: Activity,
     // --- end activity log ---
 }
 
@@ -945,32 +941,41 @@ pub static EN: Texts = Texts {
     },
     // --- end groups workflow ---
     // --- failures ---
-    fail_not_found: "The object couldn't be found: it may have been deleted, or isn't visible yet.",
-    fail_already_member: "Already a member of the group: nothing to change.",
-    fail_not_member: "Not a member of the group (any more): nothing to remove.",
-    fail_already_exists: "The name or address is already used by another recipient.",
-    fail_ambiguous: "More than one object matches; choose it by its address.",
-    fail_mail_enabled_group: "This group's members can only be changed through Exchange.",
-    fail_forbidden: "You aren't allowed to do this: your account lacks a permission or an admin role.",
-    fail_unknown_command: "Exchange refused the command: your admin role doesn't include it.",
-    fail_throttled: "{service} kept asking to slow down; try the failed rows again in a few minutes.",
-    fail_unavailable: "{service} was unavailable; try the failed rows again in a few minutes.",
-    fail_connection_lost: "No answer from {service} (the connection was lost). It may or may not have happened; retrying the failed rows checks first.",
-    fail_sign_in_again: "Your sign-in has expired or was refused: sign in again, then try again.",
-    fail_other: "{service} couldn't carry out the request.",
-    fail_unexpected: "The request to {service} failed in an unexpected way.",
-    fail_service_said: "The service said: {said}",
-    fail_detail: "Detail: {detail}",
+    failures: &FAILURES_EN,
     // --- end failures ---
     // --- activity log ---
-    act_create_contact: "Create mail contact {name} <{address}>",
-    act_invite_guest: "Invite {address} as guest",
-    act_add_member: "Add {member} to {group}",
-    act_remove_member: "Remove {member} from {group}",
-    act_open_to_external_senders: "Let {group} receive mail from outside the organisation",
-    act_already_done: "already done",
-    act_in_script: "handed over as a PowerShell script",
+    activity: &ACTIVITY_EN,
     // --- end activity log ---
+};
+
+static FAILURES_NL: FailureTexts = FailureTexts {
+    not_found: "Het object is niet gevonden: het is misschien verwijderd, of nog niet zichtbaar.",
+    already_member: "Al lid van de groep: er hoeft niets te veranderen.",
+    not_member: "Geen lid (meer) van de groep: er valt niets te verwijderen.",
+    already_exists: "De naam of het adres is al in gebruik bij een andere ontvanger.",
+    ambiguous: "Er komt meer dan één object overeen; kies het aan de hand van het adres.",
+    mail_enabled_group: "De leden van deze groep kunnen alleen via Exchange worden gewijzigd.",
+    forbidden: "U heeft hier geen rechten voor: uw account mist een machtiging of beheerdersrol.",
+    unknown_command: "Exchange weigerde de opdracht: uw beheerdersrol omvat deze niet.",
+    throttled: "{service} bleef vragen om het rustiger aan te doen; probeer de mislukte rijen over een paar minuten opnieuw.",
+    unavailable: "{service} was niet beschikbaar; probeer de mislukte rijen over een paar minuten opnieuw.",
+    connection_lost: "Geen antwoord van {service} (de verbinding is verbroken). Misschien is het wel gebeurd, misschien niet; bij het opnieuw proberen van de mislukte rijen wordt dat eerst gecontroleerd.",
+    sign_in_again: "Uw aanmelding is verlopen of geweigerd: meld u opnieuw aan en probeer het dan nog eens.",
+    refused: "{service} kon het verzoek niet uitvoeren.",
+    unexpected: "Het verzoek aan {service} is op een onverwachte manier mislukt.",
+    service_said: "De service meldde: {said}",
+    detail: "Details: {detail}",
+};
+
+static ACTIVITY_NL: ActivityTexts = ActivityTexts {
+    create_contact: "E-mailcontact {name} <{address}> aanmaken",
+    invite_guest: "{address} als gast uitnodigen",
+    add_member: "{member} toevoegen aan {group}",
+    remove_member: "{member} uit {group} verwijderen",
+    open_to_external_senders: "{group} mail van buiten de organisatie laten ontvangen",
+    already_done: "was al zo",
+    in_script: "overgedragen als PowerShell-script",
+    failures: &FAILURES_NL,
 };
 
 pub static NL: Texts = Texts {
@@ -1395,31 +1400,10 @@ pub static NL: Texts = Texts {
     },
     // --- end groups workflow ---
     // --- failures ---
-    fail_not_found: "Het object is niet gevonden: het is misschien verwijderd, of nog niet zichtbaar.",
-    fail_already_member: "Al lid van de groep: er hoeft niets te veranderen.",
-    fail_not_member: "Geen lid (meer) van de groep: er valt niets te verwijderen.",
-    fail_already_exists: "De naam of het adres is al in gebruik bij een andere ontvanger.",
-    fail_ambiguous: "Er komt meer dan één object overeen; kies het aan de hand van het adres.",
-    fail_mail_enabled_group: "De leden van deze groep kunnen alleen via Exchange worden gewijzigd.",
-    fail_forbidden: "U heeft hier geen rechten voor: uw account mist een machtiging of beheerdersrol.",
-    fail_unknown_command: "Exchange weigerde de opdracht: uw beheerdersrol omvat deze niet.",
-    fail_throttled: "{service} bleef vragen om het rustiger aan te doen; probeer de mislukte rijen over een paar minuten opnieuw.",
-    fail_unavailable: "{service} was niet beschikbaar; probeer de mislukte rijen over een paar minuten opnieuw.",
-    fail_connection_lost: "Geen antwoord van {service} (de verbinding is verbroken). Misschien is het wel gebeurd, misschien niet; bij het opnieuw proberen van de mislukte rijen wordt dat eerst gecontroleerd.",
-    fail_sign_in_again: "Uw aanmelding is verlopen of geweigerd: meld u opnieuw aan en probeer het dan nog eens.",
-    fail_other: "{service} kon het verzoek niet uitvoeren.",
-    fail_unexpected: "Het verzoek aan {service} is op een onverwachte manier mislukt.",
-    fail_service_said: "De service meldde: {said}",
-    fail_detail: "Details: {detail}",
+    failures: &FAILURES_NL,
     // --- end failures ---
     // --- activity log ---
-    act_create_contact: "E-mailcontact {name} <{address}> aanmaken",
-    act_invite_guest: "{address} als gast uitnodigen",
-    act_add_member: "{member} toevoegen aan {group}",
-    act_remove_member: "{member} uit {group} verwijderen",
-    act_open_to_external_senders: "{group} mail van buiten de organisatie laten ontvangen",
-    act_already_done: "was al zo",
-    act_in_script: "overgedragen als PowerShell-script",
+    activity: &ACTIVITY_NL,
     // --- end activity log ---
 };
 
@@ -1474,33 +1458,7 @@ impl Lang {
     }
 }
 
-/// Replaces `{name}` placeholders in one pass, so values that contain braces stay as they are.
-pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let value = after.find('}').and_then(|close| {
-            let name = &after[..close];
-            args.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v, close))
-        });
-        match value {
-            Some((v, close)) => {
-                out.push_str(v);
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
+pub use guestlist_core::domain::template::fill;
 
 impl Texts {
     /// The translated explanation of why the configuration can't be used.
@@ -1621,42 +1579,10 @@ pub fn use_i18n() -> I18n {
 }
 
 // --- failures ---
-/// What a failure's sentence is composed of, recognised from its stored English message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailureParts<'a> {
-    pub kind: FailureKind,
-    /// What the service said (for [`FailureKind::Unexpected`]: the technical detail).
-    pub said: Option<&'a str>,
-}
-
 impl Texts {
     /// The sentence for a kind of failure at `service`, without what the service said.
     pub fn failure_sentence(&self, kind: FailureKind, service: Service) -> String {
-        let template = match kind {
-            FailureKind::NotFound => self.fail_not_found,
-            FailureKind::AlreadyMember => self.fail_already_member,
-            FailureKind::NotMember => self.fail_not_member,
-            FailureKind::AlreadyExists => self.fail_already_exists,
-            FailureKind::Ambiguous => self.fail_ambiguous,
-            FailureKind::CannotUpdateMailEnabledGroup => self.fail_mail_enabled_group,
-            FailureKind::Forbidden => self.fail_forbidden,
-            FailureKind::UnknownCommand => self.fail_unknown_command,
-            FailureKind::Throttled => self.fail_throttled,
-            FailureKind::Unavailable => self.fail_unavailable,
-            FailureKind::ConnectionLost => self.fail_connection_lost,
-            FailureKind::SignInAgain => self.fail_sign_in_again,
-            FailureKind::Other => self.fail_other,
-            FailureKind::Unexpected => self.fail_unexpected,
-        };
-        fill(template, &[("service", service.name())])
-    }
-
-    /// The template appended for what was said: the service's words, or a technical detail.
-    fn failure_said_template(&self, kind: FailureKind) -> (&'static str, &'static str) {
-        match kind {
-            FailureKind::Unexpected => (self.fail_detail, "detail"),
-            _ => (self.fail_service_said, "said"),
-        }
+        self.failures.sentence(kind, service)
     }
 
     /// A failure's sentence in this language, with what the service said appended verbatim.
@@ -1666,33 +1592,13 @@ impl Texts {
         service: Service,
         said: Option<&str>,
     ) -> String {
-        let sentence = self.failure_sentence(kind, service);
-        match said.map(str::trim).filter(|s| !s.is_empty()) {
-            None => sentence,
-            Some(said) => {
-                let (template, name) = self.failure_said_template(kind);
-                format!("{sentence} {}", fill(template, &[(name, said)]))
-            }
-        }
+        self.failures.compose(kind, service, said)
     }
 
-    /// A failure in this language. A message without a kind (another screen's own words, an
-    /// older journal) is shown as it was stored.
+    /// A failure in this language (a message stored without a kind is shown as stored).
     pub fn failure(&self, f: &Failure) -> String {
-        match failure_parts(f) {
-            Some(parts) => self.compose_failure(parts.kind, f.service, parts.said),
-            None => f.message.clone(),
-        }
+        self.failures.render(f)
     }
-}
-
-/// The kind and what the service said, as [`crate::run::failure`] stored them; `None` for a
-/// message composed elsewhere (or stored before kinds existed).
-pub fn failure_parts(f: &Failure) -> Option<FailureParts<'_>> {
-    f.kind.map(|kind| FailureParts {
-        kind,
-        said: f.said.as_deref(),
-    })
 }
 // --- end failures ---
 
@@ -1700,53 +1606,17 @@ pub fn failure_parts(f: &Failure) -> Option<FailureParts<'_>> {
 impl Texts {
     /// A change in this language.
     pub fn activity_action(&self, action: &Action) -> String {
-        match action {
-            Action::CreateContact { name, address } => fill(
-                self.act_create_contact,
-                &[("name", name), ("address", address)],
-            ),
-            Action::InviteGuest { address } => fill(self.act_invite_guest, &[("address", address)]),
-            Action::AddMember { member, group } => {
-                fill(self.act_add_member, &[("member", member), ("group", group)])
-            }
-            Action::RemoveMember { member, group } => fill(
-                self.act_remove_member,
-                &[("member", member), ("group", group)],
-            ),
-            Action::OpenToExternalSenders { group } => {
-                fill(self.act_open_to_external_senders, &[("group", group)])
-            }
-        }
+        self.activity.action(action)
     }
 
-    /// Why a change was skipped, handed over or failed, in this language.
-    pub fn activity_reason(&self, reason: &Reason) -> String {
-        match reason {
-            Reason::AlreadyDone => self.act_already_done.to_owned(),
-            Reason::InScript => self.act_in_script.to_owned(),
-            Reason::Failed {
-                service,
-                kind,
-                said,
-            } => self.compose_failure(*kind, *service, said.as_deref()),
-        }
-    }
-
-    /// An entry's "what" in this language; an entry stored before actions were typed keeps its
-    /// English words.
+    /// An entry's "what" in this language (as stored for entries from before typed actions).
     pub fn activity_what(&self, entry: &ActivityEntry) -> String {
-        match &entry.action {
-            Some(action) => self.activity_action(action),
-            None => entry.what.clone(),
-        }
+        self.activity.what(entry)
     }
 
     /// An entry's detail in this language, or as stored where it isn't typed.
     pub fn activity_detail(&self, entry: &ActivityEntry) -> String {
-        match &entry.reason {
-            Some(reason) => self.activity_reason(reason),
-            None => entry.detail.clone(),
-        }
+        self.activity.detail(entry)
     }
 }
 // --- end activity log ---
@@ -1872,13 +1742,92 @@ mod tests {
     }
 
     #[test]
-    fn fill_is_single_pass() {
-        assert_eq!(
-            fill("{a} and {b}", &[("a", "{b}"), ("b", "x")]),
-            "{b} and x"
+    fn every_failure_kind_has_an_english_and_a_dutch_sentence_that_differ() {
+        for kind in FailureKind::ALL {
+            for service in [Service::Graph, Service::Exchange] {
+                let en = EN.failure_sentence(kind, service);
+                let nl = NL.failure_sentence(kind, service);
+                assert!(!en.trim().is_empty() && !nl.trim().is_empty(), "{kind:?}");
+                assert_ne!(en, nl, "{kind:?} is not translated");
+                assert!(!en.contains('{') && !nl.contains('{'), "{en} / {nl}");
+            }
+        }
+    }
+
+    #[test]
+    fn failure_sentences_are_distinct_in_each_language() {
+        // Admins act differently on each kind: two kinds mustn't read the same.
+        for service in [Service::Graph, Service::Exchange] {
+            for lang in Lang::ALL {
+                let t = lang.texts();
+                let mut seen: Vec<String> = FailureKind::ALL
+                    .iter()
+                    .map(|k| t.failure_sentence(*k, service))
+                    .collect();
+                seen.sort();
+                seen.dedup();
+                assert_eq!(seen.len(), FailureKind::ALL.len(), "{lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn stored_failures_are_shown_in_dutch_with_the_services_words_verbatim() {
+        use guestlist_core::run::failure;
+        use guestlist_core::tenant::{ErrorDetail, TenantError};
+        let detail = |status: u16, message: &str| {
+            Box::new(ErrorDetail {
+                status,
+                code: "Request_BadRequest".into(),
+                message: message.into(),
+                exception_type: None,
+                request_id: Some("rid-1".into()),
+                date: None,
+            })
+        };
+        let f = failure(
+            Service::Graph,
+            &TenantError::Forbidden(detail(
+                403,
+                "Insufficient privileges to complete the operation.",
+            )),
         );
-        assert_eq!(fill("{unknown} {", &[("a", "1")]), "{unknown} {");
-        assert_eq!(fill("no braces", &[]), "no braces");
+        assert_eq!(
+            NL.failure(&f),
+            "U heeft hier geen rechten voor: uw account mist een machtiging of beheerdersrol. \
+             De service meldde: Insufficient privileges to complete the operation."
+        );
+        assert_eq!(EN.failure(&f), f.message);
+        let throttled = failure(
+            Service::Exchange,
+            &TenantError::Throttled {
+                retry_after: None,
+                detail: detail(429, ""),
+            },
+        );
+        assert!(NL
+            .failure(&throttled)
+            .starts_with("Exchange Online bleef vragen"));
+        // Words that look like our own lead-in, or like a placeholder, stay as they are.
+        let words = "The service said: {said} — Réessayez plus tard.";
+        let other = failure(Service::Exchange, &TenantError::Other(detail(400, words)));
+        assert_eq!(
+            NL.failure(&other),
+            format!("Exchange Online kon het verzoek niet uitvoeren. De service meldde: {words}")
+        );
+        let decode = TenantError::Decode {
+            what: "group".into(),
+            path: "value[0].id".into(),
+            message: "invalid type: null".into(),
+        };
+        let nl = NL.failure(&failure(Service::Graph, &decode));
+        assert!(nl.starts_with("Het verzoek aan Microsoft Graph is op een onverwachte manier mislukt. Details: unexpected answer from group"), "{nl}");
+        // Another screen's own words (or an older journal's): shown as stored.
+        let plain = Failure::new(
+            Service::Graph,
+            "the journal could not be written: quota exceeded",
+        );
+        assert_eq!(NL.failure(&plain), plain.message);
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Guestlist: bring external people into Microsoft 365 mail groups from the browser.
 //!
-//! Layers (see README "Map of the code"):
-//! - [`domain`]: pure Rust, no web-sys; tested natively.
-//! - [`tenant`]: Graph and Exchange clients behind small traits.
+//! Layers (see README "Map of the code"): the domain, the Graph and Exchange clients and the
+//! change engine are the `guestlist-core` crate (`core/`), which Cargo keeps free of Leptos,
+//! web-sys and wasm-bindgen. This crate is the browser app on top of it:
+//! - [`platform`]: the browser's transport, timers, randomness and clock for the core's traits.
 //! - [`auth`]: sign-in through the MSAL.js bridge, the account, the clients' token source.
-//! - [`run`]: the bulk-run executor (journalled, resumable, paced per service).
 //! - [`probe`]: after sign-in, direct or script mode (pure decision logic).
 //! - [`config`]: `config.json`, parsed and validated by pure functions.
 //! - [`i18n`]: the English and Dutch text catalogue and the language context.
@@ -13,11 +13,9 @@
 pub mod activity;
 pub mod auth;
 pub mod config;
-pub mod domain;
 pub mod i18n;
+pub mod platform;
 pub mod probe;
-pub mod run;
-pub mod tenant;
 pub mod ui;
 
 /// Entry point used by `main.rs`: installs the panic hook and mounts the app.

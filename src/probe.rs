@@ -20,8 +20,8 @@
 //! hands the admin the PowerShell for the Exchange steps.
 
 #[cfg(doc)]
-use crate::domain::retry::RetryPolicy;
-use crate::tenant::{Resource, TenantError, TransportError};
+use guestlist_core::domain::retry::RetryPolicy;
+use guestlist_core::tenant::{Resource, TenantError, TransportError};
 
 /// The identity the role check aims at: a name no recipient can have (Exchange names are at most
 /// 64 characters, so no object carries this 80-character one).
@@ -142,7 +142,7 @@ impl Observations {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tenant::ErrorDetail;
+    use guestlist_core::tenant::ErrorDetail;
 
     fn detail(status: u16, exception: &str) -> Box<ErrorDetail> {
         Box::new(ErrorDetail {

@@ -13,14 +13,14 @@ mod web_support;
 use guestlist::activity::{Entry, Log, Outcome, STORAGE_KEY};
 use guestlist::auth::Account;
 use guestlist::config::{Config, Tenant};
-use guestlist::domain::group::{ExternalSenders, GroupKind};
-use guestlist::domain::plan::TargetGroup;
 use guestlist::i18n::Lang;
-use guestlist::tenant::{Member, ObjectId, User};
 use guestlist::ui::groups::members::{LoadState, MemberList, MemberRow};
 use guestlist::ui::groups::GroupInfo;
 use guestlist::ui::pages::ActivityPage;
 use guestlist::ui::session::Session;
+use guestlist_core::domain::group::{ExternalSenders, GroupKind};
+use guestlist_core::domain::plan::TargetGroup;
+use guestlist_core::tenant::{Member, ObjectId, User};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -183,11 +183,11 @@ async fn activity_page_lists_the_stored_changes() {
 
 #[wasm_bindgen_test]
 async fn failure_view_follows_the_language_switch() {
-    use guestlist::domain::journal::Service;
-    use guestlist::tenant::{ErrorDetail, TenantError};
     use guestlist::ui::groups::FailureView;
+    use guestlist_core::domain::journal::Service;
+    use guestlist_core::tenant::{ErrorDetail, TenantError};
 
-    let failure = guestlist::run::failure(
+    let failure = guestlist_core::run::failure(
         Service::Exchange,
         &TenantError::UnknownCommand(Box::new(ErrorDetail {
             status: 400,
@@ -241,8 +241,8 @@ async fn failure_view_follows_the_language_switch() {
 #[wasm_bindgen_test]
 async fn activity_page_follows_the_language_switch() {
     use guestlist::activity::{Action, Reason};
-    use guestlist::domain::journal::{Failure, FailureKind, Service};
     use guestlist::i18n::EN;
+    use guestlist_core::domain::journal::{Failure, FailureKind, Service};
 
     // Written before actions were typed: English only, shown as stored in every language.
     let old = r#"{"entries":[{"atMs":1795717205000,"what":"Add jan@partner.nl to Sales Team","group":"Sales Team","outcome":"failed","detail":"You aren't allowed to do this.","requestId":"rid-42"}]}"#;
@@ -256,6 +256,7 @@ async fn activity_page_follows_the_language_switch() {
             },
             "Sales Team".into(),
             Outcome::Script,
+            1_795_717_300_000,
         )
         .because(Reason::InScript),
     );
@@ -276,6 +277,7 @@ async fn activity_page_follows_the_language_switch() {
         },
         "Sales Team".into(),
         &failure,
+        1_795_717_400_000,
     ));
     web_sys::window()
         .unwrap()
@@ -334,7 +336,7 @@ async fn activity_page_follows_the_language_switch() {
 
 #[wasm_bindgen_test]
 async fn member_type_icons_are_decorative_inline_svg() {
-    use guestlist::tenant::{Group, GroupId, OrgContact};
+    use guestlist_core::tenant::{Group, GroupId, OrgContact};
 
     let rows = vec![
         user(1, "Staff Member"),

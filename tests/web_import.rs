@@ -16,12 +16,14 @@
 #[allow(dead_code)]
 mod web_support;
 
-use guestlist::domain::csv_import::{import, synthetic_csv, ExampleFile, MAX_ROWS};
-use guestlist::domain::email::EmailAddress;
-use guestlist::domain::group::{ExternalSenders, GroupKind};
-use guestlist::domain::plan::{plan, ExistingContact, PlanOptions, TargetGroup, TenantSnapshot};
 use guestlist::i18n::Lang;
 use guestlist::ui::pages::ImportPage;
+use guestlist_core::domain::csv_import::{import, synthetic_csv, ExampleFile, MAX_ROWS};
+use guestlist_core::domain::email::EmailAddress;
+use guestlist_core::domain::group::{ExternalSenders, GroupKind};
+use guestlist_core::domain::plan::{
+    plan, ExistingContact, PlanOptions, TargetGroup, TenantSnapshot,
+};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;

@@ -15,12 +15,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use guestlist::domain::email::EmailAddress;
-use guestlist::domain::group::{ExternalSenders, GroupKind};
-use guestlist::domain::plan::{
+use guestlist_core::domain::email::EmailAddress;
+use guestlist_core::domain::group::{ExternalSenders, GroupKind};
+use guestlist_core::domain::plan::{
     ExistingContact, ExistingUser, TargetGroup, TenantSnapshot, UserType,
 };
-use guestlist::tenant::{
+use guestlist_core::tenant::{
     AuthError, HttpRequest, HttpResponse, Method, Resource, Sleeper, TokenSource, Transport,
     TransportError,
 };

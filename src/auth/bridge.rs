@@ -11,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::scopes::{sign_in_scopes, when_needed_scopes};
 use super::{Account, BridgeError, BridgeSettings};
-use crate::tenant::{AuthError, Resource, TokenSource};
+use guestlist_core::tenant::{AuthError, Resource, TokenSource};
 
 #[wasm_bindgen]
 extern "C" {

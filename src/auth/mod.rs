@@ -1,5 +1,5 @@
 //! Sign-in: the MSAL.js bridge (js/auth.js), the signed-in account, the auth state the UI reads,
-//! and the [`TokenSource`](crate::tenant::TokenSource) the Graph and Exchange clients use.
+//! and the [`TokenSource`](guestlist_core::tenant::TokenSource) the Graph and Exchange clients use.
 //!
 //! - [`scopes`]: the delegated permissions, one list.
 //! - [`settings`]: what MSAL is told, decided from `config.json` (pure, tested natively).
@@ -116,14 +116,14 @@ impl BridgeError {
     }
 }
 
-impl From<BridgeError> for crate::tenant::AuthError {
+impl From<BridgeError> for guestlist_core::tenant::AuthError {
     fn from(e: BridgeError) -> Self {
         match e {
             // A cancelled sign-in leaves nobody with a token: the same "sign in again" for callers.
             BridgeError::InteractionRequired { .. } | BridgeError::Cancelled { .. } => {
-                crate::tenant::AuthError::InteractionRequired(e.to_string())
+                guestlist_core::tenant::AuthError::InteractionRequired(e.to_string())
             }
-            BridgeError::Failed { .. } => crate::tenant::AuthError::Failed(e.to_string()),
+            BridgeError::Failed { .. } => guestlist_core::tenant::AuthError::Failed(e.to_string()),
         }
     }
 }
@@ -131,7 +131,7 @@ impl From<BridgeError> for crate::tenant::AuthError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tenant::AuthError;
+    use guestlist_core::tenant::AuthError;
 
     #[test]
     fn account_json_from_the_bridge() {

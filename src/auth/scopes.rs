@@ -4,7 +4,7 @@
 //! resources, so a token is always for one of them (Entra refuses scopes of two resources in one
 //! token request, AADSTS28000); consent for both is asked at sign-in (`extraScopesToConsent`).
 
-use crate::tenant::Resource;
+use guestlist_core::tenant::Resource;
 
 /// When a permission is asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use super::scopes::sign_in_scopes;
 use crate::config::Config;
-use crate::tenant::Resource;
+use guestlist_core::tenant::Resource;
 
 /// Hosts of Microsoft Entra ID (worldwide and national clouds), where MSAL's AAD mode applies.
 /// <https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud#microsoft-entra-authentication-endpoints>

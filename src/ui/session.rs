@@ -7,19 +7,19 @@
 
 use crate::auth::{Account, Auth, BridgeTokenSource, Permissions};
 use crate::config::Config;
-use crate::domain::retry::RetryPolicy;
 use crate::probe::{Mode, ModeReport, Observations};
-use crate::tenant::{ExchangeClient, GraphClient, TenantError};
+use guestlist_core::domain::retry::RetryPolicy;
+use guestlist_core::tenant::{ExchangeClient, GraphClient, TenantError};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use std::rc::Rc;
 
 /// How requests travel: the browser's `fetch`.
 #[cfg(target_arch = "wasm32")]
-pub type Net = Rc<crate::tenant::FetchTransport>;
+pub type Net = Rc<crate::platform::FetchTransport>;
 /// How retries wait: `setTimeout`.
 #[cfg(target_arch = "wasm32")]
-pub type Wait = crate::tenant::TimeoutSleeper;
+pub type Wait = crate::platform::TimeoutSleeper;
 
 /// Natively there is no browser: the UI is only type-checked there, so the session's clients get
 /// a transport that refuses every request (no silent success).
@@ -34,19 +34,19 @@ pub type Wait = NoBrowser;
 pub struct NoBrowser;
 
 #[cfg(not(target_arch = "wasm32"))]
-impl crate::tenant::Transport for NoBrowser {
+impl guestlist_core::tenant::Transport for NoBrowser {
     async fn send(
         &self,
-        _req: crate::tenant::HttpRequest,
-    ) -> Result<crate::tenant::HttpResponse, crate::tenant::TransportError> {
-        Err(crate::tenant::TransportError::Invalid(
+        _req: guestlist_core::tenant::HttpRequest,
+    ) -> Result<guestlist_core::tenant::HttpResponse, guestlist_core::tenant::TransportError> {
+        Err(guestlist_core::tenant::TransportError::Invalid(
             "requests are sent from the browser only".into(),
         ))
     }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-impl crate::tenant::Sleeper for NoBrowser {
+impl guestlist_core::tenant::Sleeper for NoBrowser {
     async fn sleep(&self, _duration: std::time::Duration) {}
 }
 
@@ -105,7 +105,7 @@ pub struct Session {
 fn transport() -> Result<Net, TenantError> {
     #[cfg(target_arch = "wasm32")]
     {
-        crate::tenant::FetchTransport::new()
+        crate::platform::FetchTransport::new()
             .map(Rc::new)
             .map_err(TenantError::Transport)
     }
@@ -123,7 +123,7 @@ pub fn wait() -> Wait {
 fn sleeper() -> Wait {
     #[cfg(target_arch = "wasm32")]
     {
-        crate::tenant::TimeoutSleeper
+        crate::platform::TimeoutSleeper
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -196,7 +196,7 @@ impl Session {
     pub async fn probe(&self) -> ModeReport {
         use crate::auth::bridge;
         use crate::probe::ROLE_CHECK_IDENTITY;
-        use crate::tenant::{AuthError, ReplicationWait, Resource};
+        use guestlist_core::tenant::{AuthError, ReplicationWait, Resource};
 
         self.mode_state.try_set(ModeState::Unknown);
         let graph_token = bridge::token(Resource::Graph, false)

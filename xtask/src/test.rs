@@ -234,6 +234,8 @@ fn run_stage(ws: &Workspace, stage: Stage) -> StageOutcome {
             "clippy",
             "-p",
             "guestlist",
+            "-p",
+            "guestlist-core",
             "--target",
             "wasm32-unknown-unknown",
             "--all-targets",

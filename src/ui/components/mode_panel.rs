@@ -6,8 +6,8 @@
 use crate::auth::{use_auth, SignInMode};
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::probe::{ExchangeStatus, GraphStatus, Mode, ModeReport};
-use crate::tenant::TenantError;
 use crate::ui::session::use_session;
+use guestlist_core::tenant::TenantError;
 use leptos::prelude::*;
 
 /// Shown while someone is signed in: "checking" until the session's probe has decided.

@@ -15,22 +15,23 @@ use super::dialog::{focus_soon, Modal};
 use super::members::MemberRow;
 use super::{explain, kind_label, log_activity, FailureView, GroupInfo, ScriptBox};
 use crate::activity::{Action, Entry, Outcome, Reason};
-use crate::domain::email::EmailAddress;
-use crate::domain::group::{ExternalSenders, GroupKind};
-use crate::domain::journal::{Failure, OpResult, OpState, Service};
-use crate::domain::person::{Person, PersonInput};
-use crate::domain::plan::{
+use crate::i18n::{fill, use_i18n, Texts};
+use crate::platform::now_ms;
+use crate::probe::Mode;
+use crate::ui::groups::tx;
+use crate::ui::session::Session;
+use guestlist_core::domain::email::EmailAddress;
+use guestlist_core::domain::group::{ExternalSenders, GroupKind};
+use guestlist_core::domain::journal::{Failure, OpResult, OpState, Service};
+use guestlist_core::domain::person::{Person, PersonInput};
+use guestlist_core::domain::plan::{
     plan, Desired, ExistingContact, ExistingUser, GroupWarning, OpId, Operation, Plan, PlanOptions,
     SkipReason, Step, TenantSnapshot, UserType,
 };
-use crate::domain::powershell::exchange_script;
-use crate::domain::verify::{verify, Verified};
-use crate::i18n::{fill, use_i18n, Texts};
-use crate::probe::Mode;
-use crate::run::{Clients, Executor, MemoryJournalStore, SystemClock};
-use crate::tenant::{GroupId, Member, OrgContact, User};
-use crate::ui::groups::tx;
-use crate::ui::session::Session;
+use guestlist_core::domain::powershell::exchange_script;
+use guestlist_core::domain::verify::{verify, Verified};
+use guestlist_core::run::{Clients, Executor, MemoryJournalStore};
+use guestlist_core::tenant::{GroupId, Member, OrgContact, User};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::{HashMap, HashSet};
@@ -280,7 +281,9 @@ async fn run_plan(session: &Session, plan: Plan, direct: bool) -> Finished {
     };
     let group = plan.groups[0].name.clone();
     let skip = plan.entries.first().and_then(|e| e.skip_reason().cloned());
-    let outcome = Executor::new(clients, &store, SystemClock).run(&plan).await;
+    let outcome = Executor::new(clients, &store, crate::platform::BrowserClock)
+        .run(&plan)
+        .await;
     let (journal, pending) = match outcome {
         Ok(o) => (o.journal, o.pending_script),
         Err(e) => {
@@ -310,14 +313,12 @@ async fn run_plan(session: &Session, plan: Plan, direct: bool) -> Finished {
         };
         let action = Action::from(&op.op);
         log_activity(match &line {
-            OpLine::Done => Entry::new(action, group.clone(), Outcome::Done),
-            OpLine::AlreadyDone => {
-                Entry::new(action, group.clone(), Outcome::Skipped).because(Reason::AlreadyDone)
-            }
-            OpLine::Failed(f) => Entry::failed(action, group.clone(), f),
-            OpLine::InScript => {
-                Entry::new(action, group.clone(), Outcome::Script).because(Reason::InScript)
-            }
+            OpLine::Done => Entry::new(action, group.clone(), Outcome::Done, now_ms()),
+            OpLine::AlreadyDone => Entry::new(action, group.clone(), Outcome::Skipped, now_ms())
+                .because(Reason::AlreadyDone),
+            OpLine::Failed(f) => Entry::failed(action, group.clone(), f, now_ms()),
+            OpLine::InScript => Entry::new(action, group.clone(), Outcome::Script, now_ms())
+                .because(Reason::InScript),
         });
         results.push((op.id, line));
     }
@@ -845,8 +846,8 @@ fn FinishedView(session: Session, finished: Arc<Finished>, info: GroupInfo) -> i
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::plan::TargetGroup;
     use crate::i18n::EN;
+    use guestlist_core::domain::plan::TargetGroup;
 
     fn info(kind: GroupKind, external: ExternalSenders) -> GroupInfo {
         GroupInfo {

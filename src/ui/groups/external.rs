@@ -11,19 +11,22 @@
 use super::{explain, log_activity, FailureView, GroupInfo, ScriptBox};
 use crate::activity::{Action, Entry, Outcome};
 use crate::auth::BridgeError;
-use crate::domain::group::{ExternalSenders, GroupKind};
-use crate::domain::journal::{Failure, Service};
-use crate::domain::powershell::quote;
 use crate::i18n::{fill, use_i18n};
+use crate::platform::now_ms;
 use crate::probe::Mode;
-use crate::tenant::{AuthError, GroupId, Resource, TenantError};
 use crate::ui::groups::tx;
 use crate::ui::session::Session;
+use guestlist_core::domain::group::{ExternalSenders, GroupKind};
+use guestlist_core::domain::journal::{Failure, Service};
+use guestlist_core::domain::powershell::quote;
+use guestlist_core::tenant::{AuthError, GroupId, Resource, TenantError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 /// The script-mode line that opens a distribution group, with its connect header.
-pub fn open_script(info: &GroupInfo) -> Result<String, crate::domain::powershell::PsError> {
+pub fn open_script(
+    info: &GroupInfo,
+) -> Result<String, guestlist_core::domain::powershell::PsError> {
     let identity = quote(info.target.exchange_identity())?;
     Ok(format!(
         "# Guestlist: let {} receive mail from outside the organisation.\n\
@@ -147,7 +150,12 @@ pub fn OpenToExternalSenders(
                 };
                 match result {
                     Ok(()) => {
-                        log_activity(Entry::new(action, info.target.name.clone(), Outcome::Done));
+                        log_activity(Entry::new(
+                            action,
+                            info.target.name.clone(),
+                            Outcome::Done,
+                            now_ms(),
+                        ));
                         status.try_set(ExternalSenders::Allowed);
                         fix.try_set(FixState::Done);
                     }
@@ -159,7 +167,12 @@ pub fn OpenToExternalSenders(
                     }
                     Err(e) => {
                         let failure = explain(service, &e);
-                        log_activity(Entry::failed(action, info.target.name.clone(), &failure));
+                        log_activity(Entry::failed(
+                            action,
+                            info.target.name.clone(),
+                            &failure,
+                            now_ms(),
+                        ));
                         fix.try_set(FixState::Failed(failure));
                     }
                 }
@@ -250,7 +263,7 @@ pub fn OpenToExternalSenders(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::plan::TargetGroup;
+    use guestlist_core::domain::plan::TargetGroup;
 
     #[test]
     fn open_script_quotes_the_identity_and_keeps_names_on_one_line() {

@@ -7,20 +7,20 @@
 //! arrives after a newer search started is dropped, so results never jump back to an older query.
 //!
 //! Member counts come after the list, never holding it up: `GET /groups/{id}/members/$count`,
-//! 20 groups to a `$batch` ([`crate::tenant::GraphClient::member_counts`]). Counts asked for a
+//! 20 groups to a `$batch` ([`guestlist_core::tenant::GraphClient::member_counts`]). Counts asked for a
 //! list that has since been replaced are dropped, like a stale search's results; a count that
 //! can't be read simply isn't shown (the list is what matters). Dynamic distribution groups live
 //! in Exchange only: no count.
 
 use super::{explain, sleep_ms, KindBadge};
-use crate::domain::group::{ExternalSenders, GroupKind};
-use crate::domain::journal::{Failure, Service};
 use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::probe::Mode;
-use crate::tenant::graph::MAX_BATCH;
-use crate::tenant::{DistributionGroup, GroupFilter, GroupId};
 use crate::ui::groups::tx;
 use crate::ui::session::Session;
+use guestlist_core::domain::group::{ExternalSenders, GroupKind};
+use guestlist_core::domain::journal::{Failure, Service};
+use guestlist_core::tenant::graph::MAX_BATCH;
+use guestlist_core::tenant::{DistributionGroup, GroupFilter, GroupId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;

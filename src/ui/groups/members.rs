@@ -7,15 +7,16 @@ use super::dialog;
 use super::virtual_list::window;
 use super::{download, explain, file_stem, log_activity, FailureView, GroupInfo, ScriptBox};
 use crate::activity::{Action, Entry, Outcome};
-use crate::domain::csv_export::{to_csv, ExportOptions};
-use crate::domain::group::{GroupKind, MembershipApi};
-use crate::domain::journal::{Failure, Service};
-use crate::domain::powershell::quote;
 use crate::i18n::{fill, plural, use_i18n, Texts};
+use crate::platform::now_ms;
 use crate::probe::Mode;
-use crate::tenant::{GroupId, Member, ObjectId, TenantError};
 use crate::ui::groups::tx;
 use crate::ui::session::Session;
+use guestlist_core::domain::csv_export::{to_csv, ExportOptions};
+use guestlist_core::domain::group::{GroupKind, MembershipApi};
+use guestlist_core::domain::journal::{Failure, Service};
+use guestlist_core::domain::powershell::quote;
+use guestlist_core::tenant::{GroupId, Member, ObjectId, TenantError};
 use leptos::html::Div;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -333,7 +334,12 @@ pub fn MemberList(
                         } else {
                             Outcome::Skipped
                         };
-                        log_activity(Entry::new(action, info.target.name.clone(), outcome));
+                        log_activity(Entry::new(
+                            action,
+                            info.target.name.clone(),
+                            outcome,
+                            now_ms(),
+                        ));
                         removed.try_set(true);
                         rows.try_update(|rs| rs.retain(|r| r.id != row.id));
                         let t = untrack(|| i18n.t());
@@ -345,7 +351,12 @@ pub fn MemberList(
                     }
                     Err(e) => {
                         let f = explain(service, &e);
-                        log_activity(Entry::failed(action, info.target.name.clone(), &f));
+                        log_activity(Entry::failed(
+                            action,
+                            info.target.name.clone(),
+                            &f,
+                            now_ms(),
+                        ));
                         removing.try_set(Some(RemoveState::Failed(row, f)));
                     }
                 }
@@ -476,7 +487,7 @@ fn display(row: &MemberRow) -> &str {
 pub fn remove_script(
     info: &GroupInfo,
     row: &MemberRow,
-) -> Result<String, crate::domain::powershell::PsError> {
+) -> Result<String, guestlist_core::domain::powershell::PsError> {
     let group = quote(info.target.exchange_identity())?;
     let member = quote(if row.mail.is_empty() {
         &row.id
@@ -592,7 +603,7 @@ fn RemoveDialog(
 mod tests {
     use super::*;
     use crate::i18n::EN;
-    use crate::tenant::{OrgContact, User};
+    use guestlist_core::tenant::{OrgContact, User};
 
     fn rows() -> Vec<MemberRow> {
         vec![

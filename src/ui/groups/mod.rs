@@ -16,10 +16,10 @@ pub mod members;
 pub mod virtual_list;
 
 use crate::activity::{self, Entry};
-use crate::domain::group::GroupKind;
-use crate::domain::journal::{Failure, Service};
 use crate::i18n::{use_i18n, Texts};
-use crate::tenant::TenantError;
+use guestlist_core::domain::group::GroupKind;
+use guestlist_core::domain::journal::{Failure, Service};
+use guestlist_core::tenant::TenantError;
 use leptos::prelude::*;
 
 /// The words for a group kind.
@@ -87,16 +87,16 @@ pub fn FailureView(
     }
 }
 
-/// The admin's sentence for a tenant error (see [`crate::run::failure`]): stored in English,
+/// The admin's sentence for a tenant error (see [`guestlist_core::run::failure`]): stored in English,
 /// shown by [`FailureView`] in the admin's language.
 pub fn explain(service: Service, e: &TenantError) -> Failure {
-    crate::run::failure(service, e)
+    guestlist_core::run::failure(service, e)
 }
 
 /// Records a change in the activity log. A log that can't be written doesn't undo the change;
 /// it is reported on the console for whoever investigates.
 pub fn log_activity(entry: Entry) {
-    if let Err(e) = activity::record(entry) {
+    if let Err(e) = activity::record(vec![entry]) {
         leptos::logging::warn!("{e}");
     }
 }
@@ -164,7 +164,7 @@ pub async fn copy_text(text: &str) -> Result<(), String> {
 
 /// Waits `ms` milliseconds (debouncing).
 pub async fn sleep_ms(ms: u64) {
-    use crate::tenant::Sleeper;
+    use guestlist_core::tenant::Sleeper;
     crate::ui::session::wait()
         .sleep(std::time::Duration::from_millis(ms))
         .await;
@@ -205,7 +205,7 @@ mod tests {
 /// What the group pages know about one group.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupInfo {
-    pub target: crate::domain::plan::TargetGroup,
+    pub target: guestlist_core::domain::plan::TargetGroup,
     pub description: Option<String>,
     /// Dynamic distribution groups: the rule that picks the members.
     pub recipient_filter: Option<String>,

@@ -4,13 +4,13 @@
 
 use super::reads;
 use super::state::{ImportState, Phase, Planned, RunInfo, SavedRun, VerifyCounts};
-use crate::domain::email::EmailAddress;
-use crate::domain::group::ExternalSenders;
-use crate::domain::journal::Journal;
-use crate::domain::plan::{plan, Desired, Plan, PlanOptions, TargetGroup};
-use crate::domain::report::build_report;
-use crate::tenant::{Group, GroupId, TenantError};
 use crate::ui::session::Session;
+use guestlist_core::domain::email::EmailAddress;
+use guestlist_core::domain::group::ExternalSenders;
+use guestlist_core::domain::journal::Journal;
+use guestlist_core::domain::plan::{plan, Desired, Plan, PlanOptions, TargetGroup};
+use guestlist_core::domain::report::build_report;
+use guestlist_core::tenant::{Group, GroupId, TenantError};
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -137,7 +137,7 @@ pub fn resume(st: ImportState, session: Session) {
 #[cfg(target_arch = "wasm32")]
 fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
     use super::idb::IdbJournalStore;
-    use crate::run::{Clients, Executor, RunControl, RunEvent, RunState, SystemClock};
+    use guestlist_core::run::{Clients, Executor, RunControl, RunEvent, RunState};
 
     leptos::task::spawn_local(async move {
         let store = if fresh {
@@ -163,10 +163,12 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
         let events = st.clone();
         let gate = super::renewal::SharedGate::default();
         // The last progress as the executor reported it, for when a renewal fails.
-        let reported = std::rc::Rc::new(std::cell::RefCell::new(None::<crate::run::Progress>));
+        let reported = std::rc::Rc::new(std::cell::RefCell::new(
+            None::<guestlist_core::run::Progress>,
+        ));
         let direct = saved.direct;
         let listener_control = control.clone();
-        let outcome = Executor::new(clients, &store, SystemClock)
+        let outcome = Executor::new(clients, &store, crate::platform::BrowserClock)
             .with_control(control)
             .on_event(move |e| match e {
                 RunEvent::Progress(p) => {
@@ -197,7 +199,7 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
         match outcome {
             Ok(o) => {
                 let script = (!o.pending_script.is_empty()).then(|| {
-                    crate::domain::powershell::exchange_script(
+                    guestlist_core::domain::powershell::exchange_script(
                         &saved.plan,
                         Some(&saved.signed_in_as),
                     )
@@ -227,13 +229,13 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
 fn renew_silently(
     st: ImportState,
     gate: super::renewal::SharedGate,
-    reported: std::rc::Rc<std::cell::RefCell<Option<crate::run::Progress>>>,
-    control: crate::run::RunControl,
+    reported: std::rc::Rc<std::cell::RefCell<Option<guestlist_core::run::Progress>>>,
+    control: guestlist_core::run::RunControl,
     direct: bool,
     why: String,
 ) {
     use crate::auth::bridge;
-    use crate::tenant::Resource;
+    use guestlist_core::tenant::Resource;
     leptos::task::spawn_local(async move {
         let mut renewed = bridge::token(Resource::Graph, true).await.map(|_| ());
         if renewed.is_ok() && direct {
@@ -328,7 +330,7 @@ pub fn verify(st: ImportState, session: Session) {
             let after = reads::snapshot(&session.graph, &plan.groups, &addresses).await?;
             let mut senders = HashMap::new();
             for g in &plan.groups {
-                if g.kind == crate::domain::group::GroupKind::Microsoft365 {
+                if g.kind == guestlist_core::domain::group::GroupKind::Microsoft365 {
                     let full = session
                         .graph
                         .get_group(&GroupId(g.id.clone()), true)
@@ -341,22 +343,26 @@ pub fn verify(st: ImportState, session: Session) {
                     senders.insert(g.id.clone(), s);
                 }
             }
-            Ok::<_, TenantError>(crate::domain::verify::verify(plan, &after, &senders))
+            Ok::<_, TenantError>(guestlist_core::domain::verify::verify(
+                plan, &after, &senders,
+            ))
         }
         .await;
         match result {
             Ok(verified) => {
                 let done = verified
                     .iter()
-                    .filter(|(_, v)| matches!(v, crate::domain::verify::Verified::Done { .. }))
+                    .filter(|(_, v)| {
+                        matches!(v, guestlist_core::domain::verify::Verified::Done { .. })
+                    })
                     .count();
                 let missing = verified
                     .iter()
-                    .filter(|(_, v)| matches!(v, crate::domain::verify::Verified::Missing))
+                    .filter(|(_, v)| matches!(v, guestlist_core::domain::verify::Verified::Missing))
                     .count();
                 let mut journal = info.journal.clone();
                 let before = journal.entries.len();
-                crate::domain::verify::record(&mut journal, &verified, now_ms());
+                guestlist_core::domain::verify::record(&mut journal, &verified, now_ms());
                 let added: Vec<_> = journal.entries[before..].to_vec();
                 persist(&info.saved.id, &added).await;
                 let report = build_report(plan, &journal);
@@ -373,13 +379,13 @@ pub fn verify(st: ImportState, session: Session) {
 }
 
 fn now_ms() -> u64 {
-    use crate::run::Clock;
-    crate::run::SystemClock.now_ms()
+    use guestlist_core::run::Clock;
+    crate::platform::BrowserClock.now_ms()
 }
 
 #[cfg(target_arch = "wasm32")]
-async fn persist(run: &str, entries: &[crate::domain::journal::JournalEntry]) {
-    use crate::run::JournalStore;
+async fn persist(run: &str, entries: &[guestlist_core::domain::journal::JournalEntry]) {
+    use guestlist_core::run::JournalStore;
     match super::idb::IdbJournalStore::open(run).await {
         Ok((store, _, _)) => {
             for e in entries {
@@ -393,7 +399,7 @@ async fn persist(run: &str, entries: &[crate::domain::journal::JournalEntry]) {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-async fn persist(_run: &str, _entries: &[crate::domain::journal::JournalEntry]) {}
+async fn persist(_run: &str, _entries: &[guestlist_core::domain::journal::JournalEntry]) {}
 
 /// "Retry failed rows": re-reads the tenant and re-plans only the rows that failed, then shows
 /// that plan for review.
@@ -401,7 +407,7 @@ pub fn retry_failed(st: ImportState, session: Session) {
     let Some(info) = st.run.get_untracked() else {
         return;
     };
-    let rows = crate::domain::journal::failed_rows(&info.saved.plan, &info.journal);
+    let rows = guestlist_core::domain::journal::failed_rows(&info.saved.plan, &info.journal);
     let desired: Vec<Desired> = info
         .saved
         .desired

@@ -12,8 +12,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbRequest, IdbTransactionMode};
 
 use super::state::SavedRun;
-use crate::domain::journal::{Journal, JournalEntry};
-use crate::run::{JournalStore, StoreError};
+use guestlist_core::domain::journal::{Journal, JournalEntry};
+use guestlist_core::run::{JournalStore, StoreError};
 
 const DB: &str = "guestlist";
 const STORE: &str = "runs";

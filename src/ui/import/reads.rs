@@ -5,11 +5,13 @@
 //! Generic over the clients' transport, so the same code runs in the browser and natively
 //! against the simulated tenant.
 
-use crate::domain::email::EmailAddress;
-use crate::domain::group::{ExternalSenders, GroupKind};
-use crate::domain::plan::{ExistingContact, ExistingUser, TargetGroup, TenantSnapshot, UserType};
-use crate::tenant::graph::odata_string;
-use crate::tenant::{
+use guestlist_core::domain::email::EmailAddress;
+use guestlist_core::domain::group::{ExternalSenders, GroupKind};
+use guestlist_core::domain::plan::{
+    ExistingContact, ExistingUser, TargetGroup, TenantSnapshot, UserType,
+};
+use guestlist_core::tenant::graph::odata_string;
+use guestlist_core::tenant::{
     BatchRequest, ExchangeClient, GraphClient, Group, Method, OrgContact, Sleeper, TenantError,
     TokenSource, Transport, User,
 };
@@ -209,7 +211,7 @@ pub async fn snapshot<T: Transport, K: TokenSource, S: Sleeper>(
         if g.kind == GroupKind::DynamicDistribution {
             continue;
         }
-        let id = crate::tenant::GroupId(g.id.clone());
+        let id = guestlist_core::tenant::GroupId(g.id.clone());
         let first = graph.list_members(&id).await?;
         let all = graph.all_pages(first, usize::MAX).await?;
         members.insert(

@@ -1,5 +1,5 @@
 //! Silent sign-in renewal for a bulk run. The executor pauses the run for the admin to sign in
-//! again when a token is refused twice in one call ([`crate::run::RunEvent::NeedsSignIn`]).
+//! again when a token is refused twice in one call ([`guestlist_core::run::RunEvent::NeedsSignIn`]).
 //! Often nobody has to: a token can expire while its request waits out a `Retry-After`, and the
 //! refresh token still gets a fresh one without the admin. So before asking, the driver asks
 //! MSAL once, silently and bypassing its cache (which proves the refresh token still works),

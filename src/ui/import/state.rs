@@ -12,12 +12,12 @@ use std::cell::RefCell;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::csv_import::{ColumnMapping, MappingError, Table, Validated};
-use crate::domain::journal::Journal;
-use crate::domain::plan::{Desired, OpId, Plan};
-use crate::domain::report::RunReport;
-use crate::run::{Progress, RunControl, RunState};
-use crate::tenant::Group;
+use guestlist_core::domain::csv_import::{ColumnMapping, MappingError, Table, Validated};
+use guestlist_core::domain::journal::Journal;
+use guestlist_core::domain::plan::{Desired, OpId, Plan};
+use guestlist_core::domain::report::RunReport;
+use guestlist_core::run::{Progress, RunControl, RunState};
+use guestlist_core::tenant::Group;
 
 /// `localStorage` key naming the run that hasn't finished.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -140,19 +140,27 @@ impl ImportState {
         self.planned.set(None);
         self.mapping.set(mapping.clone());
         self.validated
-            .set(Some(crate::domain::csv_import::validate(&table, &mapping)));
+            .set(Some(guestlist_core::domain::csv_import::validate(
+                &table, &mapping,
+            )));
         self.loaded.set(Some(Loaded { name, table }));
     }
 
     /// The manual mapping step: one field from one column (or none), then validate again.
-    pub fn map(&self, target: crate::domain::csv_import::MapTarget, column: Option<usize>) {
+    pub fn map(
+        &self,
+        target: guestlist_core::domain::csv_import::MapTarget,
+        column: Option<usize>,
+    ) {
         let result = self.loaded.with_untracked(|l| {
             let l = l.as_ref()?;
             let mut m = self.mapping.get_untracked();
-            Some(
-                m.set(&l.table, target, column)
-                    .map(|()| (crate::domain::csv_import::validate(&l.table, &m), m)),
-            )
+            Some(m.set(&l.table, target, column).map(|()| {
+                (
+                    guestlist_core::domain::csv_import::validate(&l.table, &m),
+                    m,
+                )
+            }))
         });
         match result {
             Some(Ok((validated, m))) => {

@@ -1,11 +1,7 @@
 //! One group: details, external senders, members, add an external person.
 
-use crate::domain::group::{ExternalSenders, GroupKind};
-use crate::domain::journal::{Failure, Service};
-use crate::domain::plan::TargetGroup;
 use crate::i18n::{fill, use_i18n};
 use crate::probe::{ExchangeStatus, Mode};
-use crate::tenant::{DistributionGroup, GroupId};
 use crate::ui::browser;
 use crate::ui::groups::add_person::AddPersonDialog;
 use crate::ui::groups::external::ExternalSendersCard;
@@ -15,6 +11,10 @@ use crate::ui::groups::tx;
 use crate::ui::groups::{explain, kind_label, GroupInfo, KindBadge};
 use crate::ui::pages::groups::SignInFirst;
 use crate::ui::session::{use_session, Session};
+use guestlist_core::domain::group::{ExternalSenders, GroupKind};
+use guestlist_core::domain::journal::{Failure, Service};
+use guestlist_core::domain::plan::TargetGroup;
+use guestlist_core::tenant::{DistributionGroup, GroupId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;

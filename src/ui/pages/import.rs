@@ -5,23 +5,23 @@
 #[path = "../import/mod.rs"]
 pub(crate) mod bulk;
 
-use crate::domain::csv_import::{
-    read_pasted, ColumnMapping, Delimiter, Encoding, ExampleFile, MapTarget, RowIssue, Table,
-};
-use crate::domain::email::{AddressPart, EmailAddress, EmailError};
-use crate::domain::group::{ExternalSenders, GroupKind};
-use crate::domain::person::{FieldProblem, PersonField};
-use crate::domain::plan::{GroupWarning, OutcomeKind, Plan, SkipReason};
-use crate::domain::report::{RowOutcome, RunReport};
 use crate::i18n::{fill, plural, use_i18n, Lang, Texts};
-use crate::run::RunState;
-use crate::tenant::{Group, GroupFilter};
 use crate::ui::components::Page;
 use crate::ui::groups::external::OpenToExternalSenders;
 use crate::ui::groups::GroupInfo;
 use crate::ui::session::{Session, SessionSlot};
 use bulk::driver;
 use bulk::state::{import_state, ImportState, Phase};
+use guestlist_core::domain::csv_import::{
+    read_pasted, ColumnMapping, Delimiter, Encoding, ExampleFile, MapTarget, RowIssue, Table,
+};
+use guestlist_core::domain::email::{AddressPart, EmailAddress, EmailError};
+use guestlist_core::domain::group::{ExternalSenders, GroupKind};
+use guestlist_core::domain::person::{FieldProblem, PersonField};
+use guestlist_core::domain::plan::{GroupWarning, OutcomeKind, Plan, SkipReason};
+use guestlist_core::domain::report::{RowOutcome, RunReport};
+use guestlist_core::run::RunState;
+use guestlist_core::tenant::{Group, GroupFilter};
 use leptos::prelude::*;
 
 /// Rows of a list shown at once; the downloads hold everything.
@@ -127,7 +127,7 @@ fn read_file(ev: leptos::ev::Event, st: ImportState) {
         match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
             Ok(buf) => {
                 let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-                match crate::domain::csv_import::import(&bytes) {
+                match guestlist_core::domain::csv_import::import(&bytes) {
                     Ok(imp) => st.set_table(name, imp.table, imp.mapping),
                     Err(e) => st.load_error.set(Some(e.to_string())),
                 }
@@ -878,7 +878,11 @@ fn PlanTable(plan: Plan, filter: RwSignal<String>) -> impl IntoView {
     }
 }
 
-fn state_text(t: &Texts, phase: &Phase, progress: Option<&crate::run::Progress>) -> String {
+fn state_text(
+    t: &Texts,
+    phase: &Phase,
+    progress: Option<&guestlist_core::run::Progress>,
+) -> String {
     let progress_state = progress.map(|p| p.state);
     match phase {
         Phase::Interrupted => t.imp_state_interrupted.to_owned(),
@@ -1102,7 +1106,7 @@ fn status_name(t: &Texts, o: &RowOutcome) -> &'static str {
 fn ReportView(
     report: RunReport,
     info: bulk::state::SavedRun,
-    journal: crate::domain::journal::Journal,
+    journal: guestlist_core::domain::journal::Journal,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let filter = RwSignal::new(String::new());
@@ -1110,12 +1114,12 @@ fn ReportView(
     let csv = {
         let report = report.clone();
         move |_| {
-            let text = crate::domain::report::report_csv(&report, Default::default());
+            let text = guestlist_core::domain::report::report_csv(&report, Default::default());
             let _ = crate::ui::groups::download("guestlist-import-report.csv", "text/csv", &text);
         }
     };
     let json = move |_| {
-        let meta = crate::domain::report::AuditMeta {
+        let meta = guestlist_core::domain::report::AuditMeta {
             run_id: info.id.clone(),
             signed_in_as: info.signed_in_as.clone(),
             tenant_id: info.tenant_id.clone(),
@@ -1123,7 +1127,7 @@ fn ReportView(
             finished_at: None,
             mode: if info.direct { "direct" } else { "script" }.into(),
         };
-        let audit = crate::domain::report::audit_file(meta, &info.plan, &journal);
+        let audit = guestlist_core::domain::report::audit_file(meta, &info.plan, &journal);
         match serde_json::to_string_pretty(&audit) {
             Ok(text) => {
                 let _ = crate::ui::groups::download(
@@ -1216,8 +1220,8 @@ fn ReportView(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::person::FieldError;
     use crate::i18n::{EN, NL};
+    use guestlist_core::domain::person::FieldError;
 
     #[test]
     fn problems_and_skip_reasons_are_worded_in_each_language_with_every_value_filled() {

@@ -14,9 +14,7 @@ use super::http::{
 use super::models::{
     Collection, Group, GroupId, Invitation, Member, NewInvitation, ObjectId, OrgContact, Page, User,
 };
-use super::retry::{
-    execute, jitter, next_delay, retry_not_found, Ctx, ReplicationWait, RetryPolicy,
-};
+use super::retry::{execute, next_delay, retry_not_found, Ctx, ReplicationWait, RetryPolicy};
 
 /// The public Graph v1.0 root.
 pub const GRAPH_V1: &str = "https://graph.microsoft.com/v1.0";
@@ -599,7 +597,7 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
                 }
             }
             let Some(reason) = worst else { break };
-            match next_delay(&self.policy, attempts, &reason, jitter()) {
+            match next_delay(&self.policy, attempts, &reason, self.sleeper.jitter()) {
                 Some(wait) => self.sleeper.sleep(wait).await,
                 None => break,
             }

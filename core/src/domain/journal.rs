@@ -312,40 +312,10 @@ pub fn failed_rows(plan: &Plan, journal: &Journal) -> Vec<RowKey> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::domain::group::{ExternalSenders, GroupKind};
-    use crate::domain::plan::{plan, Desired, Operation, PlanOptions, TargetGroup, TenantSnapshot};
-
-    pub(crate) fn two_group_plan() -> Plan {
-        let groups = [
-            TargetGroup {
-                id: "dg".into(),
-                name: "Sales".into(),
-                mail: Some("sales@contoso.com".into()),
-                kind: GroupKind::Distribution,
-                external_senders: ExternalSenders::Allowed,
-                dynamic_membership: false,
-                on_premises_synced: false,
-            },
-            TargetGroup {
-                id: "m365".into(),
-                name: "Project".into(),
-                mail: Some("project@contoso.com".into()),
-                kind: GroupKind::Microsoft365,
-                external_senders: ExternalSenders::Allowed,
-                dynamic_membership: false,
-                on_premises_synced: false,
-            },
-        ];
-        let desired = Desired::addresses(&["a@x.nl", "b@x.nl", "c@x.nl"]);
-        plan(
-            &groups,
-            &desired,
-            &TenantSnapshot::default(),
-            &PlanOptions::default(),
-        )
-    }
+    use crate::domain::fixtures::two_group_plan;
+    use crate::domain::plan::Operation;
 
     fn failure() -> OpResult {
         OpResult::Failed(Failure {

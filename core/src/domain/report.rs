@@ -207,7 +207,7 @@ mod tests {
     use crate::domain::plan::OpId;
 
     fn plan() -> Plan {
-        crate::domain::journal::tests::two_group_plan()
+        crate::domain::fixtures::two_group_plan()
     }
 
     fn failed(msg: &str) -> OpResult {
@@ -332,7 +332,7 @@ mod tests {
         // Into the DG alone, a person gets a mail contact.
         let dg_only = crate::domain::plan::plan(
             &p.groups[..1],
-            &crate::domain::plan::Desired::addresses(&["a@x.nl"]),
+            &crate::domain::fixtures::addresses(&["a@x.nl"]),
             &crate::domain::plan::TenantSnapshot::default(),
             &crate::domain::plan::PlanOptions::default(),
         );

@@ -1,8 +1,8 @@
 //! Graph and Exchange clients.
 //!
 //! Platform-neutral: the clients talk through [`Transport`], get tokens from [`TokenSource`] and wait
-//! with [`Sleeper`]. In the browser those are [`FetchTransport`] (gloo-net, cancellable with an
-//! `AbortSignal`), the MSAL bridge and [`TimeoutSleeper`]; natively (tests) reqwest and tokio.
+//! with [`Sleeper`]. In the browser those are the app crate's `FetchTransport` (gloo-net, cancellable
+//! with an `AbortSignal`), the MSAL bridge and `TimeoutSleeper`; natively (tests) reqwest and tokio.
 //!
 //! - [`GraphClient`]: groups, members, contacts, users, invitations, `$batch`.
 //! - [`ExchangeClient`]: cmdlets through the admin API's `InvokeCommand`.
@@ -12,8 +12,6 @@
 
 pub mod error;
 pub mod exchange;
-#[cfg(target_arch = "wasm32")]
-pub mod fetch;
 pub mod graph;
 pub mod http;
 pub mod models;
@@ -23,8 +21,6 @@ pub use error::{ErrorDetail, TenantError};
 pub use exchange::{
     DistributionGroup, ExchangeClient, MailContact, NewMailContact, OrganizationConfig, Recipient,
 };
-#[cfg(target_arch = "wasm32")]
-pub use fetch::{FetchTransport, TimeoutSleeper};
 pub use graph::{BatchRequest, BatchResponse, GraphClient, GroupFilter};
 pub use http::{
     AuthError, HttpRequest, HttpResponse, Method, Resource, Sleeper, TokenSource, Transport,

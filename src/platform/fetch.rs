@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use wasm_bindgen::prelude::*;
 
-use super::http::{HttpRequest, HttpResponse, Method, Sleeper, Transport, TransportError};
+use guestlist_core::tenant::{
+    HttpRequest, HttpResponse, Method, Sleeper, Transport, TransportError,
+};
 
 /// Sends requests with the browser's `fetch`. Every request carries this transport's `AbortSignal`:
 /// call [`FetchTransport::abort`] when the page that owns it goes away (Leptos `on_cleanup`) and its
@@ -143,5 +145,9 @@ impl Sleeper for TimeoutSleeper {
         });
         // The promise only ever resolves.
         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+
+    fn jitter(&self) -> f64 {
+        js_sys::Math::random()
     }
 }

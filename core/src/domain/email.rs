@@ -124,11 +124,11 @@ pub enum EmailError {
     NumericTopLevelDomain { tld: String },
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "fixtures"))]
 impl EmailError {
     /// One of every variant, with values: for tests that go through all of them (wire form,
     /// the wording in each language). `every_variant_has_an_example` keeps it complete.
-    pub(crate) fn examples() -> Vec<EmailError> {
+    pub fn examples() -> Vec<EmailError> {
         vec![
             EmailError::Empty,
             EmailError::Whitespace { position: 3 },

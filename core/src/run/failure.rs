@@ -1,13 +1,145 @@
 //! Tenant errors as sentences an admin understands, with what the service said kept alongside.
 //!
-//! A failure is classified into a [`FailureKind`]; its sentence comes from the text catalogue
-//! (`i18n`, block "failures"). The stored message is the English one (audit files, exports and
-//! support cases stay in one language); the kind and the service's words are stored alongside,
-//! so screens compose it in the admin's language with [`crate::i18n::Texts::failure`].
+//! A failure is classified into a [`FailureKind`]; its sentence comes from a [`FailureTexts`]
+//! (the app's text catalogue holds one per language). The stored message is the English one
+//! ([`FAILURES_EN`]: audit files, exports and support cases stay in one language); the kind and
+//! the service's words are stored alongside, so screens compose it in the admin's language with
+//! [`FailureTexts::render`].
 
 use crate::domain::journal::{Failure, FailureKind, Service};
-use crate::i18n::EN;
+use crate::domain::template::fill;
 use crate::tenant::{TenantError, TransportError};
+
+/// A failure's sentence per kind, in one language. `{service}` is "Microsoft Graph" or
+/// "Exchange Online". The English ones ([`FAILURES_EN`]) are also what journals and exports
+/// keep: change them only together with a way to read the old ones.
+#[derive(Debug)]
+pub struct FailureTexts {
+    pub not_found: &'static str,
+    pub already_member: &'static str,
+    pub not_member: &'static str,
+    pub already_exists: &'static str,
+    pub ambiguous: &'static str,
+    pub mail_enabled_group: &'static str,
+    pub forbidden: &'static str,
+    pub unknown_command: &'static str,
+    pub throttled: &'static str,
+    pub unavailable: &'static str,
+    pub connection_lost: &'static str,
+    pub sign_in_again: &'static str,
+    pub refused: &'static str,
+    pub unexpected: &'static str,
+    /// Appended to the sentence: what the service said, verbatim. `{said}` comes last.
+    pub service_said: &'static str,
+    /// Appended to an unexpected failure's sentence: the technical detail. `{detail}` comes last.
+    pub detail: &'static str,
+}
+
+/// The English sentences: what [`failure`] stores.
+pub static FAILURES_EN: FailureTexts = FailureTexts {
+    not_found: "The object couldn't be found: it may have been deleted, or isn't visible yet.",
+    already_member: "Already a member of the group: nothing to change.",
+    not_member: "Not a member of the group (any more): nothing to remove.",
+    already_exists: "The name or address is already used by another recipient.",
+    ambiguous: "More than one object matches; choose it by its address.",
+    mail_enabled_group: "This group's members can only be changed through Exchange.",
+    forbidden: "You aren't allowed to do this: your account lacks a permission or an admin role.",
+    unknown_command: "Exchange refused the command: your admin role doesn't include it.",
+    throttled: "{service} kept asking to slow down; try the failed rows again in a few minutes.",
+    unavailable: "{service} was unavailable; try the failed rows again in a few minutes.",
+    connection_lost: "No answer from {service} (the connection was lost). It may or may not have happened; retrying the failed rows checks first.",
+    sign_in_again: "Your sign-in has expired or was refused: sign in again, then try again.",
+    refused: "{service} couldn't carry out the request.",
+    unexpected: "The request to {service} failed in an unexpected way.",
+    service_said: "The service said: {said}",
+    detail: "Detail: {detail}",
+};
+
+impl FailureTexts {
+    /// `(field name, text)` for every text, for the catalogue's tests.
+    pub fn entries(&self) -> [(&'static str, &'static str); 16] {
+        [
+            ("not_found", self.not_found),
+            ("already_member", self.already_member),
+            ("not_member", self.not_member),
+            ("already_exists", self.already_exists),
+            ("ambiguous", self.ambiguous),
+            ("mail_enabled_group", self.mail_enabled_group),
+            ("forbidden", self.forbidden),
+            ("unknown_command", self.unknown_command),
+            ("throttled", self.throttled),
+            ("unavailable", self.unavailable),
+            ("connection_lost", self.connection_lost),
+            ("sign_in_again", self.sign_in_again),
+            ("refused", self.refused),
+            ("unexpected", self.unexpected),
+            ("service_said", self.service_said),
+            ("detail", self.detail),
+        ]
+    }
+
+    /// The sentence for a kind of failure at `service`, without what the service said.
+    pub fn sentence(&self, kind: FailureKind, service: Service) -> String {
+        let template = match kind {
+            FailureKind::NotFound => self.not_found,
+            FailureKind::AlreadyMember => self.already_member,
+            FailureKind::NotMember => self.not_member,
+            FailureKind::AlreadyExists => self.already_exists,
+            FailureKind::Ambiguous => self.ambiguous,
+            FailureKind::CannotUpdateMailEnabledGroup => self.mail_enabled_group,
+            FailureKind::Forbidden => self.forbidden,
+            FailureKind::UnknownCommand => self.unknown_command,
+            FailureKind::Throttled => self.throttled,
+            FailureKind::Unavailable => self.unavailable,
+            FailureKind::ConnectionLost => self.connection_lost,
+            FailureKind::SignInAgain => self.sign_in_again,
+            FailureKind::Other => self.refused,
+            FailureKind::Unexpected => self.unexpected,
+        };
+        fill(template, &[("service", service.name())])
+    }
+
+    /// A failure's sentence in this language, with what the service said appended verbatim.
+    pub fn compose(&self, kind: FailureKind, service: Service, said: Option<&str>) -> String {
+        let sentence = self.sentence(kind, service);
+        match said.map(str::trim).filter(|s| !s.is_empty()) {
+            None => sentence,
+            Some(said) => {
+                let (template, name) = match kind {
+                    FailureKind::Unexpected => (self.detail, "detail"),
+                    _ => (self.service_said, "said"),
+                };
+                format!("{sentence} {}", fill(template, &[(name, said)]))
+            }
+        }
+    }
+
+    /// A failure in this language. A message without a kind (another screen's own words, an
+    /// older journal) is shown as it was stored.
+    pub fn render(&self, f: &Failure) -> String {
+        match failure_parts(f) {
+            Some(parts) => self.compose(parts.kind, f.service, parts.said),
+            None => f.message.clone(),
+        }
+    }
+}
+
+/// What a failure's sentence is composed of, as [`failure`] stored it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureParts<'a> {
+    pub kind: FailureKind,
+    /// What the service said (for [`FailureKind::Unexpected`]: the technical detail).
+    pub said: Option<&'a str>,
+}
+
+/// The kind and what the service said, as [`failure`] stored them; `None` for a message
+/// composed elsewhere (or stored before kinds existed).
+pub fn failure_parts(f: &Failure) -> Option<FailureParts<'_>> {
+    f.kind.map(|kind| FailureParts {
+        kind,
+        said: f.said.as_deref(),
+    })
+}
 
 /// The last part of an exception type (`…MemberAlreadyExistsException`).
 fn short_type(t: &str) -> &str {
@@ -65,7 +197,7 @@ pub fn failure(service: Service, e: &TenantError) -> Failure {
                 .map(|t| short_type(t).to_owned())
                 .or_else(|| (!d.code.is_empty()).then(|| d.code.clone()))
         }),
-        message: EN.compose_failure(kind, service, said.as_deref()),
+        message: FAILURES_EN.compose(kind, service, said.as_deref()),
         request_id: e.request_id().map(str::to_owned),
         kind: Some(kind),
         said,
@@ -75,7 +207,6 @@ pub fn failure(service: Service, e: &TenantError) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::{failure_parts, FailureParts, Lang, NL};
     use crate::tenant::{AuthError, ErrorDetail};
     use std::time::Duration;
 
@@ -204,36 +335,6 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_has_an_english_and_a_dutch_sentence_that_differ() {
-        for kind in FailureKind::ALL {
-            for service in [Service::Graph, Service::Exchange] {
-                let en = EN.failure_sentence(kind, service);
-                let nl = NL.failure_sentence(kind, service);
-                assert!(!en.trim().is_empty() && !nl.trim().is_empty(), "{kind:?}");
-                assert_ne!(en, nl, "{kind:?} is not translated");
-                assert!(!en.contains('{') && !nl.contains('{'), "{en} / {nl}");
-            }
-        }
-    }
-
-    #[test]
-    fn sentences_are_distinct() {
-        // Admins act differently on each kind: two kinds mustn't read the same.
-        for service in [Service::Graph, Service::Exchange] {
-            for lang in Lang::ALL {
-                let t = lang.texts();
-                let mut seen: Vec<String> = FailureKind::ALL
-                    .iter()
-                    .map(|k| t.failure_sentence(*k, service))
-                    .collect();
-                seen.sort();
-                seen.dedup();
-                assert_eq!(seen.len(), FailureKind::ALL.len(), "{lang:?}");
-            }
-        }
-    }
-
-    #[test]
     fn the_stored_message_is_english_with_the_services_words() {
         let f = failure(
             Service::Graph,
@@ -254,11 +355,6 @@ mod tests {
         assert_eq!(f.status, Some(403));
         assert_eq!(f.code.as_deref(), Some("Authorization_RequestDenied"));
         assert_eq!(f.request_id.as_deref(), Some("rid-7"));
-        assert_eq!(
-            NL.failure(&f),
-            "U heeft hier geen rechten voor: uw account mist een machtiging of beheerdersrol. \
-             De service meldde: Insufficient privileges to complete the operation."
-        );
     }
 
     #[test]
@@ -283,24 +379,37 @@ mod tests {
             f.message,
             "Exchange Online kept asking to slow down; try the failed rows again in a few minutes."
         );
-        assert!(NL.failure(&f).starts_with("Exchange Online bleef vragen"));
     }
 
     #[test]
-    fn english_rendering_is_the_stored_message_and_dutch_differs() {
+    fn english_rendering_is_the_stored_message() {
         for (e, expected) in every_error() {
             for service in [Service::Graph, Service::Exchange] {
                 let f = failure(service, &e);
                 let parts = failure_parts(&f).unwrap_or_else(|| panic!("{}", f.message));
                 assert_eq!(parts.kind, expected, "{}", f.message);
-                assert_eq!(EN.failure(&f), f.message);
-                let nl = NL.failure(&f);
-                assert_ne!(nl, f.message);
-                assert!(
-                    nl.starts_with(&NL.failure_sentence(expected, service)),
-                    "{nl}"
-                );
+                assert_eq!(FAILURES_EN.render(&f), f.message);
+                assert!(f
+                    .message
+                    .starts_with(&FAILURES_EN.sentence(expected, service)));
             }
+        }
+    }
+
+    #[test]
+    fn english_sentences_are_filled_and_distinct() {
+        // Admins act differently on each kind: two kinds mustn't read the same.
+        for service in [Service::Graph, Service::Exchange] {
+            let mut seen: Vec<String> = FailureKind::ALL
+                .iter()
+                .map(|k| FAILURES_EN.sentence(*k, service))
+                .collect();
+            assert!(seen
+                .iter()
+                .all(|s| !s.trim().is_empty() && !s.contains('{')));
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), FailureKind::ALL.len());
         }
     }
 
@@ -317,8 +426,8 @@ mod tests {
             })
         );
         assert_eq!(
-            NL.failure(&f),
-            format!("Exchange Online kon het verzoek niet uitvoeren. De service meldde: {words}")
+            FAILURES_EN.render(&f),
+            format!("Exchange Online couldn't carry out the request. The service said: {words}")
         );
     }
 
@@ -334,8 +443,7 @@ mod tests {
         let parts = failure_parts(&f).unwrap();
         assert_eq!(parts.kind, FailureKind::Unexpected);
         assert_eq!(parts.said, Some(e.to_string().as_str()));
-        let nl = NL.failure(&f);
-        assert!(nl.starts_with("Het verzoek aan Microsoft Graph is op een onverwachte manier mislukt. Details: unexpected answer from group"), "{nl}");
+        assert!(f.message.starts_with("The request to Microsoft Graph failed in an unexpected way. Detail: unexpected answer from group"), "{}", f.message);
     }
 
     #[test]
@@ -345,7 +453,7 @@ mod tests {
             "the journal could not be written: quota exceeded",
         );
         assert_eq!(failure_parts(&f), None);
-        assert_eq!(NL.failure(&f), f.message);
+        assert_eq!(FAILURES_EN.render(&f), f.message);
     }
 
     #[test]
@@ -363,11 +471,6 @@ mod tests {
         );
         let back: crate::domain::journal::OpResult = serde_json::from_str(&json).unwrap();
         assert_eq!(back, crate::domain::journal::OpResult::Failed(f.clone()));
-        assert_eq!(
-            NL.failure(&f),
-            "Het object is niet gevonden: het is misschien verwijderd, of nog niet zichtbaar. \
-             De service meldde: Object 'jan@partner.nl' couldn't be found."
-        );
     }
 
     #[test]
@@ -380,7 +483,7 @@ mod tests {
         };
         assert_eq!(f.request_id.as_deref(), Some("rid-old"));
         assert_eq!(failure_parts(&f), None);
-        assert_eq!(NL.failure(&f), f.message);
+        assert_eq!(FAILURES_EN.render(&f), f.message);
         // And it is written back in the same shape.
         let again = serde_json::to_string(&crate::domain::journal::OpResult::Failed(f)).unwrap();
         assert_eq!(again, json);

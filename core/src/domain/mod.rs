@@ -10,6 +10,7 @@
 //! - [`powershell`]: escaping and the idempotent Exchange script for script mode.
 //! - [`report`]: row outcomes, the run report (CSV) and the JSON audit file.
 //! - [`retry`]: when and how long to wait before trying again.
+//! - [`template`]: `{name}` placeholders in texts.
 //! - [`verify`]: script mode's check of what the script did, from fresh Graph reads.
 //!
 //! The flow, for the UI and the executor:
@@ -28,6 +29,8 @@
 pub mod csv_export;
 pub mod csv_import;
 pub mod email;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod group;
 pub mod journal;
 pub mod person;
@@ -35,4 +38,5 @@ pub mod plan;
 pub mod powershell;
 pub mod report;
 pub mod retry;
+pub mod template;
 pub mod verify;

@@ -40,20 +40,15 @@ pub fn next_delay(
     }
 }
 
-/// A number in `[0, 1)` for jitter; not cryptographic.
-pub(crate) fn jitter() -> f64 {
-    #[cfg(target_arch = "wasm32")]
-    {
-        js_sys::Math::random()
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        use std::hash::{BuildHasher, Hasher};
-        // RandomState is seeded from the OS per instance: enough randomness for spreading retries.
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u8(0);
-        (h.finish() >> 11) as f64 / (1u64 << 53) as f64
-    }
+/// A number in `[0, 1)` for jitter; not cryptographic: [`Sleeper::jitter`]'s default.
+pub(crate) fn std_jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    // RandomState is seeded from the OS per instance natively (on wasm32-unknown-unknown it is
+    // not, which is why the browser's sleeper answers with `Math.random()` instead): enough
+    // randomness for spreading retries.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u8(0);
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Whether a NotFound may be the replication delay of an object created moments ago (a contact from
@@ -139,7 +134,7 @@ where
         }
         // An answer other than 401: the next 401 may again be an expiry, worth one refresh.
         refreshed = false;
-        match next_delay(ctx.policy, attempts, &err, jitter()) {
+        match next_delay(ctx.policy, attempts, &err, ctx.sleeper.jitter()) {
             Some(wait) => {
                 ctx.sleeper.sleep(wait).await;
                 token = ctx.tokens.token(resource, false).await?;
@@ -321,7 +316,7 @@ mod tests {
     #[test]
     fn jitter_is_in_unit_interval() {
         for _ in 0..100 {
-            let j = jitter();
+            let j = std_jitter();
             assert!((0.0..1.0).contains(&j), "{j}");
         }
     }

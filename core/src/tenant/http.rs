@@ -187,14 +187,24 @@ impl<K: TokenSource + ?Sized> TokenSource for Arc<K> {
 }
 
 /// Waits. Real timers in the browser (`setTimeout`), tokio's in native tests, so retry waits are both
-/// real and measurable.
+/// real and measurable. The sleeper also hands out the jitter that spreads backoff waits, since
+/// randomness is a platform service too (`Math.random()` in the browser).
 pub trait Sleeper {
     async fn sleep(&self, duration: Duration);
+
+    /// A number in `[0, 1)` for jitter; not cryptographic.
+    fn jitter(&self) -> f64 {
+        super::retry::std_jitter()
+    }
 }
 
 impl<S: Sleeper + ?Sized> Sleeper for &S {
     async fn sleep(&self, duration: Duration) {
         (**self).sleep(duration).await
+    }
+
+    fn jitter(&self) -> f64 {
+        (**self).jitter()
     }
 }
 

@@ -13,10 +13,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
-use guestlist::domain::retry::{ReplicationSchedule, RetryPolicy};
-use guestlist::tenant::error::{exchange_error, graph_error};
-use guestlist::tenant::graph::GRAPH_V1;
-use guestlist::tenant::{
+use guestlist_core::domain::retry::{ReplicationSchedule, RetryPolicy};
+use guestlist_core::tenant::error::{exchange_error, graph_error};
+use guestlist_core::tenant::graph::GRAPH_V1;
+use guestlist_core::tenant::{
     AuthError, BatchRequest, ExchangeClient, GraphClient, GroupFilter, GroupId, GroupKind,
     HttpRequest, HttpResponse, Member, Method, NewInvitation, NewMailContact, ObjectId,
     ReplicationWait, Resource, Sleeper, TenantError, TokenSource, Transport, TransportError,

@@ -495,7 +495,7 @@ mod tests {
         plan.groups[1].kind = GroupKind::Microsoft365;
         let plan = crate::domain::plan::plan(
             &plan.groups,
-            &Desired::addresses(&["jan@partner.nl"]),
+            &crate::domain::fixtures::addresses(&["jan@partner.nl"]),
             &TenantSnapshot::default(),
             &PlanOptions::default(),
         );

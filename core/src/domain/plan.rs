@@ -96,26 +96,6 @@ pub struct Desired {
     pub person: Result<Person, Vec<FieldError>>,
 }
 
-#[cfg(test)]
-impl Desired {
-    /// Rows from line 2 on, each a valid person with only an address (test fixtures).
-    pub(crate) fn addresses(emails: &[&str]) -> Vec<Desired> {
-        emails
-            .iter()
-            .zip(2..)
-            .map(|(email, row)| Desired {
-                row,
-                person: Ok(super::person::PersonInput {
-                    email: (*email).into(),
-                    ..Default::default()
-                }
-                .validate()
-                .expect("a valid address")),
-            })
-            .collect()
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanOptions {
     /// Hide new contacts from address lists (the default: they exist so that group mail

@@ -10,19 +10,19 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::time::Duration;
 
-use guestlist::domain::journal::{resume_actions, OpResult, ResumeAction};
-use guestlist::domain::person::PersonInput;
-use guestlist::domain::plan::{
+use guestlist_core::domain::journal::{resume_actions, OpResult, ResumeAction};
+use guestlist_core::domain::person::PersonInput;
+use guestlist_core::domain::plan::{
     plan, Desired, Operation, Plan, PlanOptions, SkipReason, TargetGroup, TenantSnapshot,
 };
-use guestlist::domain::powershell::exchange_script;
-use guestlist::domain::report::{RowOutcome, RunReport};
-use guestlist::domain::retry::{ReplicationSchedule, RetryPolicy};
-use guestlist::run::{
+use guestlist_core::domain::powershell::exchange_script;
+use guestlist_core::domain::report::{RowOutcome, RunReport};
+use guestlist_core::domain::retry::{ReplicationSchedule, RetryPolicy};
+use guestlist_core::run::{
     Clients, Executor, ExecutorOptions, LimitedTransport, Limiter, MemoryJournalStore, RunControl,
     RunEvent, RunOutcome, RunState, SystemClock,
 };
-use guestlist::tenant::{ExchangeClient, GraphClient};
+use guestlist_core::tenant::{ExchangeClient, GraphClient};
 use guestlist_sim::client::{snapshot, target_group, SimTokens, SimTransport, TokioSleeper};
 use guestlist_sim::state::TENANT_ID;
 use guestlist_sim::store::{GroupKind as SimKind, UserType as SimUserType, ADMIN_UPN};
@@ -227,7 +227,7 @@ fn assert_sim_matches_report(env: &Env, plan: &Plan, report: &RunReport) {
 fn assert_each_op_settled_once(outcome: &RunOutcome, plan: &Plan) {
     let mut ok: HashMap<_, usize> = HashMap::new();
     for e in &outcome.journal.entries {
-        if let guestlist::domain::journal::JournalEntry::Finished { op, result, .. } = e {
+        if let guestlist_core::domain::journal::JournalEntry::Finished { op, result, .. } = e {
             if result.is_success() {
                 *ok.entry(*op).or_default() += 1;
             }
@@ -394,7 +394,7 @@ async fn crash_mid_run_resumes_from_the_saved_journal_without_duplicates() {
             assert!(
                 matches!(
                     resumed.journal.state(*op),
-                    guestlist::domain::journal::OpState::Finished(OpResult::Done { .. })
+                    guestlist_core::domain::journal::OpState::Finished(OpResult::Done { .. })
                 ),
                 "{op}: {:?}",
                 resumed.journal.state(*op)
@@ -404,7 +404,12 @@ async fn crash_mid_run_resumes_from_the_saved_journal_without_duplicates() {
     // Nothing done before the crash was sent again.
     let started_after: usize = resumed.journal.entries[saved.entries.len()..]
         .iter()
-        .filter(|e| matches!(e, guestlist::domain::journal::JournalEntry::Started { .. }))
+        .filter(|e| {
+            matches!(
+                e,
+                guestlist_core::domain::journal::JournalEntry::Started { .. }
+            )
+        })
         .count();
     assert_eq!(started_after, plan.ops.len() - skips);
 }
@@ -514,7 +519,7 @@ async fn already_members_are_skipped_and_a_late_member_counts_as_skipped() {
     let late = "member.9@partner2.example";
     let guest = env
         .graph
-        .invite_guest(&guestlist::tenant::NewInvitation {
+        .invite_guest(&guestlist_core::tenant::NewInvitation {
             email: late.into(),
             display_name: Some("Late Member".into()),
             redirect_url: "https://myapps.microsoft.com".into(),
@@ -529,7 +534,7 @@ async fn already_members_are_skipped_and_a_late_member_counts_as_skipped() {
         .add_distribution_group_member(
             groups[0].mail.as_deref().unwrap(),
             &guest.0,
-            guestlist::tenant::ReplicationWait::JustCreated,
+            guestlist_core::tenant::ReplicationWait::JustCreated,
         )
         .await
         .unwrap();
@@ -637,7 +642,7 @@ async fn script_mode_runs_graph_steps_and_leaves_exchange_steps_for_the_script()
                 o.op,
                 Operation::CreateContact { .. }
                     | Operation::AddMember {
-                        via: guestlist::domain::group::MembershipApi::Exchange,
+                        via: guestlist_core::domain::group::MembershipApi::Exchange,
                         ..
                     }
             )

@@ -38,22 +38,17 @@ pub trait Clock {
     fn now_ms(&self) -> u64;
 }
 
-/// The platform's clock: `Date.now()` in the browser, the system clock natively.
+/// The operating system's clock (native: tests, the benchmark). The browser's (`Date.now()`,
+/// since `SystemTime` is not available on wasm32-unknown-unknown) is the app crate's
+/// `platform::BrowserClock`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> u64 {
-        #[cfg(target_arch = "wasm32")]
-        {
-            js_sys::Date::now() as u64
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64)
-        }
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64)
     }
 }
 

@@ -117,7 +117,7 @@ mod tests {
     use crate::domain::group::GroupKind;
     use crate::domain::journal::OpState;
     use crate::domain::plan::{
-        plan, Desired, ExistingContact, ExistingUser, PlanOptions, TargetGroup, UserType,
+        plan, ExistingContact, ExistingUser, PlanOptions, TargetGroup, UserType,
     };
     use std::collections::HashSet;
 
@@ -146,7 +146,7 @@ mod tests {
                 on_premises_synced: false,
             },
         ];
-        let desired = Desired::addresses(&["a@x.nl", "b@x.nl"]);
+        let desired = crate::domain::fixtures::addresses(&["a@x.nl", "b@x.nl"]);
         plan(
             &groups,
             &desired,
@@ -212,7 +212,7 @@ mod tests {
         let full = the_plan();
         let p = plan(
             &full.groups[..1],
-            &Desired::addresses(&["a@x.nl"]),
+            &crate::domain::fixtures::addresses(&["a@x.nl"]),
             &TenantSnapshot::default(),
             &PlanOptions::default(),
         );

@@ -4,15 +4,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use guestlist::domain::csv_import::{import, synthetic_csv};
-use guestlist::domain::group::{ExternalSenders, GroupKind};
-use guestlist::domain::person::PersonInput;
-use guestlist::domain::plan::{plan, Desired, Operation, PlanOptions, TargetGroup, TenantSnapshot};
-use guestlist::domain::retry::RetryPolicy;
-use guestlist::run::{
+use guestlist_core::domain::csv_import::{import, synthetic_csv};
+use guestlist_core::domain::group::{ExternalSenders, GroupKind};
+use guestlist_core::domain::person::PersonInput;
+use guestlist_core::domain::plan::{
+    plan, Desired, Operation, PlanOptions, TargetGroup, TenantSnapshot,
+};
+use guestlist_core::domain::retry::RetryPolicy;
+use guestlist_core::run::{
     Clients, Executor, ExecutorOptions, LimitedTransport, Limiter, MemoryJournalStore, SystemClock,
 };
-use guestlist::tenant::{ExchangeClient, GraphClient, Resource, TokenSource};
+use guestlist_core::tenant::{ExchangeClient, GraphClient, Resource, TokenSource};
 use guestlist_sim::client::{snapshot, target_group, SimTokens, SimTransport, TokioSleeper, Wire};
 use guestlist_sim::state::TENANT_ID;
 use guestlist_sim::store::{GroupKind as SimKind, ADMIN_UPN};

@@ -304,31 +304,9 @@ mod tests {
         }
     }
 
-    /// People a, b, c into a DG and a Microsoft 365 group: per person p, invite the guest (G,
-    /// op 3p) that joins both: add to the DG (X, 3p+1) and to the M365 group (G, 3p+2).
+    /// The shared fixture, with the shape these tests rely on.
     fn two_group_plan() -> Plan {
-        let desired: Vec<Desired> = ["a@x.nl", "b@x.nl", "c@x.nl"]
-            .iter()
-            .enumerate()
-            .map(|(i, e)| Desired {
-                row: i as u64 + 2,
-                person: Ok(PersonInput {
-                    email: (*e).into(),
-                    ..Default::default()
-                }
-                .validate()
-                .unwrap()),
-            })
-            .collect();
-        let p = plan(
-            &[
-                group("dg", GroupKind::Distribution),
-                group("m365", GroupKind::Microsoft365),
-            ],
-            &desired,
-            &TenantSnapshot::default(),
-            &PlanOptions::default(),
-        );
+        let p = crate::domain::fixtures::two_group_plan();
         assert!(matches!(p.ops[0].op, Operation::InviteGuest { .. }));
         assert!(matches!(p.ops[3].op, Operation::InviteGuest { .. }));
         assert_eq!(p.ops.len(), 9);
