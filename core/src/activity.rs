@@ -91,6 +91,12 @@ impl From<&Operation> for Action {
             Operation::OpenExternalSenders { group_name, .. } => Action::OpenToExternalSenders {
                 group: group_name.clone(),
             },
+            Operation::RemoveMember {
+                group_name, member, ..
+            } => Action::RemoveMember {
+                member: member.address.to_string(),
+                group: group_name.clone(),
+            },
         }
     }
 }

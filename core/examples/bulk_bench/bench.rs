@@ -96,6 +96,7 @@ async fn bulk_into_distribution_group(
             ],
             Operation::AddMember { .. } => &[("Add-DistributionGroupMember", true)],
             Operation::OpenExternalSenders { .. } => &[("Set-DistributionGroup", true)],
+            Operation::RemoveMember { .. } => &[("Remove-DistributionGroupMember", true)],
             Operation::InviteGuest { .. } => &[],
         };
         for (cmdlet, _) in calls.iter().filter(|(_, needed)| *needed) {

@@ -180,6 +180,15 @@ pub enum Operation {
         group_exchange_identity: String,
         control: ExternalSendersControl,
     },
+    /// Exchange `Remove-DistributionGroupMember` or Graph `DELETE /groups/{id}/members/{id}/$ref`.
+    /// "Not a member" is already done.
+    RemoveMember {
+        group_id: String,
+        group_name: String,
+        group_exchange_identity: String,
+        member: MemberRef,
+        via: MembershipApi,
+    },
 }
 
 impl Operation {
@@ -199,7 +208,7 @@ impl Operation {
         match self {
             Operation::CreateContact { .. } => MembershipApi::Exchange,
             Operation::InviteGuest { .. } => MembershipApi::Graph,
-            Operation::AddMember { via, .. } => *via,
+            Operation::AddMember { via, .. } | Operation::RemoveMember { via, .. } => *via,
             Operation::OpenExternalSenders { control, .. } => match control {
                 ExternalSendersControl::ExchangeRequireSenderAuthentication => {
                     MembershipApi::Exchange
@@ -392,6 +401,29 @@ impl Plan {
     /// consent (a popup from a click on the group page) that a run's Graph client doesn't hold.
     pub fn for_bulk_run(self, declined: &[OpId]) -> Plan {
         self.without_optional(|o| !declined.contains(&o.id) && !o.op.opens_microsoft_365_group())
+    }
+
+    /// A plan of one operation on one group, which nothing else depends on: what the group
+    /// page's single changes (remove a member, open to external senders) go through, so that
+    /// they are journalled, reported, scripted and recorded like any run.
+    pub fn single(group: TargetGroup, op: Operation) -> Plan {
+        let mut totals = Totals::default();
+        match op.service() {
+            MembershipApi::Exchange => totals.exchange_ops = 1,
+            MembershipApi::Graph => totals.graph_ops = 1,
+        }
+        Plan {
+            groups: vec![group],
+            entries: Vec::new(),
+            ops: vec![PlannedOp {
+                id: OpId(0),
+                op,
+                depends_on: Vec::new(),
+                optional: false,
+            }],
+            warnings: Vec::new(),
+            totals,
+        }
     }
 
     /// Entries with this outcome (for the preview's filters).

@@ -12,7 +12,7 @@
 
 use super::email::EmailAddress;
 use super::group::{ExternalSendersControl, MembershipApi};
-use super::plan::{Operation, Plan};
+use super::plan::{MemberRef, Operation, Plan};
 use std::fmt::Write as _;
 
 /// The characters PowerShell reads as a single quote.
@@ -122,6 +122,16 @@ impl Steps {
     }
 }
 
+/// How the script names a member for Exchange: the address (PowerShell-safe form) when that is
+/// all the plan knows, its UPN or id otherwise.
+fn exchange_member(member: &MemberRef) -> String {
+    if member.exchange_identity == member.address.to_string() {
+        ps_address(&member.address)
+    } else {
+        member.exchange_identity.clone()
+    }
+}
+
 /// The idempotent Exchange script for the plan's Exchange operations (in plan order; drop
 /// declined optional operations from the plan first). `admin_upn` pre-fills the sign-in.
 pub fn exchange_script(plan: &Plan, admin_upn: Option<&str>) -> Result<String, PsError> {
@@ -183,15 +193,28 @@ pub fn exchange_script(plan: &Plan, admin_upn: Option<&str>) -> Result<String, P
                 via: MembershipApi::Exchange,
                 ..
             } => {
-                let identity = if member.exchange_identity == member.address.to_string() {
-                    ps_address(&member.address)
-                } else {
-                    member.exchange_identity.clone()
-                };
+                let identity = exchange_member(member);
                 steps.add(
                     &format!("Add {} to {group_name}", member.address),
                     &format!(
                         "    try {{\n        Add-DistributionGroupMember -Identity {} -Member {} -BypassSecurityGroupManagerCheck\n        'done'\n    }} catch {{\n        if (Test-ExchangeError $_ 'MemberAlreadyExistsException') {{ 'already done' }} else {{ throw }}\n    }}\n",
+                        quote(group_exchange_identity)?,
+                        quote(&identity)?
+                    ),
+                )?;
+            }
+            Operation::RemoveMember {
+                group_name,
+                group_exchange_identity,
+                member,
+                via: MembershipApi::Exchange,
+                ..
+            } => {
+                let identity = exchange_member(member);
+                steps.add(
+                    &format!("Remove {} from {group_name}", member.address),
+                    &format!(
+                        "    try {{\n        Remove-DistributionGroupMember -Identity {} -Member {} -BypassSecurityGroupManagerCheck -Confirm:$false\n        'done'\n    }} catch {{\n        if (Test-ExchangeError $_ 'MemberNotFoundException') {{ 'already done' }} else {{ throw }}\n    }}\n",
                         quote(group_exchange_identity)?,
                         quote(&identity)?
                     ),
@@ -214,6 +237,10 @@ pub fn exchange_script(plan: &Plan, admin_upn: Option<&str>) -> Result<String, P
             // Graph steps run in the browser.
             Operation::InviteGuest { .. }
             | Operation::AddMember {
+                via: MembershipApi::Graph,
+                ..
+            }
+            | Operation::RemoveMember {
                 via: MembershipApi::Graph,
                 ..
             }

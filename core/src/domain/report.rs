@@ -1,6 +1,7 @@
 //! The run report: every (row, group) of the plan ends done, skipped (why) or failed (why,
 //! with the service's request id); downloadable as CSV and as a JSON audit file.
 
+use crate::activity::{Action, ACTIVITY_EN};
 use super::csv_export::{to_csv, ExportOptions};
 use super::journal::{Failure, Journal, JournalEntry, OpResult, OpState};
 use super::plan::{Operation, OutcomeKind, Plan, PlannedOp, RowKey, SkipReason, Step};
@@ -184,20 +185,7 @@ pub fn audit_file(meta: AuditMeta, plan: &Plan, journal: &Journal) -> AuditFile 
 
 /// A one-line English description of an operation (for the activity list and the audit).
 pub fn describe(op: &Operation) -> String {
-    match op {
-        Operation::CreateContact {
-            address,
-            display_name,
-            ..
-        } => format!("Create mail contact {display_name} <{address}>"),
-        Operation::InviteGuest { address, .. } => format!("Invite {address} as guest"),
-        Operation::AddMember {
-            group_name, member, ..
-        } => format!("Add {} to {group_name}", member.address),
-        Operation::OpenExternalSenders { group_name, .. } => {
-            format!("Let {group_name} receive mail from outside the organisation")
-        }
-    }
+    ACTIVITY_EN.action(&Action::from(op))
 }
 
 #[cfg(test)]

@@ -73,6 +73,22 @@ pub fn verify(
                     Verified::Missing
                 }
             }
+            Operation::RemoveMember {
+                group_id, member, ..
+            } => {
+                let gone = match &member.target {
+                    MemberTarget::Existing { id } => after
+                        .members
+                        .get(group_id)
+                        .is_some_and(|m| !m.contains(id)),
+                    MemberTarget::Created { .. } => false,
+                };
+                if gone {
+                    Verified::Done { object_id: None }
+                } else {
+                    Verified::Missing
+                }
+            }
             Operation::OpenExternalSenders { group_id, .. } => {
                 match external_senders.get(group_id) {
                     Some(ExternalSenders::Allowed) => Verified::Done { object_id: None },

@@ -533,6 +533,39 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                     Err(e) => Err(e),
                 }
             }
+            Operation::RemoveMember {
+                group_id,
+                group_exchange_identity,
+                member,
+                via,
+                ..
+            } => {
+                let removed = match via {
+                    crate::domain::group::MembershipApi::Exchange => {
+                        self.tenant
+                            .remove_distribution_group_member(
+                                group_exchange_identity,
+                                &exchange_member_identity(member, journal),
+                            )
+                            .await
+                    }
+                    crate::domain::group::MembershipApi::Graph => {
+                        let member_id = member_object_id(member, journal)?;
+                        self.tenant
+                            .remove_member_ref(&GroupId::from(group_id.as_str()), &member_id)
+                            .await
+                    }
+                };
+                match removed {
+                    Ok(()) => Ok(OpResult::Done { object_id: None }),
+                    // Our own remove that got through before a reload: done by us.
+                    Err(TenantError::NotMember(_)) if mode == Mode::Recheck => {
+                        Ok(OpResult::Done { object_id: None })
+                    }
+                    Err(TenantError::NotMember(_)) => Ok(OpResult::AlreadyDone { object_id: None }),
+                    Err(e) => Err(e),
+                }
+            }
             Operation::OpenExternalSenders {
                 group_id,
                 group_exchange_identity,
@@ -631,6 +664,7 @@ mod tests {
     use crate::domain::group::{ExternalSenders, GroupKind};
     use crate::domain::person::PersonInput;
     use crate::domain::plan::{plan, Desired, PlanOptions, TargetGroup, TenantSnapshot};
+    use crate::domain::journal::OpState;
     use crate::domain::report::RowOutcome;
     use crate::run::store::MemoryJournalStore;
     use crate::tenant::{ErrorDetail, Invitation, MailContact};
@@ -758,9 +792,109 @@ mod tests {
                 .insert((group.0.clone(), member.0.clone()));
             Ok(())
         }
+        async fn remove_distribution_group_member(
+            &self,
+            group: &str,
+            member: &str,
+        ) -> Result<(), TenantError> {
+            self.call(format!("Remove-DistributionGroupMember {group} {member}"));
+            if self
+                .members
+                .borrow_mut()
+                .remove(&(group.to_owned(), member.to_owned()))
+            {
+                Ok(())
+            } else {
+                Err(TenantError::NotMember(err(400)))
+            }
+        }
+        async fn remove_member_ref(
+            &self,
+            group: &GroupId,
+            member: &ObjectId,
+        ) -> Result<(), TenantError> {
+            self.call(format!("DELETE members/{member}/$ref {group}"));
+            if self
+                .members
+                .borrow_mut()
+                .remove(&(group.0.clone(), member.0.clone()))
+            {
+                Ok(())
+            } else {
+                Err(TenantError::NotFound(err(404)))
+            }
+        }
         async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError> {
             self.call(format!("PATCH {group}"));
             Ok(())
+        }
+    }
+
+    fn remove_plan(kind: GroupKind, member_id: &str) -> Plan {
+        let group = TargetGroup {
+            id: "g1".into(),
+            name: "G".into(),
+            mail: Some("g@contoso.com".into()),
+            kind,
+            external_senders: ExternalSenders::Allowed,
+            dynamic_membership: false,
+            on_premises_synced: false,
+        };
+        let via = kind.membership_api().expect("a group with members");
+        let op = Operation::RemoveMember {
+            group_id: group.id.clone(),
+            group_name: group.name.clone(),
+            group_exchange_identity: group.exchange_identity().to_owned(),
+            member: MemberRef {
+                kind: MemberKind::MailContact,
+                target: MemberTarget::Existing {
+                    id: member_id.into(),
+                },
+                address: "ann@fabrikam.example".parse().unwrap(),
+                exchange_identity: "ann@fabrikam.example".into(),
+            },
+            via,
+        };
+        Plan::single(group, op)
+    }
+
+    #[test]
+    fn a_member_is_removed_once_and_a_second_remove_is_already_done() {
+        for (kind, member, call) in [
+            (
+                GroupKind::Distribution,
+                ("g@contoso.com", "c-1"),
+                "Remove-DistributionGroupMember g@contoso.com c-1",
+            ),
+            (
+                GroupKind::Microsoft365,
+                ("g1", "c-1"),
+                "DELETE members/c-1/$ref g1",
+            ),
+        ] {
+            let fake = Fake::default();
+            fake.members
+                .borrow_mut()
+                .insert((member.0.to_owned(), member.1.to_owned()));
+            let plan = remove_plan(kind, "c-1");
+            let store = MemoryJournalStore::new();
+            let out = block_on(Executor::new(&fake, &store, FixedClock).run(&plan)).unwrap();
+            assert_eq!(
+                out.journal.state(OpId(0)),
+                OpState::Finished(OpResult::Done { object_id: None }),
+                "{kind:?}"
+            );
+            assert_eq!(*fake.calls.borrow(), [call]);
+            assert!(fake.members.borrow().is_empty());
+            if kind == GroupKind::Distribution {
+                // Not a member (any more): already done, not a failure.
+                let again = MemoryJournalStore::new();
+                let out = block_on(Executor::new(&fake, &again, FixedClock).run(&plan)).unwrap();
+                assert_eq!(
+                    out.journal.state(OpId(0)),
+                    OpState::Finished(OpResult::AlreadyDone { object_id: None })
+                );
+            }
         }
     }
 

@@ -3,8 +3,6 @@
 //! against an in-memory fake. [`Clients`] implements it with the real clients.
 #![allow(async_fn_in_trait)]
 
-use serde_json::json;
-
 use crate::tenant::{
     ExchangeClient, GraphClient, GroupId, Invitation, MailContact, NewInvitation, NewMailContact,
     ObjectId, Recipient, ReplicationWait, Sleeper, TenantError, TokenSource, Transport,
@@ -38,6 +36,12 @@ pub trait TenantApi {
         member: &str,
         wait: ReplicationWait,
     ) -> Result<(), TenantError>;
+    /// `Remove-DistributionGroupMember`.
+    async fn remove_distribution_group_member(
+        &self,
+        group: &str,
+        member: &str,
+    ) -> Result<(), TenantError>;
     /// `Set-DistributionGroup -RequireSenderAuthenticationEnabled $false`.
     async fn open_distribution_group(&self, group: &str) -> Result<(), TenantError>;
 
@@ -52,6 +56,9 @@ pub trait TenantApi {
         member: &ObjectId,
         wait: ReplicationWait,
     ) -> Result<(), TenantError>;
+    /// Graph `DELETE /groups/{id}/members/{id}/$ref`.
+    async fn remove_member_ref(&self, group: &GroupId, member: &ObjectId)
+        -> Result<(), TenantError>;
     /// Graph `PATCH /groups/{id}` `allowExternalSenders: true`.
     async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError>;
 }
@@ -89,6 +96,13 @@ impl<A: TenantApi + ?Sized> TenantApi for &A {
             .add_distribution_group_member(group, member, wait)
             .await
     }
+    async fn remove_distribution_group_member(
+        &self,
+        group: &str,
+        member: &str,
+    ) -> Result<(), TenantError> {
+        (**self).remove_distribution_group_member(group, member).await
+    }
     async fn open_distribution_group(&self, group: &str) -> Result<(), TenantError> {
         (**self).open_distribution_group(group).await
     }
@@ -105,6 +119,13 @@ impl<A: TenantApi + ?Sized> TenantApi for &A {
         wait: ReplicationWait,
     ) -> Result<(), TenantError> {
         (**self).add_member_ref(group, member, wait).await
+    }
+    async fn remove_member_ref(
+        &self,
+        group: &GroupId,
+        member: &ObjectId,
+    ) -> Result<(), TenantError> {
+        (**self).remove_member_ref(group, member).await
     }
     async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError> {
         (**self).open_m365_group(group).await
@@ -153,13 +174,7 @@ impl<T: Transport, K: TokenSource, S: Sleeper> TenantApi for Clients<'_, T, K, S
     }
 
     async fn set_contact_company(&self, identity: &str, company: &str) -> Result<(), TenantError> {
-        self.exchange()?
-            .invoke(
-                "Set-Contact",
-                json!({ "Identity": identity, "Company": company }),
-            )
-            .await?;
-        Ok(())
+        self.exchange()?.set_contact_company(identity, company).await
     }
 
     async fn add_distribution_group_member(
@@ -170,6 +185,16 @@ impl<T: Transport, K: TokenSource, S: Sleeper> TenantApi for Clients<'_, T, K, S
     ) -> Result<(), TenantError> {
         self.exchange()?
             .add_distribution_group_member(group, member, wait)
+            .await
+    }
+
+    async fn remove_distribution_group_member(
+        &self,
+        group: &str,
+        member: &str,
+    ) -> Result<(), TenantError> {
+        self.exchange()?
+            .remove_distribution_group_member(group, member)
             .await
     }
 
@@ -200,6 +225,14 @@ impl<T: Transport, K: TokenSource, S: Sleeper> TenantApi for Clients<'_, T, K, S
         wait: ReplicationWait,
     ) -> Result<(), TenantError> {
         self.graph.add_member_ref(group, member, wait).await
+    }
+
+    async fn remove_member_ref(
+        &self,
+        group: &GroupId,
+        member: &ObjectId,
+    ) -> Result<(), TenantError> {
+        self.graph.remove_member_ref(group, member).await
     }
 
     async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError> {

@@ -379,6 +379,16 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
         Ok(())
     }
 
+    /// `Set-Contact -Company` (<https://learn.microsoft.com/powershell/module/exchange/set-contact>).
+    pub async fn set_contact_company(&self, identity: &str, company: &str) -> Result<(), TenantError> {
+        self.invoke(
+            "Set-Contact",
+            json!({ "Identity": identity, "Company": company }),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// `Remove-DistributionGroupMember` (<https://learn.microsoft.com/powershell/module/exchange/remove-distributiongroupmember>).
     /// Not a member → [`TenantError::NotMember`].
     pub async fn remove_distribution_group_member(
