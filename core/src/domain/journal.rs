@@ -8,7 +8,7 @@
 
 use super::plan::{OpId, Plan, RowKey};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 /// Which service answered.
@@ -172,12 +172,18 @@ pub enum JournalEntry {
         at_ms: u64,
         result: OpResult,
     },
+    /// Script mode: the operation went to the admin as part of the PowerShell script. Changes
+    /// nothing about where it stands (it is still to be done until a run or Verify says so); it
+    /// records that the handover happened, once, for the activity log.
+    HandedOver { op: OpId, at_ms: u64 },
 }
 
 impl JournalEntry {
     pub fn op(&self) -> OpId {
         match self {
-            JournalEntry::Started { op, .. } | JournalEntry::Finished { op, .. } => *op,
+            JournalEntry::Started { op, .. }
+            | JournalEntry::Finished { op, .. }
+            | JournalEntry::HandedOver { op, .. } => *op,
         }
     }
 }
@@ -236,6 +242,7 @@ impl Journal {
             let state = match e {
                 JournalEntry::Started { .. } => OpState::InFlight,
                 JournalEntry::Finished { result, .. } => OpState::Finished(result.clone()),
+                JournalEntry::HandedOver { .. } => continue,
             };
             states.insert(e.op(), state);
         }
@@ -246,11 +253,25 @@ impl Journal {
         self.entries
             .iter()
             .rev()
-            .find(|e| e.op() == op)
-            .map_or(OpState::NotStarted, |e| match e {
-                JournalEntry::Started { .. } => OpState::InFlight,
-                JournalEntry::Finished { result, .. } => OpState::Finished(result.clone()),
+            .find_map(|e| match e {
+                JournalEntry::Started { op: o, .. } if *o == op => Some(OpState::InFlight),
+                JournalEntry::Finished { op: o, result, .. } if *o == op => {
+                    Some(OpState::Finished(result.clone()))
+                }
+                _ => None,
             })
+            .unwrap_or(OpState::NotStarted)
+    }
+
+    /// The operations already handed to the admin in a script.
+    pub fn handed_over(&self) -> HashSet<OpId> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e {
+                JournalEntry::HandedOver { op, .. } => Some(*op),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The id of the object an operation created or found (a new contact's id for the add).
@@ -345,6 +366,30 @@ mod tests {
         assert_eq!(p.ops[1].depends_on, vec![OpId(0)]);
         assert_eq!(p.ops[2].depends_on, vec![OpId(0)]);
         assert!(matches!(p.ops[3].op, Operation::InviteGuest { .. }));
+    }
+
+    #[test]
+    fn a_handover_changes_nothing_about_where_an_operation_stands() {
+        let mut j = Journal::default();
+        j.started(OpId(1), 1);
+        j.entries.push(JournalEntry::HandedOver {
+            op: OpId(1),
+            at_ms: 2,
+        });
+        j.entries.push(JournalEntry::HandedOver {
+            op: OpId(2),
+            at_ms: 2,
+        });
+        assert_eq!(j.state(OpId(1)), OpState::InFlight);
+        assert_eq!(j.state(OpId(2)), OpState::NotStarted);
+        assert_eq!(j.states().get(&OpId(2)), None);
+        assert_eq!(j.handed_over(), HashSet::from([OpId(1), OpId(2)]));
+        // Stored and read back as written; a journal from before handovers reads as it was.
+        let json = serde_json::to_string(&j).unwrap();
+        assert_eq!(serde_json::from_str::<Journal>(&json).unwrap(), j);
+        let old: Journal =
+            serde_json::from_str(r#"{"entries":[{"Started":{"op":1,"at_ms":1}}]}"#).unwrap();
+        assert!(old.handed_over().is_empty());
     }
 
     #[test]

@@ -96,6 +96,10 @@ pub enum RunEvent {
         op: OpId,
         result: OpResult,
     },
+    /// Script mode, at the end of a run: these operations are handed to the admin as the
+    /// PowerShell script for the first time (journalled as such, so a resumed run doesn't say it
+    /// again).
+    HandedOver(Vec<OpId>),
     /// The run paused itself: a token can't be had without the admin. Sign in, then resume.
     NeedsSignIn {
         op: OpId,
@@ -289,6 +293,26 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
             }
         };
         drop(running);
+        let pending_script = sched.pending_script();
+        if state == RunState::Finished && !pending_script.is_empty() {
+            let before = journal.borrow().handed_over();
+            let new: Vec<OpId> = pending_script
+                .iter()
+                .copied()
+                .filter(|op| !before.contains(op))
+                .collect();
+            for op in &new {
+                let entry = JournalEntry::HandedOver {
+                    op: *op,
+                    at_ms: self.clock.now_ms(),
+                };
+                self.store.append(&entry).await?;
+                journal.borrow_mut().entries.push(entry);
+            }
+            if !new.is_empty() {
+                self.emit(RunEvent::HandedOver(new));
+            }
+        }
         let journal = journal.into_inner();
         let progress = self.progress(&sched, &mut meter, &active, state, parked.get());
         self.emit(RunEvent::Progress(progress.clone()));
@@ -296,7 +320,7 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
             state,
             report: build_report(plan, &journal),
             journal,
-            pending_script: sched.pending_script(),
+            pending_script,
             progress,
         })
     }

@@ -253,7 +253,7 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
         )))
     }
 
-    async fn invoke_typed<R: DeserializeOwned>(
+    pub(super) async fn invoke_typed<R: DeserializeOwned>(
         &self,
         cmdlet: &str,
         params: Value,

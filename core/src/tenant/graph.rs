@@ -225,7 +225,7 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         }
     }
 
-    fn url(&self, path_and_query: &str) -> String {
+    pub(super) fn url(&self, path_and_query: &str) -> String {
         format!("{}{}", self.base_url, path_and_query)
     }
 
@@ -234,7 +234,7 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         execute(&self.ctx(), Resource::Graph, &req, graph_error).await
     }
 
-    async fn get_json<R: DeserializeOwned>(
+    pub(super) async fn get_json<R: DeserializeOwned>(
         &self,
         what: &str,
         url: String,
@@ -336,19 +336,11 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         Ok(Page { items, next, count })
     }
 
-    /// One group. With `external_senders`, also `allowExternalSenders`, which Graph returns only on a
-    /// single-group GET that `$select`s it (<https://learn.microsoft.com/graph/api/group-get>).
-    pub async fn get_group(
-        &self,
-        id: &GroupId,
-        external_senders: bool,
-    ) -> Result<Group, TenantError> {
-        let mut select = GROUP_SELECT.to_owned();
-        if external_senders {
-            select.push_str(",allowExternalSenders");
-        }
+    /// One group (<https://learn.microsoft.com/graph/api/group-get>). Its
+    /// `allowExternalSenders` is [`GraphClient::allow_external_senders`].
+    pub async fn get_group(&self, id: &GroupId) -> Result<Group, TenantError> {
         let url = self.url(&format!(
-            "/groups/{}?$select={select}",
+            "/groups/{}?$select={GROUP_SELECT}",
             encode_path_segment(id.as_str())
         ));
         self.get_json("GET /groups/{id}", url, false).await

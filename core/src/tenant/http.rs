@@ -212,11 +212,19 @@ impl<S: Sleeper + ?Sized> Sleeper for Rc<S> {
     async fn sleep(&self, duration: Duration) {
         (**self).sleep(duration).await
     }
+
+    fn jitter(&self) -> f64 {
+        (**self).jitter()
+    }
 }
 
 impl<S: Sleeper + ?Sized> Sleeper for Arc<S> {
     async fn sleep(&self, duration: Duration) {
         (**self).sleep(duration).await
+    }
+
+    fn jitter(&self) -> f64 {
+        (**self).jitter()
     }
 }
 

@@ -6,6 +6,8 @@
 //!
 //! - [`GraphClient`]: groups, members, contacts, users, invitations, `$batch`.
 //! - [`ExchangeClient`]: cmdlets through the admin API's `InvokeCommand`.
+//! - [`lookup`]: the bulk reads (contacts and users by address in `$batch`es, member ids,
+//!   `allowExternalSenders`, Exchange's group lists) as typed methods of both clients.
 //! - [`TenantError`]: one error type, decoded from either service's error body.
 //! - retries: `Retry-After` obeyed exactly on 429/503, jittered exponential backoff otherwise, one
 //!   forced token refresh on 401, NotFound retried only where a caller passes a [`ReplicationWait`].
@@ -14,6 +16,7 @@ pub mod error;
 pub mod exchange;
 pub mod graph;
 pub mod http;
+pub mod lookup;
 pub mod models;
 pub mod retry;
 
