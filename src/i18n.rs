@@ -975,6 +975,7 @@ static ACTIVITY_NL: ActivityTexts = ActivityTexts {
     open_to_external_senders: "{group} mail van buiten de organisatie laten ontvangen",
     already_done: "was al zo",
     in_script: "overgedragen als PowerShell-script",
+    confirmed_by_verify: "bevestigd door Controleren nadat het script was uitgevoerd",
     failures: &FAILURES_NL,
 };
 

@@ -110,6 +110,8 @@ pub enum Reason {
     AlreadyDone,
     /// Script mode: the admin runs it as PowerShell.
     InScript,
+    /// Script mode: Verify found it done after the script ran.
+    ConfirmedByVerify,
     /// A failure of a known kind (see [`FailureTexts::compose`]).
     Failed {
         service: Service,
@@ -272,6 +274,7 @@ pub struct ActivityTexts {
     /// Why a change was skipped or handed over ([`Reason`]).
     pub already_done: &'static str,
     pub in_script: &'static str,
+    pub confirmed_by_verify: &'static str,
     /// How failures are worded in the same language.
     pub failures: &'static FailureTexts,
 }
@@ -285,13 +288,14 @@ pub static ACTIVITY_EN: ActivityTexts = ActivityTexts {
     open_to_external_senders: "Let {group} receive mail from outside the organisation",
     already_done: "already done",
     in_script: "handed over as a PowerShell script",
+    confirmed_by_verify: "confirmed by Verify after the script ran",
     failures: &crate::run::failure::FAILURES_EN,
 };
 
 impl ActivityTexts {
     /// `(field name, text)` for every text of this area (failures apart), for the catalogue's
     /// tests.
-    pub fn entries(&self) -> [(&'static str, &'static str); 7] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 8] {
         [
             ("create_contact", self.create_contact),
             ("invite_guest", self.invite_guest),
@@ -300,6 +304,7 @@ impl ActivityTexts {
             ("open_to_external_senders", self.open_to_external_senders),
             ("already_done", self.already_done),
             ("in_script", self.in_script),
+            ("confirmed_by_verify", self.confirmed_by_verify),
         ]
     }
 
@@ -327,6 +332,7 @@ impl ActivityTexts {
         match reason {
             Reason::AlreadyDone => self.already_done.to_owned(),
             Reason::InScript => self.in_script.to_owned(),
+            Reason::ConfirmedByVerify => self.confirmed_by_verify.to_owned(),
             Reason::Failed {
                 service,
                 kind,

@@ -1080,15 +1080,9 @@ async fn sim_graph_errors_decode_to_their_variants() {
     // allowExternalSenders round trip on a Microsoft 365 group.
     let id = GroupId::from(m365.as_str());
     g.set_allow_external_senders(&id, true).await.unwrap();
-    assert_eq!(
-        g.allow_external_senders(&id).await.unwrap(),
-        Some(true)
-    );
+    assert_eq!(g.allow_external_senders(&id).await.unwrap(), Some(true));
     g.set_allow_external_senders(&id, false).await.unwrap();
-    assert_eq!(
-        g.allow_external_senders(&id).await.unwrap(),
-        Some(false)
-    );
+    assert_eq!(g.allow_external_senders(&id).await.unwrap(), Some(false));
 
     // The helpdesk account holds no role that may change memberships.
     let helpdesk = Env::start(HELPDESK_UPN).await;

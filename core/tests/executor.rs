@@ -6,96 +6,30 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use guestlist_core::domain::journal::{resume_actions, OpResult, ResumeAction};
-use guestlist_core::domain::person::PersonInput;
 use guestlist_core::domain::plan::{
-    plan, Desired, Operation, Plan, PlanOptions, SkipReason, TargetGroup, TenantSnapshot,
+    plan, Operation, Plan, PlanOptions, SkipReason, TargetGroup, TenantSnapshot,
 };
 use guestlist_core::domain::powershell::exchange_script;
 use guestlist_core::domain::report::{RowOutcome, RunReport};
-use guestlist_core::domain::retry::{ReplicationSchedule, RetryPolicy};
 use guestlist_core::run::{
-    Clients, Executor, ExecutorOptions, LimitedTransport, Limiter, MemoryJournalStore, RunControl,
-    RunEvent, RunOutcome, RunState, SystemClock,
+    Clients, Executor, ExecutorOptions, MemoryJournalStore, RunControl, RunEvent, RunOutcome,
+    RunState, SystemClock,
 };
-use guestlist_core::tenant::{ExchangeClient, GraphClient};
-use guestlist_sim::client::{snapshot, target_group, SimTokens, SimTransport, TokioSleeper};
-use guestlist_sim::state::TENANT_ID;
-use guestlist_sim::store::{GroupKind as SimKind, UserType as SimUserType, ADMIN_UPN};
-use guestlist_sim::{Knobs, RunningSim, SimConfig};
+use guestlist_sim::client::{snapshot, target_group};
+use guestlist_sim::store::{GroupKind as SimKind, ADMIN_UPN};
+use guestlist_sim::Knobs;
 
 // ====================================================================== support
 
-type Transp = LimitedTransport<SimTransport>;
-type Graph = GraphClient<Transp, Rc<SimTokens>, TokioSleeper>;
-type Exchange = ExchangeClient<Transp, Rc<SimTokens>, TokioSleeper>;
+mod support;
 
-/// Patient enough that a handful of faults in a row is ridden out; short waits.
-fn policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 10,
-        base: Duration::from_millis(100),
-        cap: Duration::from_secs(1),
-        replication: ReplicationSchedule {
-            delays: vec![Duration::from_millis(300); 15],
-        },
-    }
-}
-
-struct Env {
-    sim: RunningSim,
-    wire: SimTransport,
-    tokens: Rc<SimTokens>,
-    graph: Graph,
-    exchange: Exchange,
-}
+use support::{people, Env};
 
 impl Env {
-    async fn start(knobs: Knobs) -> Env {
-        let sim = guestlist_sim::start(SimConfig {
-            knobs,
-            ..SimConfig::default()
-        })
-        .await
-        .expect("sim starts");
-        let wire = SimTransport::new();
-        let tokens = Rc::new(SimTokens::new(&sim, ADMIN_UPN));
-        let graph = GraphClient::new(
-            format!("{}/v1.0", sim.base_url()),
-            LimitedTransport::new(wire.clone(), Limiter::new(4)),
-            tokens.clone(),
-            TokioSleeper::default(),
-        )
-        .with_policy(policy());
-        let exchange = ExchangeClient::new(
-            sim.base_url(),
-            TENANT_ID,
-            ADMIN_UPN,
-            LimitedTransport::new(wire.clone(), Limiter::new(4)),
-            tokens.clone(),
-            TokioSleeper::default(),
-        )
-        .with_policy(policy());
-        Env {
-            sim,
-            wire,
-            tokens,
-            graph,
-            exchange,
-        }
-    }
-
-    fn clients(&self) -> Clients<'_, Transp, Rc<SimTokens>, TokioSleeper> {
-        Clients {
-            graph: &self.graph,
-            exchange: Some(&self.exchange),
-        }
-    }
-
     /// The seeded DG and Microsoft 365 group, and the plan for `n` new people (`people`) into
     /// both, without the optional fixes.
     fn plan_for_both(&self, prefix: &str, n: usize) -> ([TargetGroup; 2], Plan) {
@@ -122,62 +56,6 @@ impl Env {
     fn snapshot(&self, groups: &[TargetGroup]) -> TenantSnapshot {
         snapshot(&self.sim, groups)
     }
-
-    /// Contacts and guests holding `address`, and the target groups they are in.
-    fn holders(&self, address: &str) -> Holders {
-        let t = self.sim.state.tenant.lock().unwrap();
-        let contacts: Vec<String> = t
-            .contacts()
-            .iter()
-            .filter(|c| c.external_email.eq_ignore_ascii_case(address))
-            .map(|c| c.id.clone())
-            .collect();
-        let guests: Vec<String> = t
-            .users()
-            .iter()
-            .filter(|u| {
-                u.user_type == SimUserType::Guest
-                    && u.mail
-                        .as_deref()
-                        .is_some_and(|m| m.eq_ignore_ascii_case(address))
-            })
-            .map(|u| u.id.clone())
-            .collect();
-        let in_groups = t
-            .groups()
-            .iter()
-            .filter(|g| contacts.iter().chain(&guests).any(|id| g.has_member(id)))
-            .map(|g| g.id.clone())
-            .collect();
-        Holders {
-            contacts,
-            guests,
-            in_groups,
-        }
-    }
-}
-
-struct Holders {
-    contacts: Vec<String>,
-    guests: Vec<String>,
-    in_groups: HashSet<String>,
-}
-
-fn people(prefix: &str, n: usize) -> Vec<Desired> {
-    (0..n)
-        .map(|i| Desired {
-            row: i as u64 + 2,
-            person: PersonInput {
-                email: format!("{prefix}.{i}@partner{}.example", i % 7),
-                display_name: format!("{prefix} Partner {i}"),
-                first_name: prefix.to_owned(),
-                last_name: format!("Partner {i}"),
-                // The sim has no Set-Contact (company): left empty here.
-                company: String::new(),
-            }
-            .validate(),
-        })
-        .collect()
 }
 
 fn options() -> ExecutorOptions {

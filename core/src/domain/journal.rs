@@ -175,7 +175,10 @@ pub enum JournalEntry {
     /// Script mode: the operation went to the admin as part of the PowerShell script. Changes
     /// nothing about where it stands (it is still to be done until a run or Verify says so); it
     /// records that the handover happened, once, for the activity log.
-    HandedOver { op: OpId, at_ms: u64 },
+    HandedOver {
+        op: OpId,
+        at_ms: u64,
+    },
 }
 
 impl JournalEntry {

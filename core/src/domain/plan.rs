@@ -192,7 +192,6 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// The service that performs it.
     /// Opening a Microsoft 365 group to external senders (Graph `allowExternalSenders`).
     pub fn opens_microsoft_365_group(&self) -> bool {
         matches!(
@@ -204,6 +203,30 @@ impl Operation {
         )
     }
 
+    /// The person's address the operation concerns (none for a group setting).
+    pub fn address(&self) -> Option<&EmailAddress> {
+        match self {
+            Operation::CreateContact { address, .. } | Operation::InviteGuest { address, .. } => {
+                Some(address)
+            }
+            Operation::AddMember { member, .. } | Operation::RemoveMember { member, .. } => {
+                Some(&member.address)
+            }
+            Operation::OpenExternalSenders { .. } => None,
+        }
+    }
+
+    /// The name of the group the operation changes (none for creating a person).
+    pub fn group_name(&self) -> Option<&str> {
+        match self {
+            Operation::AddMember { group_name, .. }
+            | Operation::RemoveMember { group_name, .. }
+            | Operation::OpenExternalSenders { group_name, .. } => Some(group_name),
+            Operation::CreateContact { .. } | Operation::InviteGuest { .. } => None,
+        }
+    }
+
+    /// The service that performs it.
     pub fn service(&self) -> MembershipApi {
         match self {
             Operation::CreateContact { .. } => MembershipApi::Exchange,
@@ -424,6 +447,57 @@ impl Plan {
             warnings: Vec::new(),
             totals,
         }
+    }
+
+    /// The group an operation is for: its own, or for a new contact or guest the group of the
+    /// first operation that adds them (empty when there is none).
+    pub fn group_of(&self, id: OpId) -> &str {
+        let Some(planned) = self.op(id) else {
+            return "";
+        };
+        planned
+            .op
+            .group_name()
+            .or_else(|| {
+                self.ops
+                    .iter()
+                    .filter(|o| o.depends_on.contains(&id))
+                    .find_map(|o| o.op.group_name())
+            })
+            .unwrap_or("")
+    }
+
+    /// Opening `group` to external senders as a one-operation plan; `None` for a kind of group
+    /// without that setting here (security groups have no mail; dynamic groups are Exchange's).
+    pub fn opening(group: &TargetGroup) -> Option<Plan> {
+        if group.kind == GroupKind::DynamicDistribution {
+            return None;
+        }
+        let control = group.kind.external_senders_control()?;
+        let op = Operation::OpenExternalSenders {
+            group_id: group.id.clone(),
+            group_name: group.name.clone(),
+            group_exchange_identity: group.exchange_identity().to_owned(),
+            control,
+        };
+        Some(Plan::single(group.clone(), op))
+    }
+
+    /// Taking `member` out of `group` as a one-operation plan; `None` where members can't be
+    /// changed by hand (dynamic membership, synchronised from on-premises).
+    pub fn removal(group: &TargetGroup, member: MemberRef) -> Option<Plan> {
+        if group.dynamic_membership || group.on_premises_synced {
+            return None;
+        }
+        let via = group.kind.membership_api()?;
+        let op = Operation::RemoveMember {
+            group_id: group.id.clone(),
+            group_name: group.name.clone(),
+            group_exchange_identity: group.exchange_identity().to_owned(),
+            member,
+            via,
+        };
+        Some(Plan::single(group.clone(), op))
     }
 
     /// Entries with this outcome (for the preview's filters).

@@ -1,10 +1,10 @@
 //! The run report: every (row, group) of the plan ends done, skipped (why) or failed (why,
 //! with the service's request id); downloadable as CSV and as a JSON audit file.
 
-use crate::activity::{Action, ACTIVITY_EN};
 use super::csv_export::{to_csv, ExportOptions};
 use super::journal::{Failure, Journal, JournalEntry, OpResult, OpState};
 use super::plan::{Operation, OutcomeKind, Plan, PlannedOp, RowKey, SkipReason, Step};
+use crate::activity::{Action, ACTIVITY_EN};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

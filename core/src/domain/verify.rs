@@ -77,10 +77,9 @@ pub fn verify(
                 group_id, member, ..
             } => {
                 let gone = match &member.target {
-                    MemberTarget::Existing { id } => after
-                        .members
-                        .get(group_id)
-                        .is_some_and(|m| !m.contains(id)),
+                    MemberTarget::Existing { id } => {
+                        after.members.get(group_id).is_some_and(|m| !m.contains(id))
+                    }
                     MemberTarget::Created { .. } => false,
                 };
                 if gone {

@@ -686,9 +686,9 @@ mod tests {
     //! Against an in-memory tenant: the re-check and reuse paths, deterministically.
     use super::*;
     use crate::domain::group::{ExternalSenders, GroupKind};
+    use crate::domain::journal::OpState;
     use crate::domain::person::PersonInput;
     use crate::domain::plan::{plan, Desired, PlanOptions, TargetGroup, TenantSnapshot};
-    use crate::domain::journal::OpState;
     use crate::domain::report::RowOutcome;
     use crate::run::store::MemoryJournalStore;
     use crate::tenant::{ErrorDetail, Invitation, MailContact};

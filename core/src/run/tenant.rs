@@ -57,8 +57,11 @@ pub trait TenantApi {
         wait: ReplicationWait,
     ) -> Result<(), TenantError>;
     /// Graph `DELETE /groups/{id}/members/{id}/$ref`.
-    async fn remove_member_ref(&self, group: &GroupId, member: &ObjectId)
-        -> Result<(), TenantError>;
+    async fn remove_member_ref(
+        &self,
+        group: &GroupId,
+        member: &ObjectId,
+    ) -> Result<(), TenantError>;
     /// Graph `PATCH /groups/{id}` `allowExternalSenders: true`.
     async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError>;
 }
@@ -101,7 +104,9 @@ impl<A: TenantApi + ?Sized> TenantApi for &A {
         group: &str,
         member: &str,
     ) -> Result<(), TenantError> {
-        (**self).remove_distribution_group_member(group, member).await
+        (**self)
+            .remove_distribution_group_member(group, member)
+            .await
     }
     async fn open_distribution_group(&self, group: &str) -> Result<(), TenantError> {
         (**self).open_distribution_group(group).await
@@ -174,7 +179,9 @@ impl<T: Transport, K: TokenSource, S: Sleeper> TenantApi for Clients<'_, T, K, S
     }
 
     async fn set_contact_company(&self, identity: &str, company: &str) -> Result<(), TenantError> {
-        self.exchange()?.set_contact_company(identity, company).await
+        self.exchange()?
+            .set_contact_company(identity, company)
+            .await
     }
 
     async fn add_distribution_group_member(

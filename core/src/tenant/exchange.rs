@@ -380,7 +380,11 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
     }
 
     /// `Set-Contact -Company` (<https://learn.microsoft.com/powershell/module/exchange/set-contact>).
-    pub async fn set_contact_company(&self, identity: &str, company: &str) -> Result<(), TenantError> {
+    pub async fn set_contact_company(
+        &self,
+        identity: &str,
+        company: &str,
+    ) -> Result<(), TenantError> {
         self.invoke(
             "Set-Contact",
             json!({ "Identity": identity, "Company": company }),

@@ -11,7 +11,9 @@ use serde_json::json;
 
 use super::exchange::{DistributionGroup, ExchangeClient};
 use super::graph::{odata_string, BatchRequest, GraphClient, MAX_BATCH};
-use super::http::{encode_path_segment, encode_query_value, Method, Sleeper, TokenSource, Transport};
+use super::http::{
+    encode_path_segment, encode_query_value, Method, Sleeper, TokenSource, Transport,
+};
 use super::models::{GroupId, Member, OrgContact, User};
 use super::TenantError;
 
@@ -100,7 +102,10 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
     /// A Microsoft 365 group's `allowExternalSenders`, which Graph returns only on a
     /// single-group GET that `$select`s it
     /// (<https://learn.microsoft.com/graph/api/group-get>); `None` when it isn't returned.
-    pub async fn allow_external_senders(&self, group: &GroupId) -> Result<Option<bool>, TenantError> {
+    pub async fn allow_external_senders(
+        &self,
+        group: &GroupId,
+    ) -> Result<Option<bool>, TenantError> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Senders {
@@ -168,7 +173,8 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
         &self,
         query: &str,
     ) -> Result<Vec<DistributionGroup>, TenantError> {
-        self.invoke_list("Get-DynamicDistributionGroup", query).await
+        self.invoke_list("Get-DynamicDistributionGroup", query)
+            .await
     }
 
     async fn invoke_list(

@@ -1,0 +1,289 @@
+//! The change engine: every change Guestlist makes to a tenant goes the same way —
+//! read what the tenant holds → plan → (the admin previews) → run, journalled and resumable →
+//! verify (script mode) → recorded in the activity log. The add-person dialog is this pipeline
+//! with one row and an in-memory journal, the bulk import with thousands and IndexedDB, and the
+//! group page's single changes (remove a member, open to external senders) are one-operation
+//! plans ([`Plan::single`]). The UI only renders what the engine answers.
+//!
+//! ```ignore
+//! let engine = Engine::new(&graph, direct.then_some(&exchange)).signed_in_as(&upn);
+//! let targets = engine.targets(&groups).await?;
+//! let plan = engine.plan_adds(&targets, &desired, &PlanOptions::default()).await?;
+//! // … the admin reads the plan …
+//! let outcome = engine.run(&plan, &store, &clock, &activity, RunSetup::default()).await?;
+//! let script = engine.script(&plan, &outcome.pending_script)?;   // script mode
+//! // … the admin runs the script …
+//! let verification = engine.verify(&plan, &store, &clock, &activity).await?;
+//! ```
+
+pub mod reads;
+pub mod record;
+
+use crate::domain::group::ExternalSenders;
+use crate::domain::journal::JournalEntry;
+use crate::domain::plan::{plan, Desired, OpId, Plan, PlanOptions, TargetGroup, TenantSnapshot};
+use crate::domain::powershell::{exchange_script, PsError};
+use crate::domain::verify::{self, Verified};
+use crate::run::{
+    Clients, Clock, Executor, ExecutorOptions, JournalStore, RunControl, RunError, RunEvent,
+    RunOutcome, StoreError,
+};
+use crate::tenant::{
+    ExchangeClient, GraphClient, Group, GroupId, Sleeper, TenantError, TokenSource, Transport,
+};
+use record::{ActivitySink, Recorder};
+
+/// What can stop the engine: the tenant, or the journal's storage.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    #[error(transparent)]
+    Tenant(#[from] TenantError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<RunError> for EngineError {
+    fn from(e: RunError) -> Self {
+        match e {
+            RunError::Store(s) => EngineError::Store(s),
+        }
+    }
+}
+
+/// How a run goes: concurrency, the pause/resume/cancel handle, and who else hears its events.
+#[derive(Default)]
+pub struct RunSetup<'a> {
+    pub options: ExecutorOptions,
+    pub control: RunControl,
+    #[allow(clippy::type_complexity)]
+    pub on_event: Option<Box<dyn Fn(&RunEvent) + 'a>>,
+}
+
+impl<'a> RunSetup<'a> {
+    pub fn with_control(mut self, control: RunControl) -> Self {
+        self.control = control;
+        self
+    }
+
+    pub fn with_options(mut self, options: ExecutorOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Called for every event, synchronously, on the run's own thread: keep it short.
+    pub fn on_event(mut self, listener: impl Fn(&RunEvent) + 'a) -> Self {
+        self.on_event = Some(Box::new(listener));
+        self
+    }
+}
+
+/// Script mode's Verify, answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification {
+    /// Every operation of the plan: done, missing, or not checkable through Graph.
+    pub results: Vec<(OpId, Verified)>,
+    /// What Verify added to the journal (operations now known to be done).
+    pub added: Vec<JournalEntry>,
+}
+
+impl Verification {
+    pub fn done(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|(_, v)| matches!(v, Verified::Done { .. }))
+            .count()
+    }
+
+    pub fn missing(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|(_, v)| matches!(v, Verified::Missing))
+            .count()
+    }
+}
+
+/// The engine over one tenant's clients. `exchange: None` is script mode: the Exchange steps
+/// become the PowerShell script, and Verify checks them through Graph.
+pub struct Engine<'c, T, K, S> {
+    graph: &'c GraphClient<T, K, S>,
+    exchange: Option<&'c ExchangeClient<T, K, S>>,
+    admin: Option<&'c str>,
+}
+
+impl<'c, T: Transport, K: TokenSource, S: Sleeper> Engine<'c, T, K, S> {
+    pub fn new(
+        graph: &'c GraphClient<T, K, S>,
+        exchange: Option<&'c ExchangeClient<T, K, S>>,
+    ) -> Self {
+        Engine {
+            graph,
+            exchange,
+            admin: None,
+        }
+    }
+
+    /// The signed-in admin's UPN: pre-filled in the script's `Connect-ExchangeOnline`.
+    pub fn signed_in_as(mut self, upn: &'c str) -> Self {
+        self.admin = Some(upn);
+        self
+    }
+
+    /// Direct mode: Exchange steps are run here.
+    pub fn direct(&self) -> bool {
+        self.exchange.is_some()
+    }
+
+    pub fn graph(&self) -> &'c GraphClient<T, K, S> {
+        self.graph
+    }
+
+    pub fn exchange(&self) -> Option<&'c ExchangeClient<T, K, S>> {
+        self.exchange
+    }
+
+    // --- read ---
+
+    /// A group as a planning target (kind, external senders).
+    pub async fn target(&self, group: &Group) -> Result<TargetGroup, TenantError> {
+        reads::target_group(self.graph, self.exchange, group).await
+    }
+
+    pub async fn targets(&self, groups: &[Group]) -> Result<Vec<TargetGroup>, TenantError> {
+        let mut out = Vec::with_capacity(groups.len());
+        for g in groups {
+            out.push(self.target(g).await?);
+        }
+        Ok(out)
+    }
+
+    /// Whether `group` takes mail from outside, read afresh.
+    pub async fn external_senders(
+        &self,
+        group: &TargetGroup,
+    ) -> Result<ExternalSenders, TenantError> {
+        reads::external_senders(
+            self.graph,
+            self.exchange,
+            &GroupId(group.id.clone()),
+            group.kind,
+            group.exchange_identity(),
+        )
+        .await
+    }
+
+    /// What the tenant holds for these people and groups.
+    pub async fn snapshot(
+        &self,
+        groups: &[TargetGroup],
+        desired: &[Desired],
+    ) -> Result<TenantSnapshot, TenantError> {
+        let addresses: Vec<_> = desired
+            .iter()
+            .filter_map(|d| d.person.as_ref().ok().map(|p| p.email.clone()))
+            .collect();
+        reads::snapshot(self.graph, groups, &addresses).await
+    }
+
+    // --- plan ---
+
+    /// Reads what the plan needs and makes it: the desired people into the target groups.
+    pub async fn plan_adds(
+        &self,
+        groups: &[TargetGroup],
+        desired: &[Desired],
+        options: &PlanOptions,
+    ) -> Result<Plan, TenantError> {
+        let snapshot = self.snapshot(groups, desired).await?;
+        Ok(plan(groups, desired, &snapshot, options))
+    }
+
+    // --- run ---
+
+    /// Runs (or resumes, from `store`'s journal) `plan`, recording every operation's outcome
+    /// in `activity`.
+    pub async fn run<J: JournalStore, C: Clock, A: ActivitySink>(
+        &self,
+        plan: &Plan,
+        store: J,
+        clock: &C,
+        activity: &A,
+        setup: RunSetup<'_>,
+    ) -> Result<RunOutcome, RunError> {
+        let recorder = Recorder::new(plan, activity);
+        let listener = setup.on_event;
+        let clients = Clients {
+            graph: self.graph,
+            exchange: self.exchange,
+        };
+        let outcome = Executor::new(clients, store, clock)
+            .with_options(setup.options)
+            .with_control(setup.control)
+            .on_event(|e| {
+                recorder.on_event(e, clock.now_ms());
+                if let Some(l) = &listener {
+                    l(e);
+                }
+            })
+            .run(plan)
+            .await;
+        recorder.flush();
+        outcome
+    }
+
+    /// Script mode: the idempotent PowerShell for the operations left to it (`None` when there
+    /// are none).
+    pub fn script(&self, plan: &Plan, pending: &[OpId]) -> Result<Option<String>, PsError> {
+        if pending.is_empty() {
+            return Ok(None);
+        }
+        let script_plan = Plan {
+            ops: plan
+                .ops
+                .iter()
+                .filter(|o| pending.contains(&o.id))
+                .cloned()
+                .collect(),
+            ..plan.clone()
+        };
+        exchange_script(&script_plan, self.admin).map(Some)
+    }
+
+    // --- verify ---
+
+    /// Script mode's Verify: fresh Graph reads; every operation done, missing or not checkable.
+    /// What is now done is journalled in `store` (so a resumed run and the report see it) and
+    /// recorded in `activity` as confirmed.
+    pub async fn verify<J: JournalStore, C: Clock, A: ActivitySink>(
+        &self,
+        plan: &Plan,
+        store: J,
+        clock: &C,
+        activity: &A,
+    ) -> Result<Verification, EngineError> {
+        let (after, senders) = reads::after_snapshot(self.graph, plan).await?;
+        let results = verify::verify(plan, &after, &senders);
+        let mut journal = store.load().await?;
+        let before = journal.entries.len();
+        let now = clock.now_ms();
+        verify::record(&mut journal, &results, now);
+        let added = journal.entries.split_off(before);
+        for entry in &added {
+            store.append(entry).await?;
+        }
+        activity.record(
+            added
+                .iter()
+                .filter_map(|e| {
+                    record::scripted(
+                        plan,
+                        e.op(),
+                        crate::activity::Reason::ConfirmedByVerify,
+                        now,
+                    )
+                })
+                .collect(),
+        );
+        Ok(Verification { results, added })
+    }
+}

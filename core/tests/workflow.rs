@@ -1,0 +1,441 @@
+//! The change engine end to end against the simulated tenant, in-process over real HTTP: the
+//! reads it plans from, the run, script mode's Verify and the activity it records — for one
+//! person (the dialog's pipeline), a bulk import, a resumed run and the group page's
+//! one-operation plans. Each test checks the sim's own state, not only what the engine says.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use guestlist_core::activity::{Outcome, Reason};
+use guestlist_core::domain::group::{ExternalSenders, GroupKind};
+use guestlist_core::domain::journal::JournalEntry;
+use guestlist_core::domain::plan::{OutcomeKind, Plan, PlanOptions, TargetGroup};
+use guestlist_core::domain::report::RowOutcome;
+use guestlist_core::engine::reads::member_ref;
+use guestlist_core::engine::record::{MemoryActivity, FLUSH_AT};
+use guestlist_core::engine::{Engine, RunSetup};
+use guestlist_core::run::{MemoryJournalStore, RunControl, RunEvent, RunState, SystemClock};
+use guestlist_core::tenant::{GroupFilter, GroupId, Member};
+use guestlist_sim::client::{SimTokens, TokioSleeper};
+use guestlist_sim::store::ADMIN_UPN;
+use guestlist_sim::Knobs;
+use support::{people, Env, Transp};
+
+type Eng<'c> = Engine<'c, Transp, std::rc::Rc<SimTokens>, TokioSleeper>;
+
+fn direct(env: &Env) -> Eng<'_> {
+    Engine::new(&env.graph, Some(&env.exchange)).signed_in_as(ADMIN_UPN)
+}
+
+fn script_mode(env: &Env) -> Eng<'_> {
+    Engine::new(&env.graph, None).signed_in_as(ADMIN_UPN)
+}
+
+/// A seeded group found the way the finder finds it, as a planning target.
+async fn target(engine: &Eng<'_>, name: &str) -> TargetGroup {
+    let page = engine
+        .graph()
+        .search_groups(name, GroupFilter::Any)
+        .await
+        .expect("search");
+    let group = page
+        .items
+        .into_iter()
+        .find(|g| g.display_name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("seeded group {name}"));
+    engine.target(&group).await.expect("target")
+}
+
+fn members_of(env: &Env, group_id: &str) -> Vec<String> {
+    let t = env.sim.state.tenant.lock().unwrap();
+    t.group(group_id).expect("group").members().to_vec()
+}
+
+/// Activity entries by outcome.
+fn outcomes(activity: &MemoryActivity) -> Vec<Outcome> {
+    activity
+        .log
+        .borrow()
+        .entries
+        .iter()
+        .map(|e| e.outcome)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_person_into_a_distribution_group_is_planned_run_and_recorded() {
+    let env = Env::start(Knobs::default()).await;
+    let engine = direct(&env);
+    let sales = target(&engine, "Sales Team").await;
+    assert_eq!(sales.kind, GroupKind::Distribution);
+    // Read through Exchange in direct mode: Sales Team accepts internal senders only.
+    assert_eq!(sales.external_senders, ExternalSenders::Rejected);
+
+    let desired = people("one", 1);
+    let plan = engine
+        .plan_adds(
+            std::slice::from_ref(&sales),
+            &desired,
+            &PlanOptions::default(),
+        )
+        .await
+        .expect("plan")
+        .without_optional(|_| false);
+    assert_eq!(plan.totals.count(OutcomeKind::CreateContact), 1);
+    let store = MemoryJournalStore::new();
+    let activity = MemoryActivity::default();
+    let outcome = engine
+        .run(&plan, &store, &SystemClock, &activity, RunSetup::default())
+        .await
+        .expect("run");
+    assert_eq!(outcome.state, RunState::Finished);
+    assert!(outcome
+        .report
+        .rows
+        .iter()
+        .all(|r| r.outcome == RowOutcome::Done));
+
+    // The sim holds exactly the contact, in the group.
+    let address = desired[0].person.as_ref().unwrap().email.to_string();
+    let holders = env.holders(&address);
+    assert_eq!(holders.contacts.len(), 1);
+    assert!(holders.in_groups.contains(&sales.id));
+
+    // One entry per operation, in the group's name, with the English the exports keep.
+    let log = activity.log.take();
+    assert_eq!(log.entries.len(), plan.ops.len());
+    assert!(log
+        .entries
+        .iter()
+        .all(|e| e.outcome == Outcome::Done && e.group == "Sales Team"));
+    assert!(log
+        .entries
+        .iter()
+        .any(|e| e.what == format!("Add {address} to Sales Team")));
+
+    // Planned again: the same reads now find the contact in the group, so nothing is to do.
+    let again = engine
+        .plan_adds(
+            std::slice::from_ref(&sales),
+            &desired,
+            &PlanOptions::default(),
+        )
+        .await
+        .expect("plan again");
+    assert_eq!(again.totals.count(OutcomeKind::AlreadyMember), 1);
+    assert!(again.ops.iter().all(|o| o.optional));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_run_into_two_kinds_of_group_records_every_operation_in_few_writes() {
+    let env = Env::start(Knobs::default()).await;
+    let engine = direct(&env);
+    let groups = [
+        target(&engine, "Partner Announcements").await,
+        target(&engine, "Project Falcon").await,
+    ];
+    let desired = people("bulk", 120);
+    let plan = engine
+        .plan_adds(&groups, &desired, &PlanOptions::default())
+        .await
+        .expect("plan")
+        .without_optional(|_| false);
+    // A new person for a Microsoft 365 group is invited once and joins the DG as that guest.
+    assert_eq!(plan.totals.count(OutcomeKind::InviteGuest), 240);
+    assert_eq!(plan.ops.len(), 360);
+    let activity = MemoryActivity::default();
+    let outcome = engine
+        .run(
+            &plan,
+            MemoryJournalStore::new(),
+            &SystemClock,
+            &activity,
+            RunSetup::default(),
+        )
+        .await
+        .expect("run");
+    assert_eq!(outcome.state, RunState::Finished);
+    assert_eq!(outcome.report.rows.len(), 240);
+    assert!(outcome
+        .report
+        .rows
+        .iter()
+        .all(|r| r.outcome == RowOutcome::Done));
+    for g in &groups {
+        let members = members_of(&env, &g.id);
+        for d in &desired {
+            let address = d.person.as_ref().unwrap().email.to_string();
+            let h = env.holders(&address);
+            assert_eq!(h.guests.len(), 1, "{address}");
+            assert!(members.contains(&h.guests[0]), "{address} in {}", g.name);
+        }
+    }
+    assert_eq!(activity.log.borrow().entries.len(), 360);
+    assert!(outcomes(&activity).iter().all(|o| *o == Outcome::Done));
+    // Written in batches, not once per operation.
+    assert!(
+        activity.writes.get() <= 360 / FLUSH_AT + 2,
+        "{} writes",
+        activity.writes.get()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn script_mode_hands_over_once_then_verify_confirms_and_the_run_finishes() {
+    let env = Env::start(Knobs::default()).await;
+    let scripted = script_mode(&env);
+    let sales = target(&scripted, "Sales Team").await;
+    // Without Exchange the sender setting of a DG can't be read: unknown, not guessed.
+    assert_eq!(sales.external_senders, ExternalSenders::Unknown);
+    let desired = people("script", 3);
+    let plan = scripted
+        .plan_adds(
+            std::slice::from_ref(&sales),
+            &desired,
+            &PlanOptions::default(),
+        )
+        .await
+        .expect("plan")
+        .without_optional(|_| false);
+    let store = MemoryJournalStore::new();
+    let activity = MemoryActivity::default();
+    let first = scripted
+        .run(&plan, &store, &SystemClock, &activity, RunSetup::default())
+        .await
+        .expect("run");
+    assert_eq!(first.pending_script.len(), plan.ops.len());
+    let script = scripted
+        .script(&plan, &first.pending_script)
+        .unwrap()
+        .expect("a script");
+    assert_eq!(script.matches("New-MailContact -Name").count(), 3);
+    assert!(
+        script.contains(&format!("-UserPrincipalName '{ADMIN_UPN}'")),
+        "{script}"
+    );
+    assert_eq!(activity.log.borrow().entries.len(), plan.ops.len());
+    assert!(outcomes(&activity).iter().all(|o| *o == Outcome::Script));
+
+    // Verify before the script ran: all missing, nothing recorded as confirmed.
+    let early = scripted
+        .verify(&plan, &store, &SystemClock, &activity)
+        .await
+        .expect("verify");
+    assert_eq!((early.done(), early.missing()), (0, plan.ops.len()));
+    assert!(early.added.is_empty());
+
+    // Resumed before the script ran: the handover is not said again.
+    let resumed = scripted
+        .run(&plan, &store, &SystemClock, &activity, RunSetup::default())
+        .await
+        .expect("resume");
+    assert_eq!(resumed.pending_script, first.pending_script);
+    assert_eq!(activity.log.borrow().entries.len(), plan.ops.len());
+
+    // The admin runs the script: its cmdlets, against the sim.
+    let admin = direct(&env);
+    let by_script = admin
+        .run(
+            &plan,
+            MemoryJournalStore::new(),
+            &SystemClock,
+            &MemoryActivity::default(),
+            RunSetup::default(),
+        )
+        .await
+        .expect("the script's steps");
+    assert_eq!(by_script.state, RunState::Finished);
+
+    let verified = scripted
+        .verify(&plan, &store, &SystemClock, &activity)
+        .await
+        .expect("verify");
+    assert_eq!((verified.done(), verified.missing()), (plan.ops.len(), 0));
+    assert_eq!(verified.added.len(), plan.ops.len());
+    let confirmed = activity
+        .log
+        .borrow()
+        .entries
+        .iter()
+        .filter(|e| e.reason == Some(Reason::ConfirmedByVerify) && e.outcome == Outcome::Done)
+        .count();
+    assert_eq!(confirmed, plan.ops.len());
+    let done = scripted
+        .run(&plan, &store, &SystemClock, &activity, RunSetup::default())
+        .await
+        .expect("after verify");
+    assert!(done.pending_script.is_empty());
+    // Done by the script, as Verify found: nothing failed or still pending.
+    assert!(
+        done.report
+            .rows
+            .iter()
+            .all(|r| !matches!(r.outcome, RowOutcome::Failed(_) | RowOutcome::Pending)),
+        "{:?}",
+        done.report.rows
+    );
+    // A second Verify finds nothing new to confirm.
+    let again = scripted
+        .verify(&plan, &store, &SystemClock, &activity)
+        .await
+        .expect("verify again");
+    assert!(again.added.is_empty());
+    assert_eq!(activity.log.borrow().entries.len(), 2 * plan.ops.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_run_resumes_from_its_journal_without_repeating_or_rerecording() {
+    let env = Env::start(Knobs::default()).await;
+    let engine = direct(&env);
+    let groups = [target(&engine, "Suppliers").await];
+    let desired = people("resume", 40);
+    let plan = engine
+        .plan_adds(&groups, &desired, &PlanOptions::default())
+        .await
+        .expect("plan")
+        .without_optional(|_| false);
+    let store = MemoryJournalStore::new();
+    let activity = MemoryActivity::default();
+    let control = RunControl::new();
+    let stop = control.clone();
+    let finished = std::cell::Cell::new(0usize);
+    let first = engine
+        .run(
+            &plan,
+            &store,
+            &SystemClock,
+            &activity,
+            RunSetup::default().with_control(control).on_event(|e| {
+                if let RunEvent::OpFinished { .. } = e {
+                    finished.set(finished.get() + 1);
+                    if finished.get() == 25 {
+                        stop.cancel();
+                    }
+                }
+            }),
+        )
+        .await
+        .expect("first part");
+    assert_eq!(first.state, RunState::Cancelled);
+    let recorded = activity.log.borrow().entries.len();
+    assert!(
+        (25..plan.ops.len()).contains(&recorded),
+        "{recorded} recorded of {}",
+        plan.ops.len()
+    );
+
+    // "After a reload": the same journal, a new run.
+    let rest = engine
+        .run(&plan, &store, &SystemClock, &activity, RunSetup::default())
+        .await
+        .expect("rest");
+    assert_eq!(rest.state, RunState::Finished);
+    assert!(rest
+        .report
+        .rows
+        .iter()
+        .all(|r| r.outcome == RowOutcome::Done));
+    // Each operation started once, recorded once; one contact per person.
+    let started = rest
+        .journal
+        .entries
+        .iter()
+        .filter(|e| matches!(e, JournalEntry::Started { .. }))
+        .count();
+    assert_eq!(started, plan.ops.len());
+    assert_eq!(activity.log.borrow().entries.len(), plan.ops.len());
+    for d in &desired {
+        let h = env.holders(&d.person.as_ref().unwrap().email.to_string());
+        assert_eq!(h.contacts.len(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_group_pages_single_changes_are_one_operation_plans() {
+    let env = Env::start(Knobs::default()).await;
+    let engine = direct(&env);
+    // A contact out of a distribution group (Exchange) and a guest out of a Microsoft 365
+    // group (Graph), each as the group page does it: a member row → a one-operation plan.
+    for (name, kind) in [
+        ("Partner Announcements", GroupKind::Distribution),
+        ("Project Falcon", GroupKind::Microsoft365),
+    ] {
+        let group = target(&engine, name).await;
+        assert_eq!(group.kind, kind);
+        let members = engine
+            .graph()
+            .all_pages::<Member>(
+                engine
+                    .graph()
+                    .list_members(&GroupId(group.id.clone()))
+                    .await
+                    .expect("members"),
+                usize::MAX,
+            )
+            .await
+            .expect("all members")
+            .items;
+        let guests = env.guest_ids();
+        let external = members
+            .iter()
+            .find(|m| match m {
+                Member::Contact(_) => true,
+                Member::User(u) => guests.contains(u.id.as_str()),
+                _ => false,
+            })
+            .expect("an external member");
+        let plan = Plan::removal(&group, member_ref(external).expect("named")).expect("removable");
+        let activity = MemoryActivity::default();
+        let out = engine
+            .run(
+                &plan,
+                MemoryJournalStore::new(),
+                &SystemClock,
+                &activity,
+                RunSetup::default(),
+            )
+            .await
+            .expect("remove");
+        assert_eq!(out.state, RunState::Finished);
+        assert!(
+            !members_of(&env, &group.id).contains(&external.id().to_owned()),
+            "{name}"
+        );
+        let log = activity.log.borrow();
+        assert_eq!(log.entries.len(), 1);
+        assert_eq!(log.entries[0].outcome, Outcome::Done);
+        assert!(
+            log.entries[0].what.starts_with("Remove "),
+            "{}",
+            log.entries[0].what
+        );
+    }
+
+    // Sales Team accepts internal senders only; opening it is a plan of one Exchange step.
+    let sales = target(&engine, "Sales Team").await;
+    assert_eq!(sales.external_senders, ExternalSenders::Rejected);
+    let plan = Plan::opening(&sales).expect("a DG has the setting");
+    let activity = MemoryActivity::default();
+    engine
+        .run(
+            &plan,
+            MemoryJournalStore::new(),
+            &SystemClock,
+            &activity,
+            RunSetup::default(),
+        )
+        .await
+        .expect("open");
+    assert_eq!(
+        engine.external_senders(&sales).await.expect("read again"),
+        ExternalSenders::Allowed
+    );
+    assert_eq!(
+        activity.log.borrow().entries[0].what,
+        "Let Sales Team receive mail from outside the organisation"
+    );
+    // Security groups have no mail to open.
+    let mut security = sales.clone();
+    security.kind = GroupKind::Security;
+    assert!(Plan::opening(&security).is_none());
+}
