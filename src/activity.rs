@@ -3,6 +3,7 @@
 //! batch of entries, not one per entry).
 
 pub use guestlist_core::activity::*;
+use guestlist_core::engine::record::ActivitySink;
 
 /// localStorage key.
 pub const STORAGE_KEY: &str = "guestlist.activity";
@@ -41,6 +42,19 @@ pub fn record(entries: Vec<Entry>) -> Result<(), StorageError> {
     {
         drop(entries);
         Err(StorageError::Unavailable)
+    }
+}
+
+/// The browser's [`ActivitySink`]: the change engine records through it. A log that can't be
+/// written doesn't undo the changes; it is reported on the console for whoever investigates.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LocalActivity;
+
+impl ActivitySink for LocalActivity {
+    fn record(&self, entries: Vec<Entry>) {
+        if let Err(e) = record(entries) {
+            leptos::logging::warn!("{e}");
+        }
     }
 }
 

@@ -322,6 +322,10 @@ texts! {
     imp_verify_done: Plural,
     imp_verify_missing: Plural,
     imp_error,
+    /// The run's journal (IndexedDB) can't be kept; `{detail}` is the browser's words.
+    imp_journal_failed,
+    /// The script can't be written; `{detail}` says which value.
+    imp_script_failed,
     // --- end bulk import ---
     activity_title,
     activity_intro,
@@ -429,6 +433,8 @@ texts! {
     gr_remove_body,
     gr_remove_confirm,
     gr_remove_script_intro,
+    /// A member with no address (a device, a group without mail) can't be named in a change.
+    gr_remove_unnamed,
     gr_removed,
     gr_cancel,
     gr_close,
@@ -742,6 +748,8 @@ pub static EN: Texts = Texts {
         other: "{count} are still missing.",
     },
     imp_error: "Something went wrong: {detail}",
+    imp_journal_failed: "This browser could not keep the run's record ({detail}), so the run stopped rather than change anything unrecorded. Free some storage or leave private browsing, then resume.",
+    imp_script_failed: "The script could not be written: {detail}",
     // --- end bulk import ---
     activity_title: "Activity",
     activity_intro: "What Guestlist did from this browser, row by row.",
@@ -860,6 +868,7 @@ pub static EN: Texts = Texts {
     gr_remove_body: "They stop receiving the group's mail. Their contact or guest account itself is kept.",
     gr_remove_confirm: "Remove member",
     gr_remove_script_intro: "Exchange can't be reached from this browser. Run this in PowerShell to remove the member:",
+    gr_remove_unnamed: "{name} has no mail address or user name, so Guestlist can't name it in a change. Remove it in the Microsoft Entra admin center.",
     gr_removed: "Removed {name} from {group}.",
     gr_cancel: "Cancel",
     gr_close: "Close",
@@ -1202,6 +1211,8 @@ pub static NL: Texts = Texts {
         other: "{count} ontbreken nog.",
     },
     imp_error: "Er ging iets mis: {detail}",
+    imp_journal_failed: "Deze browser kon het verslag van de uitvoering niet bewaren ({detail}), dus is de uitvoering gestopt in plaats van iets te veranderen zonder verslag. Maak opslagruimte vrij of verlaat privé-browsen en ga dan verder.",
+    imp_script_failed: "Het script kon niet worden gemaakt: {detail}",
     // --- end bulk import ---
     activity_title: "Activiteit",
     activity_intro: "Wat Guestlist vanuit deze browser heeft gedaan, rij voor rij.",
@@ -1320,6 +1331,7 @@ pub static NL: Texts = Texts {
     gr_remove_body: "Die persoon ontvangt de mail van de groep niet meer. Het contact of gastaccount zelf blijft bestaan.",
     gr_remove_confirm: "Lid verwijderen",
     gr_remove_script_intro: "Exchange is vanuit deze browser niet bereikbaar. Voer dit uit in PowerShell om het lid te verwijderen:",
+    gr_remove_unnamed: "{name} heeft geen mailadres of gebruikersnaam, dus Guestlist kan het niet benoemen in een wijziging. Verwijder het in het Microsoft Entra-beheercentrum.",
     gr_removed: "{name} is uit {group} verwijderd.",
     gr_cancel: "Annuleren",
     gr_close: "Sluiten",

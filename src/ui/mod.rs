@@ -22,6 +22,8 @@ use leptos_router::{path, Lazy, LazyRoute};
 use pages::{
     AboutPage, ActivityPage, ConfigErrorPage, GroupPage, GroupsPage, ImportPage, NotFoundPage,
 };
+use std::any::Any;
+use std::rc::Rc;
 
 /// `text` in lower case, for comparing and sorting names. In the browser this is JavaScript's
 /// `toLowerCase()`: the same Unicode mapping as `str::to_lowercase`, without the latter's case
@@ -88,6 +90,32 @@ pub fn AppWithConfig(config: Result<Config, ConfigError>) -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct NavFocus(pub StoredValue<bool>);
 
+/// Where long jobs live above the routes, so that navigating away can't end them: a lazily
+/// loaded page keeps its job's state here (the import's: `import_state`) and
+/// finds it again when it is shown again. Owned by the shell, for the tab's lifetime.
+#[derive(Clone, Copy)]
+pub struct JobSlot(StoredValue<Vec<Rc<dyn Any>>, LocalStorage>);
+
+impl JobSlot {
+    fn new() -> Self {
+        JobSlot(StoredValue::new_local(Vec::new()))
+    }
+
+    /// The job state of type `T`, if one was put here.
+    pub fn get<T: Clone + 'static>(&self) -> Option<T> {
+        self.0
+            .with_value(|jobs| jobs.iter().find_map(|j| j.downcast_ref::<T>().cloned()))
+    }
+
+    /// Keeps `job` (one of each type).
+    pub fn put<T: 'static>(&self, job: T) {
+        self.0.update_value(|jobs| {
+            jobs.retain(|j| !j.is::<T>());
+            jobs.push(Rc::new(job));
+        });
+    }
+}
+
 /// The configured app: header, navigation, routed pages, footer. Provides the [`Config`].
 #[component]
 pub fn Shell(config: Config) -> impl IntoView {
@@ -96,6 +124,7 @@ pub fn Shell(config: Config) -> impl IntoView {
     session::provide_session(config.clone());
     provide_context(config);
     provide_context(NavFocus(StoredValue::new(false)));
+    provide_context(JobSlot::new());
     view! {
         <Router base=browser::router_base()>
             <Frame configured=true>

@@ -9,6 +9,7 @@ use crate::auth::{Account, Auth, BridgeTokenSource, Permissions};
 use crate::config::Config;
 use crate::probe::{Mode, ModeReport, Observations};
 use guestlist_core::domain::retry::RetryPolicy;
+use guestlist_core::engine::Engine;
 use guestlist_core::tenant::{ExchangeClient, GraphClient, TenantError};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -52,6 +53,8 @@ impl guestlist_core::tenant::Sleeper for NoBrowser {
 
 pub type Graph = GraphClient<Net, BridgeTokenSource, Wait>;
 pub type Exchange = ExchangeClient<Net, BridgeTokenSource, Wait>;
+/// The change engine over a session's clients.
+pub type SessionEngine<'s> = Engine<'s, Net, BridgeTokenSource, Wait>;
 
 /// A client shared by every page: `Rc` (the clients are single-threaded) inside a
 /// `SendWrapper`, because Leptos views must be `Send`; the app runs on the browser's one thread,
@@ -173,6 +176,23 @@ impl Session {
             probe_exchange: Shared::new(probe_exchange),
             mode_state: RwSignal::new(ModeState::Unknown),
         })
+    }
+
+    /// Direct mode, as the probe decided it (untracked: a job asks once, when it starts).
+    pub fn is_direct(&self) -> bool {
+        untrack(|| self.mode()) == Some(Mode::Direct)
+    }
+
+    /// The change engine over this session's clients: Exchange only in direct mode.
+    pub fn engine(&self) -> SessionEngine<'_> {
+        self.engine_with(&self.graph)
+    }
+
+    /// The engine with another of the session's Graph clients (e.g. [`Session::graph_when_needed`]
+    /// for a change that needs a permission asked only when needed).
+    pub fn engine_with<'s>(&'s self, graph: &'s Shared<Graph>) -> SessionEngine<'s> {
+        Engine::new(graph, self.is_direct().then_some(&*self.exchange))
+            .signed_in_as(&self.account.username)
     }
 
     /// The mode once the probe has decided it (tracked).

@@ -109,13 +109,20 @@ struct Steps {
 }
 
 impl Steps {
+    /// A step: `label` is only what the script prints (names from the tenant may hold line
+    /// breaks: they become spaces there), `action` the cmdlets, whose values stay refused
+    /// when they hold control characters.
     fn add(&mut self, label: &str, action: &str) -> Result<(), PsError> {
         self.count += 1;
+        let label: String = label
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         let _ = writeln!(
             self.body,
             "\nInvoke-GuestlistStep {} {} {{\n{}}}",
             self.count,
-            quote(label)?,
+            quote(&label)?,
             action
         );
         Ok(())

@@ -19,14 +19,16 @@
 pub mod reads;
 pub mod record;
 
+use std::collections::{HashMap, HashSet};
+
 use crate::domain::group::ExternalSenders;
-use crate::domain::journal::JournalEntry;
+use crate::domain::journal::{JournalEntry, OpResult, OpState};
 use crate::domain::plan::{plan, Desired, OpId, Plan, PlanOptions, TargetGroup, TenantSnapshot};
 use crate::domain::powershell::{exchange_script, PsError};
 use crate::domain::verify::{self, Verified};
 use crate::run::{
-    Clients, Clock, Executor, ExecutorOptions, JournalStore, RunControl, RunError, RunEvent,
-    RunOutcome, StoreError,
+    Clients, Clock, Executor, ExecutorOptions, JournalStore, MemoryJournalStore, RunControl,
+    RunError, RunEvent, RunOutcome, StoreError,
 };
 use crate::tenant::{
     ExchangeClient, GraphClient, Group, GroupId, Sleeper, TenantError, TokenSource, Transport,
@@ -103,6 +105,30 @@ impl Verification {
     }
 }
 
+/// A run held in memory, for changes made while the admin watches (the add-person dialog, the
+/// group page): it ends rather than wait when it can't go on without the admin.
+#[derive(Debug)]
+pub struct RunNow {
+    pub outcome: RunOutcome,
+    /// A token can't be had without the admin (sign in again, or consent to a permission asked
+    /// only when needed): what was not done stays undone; run again after the admin acts.
+    pub needs_sign_in: Option<String>,
+    /// Script mode: the PowerShell for the operations left to it.
+    pub script: Option<String>,
+    /// The run's journal, for Verify and for running again.
+    pub store: MemoryJournalStore,
+}
+
+impl RunNow {
+    /// How an operation ended; `None` if it didn't (left for the script, or not reached).
+    pub fn result(&self, op: OpId) -> Option<OpResult> {
+        match self.outcome.journal.state(op) {
+            OpState::Finished(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
 /// The engine over one tenant's clients. `exchange: None` is script mode: the Exchange steps
 /// become the PowerShell script, and Verify checks them through Graph.
 pub struct Engine<'c, T, K, S> {
@@ -172,17 +198,26 @@ impl<'c, T: Transport, K: TokenSource, S: Sleeper> Engine<'c, T, K, S> {
         .await
     }
 
-    /// What the tenant holds for these people and groups.
+    /// What the tenant holds for these people and groups. `known_members` are member ids the
+    /// caller has just read (a group page's list): those groups aren't read again.
     pub async fn snapshot(
         &self,
         groups: &[TargetGroup],
         desired: &[Desired],
+        known_members: HashMap<String, HashSet<String>>,
     ) -> Result<TenantSnapshot, TenantError> {
         let addresses: Vec<_> = desired
             .iter()
             .filter_map(|d| d.person.as_ref().ok().map(|p| p.email.clone()))
             .collect();
-        reads::snapshot(self.graph, groups, &addresses).await
+        let to_read: Vec<TargetGroup> = groups
+            .iter()
+            .filter(|g| !known_members.contains_key(&g.id))
+            .cloned()
+            .collect();
+        let mut snapshot = reads::snapshot(self.graph, &to_read, &addresses).await?;
+        snapshot.members.extend(known_members);
+        Ok(snapshot)
     }
 
     // --- plan ---
@@ -194,7 +229,19 @@ impl<'c, T: Transport, K: TokenSource, S: Sleeper> Engine<'c, T, K, S> {
         desired: &[Desired],
         options: &PlanOptions,
     ) -> Result<Plan, TenantError> {
-        let snapshot = self.snapshot(groups, desired).await?;
+        self.plan_adds_knowing(groups, desired, options, HashMap::new())
+            .await
+    }
+
+    /// [`Engine::plan_adds`] with member ids already read (see [`Engine::snapshot`]).
+    pub async fn plan_adds_knowing(
+        &self,
+        groups: &[TargetGroup],
+        desired: &[Desired],
+        options: &PlanOptions,
+        known_members: HashMap<String, HashSet<String>>,
+    ) -> Result<Plan, TenantError> {
+        let snapshot = self.snapshot(groups, desired, known_members).await?;
         Ok(plan(groups, desired, &snapshot, options))
     }
 
@@ -229,6 +276,39 @@ impl<'c, T: Transport, K: TokenSource, S: Sleeper> Engine<'c, T, K, S> {
             .await;
         recorder.flush();
         outcome
+    }
+
+    /// Runs `plan` now with a journal in memory (or the one `again` brings, to go on after the
+    /// admin signed in or consented). A token that can't be had without the admin ends the run
+    /// instead of pausing it.
+    pub async fn run_now<C: Clock, A: ActivitySink>(
+        &self,
+        plan: &Plan,
+        again: Option<MemoryJournalStore>,
+        clock: &C,
+        activity: &A,
+    ) -> Result<RunNow, RunError> {
+        let store = again.unwrap_or_default();
+        let control = RunControl::new();
+        let needs_sign_in = std::cell::RefCell::new(None);
+        let setup = RunSetup::default()
+            .with_control(control.clone())
+            .on_event(|e| {
+                if let RunEvent::NeedsSignIn { message, .. } = e {
+                    needs_sign_in.replace(Some(message.clone()));
+                    control.cancel();
+                }
+            });
+        let outcome = self.run(plan, &store, clock, activity, setup).await?;
+        let script = self
+            .script(plan, &outcome.pending_script)
+            .unwrap_or_else(|e| Some(format!("# {e}")));
+        Ok(RunNow {
+            outcome,
+            needs_sign_in: needs_sign_in.into_inner(),
+            script,
+            store,
+        })
     }
 
     /// Script mode: the idempotent PowerShell for the operations left to it (`None` when there

@@ -118,6 +118,9 @@ pub struct DistributionGroup {
     pub external_directory_object_id: Option<String>,
     #[serde(default)]
     pub guid: Option<String>,
+    /// Dynamic distribution groups: the OPATH filter that chooses the members.
+    #[serde(default)]
+    pub recipient_filter: Option<String>,
 }
 
 impl DistributionGroup {
@@ -344,6 +347,19 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
     ) -> Result<DistributionGroup, TenantError> {
         self.invoke_one("Get-DistributionGroup", json!({ "Identity": identity }))
             .await
+    }
+
+    /// `Get-DynamicDistributionGroup -Identity`
+    /// (<https://learn.microsoft.com/powershell/module/exchange/get-dynamicdistributiongroup>).
+    pub async fn get_dynamic_distribution_group(
+        &self,
+        identity: &str,
+    ) -> Result<DistributionGroup, TenantError> {
+        self.invoke_one(
+            "Get-DynamicDistributionGroup",
+            json!({ "Identity": identity }),
+        )
+        .await
     }
 
     /// `Set-DistributionGroup -RequireSenderAuthenticationEnabled`

@@ -4,37 +4,38 @@
 //!    optional first/last name and company, "hide from address lists" (on by default: the
 //!    contact exists so that group mail reaches the person, not to appear in every employee's
 //!    address book), and for Microsoft 365 groups whether Microsoft sends its invitation mail.
-//! 2. Bulk reads for this one person (contacts and users by address; the members already loaded)
-//!    → `domain::plan` → the plan in words, *before* anything changes.
-//! 3. Direct mode: `run::Executor` carries it out; each step ends done, skipped or failed (with
-//!    the service's request id). Script mode: the Graph steps run, the Exchange steps become the
-//!    idempotent script of `domain::powershell`, then **Verify** re-reads through Graph and marks
-//!    each step done or still missing (`domain::verify`).
+//! 2. The change engine (`guestlist_core::engine`) with one row: its reads for this person (the
+//!    members the page already listed are not read again) → the plan in words, *before*
+//!    anything changes.
+//! 3. `Engine::run_now` carries it out, journalled in memory and recorded in the activity log;
+//!    each step ends done, skipped or failed (with the service's request id). Script mode: the
+//!    Graph steps run, the Exchange steps become the idempotent script, then **Verify**
+//!    (`Engine::verify`) re-reads through Graph and marks each step done or still missing.
 
 use super::dialog::{focus_soon, Modal};
 use super::members::MemberRow;
-use super::{explain, kind_label, log_activity, FailureView, GroupInfo, ScriptBox};
-use crate::activity::{Action, Entry, Outcome, Reason};
+use super::{explain, kind_label, FailureView, GroupInfo, ScriptBox};
+use crate::activity::LocalActivity;
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::platform::now_ms;
+use crate::platform::BrowserClock;
 use crate::probe::Mode;
 use crate::ui::groups::tx;
 use crate::ui::session::Session;
-use guestlist_core::domain::email::EmailAddress;
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
-use guestlist_core::domain::journal::{Failure, OpResult, OpState, Service};
-use guestlist_core::domain::person::{Person, PersonInput};
+use guestlist_core::domain::journal::{Failure, OpResult, Service};
+use guestlist_core::domain::person::PersonInput;
 use guestlist_core::domain::plan::{
-    plan, Desired, ExistingContact, ExistingUser, GroupWarning, OpId, Operation, Plan, PlanOptions,
-    SkipReason, Step, TenantSnapshot, UserType,
+    Desired, GroupWarning, OpId, Operation, Plan, PlanOptions, SkipReason, Step,
 };
-use guestlist_core::domain::powershell::exchange_script;
-use guestlist_core::domain::verify::{verify, Verified};
-use guestlist_core::run::{Clients, Executor, MemoryJournalStore};
-use guestlist_core::tenant::{GroupId, Member, OrgContact, User};
+use guestlist_core::domain::verify::Verified;
+use guestlist_core::engine::{EngineError, RunNow};
+use guestlist_core::run::MemoryJournalStore;
+use guestlist_core::tenant::TenantError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use send_wrapper::SendWrapper;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// Where the dialog stands.
@@ -54,6 +55,8 @@ struct Finished {
     /// Script mode: the script for the Exchange steps.
     script: Option<String>,
     skip: Option<SkipReason>,
+    /// The run's journal, which Verify reads and writes.
+    store: SendWrapper<Rc<MemoryJournalStore>>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -63,81 +66,6 @@ enum OpLine {
     Failed(Failure),
     /// Left for the script.
     InScript,
-}
-
-fn contact_from(c: OrgContact) -> Option<ExistingContact> {
-    Some(ExistingContact {
-        mail: EmailAddress::parse(c.mail.as_deref()?).ok()?,
-        display_name: c.display_name.unwrap_or_default(),
-        id: c.id.0,
-    })
-}
-
-fn user_from(u: User) -> ExistingUser {
-    ExistingUser {
-        user_type: if u.is_guest() {
-            UserType::Guest
-        } else {
-            UserType::Member
-        },
-        mail: u.mail.as_deref().and_then(|m| EmailAddress::parse(m).ok()),
-        other_mails: u
-            .other_mails
-            .iter()
-            .filter_map(|m| EmailAddress::parse(m).ok())
-            .collect(),
-        user_principal_name: u.user_principal_name.unwrap_or_default(),
-        display_name: u.display_name.unwrap_or_default(),
-        id: u.id.0,
-    }
-}
-
-/// Contacts and users holding `address`: the tenant as far as this one person is concerned.
-async fn read_person(
-    session: &Session,
-    address: &EmailAddress,
-) -> Result<(Vec<ExistingContact>, Vec<ExistingUser>), Failure> {
-    let key = address.to_ascii();
-    let contacts = session
-        .graph
-        .find_contacts_by_mail(&key)
-        .await
-        .map_err(|e| explain(Service::Graph, &e))?;
-    let users = session
-        .graph
-        .find_users_by_mail(&key)
-        .await
-        .map_err(|e| explain(Service::Graph, &e))?;
-    Ok((
-        contacts.into_iter().filter_map(contact_from).collect(),
-        users.into_iter().map(user_from).collect(),
-    ))
-}
-
-/// The plan for one person and one group.
-pub fn plan_one(
-    info: &GroupInfo,
-    person: Person,
-    contacts: Vec<ExistingContact>,
-    users: Vec<ExistingUser>,
-    members: HashSet<String>,
-    options: &PlanOptions,
-) -> Plan {
-    let mut snapshot = TenantSnapshot {
-        contacts,
-        users,
-        ..TenantSnapshot::default()
-    };
-    snapshot.members.insert(info.target.id.clone(), members);
-    plan(
-        std::slice::from_ref(&info.target),
-        &[Desired {
-            row: 1,
-            person: Ok(person),
-        }],
-        &snapshot,
-        options,
-    )
 }
 
 /// One operation in the admin's words.
@@ -195,6 +123,7 @@ pub fn op_words(t: &Texts, plan: &Plan, op: &Operation) -> String {
         Operation::OpenExternalSenders { group_name, .. } => {
             fill(t.gr_op_open, &[("group", group_name)])
         }
+        Operation::RemoveMember { .. } => t.activity_action(&(op.into())),
     }
 }
 
@@ -220,131 +149,61 @@ fn step_words(t: &Texts, step: &Step, address: &str) -> Option<String> {
     }
 }
 
-/// Reads the members of `group` afresh (every page), for Verify.
-async fn fresh_members(session: &Session, group: &GroupId) -> Result<HashSet<String>, Failure> {
-    let first = session
-        .graph
-        .list_members(group)
-        .await
-        .map_err(|e| explain(Service::Graph, &e))?;
-    let all = session
-        .graph
-        .all_pages::<Member>(first, usize::MAX)
-        .await
-        .map_err(|e| explain(Service::Graph, &e))?;
-    Ok(all.items.iter().map(|m| m.id().to_owned()).collect())
-}
-
-/// Fresh Graph reads after the script ran → each operation done, missing or not checkable.
-async fn verify_now(session: &Session, plan: &Plan) -> Result<Vec<(OpId, Verified)>, Failure> {
-    let group = &plan.groups[0];
-    let mut contacts = Vec::new();
-    let mut users = Vec::new();
-    for e in &plan.entries {
-        if let Some(address) = &e.address {
-            let (c, u) = read_person(session, address).await?;
-            contacts.extend(c);
-            users.extend(u);
-        }
-    }
-    let members = fresh_members(session, &GroupId(group.id.clone())).await?;
-    let mut after = TenantSnapshot {
-        contacts,
-        users,
-        ..TenantSnapshot::default()
-    };
-    after.members.insert(group.id.clone(), members);
-    let mut external = HashMap::new();
-    if group.kind == GroupKind::Microsoft365 {
-        let g = session
-            .graph
-            .get_group(&GroupId(group.id.clone()), true)
-            .await
-            .map_err(|e| explain(Service::Graph, &e))?;
-        external.insert(
-            group.id.clone(),
-            match g.allow_external_senders {
-                Some(true) => ExternalSenders::Allowed,
-                Some(false) => ExternalSenders::Rejected,
-                None => ExternalSenders::Unknown,
-            },
-        );
-    }
-    Ok(verify(plan, &after, &external))
-}
-
-async fn run_plan(session: &Session, plan: Plan, direct: bool) -> Finished {
-    let store = MemoryJournalStore::new();
-    let clients = Clients {
-        graph: &*session.graph,
-        exchange: direct.then_some(&*session.exchange),
-    };
-    let group = plan.groups[0].name.clone();
+/// The run's result per operation, from the engine's answer.
+fn finished(plan: Plan, run: RunNow) -> Finished {
     let skip = plan.entries.first().and_then(|e| e.skip_reason().cloned());
-    let outcome = Executor::new(clients, &store, crate::platform::BrowserClock)
-        .run(&plan)
-        .await;
-    let (journal, pending) = match outcome {
-        Ok(o) => (o.journal, o.pending_script),
-        Err(e) => {
-            // The in-memory journal can't fail to be written; if it ever does, say so.
-            let f = Failure::new(Service::Graph, e.to_string());
-            let results = plan
-                .ops
-                .iter()
-                .map(|o| (o.id, OpLine::Failed(f.clone())))
-                .collect();
-            return Finished {
-                plan,
-                results,
-                script: None,
-                skip,
+    let sign_in = run
+        .needs_sign_in
+        .as_ref()
+        .map(|why| explain(Service::Graph, &TenantError::SignInAgain(why.clone())));
+    let results = plan
+        .ops
+        .iter()
+        .map(|op| {
+            let line = match run.result(op.id) {
+                Some(OpResult::Done { .. }) => OpLine::Done,
+                Some(OpResult::AlreadyDone { .. }) => OpLine::AlreadyDone,
+                Some(OpResult::Failed(f)) => OpLine::Failed(f),
+                None => match &sign_in {
+                    Some(f) => OpLine::Failed(f.clone()),
+                    None => OpLine::InScript,
+                },
             };
-        }
-    };
-    let states = journal.states();
-    let mut results = Vec::new();
-    for op in &plan.ops {
-        let line = match states.get(&op.id) {
-            Some(OpState::Finished(OpResult::Done { .. })) => OpLine::Done,
-            Some(OpState::Finished(OpResult::AlreadyDone { .. })) => OpLine::AlreadyDone,
-            Some(OpState::Finished(OpResult::Failed(f))) => OpLine::Failed(f.clone()),
-            _ => OpLine::InScript,
-        };
-        let action = Action::from(&op.op);
-        log_activity(match &line {
-            OpLine::Done => Entry::new(action, group.clone(), Outcome::Done, now_ms()),
-            OpLine::AlreadyDone => Entry::new(action, group.clone(), Outcome::Skipped, now_ms())
-                .because(Reason::AlreadyDone),
-            OpLine::Failed(f) => Entry::failed(action, group.clone(), f, now_ms()),
-            OpLine::InScript => Entry::new(action, group.clone(), Outcome::Script, now_ms())
-                .because(Reason::InScript),
-        });
-        results.push((op.id, line));
-    }
-    let script = if pending.is_empty() {
-        None
-    } else {
-        // Only the operations left for the script; Graph steps already done stay out.
-        let script_plan = Plan {
-            ops: plan
-                .ops
-                .iter()
-                .filter(|o| pending.contains(&o.id))
-                .cloned()
-                .collect(),
-            ..plan.clone()
-        };
-        Some(
-            exchange_script(&script_plan, Some(&session.account.username))
-                .unwrap_or_else(|e| format!("# {e}")),
-        )
-    };
+            (op.id, line)
+        })
+        .collect();
     Finished {
         plan,
         results,
-        script,
+        script: run.script,
         skip,
+        store: SendWrapper::new(Rc::new(run.store)),
+    }
+}
+
+/// The engine's failure to run at all (the in-memory journal can't fail to be written; if it
+/// ever does, say so) as every operation's result.
+fn not_run(plan: Plan, e: &impl std::fmt::Display) -> Finished {
+    let f = Failure::new(Service::Graph, e.to_string());
+    let results = plan
+        .ops
+        .iter()
+        .map(|o| (o.id, OpLine::Failed(f.clone())))
+        .collect();
+    Finished {
+        skip: plan.entries.first().and_then(|e| e.skip_reason().cloned()),
+        plan,
+        results,
+        script: None,
+        store: SendWrapper::new(Rc::new(MemoryJournalStore::new())),
+    }
+}
+
+/// Verify's failure in the admin's words.
+fn verify_failure(e: &EngineError) -> Failure {
+    match e {
+        EngineError::Tenant(t) => explain(Service::Graph, t),
+        other => Failure::new(Service::Graph, other.to_string()),
     }
 }
 
@@ -415,17 +274,31 @@ pub fn AddPersonDialog(
                 send_invitation: send_invitation.get_untracked(),
                 ..PlanOptions::default()
             };
+            // The members the page has just listed: the group isn't read again for them.
+            let ids: HashSet<String> = members
+                .try_with_untracked(|m| m.iter().map(|r| r.id.clone()).collect())
+                .unwrap_or_default();
             spawn_local(async move {
-                match read_person(&session, &person.email).await {
-                    Ok((contacts, users)) => {
-                        let ids: HashSet<String> = members
-                            .try_with_untracked(|m| m.iter().map(|r| r.id.clone()).collect())
-                            .unwrap_or_default();
-                        let p = plan_one(&info, person, contacts, users, ids, &options);
+                let desired = [Desired {
+                    row: 1,
+                    person: Ok(person),
+                }];
+                let known = HashMap::from([(info.target.id.clone(), ids)]);
+                let planned = session
+                    .engine()
+                    .plan_adds_knowing(
+                        std::slice::from_ref(&info.target),
+                        &desired,
+                        &options,
+                        known,
+                    )
+                    .await;
+                match planned {
+                    Ok(p) => {
                         stage.try_set(Stage::Review(Arc::new(p)));
                     }
-                    Err(f) => {
-                        failure.try_set(Some(f));
+                    Err(e) => {
+                        failure.try_set(Some(explain(Service::Graph, &e)));
                         stage.try_set(Stage::Form);
                     }
                 }
@@ -439,10 +312,16 @@ pub fn AddPersonDialog(
             let session = session.clone();
             let keep_open = open_external.get_untracked();
             let p = (*p).clone().without_optional(|_| keep_open);
-            let direct = untrack(|| session.mode()) == Some(Mode::Direct);
             stage.set(Stage::Running);
             spawn_local(async move {
-                let finished = run_plan(&session, p, direct).await;
+                let run = session
+                    .engine()
+                    .run_now(&p, None, &BrowserClock, &LocalActivity)
+                    .await;
+                let finished = match run {
+                    Ok(run) => finished(p, run),
+                    Err(e) => not_run(p, &e),
+                };
                 let any_change = finished
                     .results
                     .iter()
@@ -779,7 +658,12 @@ fn FinishedView(session: Session, finished: Arc<Finished>, info: GroupInfo) -> i
             let f = f.clone();
             verifying.set(true);
             spawn_local(async move {
-                let r = verify_now(&session, &f.plan).await;
+                let r = session
+                    .engine()
+                    .verify(&f.plan, &**f.store, &BrowserClock, &LocalActivity)
+                    .await
+                    .map(|v| v.results)
+                    .map_err(|e| verify_failure(&e));
                 verifying.try_set(false);
                 verified.try_set(Some(r));
             });
@@ -846,6 +730,39 @@ fn FinishedView(session: Session, finished: Arc<Finished>, info: GroupInfo) -> i
 #[cfg(test)]
 mod tests {
     use super::*;
+    use guestlist_core::domain::email::EmailAddress;
+    use guestlist_core::domain::person::Person;
+    use guestlist_core::domain::plan::{
+        plan, Desired, ExistingContact, ExistingUser, TenantSnapshot,
+    };
+    use std::collections::HashSet;
+
+    /// The plan for one person and one group.
+    fn plan_one(
+        info: &GroupInfo,
+        person: Person,
+        contacts: Vec<ExistingContact>,
+        users: Vec<ExistingUser>,
+        members: HashSet<String>,
+        options: &PlanOptions,
+    ) -> Plan {
+        let mut snapshot = TenantSnapshot {
+            contacts,
+            users,
+            ..TenantSnapshot::default()
+        };
+        snapshot.members.insert(info.target.id.clone(), members);
+        plan(
+            std::slice::from_ref(&info.target),
+            &[Desired {
+                row: 1,
+                person: Ok(person),
+            }],
+            &snapshot,
+            options,
+        )
+    }
+
     use crate::i18n::EN;
     use guestlist_core::domain::plan::TargetGroup;
 

@@ -1,40 +1,32 @@
 //! Whether a group accepts mail from outside the organisation, said in one sentence, with the
 //! one-click fix through the API that owns the setting:
 //! - distribution lists and mail-enabled security groups: Exchange
-//!   `Set-DistributionGroup -RequireSenderAuthenticationEnabled:$false` (direct mode), or that
-//!   line as a script (script mode);
+//!   `Set-DistributionGroup -RequireSenderAuthenticationEnabled $false` (direct mode), or the
+//!   engine's idempotent script for it (script mode);
 //! - Microsoft 365 groups: Graph `PATCH /groups/{id}` `{"allowExternalSenders": true}`, which
 //!   needs `Group.ReadWrite.All`. That permission is asked only when needed (`auth::scopes`):
 //!   the first time, the silent token fails with "interaction required", the card explains why
 //!   and offers a button that asks consent in a popup, then runs the fix.
+//!
+//! The fix is a one-operation plan (`Plan::opening`) through the change engine: journalled,
+//! and recorded in the activity log like every change.
 
-use super::{explain, log_activity, FailureView, GroupInfo, ScriptBox};
-use crate::activity::{Action, Entry, Outcome};
+use super::{explain, FailureView, GroupInfo, ScriptBox};
+use crate::activity::LocalActivity;
 use crate::auth::BridgeError;
 use crate::i18n::{fill, use_i18n};
-use crate::platform::now_ms;
+use crate::platform::BrowserClock;
 use crate::probe::Mode;
 use crate::ui::groups::tx;
 use crate::ui::session::Session;
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
-use guestlist_core::domain::journal::{Failure, Service};
-use guestlist_core::domain::powershell::quote;
-use guestlist_core::tenant::{AuthError, GroupId, Resource, TenantError};
+use guestlist_core::domain::journal::{Failure, OpResult, Service};
+use guestlist_core::domain::plan::{OpId, Plan};
+use guestlist_core::engine::RunNow;
+use guestlist_core::run::RunError;
+use guestlist_core::tenant::{AuthError, Resource, TenantError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-
-/// The script-mode line that opens a distribution group, with its connect header.
-pub fn open_script(
-    info: &GroupInfo,
-) -> Result<String, guestlist_core::domain::powershell::PsError> {
-    let identity = quote(info.target.exchange_identity())?;
-    Ok(format!(
-        "# Guestlist: let {} receive mail from outside the organisation.\n\
-         Connect-ExchangeOnline -ShowBanner:$false\n\
-         Set-DistributionGroup -Identity {identity} -RequireSenderAuthenticationEnabled:$false -BypassSecurityGroupManagerCheck\n",
-        info.target.name.replace(['\r', '\n'], " ")
-    ))
-}
 
 #[derive(Clone, Debug, PartialEq)]
 enum FixState {
@@ -46,24 +38,21 @@ enum FixState {
     Failed(Failure),
 }
 
-/// Runs the fix through the API that owns the setting.
-async fn open_group(session: &Session, info: &GroupInfo) -> (Service, Result<(), TenantError>) {
-    match info.target.kind {
-        GroupKind::Microsoft365 => (
-            Service::Graph,
-            session
-                .graph_when_needed
-                .set_allow_external_senders(&GroupId(info.target.id.clone()), true)
-                .await,
-        ),
-        _ => (
-            Service::Exchange,
-            session
-                .exchange
-                .set_require_sender_authentication(info.target.exchange_identity(), false)
-                .await,
-        ),
-    }
+/// Runs the fix as a one-operation plan through the change engine, which journals it and
+/// records it in the activity log. A Microsoft 365 group's setting needs the Graph client with
+/// the permission asked only when needed. In script mode (a distribution group without
+/// Exchange) the run hands the step over: the answer is then its script.
+async fn open_group(session: &Session, info: &GroupInfo) -> Option<Result<RunNow, RunError>> {
+    let plan = Plan::opening(&info.target)?;
+    let engine = match info.target.kind {
+        GroupKind::Microsoft365 => session.engine_with(&session.graph_when_needed),
+        _ => session.engine(),
+    };
+    Some(
+        engine
+            .run_now(&plan, None, &BrowserClock, &LocalActivity)
+            .await,
+    )
 }
 
 /// The external-senders card of the group page.
@@ -118,7 +107,8 @@ pub fn OpenToExternalSenders(
     let kind = info.target.kind;
     let fix = RwSignal::new(FixState::Idle);
     let show_script = RwSignal::new(false);
-    let script = open_script(&info);
+    // Script mode: the step's script, made (and its handover recorded) when first shown.
+    let script = RwSignal::new(None::<String>);
     let run_fix = {
         let session = session.clone();
         let info = info.clone();
@@ -144,36 +134,36 @@ pub fn OpenToExternalSenders(
                         }
                     }
                 }
-                let (service, result) = open_group(&session, &info).await;
-                let action = Action::OpenToExternalSenders {
-                    group: info.target.name.clone(),
+                let service = match info.target.kind {
+                    GroupKind::Microsoft365 => Service::Graph,
+                    _ => Service::Exchange,
                 };
-                match result {
-                    Ok(()) => {
-                        log_activity(Entry::new(
-                            action,
-                            info.target.name.clone(),
-                            Outcome::Done,
-                            now_ms(),
-                        ));
+                let run = match open_group(&session, &info).await {
+                    Some(Ok(run)) => run,
+                    Some(Err(e)) => {
+                        fix.try_set(FixState::Failed(Failure::new(service, e.to_string())));
+                        return;
+                    }
+                    None => return,
+                };
+                match (run.result(OpId(0)), run.needs_sign_in) {
+                    (Some(OpResult::Done { .. } | OpResult::AlreadyDone { .. }), _) => {
                         status.try_set(ExternalSenders::Allowed);
                         fix.try_set(FixState::Done);
                     }
+                    (Some(OpResult::Failed(f)), _) => {
+                        fix.try_set(FixState::Failed(f));
+                    }
                     // No consent to Group.ReadWrite.All yet: nothing was changed; ask for it.
-                    Err(TenantError::SignInAgain(_))
-                        if service == Service::Graph && !consent_first =>
-                    {
+                    (None, Some(_)) if service == Service::Graph && !consent_first => {
                         fix.try_set(FixState::NeedsConsent);
                     }
-                    Err(e) => {
-                        let failure = explain(service, &e);
-                        log_activity(Entry::failed(
-                            action,
-                            info.target.name.clone(),
-                            &failure,
-                            now_ms(),
-                        ));
-                        fix.try_set(FixState::Failed(failure));
+                    (None, Some(why)) => {
+                        let f = explain(service, &TenantError::SignInAgain(why));
+                        fix.try_set(FixState::Failed(f));
+                    }
+                    (None, None) => {
+                        fix.try_set(FixState::Idle);
                     }
                 }
             });
@@ -199,28 +189,44 @@ pub fn OpenToExternalSenders(
     view! {
         {
             let run_fix = run_fix.clone();
-            let script = script.clone();
+            let session = session.clone();
+            let info = info.clone();
             let file = format!("open-{}.ps1", super::file_stem(&info.target.name));
             move || {
                 if !fixable.get() {
                     return None;
                 }
                 let view = if via_script.get() {
-                    match script.clone() {
-                        Ok(script) => {
-                            let file = file.clone();
-                            view! {
-                                <button type="button" class="button" on:click=move |_| show_script.update(|s| *s = !*s)>
-                                    {tx(|t| t.gr_ext_fix_script)}
-                                </button>
-                                <Show when=move || show_script.get()>
-                                    <ScriptBox script=script.clone() file_name=file.clone()/>
-                                </Show>
+                    let file = file.clone();
+                    let show = {
+                        let session = session.clone();
+                        let info = info.clone();
+                        move |_| {
+                            show_script.update(|s| *s = !*s);
+                            if script.get_untracked().is_some() {
+                                return;
                             }
-                            .into_any()
+                            let session = session.clone();
+                            let info = info.clone();
+                            spawn_local(async move {
+                                let text = match open_group(&session, &info).await {
+                                    Some(Ok(run)) => run.script,
+                                    Some(Err(e)) => Some(format!("# {e}")),
+                                    None => None,
+                                };
+                                script.try_set(text);
+                            });
                         }
-                        Err(e) => view! { <p class="failure">{e.to_string()}</p> }.into_any(),
+                    };
+                    view! {
+                        <button type="button" class="button" on:click=show>
+                            {tx(|t| t.gr_ext_fix_script)}
+                        </button>
+                        <Show when=move || show_script.get() && script.with(Option::is_some)>
+                            <ScriptBox script=script.get().unwrap_or_default() file_name=file.clone()/>
+                        </Show>
                     }
+                    .into_any()
                 } else {
                     let run_fix = run_fix.clone();
                     view! {
@@ -264,31 +270,35 @@ pub fn OpenToExternalSenders(
 mod tests {
     use super::*;
     use guestlist_core::domain::plan::TargetGroup;
+    use guestlist_core::domain::powershell::exchange_script;
 
     #[test]
-    fn open_script_quotes_the_identity_and_keeps_names_on_one_line() {
-        let info = GroupInfo {
-            target: TargetGroup {
-                id: "g1".into(),
-                name: "O’Neil's\nlist".into(),
-                mail: Some("o’neil@contoso.example".into()),
-                kind: GroupKind::Distribution,
-                external_senders: ExternalSenders::Rejected,
-                dynamic_membership: false,
-                on_premises_synced: false,
-            },
-            description: None,
-            recipient_filter: None,
+    fn the_opening_script_quotes_the_identity_and_keeps_names_on_one_line() {
+        let target = TargetGroup {
+            id: "g1".into(),
+            name: "O’Neil's\nlist".into(),
+            mail: Some("o’neil@contoso.example".into()),
+            kind: GroupKind::Distribution,
+            external_senders: ExternalSenders::Rejected,
+            dynamic_membership: false,
+            on_premises_synced: false,
         };
-        let script = open_script(&info).expect("script");
+        let plan = Plan::opening(&target).expect("a DG has the setting");
+        let script = exchange_script(&plan, None).expect("script");
         assert!(script.contains("Connect-ExchangeOnline"));
         // PowerShell treats ’ as a quote too: doubled inside the single-quoted string.
         assert!(
-            script.contains(
-                "-Identity 'o’’neil@contoso.example' -RequireSenderAuthenticationEnabled:$false"
-            ),
+            script.contains("-Identity 'o’’neil@contoso.example'"),
             "{script}"
         );
-        assert_eq!(script.lines().count(), 3, "{script}");
+        assert!(
+            script.contains("-RequireSenderAuthenticationEnabled $false"),
+            "{script}"
+        );
+        // The name never breaks a line of the script.
+        assert!(
+            !script.lines().any(|l| l.trim_end().ends_with("O’Neil's")),
+            "{script}"
+        );
     }
 }

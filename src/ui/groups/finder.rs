@@ -19,12 +19,12 @@ use crate::ui::groups::tx;
 use crate::ui::session::Session;
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::journal::{Failure, Service};
+use guestlist_core::engine::reads::from_require_sender_authentication;
 use guestlist_core::tenant::graph::MAX_BATCH;
-use guestlist_core::tenant::{DistributionGroup, GroupFilter, GroupId};
+use guestlist_core::tenant::{GroupFilter, GroupId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use serde_json::json;
 use std::collections::HashMap;
 
 /// Debounce delay: long enough to skip the keystrokes of a word, short enough to feel live.
@@ -66,15 +66,6 @@ fn initial_external(kind: GroupKind) -> ExternalSenders {
     }
 }
 
-/// Reads `RequireSenderAuthenticationEnabled` into the domain's terms.
-pub fn exchange_external(require_sender_auth: Option<bool>) -> ExternalSenders {
-    match require_sender_auth {
-        Some(true) => ExternalSenders::Rejected,
-        Some(false) => ExternalSenders::Allowed,
-        None => ExternalSenders::Unknown,
-    }
-}
-
 async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchState {
     let page = match session.graph.search_groups(query, GroupFilter::Any).await {
         Ok(p) => p,
@@ -97,20 +88,10 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
         .collect();
     let mut exchange_note = None;
     if mode == Some(Mode::Direct) {
-        let params = if query.trim().is_empty() {
-            json!({ "ResultSize": 1000 })
-        } else {
-            json!({ "Anr": query.trim() })
-        };
-        match session
-            .exchange
-            .invoke("Get-DistributionGroup", params.clone())
-            .await
-        {
-            Ok(values) => {
-                let by_id: HashMap<String, Option<bool>> = values
+        match session.exchange.find_distribution_groups(query).await {
+            Ok(found) => {
+                let by_id: HashMap<String, Option<bool>> = found
                     .into_iter()
-                    .filter_map(|v| serde_json::from_value::<DistributionGroup>(v).ok())
                     .filter_map(|d| {
                         Some((
                             crate::ui::lowercase(&d.external_directory_object_id?),
@@ -120,7 +101,7 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
                     .collect();
                 for g in &mut groups {
                     if let Some(r) = by_id.get(&crate::ui::lowercase(&g.route_id)) {
-                        g.external = exchange_external(*r);
+                        g.external = from_require_sender_authentication(*r);
                     }
                 }
             }
@@ -128,21 +109,20 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
         }
         match session
             .exchange
-            .invoke("Get-DynamicDistributionGroup", params)
+            .find_dynamic_distribution_groups(query)
             .await
         {
-            Ok(values) => {
-                for d in values
-                    .into_iter()
-                    .filter_map(|v| serde_json::from_value::<DistributionGroup>(v).ok())
-                {
+            Ok(found) => {
+                for d in found {
                     let Some(guid) = d.guid.clone() else { continue };
                     groups.push(FoundGroup {
                         route_id: format!("{DYNAMIC_PREFIX}{guid}"),
                         name: d.display_name.or(d.name).unwrap_or_default(),
                         mail: d.primary_smtp_address,
                         kind: GroupKind::DynamicDistribution,
-                        external: exchange_external(d.require_sender_authentication_enabled),
+                        external: from_require_sender_authentication(
+                            d.require_sender_authentication_enabled,
+                        ),
                     });
                 }
             }

@@ -5,17 +5,17 @@
 
 use super::dialog;
 use super::virtual_list::window;
-use super::{download, explain, file_stem, log_activity, FailureView, GroupInfo, ScriptBox};
-use crate::activity::{Action, Entry, Outcome};
+use super::{download, explain, file_stem, FailureView, GroupInfo, ScriptBox};
+use crate::activity::LocalActivity;
 use crate::i18n::{fill, plural, use_i18n, Texts};
-use crate::platform::now_ms;
-use crate::probe::Mode;
+use crate::platform::BrowserClock;
 use crate::ui::groups::tx;
 use crate::ui::session::Session;
 use guestlist_core::domain::csv_export::{to_csv, ExportOptions};
-use guestlist_core::domain::group::{GroupKind, MembershipApi};
-use guestlist_core::domain::journal::{Failure, Service};
-use guestlist_core::domain::powershell::quote;
+use guestlist_core::domain::email::EmailAddress;
+use guestlist_core::domain::group::{GroupKind, MemberKind, MembershipApi};
+use guestlist_core::domain::journal::{Failure, OpResult, Service};
+use guestlist_core::domain::plan::{MemberRef, MemberTarget, OpId, Plan};
 use guestlist_core::tenant::{GroupId, Member, ObjectId, TenantError};
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -82,6 +82,26 @@ impl MemberRow {
             kind,
             search,
         }
+    }
+
+    /// The member as a plan names it, for taking them out; `None` for a member with no address
+    /// to show (a device, a group without mail).
+    pub fn member_ref(&self) -> Option<MemberRef> {
+        let kind = match self.kind {
+            MemberType::Contact => MemberKind::MailContact,
+            MemberType::Guest => MemberKind::Guest,
+            MemberType::User | MemberType::Group => MemberKind::MemberUser,
+            MemberType::Other => return None,
+        };
+        Some(MemberRef {
+            kind,
+            target: MemberTarget::Existing {
+                id: self.id.clone(),
+            },
+            address: EmailAddress::parse(&self.mail).ok()?,
+            // By object id, which `-Member` takes too: an address can be ambiguous.
+            exchange_identity: self.id.clone(),
+        })
     }
 
     pub fn matches(&self, needle_lower: &str) -> bool {
@@ -285,61 +305,43 @@ pub fn MemberList(
         move |row: MemberRow| {
             let session = session.clone();
             let info = info.clone();
-            let api = kind.membership_api();
-            let direct = untrack(|| session.mode()) == Some(Mode::Direct);
-            if api == Some(MembershipApi::Exchange) && !direct {
-                let script = remove_script(&info, &row);
-                match script {
-                    Ok(s) => removing.set(Some(RemoveState::Script(row, s))),
-                    Err(e) => notice.set(Some(e.to_string())),
-                }
+            let Some(plan) = row
+                .member_ref()
+                .and_then(|member| Plan::removal(&info.target, member))
+            else {
+                notice.set(Some(fill(
+                    untrack(|| i18n.t()).gr_remove_unnamed,
+                    &[("name", display(&row))],
+                )));
+                removing.set(None);
                 return;
-            }
+            };
             removing.set(Some(RemoveState::Working(row.clone())));
             spawn_local(async move {
-                let (service, result) = match api {
-                    Some(MembershipApi::Exchange) => (
-                        Service::Exchange,
-                        session
-                            .exchange
-                            .remove_distribution_group_member(
-                                info.target.exchange_identity(),
-                                &row.id,
-                            )
-                            .await,
-                    ),
-                    _ => (
-                        Service::Graph,
-                        session
-                            .graph
-                            .remove_member_ref(
-                                &GroupId(info.target.id.clone()),
-                                &ObjectId(row.id.clone()),
-                            )
-                            .await,
-                    ),
+                let service = match kind.membership_api() {
+                    Some(MembershipApi::Exchange) => Service::Exchange,
+                    _ => Service::Graph,
                 };
-                let action = Action::RemoveMember {
-                    member: if row.mail.is_empty() {
-                        row.name.clone()
-                    } else {
-                        row.mail.clone()
-                    },
-                    group: info.target.name.clone(),
+                // A one-operation plan through the change engine: journalled and recorded in
+                // the activity log; in script mode its answer is the step's script.
+                let run = session
+                    .engine()
+                    .run_now(&plan, None, &BrowserClock, &LocalActivity)
+                    .await;
+                let run = match run {
+                    Ok(run) => run,
+                    Err(e) => {
+                        let f = Failure::new(service, e.to_string());
+                        removing.try_set(Some(RemoveState::Failed(row, f)));
+                        return;
+                    }
                 };
-                match result {
-                    Ok(()) | Err(TenantError::NotMember(_)) => {
-                        let outcome = if result.is_ok() {
-                            Outcome::Done
-                        } else {
-                            Outcome::Skipped
-                        };
-                        log_activity(Entry::new(
-                            action,
-                            info.target.name.clone(),
-                            outcome,
-                            now_ms(),
-                        ));
+                if let Some(script) = run.script.clone() {
+                    removing.try_set(Some(RemoveState::Script(row, script)));
+                    return;
+                }
+                match run.result(OpId(0)) {
+                    Some(OpResult::Done { .. } | OpResult::AlreadyDone { .. }) => {
                         removed.try_set(true);
                         rows.try_update(|rs| rs.retain(|r| r.id != row.id));
                         let t = untrack(|| i18n.t());
@@ -349,14 +351,12 @@ pub fn MemberList(
                         )));
                         removing.try_set(None);
                     }
-                    Err(e) => {
-                        let f = explain(service, &e);
-                        log_activity(Entry::failed(
-                            action,
-                            info.target.name.clone(),
-                            &f,
-                            now_ms(),
-                        ));
+                    Some(OpResult::Failed(f)) => {
+                        removing.try_set(Some(RemoveState::Failed(row, f)));
+                    }
+                    None => {
+                        let why = run.needs_sign_in.unwrap_or_default();
+                        let f = explain(service, &TenantError::SignInAgain(why));
                         removing.try_set(Some(RemoveState::Failed(row, f)));
                     }
                 }
@@ -481,25 +481,6 @@ fn display(row: &MemberRow) -> &str {
     } else {
         &row.id
     }
-}
-
-/// Script mode: the line that removes a member from a distribution group.
-pub fn remove_script(
-    info: &GroupInfo,
-    row: &MemberRow,
-) -> Result<String, guestlist_core::domain::powershell::PsError> {
-    let group = quote(info.target.exchange_identity())?;
-    let member = quote(if row.mail.is_empty() {
-        &row.id
-    } else {
-        &row.mail
-    })?;
-    Ok(format!(
-        "# Guestlist: remove a member from {}.\n\
-         Connect-ExchangeOnline -ShowBanner:$false\n\
-         Remove-DistributionGroupMember -Identity {group} -Member {member} -BypassSecurityGroupManagerCheck -Confirm:$false\n",
-        info.target.name.replace(['\r', '\n'], " ")
-    ))
 }
 
 /// The confirmation (and, in script mode, the script) for removing one member: a modal

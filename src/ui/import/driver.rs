@@ -2,50 +2,37 @@
 //! reload, verified in script mode, retried for failed rows). Every task here only touches the
 //! tab-wide [`ImportState`], never a page's signals, so it may outlive the page.
 
-use super::reads;
-use super::state::{ImportState, Phase, Planned, RunInfo, SavedRun, VerifyCounts};
-use crate::ui::session::Session;
-use guestlist_core::domain::email::EmailAddress;
-use guestlist_core::domain::group::ExternalSenders;
-use guestlist_core::domain::journal::Journal;
-use guestlist_core::domain::plan::{plan, Desired, Plan, PlanOptions, TargetGroup};
+use super::state::{ImportProblem, ImportState, Phase, Planned, RunInfo, SavedRun, VerifyCounts};
+#[cfg(target_arch = "wasm32")]
+use crate::activity::LocalActivity;
+#[cfg(target_arch = "wasm32")]
+use crate::platform::BrowserClock;
+use crate::ui::session::{Session, SessionEngine};
+use guestlist_core::domain::journal::{Journal, Service};
+use guestlist_core::domain::plan::{Desired, PlanOptions};
 use guestlist_core::domain::report::build_report;
+#[cfg(target_arch = "wasm32")]
+use guestlist_core::engine::Engine;
+use guestlist_core::run::failure;
 use guestlist_core::tenant::{Group, GroupId, TenantError};
 use leptos::prelude::*;
-use std::collections::HashMap;
 
-/// Reads what the plan needs and builds it.
+/// A tenant's refusal, as the page shows it.
+fn tenant(e: &TenantError) -> ImportProblem {
+    ImportProblem::Tenant(failure(Service::Graph, e))
+}
+
+/// The groups as targets, then the plan from the engine's bulk reads.
 async fn make_plan(
-    session: &Session,
-    direct: bool,
-    targets: Vec<TargetGroup>,
+    engine: &SessionEngine<'_>,
+    groups: &[Group],
     desired: Vec<Desired>,
 ) -> Result<Planned, TenantError> {
-    let addresses: Vec<EmailAddress> = desired
-        .iter()
-        .filter_map(|d| d.person.as_ref().ok().map(|p| p.email.clone()))
-        .collect();
-    let _ = direct;
-    let snapshot = reads::snapshot(&session.graph, &targets, &addresses).await?;
-    let plan = plan(&targets, &desired, &snapshot, &PlanOptions::default());
+    let targets = engine.targets(groups).await?;
+    let plan = engine
+        .plan_adds(&targets, &desired, &PlanOptions::default())
+        .await?;
     Ok(Planned { plan, desired })
-}
-
-async fn targets_of(
-    session: &Session,
-    direct: bool,
-    groups: &[Group],
-) -> Result<Vec<TargetGroup>, TenantError> {
-    let mut out = Vec::with_capacity(groups.len());
-    for g in groups {
-        let exchange = direct.then_some(&*session.exchange);
-        out.push(reads::target_group(&session.graph, exchange, g).await?);
-    }
-    Ok(out)
-}
-
-fn is_direct(session: &Session) -> bool {
-    session.mode() == Some(crate::probe::Mode::Direct)
 }
 
 /// "Prepare the plan": bulk reads, then the planner.
@@ -61,12 +48,8 @@ pub fn prepare(st: ImportState, session: Session) {
     st.planned.set(None);
     st.declined.set(Vec::new());
     leptos::task::spawn_local(async move {
-        let direct = is_direct(&session);
-        let result = match targets_of(&session, direct, &groups).await {
-            Ok(targets) => make_plan(&session, direct, targets, desired).await,
-            Err(e) => Err(e),
-        };
-        st.planned.set(Some(result.map_err(|e| e.to_string())));
+        let result = make_plan(&session.engine(), &groups, desired).await;
+        st.planned.set(Some(result.map_err(|e| tenant(&e))));
         st.planning.set(false);
     });
 }
@@ -108,7 +91,7 @@ pub fn start(st: ImportState, session: Session) {
         id: new_run_id(),
         plan,
         desired: planned.desired,
-        direct: is_direct(&session),
+        direct: session.is_direct(),
         started_at: now_iso(),
         signed_in_as: session.account.username.clone(),
         tenant_id: session.account.tenant_id.clone(),
@@ -134,10 +117,18 @@ pub fn resume(st: ImportState, session: Session) {
     run(st, session, info.saved, false);
 }
 
+/// The engine as the run was planned: direct or script mode as it was then.
+#[cfg(target_arch = "wasm32")]
+fn engine_for<'s>(session: &'s Session, saved: &'s SavedRun) -> SessionEngine<'s> {
+    Engine::new(&session.graph, saved.direct.then_some(&*session.exchange))
+        .signed_in_as(&saved.signed_in_as)
+}
+
 #[cfg(target_arch = "wasm32")]
 fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
     use super::idb::IdbJournalStore;
-    use guestlist_core::run::{Clients, Executor, RunControl, RunEvent, RunState};
+    use guestlist_core::engine::RunSetup;
+    use guestlist_core::run::{RunControl, RunEvent, RunState};
 
     leptos::task::spawn_local(async move {
         let store = if fresh {
@@ -148,18 +139,14 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
         let store = match store {
             Ok(s) => s,
             Err(e) => {
-                st.update_run(|r| r.phase = Phase::Error(e.to_string()));
+                st.update_run(|r| r.phase = Phase::Error(ImportProblem::Journal(e)));
                 return;
             }
         };
         set_current(Some(&saved.id));
         let control = RunControl::new();
-        super::state::set_control(Some(control.clone()));
+        st.set_control(Some(control.clone()));
         st.update_run(|r| r.phase = Phase::Running);
-        let clients = Clients {
-            graph: &*session.graph,
-            exchange: saved.direct.then_some(&*session.exchange),
-        };
         let events = st.clone();
         let gate = super::renewal::SharedGate::default();
         // The last progress as the executor reported it, for when a renewal fails.
@@ -168,7 +155,7 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
         ));
         let direct = saved.direct;
         let listener_control = control.clone();
-        let outcome = Executor::new(clients, &store, crate::platform::BrowserClock)
+        let setup = RunSetup::default()
             .with_control(control)
             .on_event(move |e| match e {
                 RunEvent::Progress(p) => {
@@ -192,19 +179,18 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
                     );
                 }
                 _ => {}
-            })
-            .run(&saved.plan)
+            });
+        let engine = engine_for(&session, &saved);
+        let outcome = engine
+            .run(&saved.plan, &store, &BrowserClock, &LocalActivity, setup)
             .await;
-        super::state::set_control(None);
+        st.set_control(None);
         match outcome {
             Ok(o) => {
-                let script = (!o.pending_script.is_empty()).then(|| {
-                    guestlist_core::domain::powershell::exchange_script(
-                        &saved.plan,
-                        Some(&saved.signed_in_as),
-                    )
-                    .map_err(|e| e.to_string())
-                });
+                let script = engine
+                    .script(&saved.plan, &o.pending_script)
+                    .map_err(ImportProblem::Script)
+                    .transpose();
                 if o.state == RunState::Finished && o.pending_script.is_empty() {
                     set_current(None);
                 }
@@ -218,7 +204,15 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
                     }
                 });
             }
-            Err(e) => st.update_run(|r| r.phase = Phase::Error(e.to_string())),
+            Err(e) => {
+                let problem = match e {
+                    guestlist_core::run::RunError::Store(s) => ImportProblem::Journal(s),
+                    other => ImportProblem::Journal(guestlist_core::run::StoreError::Write(
+                        other.to_string(),
+                    )),
+                };
+                st.update_run(|r| r.phase = Phase::Error(problem))
+            }
         }
     });
 }
@@ -260,7 +254,12 @@ fn renew_silently(
 
 #[cfg(not(target_arch = "wasm32"))]
 fn run(st: ImportState, _session: Session, _saved: SavedRun, _fresh: bool) {
-    st.update_run(|r| r.phase = Phase::Error("runs happen in the browser only".into()));
+    // Natively the UI is only type-checked: there is no IndexedDB to journal in.
+    st.update_run(|r| {
+        r.phase = Phase::Error(ImportProblem::Journal(
+            guestlist_core::run::StoreError::Write("no IndexedDB outside the browser".into()),
+        ))
+    });
 }
 
 /// Points `localStorage` at the unfinished run (or clears it).
@@ -312,94 +311,65 @@ pub fn find_interrupted(st: ImportState) {
 }
 
 /// Script mode's Verify: fresh Graph reads, each operation marked done or missing; what is
-/// done is journalled, then the run resumes for the Graph steps that waited on the script.
+/// done is journalled (and recorded as confirmed), then the run resumes for the Graph steps
+/// that waited on the script.
 pub fn verify(st: ImportState, session: Session) {
     let Some(info) = st.run.get_untracked() else {
         return;
     };
     leptos::task::spawn_local(async move {
-        let plan: &Plan = &info.saved.plan;
-        let addresses: Vec<EmailAddress> = plan
-            .entries
-            .iter()
-            .filter_map(|e| e.address.clone())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let result = async {
-            let after = reads::snapshot(&session.graph, &plan.groups, &addresses).await?;
-            let mut senders = HashMap::new();
-            for g in &plan.groups {
-                if g.kind == guestlist_core::domain::group::GroupKind::Microsoft365 {
-                    let full = session
-                        .graph
-                        .get_group(&GroupId(g.id.clone()), true)
-                        .await?;
-                    let s = match full.allow_external_senders {
-                        Some(true) => ExternalSenders::Allowed,
-                        Some(false) => ExternalSenders::Rejected,
-                        None => ExternalSenders::Unknown,
-                    };
-                    senders.insert(g.id.clone(), s);
-                }
-            }
-            Ok::<_, TenantError>(guestlist_core::domain::verify::verify(
-                plan, &after, &senders,
-            ))
-        }
-        .await;
+        let result = verify_run(&session, &info.saved).await;
         match result {
-            Ok(verified) => {
-                let done = verified
-                    .iter()
-                    .filter(|(_, v)| {
-                        matches!(v, guestlist_core::domain::verify::Verified::Done { .. })
-                    })
-                    .count();
-                let missing = verified
-                    .iter()
-                    .filter(|(_, v)| matches!(v, guestlist_core::domain::verify::Verified::Missing))
-                    .count();
+            Ok(v) => {
                 let mut journal = info.journal.clone();
-                let before = journal.entries.len();
-                guestlist_core::domain::verify::record(&mut journal, &verified, now_ms());
-                let added: Vec<_> = journal.entries[before..].to_vec();
-                persist(&info.saved.id, &added).await;
-                let report = build_report(plan, &journal);
+                journal.entries.extend(v.added.iter().cloned());
+                let report = build_report(&info.saved.plan, &journal);
+                let counts = VerifyCounts {
+                    done: v.done(),
+                    missing: v.missing(),
+                };
                 st.update_run(|r| {
                     r.journal = journal;
                     r.report = Some(report);
-                    r.verify = Some(Ok(VerifyCounts { done, missing }));
+                    r.verify = Some(Ok(counts));
                 });
                 resume(st, session);
             }
-            Err(e) => st.update_run(|r| r.verify = Some(Err(e.to_string()))),
+            Err(e) => st.update_run(|r| r.verify = Some(Err(e))),
         }
     });
 }
 
-fn now_ms() -> u64 {
-    use guestlist_core::run::Clock;
-    crate::platform::BrowserClock.now_ms()
-}
-
 #[cfg(target_arch = "wasm32")]
-async fn persist(run: &str, entries: &[guestlist_core::domain::journal::JournalEntry]) {
-    use guestlist_core::run::JournalStore;
-    match super::idb::IdbJournalStore::open(run).await {
-        Ok((store, _, _)) => {
-            for e in entries {
-                if let Err(err) = store.append(e).await {
-                    leptos::logging::warn!("verify result not saved: {err}");
-                }
+async fn verify_run(
+    session: &Session,
+    saved: &SavedRun,
+) -> Result<guestlist_core::engine::Verification, ImportProblem> {
+    use guestlist_core::engine::EngineError;
+    let (store, _, _) = super::idb::IdbJournalStore::open(&saved.id)
+        .await
+        .map_err(ImportProblem::Journal)?;
+    engine_for(session, saved)
+        .verify(&saved.plan, &store, &BrowserClock, &LocalActivity)
+        .await
+        .map_err(|e| match e {
+            EngineError::Tenant(t) => tenant(&t),
+            EngineError::Store(s) => ImportProblem::Journal(s),
+            other => {
+                ImportProblem::Journal(guestlist_core::run::StoreError::Read(other.to_string()))
             }
-        }
-        Err(err) => leptos::logging::warn!("verify result not saved: {err}"),
-    }
+        })
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-async fn persist(_run: &str, _entries: &[guestlist_core::domain::journal::JournalEntry]) {}
+async fn verify_run(
+    _session: &Session,
+    _saved: &SavedRun,
+) -> Result<guestlist_core::engine::Verification, ImportProblem> {
+    Err(ImportProblem::Journal(
+        guestlist_core::run::StoreError::Read("no IndexedDB outside the browser".into()),
+    ))
+}
 
 /// "Retry failed rows": re-reads the tenant and re-plans only the rows that failed, then shows
 /// that plan for review.
@@ -430,21 +400,19 @@ pub fn retry_failed(st: ImportState, session: Session) {
         .map(|g| GroupId(g.id.clone()))
         .collect();
     leptos::task::spawn_local(async move {
-        let direct = is_direct(&session);
         // The groups are read again, not taken from the first plan: the run may have changed
         // them (opened to external senders), and so may anyone since. After a reload the
         // wizard's chosen groups are empty, so they are refilled from these reads.
         let result = async {
             let mut groups = Vec::with_capacity(ids.len());
             for id in &ids {
-                groups.push(session.graph.get_group(id, false).await?);
+                groups.push(session.graph.get_group(id).await?);
             }
-            let targets = targets_of(&session, direct, &groups).await?;
-            st.groups.set(groups);
-            make_plan(&session, direct, targets, desired).await
+            st.groups.set(groups.clone());
+            make_plan(&session.engine(), &groups, desired).await
         }
         .await;
-        st.planned.set(Some(result.map_err(|e| e.to_string())));
+        st.planned.set(Some(result.map_err(|e| tenant(&e))));
         st.planning.set(false);
     });
 }

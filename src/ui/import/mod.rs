@@ -1,9 +1,10 @@
-//! Bulk import: a CSV of people into one or more groups — read, map, validate, plan from bulk
-//! reads, run with the executor (journalled in IndexedDB, resumable after a reload), report.
+//! Bulk import: a CSV of people into one or more groups — read, map, validate, then the change
+//! engine: plan from bulk reads, run (journalled in IndexedDB, resumable after a reload),
+//! verify in script mode, report; every operation recorded in the activity log.
 //!
 //! - [`state`]: the tab-wide state, owned above the routes.
-//! - [`driver`]: planning, running, resuming, verifying, retrying.
-//! - [`reads`]: the bulk reads behind the plan.
+//! - [`driver`]: the engine's steps started from the page: planning, running, resuming,
+//!   verifying, retrying.
 //! - [`renewal`]: a run paused for sign-in first tries to renew the tokens silently.
 //! - `idb`: the run's journal in IndexedDB (browser only).
 //!
@@ -12,6 +13,5 @@
 pub mod driver;
 #[cfg(target_arch = "wasm32")]
 pub mod idb;
-pub mod reads;
 pub mod renewal;
 pub mod state;

@@ -1,16 +1,24 @@
 //! The import's state, owned above the routes: one per browser tab, in reference-counted
-//! signals that belong to no page, so leaving the Import page neither stops a run nor loses the
-//! file, the plan or the report. The run itself is a task of its own (`spawn_local`) that only
-//! touches these signals.
+//! signals that belong to no page, kept in the shell's [`JobSlot`] context, so leaving the
+//! Import page neither stops a run nor loses the file, the plan or the report. The run itself
+//! is a task of its own (`spawn_local`) that only touches these signals.
 //!
 //! A reload finds the unfinished run through a pointer in `localStorage` and its plan and
 //! journal in IndexedDB ([`super::idb`]); resuming hands both to the executor, which re-checks
 //! whatever was under way before repeating anything.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use serde::{Deserialize, Serialize};
+
+use crate::i18n::{fill, Texts};
+use crate::ui::JobSlot;
+use guestlist_core::domain::journal::Failure;
+use guestlist_core::domain::powershell::PsError;
+use guestlist_core::run::StoreError;
 
 use guestlist_core::domain::csv_import::{ColumnMapping, MappingError, Table, Validated};
 use guestlist_core::domain::journal::Journal;
@@ -61,7 +69,35 @@ pub enum Phase {
     Running,
     /// The executor returned (finished, or cancelled).
     Ended(RunState),
-    Error(String),
+    Error(ImportProblem),
+}
+
+/// Why the import couldn't go on, typed so the page words it in the admin's language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportProblem {
+    /// A read or a change the tenant refused (the same failure the group pages show).
+    Tenant(Failure),
+    /// The run's journal in this browser (IndexedDB) can't be read or written.
+    Journal(StoreError),
+    /// The script can't be written (a value PowerShell can't take).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    Script(PsError),
+}
+
+impl ImportProblem {
+    /// In the admin's language; what the browser or the service said stays as said.
+    pub fn words(&self, t: &Texts) -> String {
+        match self {
+            ImportProblem::Tenant(f) => t.failure(f),
+            ImportProblem::Journal(StoreError::Write(said) | StoreError::Read(said)) => {
+                fill(t.imp_journal_failed, &[("detail", said)])
+            }
+            ImportProblem::Journal(other) => {
+                fill(t.imp_journal_failed, &[("detail", &other.to_string())])
+            }
+            ImportProblem::Script(e) => fill(t.imp_script_failed, &[("detail", &e.to_string())]),
+        }
+    }
 }
 
 /// Script mode's Verify result.
@@ -79,8 +115,8 @@ pub struct RunInfo {
     pub journal: Journal,
     pub report: Option<RunReport>,
     /// Script mode: the PowerShell for the Exchange steps.
-    pub script: Option<Result<String, String>>,
-    pub verify: Option<Result<VerifyCounts, String>>,
+    pub script: Option<Result<String, ImportProblem>>,
+    pub verify: Option<Result<VerifyCounts, ImportProblem>>,
 }
 
 /// Everything the Import page shows. Cheap to clone.
@@ -92,45 +128,56 @@ pub struct ImportState {
     pub validated: ArcRwSignal<Option<Result<Validated, MappingError>>>,
     pub groups: ArcRwSignal<Vec<Group>>,
     pub planning: ArcRwSignal<bool>,
-    pub planned: ArcRwSignal<Option<Result<Planned, String>>>,
+    pub planned: ArcRwSignal<Option<Result<Planned, ImportProblem>>>,
     /// External-sender fixes the admin declined (all are offered ticked).
     pub declined: ArcRwSignal<Vec<OpId>>,
     pub run: ArcRwSignal<Option<RunInfo>>,
+    /// The running executor's control handle, for the buttons.
+    control: SendWrapper<Rc<RefCell<Option<RunControl>>>>,
 }
 
-thread_local! {
-    static STATE: ImportState = ImportState {
-        loaded: ArcRwSignal::new(None),
-        load_error: ArcRwSignal::new(None),
-        mapping: ArcRwSignal::new(ColumnMapping::default()),
-        validated: ArcRwSignal::new(None),
-        groups: ArcRwSignal::new(Vec::new()),
-        planning: ArcRwSignal::new(false),
-        planned: ArcRwSignal::new(None),
-        declined: ArcRwSignal::new(Vec::new()),
-        run: ArcRwSignal::new(None),
-    };
-    static CONTROL: RefCell<Option<RunControl>> = const { RefCell::new(None) };
-    static LOOKED_FOR_RUN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// The tab's import state. The first call also looks for a run a reload interrupted.
-pub fn import_state() -> ImportState {
-    let st = STATE.with(Clone::clone);
-    if !LOOKED_FOR_RUN.with(|c| c.replace(true)) {
-        super::driver::find_interrupted(st.clone());
+impl ImportState {
+    fn new() -> ImportState {
+        ImportState {
+            loaded: ArcRwSignal::new(None),
+            load_error: ArcRwSignal::new(None),
+            mapping: ArcRwSignal::new(ColumnMapping::default()),
+            validated: ArcRwSignal::new(None),
+            groups: ArcRwSignal::new(Vec::new()),
+            planning: ArcRwSignal::new(false),
+            planned: ArcRwSignal::new(None),
+            declined: ArcRwSignal::new(Vec::new()),
+            run: ArcRwSignal::new(None),
+            control: SendWrapper::new(Rc::new(RefCell::new(None))),
+        }
     }
+
+    /// The running executor's control handle, for the buttons.
+    pub fn control(&self) -> Option<RunControl> {
+        self.control.borrow().clone()
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub fn set_control(&self, control: Option<RunControl>) {
+        *self.control.borrow_mut() = control;
+    }
+}
+
+/// The tab's import, from the shell's [`JobSlot`]: made there the first time the Import page
+/// is shown (the page's code is loaded lazily, so the shell can't make it itself), which is
+/// also when a run a reload interrupted is looked for. Without a shell (a component mounted
+/// alone in a test) the page gets a state of its own.
+pub fn import_state() -> ImportState {
+    let Some(slot) = use_context::<JobSlot>() else {
+        return ImportState::new();
+    };
+    if let Some(st) = slot.get::<ImportState>() {
+        return st;
+    }
+    let st = ImportState::new();
+    slot.put(st.clone());
+    super::driver::find_interrupted(st.clone());
     st
-}
-
-/// The running executor's control handle, for the buttons.
-pub fn control() -> Option<RunControl> {
-    CONTROL.with(|c| c.borrow().clone())
-}
-
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub fn set_control(control: Option<RunControl>) {
-    CONTROL.with(|c| *c.borrow_mut() = control);
 }
 
 impl ImportState {

@@ -5,7 +5,7 @@ use crate::probe::{ExchangeStatus, Mode};
 use crate::ui::browser;
 use crate::ui::groups::add_person::AddPersonDialog;
 use crate::ui::groups::external::ExternalSendersCard;
-use crate::ui::groups::finder::{exchange_external, DYNAMIC_PREFIX};
+use crate::ui::groups::finder::DYNAMIC_PREFIX;
 use crate::ui::groups::members::{load_members, LoadState, MemberList, MemberRow};
 use crate::ui::groups::tx;
 use crate::ui::groups::{explain, kind_label, GroupInfo, KindBadge};
@@ -14,7 +14,8 @@ use crate::ui::session::{use_session, Session};
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::journal::{Failure, Service};
 use guestlist_core::domain::plan::TargetGroup;
-use guestlist_core::tenant::{DistributionGroup, GroupId};
+use guestlist_core::engine::reads::{from_require_sender_authentication, target_group};
+use guestlist_core::tenant::GroupId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -35,76 +36,41 @@ pub fn GroupPage() -> impl IntoView {
 
 async fn load_info(session: &Session, id: &str) -> Result<GroupInfo, Failure> {
     if let Some(guid) = id.strip_prefix(DYNAMIC_PREFIX) {
-        let values = session
+        let d = session
             .exchange
-            .invoke(
-                "Get-DynamicDistributionGroup",
-                serde_json::json!({ "Identity": guid }),
-            )
+            .get_dynamic_distribution_group(guid)
             .await
             .map_err(|e| explain(Service::Exchange, &e))?;
-        let raw = values.into_iter().next().unwrap_or_default();
-        let filter = raw
-            .get("RecipientFilter")
-            .and_then(|v| v.as_str())
-            .map(str::to_owned);
-        let d: DistributionGroup = serde_json::from_value(raw).unwrap_or_default();
         return Ok(GroupInfo {
             target: TargetGroup {
                 id: id.to_owned(),
                 name: d.display_name.or(d.name).unwrap_or_default(),
                 mail: d.primary_smtp_address,
                 kind: GroupKind::DynamicDistribution,
-                external_senders: exchange_external(d.require_sender_authentication_enabled),
+                external_senders: from_require_sender_authentication(
+                    d.require_sender_authentication_enabled,
+                ),
                 dynamic_membership: true,
                 on_premises_synced: false,
             },
             description: None,
-            recipient_filter: filter,
+            recipient_filter: d.recipient_filter,
         });
     }
-    let gid = GroupId(id.to_owned());
-    let mut g = session
+    let g = session
         .graph
-        .get_group(&gid, false)
+        .get_group(&GroupId(id.to_owned()))
         .await
         .map_err(|e| explain(Service::Graph, &e))?;
-    let kind = g
-        .kind()
-        .map_err(|e| Failure::new(Service::Graph, e.to_string()))?;
-    let external = match kind {
-        GroupKind::Microsoft365 => {
-            // allowExternalSenders comes only on a single-group GET that selects it.
-            g = session
-                .graph
-                .get_group(&gid, true)
-                .await
-                .map_err(|e| explain(Service::Graph, &e))?;
-            match g.allow_external_senders {
-                Some(true) => ExternalSenders::Allowed,
-                Some(false) => ExternalSenders::Rejected,
-                None => ExternalSenders::Unknown,
-            }
-        }
-        GroupKind::Distribution | GroupKind::MailEnabledSecurity => {
-            // Exchange keeps this setting; Graph doesn't show it. `read_exchange_senders` reads it
-            // once the mode probe says Exchange is reachable.
-            ExternalSenders::Unknown
-        }
-        GroupKind::Security | GroupKind::DynamicDistribution => ExternalSenders::NotApplicable,
-    };
+    // Without Exchange here: a distribution group's sender setting is Exchange's, and
+    // `read_exchange_senders` reads it in place once the mode probe says Exchange is reachable.
+    let target = target_group(&session.graph, None, &g)
+        .await
+        .map_err(|e| explain(Service::Graph, &e))?;
     Ok(GroupInfo {
-        target: TargetGroup {
-            id: id.to_owned(),
-            name: g.display_name.clone().unwrap_or_default(),
-            mail: g.mail.clone(),
-            kind,
-            external_senders: external,
-            dynamic_membership: g.is_dynamic(),
-            on_premises_synced: g.on_premises_sync_enabled.unwrap_or(false),
-        },
-        description: g.description.clone(),
-        recipient_filter: g.membership_rule.clone(),
+        target,
+        description: g.description,
+        recipient_filter: g.membership_rule,
     })
 }
 
@@ -156,7 +122,7 @@ fn read_exchange_senders(
         return;
     }
     let session = session.clone();
-    let identity = info.target.exchange_identity().to_owned();
+    let target = info.target.clone();
     let asked = StoredValue::new(false);
     Effect::new(move |_| {
         if session.mode() != Some(Mode::Direct) || asked.get_value() {
@@ -164,11 +130,11 @@ fn read_exchange_senders(
         }
         asked.set_value(true);
         let session = session.clone();
-        let identity = identity.clone();
+        let target = target.clone();
         spawn_local(async move {
-            match session.exchange.get_distribution_group(&identity).await {
-                Ok(d) => {
-                    status.try_set(exchange_external(d.require_sender_authentication_enabled));
+            match session.engine().external_senders(&target).await {
+                Ok(s) => {
+                    status.try_set(s);
                 }
                 Err(e) => {
                     unread.try_set(Some(explain(Service::Exchange, &e)));

@@ -769,7 +769,7 @@ fn PlanStep(st: ImportState) -> impl IntoView {
         planned.with(|p| match p {
             None => ().into_any(),
             Some(Err(e)) => view! {
-                <p class="import-error" role="alert">{fill(t.imp_error, &[("detail", e)])}</p>
+                <p class="import-error" role="alert">{fill(t.imp_error, &[("detail", &e.words(t))])}</p>
             }.into_any(),
             Some(Ok(p)) => {
                 let plan = &p.plan;
@@ -887,7 +887,7 @@ fn state_text(
     match phase {
         Phase::Interrupted => t.imp_state_interrupted.to_owned(),
         Phase::Starting => t.imp_state_starting.to_owned(),
-        Phase::Error(e) => fill(t.imp_error, &[("detail", e)]),
+        Phase::Error(e) => fill(t.imp_error, &[("detail", &e.words(t))]),
         Phase::Running | Phase::Ended(_) => {
             let s = match phase {
                 Phase::Ended(s) => Some(*s),
@@ -994,18 +994,20 @@ fn RunSection(st: ImportState) -> impl IntoView {
                 }
                 Phase::Running => {
                     let paused = matches!(pstate, Some(RunState::Paused | RunState::NeedsSignIn));
+                    let control = st.control();
+                    let cancel = control.clone();
                     view! {
                         {if paused {
                             view! { <button type="button" class="button" on:click=move |_| {
-                                if let Some(c) = bulk::state::control() { c.resume() }
+                                if let Some(c) = &control { c.resume() }
                             }>{t.imp_resume}</button> }.into_any()
                         } else {
                             view! { <button type="button" class="button" on:click=move |_| {
-                                if let Some(c) = bulk::state::control() { c.pause() }
+                                if let Some(c) = &control { c.pause() }
                             }>{t.imp_pause}</button> }.into_any()
                         }}
                         <button type="button" class="button" on:click=move |_| {
-                            if let Some(c) = bulk::state::control() { c.cancel() }
+                            if let Some(c) = &cancel { c.cancel() }
                         }>{t.imp_cancel}</button>
                     }
                     .into_any()
@@ -1067,14 +1069,14 @@ fn RunSection(st: ImportState) -> impl IntoView {
                                     }>{t.imp_script_download}</button>
                                 }.into_any()
                             }
-                            Err(e) => view! { <p class="import-error">{e}</p> }.into_any(),
+                            Err(e) => view! { <p class="import-error">{e.words(t)}</p> }.into_any(),
                         }}
                         <button type="button" class="button button--primary" on:click=move |_| {
                             if let Some(s) = session() { driver::verify(st.clone(), s) }
                         }>{t.imp_verify}</button>
                         {verify.map(|v| match v {
                             Ok(c) => view! { <p role="status">{t.verify_result(c.done as u64, c.missing as u64)}</p> }.into_any(),
-                            Err(e) => view! { <p class="import-error" role="alert">{fill(t.imp_error, &[("detail", &e)])}</p> }.into_any(),
+                            Err(e) => view! { <p class="import-error" role="alert">{fill(t.imp_error, &[("detail", &e.words(t))])}</p> }.into_any(),
                         })}
                     </section>
                 })
