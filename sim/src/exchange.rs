@@ -27,10 +27,10 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 use thiserror::Error;
 
-use crate::odata::RequestMeta;
-use crate::state::{
-    AppState, AuthFailure, Caller, Role, EXCHANGE_AUDIENCE, TENANT_DOMAIN, TENANT_ID,
+use crate::contract::{
+    AuthFailure, Caller, RequestMeta, Role, EXCHANGE_AUDIENCE, TENANT_DOMAIN, TENANT_ID,
 };
+use crate::state::AppState;
 use crate::store::{
     strip_smtp, Contact, Group, GroupKind, Obj, Provenance, Side, Tenant, User, UserType,
     ACCEPTED_DOMAINS,
@@ -200,7 +200,7 @@ async fn invoke(
     body: Bytes,
 ) -> Response {
     let request_id = meta.request_id.clone();
-    let caller = match crate::identity::authenticate(&state, &headers, EXCHANGE_AUDIENCE) {
+    let caller = match crate::auth::authenticate(&state, &headers, EXCHANGE_AUDIENCE) {
         Ok(c) => c,
         Err(f) => return auth_response(&f, &request_id),
     };

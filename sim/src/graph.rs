@@ -17,7 +17,6 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use crate::server::ListenerScheme;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query as QueryPairs, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
@@ -28,8 +27,9 @@ use rand::Rng;
 use serde_json::{json, Map, Value};
 use tower::ServiceExt;
 
-use crate::odata::{Field, Query, QueryError, RequestMeta};
-use crate::state::{AppState, AuthFailure, Caller, Role, GRAPH_AUDIENCE};
+use crate::contract::{AuthFailure, Caller, ListenerScheme, RequestMeta, Role, GRAPH_AUDIENCE};
+use crate::odata::{Field, Query, QueryError};
+use crate::state::AppState;
 use crate::store::{
     Contact, Group, GroupKind, Obj, ObjKind, Provenance, Side, Tenant, User, UserType,
 };
@@ -220,7 +220,7 @@ fn authorize(
     ctx: &Ctx,
     scopes: &[&str],
 ) -> Result<Caller, Box<Response>> {
-    let caller = crate::identity::authenticate(state, headers, GRAPH_AUDIENCE)
+    let caller = crate::auth::authenticate(state, headers, GRAPH_AUDIENCE)
         .map_err(|f| Box::new(ctx.auth_failure(f)))?;
     if scopes.iter().any(|s| caller.has_scope(s)) {
         Ok(caller)
@@ -1127,7 +1127,7 @@ async fn create_contact(
     origin: Origin,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    if let Err(f) = crate::identity::authenticate(&state, &headers, GRAPH_AUDIENCE) {
+    if let Err(f) = crate::auth::authenticate(&state, &headers, GRAPH_AUDIENCE) {
         return ctx.auth_failure(f);
     }
     ctx.error(
@@ -1316,7 +1316,7 @@ async fn invite(
     let invitation_id = t.new_guid();
     let redeem = format!(
         "https://login.microsoftonline.com/redeem?rd=https%3a%2f%2finvitations.microsoft.com%2fredeem%2f%3ftenant%3d{}%26user%3d{}%26ticket%3d{}",
-        crate::state::TENANT_ID,
+        crate::contract::TENANT_ID,
         user_id,
         invitation_id
     );
@@ -1351,7 +1351,7 @@ async fn batch(
     body: Bytes,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    if let Err(f) = crate::identity::authenticate(&state, &headers, GRAPH_AUDIENCE) {
+    if let Err(f) = crate::auth::authenticate(&state, &headers, GRAPH_AUDIENCE) {
         return ctx.auth_failure(f);
     }
     let Ok(b) = serde_json::from_slice::<Value>(&body) else {

@@ -11,8 +11,10 @@
 //! the bound URLs, the HTTPS certificate and the shared [`AppState`]. Tests that need a token
 //! without a sign-in use [`identity::issue_access_token`].
 
+pub mod auth;
 #[cfg(feature = "test-client")]
 pub mod client;
+pub mod contract;
 pub mod exchange;
 pub mod graph;
 pub mod identity;
@@ -23,6 +25,8 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod tokens;
 
+pub use contract::Knobs;
 pub use server::{app_state, start, RunningSim, SimConfig, SimError};
-pub use state::{AppState, Knobs};
+pub use state::AppState;

@@ -2,7 +2,7 @@
 //! contacts, every kind of group the app meets, a dynamic distribution group (Exchange only) and one
 //! group with 50,000 members. Names are fixed; ids and dates come from the seeded RNG.
 
-use crate::state::TENANT_DOMAIN;
+use crate::contract::TENANT_DOMAIN;
 use crate::store::{
     Contact, Group, GroupKind, Provenance, Tenant, User, UserType, ADMIN_UPN, BULK_GROUP_MEMBERS,
     BULK_GROUP_NAME, HELPDESK_UPN,

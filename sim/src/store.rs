@@ -16,7 +16,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
-use crate::state::{Account, Role, TENANT_DOMAIN};
+use crate::contract::{Account, Role, TENANT_DOMAIN};
 
 /// Which service created an object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -846,7 +846,7 @@ impl Tenant {
             .collect();
         json!({
             "seed": self.seed,
-            "tenantId": crate::state::TENANT_ID,
+            "tenantId": crate::contract::TENANT_ID,
             "domain": TENANT_DOMAIN,
             "counts": {
                 "users": self.users.len(),
