@@ -255,6 +255,15 @@ pub fn guest_user(
     }
 }
 
+impl Tenant {
+    /// The seeded tenant: the same seed gives the same objects and ids.
+    pub fn seeded(seed: u64) -> Tenant {
+        let mut t = Tenant::empty(seed);
+        populate(&mut t);
+        t
+    }
+}
+
 /// Fills `t` with the seed data.
 pub fn populate(t: &mut Tenant) {
     // Accounts first: identity finds them by UPN.
