@@ -11,21 +11,8 @@ use serde_json::Value;
 use super::cmdlets::Params;
 use super::recipients::{recipient_json, Rec, View};
 use super::{ExoError, NAME_EXISTS_TYPE, PROXY_EXISTS_TYPE};
+use crate::address::{valid_address, Dialect};
 use crate::store::{strip_smtp, Contact, Provenance, Side, Tenant};
-
-fn valid_address(a: &str) -> bool {
-    let Some((local, domain)) = a.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && !a
-            .chars()
-            .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ',' | ';'))
-}
 
 pub(super) fn new_mail_contact(
     t: &mut Tenant,
@@ -34,8 +21,10 @@ pub(super) fn new_mail_contact(
 ) -> Result<Vec<Value>, ExoError> {
     let name = p.required("Name")?;
     let external = p.required("ExternalEmailAddress")?;
+    // Exchange takes the address in proxy form too (`SMTP:x@y`): the prefix is stripped before the
+    // check, which is shared with Graph's invitations; see `address::Dialect` for where they differ.
     let address = strip_smtp(external.trim()).to_string();
-    if !valid_address(&address) {
+    if !valid_address(&address, Dialect::Exchange) {
         return Err(ExoError::new(
             "Microsoft.Exchange.Data.DataValidationException",
             format!("\"{external}\" isn't a valid SMTP address."),

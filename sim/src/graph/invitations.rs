@@ -9,23 +9,10 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::{authorize, tenant, Ctx, Origin, INVITE};
+use crate::address::{valid_address, Dialect};
 use crate::contract::{Role, TENANT_ID};
 use crate::state::AppState;
 use crate::store::{Provenance, Side, UserType};
-
-fn valid_address(a: &str) -> bool {
-    let Some((local, domain)) = a.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !a
-            .chars()
-            .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == '"')
-        && !domain.contains('@')
-}
 
 pub(super) async fn invite(
     State(state): State<AppState>,
@@ -64,7 +51,9 @@ pub(super) async fn invite(
             "Required properties invitedUserEmailAddress and inviteRedirectUrl must be specified.",
         );
     }
-    if !valid_address(email) {
+    // Graph checks the address as sent, after trimming white space (above); the rule is shared
+    // with Exchange's New-MailContact, see `address::Dialect` for where they differ.
+    if !valid_address(email, Dialect::Graph) {
         return ctx.error(
             StatusCode::BAD_REQUEST,
             "BadRequest",
