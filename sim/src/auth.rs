@@ -165,7 +165,7 @@ pub(crate) fn account_by_upn(state: &AppState, upn: &str) -> Option<Account> {
 
 /// Mints an access token for `account` and `audience` (`GRAPH_AUDIENCE` or `EXCHANGE_AUDIENCE`)
 /// with the given delegated scopes (short names, e.g. `GroupMember.Read.All`), valid for the
-/// current `token_lifetime_secs` knob. Meant for tests of the tenant half, which can then call the
+/// current `token_lifetime_secs` knob. Meant for tests of the Graph and Exchange handlers, which can then call their
 /// Graph/Exchange routes without going through a sign-in.
 pub fn issue_access_token(
     state: &AppState,
@@ -195,7 +195,7 @@ fn unauthorized(message: &str) -> AuthFailure {
 }
 
 /// Validates the request's bearer token for `audience` and returns who is calling.
-/// The tenant half calls this at the top of every Graph/Exchange handler.
+/// Every Graph and Exchange handler calls this first.
 ///
 /// Checks, as the real resources do: a `Bearer` token is present, it is a JWT signed with the sim's
 /// key, `aud` is the resource (URI or app id), `nbf <= now < exp`, and `tid` is the sim's tenant.

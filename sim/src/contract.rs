@@ -21,8 +21,8 @@ pub const TENANT_DOMAIN: &str = "contoso.onmicrosoft.com";
 pub const GRAPH_AUDIENCE: &str = "https://graph.microsoft.com";
 pub const EXCHANGE_AUDIENCE: &str = "https://outlook.office365.com";
 
-/// The verified identity behind a request: produced by `identity` from a bearer token, consumed by
-/// `graph` and `exchange` for authorization decisions.
+/// The verified identity behind a request: produced by `auth::authenticate` from a bearer token,
+/// consumed by `graph` and `exchange` for authorization decisions.
 #[derive(Clone, Debug)]
 pub struct Caller {
     /// `oid`: the signed-in user's object id.

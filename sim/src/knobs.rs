@@ -323,7 +323,7 @@ fn fault(
             }
         }}),
         // The Exchange admin API answers in the same OData error shape as its other errors
-        // (see `exchange.rs`); the exception type names for throttling are modelled, not documented.
+        // (see `exchange::ExoError`); the exception type names for throttling are modelled, not documented.
         Service::Exchange => {
             let (code, type_name) = if status == StatusCode::TOO_MANY_REQUESTS {
                 (

@@ -146,7 +146,7 @@ impl RunningSim {
     }
 }
 
-/// The seeded tenant (the tenant half's store).
+/// The seeded tenant (see `seed`).
 fn seeded_tenant(seed: u64) -> Tenant {
     Tenant::seeded(seed)
 }

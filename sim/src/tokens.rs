@@ -103,7 +103,7 @@ pub(crate) struct Grants {
     pub consents: HashMap<(String, String), std::collections::HashSet<String>>,
 }
 
-/// Signing keys and issued-grant bookkeeping (opaque to the tenant half).
+/// Signing keys and issued-grant bookkeeping (opaque to the Graph and Exchange handlers).
 pub struct Identity {
     keys: SigningKeys,
     pub(crate) grants: Mutex<Grants>,
