@@ -26,8 +26,8 @@ use guestlist_core::tenant::{
 };
 
 use crate::identity::SIM_CLIENT_ID;
-use crate::server::RunningSim;
 use crate::store::{GroupKind as SimKind, UserType as SimUserType, DEMO_PASSWORD};
+use crate::RunningSim;
 
 /// One request as the wire saw it.
 #[derive(Clone, Debug)]

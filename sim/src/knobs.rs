@@ -25,7 +25,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 use tokio::sync::Notify;
 
-use crate::state::Knobs;
+use crate::contract::{ClientRequestId, Knobs, RequestId};
 
 /// Which service a request is for; each has its own concurrency slots and rate window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,15 +33,6 @@ pub enum Service {
     Graph,
     Exchange,
 }
-
-/// The request id the sim assigned (also sent as the `request-id` response header). Inserted into
-/// the request's extensions before the service handler runs, so error bodies can quote it.
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
-
-/// The client's `client-request-id` (or a generated one), echoed as a response header.
-#[derive(Clone, Debug)]
-pub struct ClientRequestId(pub String);
 
 /// Marker in a response's extensions: close the connection instead of answering. The server's
 /// connection loop turns it into a service error, on which hyper drops the connection.
@@ -332,7 +323,7 @@ fn fault(
             }
         }}),
         // The Exchange admin API answers in the same OData error shape as its other errors
-        // (see `exchange.rs`); the exception type names for throttling are modelled, not documented.
+        // (see `exchange::ExoError`); the exception type names for throttling are modelled, not documented.
         Service::Exchange => {
             let (code, type_name) = if status == StatusCode::TOO_MANY_REQUESTS {
                 (

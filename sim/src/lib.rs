@@ -1,18 +1,28 @@
 //! guestlist-sim: a simulated Microsoft 365 tenant.
 //!
-//! Module ownership (two people work here at once; keep to your files):
-//! - server side: `lib.rs`, `main.rs`, `server.rs` (router, flags, TLS, serve-dir, `/_sim/`),
-//!   `identity.rs` (OIDC, JWT, sign-in page), `knobs.rs` (latency, throttling, faults, CORS).
-//! - tenant side: `store.rs` (in-memory tenant + seed), `graph.rs`, `exchange.rs`, `odata.rs`.
+//! Modules, in layers; each imports only from the layers below it (no cycles):
+//! - the server: `server` (router, listeners, TLS, serve-dir, `/_sim/`), with `main.rs` (flags)
+//!   and `client` (the `test-client` feature) on top of it.
+//! - handlers: `identity` (OpenID Connect endpoints, sign-in page), `graph/` (Graph v1.0, one
+//!   module per resource) and `exchange/` (InvokeCommand, one module per cmdlet family).
+//! - shared: `auth` (token claims, the bearer check) → `state` (`AppState`) → `tokens` (signing
+//!   key, grants) and `store` (the in-memory tenant, filled by `seed`); `odata` (query options),
+//!   `address` (the e-mail address check), `knobs` (latency, throttling, faults, CORS middleware),
+//!   `tls`.
+//! - `contract`: the types every module shares (tenant constants, `Caller`, `Knobs`, request
+//!   metadata such as `RequestOrigin` and `RequestMeta`); it imports no other module of the sim.
 //!
-//! The contract between the two halves is in `state.rs` and is changed only by agreement.
+//! Changes to `contract` touch every handler: they are made by agreement.
 //!
 //! Start the sim in-process with [`start`] and a [`SimConfig`]; the returned [`RunningSim`] gives
 //! the bound URLs, the HTTPS certificate and the shared [`AppState`]. Tests that need a token
 //! without a sign-in use [`identity::issue_access_token`].
 
+pub mod address;
+pub mod auth;
 #[cfg(feature = "test-client")]
 pub mod client;
+pub mod contract;
 pub mod exchange;
 pub mod graph;
 pub mod identity;
@@ -23,6 +33,8 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod tokens;
 
+pub use contract::Knobs;
 pub use server::{app_state, start, RunningSim, SimConfig, SimError};
-pub use state::{AppState, Knobs};
+pub use state::AppState;

@@ -174,50 +174,6 @@ fn lit_eq(v: Option<&Value>, l: &Lit) -> bool {
     }
 }
 
-/// Per-request facts both services put in their answers: the request ids the knobs middleware
-/// assigned (generated here when a request bypassed it, e.g. an inner `$batch` request) and the origin
-/// the client used, for `@odata.nextLink` and `@odata.context`.
-#[derive(Clone, Debug)]
-pub struct RequestMeta {
-    pub request_id: String,
-    pub client_request_id: String,
-    pub origin: String,
-}
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestMeta {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let request_id = parts
-            .extensions
-            .get::<crate::knobs::RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let client_request_id = parts
-            .extensions
-            .get::<crate::knobs::ClientRequestId>()
-            .map(|r| r.0.clone())
-            .or_else(|| {
-                parts
-                    .headers
-                    .get("client-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            })
-            .unwrap_or_else(|| request_id.clone());
-        let crate::server::RequestOrigin(origin) =
-            crate::server::RequestOrigin::from_request_parts(parts, state).await?;
-        Ok(RequestMeta {
-            request_id,
-            client_request_id,
-            origin,
-        })
-    }
-}
-
 // ----- $filter parser -----
 
 #[derive(Clone, Debug, PartialEq)]

@@ -2,7 +2,7 @@
 //! contacts, every kind of group the app meets, a dynamic distribution group (Exchange only) and one
 //! group with 50,000 members. Names are fixed; ids and dates come from the seeded RNG.
 
-use crate::state::TENANT_DOMAIN;
+use crate::contract::TENANT_DOMAIN;
 use crate::store::{
     Contact, Group, GroupKind, Provenance, Tenant, User, UserType, ADMIN_UPN, BULK_GROUP_MEMBERS,
     BULK_GROUP_NAME, HELPDESK_UPN,
@@ -252,6 +252,15 @@ pub fn guest_user(
         account_enabled: true,
         bulk: false,
         provenance: prov,
+    }
+}
+
+impl Tenant {
+    /// The seeded tenant: the same seed gives the same objects and ids.
+    pub fn seeded(seed: u64) -> Tenant {
+        let mut t = Tenant::empty(seed);
+        populate(&mut t);
+        t
     }
 }
 

@@ -10,15 +10,13 @@
 //! # Ok(()) }
 //! ```
 
-use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -32,9 +30,10 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tower::ServiceExt as _;
 
+use crate::contract::{Knobs, ListenerScheme, RequestOrigin, TENANT_ID};
 use crate::identity::{Identity, SIM_CLIENT_ID};
 use crate::knobs::{self, ConnectionDropped, DropConnection, KnobRuntime, Service, ServiceLayer};
-use crate::state::{AppState, Knobs, TENANT_ID};
+use crate::state::AppState;
 use crate::store::Tenant;
 
 /// How to run the sim. `Default`: HTTP on `127.0.0.1` with a free port, no HTTPS, seed 0, default
@@ -147,45 +146,7 @@ impl RunningSim {
     }
 }
 
-/// Whether the request arrived on the HTTP or the HTTPS listener (set by the connection loop).
-#[derive(Clone, Copy, Debug)]
-pub struct ListenerScheme(pub &'static str);
-
-/// The origin the client used to reach the sim (`scheme://host[:port]`), from the listener's
-/// scheme and the `Host` header: what issuers and generated URLs are built from.
-#[derive(Clone, Debug)]
-pub struct RequestOrigin(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for RequestOrigin {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(RequestOrigin(origin_of(parts)))
-    }
-}
-
-fn origin_of(parts: &Parts) -> String {
-    let scheme = parts
-        .extensions
-        .get::<ListenerScheme>()
-        .map(|s| s.0)
-        .unwrap_or("http");
-    let host = parts
-        .uri
-        .authority()
-        .map(|a| a.as_str().to_string())
-        .or_else(|| {
-            parts
-                .headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "localhost".to_string());
-    format!("{scheme}://{host}")
-}
-
-/// The seeded tenant (the tenant half's store).
+/// The seeded tenant (see `seed`).
 fn seeded_tenant(seed: u64) -> Tenant {
     Tenant::seeded(seed)
 }

@@ -1,130 +1,31 @@
-//! The contract between the server half (identity, knobs, router) and the tenant half (store, Graph,
-//! Exchange) of the sim.
+//! The state every handler is handed ([`AppState`]): the tenant, the knobs and the identity's keys
+//! and grants.
+//!
+//! The shared types it is built from live in [`crate::contract`]; the ones callers have always
+//! reached through `state` are re-exported here.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
-/// Seeded tenant id and primary domain.
-pub const TENANT_ID: &str = "b6a2f1c4-3e5d-4f7a-9c8b-1d2e3f4a5b6c";
-pub const TENANT_DOMAIN: &str = "contoso.onmicrosoft.com";
-
-/// Audiences of the two resources, as Entra puts them in `aud`.
-pub const GRAPH_AUDIENCE: &str = "https://graph.microsoft.com";
-pub const EXCHANGE_AUDIENCE: &str = "https://outlook.office365.com";
-
-/// The verified identity behind a request: produced by `identity` from a bearer token, consumed by
-/// `graph` and `exchange` for authorization decisions.
-#[derive(Clone, Debug)]
-pub struct Caller {
-    /// `oid`: the signed-in user's object id.
-    pub oid: String,
-    /// `upn`.
-    pub upn: String,
-    pub tid: String,
-    /// `scp`, split on spaces (e.g. `GroupMember.ReadWrite.All`, `Exchange.Manage`).
-    pub scopes: Vec<String>,
-    /// Directory / Exchange roles the user holds (sim-side facts, not token claims).
-    pub roles: Vec<Role>,
-}
-
-impl Caller {
-    pub fn has_scope(&self, s: &str) -> bool {
-        self.scopes.iter().any(|x| x.eq_ignore_ascii_case(s))
-    }
-    pub fn has_role(&self, r: Role) -> bool {
-        self.roles.contains(&r)
-    }
-}
-
-/// Roles the sim models.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Role {
-    /// Exchange "Recipient Management" role group: may run the write cmdlets.
-    ExchangeRecipientManagement,
-    /// Entra "Groups Administrator": may change any group's membership/settings through Graph.
-    GroupsAdministrator,
-    /// Entra "Guest Inviter" (or any admin who may invite).
-    GuestInviter,
-}
-
-/// A seeded account that can sign in (the store owns the list; identity reads it).
-#[derive(Clone, Debug)]
-pub struct Account {
-    pub oid: String,
-    pub upn: String,
-    pub display_name: String,
-    pub password: String,
-    pub roles: Vec<Role>,
-}
+pub use crate::contract::{
+    Account, AuthFailure, Caller, Knobs, Role, EXCHANGE_AUDIENCE, GRAPH_AUDIENCE, TENANT_DOMAIN,
+    TENANT_ID,
+};
+use crate::store::Tenant;
+use crate::tokens::Identity;
 
 /// Shared, cheaply clonable application state handed to every handler.
 #[derive(Clone)]
 pub struct AppState {
-    /// The tenant's directory and Exchange data (tenant half).
-    pub tenant: Arc<Mutex<crate::store::Tenant>>,
-    /// Current knobs; the server half updates them from `/_sim/config`.
-    pub knobs: Arc<std::sync::RwLock<Knobs>>,
-    /// Signing keys and issued-code bookkeeping (server half); opaque to the tenant half.
-    pub identity: Arc<crate::identity::Identity>,
+    /// The tenant's directory and Exchange data.
+    pub tenant: Arc<Mutex<Tenant>>,
+    /// Current knobs; the server updates them from `/_sim/config`.
+    pub knobs: Arc<RwLock<Knobs>>,
+    /// Signing keys and issued-code bookkeeping; only the token code looks inside.
+    pub identity: Arc<Identity>,
 }
 
 impl AppState {
     pub fn knobs(&self) -> Knobs {
         self.knobs.read().expect("knobs lock").clone()
     }
-}
-
-/// Every knob of the sim (flags and `GET/PUT /_sim/config`). Owned by the server half, which applies
-/// latency, throttling, faults and CORS in middleware; the tenant half reads `replication_delay_ms`.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Knobs {
-    /// Added latency per request, in milliseconds.
-    pub latency_ms: u64,
-    /// Concurrent requests served per service (Graph, Exchange); 0 = unlimited. Excess waits.
-    pub concurrency_limit: usize,
-    /// Throttle by rate: more than this many requests per second per service → 429. 0 = off.
-    pub throttle_rate_per_sec: u32,
-    /// Throttle a random fraction (0.0–1.0) of service requests with 429.
-    pub throttle_fraction: f64,
-    /// `Retry-After` seconds sent with a 429.
-    pub retry_after_secs: u64,
-    /// Random fraction (0.0–1.0) of service requests answered 503 (with `Retry-After`).
-    pub unavailable_fraction: f64,
-    /// Random fraction (0.0–1.0) of service requests whose connection is dropped without an answer.
-    pub drop_fraction: f64,
-    /// Lifetime of issued access tokens, in seconds.
-    pub token_lifetime_secs: u64,
-    /// Refuse browser CORS on the Exchange endpoint (exercises the app's script mode).
-    pub exchange_cors_refused: bool,
-    /// Delay before an object created on one side (Exchange contact, Graph guest) is visible on the other
-    /// side and to Add-DistributionGroupMember, in milliseconds.
-    pub replication_delay_ms: u64,
-}
-
-impl Default for Knobs {
-    fn default() -> Self {
-        Self {
-            latency_ms: 0,
-            concurrency_limit: 0,
-            throttle_rate_per_sec: 0,
-            throttle_fraction: 0.0,
-            retry_after_secs: 1,
-            unavailable_fraction: 0.0,
-            drop_fraction: 0.0,
-            token_lifetime_secs: 3600,
-            exchange_cors_refused: false,
-            replication_delay_ms: 0,
-        }
-    }
-}
-
-/// Why a bearer token was not accepted. Each service renders it in its own error shape
-/// (Graph: `{"error":{"code":...}}`; Exchange: its own body and `WWW-Authenticate`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuthFailure {
-    /// 401 (missing, malformed, bad signature, expired, wrong audience) or 403 (missing scope/role).
-    pub status: u16,
-    /// Graph-style code, e.g. `InvalidAuthenticationToken`, `Authorization_RequestDenied`.
-    pub code: &'static str,
-    pub message: String,
 }

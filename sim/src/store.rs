@@ -16,7 +16,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
-use crate::state::{Account, Role, TENANT_DOMAIN};
+use crate::contract::{Account, Role, TENANT_DOMAIN};
 
 /// Which service created an object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -461,9 +461,9 @@ pub struct Tenant {
 }
 
 impl Tenant {
-    /// The seeded tenant: the same seed gives the same objects and ids.
-    pub fn seeded(seed: u64) -> Tenant {
-        let mut t = Tenant {
+    /// An empty tenant whose RNG starts from `seed`. `seed.rs` fills it ([`Tenant::seeded`]).
+    pub(crate) fn empty(seed: u64) -> Tenant {
+        Tenant {
             seed,
             users: Vec::new(),
             contacts: Vec::new(),
@@ -473,9 +473,7 @@ impl Tenant {
             unsettled: None,
             rng: ChaCha8Rng::seed_from_u64(seed),
             bulk_groups: 0,
-        };
-        crate::seed::populate(&mut t);
-        t
+        }
     }
 
     /// A new GUID from the tenant's RNG (deterministic for a given seed and history).
@@ -846,7 +844,7 @@ impl Tenant {
             .collect();
         json!({
             "seed": self.seed,
-            "tenantId": crate::state::TENANT_ID,
+            "tenantId": crate::contract::TENANT_ID,
             "domain": TENANT_DOMAIN,
             "counts": {
                 "users": self.users.len(),

@@ -27,12 +27,13 @@ use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
-use super::{
+use super::{REFRESH_TOKEN_LIFETIME, SPA_REFRESH_TOKEN_LIFETIME};
+use crate::auth::{
     access_token_claims, account_by_oid, account_by_upn, canonical_resource, id_token_claims,
-    PendingCode, RefreshGrant, REFRESH_TOKEN_LIFETIME, SPA_REFRESH_TOKEN_LIFETIME,
 };
-use crate::server::RequestOrigin;
-use crate::state::{Account, AppState, GRAPH_AUDIENCE, TENANT_DOMAIN, TENANT_ID};
+use crate::contract::{Account, RequestOrigin, GRAPH_AUDIENCE, TENANT_DOMAIN, TENANT_ID};
+use crate::state::AppState;
+use crate::tokens::{PendingCode, RefreshGrant};
 
 /// Delegated Graph permissions the Guestlist app registration is configured with; what
 /// `https://graph.microsoft.com/.default` grants.

@@ -1,0 +1,102 @@
+//! `/contacts`: organizational contacts, read-only in Graph (they are made in Exchange).
+//!
+//! - List orgContacts: https://learn.microsoft.com/en-us/graph/api/orgcontact-list?view=graph-rest-1.0
+
+use axum::extract::{Path, Query as QueryPairs, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+
+use super::paging::{collection, entity, paginate, read_request};
+use super::{delay, into_map, tenant, Ctx, Origin, METHOD_NOT_ALLOWED, READ_CONTACTS};
+use crate::contract::GRAPH_AUDIENCE;
+use crate::state::AppState;
+use crate::store::{Contact, Side};
+
+pub fn contact_json(c: &Contact) -> Map<String, Value> {
+    into_map(json!({
+        "id": c.id,
+        "deletedDateTime": null,
+        "companyName": c.company_name,
+        "department": c.department,
+        "displayName": c.display_name,
+        "givenName": c.given_name,
+        "jobTitle": c.job_title,
+        "mail": c.external_email,
+        "mailNickname": c.alias,
+        "onPremisesLastSyncDateTime": null,
+        "onPremisesSyncEnabled": null,
+        "surname": c.surname,
+        "addresses": [{"city": null, "countryOrRegion": null, "officeLocation": null, "postalCode": null, "state": null, "street": null}],
+        "onPremisesProvisioningErrors": [],
+        "phones": [],
+        "proxyAddresses": c.proxy_addresses(),
+        "serviceProvisioningErrors": [],
+    }))
+}
+
+pub(super) async fn list_contacts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    origin: Origin,
+    QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
+) -> Response {
+    let ctx = Ctx::new(origin);
+    let (_, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    let d = delay(&state);
+    let t = tenant(&state);
+    let page = paginate(
+        t.contacts(),
+        &q,
+        |c| c.provenance.visible_to(Side::Graph, d),
+        contact_json,
+        |m| q.project(m),
+    );
+    collection(&ctx, &q, "contacts", "/contacts", page)
+}
+
+pub(super) async fn get_contact(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    origin: Origin,
+    Path(id): Path<String>,
+    QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
+) -> Response {
+    let ctx = Ctx::new(origin);
+    let (_, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    let d = delay(&state);
+    let t = tenant(&state);
+    let Some(c) = t
+        .contact(&id)
+        .filter(|c| c.provenance.visible_to(Side::Graph, d))
+    else {
+        return ctx.not_found(&id);
+    };
+    entity(&ctx, &q, "contacts", contact_json(c))
+}
+
+/// orgContacts are read-only in Graph: they are created in Exchange (New-MailContact) or synced from
+/// on-premises (orgcontact resource page; microsoft-graph-docs issue 15397). Graph answers a method its
+/// target doesn't support with 405 `Request_BadRequest` "Specified HTTP method is not allowed for the
+/// request target." (example response in https://learn.microsoft.com/en-us/graph/json-batching).
+pub(super) async fn create_contact(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    origin: Origin,
+) -> Response {
+    let ctx = Ctx::new(origin);
+    if let Err(f) = crate::auth::authenticate(&state, &headers, GRAPH_AUDIENCE) {
+        return ctx.auth_failure(f);
+    }
+    ctx.error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Request_BadRequest",
+        METHOD_NOT_ALLOWED,
+    )
+}
