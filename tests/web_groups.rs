@@ -162,6 +162,7 @@ async fn activity_page_lists_the_stored_changes() {
         request_id: Some("rid-42".into()),
         action: None,
         reason: None,
+        run: None,
     });
     web_sys::window()
         .unwrap()

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 /// 5 MB localStorage quota, and plenty for a browser's recent history.)
 pub const MAX_ENTRIES: usize = 1000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Done,
@@ -144,6 +144,17 @@ pub struct Entry {
     /// worded by its screen (no kind), whose English `detail` is then shown as it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<Reason>,
+    /// The journalled run and operation this entry is of (bulk runs): an operation's outcome is
+    /// recorded once however often the run is resumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunOp>,
+}
+
+/// Which operation of which journalled run an entry records.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RunOp {
+    pub run: String,
+    pub op: u32,
 }
 
 impl Entry {
@@ -158,7 +169,28 @@ impl Entry {
             request_id: None,
             action: Some(action),
             reason: None,
+            run: None,
         }
+    }
+
+    /// Marks the entry as the outcome of `op` in the journalled run `run`.
+    pub fn of_run(self, run: &str, op: u32) -> Entry {
+        Entry {
+            run: Some(RunOp {
+                run: run.to_owned(),
+                op,
+            }),
+            ..self
+        }
+    }
+
+    /// What makes an entry of a journalled run the same record: its operation, and whether it
+    /// records the handover to a script or how the operation ended (a step handed over and later
+    /// confirmed by Verify is two records; its outcome is one, however it was learnt).
+    fn key(&self) -> Option<(&RunOp, bool)> {
+        self.run
+            .as_ref()
+            .map(|r| (r, self.outcome == Outcome::Script))
     }
 
     /// The change failed: the failure's English message, its kind and its request id.
@@ -209,8 +241,14 @@ impl Log {
     }
 
     /// Adds `entries` (oldest first, as a run makes them) in one go: the newest ends up first.
+    /// An entry of a journalled run's operation that the log already holds is not added again.
     pub fn extend(&mut self, entries: impl IntoIterator<Item = Entry>) {
-        let mut new: Vec<Entry> = entries.into_iter().collect();
+        let held: std::collections::HashSet<(&RunOp, bool)> =
+            self.entries.iter().filter_map(Entry::key).collect();
+        let mut new: Vec<Entry> = entries
+            .into_iter()
+            .filter(|e| e.key().is_none_or(|k| !held.contains(&k)))
+            .collect();
         new.reverse();
         new.truncate(MAX_ENTRIES);
         new.append(&mut self.entries);
@@ -373,7 +411,37 @@ mod tests {
             request_id: Some(format!("rid-{n}")),
             action: None,
             reason: None,
+            run: None,
         }
+    }
+
+    #[test]
+    fn an_operation_of_a_run_is_recorded_once() {
+        let mut log = Log::default();
+        log.extend([
+            entry(1, "a").of_run("run-1", 0),
+            entry(2, "b").of_run("run-1", 1),
+        ]);
+        // A resumed run records what it finished again: only the new one is added.
+        log.extend([
+            entry(3, "a").of_run("run-1", 0),
+            entry(4, "b").of_run("run-1", 1),
+            entry(5, "c").of_run("run-1", 2),
+            entry(6, "a").of_run("run-2", 0),
+        ]);
+        let at: Vec<u64> = log.entries.iter().map(|e| e.at_ms).collect();
+        assert_eq!(at, [6, 5, 2, 1]);
+        // Entries outside journalled runs are all kept; the handover to a script is a record
+        // of its own, the outcome one however it was learnt.
+        log.extend([entry(7, "x"), entry(8, "x")]);
+        let mut script = entry(9, "a").of_run("run-1", 0);
+        script.outcome = Outcome::Script;
+        log.extend([script]);
+        assert_eq!(log.entries.len(), 7);
+        let mut skipped = entry(10, "a").of_run("run-1", 0);
+        skipped.outcome = Outcome::Skipped;
+        log.extend([skipped]);
+        assert_eq!(log.entries.len(), 7);
     }
 
     #[test]

@@ -53,13 +53,15 @@ impl From<RunError> for EngineError {
     }
 }
 
-/// How a run goes: concurrency, the pause/resume/cancel handle, and who else hears its events.
+/// How a run goes: concurrency, the pause/resume/cancel handle, who else hears its events, and
+/// the id of a journalled run whose activity is recorded once per operation.
 #[derive(Default)]
 pub struct RunSetup<'a> {
     pub options: ExecutorOptions,
     pub control: RunControl,
     #[allow(clippy::type_complexity)]
     pub on_event: Option<Box<dyn Fn(&RunEvent) + 'a>>,
+    pub run_id: Option<&'a str>,
 }
 
 impl<'a> RunSetup<'a> {
@@ -70,6 +72,14 @@ impl<'a> RunSetup<'a> {
 
     pub fn with_options(mut self, options: ExecutorOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// A journalled run that may be resumed (after a reload): its activity entries carry the
+    /// id, and a resumed run first records what its journal holds, so nothing a reload kept
+    /// from being written is missing and nothing is recorded twice.
+    pub fn recorded_as(mut self, run_id: &'a str) -> Self {
+        self.run_id = Some(run_id);
         self
     }
 
@@ -257,7 +267,11 @@ impl<'c, T: Transport, K: TokenSource, S: Sleeper> Engine<'c, T, K, S> {
         activity: &A,
         setup: RunSetup<'_>,
     ) -> Result<RunOutcome, RunError> {
-        let recorder = Recorder::new(plan, activity);
+        if let Some(run) = setup.run_id {
+            let journal = store.load().await?;
+            activity.record(record::from_journal(plan, &journal, run));
+        }
+        let recorder = Recorder::new(plan, activity, setup.run_id);
         let listener = setup.on_event;
         let clients = Clients {
             graph: self.graph,
@@ -333,13 +347,14 @@ impl<'c, T: Transport, K: TokenSource, S: Sleeper> Engine<'c, T, K, S> {
 
     /// Script mode's Verify: fresh Graph reads; every operation done, missing or not checkable.
     /// What is now done is journalled in `store` (so a resumed run and the report see it) and
-    /// recorded in `activity` as confirmed.
+    /// recorded in `activity` as confirmed (as of the journalled run `run_id`, if it is one).
     pub async fn verify<J: JournalStore, C: Clock, A: ActivitySink>(
         &self,
         plan: &Plan,
         store: J,
         clock: &C,
         activity: &A,
+        run_id: Option<&str>,
     ) -> Result<Verification, EngineError> {
         let (after, senders) = reads::after_snapshot(self.graph, plan).await?;
         let results = verify::verify(plan, &after, &senders);
@@ -355,12 +370,16 @@ impl<'c, T: Transport, K: TokenSource, S: Sleeper> Engine<'c, T, K, S> {
             added
                 .iter()
                 .filter_map(|e| {
-                    record::scripted(
+                    let entry = record::scripted(
                         plan,
                         e.op(),
                         crate::activity::Reason::ConfirmedByVerify,
                         now,
-                    )
+                    )?;
+                    Some(match run_id {
+                        Some(run) => entry.of_run(run, e.op().0),
+                        None => entry,
+                    })
                 })
                 .collect(),
         );

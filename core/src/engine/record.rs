@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 
 use crate::activity::{Action, Entry, Log, Outcome, Reason};
-use crate::domain::journal::OpResult;
+use crate::domain::journal::{Journal, JournalEntry, OpResult};
 use crate::domain::plan::{OpId, Plan};
 use crate::run::RunEvent;
 
@@ -70,38 +70,67 @@ pub fn scripted(plan: &Plan, op: OpId, reason: Reason, at_ms: u64) -> Option<Ent
     )
 }
 
-/// Entries are written when this many are waiting, when the run pauses, and at its end.
+/// Entries are written when this many are waiting, when the oldest waiting one is
+/// [`FLUSH_AFTER_MS`] old, when the run pauses, and at its end.
 pub const FLUSH_AT: usize = 200;
+pub const FLUSH_AFTER_MS: u64 = 1_000;
+
+/// The entries a journal already holds outcomes for: what a resumed run records again, so that
+/// whatever a reload kept from being written is not missing (the log drops the ones it has).
+pub fn from_journal(plan: &Plan, journal: &Journal, run: &str) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for e in &journal.entries {
+        let entry = match e {
+            JournalEntry::Finished { op, at_ms, result } => finished(plan, *op, result, *at_ms),
+            JournalEntry::HandedOver { op, at_ms } => scripted(plan, *op, Reason::InScript, *at_ms),
+            JournalEntry::Started { .. } => None,
+        };
+        out.extend(entry.map(|en| en.of_run(run, e.op().0)));
+    }
+    out
+}
 
 /// Turns a run's events into activity entries.
 pub(crate) struct Recorder<'a, A: ActivitySink> {
     plan: &'a Plan,
     sink: &'a A,
+    /// The journalled run's id: its entries are marked with it (recorded once per operation).
+    run: Option<&'a str>,
     waiting: RefCell<Vec<Entry>>,
 }
 
 impl<'a, A: ActivitySink> Recorder<'a, A> {
-    pub(crate) fn new(plan: &'a Plan, sink: &'a A) -> Self {
+    pub(crate) fn new(plan: &'a Plan, sink: &'a A, run: Option<&'a str>) -> Self {
         Recorder {
             plan,
             sink,
+            run,
             waiting: RefCell::new(Vec::new()),
         }
+    }
+
+    fn wait(&self, op: OpId, entry: Option<Entry>) {
+        let entry = match (entry, self.run) {
+            (Some(e), Some(run)) => Some(e.of_run(run, op.0)),
+            (e, _) => e,
+        };
+        self.waiting.borrow_mut().extend(entry);
     }
 
     pub(crate) fn on_event(&self, event: &RunEvent, at_ms: u64) {
         let flush = match event {
             RunEvent::OpFinished { op, result } => {
-                self.waiting
-                    .borrow_mut()
-                    .extend(finished(self.plan, *op, result, at_ms));
-                self.waiting.borrow().len() >= FLUSH_AT
+                self.wait(*op, finished(self.plan, *op, result, at_ms));
+                let waiting = self.waiting.borrow();
+                waiting.len() >= FLUSH_AT
+                    || waiting
+                        .first()
+                        .is_some_and(|e| at_ms.saturating_sub(e.at_ms) >= FLUSH_AFTER_MS)
             }
             RunEvent::HandedOver(ops) => {
-                self.waiting.borrow_mut().extend(
-                    ops.iter()
-                        .filter_map(|op| scripted(self.plan, *op, Reason::InScript, at_ms)),
-                );
+                for op in ops {
+                    self.wait(*op, scripted(self.plan, *op, Reason::InScript, at_ms));
+                }
                 true
             }
             RunEvent::NeedsSignIn { .. } => true,

@@ -660,7 +660,7 @@ fn FinishedView(session: Session, finished: Arc<Finished>, info: GroupInfo) -> i
             spawn_local(async move {
                 let r = session
                     .engine()
-                    .verify(&f.plan, &**f.store, &BrowserClock, &LocalActivity)
+                    .verify(&f.plan, &**f.store, &BrowserClock, &LocalActivity, None)
                     .await
                     .map(|v| v.results)
                     .map_err(|e| verify_failure(&e));

@@ -182,7 +182,13 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
             });
         let engine = engine_for(&session, &saved);
         let outcome = engine
-            .run(&saved.plan, &store, &BrowserClock, &LocalActivity, setup)
+            .run(
+                &saved.plan,
+                &store,
+                &BrowserClock,
+                &LocalActivity,
+                setup.recorded_as(&saved.id),
+            )
             .await;
         st.set_control(None);
         match outcome {
@@ -350,7 +356,13 @@ async fn verify_run(
         .await
         .map_err(ImportProblem::Journal)?;
     engine_for(session, saved)
-        .verify(&saved.plan, &store, &BrowserClock, &LocalActivity)
+        .verify(
+            &saved.plan,
+            &store,
+            &BrowserClock,
+            &LocalActivity,
+            Some(&saved.id),
+        )
         .await
         .map_err(|e| match e {
             EngineError::Tenant(t) => tenant(&t),
