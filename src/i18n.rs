@@ -329,6 +329,10 @@ texts! {
     // --- end bulk import ---
     activity_title,
     activity_intro,
+    /// Above the table: how many of the log's changes are shown (`{shown}` of `{count}`).
+    activity_showing: Plural,
+    /// Shows the next page of older changes.
+    activity_show_more,
     activity_coming,
     about_title,
     about_intro,
@@ -753,6 +757,11 @@ pub static EN: Texts = Texts {
     // --- end bulk import ---
     activity_title: "Activity",
     activity_intro: "What Guestlist did from this browser, row by row.",
+    activity_showing: Plural {
+        one: "{shown} of {count} change, newest first.",
+        other: "{shown} of {count} changes, newest first.",
+    },
+    activity_show_more: "Show older changes",
     activity_coming: "Every run with each row marked done, skipped or failed, with the reason and the service's request ID, and an export of the report.",
     about_title: "About Guestlist",
     about_intro: "Guestlist helps Microsoft 365 admins let external people receive a group's mail: as a mail contact in a distribution list, or as a guest in a Microsoft 365 group.",
@@ -1216,6 +1225,11 @@ pub static NL: Texts = Texts {
     // --- end bulk import ---
     activity_title: "Activiteit",
     activity_intro: "Wat Guestlist vanuit deze browser heeft gedaan, rij voor rij.",
+    activity_showing: Plural {
+        one: "{shown} van {count} wijziging, nieuwste eerst.",
+        other: "{shown} van {count} wijzigingen, nieuwste eerst.",
+    },
+    activity_show_more: "Oudere wijzigingen tonen",
     activity_coming: "Elke uitvoering met per rij gedaan, overgeslagen of mislukt, met de reden en de aanvraag-ID van de dienst, en een export van het rapport.",
     about_title: "Over Guestlist",
     about_intro: "Guestlist helpt Microsoft 365-beheerders om externe personen de e-mail van een groep te laten ontvangen: als e-mailcontact in een distributielijst, of als gast in een Microsoft 365-groep.",

@@ -603,6 +603,14 @@ async fn a_reload_in_the_middle_of_a_run_resumes_without_duplicates() -> Result<
             && m365.len() == members(&before, M365)?.len() + file.valid.len(),
         || format!("member counts {} and {}", dg.len(), m365.len()),
     )?;
+    // The engine recorded every operation of the run in the Activity log exactly once, also
+    // those finished just before the reload: 120 invitations and 240 adds.
+    browser.click("link", "Activity").await?;
+    let text = browser.wait_text("of 360 changes, newest first.").await?;
+    check(
+        text.contains(&format!(" to {DG}")) && text.contains(" as guest"),
+        || format!("activity: {text:?}"),
+    )?;
     browser.close().await
 }
 

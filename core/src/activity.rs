@@ -14,9 +14,10 @@ use crate::domain::template::fill;
 use crate::run::failure::FailureTexts;
 use serde::{Deserialize, Serialize};
 
-/// At most this many entries are kept; the oldest go first. (~300–600 bytes each: far below the
-/// 5 MB localStorage quota, and plenty for a browser's recent history.)
-pub const MAX_ENTRIES: usize = 1000;
+/// At most this many entries are kept; the oldest go first. Enough for a bulk run of a couple
+/// of thousand people with every operation recorded (~300–600 bytes each: 1.5–3 MB of JSON,
+/// within the 5 MB localStorage quota); the Activity page shows them a page at a time.
+pub const MAX_ENTRIES: usize = 5000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

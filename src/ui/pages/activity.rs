@@ -1,5 +1,5 @@
 use crate::activity::{self, iso_time, Log, Outcome};
-use crate::i18n::{use_i18n, Texts};
+use crate::i18n::{plural, use_i18n, Texts};
 use crate::ui::components::Page;
 use crate::ui::groups::download;
 use crate::ui::groups::tx;
@@ -14,11 +14,16 @@ fn outcome_label(t: &Texts, o: Outcome) -> &'static str {
     }
 }
 
-/// Every change this browser made, newest first, exportable as CSV and JSON.
+/// Rows shown at first, and added by "Show older changes": a bulk run records thousands of
+/// changes, and a table of thousands of rows would make the page slow to open.
+pub const PAGE_ROWS: usize = 100;
+
+/// Every change this browser made, newest first, a page at a time, exportable as CSV and JSON.
 #[component]
 pub fn ActivityPage() -> impl IntoView {
     let i18n = use_i18n();
     let log = RwSignal::new(activity::load());
+    let shown = RwSignal::new(PAGE_ROWS);
     let notice = RwSignal::new(None::<String>);
     let export_csv = move |_| {
         let csv = log.with(Log::to_csv);
@@ -46,11 +51,17 @@ pub fn ActivityPage() -> impl IntoView {
             </div>
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             {move || {
-                let entries = log.with(|l| l.entries.clone());
+                let total = log.with(|l| l.entries.len());
+                let entries = log.with(|l| l.entries.iter().take(shown.get()).cloned().collect::<Vec<_>>());
                 if entries.is_empty() {
                     return view! { <p class="card card--placeholder">{tx(|t| t.gr_activity_empty)}</p> }.into_any();
                 }
+                let count = {
+                    let n = entries.len().to_string();
+                    move || plural(&i18n.t().activity_showing, total as u64, &[("shown", &n)])
+                };
                 view! {
+                    <p class="activity-count" role="status">{count}</p>
                     <table class="activity-table">
                         <caption class="visually-hidden">{tx(|t| t.activity_title)}</caption>
                         <thead>
@@ -96,6 +107,11 @@ pub fn ActivityPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
+                    {(total > shown.get()).then(|| view! {
+                        <button type="button" class="button" on:click=move |_| shown.update(|n| *n += PAGE_ROWS)>
+                            {tx(|t| t.activity_show_more)}
+                        </button>
+                    })}
                 }
                 .into_any()
             }}
