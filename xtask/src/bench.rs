@@ -100,7 +100,7 @@ bulk run against the simulated tenant (native executor)"
         "run",
         "--release",
         "-p",
-        "guestlist",
+        "guestlist-core",
         "--example",
         "bulk_bench",
     ]))?;
