@@ -71,6 +71,13 @@ impl RunControl {
         self.0.cancelled.get()
     }
 
+    /// Wakes whoever waits on [`RunControl::changed`] without changing the state: an operation
+    /// that parks itself under a pause tells the run loop, so the progress it reports next
+    /// counts it out of "in flight" (a pause is then seen to have drained).
+    pub(crate) fn nudge(&self) {
+        self.set(|_| {});
+    }
+
     fn set(&self, f: impl FnOnce(&ControlInner)) {
         f(&self.0);
         self.0.generation.set(self.0.generation.get() + 1);

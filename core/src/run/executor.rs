@@ -364,6 +364,9 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
         // paused; on cancel, give it back unstarted.
         if self.control.is_paused() && !self.control.is_cancelled() {
             parked.set(parked.get() + 1);
+            // Without this the loop could wait for a settle that never comes, having last
+            // counted this operation as in flight.
+            self.control.nudge();
             while self.control.is_paused() && !self.control.is_cancelled() {
                 self.control.changed().await;
             }
