@@ -3,23 +3,22 @@
 //! (formula injection neutralised) and remove-with-confirmation through the API that owns the
 //! group's kind.
 
-use super::dialog;
+mod remove;
+
 use super::virtual_list::window;
-use super::{download, explain, file_stem, FailureView, GroupInfo, ScriptBox};
-use crate::activity::LocalActivity;
+use super::{download, explain, file_stem, FailureView, GroupInfo};
 use crate::i18n::{fill, plural, use_i18n, Texts};
-use crate::platform::BrowserClock;
 use crate::ui::groups::tx;
 use crate::ui::session::Session;
 use guestlist_core::domain::csv_export::{to_csv, ExportOptions};
 use guestlist_core::domain::email::EmailAddress;
-use guestlist_core::domain::group::{GroupKind, MemberKind, MembershipApi};
-use guestlist_core::domain::journal::{Failure, OpResult, Service};
-use guestlist_core::domain::plan::{MemberRef, MemberTarget, OpId, Plan};
-use guestlist_core::tenant::{GroupId, Member, ObjectId, TenantError};
+use guestlist_core::domain::group::{GroupKind, MemberKind};
+use guestlist_core::domain::journal::{Failure, Service};
+use guestlist_core::domain::plan::{MemberRef, MemberTarget};
+use guestlist_core::tenant::{GroupId, Member};
 use leptos::html::Div;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use remove::{display, Removal, RemoveDialog, RemoveState};
 
 /// Row height in pixels; style/groups.css gives `.member-row` the same height.
 pub const ROW_PX: f64 = 44.0;
@@ -226,15 +225,6 @@ pub async fn load_members(
     state.try_set(LoadState::Done);
 }
 
-#[derive(Clone, Debug, PartialEq)]
-enum RemoveState {
-    Confirm(MemberRow),
-    Working(MemberRow),
-    /// Script mode: the line to run.
-    Script(MemberRow, String),
-    Failed(MemberRow, Failure),
-}
-
 /// The member list card.
 #[component]
 pub fn MemberList(
@@ -303,64 +293,18 @@ pub fn MemberList(
         let session = session.clone();
         let info = info.clone();
         move |row: MemberRow| {
-            let session = session.clone();
-            let info = info.clone();
-            let Some(plan) = row
-                .member_ref()
-                .and_then(|member| Plan::removal(&info.target, member))
-            else {
-                notice.set(Some(fill(
-                    untrack(|| i18n.t()).gr_remove_unnamed,
-                    &[("name", display(&row))],
-                )));
-                removing.set(None);
-                return;
-            };
-            removing.set(Some(RemoveState::Working(row.clone())));
-            spawn_local(async move {
-                let service = match kind.membership_api() {
-                    Some(MembershipApi::Exchange) => Service::Exchange,
-                    _ => Service::Graph,
-                };
-                // A one-operation plan through the change engine: journalled and recorded in
-                // the activity log; in script mode its answer is the step's script.
-                let run = session
-                    .engine()
-                    .run_now(&plan, None, &BrowserClock, &LocalActivity)
-                    .await;
-                let run = match run {
-                    Ok(run) => run,
-                    Err(e) => {
-                        let f = Failure::new(service, e.to_string());
-                        removing.try_set(Some(RemoveState::Failed(row, f)));
-                        return;
-                    }
-                };
-                if let Some(script) = run.script.clone() {
-                    removing.try_set(Some(RemoveState::Script(row, script)));
-                    return;
-                }
-                match run.result(OpId(0)) {
-                    Some(OpResult::Done { .. } | OpResult::AlreadyDone { .. }) => {
-                        removed.try_set(true);
-                        rows.try_update(|rs| rs.retain(|r| r.id != row.id));
-                        let t = untrack(|| i18n.t());
-                        notice.try_set(Some(fill(
-                            t.gr_removed,
-                            &[("name", display(&row)), ("group", &info.target.name)],
-                        )));
-                        removing.try_set(None);
-                    }
-                    Some(OpResult::Failed(f)) => {
-                        removing.try_set(Some(RemoveState::Failed(row, f)));
-                    }
-                    None => {
-                        let why = run.needs_sign_in.unwrap_or_default();
-                        let f = explain(service, &TenantError::SignInAgain(why));
-                        removing.try_set(Some(RemoveState::Failed(row, f)));
-                    }
-                }
-            });
+            remove::remove(
+                session.clone(),
+                info.clone(),
+                row,
+                Removal {
+                    removing,
+                    removed,
+                    rows,
+                    notice,
+                    i18n,
+                },
+            )
         }
     };
 
@@ -473,118 +417,11 @@ pub fn MemberList(
     }
 }
 
-fn display(row: &MemberRow) -> &str {
-    if !row.name.is_empty() {
-        &row.name
-    } else if !row.mail.is_empty() {
-        &row.mail
-    } else {
-        &row.id
-    }
-}
-
-/// The confirmation (and, in script mode, the script) for removing one member: a modal
-/// dialog (see [`dialog::Modal`]) that follows `state` until it is cleared.
-#[component]
-fn RemoveDialog(
-    state: RwSignal<Option<RemoveState>>,
-    /// Set when the member was removed: focus then can't go back to its row.
-    removed: Signal<bool>,
-    group: String,
-    on_confirm: impl Fn(MemberRow) + Clone + Send + Sync + 'static,
-    on_close: impl Fn() + Clone + Send + Sync + 'static,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    // The member stays the same through the steps; only the step changes.
-    let row = state.with_untracked(|s| match s {
-        Some(
-            RemoveState::Confirm(r)
-            | RemoveState::Working(r)
-            | RemoveState::Script(r, _)
-            | RemoveState::Failed(r, _),
-        ) => r.clone(),
-        None => MemberRow::from_member(Member::Other {
-            id: ObjectId(String::new()),
-            odata_type: String::new(),
-        }),
-    });
-    let name = display(&row).to_owned();
-    let title = {
-        let (name, group) = (name.clone(), group.clone());
-        move || {
-            fill(
-                i18n.t().gr_remove_title,
-                &[("name", &name), ("group", &group)],
-            )
-        }
-    };
-    let working = move || matches!(state.get(), Some(RemoveState::Working(_)));
-    let can_confirm = move || {
-        matches!(
-            state.get(),
-            Some(RemoveState::Confirm(_) | RemoveState::Failed(..))
-        )
-    };
-    // The confirm button goes away while it works: focus then waits on the title.
-    Effect::new(move |_| {
-        if working() {
-            dialog::focus_soon("#remove-title");
-        }
-    });
-    let body = {
-        let group = group.clone();
-        move || {
-            match state.get() {
-            Some(RemoveState::Script(_, script)) => view! {
-                <p>{tx(|t| t.gr_remove_script_intro)}</p>
-                <ScriptBox script=script file_name=format!("remove-member-{}.ps1", file_stem(&group))/>
-            }
-            .into_any(),
-            Some(RemoveState::Failed(_, f)) => view! { <FailureView failure=f/> }.into_any(),
-            _ => view! { <p>{tx(|t| t.gr_remove_body)}</p> }.into_any(),
-        }
-        }
-    };
-    let confirm = {
-        let row = row.clone();
-        move |_| on_confirm(row.clone())
-    };
-    let close = on_close.clone();
-    view! {
-        <dialog::Modal
-            labelled_by="remove-title"
-            can_close=Signal::derive(move || !working())
-            on_close=on_close
-            // After a removal the member's row is gone: focus goes to the list it was in.
-            fallback_focus=".member-viewport"
-            restore_opener=Signal::derive(move || !removed.get())
-        >
-            <h2 id="remove-title" tabindex="-1">{title}</h2>
-            {body}
-            {move || working().then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.gr_working)}</p> })}
-            <div class="actions">
-                {move || can_confirm().then(|| view! {
-                    <button type="button" class="button button--danger" on:click=confirm.clone()>
-                        {tx(|t| t.gr_remove_confirm)}
-                    </button>
-                })}
-                <button type="button" id="remove-cancel" class="button" autofocus=true disabled=working
-                    on:click={
-                        let close = close.clone();
-                        move |_| close()
-                    }>
-                    {move || if can_confirm() { i18n.t().gr_cancel } else { i18n.t().gr_close }}
-                </button>
-            </div>
-        </dialog::Modal>
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::i18n::EN;
-    use guestlist_core::tenant::{OrgContact, User};
+    use guestlist_core::tenant::{ObjectId, OrgContact, User};
 
     fn rows() -> Vec<MemberRow> {
         vec![

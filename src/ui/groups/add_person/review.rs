@@ -1,0 +1,351 @@
+//! The dialog's plan in words, before anything changes.
+
+use crate::i18n::{fill, use_i18n, Texts};
+use crate::ui::groups::kind_label;
+use crate::ui::groups::tx;
+use guestlist_core::domain::plan::{GroupWarning, Operation, Plan, SkipReason, Step};
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// One operation in the admin's words.
+pub fn op_words(t: &Texts, plan: &Plan, op: &Operation) -> String {
+    match op {
+        Operation::CreateContact {
+            address,
+            display_name,
+            hidden,
+            ..
+        } => {
+            let base = fill(
+                t.gr_op_create_contact,
+                &[("name", display_name), ("address", &address.to_string())],
+            );
+            if *hidden {
+                format!("{base} {}", t.gr_op_hidden)
+            } else {
+                base
+            }
+        }
+        Operation::InviteGuest {
+            address,
+            send_invitation,
+            ..
+        } => fill(
+            if *send_invitation {
+                t.gr_op_invite_mail
+            } else {
+                t.gr_op_invite_quiet
+            },
+            &[("address", &address.to_string())],
+        ),
+        Operation::AddMember {
+            group_name,
+            member,
+            group_id,
+            ..
+        } => {
+            let kind = plan
+                .groups
+                .iter()
+                .find(|g| &g.id == group_id)
+                .map(|g| kind_label(t, g.kind))
+                .unwrap_or_default();
+            fill(
+                t.gr_op_add,
+                &[
+                    ("address", &member.address.to_string()),
+                    ("group", group_name),
+                    ("kind", kind),
+                ],
+            )
+        }
+        Operation::OpenExternalSenders { group_name, .. } => {
+            fill(t.gr_op_open, &[("group", group_name)])
+        }
+        Operation::RemoveMember { .. } => t.activity_action(&(op.into())),
+    }
+}
+
+pub(super) fn skip_words(t: &Texts, reason: &SkipReason, group: &str, address: &str) -> String {
+    let args = [("group", group), ("address", address)];
+    match reason {
+        SkipReason::AlreadyMember => fill(t.gr_skip_already_member, &args),
+        SkipReason::DynamicGroup => fill(t.gr_skip_dynamic, &args),
+        SkipReason::OnPremisesSynced => fill(t.gr_skip_onprem, &args),
+        SkipReason::ContactIntoM365 => fill(t.gr_skip_contact_m365, &args),
+        other => other.to_string(),
+    }
+}
+
+/// The reuse steps in words (what exists and will be used).
+fn step_words(t: &Texts, step: &Step, address: &str) -> Option<String> {
+    let args = [("address", address)];
+    match step {
+        Step::ReuseContact { .. } => Some(fill(t.gr_step_reuse_contact, &args)),
+        Step::ReuseGuest { .. } => Some(fill(t.gr_step_reuse_guest, &args)),
+        Step::ReuseUser { .. } => Some(fill(t.gr_step_reuse_user, &args)),
+        _ => None,
+    }
+}
+
+/// The plan in words, before anything changes.
+#[component]
+pub(super) fn ReviewView(
+    plan: Arc<Plan>,
+    direct: bool,
+    open_external: RwSignal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let p = plan.clone();
+    let lines = move || {
+        let t = i18n.t();
+        let mut out: Vec<String> = Vec::new();
+        let group = &p.groups[0].name;
+        for entry in &p.entries {
+            let address = entry
+                .address
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            for step in &entry.steps {
+                match step {
+                    Step::CreateContact(id) | Step::InviteGuest(id) | Step::AddMember(id) => {
+                        if let Some(o) = p.op(*id) {
+                            out.push(op_words(t, &p, &o.op));
+                        }
+                    }
+                    Step::Skip(reason) => out.push(skip_words(t, reason, group, &address)),
+                    other => out.extend(step_words(t, other, &address)),
+                }
+            }
+        }
+        out
+    };
+    let warnings = {
+        let p = plan.clone();
+        move || {
+            let t = i18n.t();
+            p.warnings
+                .iter()
+                .map(|w| {
+                    let group = match w {
+                        GroupWarning::RejectsExternalSenders { group, .. }
+                        | GroupWarning::ExternalSendersUnknown { group }
+                        | GroupWarning::DynamicGroup { group }
+                        | GroupWarning::OnPremisesSynced { group } => p.groups[*group].name.clone(),
+                        GroupWarning::GuestAddressHeldByContact { .. } => p.groups[0].name.clone(),
+                    };
+                    let args = [("group", group.as_str())];
+                    match w {
+                        GroupWarning::RejectsExternalSenders { .. } => {
+                            (fill(t.gr_warn_rejects, &args), true)
+                        }
+                        GroupWarning::ExternalSendersUnknown { .. } => {
+                            (fill(t.gr_warn_unknown, &args), false)
+                        }
+                        GroupWarning::DynamicGroup { .. } => {
+                            (fill(t.gr_skip_dynamic, &args), false)
+                        }
+                        GroupWarning::OnPremisesSynced { .. } => {
+                            (fill(t.gr_skip_onprem, &args), false)
+                        }
+                        GroupWarning::GuestAddressHeldByContact { .. } => {
+                            (t.gr_warn_contact_holds_address.to_owned(), false)
+                        }
+                    }
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let group_name = plan.groups[0].name.clone();
+    view! {
+        <section class="plan" aria-labelledby="plan-heading">
+            <h3 id="plan-heading" tabindex="-1">{tx(|t| t.gr_plan_heading)}</h3>
+            <ol class="plan-steps">
+                {move || lines().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+            </ol>
+            {move || warnings().into_iter().map(|(w, offer)| {
+                let group_name = group_name.clone();
+                view! {
+                    <div class="warning">
+                        <p>{w}</p>
+                        {offer.then(|| view! {
+                            <div class="field field--check">
+                                <input id="add-open" type="checkbox" prop:checked=move || open_external.get()
+                                    on:change=move |ev| open_external.set(event_target_checked(&ev))/>
+                                <label for="add-open">{move || fill(i18n.t().gr_offer_open, &[("group", &group_name)])}</label>
+                            </div>
+                        })}
+                    </div>
+                }
+            }).collect_view()}
+            <p class="plan-mode">{move || if direct { i18n.t().gr_plan_direct } else { i18n.t().gr_plan_script }}</p>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::groups::GroupInfo;
+    use guestlist_core::domain::email::EmailAddress;
+    use guestlist_core::domain::group::{ExternalSenders, GroupKind};
+    use guestlist_core::domain::person::Person;
+    use guestlist_core::domain::person::PersonInput;
+    use guestlist_core::domain::plan::PlanOptions;
+    use guestlist_core::domain::plan::{
+        plan, Desired, ExistingContact, ExistingUser, TenantSnapshot,
+    };
+    use std::collections::HashSet;
+
+    /// The plan for one person and one group.
+    fn plan_one(
+        info: &GroupInfo,
+        person: Person,
+        contacts: Vec<ExistingContact>,
+        users: Vec<ExistingUser>,
+        members: HashSet<String>,
+        options: &PlanOptions,
+    ) -> Plan {
+        let mut snapshot = TenantSnapshot {
+            contacts,
+            users,
+            ..TenantSnapshot::default()
+        };
+        snapshot.members.insert(info.target.id.clone(), members);
+        plan(
+            std::slice::from_ref(&info.target),
+            &[Desired {
+                row: 1,
+                person: Ok(person),
+            }],
+            &snapshot,
+            options,
+        )
+    }
+
+    use crate::i18n::EN;
+    use guestlist_core::domain::plan::TargetGroup;
+
+    fn info(kind: GroupKind, external: ExternalSenders) -> GroupInfo {
+        GroupInfo {
+            target: TargetGroup {
+                id: "g1".into(),
+                name: "Sales Partners".into(),
+                mail: Some("partners@contoso.example".into()),
+                kind,
+                external_senders: external,
+                dynamic_membership: false,
+                on_premises_synced: false,
+            },
+            description: None,
+            recipient_filter: None,
+        }
+    }
+
+    fn jan() -> Person {
+        PersonInput {
+            email: "jan@partner.nl".into(),
+            display_name: "Jan de Vries".into(),
+            ..PersonInput::default()
+        }
+        .validate()
+        .expect("valid person")
+    }
+
+    fn words(p: &Plan) -> Vec<String> {
+        p.ops.iter().map(|o| op_words(&EN, p, &o.op)).collect()
+    }
+
+    #[test]
+    fn distribution_group_new_contact_in_words() {
+        let p = plan_one(
+            &info(GroupKind::Distribution, ExternalSenders::Rejected),
+            jan(),
+            vec![],
+            vec![],
+            HashSet::new(),
+            &PlanOptions::default(),
+        );
+        assert_eq!(
+            words(&p),
+            [
+                "Create mail contact Jan de Vries <jan@partner.nl>. (hidden from address lists)",
+                "Add jan@partner.nl to Sales Partners (Distribution group).",
+                "Let Sales Partners receive mail from outside the organisation.",
+            ]
+        );
+        // Opening the group is offered, not imposed.
+        assert!(p.ops[2].optional);
+        assert!(matches!(
+            p.warnings[..],
+            [GroupWarning::RejectsExternalSenders { .. }]
+        ));
+    }
+
+    #[test]
+    fn microsoft_365_group_invites_a_guest() {
+        let p = plan_one(
+            &info(GroupKind::Microsoft365, ExternalSenders::Allowed),
+            jan(),
+            vec![],
+            vec![],
+            HashSet::new(),
+            &PlanOptions::default(),
+        );
+        assert_eq!(
+            words(&p),
+            [
+                "Invite jan@partner.nl as a guest (no invitation mail).",
+                "Add jan@partner.nl to Sales Partners (Microsoft 365 group).",
+            ]
+        );
+    }
+
+    #[test]
+    fn existing_contact_is_reused_and_members_are_skipped() {
+        let contact = ExistingContact {
+            id: "c1".into(),
+            mail: EmailAddress::parse("jan@partner.nl").expect("address"),
+            display_name: "Jan de Vries".into(),
+        };
+        let g = info(GroupKind::Distribution, ExternalSenders::Allowed);
+        let p = plan_one(
+            &g,
+            jan(),
+            vec![contact.clone()],
+            vec![],
+            HashSet::new(),
+            &PlanOptions::default(),
+        );
+        assert_eq!(
+            words(&p),
+            ["Add jan@partner.nl to Sales Partners (Distribution group)."]
+        );
+        assert!(matches!(p.entries[0].steps[0], Step::ReuseContact { .. }));
+        assert_eq!(
+            step_words(&EN, &p.entries[0].steps[0], "jan@partner.nl").as_deref(),
+            Some("Use the existing mail contact for jan@partner.nl (no duplicate is created).")
+        );
+
+        let members: HashSet<String> = ["c1".to_owned()].into();
+        let p = plan_one(
+            &g,
+            jan(),
+            vec![contact],
+            vec![],
+            members,
+            &PlanOptions::default(),
+        );
+        assert!(p.ops.is_empty());
+        assert_eq!(
+            skip_words(
+                &EN,
+                p.entries[0].skip_reason().expect("skipped"),
+                "Sales Partners",
+                "jan@partner.nl"
+            ),
+            "jan@partner.nl is already a member of Sales Partners: nothing to do."
+        );
+    }
+}
