@@ -67,7 +67,7 @@ fn Loading() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Frame>
-            <p class="loading" aria-busy="true">{move || i18n.t().loading}</p>
+            <p class="loading" aria-busy="true">{move || i18n.t().common.loading}</p>
         </Frame>
     }
 }

@@ -13,7 +13,7 @@
 
 use super::dialog::{focus_soon, Modal};
 use super::members::MemberRow;
-use super::{explain, kind_label, log_activity, FailureView, GroupInfo, ScriptBox};
+use super::{explain, log_activity, FailureView, GroupInfo, ScriptBox};
 use crate::activity::{Action, Entry, Outcome, Reason};
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::platform::now_ms;
@@ -150,11 +150,11 @@ pub fn op_words(t: &Texts, plan: &Plan, op: &Operation) -> String {
             ..
         } => {
             let base = fill(
-                t.gr_op_create_contact,
+                t.groups.op_create_contact,
                 &[("name", display_name), ("address", &address.to_string())],
             );
             if *hidden {
-                format!("{base} {}", t.gr_op_hidden)
+                format!("{base} {}", t.groups.op_hidden)
             } else {
                 base
             }
@@ -165,9 +165,9 @@ pub fn op_words(t: &Texts, plan: &Plan, op: &Operation) -> String {
             ..
         } => fill(
             if *send_invitation {
-                t.gr_op_invite_mail
+                t.groups.op_invite_mail
             } else {
-                t.gr_op_invite_quiet
+                t.groups.op_invite_quiet
             },
             &[("address", &address.to_string())],
         ),
@@ -181,10 +181,10 @@ pub fn op_words(t: &Texts, plan: &Plan, op: &Operation) -> String {
                 .groups
                 .iter()
                 .find(|g| &g.id == group_id)
-                .map(|g| kind_label(t, g.kind))
+                .map(|g| t.groups.kind(g.kind))
                 .unwrap_or_default();
             fill(
-                t.gr_op_add,
+                t.groups.op_add,
                 &[
                     ("address", &member.address.to_string()),
                     ("group", group_name),
@@ -193,7 +193,7 @@ pub fn op_words(t: &Texts, plan: &Plan, op: &Operation) -> String {
             )
         }
         Operation::OpenExternalSenders { group_name, .. } => {
-            fill(t.gr_op_open, &[("group", group_name)])
+            fill(t.groups.op_open, &[("group", group_name)])
         }
     }
 }
@@ -201,10 +201,10 @@ pub fn op_words(t: &Texts, plan: &Plan, op: &Operation) -> String {
 fn skip_words(t: &Texts, reason: &SkipReason, group: &str, address: &str) -> String {
     let args = [("group", group), ("address", address)];
     match reason {
-        SkipReason::AlreadyMember => fill(t.gr_skip_already_member, &args),
-        SkipReason::DynamicGroup => fill(t.gr_skip_dynamic, &args),
-        SkipReason::OnPremisesSynced => fill(t.gr_skip_onprem, &args),
-        SkipReason::ContactIntoM365 => fill(t.gr_skip_contact_m365, &args),
+        SkipReason::AlreadyMember => fill(t.groups.skip_already_member, &args),
+        SkipReason::DynamicGroup => fill(t.groups.skip_dynamic, &args),
+        SkipReason::OnPremisesSynced => fill(t.groups.skip_onprem, &args),
+        SkipReason::ContactIntoM365 => fill(t.groups.skip_contact_m365, &args),
         other => other.to_string(),
     }
 }
@@ -213,9 +213,9 @@ fn skip_words(t: &Texts, reason: &SkipReason, group: &str, address: &str) -> Str
 fn step_words(t: &Texts, step: &Step, address: &str) -> Option<String> {
     let args = [("address", address)];
     match step {
-        Step::ReuseContact { .. } => Some(fill(t.gr_step_reuse_contact, &args)),
-        Step::ReuseGuest { .. } => Some(fill(t.gr_step_reuse_guest, &args)),
-        Step::ReuseUser { .. } => Some(fill(t.gr_step_reuse_user, &args)),
+        Step::ReuseContact { .. } => Some(fill(t.groups.step_reuse_contact, &args)),
+        Step::ReuseGuest { .. } => Some(fill(t.groups.step_reuse_guest, &args)),
+        Step::ReuseUser { .. } => Some(fill(t.groups.step_reuse_user, &args)),
         _ => None,
     }
 }
@@ -476,7 +476,7 @@ pub fn AddPersonDialog(
         Signal::derive(move || !matches!(stage.get(), Stage::Running | Stage::Planning));
     let title = {
         let name = info.target.name.clone();
-        move || fill(i18n.t().gr_add_title, &[("group", &name)])
+        move || fill(i18n.t().groups.add_title, &[("group", &name)])
     };
 
     let field = move |id: &'static str,
@@ -518,28 +518,28 @@ pub fn AddPersonDialog(
                 view! {
                     <form class="add-form" on:submit=review.clone() novalidate=true>
                         <p class="hint">{move || match kind {
-                            GroupKind::Microsoft365 => i18n.t().gr_add_route_guest,
-                            GroupKind::Security => i18n.t().gr_add_route_security,
-                            _ => i18n.t().gr_add_route_contact,
+                            GroupKind::Microsoft365 => i18n.t().groups.add_route_guest,
+                            GroupKind::Security => i18n.t().groups.add_route_security,
+                            _ => i18n.t().groups.add_route_contact,
                         }}</p>
-                        {field("add-email", |t| t.gr_field_email, email, "email", Some(first_field))}
-                        {field("add-display", |t| t.gr_field_display, display_name, "text", None)}
-                        {field("add-first", |t| t.gr_field_first, first_name, "text", None)}
-                        {field("add-last", |t| t.gr_field_last, last_name, "text", None)}
-                        {field("add-company", |t| t.gr_field_company, company, "text", None)}
+                        {field("add-email", |t| t.groups.field_email, email, "email", Some(first_field))}
+                        {field("add-display", |t| t.groups.field_display, display_name, "text", None)}
+                        {field("add-first", |t| t.groups.field_first, first_name, "text", None)}
+                        {field("add-last", |t| t.groups.field_last, last_name, "text", None)}
+                        {field("add-company", |t| t.groups.field_company, company, "text", None)}
                         {(kind != GroupKind::Microsoft365).then(|| view! {
                             <div class="field field--check">
                                 <input id="add-hide" type="checkbox" prop:checked=move || hide.get()
                                     on:change=move |ev| hide.set(event_target_checked(&ev))/>
-                                <label for="add-hide">{tx(|t| t.gr_field_hide)}</label>
-                                <p class="hint">{tx(|t| t.gr_field_hide_why)}</p>
+                                <label for="add-hide">{tx(|t| t.groups.field_hide)}</label>
+                                <p class="hint">{tx(|t| t.groups.field_hide_why)}</p>
                             </div>
                         })}
                         {(kind == GroupKind::Microsoft365).then(|| view! {
                             <div class="field field--check">
                                 <input id="add-invite" type="checkbox" prop:checked=move || send_invitation.get()
                                     on:change=move |ev| send_invitation.set(event_target_checked(&ev))/>
-                                <label for="add-invite">{tx(|t| t.gr_field_send_invitation)}</label>
+                                <label for="add-invite">{tx(|t| t.groups.field_send_invitation)}</label>
                             </div>
                         })}
                         {move || {
@@ -553,13 +553,13 @@ pub fn AddPersonDialog(
                         {move || failure.get().map(|f| view! { <FailureView failure=f/> })}
                         <div class="actions">
                             <button type="submit" class="button button--primary" disabled=planning>
-                                {tx(|t| t.gr_review_plan)}
+                                {tx(|t| t.groups.review_plan)}
                             </button>
                             <button type="button" class="button" on:click=move |_| close()>
-                                {tx(|t| t.gr_cancel)}
+                                {tx(|t| t.groups.cancel)}
                             </button>
                         </div>
-                        {planning.then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.gr_planning)}</p> })}
+                        {planning.then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.groups.planning)}</p> })}
                     </form>
                 }
                 .into_any()
@@ -575,29 +575,29 @@ pub fn AddPersonDialog(
                             let p2 = p_run.clone();
                             (!nothing).then(|| view! {
                                 <button type="button" class="button button--primary" on:click=move |_| run(p2.clone())>
-                                    {move || if direct { i18n.t().gr_make_changes } else { i18n.t().gr_make_changes_script }}
+                                    {move || if direct { i18n.t().groups.make_changes } else { i18n.t().groups.make_changes_script }}
                                 </button>
                             })
                         }
                         <button type="button" class="button" on:click=move |_| stage.set(Stage::Form)>
-                            {tx(|t| t.gr_back)}
+                            {tx(|t| t.groups.back)}
                         </button>
                         <button type="button" class="button" on:click=move |_| close()>
-                            {tx(|t| t.gr_close)}
+                            {tx(|t| t.groups.close)}
                         </button>
                     </div>
                 }
                 .into_any()
             }
             Stage::Running => view! {
-                <p role="status" aria-busy="true">{tx(|t| t.gr_running)}</p>
+                <p role="status" aria-busy="true">{tx(|t| t.groups.running)}</p>
             }
             .into_any(),
             Stage::Finished(f) => view! {
                 <FinishedView session=session.clone() finished=f info=info.clone()/>
                 <div class="actions">
                     <button type="button" class="button button--primary" on:click=move |_| close()>
-                        {tx(|t| t.gr_close)}
+                        {tx(|t| t.groups.close)}
                     </button>
                 </div>
             }
@@ -660,19 +660,19 @@ fn ReviewView(plan: Arc<Plan>, direct: bool, open_external: RwSignal<bool>) -> i
                     let args = [("group", group.as_str())];
                     match w {
                         GroupWarning::RejectsExternalSenders { .. } => {
-                            (fill(t.gr_warn_rejects, &args), true)
+                            (fill(t.groups.warn_rejects, &args), true)
                         }
                         GroupWarning::ExternalSendersUnknown { .. } => {
-                            (fill(t.gr_warn_unknown, &args), false)
+                            (fill(t.groups.warn_unknown, &args), false)
                         }
                         GroupWarning::DynamicGroup { .. } => {
-                            (fill(t.gr_skip_dynamic, &args), false)
+                            (fill(t.groups.skip_dynamic, &args), false)
                         }
                         GroupWarning::OnPremisesSynced { .. } => {
-                            (fill(t.gr_skip_onprem, &args), false)
+                            (fill(t.groups.skip_onprem, &args), false)
                         }
                         GroupWarning::GuestAddressHeldByContact { .. } => {
-                            (t.gr_warn_contact_holds_address.to_owned(), false)
+                            (t.groups.warn_contact_holds_address.to_owned(), false)
                         }
                     }
                 })
@@ -682,7 +682,7 @@ fn ReviewView(plan: Arc<Plan>, direct: bool, open_external: RwSignal<bool>) -> i
     let group_name = plan.groups[0].name.clone();
     view! {
         <section class="plan" aria-labelledby="plan-heading">
-            <h3 id="plan-heading" tabindex="-1">{tx(|t| t.gr_plan_heading)}</h3>
+            <h3 id="plan-heading" tabindex="-1">{tx(|t| t.groups.plan_heading)}</h3>
             <ol class="plan-steps">
                 {move || lines().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
             </ol>
@@ -695,13 +695,13 @@ fn ReviewView(plan: Arc<Plan>, direct: bool, open_external: RwSignal<bool>) -> i
                             <div class="field field--check">
                                 <input id="add-open" type="checkbox" prop:checked=move || open_external.get()
                                     on:change=move |ev| open_external.set(event_target_checked(&ev))/>
-                                <label for="add-open">{move || fill(i18n.t().gr_offer_open, &[("group", &group_name)])}</label>
+                                <label for="add-open">{move || fill(i18n.t().groups.offer_open, &[("group", &group_name)])}</label>
                             </div>
                         })}
                     </div>
                 }
             }).collect_view()}
-            <p class="plan-mode">{move || if direct { i18n.t().gr_plan_direct } else { i18n.t().gr_plan_script }}</p>
+            <p class="plan-mode">{move || if direct { i18n.t().groups.plan_direct } else { i18n.t().groups.plan_script }}</p>
         </section>
     }
 }
@@ -734,11 +734,11 @@ fn FinishedView(session: Session, finished: Arc<Finished>, info: GroupInfo) -> i
             if let Some(reason) = &f.skip {
                 skip_words(t, reason, &name, &address)
             } else if failed {
-                fill(t.gr_result_failed, &args)
+                fill(t.groups.result_failed, &args)
             } else if in_script {
-                fill(t.gr_result_script, &args)
+                fill(t.groups.result_script, &args)
             } else {
-                fill(t.gr_result_done, &args)
+                fill(t.groups.result_done, &args)
             }
         }
     };
@@ -752,10 +752,10 @@ fn FinishedView(session: Session, finished: Arc<Finished>, info: GroupInfo) -> i
                     let op = f.plan.op(*id)?;
                     let what = op_words(t, &f.plan, &op.op);
                     let (status, class) = match line {
-                        OpLine::Done => (t.gr_status_done, "op op--done"),
-                        OpLine::AlreadyDone => (t.gr_status_already, "op op--done"),
-                        OpLine::Failed(_) => (t.gr_status_failed, "op op--failed"),
-                        OpLine::InScript => (t.gr_status_script, "op op--script"),
+                        OpLine::Done => (t.groups.status_done, "op op--done"),
+                        OpLine::AlreadyDone => (t.groups.status_already, "op op--done"),
+                        OpLine::Failed(_) => (t.groups.status_failed, "op op--failed"),
+                        OpLine::InScript => (t.groups.status_script, "op op--script"),
                     };
                     let fail = match line {
                         OpLine::Failed(f) => Some(f.clone()),
@@ -796,16 +796,16 @@ fn FinishedView(session: Session, finished: Arc<Finished>, info: GroupInfo) -> i
                     let all_done = list.iter().all(|(_, v)| !matches!(v, Verified::Missing));
                     Some(view! {
                         <p role="status" class=if all_done { "success" } else { "notice" }>
-                            {if all_done { t.gr_verify_all_done } else { t.gr_verify_some_missing }}
+                            {if all_done { t.groups.verify_all_done } else { t.groups.verify_some_missing }}
                         </p>
-                        <ul class="verify-list" aria-label=t.gr_verify_heading>
+                        <ul class="verify-list" aria-label=t.groups.verify_heading>
                             {list.into_iter().filter_map(|(id, v)| {
                                 let op = f.plan.op(id)?;
                                 let what = op_words(t, &f.plan, &op.op);
                                 let (status, class, reason) = match v {
-                                    Verified::Done { .. } => (t.gr_status_done, "op op--done", None),
-                                    Verified::Missing => (t.gr_status_missing, "op op--failed", None),
-                                    Verified::CannotCheck { reason } => (t.gr_status_cannot_check, "op op--script", Some(reason)),
+                                    Verified::Done { .. } => (t.groups.status_done, "op op--done", None),
+                                    Verified::Missing => (t.groups.status_missing, "op op--failed", None),
+                                    Verified::CannotCheck { reason } => (t.groups.status_cannot_check, "op op--script", Some(reason)),
                                 };
                                 Some(view! {
                                     <li class=class>
@@ -824,19 +824,19 @@ fn FinishedView(session: Session, finished: Arc<Finished>, info: GroupInfo) -> i
     let file = format!("guestlist-{}.ps1", super::file_stem(&info.target.name));
     view! {
         <section class="result" aria-labelledby="result-heading">
-            <h3 id="result-heading" tabindex="-1">{tx(|t| t.gr_result_heading)}</h3>
+            <h3 id="result-heading" tabindex="-1">{tx(|t| t.groups.result_heading)}</h3>
             <p role="status" class=if failed { "failure" } else { "success" }>{summary}</p>
             <ul class="op-list">{lines}</ul>
             {script.map(|s| view! {
-                <h3>{tx(|t| t.gr_script_heading)}</h3>
-                <p>{tx(|t| t.gr_script_intro)}</p>
+                <h3>{tx(|t| t.groups.script_heading)}</h3>
+                <p>{tx(|t| t.groups.script_intro)}</p>
                 <ScriptBox script=s file_name=file.clone()/>
                 <div class="actions">
                     <button type="button" class="button button--primary" disabled=move || verifying.get() on:click=verify_click.clone()>
-                        {tx(|t| t.gr_verify)}
+                        {tx(|t| t.groups.verify)}
                     </button>
                 </div>
-                {move || verifying.get().then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.gr_verifying)}</p> })}
+                {move || verifying.get().then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.groups.verifying)}</p> })}
                 {verify_lines.clone()}
             })}
         </section>

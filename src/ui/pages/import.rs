@@ -13,12 +13,12 @@ use crate::ui::session::{Session, SessionSlot};
 use bulk::driver;
 use bulk::state::{import_state, ImportState, Phase};
 use guestlist_core::domain::csv_import::{
-    read_pasted, ColumnMapping, Delimiter, Encoding, ExampleFile, MapTarget, RowIssue, Table,
+    read_pasted, ColumnMapping, Encoding, ExampleFile, MapTarget, RowIssue, Table,
 };
-use guestlist_core::domain::email::{AddressPart, EmailAddress, EmailError};
-use guestlist_core::domain::group::{ExternalSenders, GroupKind};
-use guestlist_core::domain::person::{FieldProblem, PersonField};
-use guestlist_core::domain::plan::{GroupWarning, OutcomeKind, Plan, SkipReason};
+use guestlist_core::domain::email::EmailAddress;
+use guestlist_core::domain::group::ExternalSenders;
+use guestlist_core::domain::person::PersonField;
+use guestlist_core::domain::plan::{GroupWarning, OutcomeKind, Plan};
 use guestlist_core::domain::report::{RowOutcome, RunReport};
 use guestlist_core::run::RunState;
 use guestlist_core::tenant::{Group, GroupFilter};
@@ -42,8 +42,8 @@ pub fn ImportPage() -> impl IntoView {
     };
     let st2 = st.clone();
     view! {
-        <Page title=|t| t.import_title>
-            <p class="lead">{move || i18n.t().import_intro}</p>
+        <Page title=|t| t.import.title>
+            <p class="lead">{move || i18n.t().import.intro}</p>
             {move || {
                 let st = st2.clone();
                 if has_run.get() {
@@ -74,14 +74,6 @@ fn Wizard(st: ImportState) -> impl IntoView {
                 <PlanStep st/>
             })
         }}
-    }
-}
-
-fn delimiter_name(t: &Texts, d: Delimiter) -> &'static str {
-    match d {
-        Delimiter::Comma => t.imp_delim_comma,
-        Delimiter::Semicolon => t.imp_delim_semicolon,
-        Delimiter::Tab => t.imp_delim_tab,
     }
 }
 
@@ -155,7 +147,7 @@ fn FileStep(st: ImportState) -> impl IntoView {
             match read_pasted(&text) {
                 Ok(table) => {
                     let mapping = initial_mapping(&table);
-                    st.set_table(i18n.t().imp_pasted.to_owned(), table, mapping);
+                    st.set_table(i18n.t().import.pasted.to_owned(), table, mapping);
                 }
                 Err(e) => st.load_error.set(Some(e.to_string())),
             }
@@ -181,53 +173,42 @@ fn FileStep(st: ImportState) -> impl IntoView {
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-file-h">
-            <h2 id="imp-file-h">{move || i18n.t().imp_file_heading}</h2>
+            <h2 id="imp-file-h">{move || i18n.t().import.file_heading}</h2>
             <div class="import-inputs">
                 <div class="field">
-                    <label for="imp-file">{move || i18n.t().imp_file_label}</label>
+                    <label for="imp-file">{move || i18n.t().import.file_label}</label>
                     <input id="imp-file" type="file" accept=".csv,.txt,text/csv" on:change=on_file/>
                 </div>
                 <div class="field">
-                    <label for="imp-paste">{move || i18n.t().imp_paste_label}</label>
+                    <label for="imp-paste">{move || i18n.t().import.paste_label}</label>
                     <textarea id="imp-paste" rows="4" node_ref=paste spellcheck="false"></textarea>
                     <button type="button" class="button" on:click=on_paste>
-                        {move || i18n.t().imp_paste_button}
+                        {move || i18n.t().import.paste_button}
                     </button>
                 </div>
             </div>
             <p class="import-example">
                 <button type="button" class="button" on:click=download_example>
-                    {move || i18n.t().imp_example_download}
+                    {move || i18n.t().import.example_download}
                 </button>
                 " "
-                <span class="hint">{move || i18n.t().imp_example_hint}</span>
+                <span class="hint">{move || i18n.t().import.example_hint}</span>
             </p>
             {move || error.get().map(|e| view! { <p class="import-error" role="alert">{e}</p> })}
             {move || loaded.with(|l| l.as_ref().map(|l| {
                 let t = i18n.t();
-                let text = plural(&t.imp_detected, l.table.rows.len() as u64, &[
+                let text = plural(&t.import.detected, l.table.rows.len() as u64, &[
                     ("name", &l.name),
                     ("encoding", encoding_name(l.table.encoding)),
-                    ("delimiter", delimiter_name(t, l.table.delimiter)),
+                    ("delimiter", t.import.delimiter(l.table.delimiter)),
                 ]);
-                let no_header = (!l.table.has_header).then_some(t.imp_no_header);
+                let no_header = (!l.table.has_header).then_some(t.import.no_header);
                 view! {
                     <p class="import-detected" role="status">{text}</p>
                     {no_header.map(|h| view! { <p>{h}</p> })}
                 }
             }))}
         </section>
-    }
-}
-
-fn field_label(t: &Texts, target: MapTarget) -> &'static str {
-    match target {
-        MapTarget::Email => t.imp_field_email,
-        MapTarget::DisplayName => t.imp_field_display,
-        MapTarget::FirstName => t.imp_field_first,
-        MapTarget::LastNamePrefix => t.imp_field_prefix,
-        MapTarget::LastName => t.imp_field_last,
-        MapTarget::Company => t.imp_field_company,
     }
 }
 
@@ -272,7 +253,7 @@ fn MappingStep(st: ImportState) -> impl IntoView {
             let none_mapping = mapping.clone();
             view! {
                 <div class="field import-map-field">
-                    <label for=map_target_id(target)>{move || field_label(i18n.t(), target)}</label>
+                    <label for=map_target_id(target)>{move || i18n.t().map_target(target)}</label>
                     <select
                         id=map_target_id(target)
                         on:change=move |ev| {
@@ -281,7 +262,7 @@ fn MappingStep(st: ImportState) -> impl IntoView {
                         }
                     >
                         <option value="" selected=move || none_mapping.with(|m| m.get(target).is_none())>
-                            {move || i18n.t().imp_map_none}
+                            {move || i18n.t().import.map_none}
                         </option>
                         {options}
                     </select>
@@ -292,163 +273,13 @@ fn MappingStep(st: ImportState) -> impl IntoView {
     let validated = st.validated.clone();
     view! {
         <section class="card import-step" aria-labelledby="imp-map-h">
-            <h2 id="imp-map-h">{move || i18n.t().imp_map_heading}</h2>
-            <p>{move || i18n.t().imp_map_intro}</p>
+            <h2 id="imp-map-h">{move || i18n.t().import.map_heading}</h2>
+            <p>{move || i18n.t().import.map_intro}</p>
             <div class="import-map">{fields}</div>
             {move || validated.with(|v| matches!(v, Some(Err(_)))).then(|| view! {
-                <p class="import-error" role="alert">{move || i18n.t().imp_map_need_email}</p>
+                <p class="import-error" role="alert">{move || i18n.t().import.map_need_email}</p>
             })}
         </section>
-    }
-}
-
-fn person_field_label(t: &Texts, f: PersonField) -> &'static str {
-    match f {
-        PersonField::Email => t.imp_field_email,
-        PersonField::DisplayName => t.imp_field_display,
-        PersonField::FirstName => t.imp_field_first,
-        PersonField::LastName => t.imp_field_last,
-        PersonField::Company => t.imp_field_company,
-    }
-}
-
-fn issue_text(t: &Texts, i: &RowIssue) -> String {
-    let place = match i.column {
-        Some(c) => fill(
-            t.imp_issue_place_column,
-            &[
-                ("line", &i.line.to_string()),
-                ("column", &(c + 1).to_string()),
-            ],
-        ),
-        None => fill(t.imp_issue_place, &[("line", &i.line.to_string())]),
-    };
-    format!(
-        "{place} · {}: {}",
-        person_field_label(t, i.error.field),
-        problem_text(t, &i.error.problem)
-    )
-}
-
-/// A field's problem in the page's language (the domain's `Display` is English).
-fn problem_text(t: &Texts, p: &FieldProblem) -> String {
-    match p {
-        FieldProblem::Missing => t.imp_problem_missing.to_owned(),
-        FieldProblem::InvalidEmail(e) => address_problem_text(t, e),
-        FieldProblem::TooLong { len, max } => fill(
-            t.imp_problem_too_long,
-            &[("len", &len.to_string()), ("max", &max.to_string())],
-        ),
-        FieldProblem::ControlCharacter { position, code } => fill(
-            t.imp_problem_control,
-            &[
-                ("code", &format!("{code:04X}")),
-                ("position", &position.to_string()),
-            ],
-        ),
-        FieldProblem::DuplicateOf { first_line } => fill(
-            t.imp_problem_duplicate,
-            &[("line", &first_line.to_string())],
-        ),
-    }
-}
-
-fn address_problem_text(t: &Texts, e: &EmailError) -> String {
-    let part = |p: &AddressPart| match p {
-        AddressPart::Local => t.imp_addr_part_local,
-        AddressPart::Domain => t.imp_addr_part_domain,
-    };
-    let len_max = |template: &str, len: &usize, max: &usize| {
-        fill(
-            template,
-            &[("len", &len.to_string()), ("max", &max.to_string())],
-        )
-    };
-    match e {
-        EmailError::Empty => t.imp_addr_empty.to_owned(),
-        EmailError::Whitespace { position } => fill(
-            t.imp_addr_whitespace,
-            &[("position", &position.to_string())],
-        ),
-        EmailError::ControlCharacter { position, code } => fill(
-            t.imp_addr_control,
-            &[
-                ("code", &format!("{code:04X}")),
-                ("position", &position.to_string()),
-            ],
-        ),
-        EmailError::AngleBrackets => t.imp_addr_angle_brackets.to_owned(),
-        EmailError::MailtoPrefix => t.imp_addr_mailto.to_owned(),
-        EmailError::MultipleAddresses { count } => {
-            fill(t.imp_addr_multiple, &[("count", &count.to_string())])
-        }
-        EmailError::MissingAt => t.imp_addr_missing_at.to_owned(),
-        EmailError::MultipleAt { count } => {
-            fill(t.imp_addr_multiple_at, &[("count", &count.to_string())])
-        }
-        EmailError::EmptyLocalPart => t.imp_addr_empty_local.to_owned(),
-        EmailError::EmptyDomain => t.imp_addr_empty_domain.to_owned(),
-        EmailError::QuotedLocalPart => t.imp_addr_quoted_local.to_owned(),
-        EmailError::NonAsciiLocalPart { ch } => {
-            fill(t.imp_addr_non_ascii_local, &[("ch", &ch.to_string())])
-        }
-        EmailError::InvalidLocalCharacter { ch } => {
-            fill(t.imp_addr_local_char, &[("ch", &ch.to_string())])
-        }
-        EmailError::EdgeDot { part: p } => fill(t.imp_addr_edge_dot, &[("part", part(p))]),
-        EmailError::ConsecutiveDots { part: p } => {
-            fill(t.imp_addr_double_dot, &[("part", part(p))])
-        }
-        EmailError::CommaInsteadOfDot { suggestion } => {
-            fill(t.imp_addr_comma, &[("suggestion", suggestion)])
-        }
-        EmailError::TrailingDot => t.imp_addr_trailing_dot.to_owned(),
-        EmailError::LocalPartTooLong { len, max } => len_max(t.imp_addr_local_too_long, len, max),
-        EmailError::TooLong { len, max } => len_max(t.imp_addr_too_long, len, max),
-        EmailError::DomainTooLong { len, max } => len_max(t.imp_addr_domain_too_long, len, max),
-        EmailError::DomainWithoutDot { domain } => {
-            fill(t.imp_addr_domain_no_dot, &[("domain", domain)])
-        }
-        EmailError::IpLiteral => t.imp_addr_ip_literal.to_owned(),
-        EmailError::InvalidDomainCharacter { ch } => {
-            fill(t.imp_addr_domain_char, &[("ch", &ch.to_string())])
-        }
-        EmailError::LabelHyphenEdge { label } => fill(t.imp_addr_label_hyphen, &[("label", label)]),
-        EmailError::LabelTooLong { label, len, max } => fill(
-            t.imp_addr_label_too_long,
-            &[
-                ("label", label),
-                ("len", &len.to_string()),
-                ("max", &max.to_string()),
-            ],
-        ),
-        EmailError::NumericTopLevelDomain { tld } => fill(t.imp_addr_numeric_tld, &[("tld", tld)]),
-    }
-}
-
-/// Why an entry is skipped, in the page's language.
-fn skip_text(t: &Texts, r: &SkipReason) -> String {
-    match r {
-        SkipReason::AlreadyMember => t.imp_skip_already_member.to_owned(),
-        SkipReason::Invalid(problems) => {
-            let parts: Vec<String> = problems
-                .iter()
-                .map(|p| {
-                    format!(
-                        "{}: {}",
-                        person_field_label(t, p.field),
-                        problem_text(t, &p.problem)
-                    )
-                })
-                .collect();
-            fill(t.imp_skip_invalid, &[("problems", &parts.join("; "))])
-        }
-        SkipReason::Duplicate { first_row } => {
-            fill(t.imp_problem_duplicate, &[("line", &first_row.to_string())])
-        }
-        SkipReason::DynamicGroup => t.imp_skip_dynamic.to_owned(),
-        SkipReason::OnPremisesSynced => t.imp_skip_synced.to_owned(),
-        SkipReason::ContactIntoM365 => t.imp_skip_contact_m365.to_owned(),
     }
 }
 
@@ -464,6 +295,7 @@ fn RowsStep(st: ImportState) -> impl IntoView {
             validated.with(|v| match v {
                 Some(Ok(v)) => i18n
                     .t()
+                    .import
                     .rows_summary(v.valid_count() as u64, v.invalid_count() as u64),
                 _ => String::new(),
             })
@@ -490,13 +322,13 @@ fn RowsStep(st: ImportState) -> impl IntoView {
             let mut items: Vec<AnyView> = matching
                 .into_iter()
                 .take(SHOWN)
-                .map(|i| view! { <li>{issue_text(t, i)}</li> }.into_any())
+                .map(|i| view! { <li>{t.row_issue(i)}</li> }.into_any())
                 .collect();
             if total > SHOWN {
                 items.push(
                     view! {
                         <li class="import-more">
-                            {fill(t.imp_shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}
+                            {fill(t.import.shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}
                         </li>
                     }
                     .into_any(),
@@ -507,31 +339,20 @@ fn RowsStep(st: ImportState) -> impl IntoView {
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-rows-h">
-            <h2 id="imp-rows-h">{move || i18n.t().imp_rows_heading}</h2>
+            <h2 id="imp-rows-h">{move || i18n.t().import.rows_heading}</h2>
             <p role="status">{summary}</p>
             <div class="field">
-                <label for="imp-issue-filter">{move || i18n.t().imp_filter_label}</label>
+                <label for="imp-issue-filter">{move || i18n.t().import.filter_label}</label>
                 <select id="imp-issue-filter" on:change=move |ev| filter.set(event_target_value(&ev))>
-                    <option value="">{move || i18n.t().imp_filter_all}</option>
+                    <option value="">{move || i18n.t().import.filter_all}</option>
                     {PersonField::ALL.iter().enumerate().map(|(n, f)| {
                         let f = *f;
-                        view! { <option value=n.to_string()>{move || person_field_label(i18n.t(), f)}</option> }
+                        view! { <option value=n.to_string()>{move || i18n.t().common.person_field(f)}</option> }
                     }).collect_view()}
                 </select>
             </div>
-            <ul class="import-issues" aria-label=move || i18n.t().imp_issues_label>{list}</ul>
+            <ul class="import-issues" aria-label=move || i18n.t().import.issues_label>{list}</ul>
         </section>
-    }
-}
-
-fn kind_name(t: &Texts, k: Option<GroupKind>) -> &'static str {
-    match k {
-        Some(GroupKind::Distribution) => t.imp_kind_dg,
-        Some(GroupKind::MailEnabledSecurity) => t.imp_kind_mesg,
-        Some(GroupKind::Microsoft365) => t.imp_kind_m365,
-        Some(GroupKind::Security) => t.imp_kind_security,
-        Some(GroupKind::DynamicDistribution) => t.imp_kind_dynamic,
-        None => t.imp_kind_unknown,
     }
 }
 
@@ -563,12 +384,12 @@ fn GroupsStep(st: ImportState) -> impl IntoView {
         results.get().map(|r| match r {
             Err(e) => view! { <p class="import-error" role="alert">{e}</p> }.into_any(),
             Ok(groups) => view! {
-                <ul class="import-group-results" aria-label=t.imp_group_results>
+                <ul class="import-group-results" aria-label=t.import.group_results>
                     {groups.into_iter().map(|g| {
                         let name = g.display_name.clone().unwrap_or_else(|| g.id.to_string());
-                        let kind = kind_name(t, g.kind().ok());
+                        let kind = t.groups.kind_or_unknown(g.kind().ok());
                         let mail = g.mail.clone().unwrap_or_default();
-                        let label = fill(t.imp_group_add, &[("name", &name)]);
+                        let label = fill(t.import.group_add, &[("name", &name)]);
                         let add_to = add_to.clone();
                         view! {
                             <li>
@@ -579,7 +400,7 @@ fn GroupsStep(st: ImportState) -> impl IntoView {
                                 <button type="button" class="button" aria-label=label on:click=move |_| {
                                     let g = g.clone();
                                     add_to.update(|v| if !v.iter().any(|x| x.id == g.id) { v.push(g) });
-                                }>{t.imp_add}</button>
+                                }>{t.import.add}</button>
                             </li>
                         }
                     }).collect_view()}
@@ -591,22 +412,22 @@ fn GroupsStep(st: ImportState) -> impl IntoView {
         let t = i18n.t();
         let groups = chosen.get();
         if groups.is_empty() {
-            return view! { <p>{t.imp_groups_none}</p> }.into_any();
+            return view! { <p>{t.import.groups_none}</p> }.into_any();
         }
         let remove_from = chosen.clone();
         view! {
-            <ul class="import-chosen" aria-label=t.imp_groups_chosen>
+            <ul class="import-chosen" aria-label=t.import.groups_chosen>
                 {groups.into_iter().map(|g| {
                     let name = g.display_name.clone().unwrap_or_else(|| g.id.to_string());
-                    let label = fill(t.imp_group_remove, &[("name", &name)]);
+                    let label = fill(t.import.group_remove, &[("name", &name)]);
                     let remove_from = remove_from.clone();
                     let id = g.id.clone();
                     view! {
                         <li>
-                            <span>{name}</span> " " <span class="badge">{kind_name(t, g.kind().ok())}</span> " "
+                            <span>{name}</span> " " <span class="badge">{t.groups.kind_or_unknown(g.kind().ok())}</span> " "
                             <button type="button" class="button" aria-label=label on:click=move |_| {
                                 remove_from.update(|v| v.retain(|x| x.id != id));
-                            }>{t.imp_remove}</button>
+                            }>{t.import.remove}</button>
                         </li>
                     }
                 }).collect_view()}
@@ -615,31 +436,17 @@ fn GroupsStep(st: ImportState) -> impl IntoView {
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-groups-h">
-            <h2 id="imp-groups-h">{move || i18n.t().imp_groups_heading}</h2>
-            {move || session().is_none().then(|| view! { <p>{i18n.t().imp_sign_in_first}</p> })}
+            <h2 id="imp-groups-h">{move || i18n.t().import.groups_heading}</h2>
+            {move || session().is_none().then(|| view! { <p>{i18n.t().import.sign_in_first}</p> })}
             <form class="import-group-search" role="search" on:submit=search>
-                <label for="imp-group-q">{move || i18n.t().imp_group_search}</label>
+                <label for="imp-group-q">{move || i18n.t().import.group_search}</label>
                 <input id="imp-group-q" type="search" prop:value=query on:input=move |ev| query.set(event_target_value(&ev))/>
-                <button type="submit" class="button">{move || i18n.t().imp_group_search_button}</button>
+                <button type="submit" class="button">{move || i18n.t().import.group_search_button}</button>
             </form>
             {result_list}
-            <h3>{move || i18n.t().imp_groups_chosen}</h3>
+            <h3>{move || i18n.t().import.groups_chosen}</h3>
             {chosen_list}
         </section>
-    }
-}
-
-fn outcome_name(t: &Texts, k: OutcomeKind) -> &'static str {
-    match k {
-        OutcomeKind::CreateContact => t.imp_out_create_contact,
-        OutcomeKind::ReuseContact => t.imp_out_reuse_contact,
-        OutcomeKind::InviteGuest => t.imp_out_invite_guest,
-        OutcomeKind::ReuseGuest => t.imp_out_reuse_guest,
-        OutcomeKind::ReuseUser => t.imp_out_reuse_user,
-        OutcomeKind::AlreadyMember => t.imp_out_already,
-        OutcomeKind::Invalid => t.imp_out_invalid,
-        OutcomeKind::Duplicate => t.imp_out_duplicate,
-        OutcomeKind::NotPossible => t.imp_out_not_possible,
     }
 }
 
@@ -682,7 +489,7 @@ fn warning_view(
                         description: None,
                         recipient_filter: None,
                     };
-                    let label = fill(t.imp_warn_open_now, &[("group", &name)]);
+                    let label = fill(t.import.warn_open_now, &[("group", &name)]);
                     Some(view! {
                         <OpenToExternalSenders
                             session
@@ -696,7 +503,7 @@ fn warning_view(
             };
             view! {
                 <li class="import-warning">
-                    <p>{fill(t.imp_warn_rejects, &[("group", &name)])}</p>
+                    <p>{fill(t.import.warn_rejects, &[("group", &name)])}</p>
                     {fix_view}
                 </li>
             }
@@ -710,7 +517,7 @@ fn warning_view(
             let id = format!("imp-fix-{}", fix.0);
             view! {
                 <li class="import-warning">
-                    <p>{fill(t.imp_warn_rejects, &[("group", &name)])}</p>
+                    <p>{fill(t.import.warn_rejects, &[("group", &name)])}</p>
                     <input type="checkbox" id=id.clone()
                         prop:checked=move || declined_read.with(|d| !d.contains(&fix))
                         on:change=move |ev| {
@@ -720,22 +527,22 @@ fn warning_view(
                                 if !on { d.push(fix) }
                             });
                         }/>
-                    <label for=id>{fill(t.imp_warn_fix, &[("group", &name)])}</label>
+                    <label for=id>{fill(t.import.warn_fix, &[("group", &name)])}</label>
                 </li>
             }
             .into_any()
         }
         GroupWarning::ExternalSendersUnknown { group: g } => {
-            view! { <li class="import-warning">{fill(t.imp_warn_unknown, &[("group", &group(*g))])}</li> }.into_any()
+            view! { <li class="import-warning">{fill(t.import.warn_unknown, &[("group", &group(*g))])}</li> }.into_any()
         }
         GroupWarning::DynamicGroup { group: g } => {
-            view! { <li class="import-warning">{fill(t.imp_warn_dynamic, &[("group", &group(*g))])}</li> }.into_any()
+            view! { <li class="import-warning">{fill(t.import.warn_dynamic, &[("group", &group(*g))])}</li> }.into_any()
         }
         GroupWarning::OnPremisesSynced { group: g } => {
-            view! { <li class="import-warning">{fill(t.imp_warn_synced, &[("group", &group(*g))])}</li> }.into_any()
+            view! { <li class="import-warning">{fill(t.import.warn_synced, &[("group", &group(*g))])}</li> }.into_any()
         }
         GroupWarning::GuestAddressHeldByContact { row, .. } => {
-            view! { <li class="import-warning">{fill(t.imp_warn_guest_contact, &[("line", &row.to_string())])}</li> }.into_any()
+            view! { <li class="import-warning">{fill(t.import.warn_guest_contact, &[("line", &row.to_string())])}</li> }.into_any()
         }
     }
 }
@@ -769,12 +576,12 @@ fn PlanStep(st: ImportState) -> impl IntoView {
         planned.with(|p| match p {
             None => ().into_any(),
             Some(Err(e)) => view! {
-                <p class="import-error" role="alert">{fill(t.imp_error, &[("detail", e)])}</p>
+                <p class="import-error" role="alert">{fill(t.import.error, &[("detail", e)])}</p>
             }.into_any(),
             Some(Ok(p)) => {
                 let plan = &p.plan;
                 let totals = OUTCOMES.iter().filter(|k| plan.totals.count(**k) > 0).map(|k| view! {
-                    <div><dt>{outcome_name(t, *k)}</dt><dd>{plan.totals.count(*k)}</dd></div>
+                    <div><dt>{t.import.outcome(*k)}</dt><dd>{plan.totals.count(*k)}</dd></div>
                 }).collect_view();
                 let warnings = plan.warnings.iter().map(|w| warning_view(t, plan, w, &st_view, session())).collect_view();
                 let st = st_view.clone();
@@ -785,23 +592,23 @@ fn PlanStep(st: ImportState) -> impl IntoView {
                 };
                 let script_mode = session().is_some_and(|s| s.mode() == Some(crate::probe::Mode::Script));
                 view! {
-                    <p>{t.imp_plan_intro}</p>
-                    <dl class="import-totals" aria-label=t.imp_totals_label>{totals}</dl>
+                    <p>{t.import.plan_intro}</p>
+                    <dl class="import-totals" aria-label=t.import.totals_label>{totals}</dl>
                     {(!plan.warnings.is_empty()).then(|| view! {
-                        <ul class="import-warnings" aria-label=t.imp_warnings_label>{warnings}</ul>
+                        <ul class="import-warnings" aria-label=t.import.warnings_label>{warnings}</ul>
                     })}
                     <div class="field">
-                        <label for="imp-plan-filter">{t.imp_filter_label}</label>
+                        <label for="imp-plan-filter">{t.import.filter_label}</label>
                         <select id="imp-plan-filter" on:change=move |ev| filter.set(event_target_value(&ev))>
-                            <option value="">{t.imp_filter_every_row}</option>
+                            <option value="">{t.import.filter_every_row}</option>
                             {OUTCOMES.iter().enumerate().map(|(n, k)| view! {
-                                <option value=n.to_string()>{outcome_name(t, *k)}</option>
+                                <option value=n.to_string()>{t.import.outcome(*k)}</option>
                             }).collect_view()}
                         </select>
                     </div>
                     <PlanTable plan=plan.clone() filter/>
                     <button type="button" class="button button--primary" on:click=start>
-                        {if script_mode { t.imp_start_script } else { t.imp_start }}
+                        {if script_mode { t.import.start_script } else { t.import.start }}
                     </button>
                 }.into_any()
             }
@@ -809,13 +616,13 @@ fn PlanStep(st: ImportState) -> impl IntoView {
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-plan-h">
-            <h2 id="imp-plan-h">{move || i18n.t().imp_plan_heading}</h2>
+            <h2 id="imp-plan-h">{move || i18n.t().import.plan_heading}</h2>
             <button type="button" class="button" disabled=move || !ready() || planning.get() on:click=prepare>
-                {move || i18n.t().imp_plan_button}
+                {move || i18n.t().import.plan_button}
             </button>
             {
                 let planning = st.planning.clone();
-                move || planning.get().then(|| view! { <p role="status" aria-busy="true">{i18n.t().imp_planning}</p> })
+                move || planning.get().then(|| view! { <p role="status" aria-busy="true">{i18n.t().import.planning}</p> })
             }
             {preview}
         </section>
@@ -847,13 +654,16 @@ fn PlanTable(plan: Plan, filter: RwSignal<String>) -> impl IntoView {
                     .get(e.group)
                     .map(|g| g.name.clone())
                     .unwrap_or_default();
-                let why = e.skip_reason().map(|r| skip_text(t, r)).unwrap_or_default();
+                let why = e
+                    .skip_reason()
+                    .map(|r| t.skip_reason(r))
+                    .unwrap_or_default();
                 view! {
                     <tr>
                         <td>{e.row}</td>
                         <td>{e.address.as_ref().map(|a| a.to_string()).unwrap_or_default()}</td>
                         <td>{group}</td>
-                        <td>{outcome_name(t, e.outcome())}</td>
+                        <td>{t.import.outcome(e.outcome())}</td>
                         <td>{why}</td>
                     </tr>
                 }
@@ -861,18 +671,18 @@ fn PlanTable(plan: Plan, filter: RwSignal<String>) -> impl IntoView {
             .collect_view();
         view! {
             <table class="import-table">
-                <caption>{t.imp_plan_caption}</caption>
+                <caption>{t.import.plan_caption}</caption>
                 <thead><tr>
-                    <th scope="col">{t.imp_col_line}</th>
-                    <th scope="col">{t.imp_col_address}</th>
-                    <th scope="col">{t.imp_col_group}</th>
-                    <th scope="col">{t.imp_col_action}</th>
-                    <th scope="col">{t.imp_col_why}</th>
+                    <th scope="col">{t.import.col_line}</th>
+                    <th scope="col">{t.import.col_address}</th>
+                    <th scope="col">{t.import.col_group}</th>
+                    <th scope="col">{t.import.col_action}</th>
+                    <th scope="col">{t.import.col_why}</th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
             {(total > SHOWN).then(|| view! {
-                <p class="import-more">{fill(t.imp_shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}</p>
+                <p class="import-more">{fill(t.import.shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}</p>
             })}
         }
     }
@@ -885,9 +695,9 @@ fn state_text(
 ) -> String {
     let progress_state = progress.map(|p| p.state);
     match phase {
-        Phase::Interrupted => t.imp_state_interrupted.to_owned(),
-        Phase::Starting => t.imp_state_starting.to_owned(),
-        Phase::Error(e) => fill(t.imp_error, &[("detail", e)]),
+        Phase::Interrupted => t.import.state_interrupted.to_owned(),
+        Phase::Starting => t.import.state_starting.to_owned(),
+        Phase::Error(e) => fill(t.import.error, &[("detail", e)]),
         Phase::Running | Phase::Ended(_) => {
             let s = match phase {
                 Phase::Ended(s) => Some(*s),
@@ -897,15 +707,15 @@ fn state_text(
             // run is pausing, not paused (nothing changes in the tenant once it says Paused).
             let under_way = progress.map_or(0, |p| p.in_flight);
             if matches!(phase, Phase::Running) && s == Some(RunState::Paused) && under_way > 0 {
-                return plural(&t.imp_state_pausing, under_way as u64, &[]);
+                return plural(&t.import.state_pausing, under_way as u64, &[]);
             }
             match s {
-                Some(RunState::Paused) => t.imp_state_paused,
-                Some(RunState::NeedsSignIn) => t.imp_state_sign_in,
-                Some(RunState::Cancelling) => t.imp_state_cancelling,
-                Some(RunState::Cancelled) => t.imp_state_cancelled,
-                Some(RunState::Finished) => t.imp_state_finished,
-                Some(RunState::Running) | None => t.imp_state_running,
+                Some(RunState::Paused) => t.import.state_paused,
+                Some(RunState::NeedsSignIn) => t.import.state_sign_in,
+                Some(RunState::Cancelling) => t.import.state_cancelling,
+                Some(RunState::Cancelled) => t.import.state_cancelled,
+                Some(RunState::Finished) => t.import.state_finished,
+                Some(RunState::Running) | None => t.import.state_running,
             }
             .to_owned()
         }
@@ -939,26 +749,26 @@ fn RunSection(st: ImportState) -> impl IntoView {
                 let p = r.as_ref()?.progress.clone()?;
                 let settled = p.done + p.failed + p.pending_script;
                 let label = plural(
-                    &t.imp_progress,
+                    &t.import.progress,
                     p.total as u64,
                     &[("done", &settled.to_string())],
                 );
                 let rate = match (p.rate_per_sec, p.eta) {
                     (Some(rate), Some(eta)) if p.remaining() > 0 => fill(
-                        t.imp_rate,
+                        t.import.rate,
                         &[("rate", &format!("{rate:.1}")), ("eta", &fmt_duration(eta))],
                     ),
                     _ => String::new(),
                 };
                 let failed = (p.failed > 0)
-                    .then(|| fill(t.imp_failed_count, &[("failed", &p.failed.to_string())]));
+                    .then(|| fill(t.import.failed_count, &[("failed", &p.failed.to_string())]));
                 Some(view! {
                     <div class="import-progress">
                         // A native <progress>: its value needs no inline style, which the
                         // Content-Security-Policy (style-src 'self') would refuse.
                         <progress
                             class="import-bar"
-                            aria-label=t.imp_progress_label
+                            aria-label=t.import.progress_label
                             max=p.total.to_string()
                             value=settled.to_string()
                             aria-valuetext=label.clone()
@@ -986,9 +796,9 @@ fn RunSection(st: ImportState) -> impl IntoView {
                     view! {
                         <button type="button" class="button button--primary" on:click=move |_| {
                             if let Some(s) = session() { driver::resume(st.clone(), s) }
-                        }>{t.imp_resume_run}</button>
+                        }>{t.import.resume_run}</button>
                         <button type="button" class="button" on:click=move |_| driver::new_import(st2.clone())>
-                            {t.imp_new_import}
+                            {t.import.new_import}
                         </button>
                     }.into_any()
                 }
@@ -998,15 +808,15 @@ fn RunSection(st: ImportState) -> impl IntoView {
                         {if paused {
                             view! { <button type="button" class="button" on:click=move |_| {
                                 if let Some(c) = bulk::state::control() { c.resume() }
-                            }>{t.imp_resume}</button> }.into_any()
+                            }>{t.import.resume}</button> }.into_any()
                         } else {
                             view! { <button type="button" class="button" on:click=move |_| {
                                 if let Some(c) = bulk::state::control() { c.pause() }
-                            }>{t.imp_pause}</button> }.into_any()
+                            }>{t.import.pause}</button> }.into_any()
                         }}
                         <button type="button" class="button" on:click=move |_| {
                             if let Some(c) = bulk::state::control() { c.cancel() }
-                        }>{t.imp_cancel}</button>
+                        }>{t.import.cancel}</button>
                     }
                     .into_any()
                 }
@@ -1021,10 +831,10 @@ fn RunSection(st: ImportState) -> impl IntoView {
                         {failed.then(|| view! {
                             <button type="button" class="button button--primary" on:click=move |_| {
                                 if let Some(s) = session() { driver::retry_failed(st.clone(), s) }
-                            }>{t.imp_retry_failed}</button>
+                            }>{t.import.retry_failed}</button>
                         })}
                         <button type="button" class="button" on:click=move |_| driver::new_import(st2.clone())>
-                            {t.imp_new_import}
+                            {t.import.new_import}
                         </button>
                     }.into_any()
                 }
@@ -1054,27 +864,27 @@ fn RunSection(st: ImportState) -> impl IntoView {
                 let st = st.clone();
                 Some(view! {
                     <section class="card import-step" aria-labelledby="imp-script-h">
-                        <h2 id="imp-script-h">{t.imp_script_heading}</h2>
-                        <p>{t.imp_script_intro}</p>
+                        <h2 id="imp-script-h">{t.import.script_heading}</h2>
+                        <p>{t.import.script_intro}</p>
                         {match script {
                             Ok(text) => {
                                 let dl = text.clone();
                                 view! {
-                                    <label for="imp-script">{t.imp_script_label}</label>
+                                    <label for="imp-script">{t.import.script_label}</label>
                                     <textarea id="imp-script" class="import-script" readonly rows="12" prop:value=text></textarea>
                                     <button type="button" class="button" on:click=move |_| {
                                         let _ = crate::ui::groups::download("guestlist-import.ps1", "text/plain", &dl);
-                                    }>{t.imp_script_download}</button>
+                                    }>{t.import.script_download}</button>
                                 }.into_any()
                             }
                             Err(e) => view! { <p class="import-error">{e}</p> }.into_any(),
                         }}
                         <button type="button" class="button button--primary" on:click=move |_| {
                             if let Some(s) = session() { driver::verify(st.clone(), s) }
-                        }>{t.imp_verify}</button>
+                        }>{t.import.verify}</button>
                         {verify.map(|v| match v {
-                            Ok(c) => view! { <p role="status">{t.verify_result(c.done as u64, c.missing as u64)}</p> }.into_any(),
-                            Err(e) => view! { <p class="import-error" role="alert">{fill(t.imp_error, &[("detail", &e)])}</p> }.into_any(),
+                            Ok(c) => view! { <p role="status">{t.import.verify_result(c.done as u64, c.missing as u64)}</p> }.into_any(),
+                            Err(e) => view! { <p class="import-error" role="alert">{fill(t.import.error, &[("detail", &e)])}</p> }.into_any(),
                         })}
                     </section>
                 })
@@ -1083,22 +893,13 @@ fn RunSection(st: ImportState) -> impl IntoView {
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-run-h">
-            <h2 id="imp-run-h">{move || i18n.t().imp_run_heading}</h2>
+            <h2 id="imp-run-h">{move || i18n.t().import.run_heading}</h2>
             <p class="import-run-state" role="status">{status}</p>
             {progress}
             <div class="import-actions">{controls}</div>
         </section>
         {script}
         {report}
-    }
-}
-
-fn status_name(t: &Texts, o: &RowOutcome) -> &'static str {
-    match o {
-        RowOutcome::Done => t.imp_status_done,
-        RowOutcome::Skipped(_) => t.imp_status_skipped,
-        RowOutcome::Failed(_) => t.imp_status_failed,
-        RowOutcome::Pending => t.imp_status_pending,
     }
 }
 
@@ -1153,7 +954,7 @@ fn ReportView(
             .take(SHOWN)
             .map(|r| {
                 let (why, request) = match &r.outcome {
-                    RowOutcome::Skipped(reason) => (skip_text(t, reason), String::new()),
+                    RowOutcome::Skipped(reason) => (t.skip_reason(reason), String::new()),
                     RowOutcome::Failed(f) => {
                         (t.failure(f), f.request_id.clone().unwrap_or_default())
                     }
@@ -1164,7 +965,7 @@ fn ReportView(
                         <td>{r.row}</td>
                         <td>{r.address.clone().unwrap_or_default()}</td>
                         <td>{r.group_name.clone()}</td>
-                        <td>{status_name(t, &r.outcome)}</td>
+                        <td>{t.import.row_status(&r.outcome)}</td>
                         <td>{why}</td>
                         <td>{request}</td>
                     </tr>
@@ -1173,96 +974,46 @@ fn ReportView(
             .collect_view();
         view! {
             <table class="import-table">
-                <caption>{t.imp_report_caption}</caption>
+                <caption>{t.import.report_caption}</caption>
                 <thead><tr>
-                    <th scope="col">{t.imp_col_line}</th>
-                    <th scope="col">{t.imp_col_address}</th>
-                    <th scope="col">{t.imp_col_group}</th>
-                    <th scope="col">{t.imp_col_status}</th>
-                    <th scope="col">{t.imp_col_why}</th>
-                    <th scope="col">{t.imp_col_request}</th>
+                    <th scope="col">{t.import.col_line}</th>
+                    <th scope="col">{t.import.col_address}</th>
+                    <th scope="col">{t.import.col_group}</th>
+                    <th scope="col">{t.import.col_status}</th>
+                    <th scope="col">{t.import.col_why}</th>
+                    <th scope="col">{t.import.col_request}</th>
                 </tr></thead>
                 <tbody>{body}</tbody>
             </table>
             {(total > SHOWN).then(|| view! {
-                <p class="import-more">{fill(t.imp_shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}</p>
+                <p class="import-more">{fill(t.import.shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}</p>
             })}
         }
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-report-h">
-            <h2 id="imp-report-h">{move || i18n.t().imp_report_heading}</h2>
-            <p class="import-report-totals" role="status">{move || fill(i18n.t().imp_report_totals, &[
+            <h2 id="imp-report-h">{move || i18n.t().import.report_heading}</h2>
+            <p class="import-report-totals" role="status">{move || fill(i18n.t().import.report_totals, &[
                 ("done", &totals.done.to_string()),
                 ("skipped", &totals.skipped.to_string()),
                 ("failed", &totals.failed.to_string()),
                 ("pending", &totals.pending.to_string()),
             ])}</p>
             <div class="import-actions">
-                <button type="button" class="button" on:click=csv>{move || i18n.t().imp_download_csv}</button>
-                <button type="button" class="button" on:click=json>{move || i18n.t().imp_download_json}</button>
+                <button type="button" class="button" on:click=csv>{move || i18n.t().import.download_csv}</button>
+                <button type="button" class="button" on:click=json>{move || i18n.t().import.download_json}</button>
             </div>
             <div class="field">
-                <label for="imp-report-filter">{move || i18n.t().imp_filter_label}</label>
+                <label for="imp-report-filter">{move || i18n.t().import.filter_label}</label>
                 <select id="imp-report-filter" on:change=move |ev| filter.set(event_target_value(&ev))>
-                    <option value="">{move || i18n.t().imp_filter_every_row}</option>
-                    <option value="done">{move || i18n.t().imp_status_done}</option>
-                    <option value="skipped">{move || i18n.t().imp_status_skipped}</option>
-                    <option value="failed">{move || i18n.t().imp_status_failed}</option>
-                    <option value="pending">{move || i18n.t().imp_status_pending}</option>
+                    <option value="">{move || i18n.t().import.filter_every_row}</option>
+                    <option value="done">{move || i18n.t().import.status_done}</option>
+                    <option value="skipped">{move || i18n.t().import.status_skipped}</option>
+                    <option value="failed">{move || i18n.t().import.status_failed}</option>
+                    <option value="pending">{move || i18n.t().import.status_pending}</option>
                 </select>
             </div>
             {rows}
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::i18n::{EN, NL};
-    use guestlist_core::domain::person::FieldError;
-
-    #[test]
-    fn problems_and_skip_reasons_are_worded_in_each_language_with_every_value_filled() {
-        // One of every address problem, so a placeholder misspelt in either language shows.
-        let mut problems: Vec<FieldProblem> = EmailError::examples()
-            .into_iter()
-            .map(FieldProblem::InvalidEmail)
-            .collect();
-        problems.extend([
-            FieldProblem::Missing,
-            FieldProblem::TooLong { len: 300, max: 256 },
-            FieldProblem::ControlCharacter {
-                position: 1,
-                code: 7,
-            },
-            FieldProblem::DuplicateOf { first_line: 4 },
-        ]);
-        for p in &problems {
-            let (en, nl) = (problem_text(&EN, p), problem_text(&NL, p));
-            // English reads as the domain's own sentence; Dutch is another sentence.
-            assert_eq!(en, p.to_string());
-            assert_ne!(nl, en, "{p:?} not translated");
-            assert!(!nl.contains('{') && !en.contains('{'), "{nl} / {en}");
-        }
-        let invalid = SkipReason::Invalid(vec![FieldError {
-            field: PersonField::Email,
-            problem: FieldProblem::InvalidEmail(EmailError::MissingAt),
-        }]);
-        assert_eq!(
-            skip_text(&NL, &invalid),
-            "ongeldig: E-mailadres: het adres heeft geen @"
-        );
-        for r in [
-            SkipReason::AlreadyMember,
-            SkipReason::Duplicate { first_row: 7 },
-            SkipReason::DynamicGroup,
-            SkipReason::OnPremisesSynced,
-            SkipReason::ContactIntoM365,
-        ] {
-            assert_eq!(skip_text(&EN, &r), r.to_string());
-            assert_ne!(skip_text(&NL, &r), r.to_string());
-        }
     }
 }
