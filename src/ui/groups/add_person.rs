@@ -401,7 +401,12 @@ pub fn AddPersonDialog(
             let person = match input.validate() {
                 Ok(p) => p,
                 Err(problems) => {
-                    errors.set(problems.iter().map(ToString::to_string).collect());
+                    errors.set(
+                        problems
+                            .iter()
+                            .map(|e| i18n.t().common.field_error(e))
+                            .collect(),
+                    );
                     return;
                 }
             };
