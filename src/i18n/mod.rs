@@ -7,8 +7,8 @@
 //! ([`FailureTexts`]/[`FAILURES_EN`], [`ActivityTexts`]/[`ACTIVITY_EN`]; their Dutch is in
 //! [`failures`] and [`activity`]). A missing translation is a compile error, and the strings are
 //! plain `&'static str` in the wasm (no runtime parsing, no catalogue files). Texts with values
-//! use `{name}` placeholders filled by [`fill`]; a native test checks that both languages use the
-//! same placeholders.
+//! use `{name}` placeholders filled by [`fill`]; native tests check that both languages use the
+//! same placeholders and that every `fill`/`plural` call passes exactly those names.
 //!
 //! Domain values (a group kind, an address problem, a skip reason…) become words in one place,
 //! [`words`]. The reactive part ([`I18n`]) holds the current language in a signal provided as
@@ -57,6 +57,8 @@ pub mod groups;
 pub mod import;
 mod words;
 
+#[cfg(test)]
+mod placeholders;
 #[cfg(test)]
 mod tests;
 
