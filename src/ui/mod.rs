@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod components;
 pub mod groups;
+pub mod import;
 pub mod layout;
 pub mod pages;
 pub mod session;

@@ -1,6 +1,8 @@
 //! Bulk import: a CSV of people into one or more groups — read, map, validate, plan from bulk
 //! reads, run with the executor (journalled in IndexedDB, resumable after a reload), report.
 //!
+//! - [`page`]: the Import page ([`ImportPage`]), its steps in `steps` (file, mapping, rows,
+//!   groups, plan, run, report), a file each.
 //! - [`state`]: the tab-wide state, owned above the routes.
 //! - [`driver`]: planning, running, resuming, verifying, retrying.
 //! - [`reads`]: the bulk reads behind the plan.
@@ -12,6 +14,10 @@
 pub mod driver;
 #[cfg(target_arch = "wasm32")]
 pub mod idb;
+pub mod page;
 pub mod reads;
 pub mod renewal;
 pub mod state;
+mod steps;
+
+pub use page::ImportPage;
