@@ -8,7 +8,6 @@ area! {
     pub struct GroupTexts {
         title,
         intro,
-        coming,
         sign_in_first,
         kind_distribution,
         kind_mail_security,
@@ -152,7 +151,6 @@ area! {
 pub static EN: GroupTexts = GroupTexts {
     title: "Groups",
     intro: "Find a distribution list, mail-enabled security group or Microsoft 365 group and see who is in it.",
-    coming: "Search your tenant's mail groups, see their external members, and add people as mail contacts or guests, with a plan shown before anything changes.",
     sign_in_first: "Sign in to find groups and see their members.",
     kind_distribution: "Distribution group",
     kind_mail_security: "Mail-enabled security group",
@@ -307,7 +305,6 @@ pub static EN: GroupTexts = GroupTexts {
 pub static NL: GroupTexts = GroupTexts {
     title: "Groepen",
     intro: "Zoek een distributielijst, beveiligingsgroep met e-mail of Microsoft 365-groep en bekijk wie erin zit.",
-    coming: "De e-mailgroepen van uw tenant doorzoeken, hun externe leden bekijken en personen toevoegen als e-mailcontact of gast, met een plan dat u ziet voordat er iets verandert.",
     sign_in_first: "Meld je aan om groepen te zoeken en hun leden te zien.",
     kind_distribution: "Distributiegroep",
     kind_mail_security: "Beveiligingsgroep met e-mail",

@@ -8,7 +8,6 @@ area! {
     pub struct ImportTexts {
         title,
         intro,
-        coming,
         file_heading,
         file_label,
         paste_label,
@@ -130,7 +129,6 @@ area! {
 pub static EN: ImportTexts = ImportTexts {
     title: "Import",
     intro: "Add many external people at once from a CSV file.",
-    coming: "Upload a CSV file of names and addresses, review the plan row by row, run it, and retry only the rows that failed.",
     file_heading: "1. The file",
     file_label: "CSV file (comma, semicolon or tab separated)",
     paste_label: "Or paste rows (with a header line, or only addresses)",
@@ -269,7 +267,6 @@ pub static EN: ImportTexts = ImportTexts {
 pub static NL: ImportTexts = ImportTexts {
     title: "Importeren",
     intro: "Voeg in één keer veel externe personen toe vanuit een CSV-bestand.",
-    coming: "Een CSV-bestand met namen en adressen uploaden, het plan per rij nakijken, uitvoeren en alleen de mislukte rijen opnieuw proberen.",
     file_heading: "1. Het bestand",
     file_label: "CSV-bestand (gescheiden door komma's, puntkomma's of tabs)",
     paste_label: "Of plak rijen (met een kopregel, of alleen adressen)",
