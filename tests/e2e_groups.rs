@@ -26,7 +26,7 @@ use support::browser::{Browser, Options};
 use support::wait::{until, Poll};
 use support::{check, dist_dir, fill, Result, DEADLINE};
 
-/// The texts of the group pages the tests look for, per language (as in src/i18n.rs).
+/// The texts of the group pages the tests look for, per language (as in src/i18n/).
 struct Ui {
     /// The finder's search box.
     search: &'static str,

@@ -134,7 +134,7 @@ async fn progress(browser: &Browser) -> Result<Option<(u64, u64)>> {
         .map(|a| (a[0].as_u64().unwrap_or(0), a[1].as_u64().unwrap_or(0))))
 }
 
-/// The texts of the import page the tests look for, per language (as in src/i18n.rs).
+/// The texts of the import page the tests look for, per language (as in src/i18n/).
 struct Ui {
     nav_import: &'static str,
     /// "{name}: {rows} rows, UTF-8, separated by semicolons"

@@ -1,6 +1,7 @@
 //! The groups components in a real browser (wasm-bindgen-test, headless Chromium): the
-//! virtualized member list with 50,000 rows, hostile names as text, and the activity log (in
-//! the page's language, older English-only entries as stored).
+//! virtualized member list with 50,000 rows, hostile names as text, the activity log (in the
+//! page's language, older English-only entries as stored), and the add-person dialog's address
+//! problems in the admin's language.
 //!
 //! Run: `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 //! CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web_groups`
@@ -405,4 +406,50 @@ async fn member_type_icons_are_decorative_inline_svg() {
     for label in ["User", "Guest", "Mail contact", "Group", "Other"] {
         assert!(text.contains(label), "{label} in {text}");
     }
+}
+
+#[wasm_bindgen_test]
+async fn add_person_dialog_words_address_problems_in_the_admins_language() {
+    use guestlist::ui::groups::add_person::AddPersonDialog;
+    use web_sys::{HtmlButtonElement, HtmlInputElement};
+
+    let (app, _) = web_support::mount(Lang::Nl, move || {
+        let members = RwSignal::new(Vec::<MemberRow>::new());
+        let external = RwSignal::new(ExternalSenders::Allowed);
+        view! { <AddPersonDialog session=session() info=info() members external on_close=|_| ()/> }
+    });
+    until("the form", || {
+        app.root.query_selector("#add-email").unwrap().is_some()
+    })
+    .await;
+    let email: HtmlInputElement = app
+        .root
+        .query_selector("#add-email")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    email.set_value("jan.partner.nl");
+    email
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    let submit: HtmlButtonElement = app
+        .root
+        .query_selector(".add-form button[type=submit]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    submit.click();
+    until("the problem in Dutch", || {
+        app.text().contains("E-mailadres: het adres heeft geen @")
+    })
+    .await;
+    let errors = app
+        .root
+        .query_selector(".form-errors")
+        .unwrap()
+        .expect("the problems are listed")
+        .text_content()
+        .unwrap_or_default();
+    assert_eq!(errors, "E-mailadres: het adres heeft geen @");
+    assert!(!app.text().contains("has no @"), "{}", app.text());
 }

@@ -39,7 +39,7 @@ fn SkipLink(target: NodeRef<Main>) -> impl IntoView {
     };
     view! {
         <a class="skip-link" href="#main" on:click=jump>
-            {move || i18n.t().skip_to_content}
+            {move || i18n.t().common.skip_to_content}
         </a>
     }
 }
@@ -51,8 +51,8 @@ fn AppHeader(configured: bool) -> impl IntoView {
         <header class="app-header">
             <div class="brand">
                 <span class="brand-mark" aria-hidden="true">"G"</span>
-                <span class="brand-name">{move || i18n.t().app_name}</span>
-                <span class="brand-tagline">{move || i18n.t().tagline}</span>
+                <span class="brand-name">{move || i18n.t().common.app_name}</span>
+                <span class="brand-tagline">{move || i18n.t().common.tagline}</span>
             </div>
             <div class="header-tools">
                 <LanguageSwitch/>
@@ -67,19 +67,19 @@ fn AppHeader(configured: bool) -> impl IntoView {
 fn PrimaryNav() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <nav class="app-nav" aria-label=move || i18n.t().nav_label>
+        <nav class="app-nav" aria-label=move || i18n.t().common.nav_label>
             <ul>
                 <li>
-                    <A href="/" exact=true>{move || i18n.t().nav_groups}</A>
+                    <A href="/" exact=true>{move || i18n.t().common.nav_groups}</A>
                 </li>
                 <li>
-                    <A href="/import">{move || i18n.t().nav_import}</A>
+                    <A href="/import">{move || i18n.t().common.nav_import}</A>
                 </li>
                 <li>
-                    <A href="/activity">{move || i18n.t().nav_activity}</A>
+                    <A href="/activity">{move || i18n.t().common.nav_activity}</A>
                 </li>
                 <li>
-                    <A href="/about">{move || i18n.t().nav_about}</A>
+                    <A href="/about">{move || i18n.t().common.nav_about}</A>
                 </li>
             </ul>
         </nav>
@@ -92,8 +92,8 @@ fn AppFooter() -> impl IntoView {
     view! {
         <footer class="app-footer">
             <p>
-                {move || i18n.t().app_name} " " {env!("CARGO_PKG_VERSION")} " · "
-                {move || i18n.t().footer_note}
+                {move || i18n.t().common.app_name} " " {env!("CARGO_PKG_VERSION")} " · "
+                {move || i18n.t().common.footer_note}
             </p>
         </footer>
     }

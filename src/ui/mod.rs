@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod components;
 pub mod groups;
+pub mod import;
 pub mod layout;
 pub mod pages;
 pub mod session;
@@ -69,7 +70,7 @@ fn Loading() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Frame>
-            <p class="loading" aria-busy="true">{move || i18n.t().loading}</p>
+            <p class="loading" aria-busy="true">{move || i18n.t().common.loading}</p>
         </Frame>
     }
 }

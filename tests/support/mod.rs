@@ -95,7 +95,7 @@ pub fn check(ok: bool, message: impl FnOnce() -> String) -> Result<()> {
     }
 }
 
-/// A text template of the app's with its `{name}` placeholders filled in, as src/i18n.rs fills
+/// A text template of the app's with its `{name}` placeholders filled in, as src/i18n/ fills
 /// them: `fill("Add {name} as a target", &[("name", "Sales")])`.
 pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
     args.iter().fold(template.to_owned(), |t, (k, v)| {

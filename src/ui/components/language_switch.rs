@@ -16,7 +16,7 @@ pub fn LanguageSwitch() -> impl IntoView {
     };
     view! {
         <div class="lang-switch">
-            <label for="lang-select">{move || i18n.t().language_label}</label>
+            <label for="lang-select">{move || i18n.t().common.language_label}</label>
             <select id="lang-select" class="select" on:change=choose>
                 {Lang::ALL
                     .map(|lang| {

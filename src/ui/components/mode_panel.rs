@@ -27,34 +27,37 @@ fn Checking() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="card mode-panel" aria-labelledby="mode-heading" aria-busy="true">
-            <h2 id="mode-heading">{move || i18n.t().mode_heading_checking}</h2>
-            <p>{move || i18n.t().mode_checking}</p>
+            <h2 id="mode-heading">{move || i18n.t().common.mode_heading_checking}</h2>
+            <p>{move || i18n.t().common.mode_checking}</p>
         </section>
     }
 }
 
 fn graph_line(t: &Texts, graph: &GraphStatus) -> String {
     match graph {
-        GraphStatus::Ready => t.graph_ready.to_owned(),
+        GraphStatus::Ready => t.common.graph_ready.to_owned(),
         GraphStatus::MissingScopes(missing) => {
-            fill(t.graph_missing, &[("scopes", &missing.join(", "))])
+            fill(t.common.graph_missing, &[("scopes", &missing.join(", "))])
         }
-        GraphStatus::Failed(e) => fill(t.graph_failed, &[("detail", &e.to_string())]),
+        GraphStatus::Failed(e) => fill(t.common.graph_failed, &[("detail", &e.to_string())]),
     }
 }
 
 /// (summary, what the admin can do) for Exchange.
 fn exchange_lines(t: &Texts, exchange: &ExchangeStatus) -> (String, Option<&'static str>) {
     match exchange {
-        ExchangeStatus::Writable => (t.mode_direct_body.to_owned(), None),
-        ExchangeStatus::NoRole => (t.mode_no_role.to_owned(), Some(t.mode_no_role_fix)),
+        ExchangeStatus::Writable => (t.common.mode_direct_body.to_owned(), None),
+        ExchangeStatus::NoRole => (
+            t.common.mode_no_role.to_owned(),
+            Some(t.common.mode_no_role_fix),
+        ),
         ExchangeStatus::Unreachable(detail) => (
-            fill(t.mode_unreachable, &[("detail", detail)]),
-            Some(t.mode_unreachable_fix),
+            fill(t.common.mode_unreachable, &[("detail", detail)]),
+            Some(t.common.mode_unreachable_fix),
         ),
         ExchangeStatus::Failed(e) => (
-            fill(t.mode_exchange_failed, &[("detail", &e.to_string())]),
-            Some(t.mode_exchange_failed_fix),
+            fill(t.common.mode_exchange_failed, &[("detail", &e.to_string())]),
+            Some(t.common.mode_exchange_failed_fix),
         ),
     }
 }
@@ -83,8 +86,8 @@ fn ModeReportView(report: ModeReport) -> impl IntoView {
         <section class=class aria-labelledby="mode-heading">
             <h2 id="mode-heading">
                 {move || match mode {
-                    Mode::Direct => i18n.t().mode_direct,
-                    Mode::Script => i18n.t().mode_script,
+                    Mode::Direct => i18n.t().common.mode_direct,
+                    Mode::Script => i18n.t().common.mode_script,
                 }}
             </h2>
             <p class="mode-summary">{move || exchange_lines(i18n.t(), &exchange).0}</p>
@@ -101,11 +104,11 @@ fn ModeReportView(report: ModeReport) -> impl IntoView {
                         class="button button--primary"
                         on:click=move |_| auth.sign_in(SignInMode::Redirect)
                     >
-                        {move || i18n.t().sign_in_again}
+                        {move || i18n.t().common.sign_in_again}
                     </button>
                 })}
                 <button type="button" class="button" on:click=move |_| auth.recheck()>
-                    {move || i18n.t().mode_recheck}
+                    {move || i18n.t().common.mode_recheck}
                 </button>
             </div>
         </section>

@@ -15,7 +15,7 @@ pub fn Page(title: TextFn, children: Children) -> impl IntoView {
     let heading = NodeRef::<H1>::new();
     Effect::new(move |_| {
         let t = i18n.t();
-        browser::set_document_title(&fill(t.document_title, &[("page", title(t))]));
+        browser::set_document_title(&fill(t.common.document_title, &[("page", title(t))]));
     });
     if let Some(NavFocus(shown)) = use_context::<NavFocus>() {
         Effect::new(move |_| {
@@ -44,7 +44,7 @@ pub fn ComingSoon(text: TextFn) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="card card--placeholder">
-            <h2>{move || i18n.t().coming_heading}</h2>
+            <h2>{move || i18n.t().common.coming_heading}</h2>
             <p>{move || text(i18n.t())}</p>
         </section>
     }

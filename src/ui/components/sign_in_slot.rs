@@ -10,18 +10,19 @@ pub fn SignInSlot() -> impl IntoView {
     let auth = use_auth();
     let simulated = auth.is_simulated().then(|| {
         view! {
-            <span class="badge badge--demo" title=move || i18n.t().simulated_tenant_hint>
-                {move || i18n.t().simulated_tenant}
+            <span class="badge badge--demo" title=move || i18n.t().common.simulated_tenant_hint>
+                {move || i18n.t().common.simulated_tenant}
             </span>
         }
     });
-    let body = move || match auth.status() {
+    let body = move || {
+        match auth.status() {
         AuthStatus::Starting => view! {
-            <span class="account-status" aria-busy="true">{move || i18n.t().auth_starting}</span>
+            <span class="account-status" aria-busy="true">{move || i18n.t().common.auth_starting}</span>
         }
         .into_any(),
         AuthStatus::SigningIn => view! {
-            <span class="account-status" aria-busy="true">{move || i18n.t().signing_in}</span>
+            <span class="account-status" aria-busy="true">{move || i18n.t().common.signing_in}</span>
         }
         .into_any(),
         AuthStatus::SignedOut => view! { <SignInButtons/> }.into_any(),
@@ -29,7 +30,7 @@ pub fn SignInSlot() -> impl IntoView {
             let detail = error.to_string();
             view! {
                 <p class="account-error" role="alert">
-                    {move || fill(i18n.t().sign_in_failed, &[("detail", &detail)])}
+                    {move || fill(i18n.t().common.sign_in_failed, &[("detail", &detail)])}
                 </p>
                 <SignInButtons/>
             }
@@ -38,19 +39,20 @@ pub fn SignInSlot() -> impl IntoView {
         AuthStatus::SignedIn(account) => {
             let tenant = account.tenant_id.clone();
             view! {
-                <div class="account" role="group" aria-label=move || i18n.t().account_label>
+                <div class="account" role="group" aria-label=move || i18n.t().common.account_label>
                     <span class="account-name">{account.name.clone()}</span>
                     <span class="account-upn">{account.username.clone()}</span>
                     <span class="account-tenant">
-                        {move || fill(i18n.t().account_tenant, &[("tenant", &tenant)])}
+                        {move || fill(i18n.t().common.account_tenant, &[("tenant", &tenant)])}
                     </span>
                 </div>
                 <button type="button" class="button" on:click=move |_| auth.sign_out()>
-                    {move || i18n.t().sign_out}
+                    {move || i18n.t().common.sign_out}
                 </button>
             }
             .into_any()
         }
+    }
     };
     view! {
         <div class="sign-in-slot">
@@ -66,20 +68,20 @@ fn SignInButtons() -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     view! {
-        <span class="account-status">{move || i18n.t().sign_in_status}</span>
+        <span class="account-status">{move || i18n.t().common.sign_in_status}</span>
         <button
             type="button"
             class="button button--primary"
             on:click=move |_| auth.sign_in(SignInMode::Redirect)
         >
-            {move || i18n.t().sign_in}
+            {move || i18n.t().common.sign_in}
         </button>
         <button
             type="button"
             class="button button--quiet"
             on:click=move |_| auth.sign_in(SignInMode::Popup)
         >
-            {move || i18n.t().sign_in_popup}
+            {move || i18n.t().common.sign_in_popup}
         </button>
     }
 }

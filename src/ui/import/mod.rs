@@ -2,6 +2,8 @@
 //! engine: plan from bulk reads, run (journalled in IndexedDB, resumable after a reload),
 //! verify in script mode, report; every operation recorded in the activity log.
 //!
+//! - [`page`]: the Import page ([`ImportPage`]), its steps in `steps` (file, mapping, rows,
+//!   groups, plan, run, report), a file each.
 //! - [`state`]: the tab-wide state, owned above the routes.
 //! - [`driver`]: the engine's steps started from the page: planning, running, resuming,
 //!   verifying, retrying.
@@ -13,5 +15,9 @@
 pub mod driver;
 #[cfg(target_arch = "wasm32")]
 pub mod idb;
+pub mod page;
 pub mod renewal;
 pub mod state;
+mod steps;
+
+pub use page::ImportPage;

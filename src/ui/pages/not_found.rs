@@ -7,10 +7,10 @@ use leptos_router::components::A;
 pub fn NotFoundPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Page title=|t| t.not_found_title>
-            <p>{move || i18n.t().not_found_body}</p>
+        <Page title=|t| t.common.not_found_title>
+            <p>{move || i18n.t().common.not_found_body}</p>
             <p>
-                <A href="/">{move || i18n.t().not_found_home}</A>
+                <A href="/">{move || i18n.t().common.not_found_home}</A>
             </p>
         </Page>
     }

@@ -1,92 +1,11 @@
 //! The dialog's plan in words, before anything changes.
 
-use crate::i18n::{fill, use_i18n, Texts};
-use crate::ui::groups::kind_label;
+use crate::i18n::{fill, use_i18n};
+
 use crate::ui::groups::tx;
-use guestlist_core::domain::plan::{GroupWarning, Operation, Plan, SkipReason, Step};
+use guestlist_core::domain::plan::{GroupWarning, Plan, Step};
 use leptos::prelude::*;
 use std::sync::Arc;
-
-/// One operation in the admin's words.
-pub fn op_words(t: &Texts, plan: &Plan, op: &Operation) -> String {
-    match op {
-        Operation::CreateContact {
-            address,
-            display_name,
-            hidden,
-            ..
-        } => {
-            let base = fill(
-                t.gr_op_create_contact,
-                &[("name", display_name), ("address", &address.to_string())],
-            );
-            if *hidden {
-                format!("{base} {}", t.gr_op_hidden)
-            } else {
-                base
-            }
-        }
-        Operation::InviteGuest {
-            address,
-            send_invitation,
-            ..
-        } => fill(
-            if *send_invitation {
-                t.gr_op_invite_mail
-            } else {
-                t.gr_op_invite_quiet
-            },
-            &[("address", &address.to_string())],
-        ),
-        Operation::AddMember {
-            group_name,
-            member,
-            group_id,
-            ..
-        } => {
-            let kind = plan
-                .groups
-                .iter()
-                .find(|g| &g.id == group_id)
-                .map(|g| kind_label(t, g.kind))
-                .unwrap_or_default();
-            fill(
-                t.gr_op_add,
-                &[
-                    ("address", &member.address.to_string()),
-                    ("group", group_name),
-                    ("kind", kind),
-                ],
-            )
-        }
-        Operation::OpenExternalSenders { group_name, .. } => {
-            fill(t.gr_op_open, &[("group", group_name)])
-        }
-        Operation::RemoveMember { .. } => t.activity_action(&(op.into())),
-    }
-}
-
-pub(super) fn skip_words(t: &Texts, reason: &SkipReason, group: &str, address: &str) -> String {
-    let args = [("group", group), ("address", address)];
-    match reason {
-        SkipReason::AlreadyMember => fill(t.gr_skip_already_member, &args),
-        SkipReason::DynamicGroup => fill(t.gr_skip_dynamic, &args),
-        SkipReason::OnPremisesSynced => fill(t.gr_skip_onprem, &args),
-        SkipReason::ContactIntoM365 => fill(t.gr_skip_contact_m365, &args),
-        other => other.to_string(),
-    }
-}
-
-/// The reuse steps in words (what exists and will be used).
-fn step_words(t: &Texts, step: &Step, address: &str) -> Option<String> {
-    let args = [("address", address)];
-    match step {
-        Step::ReuseContact { .. } => Some(fill(t.gr_step_reuse_contact, &args)),
-        Step::ReuseGuest { .. } => Some(fill(t.gr_step_reuse_guest, &args)),
-        Step::ReuseUser { .. } => Some(fill(t.gr_step_reuse_user, &args)),
-        _ => None,
-    }
-}
 
 /// The plan in words, before anything changes.
 #[component]
@@ -111,11 +30,11 @@ pub(super) fn ReviewView(
                 match step {
                     Step::CreateContact(id) | Step::InviteGuest(id) | Step::AddMember(id) => {
                         if let Some(o) = p.op(*id) {
-                            out.push(op_words(t, &p, &o.op));
+                            out.push(t.groups.operation(&p, &o.op));
                         }
                     }
-                    Step::Skip(reason) => out.push(skip_words(t, reason, group, &address)),
-                    other => out.extend(step_words(t, other, &address)),
+                    Step::Skip(reason) => out.push(t.skip_in_group(reason, group, &address)),
+                    other => out.extend(t.groups.step(other, &address)),
                 }
             }
         }
@@ -138,19 +57,19 @@ pub(super) fn ReviewView(
                     let args = [("group", group.as_str())];
                     match w {
                         GroupWarning::RejectsExternalSenders { .. } => {
-                            (fill(t.gr_warn_rejects, &args), true)
+                            (fill(t.groups.warn_rejects, &args), true)
                         }
                         GroupWarning::ExternalSendersUnknown { .. } => {
-                            (fill(t.gr_warn_unknown, &args), false)
+                            (fill(t.groups.warn_unknown, &args), false)
                         }
                         GroupWarning::DynamicGroup { .. } => {
-                            (fill(t.gr_skip_dynamic, &args), false)
+                            (fill(t.groups.skip_dynamic, &args), false)
                         }
                         GroupWarning::OnPremisesSynced { .. } => {
-                            (fill(t.gr_skip_onprem, &args), false)
+                            (fill(t.groups.skip_onprem, &args), false)
                         }
                         GroupWarning::GuestAddressHeldByContact { .. } => {
-                            (t.gr_warn_contact_holds_address.to_owned(), false)
+                            (t.groups.warn_contact_holds_address.to_owned(), false)
                         }
                     }
                 })
@@ -160,7 +79,7 @@ pub(super) fn ReviewView(
     let group_name = plan.groups[0].name.clone();
     view! {
         <section class="plan" aria-labelledby="plan-heading">
-            <h3 id="plan-heading" tabindex="-1">{tx(|t| t.gr_plan_heading)}</h3>
+            <h3 id="plan-heading" tabindex="-1">{tx(|t| t.groups.plan_heading)}</h3>
             <ol class="plan-steps">
                 {move || lines().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
             </ol>
@@ -173,13 +92,13 @@ pub(super) fn ReviewView(
                             <div class="field field--check">
                                 <input id="add-open" type="checkbox" prop:checked=move || open_external.get()
                                     on:change=move |ev| open_external.set(event_target_checked(&ev))/>
-                                <label for="add-open">{move || fill(i18n.t().gr_offer_open, &[("group", &group_name)])}</label>
+                                <label for="add-open">{move || fill(i18n.t().groups.offer_open, &[("group", &group_name)])}</label>
                             </div>
                         })}
                     </div>
                 }
             }).collect_view()}
-            <p class="plan-mode">{move || if direct { i18n.t().gr_plan_direct } else { i18n.t().gr_plan_script }}</p>
+            <p class="plan-mode">{move || if direct { i18n.t().groups.plan_direct } else { i18n.t().groups.plan_script }}</p>
         </section>
     }
 }
@@ -254,7 +173,10 @@ mod tests {
     }
 
     fn words(p: &Plan) -> Vec<String> {
-        p.ops.iter().map(|o| op_words(&EN, p, &o.op)).collect()
+        p.ops
+            .iter()
+            .map(|o| EN.groups.operation(p, &o.op))
+            .collect()
     }
 
     #[test]
@@ -324,7 +246,9 @@ mod tests {
         );
         assert!(matches!(p.entries[0].steps[0], Step::ReuseContact { .. }));
         assert_eq!(
-            step_words(&EN, &p.entries[0].steps[0], "jan@partner.nl").as_deref(),
+            EN.groups
+                .step(&p.entries[0].steps[0], "jan@partner.nl")
+                .as_deref(),
             Some("Use the existing mail contact for jan@partner.nl (no duplicate is created).")
         );
 
@@ -339,8 +263,7 @@ mod tests {
         );
         assert!(p.ops.is_empty());
         assert_eq!(
-            skip_words(
-                &EN,
+            EN.skip_in_group(
                 p.entries[0].skip_reason().expect("skipped"),
                 "Sales Partners",
                 "jan@partner.nl"

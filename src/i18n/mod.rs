@@ -1,0 +1,261 @@
+//! English and Dutch UI text through one typed catalogue, by area.
+//!
+//! Every area is a struct with a field per text and one value per language, English and Dutch
+//! side by side in the area's file: [`common`] (the shell, navigation, sign-in, the mode panel,
+//! about, a person's fields and their problems), [`groups`], [`import`], [`config`], plus the
+//! two the core defines because journals and exports keep their English
+//! ([`FailureTexts`]/[`FAILURES_EN`], [`ActivityTexts`]/[`ACTIVITY_EN`]; their Dutch is in
+//! [`failures`] and [`activity`]). A missing translation is a compile error, and the strings are
+//! plain `&'static str` in the wasm (no runtime parsing, no catalogue files). Texts with values
+//! use `{name}` placeholders filled by [`fill`]; native tests check that both languages use the
+//! same placeholders and that every `fill`/`plural` call passes exactly those names.
+//!
+//! Domain values (a group kind, an address problem, a skip reason…) become words in one place,
+//! [`words`]. The reactive part ([`I18n`]) holds the current language in a signal provided as
+//! context.
+
+use guestlist_core::activity::{ActivityTexts, ACTIVITY_EN};
+use guestlist_core::run::failure::{FailureTexts, FAILURES_EN};
+use leptos::prelude::*;
+
+/// Declares an area's struct and, for tests, a listing of its fields by name. A field is a
+/// plain text unless marked `: Plural`, which makes it a [`Plural`] (a form for one and a form
+/// for other counts).
+macro_rules! area {
+    (@ty) => { &'static str };
+    (@ty Plural) => { $crate::i18n::Plural };
+    (
+        $(#[doc = $sdoc:literal])*
+        pub struct $name:ident {
+            $($(#[doc = $doc:literal])* $field:ident $(: $plural:ident)?,)*
+        }
+    ) => {
+        $(#[doc = $sdoc])*
+        #[derive(Debug)]
+        pub struct $name {
+            $($(#[doc = $doc])* pub $field: area!(@ty $($plural)?),)*
+        }
+
+        impl $name {
+            /// `(field name, text)` for every text, in declaration order; a plural's forms are
+            /// listed as `name.one` and `name.other`.
+            #[cfg(test)]
+            pub(crate) fn entries(&self) -> Vec<(String, &'static str)> {
+                let mut out = Vec::new();
+                $($crate::i18n::TextForms::list(&self.$field, stringify!($field), &mut out);)*
+                out
+            }
+        }
+    };
+}
+
+pub mod activity;
+pub mod common;
+pub mod config;
+pub mod failures;
+pub mod groups;
+pub mod import;
+mod words;
+
+#[cfg(test)]
+mod placeholders;
+#[cfg(test)]
+mod tests;
+
+pub use activity::ACTIVITY_NL;
+pub use common::CommonTexts;
+pub use config::ConfigTexts;
+pub use failures::FAILURES_NL;
+pub use groups::GroupTexts;
+pub use guestlist_core::domain::template::fill;
+pub use import::ImportTexts;
+
+/// All UI text of one language, by area: `t.groups.members_count`.
+#[derive(Debug)]
+pub struct Texts {
+    pub common: &'static CommonTexts,
+    pub groups: &'static GroupTexts,
+    pub import: &'static ImportTexts,
+    pub config: &'static ConfigTexts,
+    /// A failure's sentence per kind (`FailureKind`), see `run::failure::FailureTexts`; the
+    /// English ones are the core's `FAILURES_EN`, which journals and exports keep.
+    pub failures: &'static FailureTexts,
+    /// What a change was and why it was skipped (`activity::ActivityTexts`); the English ones
+    /// are the core's `ACTIVITY_EN`, which the log and its exports keep.
+    pub activity: &'static ActivityTexts,
+}
+
+pub static EN: Texts = Texts {
+    common: &common::EN,
+    groups: &groups::EN,
+    import: &import::EN,
+    config: &config::EN,
+    failures: &FAILURES_EN,
+    activity: &ACTIVITY_EN,
+};
+
+pub static NL: Texts = Texts {
+    common: &common::NL,
+    groups: &groups::NL,
+    import: &import::NL,
+    config: &config::NL,
+    failures: &FAILURES_NL,
+    activity: &ACTIVITY_NL,
+};
+
+impl Texts {
+    /// `(area.field name, text)` for every text of every area, in declaration order.
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> Vec<(String, &'static str)> {
+        let mut out = Vec::new();
+        let mut area = |name: &str, entries: Vec<(String, &'static str)>| {
+            out.extend(entries.into_iter().map(|(f, t)| (format!("{name}.{f}"), t)));
+        };
+        area("common", self.common.entries());
+        area("groups", self.groups.entries());
+        area("import", self.import.entries());
+        area("config", self.config.entries());
+        let owned = |e: &[(&str, &'static str)]| -> Vec<(String, &'static str)> {
+            e.iter().map(|(f, t)| ((*f).to_owned(), *t)).collect()
+        };
+        area("failures", owned(&self.failures.entries()));
+        area("activity", owned(&self.activity.entries()));
+        out
+    }
+}
+
+/// A text with a count in it, in the two forms English and Dutch have: `one` for exactly 1 and
+/// `other` for every other number, 0 included (CLDR plural rules for `en` and `nl`:
+/// https://www.unicode.org/cldr/charts/latest/supplemental/language_plural_rules.html). Both
+/// forms hold the `{count}` placeholder; fill one with [`plural`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plural {
+    pub one: &'static str,
+    pub other: &'static str,
+}
+
+impl Plural {
+    /// The form for `n`.
+    pub fn form(&self, n: u64) -> &'static str {
+        if n == 1 {
+            self.one
+        } else {
+            self.other
+        }
+    }
+}
+
+/// `p`'s form for `n`, with `{count}` set to `n` and the other placeholders from `args`:
+/// `plural(&t.groups.members_count, 1, &[])` is "1 member.".
+pub fn plural(p: &Plural, n: u64, args: &[(&str, &str)]) -> String {
+    let count = n.to_string();
+    let mut all = Vec::with_capacity(args.len() + 1);
+    all.push(("count", count.as_str()));
+    all.extend_from_slice(args);
+    fill(p.form(n), &all)
+}
+
+/// Lists a field's text(s) for the catalogue tests.
+#[cfg(test)]
+trait TextForms {
+    fn list(&self, name: &str, out: &mut Vec<(String, &'static str)>);
+}
+
+#[cfg(test)]
+impl TextForms for &'static str {
+    fn list(&self, name: &str, out: &mut Vec<(String, &'static str)>) {
+        out.push((name.to_owned(), self));
+    }
+}
+
+#[cfg(test)]
+impl TextForms for Plural {
+    fn list(&self, name: &str, out: &mut Vec<(String, &'static str)>) {
+        out.push((format!("{name}.one"), self.one));
+        out.push((format!("{name}.other"), self.other));
+    }
+}
+
+/// A UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Nl,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Nl];
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::En => &EN,
+            Lang::Nl => &NL,
+        }
+    }
+
+    /// BCP 47 tag for `<html lang>` and for storage.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Nl => "nl",
+        }
+    }
+
+    /// The language's name in itself, as language pickers show it.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Nl => "Nederlands",
+        }
+    }
+
+    /// The language of a BCP 47 tag by its primary subtag (`nl-BE` → Dutch), if supported.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.split(['-', '_']).next()?.trim();
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.code().eq_ignore_ascii_case(primary))
+    }
+
+    /// The starting language: a stored choice wins, then the browser's language, then English.
+    pub fn initial(stored: Option<&str>, browser: Option<&str>) -> Lang {
+        stored
+            .and_then(Lang::from_tag)
+            .or_else(|| browser.and_then(Lang::from_tag))
+            .unwrap_or_default()
+    }
+}
+
+/// The current language, provided as context at the root of the app.
+#[derive(Debug, Clone, Copy)]
+pub struct I18n {
+    lang: RwSignal<Lang>,
+}
+
+impl I18n {
+    pub fn new(initial: Lang) -> Self {
+        Self {
+            lang: RwSignal::new(initial),
+        }
+    }
+
+    /// The current language (tracked).
+    pub fn lang(&self) -> Lang {
+        self.lang.get()
+    }
+
+    /// The current texts (tracked): `move || i18n.t().common.nav_groups`.
+    pub fn t(&self) -> &'static Texts {
+        self.lang.get().texts()
+    }
+
+    pub fn set(&self, lang: Lang) {
+        self.lang.set(lang);
+    }
+}
+
+/// The [`I18n`] provided by the app root.
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}

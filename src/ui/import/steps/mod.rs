@@ -1,0 +1,29 @@
+//! The import page's steps, one file each, top to bottom: [`file`], [`mapping`], [`rows`],
+//! [`groups`], [`plan`]; once a run exists, [`run`] with its [`report`] instead.
+
+mod file;
+mod groups;
+mod mapping;
+mod plan;
+mod report;
+mod rows;
+mod run;
+
+pub(crate) use file::FileStep;
+pub(crate) use groups::GroupsStep;
+pub(crate) use mapping::MappingStep;
+pub(crate) use plan::PlanStep;
+pub(crate) use rows::RowsStep;
+pub(crate) use run::RunSection;
+
+use crate::ui::session::{Session, SessionSlot};
+use leptos::prelude::*;
+
+/// Rows of a list shown at once; the downloads hold everything.
+const SHOWN: usize = 200;
+
+/// The signed-in session, if any (tracked).
+fn session_fn() -> impl Fn() -> Option<Session> + Copy + 'static {
+    let slot = use_context::<SessionSlot>();
+    move || slot.and_then(|s| s.0.get())
+}

@@ -1,0 +1,228 @@
+//! The run: its state and progress, pause, resume, cancel, retry; in script mode the
+//! PowerShell for the Exchange steps and Verify. The report follows ([`super::report`]).
+
+use super::report::ReportView;
+use super::session_fn;
+use crate::i18n::{fill, plural, use_i18n, Texts};
+use crate::ui::import::driver;
+
+use crate::ui::import::state::{ImportState, Phase};
+use guestlist_core::run::RunState;
+use leptos::prelude::*;
+
+fn state_text(
+    t: &Texts,
+    phase: &Phase,
+    progress: Option<&guestlist_core::run::Progress>,
+) -> String {
+    let progress_state = progress.map(|p| p.state);
+    match phase {
+        Phase::Interrupted => t.import.state_interrupted.to_owned(),
+        Phase::Starting => t.import.state_starting.to_owned(),
+        Phase::Error(e) => fill(t.import.error, &[("detail", &e.words(t))]),
+        Phase::Running | Phase::Ended(_) => {
+            let s = match phase {
+                Phase::Ended(s) => Some(*s),
+                _ => progress_state,
+            };
+            // Operations already sent when the pause came still finish: until they have, the
+            // run is pausing, not paused (nothing changes in the tenant once it says Paused).
+            let under_way = progress.map_or(0, |p| p.in_flight);
+            if matches!(phase, Phase::Running) && s == Some(RunState::Paused) && under_way > 0 {
+                return plural(&t.import.state_pausing, under_way as u64, &[]);
+            }
+            match s {
+                Some(RunState::Paused) => t.import.state_paused,
+                Some(RunState::NeedsSignIn) => t.import.state_sign_in,
+                Some(RunState::Cancelling) => t.import.state_cancelling,
+                Some(RunState::Cancelled) => t.import.state_cancelled,
+                Some(RunState::Finished) => t.import.state_finished,
+                Some(RunState::Running) | None => t.import.state_running,
+            }
+            .to_owned()
+        }
+    }
+}
+
+fn fmt_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+#[component]
+pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = session_fn();
+    let run = st.run.clone();
+    let status = {
+        let run = run.clone();
+        move || {
+            run.with(|r| {
+                r.as_ref()
+                    .map(|r| state_text(i18n.t(), &r.phase, r.progress.as_ref()))
+            })
+        }
+    };
+    let progress = {
+        let run = run.clone();
+        move || {
+            let t = i18n.t();
+            run.with(|r| {
+                let p = r.as_ref()?.progress.clone()?;
+                let settled = p.done + p.failed + p.pending_script;
+                let label = plural(
+                    &t.import.progress,
+                    p.total as u64,
+                    &[("done", &settled.to_string())],
+                );
+                let rate = match (p.rate_per_sec, p.eta) {
+                    (Some(rate), Some(eta)) if p.remaining() > 0 => fill(
+                        t.import.rate,
+                        &[("rate", &format!("{rate:.1}")), ("eta", &fmt_duration(eta))],
+                    ),
+                    _ => String::new(),
+                };
+                let failed = (p.failed > 0)
+                    .then(|| fill(t.import.failed_count, &[("failed", &p.failed.to_string())]));
+                Some(view! {
+                    <div class="import-progress">
+                        // A native <progress>: its value needs no inline style, which the
+                        // Content-Security-Policy (style-src 'self') would refuse.
+                        <progress
+                            class="import-bar"
+                            aria-label=t.import.progress_label
+                            max=p.total.to_string()
+                            value=settled.to_string()
+                            aria-valuetext=label.clone()
+                        ></progress>
+                        <p class="import-progress-text">{label} " " {rate} " " {failed}</p>
+                    </div>
+                })
+            })
+        }
+    };
+    let controls = {
+        let run = run.clone();
+        let st = st.clone();
+        move || {
+            let t = i18n.t();
+            let (phase, pstate) = run.with(|r| {
+                r.as_ref()
+                    .map(|r| (r.phase.clone(), r.progress.as_ref().map(|p| p.state)))
+                    .unwrap_or((Phase::Interrupted, None))
+            });
+            let st = st.clone();
+            match phase {
+                Phase::Interrupted | Phase::Ended(RunState::Cancelled) => {
+                    let st2 = st.clone();
+                    view! {
+                        <button type="button" class="button button--primary" on:click=move |_| {
+                            if let Some(s) = session() { driver::resume(st.clone(), s) }
+                        }>{t.import.resume_run}</button>
+                        <button type="button" class="button" on:click=move |_| driver::new_import(st2.clone())>
+                            {t.import.new_import}
+                        </button>
+                    }.into_any()
+                }
+                Phase::Running => {
+                    let paused = matches!(pstate, Some(RunState::Paused | RunState::NeedsSignIn));
+                    let control = st.control();
+                    let cancel = control.clone();
+                    view! {
+                        {if paused {
+                            view! { <button type="button" class="button" on:click=move |_| {
+                                if let Some(c) = &control { c.resume() }
+                            }>{t.import.resume}</button> }.into_any()
+                        } else {
+                            view! { <button type="button" class="button" on:click=move |_| {
+                                if let Some(c) = &control { c.pause() }
+                            }>{t.import.pause}</button> }.into_any()
+                        }}
+                        <button type="button" class="button" on:click=move |_| {
+                            if let Some(c) = &cancel { c.cancel() }
+                        }>{t.import.cancel}</button>
+                    }
+                    .into_any()
+                }
+                Phase::Ended(_) | Phase::Error(_) => {
+                    let st2 = st.clone();
+                    let failed = run.with(|r| {
+                        r.as_ref()
+                            .and_then(|r| r.report.as_ref())
+                            .is_some_and(|rep| rep.totals.failed > 0)
+                    });
+                    view! {
+                        {failed.then(|| view! {
+                            <button type="button" class="button button--primary" on:click=move |_| {
+                                if let Some(s) = session() { driver::retry_failed(st.clone(), s) }
+                            }>{t.import.retry_failed}</button>
+                        })}
+                        <button type="button" class="button" on:click=move |_| driver::new_import(st2.clone())>
+                            {t.import.new_import}
+                        </button>
+                    }.into_any()
+                }
+                Phase::Starting => ().into_any(),
+            }
+        }
+    };
+    let report = {
+        let run = run.clone();
+        move || {
+            run.with(|r| {
+                let r = r.as_ref()?;
+                let report = r.report.clone()?;
+                Some(view! { <ReportView report info=r.saved.clone() journal=r.journal.clone()/> })
+            })
+        }
+    };
+    let script = {
+        let run = run.clone();
+        let st = st.clone();
+        move || {
+            let t = i18n.t();
+            run.with(|r| {
+                let r = r.as_ref()?;
+                let script = r.script.clone()?;
+                let verify = r.verify.clone();
+                let st = st.clone();
+                Some(view! {
+                    <section class="card import-step" aria-labelledby="imp-script-h">
+                        <h2 id="imp-script-h">{t.import.script_heading}</h2>
+                        <p>{t.import.script_intro}</p>
+                        {match script {
+                            Ok(text) => {
+                                let dl = text.clone();
+                                view! {
+                                    <label for="imp-script">{t.import.script_label}</label>
+                                    <textarea id="imp-script" class="import-script" readonly rows="12" prop:value=text></textarea>
+                                    <button type="button" class="button" on:click=move |_| {
+                                        let _ = crate::ui::groups::download("guestlist-import.ps1", "text/plain", &dl);
+                                    }>{t.import.script_download}</button>
+                                }.into_any()
+                            }
+                            Err(e) => view! { <p class="import-error">{e.words(t)}</p> }.into_any(),
+                        }}
+                        <button type="button" class="button button--primary" on:click=move |_| {
+                            if let Some(s) = session() { driver::verify(st.clone(), s) }
+                        }>{t.import.verify}</button>
+                        {verify.map(|v| match v {
+                            Ok(c) => view! { <p role="status">{t.import.verify_result(c.done as u64, c.missing as u64)}</p> }.into_any(),
+                            Err(e) => view! { <p class="import-error" role="alert">{fill(t.import.error, &[("detail", &e.words(t))])}</p> }.into_any(),
+                        })}
+                    </section>
+                })
+            })
+        }
+    };
+    view! {
+        <section class="card import-step" aria-labelledby="imp-run-h">
+            <h2 id="imp-run-h">{move || i18n.t().import.run_heading}</h2>
+            <p class="import-run-state" role="status">{status}</p>
+            {progress}
+            <div class="import-actions">{controls}</div>
+        </section>
+        {script}
+        {report}
+    }
+}
