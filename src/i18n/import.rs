@@ -123,6 +123,15 @@ area! {
         verify_done: Plural,
         verify_missing: Plural,
         error,
+        /// Why a file (or pasted text) can't be read (`csv_import::ImportError`), and the
+        /// browser's own failure to read it (`{detail}`, its words).
+        load_empty,
+        load_no_rows,
+        load_spreadsheet,
+        load_too_many_rows,
+        load_malformed,
+        load_browser,
+        load_download,
         /// The run's journal (IndexedDB) can't be kept; `{detail}` is the browser's words.
         journal_failed,
         /// The script can't be written; `{detail}` says which value.
@@ -266,6 +275,13 @@ pub static EN: ImportTexts = ImportTexts {
         other: "{count} are still missing.",
     },
     error: "Something went wrong: {detail}",
+    load_empty: "The file is empty.",
+    load_no_rows: "The file has a header line but no rows below it.",
+    load_spreadsheet: "This is an Excel workbook, not a CSV file: in Excel choose File › Save As › CSV UTF-8 and upload that.",
+    load_too_many_rows: "The file has {found} rows; at most {max} can be imported at once — split it into smaller files.",
+    load_malformed: "Line {line} can't be read: {detail}",
+    load_browser: "The browser could not read the file: {detail}",
+    load_download: "The browser would not save the example file: {detail}",
     journal_failed: "This browser could not keep the run's record ({detail}), so the run stopped rather than change anything unrecorded. Free some storage or leave private browsing, then resume.",
     script_failed: "The script could not be written: {detail}",
 };
@@ -406,6 +422,13 @@ pub static NL: ImportTexts = ImportTexts {
         other: "{count} ontbreken nog.",
     },
     error: "Er ging iets mis: {detail}",
+    load_empty: "Het bestand is leeg.",
+    load_no_rows: "Het bestand heeft een kopregel maar geen rijen eronder.",
+    load_spreadsheet: "Dit is een Excel-werkmap, geen CSV-bestand: kies in Excel Bestand › Opslaan als › CSV UTF-8 en upload dat.",
+    load_too_many_rows: "Het bestand heeft {found} rijen; er kunnen er hoogstens {max} tegelijk worden geïmporteerd — splits het in kleinere bestanden.",
+    load_malformed: "Regel {line} kan niet worden gelezen: {detail}",
+    load_browser: "De browser kon het bestand niet lezen: {detail}",
+    load_download: "De browser wilde het voorbeeldbestand niet opslaan: {detail}",
     journal_failed: "Deze browser kon het verslag van de uitvoering niet bewaren ({detail}), dus is de uitvoering gestopt in plaats van iets te veranderen zonder verslag. Maak opslagruimte vrij of verlaat privé-browsen en ga dan verder.",
     script_failed: "Het script kon niet worden gemaakt: {detail}",
 };

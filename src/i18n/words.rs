@@ -8,7 +8,9 @@
 
 use super::{fill, plural, CommonTexts, ConfigTexts, GroupTexts, ImportTexts, Texts};
 use crate::config::{ConfigError, UrlProblem};
+use crate::ui::import::state::LoadProblem;
 use guestlist_core::activity::{Action, Entry as ActivityEntry};
+use guestlist_core::domain::csv_import::ImportError;
 use guestlist_core::domain::csv_import::{Delimiter, MapTarget, RowIssue};
 use guestlist_core::domain::email::{AddressPart, EmailError};
 use guestlist_core::domain::group::GroupKind;
@@ -227,6 +229,26 @@ impl CommonTexts {
 }
 
 impl ImportTexts {
+    /// Why a file can't be loaded, in this language; what the CSV reader or the browser said
+    /// about it stays as said.
+    pub fn load_problem(&self, p: &LoadProblem) -> String {
+        match p {
+            LoadProblem::File(ImportError::Empty) => self.load_empty.to_owned(),
+            LoadProblem::File(ImportError::NoRows) => self.load_no_rows.to_owned(),
+            LoadProblem::File(ImportError::Spreadsheet) => self.load_spreadsheet.to_owned(),
+            LoadProblem::File(ImportError::TooManyRows { max, found }) => fill(
+                self.load_too_many_rows,
+                &[("found", &found.to_string()), ("max", &max.to_string())],
+            ),
+            LoadProblem::File(ImportError::Malformed { line, message }) => fill(
+                self.load_malformed,
+                &[("line", &line.to_string()), ("detail", message)],
+            ),
+            LoadProblem::Browser(said) => fill(self.load_browser, &[("detail", said)]),
+            LoadProblem::Download(said) => fill(self.load_download, &[("detail", said)]),
+        }
+    }
+
     /// The character that separates a file's columns.
     pub fn delimiter(&self, d: Delimiter) -> &'static str {
         match d {

@@ -129,14 +129,26 @@ impl Steps {
     }
 }
 
-/// How the script names a member for Exchange: the address (PowerShell-safe form) when that is
-/// all the plan knows, its UPN or id otherwise.
-fn exchange_member(member: &MemberRef) -> String {
-    if member.exchange_identity == member.address.to_string() {
+/// A membership change as a step: `cmdlet` on the group for the member; the exception that
+/// means it is so already (already a member, not a member) is "already done".
+fn member_change(
+    cmdlet: &str,
+    switches: &str,
+    already: &str,
+    group: &str,
+    member: &MemberRef,
+) -> Result<String, PsError> {
+    // The address (PowerShell-safe form) when that is all the plan knows, its UPN or id otherwise.
+    let identity = if member.exchange_identity == member.address.to_string() {
         ps_address(&member.address)
     } else {
         member.exchange_identity.clone()
-    }
+    };
+    Ok(format!(
+        "    try {{\n        {cmdlet} -Identity {} -Member {} -BypassSecurityGroupManagerCheck{switches}\n        'done'\n    }} catch {{\n        if (Test-ExchangeError $_ '{already}') {{ 'already done' }} else {{ throw }}\n    }}\n",
+        quote(group)?,
+        quote(&identity)?
+    ))
 }
 
 /// The idempotent Exchange script for the plan's Exchange operations (in plan order; drop
@@ -200,14 +212,15 @@ pub fn exchange_script(plan: &Plan, admin_upn: Option<&str>) -> Result<String, P
                 via: MembershipApi::Exchange,
                 ..
             } => {
-                let identity = exchange_member(member);
                 steps.add(
                     &format!("Add {} to {group_name}", member.address),
-                    &format!(
-                        "    try {{\n        Add-DistributionGroupMember -Identity {} -Member {} -BypassSecurityGroupManagerCheck\n        'done'\n    }} catch {{\n        if (Test-ExchangeError $_ 'MemberAlreadyExistsException') {{ 'already done' }} else {{ throw }}\n    }}\n",
-                        quote(group_exchange_identity)?,
-                        quote(&identity)?
-                    ),
+                    &member_change(
+                        "Add-DistributionGroupMember",
+                        "",
+                        "MemberAlreadyExistsException",
+                        group_exchange_identity,
+                        member,
+                    )?,
                 )?;
             }
             Operation::RemoveMember {
@@ -217,14 +230,15 @@ pub fn exchange_script(plan: &Plan, admin_upn: Option<&str>) -> Result<String, P
                 via: MembershipApi::Exchange,
                 ..
             } => {
-                let identity = exchange_member(member);
                 steps.add(
                     &format!("Remove {} from {group_name}", member.address),
-                    &format!(
-                        "    try {{\n        Remove-DistributionGroupMember -Identity {} -Member {} -BypassSecurityGroupManagerCheck -Confirm:$false\n        'done'\n    }} catch {{\n        if (Test-ExchangeError $_ 'MemberNotFoundException') {{ 'already done' }} else {{ throw }}\n    }}\n",
-                        quote(group_exchange_identity)?,
-                        quote(&identity)?
-                    ),
+                    &member_change(
+                        "Remove-DistributionGroupMember",
+                        " -Confirm:$false",
+                        "MemberNotFoundException",
+                        group_exchange_identity,
+                        member,
+                    )?,
                 )?;
             }
             Operation::OpenExternalSenders {
@@ -405,6 +419,34 @@ mod tests {
                 })
             );
         }
+    }
+
+    #[test]
+    fn a_removal_is_one_step_that_accepts_not_a_member() {
+        use crate::domain::group::MemberKind;
+        use crate::domain::plan::{MemberRef, MemberTarget};
+        let group = crate::domain::fixtures::group("dg", "O’Neil's\nlist", GroupKind::Distribution);
+        let member = MemberRef {
+            kind: MemberKind::MailContact,
+            target: MemberTarget::Existing { id: "c-1".into() },
+            address: "ann@fabrikam.example".parse().unwrap(),
+            exchange_identity: "c-1".into(),
+        };
+        let plan = Plan::removal(&group, member).expect("a DG's members can change");
+        let script = exchange_script(&plan, None).unwrap();
+        assert!(
+            script.contains(
+                "Remove-DistributionGroupMember -Identity 'dg@contoso.com' -Member 'c-1' -BypassSecurityGroupManagerCheck -Confirm:$false"
+            ),
+            "{script}"
+        );
+        assert!(script.contains("'MemberNotFoundException'"), "{script}");
+        assert!(script.contains("$Total = 1"), "{script}");
+        // The group's name is only a label: its line break became a space.
+        assert!(
+            script.contains("'Remove ann@fabrikam.example from O’’Neil''s list'"),
+            "{script}"
+        );
     }
 
     fn snapshot_plan() -> Plan {

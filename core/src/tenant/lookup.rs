@@ -187,6 +187,16 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
         } else {
             json!({ "Anr": query.trim() })
         };
-        self.invoke_typed(cmdlet, params).await
+        // Decoded leniently: the list only adds what Graph can't tell to the finder's results
+        // (a group's sender setting, dynamic groups), and each group page reads its group
+        // itself; an item of another shape is left out rather than failing the search. (This
+        // also keeps the path-finding decoder, whose code is large in wasm, out of the first
+        // load, which the finder is part of.)
+        Ok(self
+            .invoke(cmdlet, params)
+            .await?
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect())
     }
 }

@@ -72,6 +72,18 @@ pub enum Phase {
     Error(ImportProblem),
 }
 
+/// Why a file (or pasted text) couldn't be loaded, typed so the page words it in the admin's
+/// language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadProblem {
+    /// The CSV reader's verdict.
+    File(guestlist_core::domain::csv_import::ImportError),
+    /// The browser couldn't read the file: its own words.
+    Browser(String),
+    /// The browser wouldn't save the example file: its own words.
+    Download(String),
+}
+
 /// Why the import couldn't go on, typed so the page words it in the admin's language.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImportProblem {
@@ -123,7 +135,7 @@ pub struct RunInfo {
 #[derive(Clone)]
 pub struct ImportState {
     pub loaded: ArcRwSignal<Option<Loaded>>,
-    pub load_error: ArcRwSignal<Option<String>>,
+    pub load_error: ArcRwSignal<Option<LoadProblem>>,
     pub mapping: ArcRwSignal<ColumnMapping>,
     pub validated: ArcRwSignal<Option<Result<Validated, MappingError>>>,
     pub groups: ArcRwSignal<Vec<Group>>,

@@ -2,7 +2,7 @@
 //! detected; an example file to download in the page's language.
 
 use crate::i18n::{plural, use_i18n, Lang};
-use crate::ui::import::state::ImportState;
+use crate::ui::import::state::{ImportState, LoadProblem};
 use guestlist_core::domain::csv_import::{
     read_pasted, ColumnMapping, Encoding, ExampleFile, Table,
 };
@@ -53,10 +53,17 @@ fn read_file(ev: leptos::ev::Event, st: ImportState) {
                 let bytes = js_sys::Uint8Array::new(&buf).to_vec();
                 match guestlist_core::domain::csv_import::import(&bytes) {
                     Ok(imp) => st.set_table(name, imp.table, imp.mapping),
-                    Err(e) => st.load_error.set(Some(e.to_string())),
+                    Err(e) => st.load_error.set(Some(LoadProblem::File(e))),
                 }
             }
-            Err(e) => st.load_error.set(Some(format!("{e:?}"))),
+            Err(e) => {
+                let said = e
+                    .dyn_ref::<js_sys::Error>()
+                    .map(|e| String::from(e.message()))
+                    .or_else(|| e.as_string())
+                    .unwrap_or_default();
+                st.load_error.set(Some(LoadProblem::Browser(said)))
+            }
         }
     });
 }
@@ -81,7 +88,7 @@ pub(crate) fn FileStep(st: ImportState) -> impl IntoView {
                     let mapping = initial_mapping(&table);
                     st.set_table(i18n.t().import.pasted.to_owned(), table, mapping);
                 }
-                Err(e) => st.load_error.set(Some(e.to_string())),
+                Err(e) => st.load_error.set(Some(LoadProblem::File(e))),
             }
         }
     };
@@ -99,7 +106,7 @@ pub(crate) fn FileStep(st: ImportState) -> impl IntoView {
             if let Err(e) =
                 crate::ui::groups::download(example.file_name(), "text/csv;charset=utf-8", &text)
             {
-                error.set(Some(e));
+                error.set(Some(LoadProblem::Download(e)));
             }
         }
     };
@@ -126,7 +133,7 @@ pub(crate) fn FileStep(st: ImportState) -> impl IntoView {
                 " "
                 <span class="hint">{move || i18n.t().import.example_hint}</span>
             </p>
-            {move || error.get().map(|e| view! { <p class="import-error" role="alert">{e}</p> })}
+            {move || error.get().map(|e| view! { <p class="import-error" role="alert">{i18n.t().import.load_problem(&e)}</p> })}
             {move || loaded.with(|l| l.as_ref().map(|l| {
                 let t = i18n.t();
                 let text = plural(&t.import.detected, l.table.rows.len() as u64, &[
