@@ -26,8 +26,3 @@ impl Clock for BrowserClock {
         }
     }
 }
-
-/// Now, in epoch milliseconds.
-pub fn now_ms() -> u64 {
-    BrowserClock.now_ms()
-}

@@ -15,7 +15,6 @@ pub mod finder;
 pub mod members;
 pub mod virtual_list;
 
-use crate::activity::{self, Entry};
 use crate::i18n::use_i18n;
 use guestlist_core::domain::group::GroupKind;
 use guestlist_core::domain::journal::{Failure, Service};
@@ -80,14 +79,6 @@ pub fn FailureView(
 /// shown by [`FailureView`] in the admin's language.
 pub fn explain(service: Service, e: &TenantError) -> Failure {
     guestlist_core::run::failure(service, e)
-}
-
-/// Records a change in the activity log. A log that can't be written doesn't undo the change;
-/// it is reported on the console for whoever investigates.
-pub fn log_activity(entry: Entry) {
-    if let Err(e) = activity::record(vec![entry]) {
-        leptos::logging::warn!("{e}");
-    }
 }
 
 /// Offers `content` as a file download through a Blob URL (no data: URL, no inline script).
