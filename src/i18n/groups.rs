@@ -1,41 +1,17 @@
-//! The groups workflow's texts: the finder, the group page, the member list, the external
-//! senders status, the add-person dialog, and the one wording of a group's kind.
+//! The groups workflow's texts past the finder: the group page, the member list, the external
+//! senders status, the add-person dialog (the finder's and the group kinds' are in `finder`).
 
 use super::Plural;
 
 area! {
     /// The groups workflow's texts of one language.
     pub struct GroupTexts {
-        title,
-        intro,
-        sign_in_first,
-        kind_distribution,
-        kind_mail_security,
-        kind_m365,
-        kind_security,
-        kind_dynamic,
-        /// A group whose kind could not be told (the import's search results).
-        kind_unknown,
-        request_id,
-        raw_detail,
         script_label,
         copy,
         download,
         open_cloud_shell,
         copied,
         copy_failed,
-        finder_heading,
-        search_label,
-        search_placeholder,
-        searching,
-        search_failed,
-        found_none,
-        found_count: Plural,
-        found_all: Plural,
-        exchange_part_failed,
-        results_label,
-        ext_allowed_short,
-        ext_rejected_short,
         ext_heading,
         ext_allowed,
         ext_rejected,
@@ -146,47 +122,16 @@ area! {
         col_what,
         col_group,
         col_result,
-        /// Member count in a finder result: "1 member", "12 members".
-        result_members: Plural,
     }
 }
 
 pub static EN: GroupTexts = GroupTexts {
-    title: "Groups",
-    intro: "Find a distribution list, mail-enabled security group or Microsoft 365 group and see who is in it.",
-    sign_in_first: "Sign in to find groups and see their members.",
-    kind_distribution: "Distribution group",
-    kind_mail_security: "Mail-enabled security group",
-    kind_m365: "Microsoft 365 group",
-    kind_security: "Security group",
-    kind_dynamic: "Dynamic distribution group",
-    kind_unknown: "Unknown kind",
-    request_id: "Request id:",
-    raw_detail: "Technical detail",
     script_label: "PowerShell script",
     copy: "Copy",
     download: "Download",
     open_cloud_shell: "Open Azure Cloud Shell",
     copied: "Copied to the clipboard.",
     copy_failed: "Could not copy:",
-    finder_heading: "Find a group",
-    search_label: "Search groups by name",
-    search_placeholder: "e.g. Sales",
-    searching: "Searching…",
-    search_failed: "The search failed.",
-    found_none: "No groups found for “{query}”.",
-    found_count: Plural {
-        one: "{count} group found for “{query}”.",
-        other: "{count} groups found for “{query}”.",
-    },
-    found_all: Plural {
-        one: "{count} group.",
-        other: "{count} groups.",
-    },
-    exchange_part_failed: "Exchange could not add dynamic groups and sender settings:",
-    results_label: "Groups found",
-    ext_allowed_short: "accepts external mail",
-    ext_rejected_short: "internal senders only",
     ext_heading: "Mail from outside the organisation",
     ext_allowed: "{group} accepts mail from outside the organisation.",
     ext_rejected: "{group} accepts mail only from inside the organisation: external people who write to it get bounce 5.7.133 (\"the group only accepts messages from people in its own organization\").",
@@ -301,48 +246,15 @@ pub static EN: GroupTexts = GroupTexts {
     col_what: "What",
     col_group: "Group",
     col_result: "Result",
-    result_members: Plural {
-        one: "{count} member",
-        other: "{count} members",
-    },
 };
 
 pub static NL: GroupTexts = GroupTexts {
-    title: "Groepen",
-    intro: "Zoek een distributielijst, beveiligingsgroep met e-mail of Microsoft 365-groep en bekijk wie erin zit.",
-    sign_in_first: "Meld je aan om groepen te zoeken en hun leden te zien.",
-    kind_distribution: "Distributiegroep",
-    kind_mail_security: "Beveiligingsgroep met e-mail",
-    kind_m365: "Microsoft 365-groep",
-    kind_security: "Beveiligingsgroep",
-    kind_dynamic: "Dynamische distributiegroep",
-    kind_unknown: "Onbekende soort",
-    request_id: "Aanvraag-id:",
-    raw_detail: "Technische details",
     script_label: "PowerShell-script",
     copy: "Kopiëren",
     download: "Downloaden",
     open_cloud_shell: "Azure Cloud Shell openen",
     copied: "Gekopieerd naar het klembord.",
     copy_failed: "Kopiëren mislukt:",
-    finder_heading: "Groep zoeken",
-    search_label: "Groepen zoeken op naam",
-    search_placeholder: "bijv. Verkoop",
-    searching: "Bezig met zoeken…",
-    search_failed: "Het zoeken is mislukt.",
-    found_none: "Geen groepen gevonden voor “{query}”.",
-    found_count: Plural {
-        one: "{count} groep gevonden voor “{query}”.",
-        other: "{count} groepen gevonden voor “{query}”.",
-    },
-    found_all: Plural {
-        one: "{count} groep.",
-        other: "{count} groepen.",
-    },
-    exchange_part_failed: "Exchange kon geen dynamische groepen en afzenderinstellingen toevoegen:",
-    results_label: "Gevonden groepen",
-    ext_allowed_short: "accepteert externe mail",
-    ext_rejected_short: "alleen interne afzenders",
     ext_heading: "Mail van buiten de organisatie",
     ext_allowed: "{group} accepteert mail van buiten de organisatie.",
     ext_rejected: "{group} accepteert alleen mail van binnen de organisatie: externen die ernaar schrijven krijgen bounce 5.7.133 (\"the group only accepts messages from people in its own organization\").",
@@ -457,8 +369,4 @@ pub static NL: GroupTexts = GroupTexts {
     col_what: "Wat",
     col_group: "Groep",
     col_result: "Resultaat",
-    result_members: Plural {
-        one: "{count} lid",
-        other: "{count} leden",
-    },
 };

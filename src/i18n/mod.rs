@@ -2,7 +2,8 @@
 //!
 //! Every area is a struct with a field per text and one value per language, English and Dutch
 //! side by side in the area's file: [`common`] (the shell, navigation, sign-in, the mode panel,
-//! about, a person's fields and their problems), [`groups`], [`import`], [`config`], plus the
+//! about, a person's fields and their problems), [`finder`] (the first screen's), [`groups`],
+//! [`import`], [`config`], plus the
 //! two the core defines because journals and exports keep their English
 //! ([`FailureTexts`]/[`FAILURES_EN`], [`ActivityTexts`]/[`ACTIVITY_EN`]; their Dutch is in
 //! [`failures`] and [`activity`]). A missing translation is a compile error, and the strings are
@@ -53,6 +54,7 @@ pub mod activity;
 pub mod common;
 pub mod config;
 pub mod failures;
+pub mod finder;
 pub mod groups;
 pub mod import;
 mod words;
@@ -66,44 +68,72 @@ pub use activity::ACTIVITY_NL;
 pub use common::CommonTexts;
 pub use config::ConfigTexts;
 pub use failures::FAILURES_NL;
+pub use finder::FinderTexts;
 pub use groups::GroupTexts;
 pub use guestlist_core::domain::template::fill;
 pub use import::ImportTexts;
 
-/// All UI text of one language, by area: `t.groups.members_count`.
+/// All UI text of one language, by area: `t.finder.search_label`, `t.groups().members_count`.
+///
+/// The areas the first screen needs are fields. The others are methods: a lazily loaded page is
+/// the only caller of `groups()`, `import()` and `activity()`, so their texts (both languages) go
+/// into that page's WebAssembly module with it instead of the first load (wasm-split moves a
+/// static to the module of the only code that reads it).
 #[derive(Debug)]
 pub struct Texts {
+    lang: Lang,
+    /// The shell, navigation, sign-in, the mode panel, about, a person's fields and problems.
     pub common: &'static CommonTexts,
-    pub groups: &'static GroupTexts,
-    pub import: &'static ImportTexts,
+    /// The groups page's finder, group kinds, the failure view's labels.
+    pub finder: &'static FinderTexts,
     pub config: &'static ConfigTexts,
     /// A failure's sentence per kind (`FailureKind`), see `run::failure::FailureTexts`; the
     /// English ones are the core's `FAILURES_EN`, which journals and exports keep.
     pub failures: &'static FailureTexts,
-    /// What a change was and why it was skipped (`activity::ActivityTexts`); the English ones
-    /// are the core's `ACTIVITY_EN`, which the log and its exports keep.
-    pub activity: &'static ActivityTexts,
 }
 
 pub static EN: Texts = Texts {
+    lang: Lang::En,
     common: &common::EN,
-    groups: &groups::EN,
-    import: &import::EN,
+    finder: &finder::EN,
     config: &config::EN,
     failures: &FAILURES_EN,
-    activity: &ACTIVITY_EN,
 };
 
 pub static NL: Texts = Texts {
+    lang: Lang::Nl,
     common: &common::NL,
-    groups: &groups::NL,
-    import: &import::NL,
+    finder: &finder::NL,
     config: &config::NL,
     failures: &FAILURES_NL,
-    activity: &ACTIVITY_NL,
 };
 
 impl Texts {
+    /// The group page's, member list's, external senders' and add-person dialog's texts.
+    pub fn groups(&self) -> &'static GroupTexts {
+        match self.lang {
+            Lang::En => &groups::EN,
+            Lang::Nl => &groups::NL,
+        }
+    }
+
+    /// The bulk import's texts.
+    pub fn import(&self) -> &'static ImportTexts {
+        match self.lang {
+            Lang::En => &import::EN,
+            Lang::Nl => &import::NL,
+        }
+    }
+
+    /// What a change was and why it was skipped (`activity::ActivityTexts`); the English ones
+    /// are the core's `ACTIVITY_EN`, which the log and its exports keep.
+    pub fn activity(&self) -> &'static ActivityTexts {
+        match self.lang {
+            Lang::En => &ACTIVITY_EN,
+            Lang::Nl => &ACTIVITY_NL,
+        }
+    }
+
     /// `(area.field name, text)` for every text of every area, in declaration order.
     #[cfg(test)]
     pub(crate) fn entries(&self) -> Vec<(String, &'static str)> {
@@ -112,14 +142,15 @@ impl Texts {
             out.extend(entries.into_iter().map(|(f, t)| (format!("{name}.{f}"), t)));
         };
         area("common", self.common.entries());
-        area("groups", self.groups.entries());
-        area("import", self.import.entries());
+        area("finder", self.finder.entries());
+        area("groups", self.groups().entries());
+        area("import", self.import().entries());
         area("config", self.config.entries());
         let owned = |e: &[(&str, &'static str)]| -> Vec<(String, &'static str)> {
             e.iter().map(|(f, t)| ((*f).to_owned(), *t)).collect()
         };
         area("failures", owned(&self.failures.entries()));
-        area("activity", owned(&self.activity.entries()));
+        area("activity", owned(&self.activity().entries()));
         out
     }
 }

@@ -3,7 +3,7 @@
 //! call site would otherwise reach the page as `{eta}`.
 //!
 //! The check reads the source: it finds each call, the catalogue texts its template names
-//! (`t.import.rate`, `i18n.t().groups.op_add`, `self.err_http` inside `impl ConfigTexts`, both
+//! (`t.finder.found_count`, `t.import().rate`, `self.groups().op_add`, `self.err_http` inside `impl ConfigTexts`, both
 //! arms of an `if`), and the names of its arguments (`&[("rate", …), ("eta", …)]`, or a
 //! `let args = [(…)]` earlier in the file). An array at the call passes exactly the text's
 //! names; a `let` array that several calls share holds at least them. A call whose arguments
@@ -153,8 +153,9 @@ fn close_of(code: &[u8], open: usize) -> usize {
     code.len()
 }
 
-const AREAS: [(&str, &str); 4] = [
+const AREAS: [(&str, &str); 5] = [
     ("CommonTexts", "common"),
+    ("FinderTexts", "finder"),
     ("GroupTexts", "groups"),
     ("ImportTexts", "import"),
     ("ConfigTexts", "config"),
@@ -175,6 +176,12 @@ fn templates(code: &str, impl_area: Option<&str>) -> Vec<String> {
     for (i, _) in code.match_indices('.') {
         let (word, end) = ident_at(i + 1);
         if let Some((_, area)) = AREAS.iter().find(|(_, a)| *a == word) {
+            // `t.common.x`, or a lazily loaded area's `t.groups().x`.
+            let end = if code[end..].starts_with("()") {
+                end + 2
+            } else {
+                end
+            };
             if b.get(end) == Some(&b'.') {
                 let (field, fend) = ident_at(end + 1);
                 if !field.is_empty() && not_called(fend) {
@@ -371,13 +378,13 @@ fn the_scan_sees_a_wrong_name_a_missing_one_and_an_unreadable_call() {
         dir.join("a.rs"),
         r#"
         fn view(t: &Texts, rate: &str, args: &[(&str, &str)]) {
-            // fill(t.import.rate, &[]) in a comment is no call.
-            let ok = fill(t.import.rate, &[("rate", rate), ("eta", "1:00")]);
-            let wrong = fill(t.import.rate, &[("rate", rate), ("time", "1:00")]);
-            let missing = plural(&t.import.progress, 3, &[]);
+            // fill(t.import().rate, &[]) in a comment is no call.
+            let ok = fill(t.import().rate, &[("rate", rate), ("eta", "1:00")]);
+            let wrong = fill(t.import().rate, &[("rate", rate), ("time", "1:00")]);
+            let missing = plural(&t.import().progress, 3, &[]);
             let pairs = [("done", "1")];
-            let via_let = plural(&t.import.progress, 3, &pairs);
-            let unreadable = fill(t.import.rate, args);
+            let via_let = plural(&t.import().progress, 3, &pairs);
+            let unreadable = fill(t.import().rate, args);
         }
         impl ConfigTexts {
             fn f(&self) -> String { fill(self.err_http, &[("status", "503")]) }

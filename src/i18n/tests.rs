@@ -101,36 +101,36 @@ fn plural_picks_one_only_for_exactly_one() {
 
 #[test]
 fn counts_meet_their_nouns_in_both_languages() {
-    assert_eq!(plural(&EN.groups.members_count, 1, &[]), "1 member.");
-    assert_eq!(plural(&EN.groups.members_count, 2, &[]), "2 members.");
-    assert_eq!(plural(&NL.groups.members_count, 1, &[]), "1 lid.");
-    assert_eq!(plural(&NL.groups.members_count, 0, &[]), "0 leden.");
+    assert_eq!(plural(&EN.groups().members_count, 1, &[]), "1 member.");
+    assert_eq!(plural(&EN.groups().members_count, 2, &[]), "2 members.");
+    assert_eq!(plural(&NL.groups().members_count, 1, &[]), "1 lid.");
+    assert_eq!(plural(&NL.groups().members_count, 0, &[]), "0 leden.");
     assert_eq!(
-        EN.import.rows_summary(1, 2),
+        EN.import().rows_summary(1, 2),
         "1 row can be imported; 2 rows have a problem and will be skipped."
     );
     assert_eq!(
-        EN.import.rows_summary(190, 1),
+        EN.import().rows_summary(190, 1),
         "190 rows can be imported; 1 row has a problem and will be skipped."
     );
     assert_eq!(
-        NL.import.rows_summary(1, 0),
+        NL.import().rows_summary(1, 0),
         "1 rij kan worden geïmporteerd; 0 rijen hebben een probleem en worden overgeslagen."
     );
     assert_eq!(
-        EN.import.verify_result(1, 3),
+        EN.import().verify_result(1, 3),
         "1 operation is in place; 3 are still missing."
     );
     assert_eq!(
-        NL.import.verify_result(2, 1),
+        NL.import().verify_result(2, 1),
         "2 bewerkingen zijn uitgevoerd; 1 ontbreekt nog."
     );
     assert_eq!(
-        plural(&EN.import.progress, 1, &[("done", "0")]),
+        plural(&EN.import().progress, 1, &[("done", "0")]),
         "0 of 1 operation done"
     );
     assert_eq!(
-        plural(&NL.groups.found_count, 1, &[("query", "Sales")]),
+        plural(&NL.finder.found_count, 1, &[("query", "Sales")]),
         "1 groep gevonden voor “Sales”."
     );
 }
@@ -368,18 +368,18 @@ mod words {
             GroupKind::DynamicDistribution,
         ];
         for t in [&EN, &NL] {
-            let mut words: Vec<&str> = kinds.iter().map(|k| t.groups.kind(*k)).collect();
-            words.push(t.groups.kind_or_unknown(None));
+            let mut words: Vec<&str> = kinds.iter().map(|k| t.finder.kind(*k)).collect();
+            words.push(t.finder.kind_or_unknown(None));
             words.sort_unstable();
             words.dedup();
             assert_eq!(words.len(), kinds.len() + 1);
         }
         assert_eq!(
-            EN.groups.kind_or_unknown(Some(GroupKind::Distribution)),
+            EN.finder.kind_or_unknown(Some(GroupKind::Distribution)),
             "Distribution group"
         );
         assert_eq!(
-            NL.groups.kind(GroupKind::MailEnabledSecurity),
+            NL.finder.kind(GroupKind::MailEnabledSecurity),
             "Beveiligingsgroep met e-mail"
         );
     }
@@ -425,10 +425,7 @@ mod words {
     fn the_add_person_plan_in_words_in_both_languages() {
         let p = plan_for(GroupKind::Distribution, vec![], &[]);
         let words = |t: &super::super::Texts| -> Vec<String> {
-            p.ops
-                .iter()
-                .map(|o| t.groups.operation(&p, &o.op))
-                .collect()
+            p.ops.iter().map(|o| t.operation(&p, &o.op)).collect()
         };
         assert_eq!(
             words(&EN),
@@ -444,7 +441,7 @@ mod words {
         );
         let p = plan_for(GroupKind::Microsoft365, vec![], &[]);
         assert_eq!(
-            EN.groups.operation(&p, &p.ops[0].op),
+            EN.operation(&p, &p.ops[0].op),
             "Invite jan@partner.nl as a guest (no invitation mail)."
         );
 
@@ -456,7 +453,7 @@ mod words {
         let p = plan_for(GroupKind::Distribution, vec![contact.clone()], &[]);
         assert!(matches!(p.entries[0].steps[0], Step::ReuseContact { .. }));
         assert_eq!(
-            EN.groups
+            EN.groups()
                 .step(&p.entries[0].steps[0], "jan@partner.nl")
                 .as_deref(),
             Some("Use the existing mail contact for jan@partner.nl (no duplicate is created).")

@@ -2,11 +2,11 @@
 //! person's field and what is wrong with it, a CSV row's problem, why a plan entry is skipped,
 //! a plan outcome and a row's result, what is wrong with `config.json`, counts as sentences.
 //!
-//! A method sits on the area whose texts it uses (`t.groups.kind(kind)`,
-//! `t.common.address_problem(&e)`, `t.import.outcome(k)`, `t.config.error(&e)`); what uses
+//! A method sits on the area whose texts it uses (`t.finder.kind(kind)`,
+//! `t.common.address_problem(&e)`, `t.import().outcome(k)`, `t.config.error(&e)`); what uses
 //! texts of two areas is on [`Texts`] (`t.row_issue(&issue)`, `t.skip_reason(&r)`).
 
-use super::{fill, plural, CommonTexts, ConfigTexts, GroupTexts, ImportTexts, Texts};
+use super::{fill, plural, CommonTexts, ConfigTexts, FinderTexts, GroupTexts, ImportTexts, Texts};
 use crate::config::{ConfigError, UrlProblem};
 use crate::ui::import::state::LoadProblem;
 use guestlist_core::activity::{Action, Entry as ActivityEntry};
@@ -19,7 +19,7 @@ use guestlist_core::domain::person::{FieldError, FieldProblem, PersonField};
 use guestlist_core::domain::plan::{Operation, OutcomeKind, Plan, SkipReason, Step};
 use guestlist_core::domain::report::RowOutcome;
 
-impl GroupTexts {
+impl FinderTexts {
     /// The words for a group kind: the badge, the dialog's route, the import's group lists.
     pub fn kind(&self, kind: GroupKind) -> &'static str {
         match kind {
@@ -35,70 +35,9 @@ impl GroupTexts {
     pub fn kind_or_unknown(&self, kind: Option<GroupKind>) -> &'static str {
         kind.map_or(self.kind_unknown, |k| self.kind(k))
     }
+}
 
-    /// One operation of the add-person plan in the admin's words.
-    pub fn operation(&self, plan: &Plan, op: &Operation) -> String {
-        match op {
-            Operation::CreateContact {
-                address,
-                display_name,
-                hidden,
-                ..
-            } => {
-                let base = fill(
-                    self.op_create_contact,
-                    &[("name", display_name), ("address", &address.to_string())],
-                );
-                if *hidden {
-                    format!("{base} {}", self.op_hidden)
-                } else {
-                    base
-                }
-            }
-            Operation::InviteGuest {
-                address,
-                send_invitation: true,
-                ..
-            } => fill(self.op_invite_mail, &[("address", &address.to_string())]),
-            Operation::InviteGuest { address, .. } => {
-                fill(self.op_invite_quiet, &[("address", &address.to_string())])
-            }
-            Operation::AddMember {
-                group_name,
-                member,
-                group_id,
-                ..
-            } => {
-                let kind = plan
-                    .groups
-                    .iter()
-                    .find(|g| &g.id == group_id)
-                    .map(|g| self.kind(g.kind))
-                    .unwrap_or_default();
-                fill(
-                    self.op_add,
-                    &[
-                        ("address", &member.address.to_string()),
-                        ("group", group_name),
-                        ("kind", kind),
-                    ],
-                )
-            }
-            Operation::OpenExternalSenders { group_name, .. } => {
-                fill(self.op_open, &[("group", group_name)])
-            }
-            Operation::RemoveMember {
-                group_name, member, ..
-            } => fill(
-                self.op_remove,
-                &[
-                    ("address", &member.address.to_string()),
-                    ("group", group_name),
-                ],
-            ),
-        }
-    }
-
+impl GroupTexts {
     /// A reuse step in words (what exists and will be used); other steps have none.
     pub fn step(&self, step: &Step, address: &str) -> Option<String> {
         let address = [("address", address)];
@@ -368,13 +307,80 @@ impl ConfigTexts {
 }
 
 impl Texts {
+    /// One operation of the add-person plan in the admin's words.
+    pub fn operation(&self, plan: &Plan, op: &Operation) -> String {
+        match op {
+            Operation::CreateContact {
+                address,
+                display_name,
+                hidden,
+                ..
+            } => {
+                let base = fill(
+                    self.groups().op_create_contact,
+                    &[("name", display_name), ("address", &address.to_string())],
+                );
+                if *hidden {
+                    format!("{base} {}", self.groups().op_hidden)
+                } else {
+                    base
+                }
+            }
+            Operation::InviteGuest {
+                address,
+                send_invitation: true,
+                ..
+            } => fill(
+                self.groups().op_invite_mail,
+                &[("address", &address.to_string())],
+            ),
+            Operation::InviteGuest { address, .. } => fill(
+                self.groups().op_invite_quiet,
+                &[("address", &address.to_string())],
+            ),
+            Operation::AddMember {
+                group_name,
+                member,
+                group_id,
+                ..
+            } => {
+                let kind = plan
+                    .groups
+                    .iter()
+                    .find(|g| &g.id == group_id)
+                    .map(|g| self.finder.kind(g.kind))
+                    .unwrap_or_default();
+                fill(
+                    self.groups().op_add,
+                    &[
+                        ("address", &member.address.to_string()),
+                        ("group", group_name),
+                        ("kind", kind),
+                    ],
+                )
+            }
+            Operation::OpenExternalSenders { group_name, .. } => {
+                fill(self.groups().op_open, &[("group", group_name)])
+            }
+            Operation::RemoveMember {
+                group_name, member, ..
+            } => fill(
+                self.groups().op_remove,
+                &[
+                    ("address", &member.address.to_string()),
+                    ("group", group_name),
+                ],
+            ),
+        }
+    }
+
     /// A column mapping's target: a person's field, or the Dutch last-name prefix column.
     pub fn map_target(&self, target: MapTarget) -> &'static str {
         match target {
             MapTarget::Email => self.common.field_email,
             MapTarget::DisplayName => self.common.field_display,
             MapTarget::FirstName => self.common.field_first,
-            MapTarget::LastNamePrefix => self.import.field_prefix,
+            MapTarget::LastNamePrefix => self.import().field_prefix,
             MapTarget::LastName => self.common.field_last,
             MapTarget::Company => self.common.field_company,
         }
@@ -385,10 +391,10 @@ impl Texts {
         let line = i.line.to_string();
         let place = match i.column {
             Some(c) => fill(
-                self.import.issue_place_column,
+                self.import().issue_place_column,
                 &[("line", &line), ("column", &(c + 1).to_string())],
             ),
-            None => fill(self.import.issue_place, &[("line", &line)]),
+            None => fill(self.import().issue_place, &[("line", &line)]),
         };
         format!("{place} · {}", self.common.field_error(&i.error))
     }
@@ -396,21 +402,24 @@ impl Texts {
     /// Why the import skips a plan entry (the domain's `Display` is the English one).
     pub fn skip_reason(&self, r: &SkipReason) -> String {
         match r {
-            SkipReason::AlreadyMember => self.import.skip_already_member.to_owned(),
+            SkipReason::AlreadyMember => self.import().skip_already_member.to_owned(),
             SkipReason::Invalid(problems) => {
                 let parts: Vec<String> = problems
                     .iter()
                     .map(|p| self.common.field_error(p))
                     .collect();
-                fill(self.import.skip_invalid, &[("problems", &parts.join("; "))])
+                fill(
+                    self.import().skip_invalid,
+                    &[("problems", &parts.join("; "))],
+                )
             }
             SkipReason::Duplicate { first_row } => fill(
                 self.common.problem_duplicate,
                 &[("line", &first_row.to_string())],
             ),
-            SkipReason::DynamicGroup => self.import.skip_dynamic.to_owned(),
-            SkipReason::OnPremisesSynced => self.import.skip_synced.to_owned(),
-            SkipReason::ContactIntoM365 => self.import.skip_contact_m365.to_owned(),
+            SkipReason::DynamicGroup => self.import().skip_dynamic.to_owned(),
+            SkipReason::OnPremisesSynced => self.import().skip_synced.to_owned(),
+            SkipReason::ContactIntoM365 => self.import().skip_contact_m365.to_owned(),
         }
     }
 
@@ -418,10 +427,10 @@ impl Texts {
     pub fn skip_in_group(&self, reason: &SkipReason, group: &str, address: &str) -> String {
         let args = [("group", group), ("address", address)];
         match reason {
-            SkipReason::AlreadyMember => fill(self.groups.skip_already_member, &args),
-            SkipReason::DynamicGroup => fill(self.groups.skip_dynamic, &args),
-            SkipReason::OnPremisesSynced => fill(self.groups.skip_onprem, &args),
-            SkipReason::ContactIntoM365 => fill(self.groups.skip_contact_m365, &args),
+            SkipReason::AlreadyMember => fill(self.groups().skip_already_member, &args),
+            SkipReason::DynamicGroup => fill(self.groups().skip_dynamic, &args),
+            SkipReason::OnPremisesSynced => fill(self.groups().skip_onprem, &args),
+            SkipReason::ContactIntoM365 => fill(self.groups().skip_contact_m365, &args),
             other => self.skip_reason(other),
         }
     }
@@ -448,16 +457,16 @@ impl Texts {
 
     /// A change in this language.
     pub fn activity_action(&self, action: &Action) -> String {
-        self.activity.action(action)
+        self.activity().action(action)
     }
 
     /// An entry's "what" in this language (as stored for entries from before typed actions).
     pub fn activity_what(&self, entry: &ActivityEntry) -> String {
-        self.activity.what(entry)
+        self.activity().what(entry)
     }
 
     /// An entry's detail in this language, or as stored where it isn't typed.
     pub fn activity_detail(&self, entry: &ActivityEntry) -> String {
-        self.activity.detail(entry)
+        self.activity().detail(entry)
     }
 }

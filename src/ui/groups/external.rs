@@ -71,24 +71,24 @@ pub fn ExternalSendersCard(
         let t = i18n.t();
         let text = match (kind, status.get()) {
             (GroupKind::Security, _) | (_, ExternalSenders::NotApplicable) => {
-                t.groups.ext_not_applicable
+                t.groups().ext_not_applicable
             }
             (GroupKind::DynamicDistribution, ExternalSenders::Rejected) => {
-                t.groups.ext_rejected_dynamic
+                t.groups().ext_rejected_dynamic
             }
-            (_, ExternalSenders::Allowed) => t.groups.ext_allowed,
-            (_, ExternalSenders::Rejected) => t.groups.ext_rejected,
-            (GroupKind::Microsoft365, ExternalSenders::Unknown) => t.groups.ext_unknown_m365,
-            (_, ExternalSenders::Unknown) => t.groups.ext_unknown_exchange,
+            (_, ExternalSenders::Allowed) => t.groups().ext_allowed,
+            (_, ExternalSenders::Rejected) => t.groups().ext_rejected,
+            (GroupKind::Microsoft365, ExternalSenders::Unknown) => t.groups().ext_unknown_m365,
+            (_, ExternalSenders::Unknown) => t.groups().ext_unknown_exchange,
         };
         fill(text, &[("group", &name)])
     };
     view! {
         <section class="card external" aria-labelledby="ext-heading">
-            <h2 id="ext-heading">{tx(|t| t.groups.ext_heading)}</h2>
+            <h2 id="ext-heading">{tx(|t| t.groups().ext_heading)}</h2>
             <p class="ext-sentence">{sentence}</p>
             {move || unread.get().map(|f| view! { <FailureView failure=f/> })}
-            <OpenToExternalSenders session info status label=Signal::derive(move || i18n.t().groups.ext_fix.to_owned())/>
+            <OpenToExternalSenders session info status label=Signal::derive(move || i18n.t().groups().ext_fix.to_owned())/>
         </section>
     }
 }
@@ -220,7 +220,7 @@ pub fn OpenToExternalSenders(
                     };
                     view! {
                         <button type="button" class="button" on:click=show>
-                            {tx(|t| t.groups.ext_fix_script)}
+                            {tx(|t| t.groups().ext_fix_script)}
                         </button>
                         <Show when=move || show_script.get() && script.with(Option::is_some)>
                             <ScriptBox script=script.get().unwrap_or_default() file_name=file.clone()/>
@@ -252,15 +252,15 @@ pub fn OpenToExternalSenders(
                 let run_fix = run_fix.clone();
                 Some(view! {
                     <div class="consent" role="status">
-                        <p>{tx(|t| t.groups.ext_needs_group_rw)}</p>
+                        <p>{tx(|t| t.groups().ext_needs_group_rw)}</p>
                         <button type="button" class="button button--primary" on:click=move |_| run_fix(true)>
-                            {tx(|t| t.groups.ext_consent)}
+                            {tx(|t| t.groups().ext_consent)}
                         </button>
                     </div>
                 }.into_any())
             }
-            FixState::Working => Some(view! { <p role="status" aria-busy="true">{tx(|t| t.groups.working)}</p> }.into_any()),
-            FixState::Done => Some(view! { <p role="status" class="success">{tx(|t| t.groups.ext_fixed)}</p> }.into_any()),
+            FixState::Working => Some(view! { <p role="status" aria-busy="true">{tx(|t| t.groups().working)}</p> }.into_any()),
+            FixState::Done => Some(view! { <p role="status" class="success">{tx(|t| t.groups().ext_fixed)}</p> }.into_any()),
             FixState::Failed(f) => Some(view! { <FailureView failure=f/> }.into_any()),
         }}
     }

@@ -193,8 +193,8 @@ async fn load_counts(
 /// The words for an external-senders status in a result row; `None` where it says nothing.
 pub fn external_short(t: &Texts, e: ExternalSenders) -> Option<&'static str> {
     match e {
-        ExternalSenders::Allowed => Some(t.groups.ext_allowed_short),
-        ExternalSenders::Rejected => Some(t.groups.ext_rejected_short),
+        ExternalSenders::Allowed => Some(t.finder.ext_allowed_short),
+        ExternalSenders::Rejected => Some(t.finder.ext_rejected_short),
         ExternalSenders::Unknown | ExternalSenders::NotApplicable => None,
     }
 }
@@ -280,14 +280,14 @@ pub fn Finder(session: Session) -> impl IntoView {
 
     view! {
         <section class="card finder" aria-labelledby="finder-heading">
-            <h2 id="finder-heading">{tx(|t| t.groups.finder_heading)}</h2>
+            <h2 id="finder-heading">{tx(|t| t.finder.finder_heading)}</h2>
             <div class="field">
-                <label for="group-search">{tx(|t| t.groups.search_label)}</label>
+                <label for="group-search">{tx(|t| t.finder.search_label)}</label>
                 <input
                     id="group-search"
                     type="search"
                     autocomplete="off"
-                    placeholder=tx(|t| t.groups.search_placeholder)
+                    placeholder=tx(|t| t.finder.search_placeholder)
                     prop:value=move || query.get()
                     on:input=on_input
                 />
@@ -296,12 +296,12 @@ pub fn Finder(session: Session) -> impl IntoView {
             {move || match state.get() {
                 SearchState::Searching => view! {
                     <p class="finder-status" role="status" aria-busy="true">
-                        {tx(|t| t.groups.searching)}
+                        {tx(|t| t.finder.searching)}
                     </p>
                 }
                 .into_any(),
                 SearchState::Failed(f) => view! {
-                    <p class="finder-status" role="status">{tx(|t| t.groups.search_failed)}</p>
+                    <p class="finder-status" role="status">{tx(|t| t.finder.search_failed)}</p>
                     <super::FailureView failure=f/>
                 }
                 .into_any(),
@@ -313,16 +313,16 @@ pub fn Finder(session: Session) -> impl IntoView {
                                 let t = i18n.t();
                                 let args = [("query", query.as_str())];
                                 match (count, query.is_empty()) {
-                                    (0, _) => fill(t.groups.found_none, &args),
-                                    (_, true) => plural(&t.groups.found_all, count as u64, &[]),
-                                    (_, false) => plural(&t.groups.found_count, count as u64, &args),
+                                    (0, _) => fill(t.finder.found_none, &args),
+                                    (_, true) => plural(&t.finder.found_all, count as u64, &[]),
+                                    (_, false) => plural(&t.finder.found_count, count as u64, &args),
                                 }
                             }}
                         </p>
                         {exchange_note.map(|f| view! {
-                            <p class="note">{tx(|t| t.groups.exchange_part_failed)} " " {move || i18n.t().failure(&f)}</p>
+                            <p class="note">{tx(|t| t.finder.exchange_part_failed)} " " {move || i18n.t().failure(&f)}</p>
                         })}
-                        <ul class="group-results" aria-label=tx(|t| t.groups.results_label)>
+                        <ul class="group-results" aria-label=tx(|t| t.finder.results_label)>
                             {groups.into_iter().map(|g| {
                                 let id = g.route_id.clone();
                                 let count = Signal::derive(move || counts.with(|c| c.get(&id).copied()));
@@ -340,7 +340,7 @@ pub fn Finder(session: Session) -> impl IntoView {
 
 /// A member count in a result row: "1 member", "12 members".
 pub fn members_short(t: &Texts, n: u64) -> String {
-    plural(&t.groups.result_members, n, &[])
+    plural(&t.finder.result_members, n, &[])
 }
 
 #[component]

@@ -35,7 +35,7 @@ fn kind_class(kind: GroupKind) -> &'static str {
 #[component]
 pub fn KindBadge(kind: GroupKind) -> impl IntoView {
     let i18n = use_i18n();
-    view! { <span class=kind_class(kind)>{move || i18n.t().groups.kind(kind)}</span> }
+    view! { <span class=kind_class(kind)>{move || i18n.t().finder.kind(kind)}</span> }
 }
 
 /// A failure in words, in the admin's language (it follows the language switch), with the
@@ -63,11 +63,11 @@ pub fn FailureView(
         <div class="failure" role="alert">
             <p>{sentence}</p>
             {request_id.map(|id| view! {
-                <p class="failure-rid">{tx(|t| t.groups.request_id)} " " <code>{id.clone()}</code></p>
+                <p class="failure-rid">{tx(|t| t.finder.request_id)} " " <code>{id.clone()}</code></p>
             })}
             {raw.map(|raw| view! {
                 <details class="failure-raw">
-                    <summary>{tx(|t| t.groups.raw_detail)}</summary>
+                    <summary>{tx(|t| t.finder.raw_detail)}</summary>
                     <pre>{raw}</pre>
                 </details>
             })}
@@ -215,18 +215,18 @@ pub fn ScriptBox(script: String, file_name: String) -> impl IntoView {
     };
     view! {
         <div class="script-box">
-            <pre class="script" tabindex="0" aria-label=tx(|t| t.groups.script_label)><code>{script}</code></pre>
+            <pre class="script" tabindex="0" aria-label=tx(|t| t.groups().script_label)><code>{script}</code></pre>
             <div class="actions">
-                <button type="button" class="button" on:click=copy>{tx(|t| t.groups.copy)}</button>
-                <button type="button" class="button" on:click=save>{tx(|t| t.groups.download)}</button>
+                <button type="button" class="button" on:click=copy>{tx(|t| t.groups().copy)}</button>
+                <button type="button" class="button" on:click=save>{tx(|t| t.groups().download)}</button>
                 <a class="button" href=CLOUD_SHELL_URL target="_blank" rel="noopener noreferrer">
-                    {tx(|t| t.groups.open_cloud_shell)}
+                    {tx(|t| t.groups().open_cloud_shell)}
                 </a>
             </div>
             <p class="script-status" role="status">
                 {move || match copied.get() {
-                    Some(Ok(())) => i18n.t().groups.copied.to_owned(),
-                    Some(Err(e)) => format!("{} {e}", i18n.t().groups.copy_failed),
+                    Some(Ok(())) => i18n.t().groups().copied.to_owned(),
+                    Some(Err(e)) => format!("{} {e}", i18n.t().groups().copy_failed),
                     None => String::new(),
                 }}
             </p>

@@ -19,8 +19,8 @@ pub fn ImportPage() -> impl IntoView {
     };
     let st2 = st.clone();
     view! {
-        <Page title=|t| t.import.title>
-            <p class="lead">{move || i18n.t().import.intro}</p>
+        <Page title=|t| t.import().title>
+            <p class="lead">{move || i18n.t().import().intro}</p>
             {move || {
                 let st = st2.clone();
                 if has_run.get() {

@@ -102,12 +102,14 @@ impl ImportProblem {
         match self {
             ImportProblem::Tenant(f) => t.failure(f),
             ImportProblem::Journal(StoreError::Write(said) | StoreError::Read(said)) => {
-                fill(t.import.journal_failed, &[("detail", said)])
+                fill(t.import().journal_failed, &[("detail", said)])
             }
             ImportProblem::Journal(other) => {
-                fill(t.import.journal_failed, &[("detail", &other.to_string())])
+                fill(t.import().journal_failed, &[("detail", &other.to_string())])
             }
-            ImportProblem::Script(e) => fill(t.import.script_failed, &[("detail", &e.to_string())]),
+            ImportProblem::Script(e) => {
+                fill(t.import().script_failed, &[("detail", &e.to_string())])
+            }
         }
     }
 }

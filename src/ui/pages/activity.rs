@@ -7,10 +7,10 @@ use leptos::prelude::*;
 
 fn outcome_label(t: &Texts, o: Outcome) -> &'static str {
     match o {
-        Outcome::Done => t.groups.status_done,
-        Outcome::Skipped => t.groups.status_already,
-        Outcome::Failed => t.groups.status_failed,
-        Outcome::Script => t.groups.status_script,
+        Outcome::Done => t.groups().status_done,
+        Outcome::Skipped => t.groups().status_already,
+        Outcome::Failed => t.groups().status_failed,
+        Outcome::Script => t.groups().status_script,
     }
 }
 
@@ -45,16 +45,16 @@ pub fn ActivityPage() -> impl IntoView {
         <Page title=|t| t.common.activity_title>
             <p class="lead">{tx(|t| t.common.activity_intro)}</p>
             <div class="actions">
-                <button type="button" class="button" on:click=export_csv>{tx(|t| t.groups.export_csv)}</button>
-                <button type="button" class="button" on:click=export_json>{tx(|t| t.groups.export_json)}</button>
-                <button type="button" class="button" on:click=clear>{tx(|t| t.groups.activity_clear)}</button>
+                <button type="button" class="button" on:click=export_csv>{tx(|t| t.groups().export_csv)}</button>
+                <button type="button" class="button" on:click=export_json>{tx(|t| t.groups().export_json)}</button>
+                <button type="button" class="button" on:click=clear>{tx(|t| t.groups().activity_clear)}</button>
             </div>
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             {move || {
                 let total = log.with(|l| l.entries.len());
                 let entries = log.with(|l| l.entries.iter().take(shown.get()).cloned().collect::<Vec<_>>());
                 if entries.is_empty() {
-                    return view! { <p class="card card--placeholder">{tx(|t| t.groups.activity_empty)}</p> }.into_any();
+                    return view! { <p class="card card--placeholder">{tx(|t| t.groups().activity_empty)}</p> }.into_any();
                 }
                 let count = {
                     let n = entries.len().to_string();
@@ -66,11 +66,11 @@ pub fn ActivityPage() -> impl IntoView {
                         <caption class="visually-hidden">{tx(|t| t.common.activity_title)}</caption>
                         <thead>
                             <tr>
-                                <th scope="col">{tx(|t| t.groups.col_when)}</th>
-                                <th scope="col">{tx(|t| t.groups.col_what)}</th>
-                                <th scope="col">{tx(|t| t.groups.col_group)}</th>
-                                <th scope="col">{tx(|t| t.groups.col_result)}</th>
-                                <th scope="col">{tx(|t| t.groups.request_id)}</th>
+                                <th scope="col">{tx(|t| t.groups().col_when)}</th>
+                                <th scope="col">{tx(|t| t.groups().col_what)}</th>
+                                <th scope="col">{tx(|t| t.groups().col_group)}</th>
+                                <th scope="col">{tx(|t| t.groups().col_result)}</th>
+                                <th scope="col">{tx(|t| t.finder.request_id)}</th>
                             </tr>
                         </thead>
                         <tbody>

@@ -88,15 +88,15 @@ fn GroupLoader(session: Session, id: String) -> impl IntoView {
     };
     view! {
         <div class="page">
-            <p class="breadcrumb"><A href="/">{tx(|t| t.groups.back_to_groups)}</A></p>
+            <p class="breadcrumb"><A href="/">{tx(|t| t.groups().back_to_groups)}</A></p>
             {move || match info.get() {
                 None => view! {
-                    <h1 class="page-title" tabindex="-1">{tx(|t| t.groups.group_loading)}</h1>
-                    <p role="status" aria-busy="true">{tx(|t| t.groups.group_loading)}</p>
+                    <h1 class="page-title" tabindex="-1">{tx(|t| t.groups().group_loading)}</h1>
+                    <p role="status" aria-busy="true">{tx(|t| t.groups().group_loading)}</p>
                 }
                 .into_any(),
                 Some(Err(f)) => view! {
-                    <h1 class="page-title" tabindex="-1">{tx(|t| t.groups.group_failed)}</h1>
+                    <h1 class="page-title" tabindex="-1">{tx(|t| t.groups().group_failed)}</h1>
                     <crate::ui::groups::FailureView failure=f/>
                 }
                 .into_any(),
@@ -191,8 +191,8 @@ fn GroupView(session: Session, info: GroupInfo) -> impl IntoView {
                 return None;
             }
             let text = match report.exchange {
-                ExchangeStatus::NoRole => t.groups.mode_no_role,
-                _ => t.groups.mode_script,
+                ExchangeStatus::NoRole => t.groups().mode_no_role,
+                _ => t.groups().mode_script,
             };
             Some(view! { <p class="notice mode-note">{text}</p> })
         }
@@ -202,24 +202,24 @@ fn GroupView(session: Session, info: GroupInfo) -> impl IntoView {
     view! {
         <h1 class="page-title" tabindex="-1">{name.clone()}</h1>
         <section class="card group-details" aria-labelledby="details-heading">
-            <h2 id="details-heading" class="visually-hidden">{tx(|t| t.groups.details_heading)}</h2>
+            <h2 id="details-heading" class="visually-hidden">{tx(|t| t.groups().details_heading)}</h2>
             <p><KindBadge kind=kind/> " " <span class="group-mail">{details.target.mail.clone().unwrap_or_default()}</span></p>
             {details.description.clone().map(|d| view! { <p class="group-description">{d}</p> })}
             {(kind == GroupKind::DynamicDistribution).then(|| {
                 let filter = details.recipient_filter.clone().unwrap_or_default();
                 view! {
-                    <p class="notice">{tx(|t| t.groups.dynamic_explain)}</p>
-                    <p><span>{tx(|t| t.groups.dynamic_rule)}</span> " " <code>{filter.clone()}</code></p>
+                    <p class="notice">{tx(|t| t.groups().dynamic_explain)}</p>
+                    <p><span>{tx(|t| t.groups().dynamic_rule)}</span> " " <code>{filter.clone()}</code></p>
                 }
             })}
-            {details.target.on_premises_synced.then(|| view! { <p class="notice">{tx(|t| t.groups.onprem_explain)}</p> })}
+            {details.target.on_premises_synced.then(|| view! { <p class="notice">{tx(|t| t.groups().onprem_explain)}</p> })}
             {mode_note}
             {can_add.then(|| view! {
                 <div class="actions">
                     <button type="button" class="button button--primary" on:click=move |_| adding.set(true)>
-                        {tx(|t| t.groups.add_person)}
+                        {tx(|t| t.groups().add_person)}
                     </button>
-                    <span class="hint">{move || fill(i18n.t().groups.add_person_as, &[("kind", i18n.t().groups.kind(kind))])}</span>
+                    <span class="hint">{move || fill(i18n.t().groups().add_person_as, &[("kind", i18n.t().finder.kind(kind))])}</span>
                 </div>
             })}
         </section>

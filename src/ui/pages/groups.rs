@@ -8,8 +8,8 @@ use leptos::prelude::*;
 #[component]
 pub fn GroupsPage() -> impl IntoView {
     view! {
-        <Page title=|t| t.groups.title>
-            <p class="lead">{tx(|t| t.groups.intro)}</p>
+        <Page title=|t| t.finder.title>
+            <p class="lead">{tx(|t| t.finder.intro)}</p>
             {move || match use_session() {
                 Some(session) => view! { <Finder session/> }.into_any(),
                 None => view! { <SignInFirst/> }.into_any(),
@@ -23,7 +23,7 @@ pub fn GroupsPage() -> impl IntoView {
 pub fn SignInFirst() -> impl IntoView {
     view! {
         <section class="card card--placeholder">
-            <p>{tx(|t| t.groups.sign_in_first)}</p>
+            <p>{tx(|t| t.finder.sign_in_first)}</p>
         </section>
     }
 }

@@ -128,11 +128,11 @@ pub(super) fn FinishedView(
             if let Some(reason) = &f.skip {
                 t.skip_in_group(reason, &name, &address)
             } else if failed {
-                fill(t.groups.result_failed, &args)
+                fill(t.groups().result_failed, &args)
             } else if in_script {
-                fill(t.groups.result_script, &args)
+                fill(t.groups().result_script, &args)
             } else {
-                fill(t.groups.result_done, &args)
+                fill(t.groups().result_done, &args)
             }
         }
     };
@@ -144,12 +144,12 @@ pub(super) fn FinishedView(
                 .iter()
                 .filter_map(|(id, line)| {
                     let op = f.plan.op(*id)?;
-                    let what = t.groups.operation(&f.plan, &op.op);
+                    let what = t.operation(&f.plan, &op.op);
                     let (status, class) = match line {
-                        OpLine::Done => (t.groups.status_done, "op op--done"),
-                        OpLine::AlreadyDone => (t.groups.status_already, "op op--done"),
-                        OpLine::Failed(_) => (t.groups.status_failed, "op op--failed"),
-                        OpLine::InScript => (t.groups.status_script, "op op--script"),
+                        OpLine::Done => (t.groups().status_done, "op op--done"),
+                        OpLine::AlreadyDone => (t.groups().status_already, "op op--done"),
+                        OpLine::Failed(_) => (t.groups().status_failed, "op op--failed"),
+                        OpLine::InScript => (t.groups().status_script, "op op--script"),
                     };
                     let fail = match line {
                         OpLine::Failed(f) => Some(f.clone()),
@@ -195,16 +195,16 @@ pub(super) fn FinishedView(
                     let all_done = list.iter().all(|(_, v)| !matches!(v, Verified::Missing));
                     Some(view! {
                         <p role="status" class=if all_done { "success" } else { "notice" }>
-                            {if all_done { t.groups.verify_all_done } else { t.groups.verify_some_missing }}
+                            {if all_done { t.groups().verify_all_done } else { t.groups().verify_some_missing }}
                         </p>
-                        <ul class="verify-list" aria-label=t.groups.verify_heading>
+                        <ul class="verify-list" aria-label=t.groups().verify_heading>
                             {list.into_iter().filter_map(|(id, v)| {
                                 let op = f.plan.op(id)?;
-                                let what = t.groups.operation(&f.plan, &op.op);
+                                let what = t.operation(&f.plan, &op.op);
                                 let (status, class, reason) = match v {
-                                    Verified::Done { .. } => (t.groups.status_done, "op op--done", None),
-                                    Verified::Missing => (t.groups.status_missing, "op op--failed", None),
-                                    Verified::CannotCheck { reason } => (t.groups.status_cannot_check, "op op--script", Some(reason)),
+                                    Verified::Done { .. } => (t.groups().status_done, "op op--done", None),
+                                    Verified::Missing => (t.groups().status_missing, "op op--failed", None),
+                                    Verified::CannotCheck { reason } => (t.groups().status_cannot_check, "op op--script", Some(reason)),
                                 };
                                 Some(view! {
                                     <li class=class>
@@ -226,19 +226,19 @@ pub(super) fn FinishedView(
     );
     view! {
         <section class="result" aria-labelledby="result-heading">
-            <h3 id="result-heading" tabindex="-1">{tx(|t| t.groups.result_heading)}</h3>
+            <h3 id="result-heading" tabindex="-1">{tx(|t| t.groups().result_heading)}</h3>
             <p role="status" class=if failed { "failure" } else { "success" }>{summary}</p>
             <ul class="op-list">{lines}</ul>
             {script.map(|s| view! {
-                <h3>{tx(|t| t.groups.script_heading)}</h3>
-                <p>{tx(|t| t.groups.script_intro)}</p>
+                <h3>{tx(|t| t.groups().script_heading)}</h3>
+                <p>{tx(|t| t.groups().script_intro)}</p>
                 <ScriptBox script=s file_name=file.clone()/>
                 <div class="actions">
                     <button type="button" class="button button--primary" disabled=move || verifying.get() on:click=verify_click.clone()>
-                        {tx(|t| t.groups.verify)}
+                        {tx(|t| t.groups().verify)}
                     </button>
                 </div>
-                {move || verifying.get().then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.groups.verifying)}</p> })}
+                {move || verifying.get().then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.groups().verifying)}</p> })}
                 {verify_lines.clone()}
             })}
         </section>

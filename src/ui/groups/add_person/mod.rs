@@ -199,7 +199,7 @@ pub fn AddPersonDialog(
         Signal::derive(move || !matches!(stage.get(), Stage::Running | Stage::Planning));
     let title = {
         let name = info.target.name.clone();
-        move || fill(i18n.t().groups.add_title, &[("group", &name)])
+        move || fill(i18n.t().groups().add_title, &[("group", &name)])
     };
 
     let field = move |id: &'static str,
@@ -241,28 +241,28 @@ pub fn AddPersonDialog(
                 view! {
                     <form class="add-form" on:submit=review.clone() novalidate=true>
                         <p class="hint">{move || match kind {
-                            GroupKind::Microsoft365 => i18n.t().groups.add_route_guest,
-                            GroupKind::Security => i18n.t().groups.add_route_security,
-                            _ => i18n.t().groups.add_route_contact,
+                            GroupKind::Microsoft365 => i18n.t().groups().add_route_guest,
+                            GroupKind::Security => i18n.t().groups().add_route_security,
+                            _ => i18n.t().groups().add_route_contact,
                         }}</p>
-                        {field("add-email", |t| t.groups.field_email, email, "email", Some(first_field))}
-                        {field("add-display", |t| t.groups.field_display, display_name, "text", None)}
-                        {field("add-first", |t| t.groups.field_first, first_name, "text", None)}
-                        {field("add-last", |t| t.groups.field_last, last_name, "text", None)}
-                        {field("add-company", |t| t.groups.field_company, company, "text", None)}
+                        {field("add-email", |t| t.groups().field_email, email, "email", Some(first_field))}
+                        {field("add-display", |t| t.groups().field_display, display_name, "text", None)}
+                        {field("add-first", |t| t.groups().field_first, first_name, "text", None)}
+                        {field("add-last", |t| t.groups().field_last, last_name, "text", None)}
+                        {field("add-company", |t| t.groups().field_company, company, "text", None)}
                         {(kind != GroupKind::Microsoft365).then(|| view! {
                             <div class="field field--check">
                                 <input id="add-hide" type="checkbox" prop:checked=move || hide.get()
                                     on:change=move |ev| hide.set(event_target_checked(&ev))/>
-                                <label for="add-hide">{tx(|t| t.groups.field_hide)}</label>
-                                <p class="hint">{tx(|t| t.groups.field_hide_why)}</p>
+                                <label for="add-hide">{tx(|t| t.groups().field_hide)}</label>
+                                <p class="hint">{tx(|t| t.groups().field_hide_why)}</p>
                             </div>
                         })}
                         {(kind == GroupKind::Microsoft365).then(|| view! {
                             <div class="field field--check">
                                 <input id="add-invite" type="checkbox" prop:checked=move || send_invitation.get()
                                     on:change=move |ev| send_invitation.set(event_target_checked(&ev))/>
-                                <label for="add-invite">{tx(|t| t.groups.field_send_invitation)}</label>
+                                <label for="add-invite">{tx(|t| t.groups().field_send_invitation)}</label>
                             </div>
                         })}
                         {move || {
@@ -276,13 +276,13 @@ pub fn AddPersonDialog(
                         {move || failure.get().map(|f| view! { <FailureView failure=f/> })}
                         <div class="actions">
                             <button type="submit" class="button button--primary" disabled=planning>
-                                {tx(|t| t.groups.review_plan)}
+                                {tx(|t| t.groups().review_plan)}
                             </button>
                             <button type="button" class="button" on:click=move |_| close()>
-                                {tx(|t| t.groups.cancel)}
+                                {tx(|t| t.groups().cancel)}
                             </button>
                         </div>
-                        {planning.then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.groups.planning)}</p> })}
+                        {planning.then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.groups().planning)}</p> })}
                     </form>
                 }
                 .into_any()
@@ -298,29 +298,29 @@ pub fn AddPersonDialog(
                             let p2 = p_run.clone();
                             (!nothing).then(|| view! {
                                 <button type="button" class="button button--primary" on:click=move |_| run(p2.clone())>
-                                    {move || if direct { i18n.t().groups.make_changes } else { i18n.t().groups.make_changes_script }}
+                                    {move || if direct { i18n.t().groups().make_changes } else { i18n.t().groups().make_changes_script }}
                                 </button>
                             })
                         }
                         <button type="button" class="button" on:click=move |_| stage.set(Stage::Form)>
-                            {tx(|t| t.groups.back)}
+                            {tx(|t| t.groups().back)}
                         </button>
                         <button type="button" class="button" on:click=move |_| close()>
-                            {tx(|t| t.groups.close)}
+                            {tx(|t| t.groups().close)}
                         </button>
                     </div>
                 }
                 .into_any()
             }
             Stage::Running => view! {
-                <p role="status" aria-busy="true">{tx(|t| t.groups.running)}</p>
+                <p role="status" aria-busy="true">{tx(|t| t.groups().running)}</p>
             }
             .into_any(),
             Stage::Finished(f) => view! {
                 <FinishedView session=session.clone() finished=f info=info.clone()/>
                 <div class="actions">
                     <button type="button" class="button button--primary" on:click=move |_| close()>
-                        {tx(|t| t.groups.close)}
+                        {tx(|t| t.groups().close)}
                     </button>
                 </div>
             }

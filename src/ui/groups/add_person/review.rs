@@ -30,11 +30,11 @@ pub(super) fn ReviewView(
                 match step {
                     Step::CreateContact(id) | Step::InviteGuest(id) | Step::AddMember(id) => {
                         if let Some(o) = p.op(*id) {
-                            out.push(t.groups.operation(&p, &o.op));
+                            out.push(t.operation(&p, &o.op));
                         }
                     }
                     Step::Skip(reason) => out.push(t.skip_in_group(reason, group, &address)),
-                    other => out.extend(t.groups.step(other, &address)),
+                    other => out.extend(t.groups().step(other, &address)),
                 }
             }
         }
@@ -57,19 +57,19 @@ pub(super) fn ReviewView(
                     let args = [("group", group.as_str())];
                     match w {
                         GroupWarning::RejectsExternalSenders { .. } => {
-                            (fill(t.groups.warn_rejects, &args), true)
+                            (fill(t.groups().warn_rejects, &args), true)
                         }
                         GroupWarning::ExternalSendersUnknown { .. } => {
-                            (fill(t.groups.warn_unknown, &args), false)
+                            (fill(t.groups().warn_unknown, &args), false)
                         }
                         GroupWarning::DynamicGroup { .. } => {
-                            (fill(t.groups.skip_dynamic, &args), false)
+                            (fill(t.groups().skip_dynamic, &args), false)
                         }
                         GroupWarning::OnPremisesSynced { .. } => {
-                            (fill(t.groups.skip_onprem, &args), false)
+                            (fill(t.groups().skip_onprem, &args), false)
                         }
                         GroupWarning::GuestAddressHeldByContact { .. } => {
-                            (t.groups.warn_contact_holds_address.to_owned(), false)
+                            (t.groups().warn_contact_holds_address.to_owned(), false)
                         }
                     }
                 })
@@ -79,7 +79,7 @@ pub(super) fn ReviewView(
     let group_name = plan.groups[0].name.clone();
     view! {
         <section class="plan" aria-labelledby="plan-heading">
-            <h3 id="plan-heading" tabindex="-1">{tx(|t| t.groups.plan_heading)}</h3>
+            <h3 id="plan-heading" tabindex="-1">{tx(|t| t.groups().plan_heading)}</h3>
             <ol class="plan-steps">
                 {move || lines().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
             </ol>
@@ -92,13 +92,13 @@ pub(super) fn ReviewView(
                             <div class="field field--check">
                                 <input id="add-open" type="checkbox" prop:checked=move || open_external.get()
                                     on:change=move |ev| open_external.set(event_target_checked(&ev))/>
-                                <label for="add-open">{move || fill(i18n.t().groups.offer_open, &[("group", &group_name)])}</label>
+                                <label for="add-open">{move || fill(i18n.t().groups().offer_open, &[("group", &group_name)])}</label>
                             </div>
                         })}
                     </div>
                 }
             }).collect_view()}
-            <p class="plan-mode">{move || if direct { i18n.t().groups.plan_direct } else { i18n.t().groups.plan_script }}</p>
+            <p class="plan-mode">{move || if direct { i18n.t().groups().plan_direct } else { i18n.t().groups().plan_script }}</p>
         </section>
     }
 }
@@ -173,10 +173,7 @@ mod tests {
     }
 
     fn words(p: &Plan) -> Vec<String> {
-        p.ops
-            .iter()
-            .map(|o| EN.groups.operation(p, &o.op))
-            .collect()
+        p.ops.iter().map(|o| EN.operation(p, &o.op)).collect()
     }
 
     #[test]
@@ -246,7 +243,7 @@ mod tests {
         );
         assert!(matches!(p.entries[0].steps[0], Step::ReuseContact { .. }));
         assert_eq!(
-            EN.groups
+            EN.groups()
                 .step(&p.entries[0].steps[0], "jan@partner.nl")
                 .as_deref(),
             Some("Use the existing mail contact for jan@partner.nl (no duplicate is created).")

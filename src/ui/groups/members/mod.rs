@@ -110,11 +110,11 @@ impl MemberRow {
 
 pub fn type_label(t: &Texts, k: MemberType) -> &'static str {
     match k {
-        MemberType::User => t.groups.member_user,
-        MemberType::Guest => t.groups.member_guest,
-        MemberType::Contact => t.groups.member_contact,
-        MemberType::Group => t.groups.member_group,
-        MemberType::Other => t.groups.member_other,
+        MemberType::User => t.groups().member_user,
+        MemberType::Guest => t.groups().member_guest,
+        MemberType::Contact => t.groups().member_contact,
+        MemberType::Group => t.groups().member_group,
+        MemberType::Other => t.groups().member_other,
     }
 }
 
@@ -314,12 +314,12 @@ pub fn MemberList(
         let shown = visible.with(Vec::len).to_string();
         let loading = matches!(state.get(), LoadState::Loading);
         let base = if filter.with(|f| f.trim().is_empty()) {
-            plural(&t.groups.members_count, total, &[])
+            plural(&t.groups().members_count, total, &[])
         } else {
-            plural(&t.groups.members_filtered, total, &[("shown", &shown)])
+            plural(&t.groups().members_filtered, total, &[("shown", &shown)])
         };
         if loading {
-            format!("{base} {}", t.groups.members_loading_more)
+            format!("{base} {}", t.groups().members_loading_more)
         } else {
             base
         }
@@ -327,14 +327,14 @@ pub fn MemberList(
 
     view! {
         <section class="card members" aria-labelledby="members-heading">
-            <h2 id="members-heading">{tx(|t| t.groups.members_heading)}</h2>
+            <h2 id="members-heading">{tx(|t| t.groups().members_heading)}</h2>
             <div class="members-tools">
                 <div class="field">
-                    <label for="member-filter">{tx(|t| t.groups.filter_label)}</label>
+                    <label for="member-filter">{tx(|t| t.groups().filter_label)}</label>
                     <input id="member-filter" type="search" autocomplete="off" on:input=on_filter/>
                 </div>
                 <button type="button" class="button" on:click=export>
-                    {tx(|t| t.groups.export_csv)}
+                    {tx(|t| t.groups().export_csv)}
                 </button>
             </div>
             <p class="members-count" role="status">{count_text}</p>
@@ -344,11 +344,11 @@ pub fn MemberList(
             }}
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             <div class="member-viewport" node_ref=viewport on:scroll=on_scroll tabindex="0"
-                aria-label=tx(|t| t.groups.members_heading)>
+                aria-label=tx(|t| t.groups().members_heading)>
                 <div class="member-spacer" style:height=move || format!("{}px", visible.with(Vec::len) as f64 * ROW_PX)>
                     <ul
                         class="member-rows"
-                        aria-label=tx(|t| t.groups.members_heading)
+                        aria-label=tx(|t| t.groups().members_heading)
                         style:transform=move || format!("translateY({}px)", win.get().start as f64 * ROW_PX)
                     >
                         {
@@ -387,10 +387,10 @@ pub fn MemberList(
                                                     <button
                                                         type="button"
                                                         class="button button--small"
-                                                        aria-label=move || fill(i18n.t().groups.remove_named, &[("name", &name_for_button)])
+                                                        aria-label=move || fill(i18n.t().groups().remove_named, &[("name", &name_for_button)])
                                                         on:click=ask.clone()
                                                     >
-                                                        {tx(|t| t.groups.remove)}
+                                                        {tx(|t| t.groups().remove)}
                                                     </button>
                                                 })}
                                             </li>

@@ -50,7 +50,7 @@ pub(super) fn remove(session: Session, info: GroupInfo, row: MemberRow, ui: Remo
         .and_then(|member| Plan::removal(&info.target, member))
     else {
         notice.set(Some(fill(
-            untrack(|| i18n.t()).groups.remove_unnamed,
+            untrack(|| i18n.t()).groups().remove_unnamed,
             &[("name", display(&row))],
         )));
         removing.set(None);
@@ -86,7 +86,7 @@ pub(super) fn remove(session: Session, info: GroupInfo, row: MemberRow, ui: Remo
                 rows.try_update(|rs| rs.retain(|r| r.id != row.id));
                 let t = untrack(|| i18n.t());
                 notice.try_set(Some(fill(
-                    t.groups.removed,
+                    t.groups().removed,
                     &[("name", display(&row)), ("group", &info.target.name)],
                 )));
                 removing.try_set(None);
@@ -143,7 +143,7 @@ pub(super) fn RemoveDialog(
         let (name, group) = (name.clone(), group.clone());
         move || {
             fill(
-                i18n.t().groups.remove_title,
+                i18n.t().groups().remove_title,
                 &[("name", &name), ("group", &group)],
             )
         }
@@ -166,12 +166,12 @@ pub(super) fn RemoveDialog(
         move || {
             match state.get() {
             Some(RemoveState::Script(_, script)) => view! {
-                <p>{tx(|t| t.groups.remove_script_intro)}</p>
+                <p>{tx(|t| t.groups().remove_script_intro)}</p>
                 <ScriptBox script=script file_name=format!("remove-member-{}.ps1", file_stem(&group))/>
             }
             .into_any(),
             Some(RemoveState::Failed(_, f)) => view! { <FailureView failure=f/> }.into_any(),
-            _ => view! { <p>{tx(|t| t.groups.remove_body)}</p> }.into_any(),
+            _ => view! { <p>{tx(|t| t.groups().remove_body)}</p> }.into_any(),
         }
         }
     };
@@ -191,11 +191,11 @@ pub(super) fn RemoveDialog(
         >
             <h2 id="remove-title" tabindex="-1">{title}</h2>
             {body}
-            {move || working().then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.groups.working)}</p> })}
+            {move || working().then(|| view! { <p role="status" aria-busy="true">{tx(|t| t.groups().working)}</p> })}
             <div class="actions">
                 {move || can_confirm().then(|| view! {
                     <button type="button" class="button button--danger" on:click=confirm.clone()>
-                        {tx(|t| t.groups.remove_confirm)}
+                        {tx(|t| t.groups().remove_confirm)}
                     </button>
                 })}
                 <button type="button" id="remove-cancel" class="button" autofocus=true disabled=working
@@ -203,7 +203,7 @@ pub(super) fn RemoveDialog(
                         let close = close.clone();
                         move |_| close()
                     }>
-                    {move || if can_confirm() { i18n.t().groups.cancel } else { i18n.t().groups.close }}
+                    {move || if can_confirm() { i18n.t().groups().cancel } else { i18n.t().groups().close }}
                 </button>
             </div>
         </dialog::Modal>

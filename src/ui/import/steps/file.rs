@@ -86,7 +86,7 @@ pub(crate) fn FileStep(st: ImportState) -> impl IntoView {
             match read_pasted(&text) {
                 Ok(table) => {
                     let mapping = initial_mapping(&table);
-                    st.set_table(i18n.t().import.pasted.to_owned(), table, mapping);
+                    st.set_table(i18n.t().import().pasted.to_owned(), table, mapping);
                 }
                 Err(e) => st.load_error.set(Some(LoadProblem::File(e))),
             }
@@ -112,36 +112,36 @@ pub(crate) fn FileStep(st: ImportState) -> impl IntoView {
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-file-h">
-            <h2 id="imp-file-h">{move || i18n.t().import.file_heading}</h2>
+            <h2 id="imp-file-h">{move || i18n.t().import().file_heading}</h2>
             <div class="import-inputs">
                 <div class="field">
-                    <label for="imp-file">{move || i18n.t().import.file_label}</label>
+                    <label for="imp-file">{move || i18n.t().import().file_label}</label>
                     <input id="imp-file" type="file" accept=".csv,.txt,text/csv" on:change=on_file/>
                 </div>
                 <div class="field">
-                    <label for="imp-paste">{move || i18n.t().import.paste_label}</label>
+                    <label for="imp-paste">{move || i18n.t().import().paste_label}</label>
                     <textarea id="imp-paste" rows="4" node_ref=paste spellcheck="false"></textarea>
                     <button type="button" class="button" on:click=on_paste>
-                        {move || i18n.t().import.paste_button}
+                        {move || i18n.t().import().paste_button}
                     </button>
                 </div>
             </div>
             <p class="import-example">
                 <button type="button" class="button" on:click=download_example>
-                    {move || i18n.t().import.example_download}
+                    {move || i18n.t().import().example_download}
                 </button>
                 " "
-                <span class="hint">{move || i18n.t().import.example_hint}</span>
+                <span class="hint">{move || i18n.t().import().example_hint}</span>
             </p>
-            {move || error.get().map(|e| view! { <p class="import-error" role="alert">{i18n.t().import.load_problem(&e)}</p> })}
+            {move || error.get().map(|e| view! { <p class="import-error" role="alert">{i18n.t().import().load_problem(&e)}</p> })}
             {move || loaded.with(|l| l.as_ref().map(|l| {
                 let t = i18n.t();
-                let text = plural(&t.import.detected, l.table.rows.len() as u64, &[
+                let text = plural(&t.import().detected, l.table.rows.len() as u64, &[
                     ("name", &l.name),
                     ("encoding", encoding_name(l.table.encoding)),
-                    ("delimiter", t.import.delimiter(l.table.delimiter)),
+                    ("delimiter", t.import().delimiter(l.table.delimiter)),
                 ]);
-                let no_header = (!l.table.has_header).then_some(t.import.no_header);
+                let no_header = (!l.table.has_header).then_some(t.import().no_header);
                 view! {
                     <p class="import-detected" role="status">{text}</p>
                     {no_header.map(|h| view! { <p>{h}</p> })}

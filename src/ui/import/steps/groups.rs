@@ -36,12 +36,12 @@ pub(crate) fn GroupsStep(st: ImportState) -> impl IntoView {
         results.get().map(|r| match r {
             Err(e) => view! { <FailureView failure=e/> }.into_any(),
             Ok(groups) => view! {
-                <ul class="import-group-results" aria-label=t.import.group_results>
+                <ul class="import-group-results" aria-label=t.import().group_results>
                     {groups.into_iter().map(|g| {
                         let name = g.display_name.clone().unwrap_or_else(|| g.id.to_string());
-                        let kind = t.groups.kind_or_unknown(g.kind().ok());
+                        let kind = t.finder.kind_or_unknown(g.kind().ok());
                         let mail = g.mail.clone().unwrap_or_default();
-                        let label = fill(t.import.group_add, &[("name", &name)]);
+                        let label = fill(t.import().group_add, &[("name", &name)]);
                         let add_to = add_to.clone();
                         view! {
                             <li>
@@ -52,7 +52,7 @@ pub(crate) fn GroupsStep(st: ImportState) -> impl IntoView {
                                 <button type="button" class="button" aria-label=label on:click=move |_| {
                                     let g = g.clone();
                                     add_to.update(|v| if !v.iter().any(|x| x.id == g.id) { v.push(g) });
-                                }>{t.import.add}</button>
+                                }>{t.import().add}</button>
                             </li>
                         }
                     }).collect_view()}
@@ -64,22 +64,22 @@ pub(crate) fn GroupsStep(st: ImportState) -> impl IntoView {
         let t = i18n.t();
         let groups = chosen.get();
         if groups.is_empty() {
-            return view! { <p>{t.import.groups_none}</p> }.into_any();
+            return view! { <p>{t.import().groups_none}</p> }.into_any();
         }
         let remove_from = chosen.clone();
         view! {
-            <ul class="import-chosen" aria-label=t.import.groups_chosen>
+            <ul class="import-chosen" aria-label=t.import().groups_chosen>
                 {groups.into_iter().map(|g| {
                     let name = g.display_name.clone().unwrap_or_else(|| g.id.to_string());
-                    let label = fill(t.import.group_remove, &[("name", &name)]);
+                    let label = fill(t.import().group_remove, &[("name", &name)]);
                     let remove_from = remove_from.clone();
                     let id = g.id.clone();
                     view! {
                         <li>
-                            <span>{name}</span> " " <span class="badge">{t.groups.kind_or_unknown(g.kind().ok())}</span> " "
+                            <span>{name}</span> " " <span class="badge">{t.finder.kind_or_unknown(g.kind().ok())}</span> " "
                             <button type="button" class="button" aria-label=label on:click=move |_| {
                                 remove_from.update(|v| v.retain(|x| x.id != id));
-                            }>{t.import.remove}</button>
+                            }>{t.import().remove}</button>
                         </li>
                     }
                 }).collect_view()}
@@ -88,15 +88,15 @@ pub(crate) fn GroupsStep(st: ImportState) -> impl IntoView {
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-groups-h">
-            <h2 id="imp-groups-h">{move || i18n.t().import.groups_heading}</h2>
-            {move || session().is_none().then(|| view! { <p>{i18n.t().import.sign_in_first}</p> })}
+            <h2 id="imp-groups-h">{move || i18n.t().import().groups_heading}</h2>
+            {move || session().is_none().then(|| view! { <p>{i18n.t().import().sign_in_first}</p> })}
             <form class="import-group-search" role="search" on:submit=search>
-                <label for="imp-group-q">{move || i18n.t().import.group_search}</label>
+                <label for="imp-group-q">{move || i18n.t().import().group_search}</label>
                 <input id="imp-group-q" type="search" prop:value=query on:input=move |ev| query.set(event_target_value(&ev))/>
-                <button type="submit" class="button">{move || i18n.t().import.group_search_button}</button>
+                <button type="submit" class="button">{move || i18n.t().import().group_search_button}</button>
             </form>
             {result_list}
-            <h3>{move || i18n.t().import.groups_chosen}</h3>
+            <h3>{move || i18n.t().import().groups_chosen}</h3>
             {chosen_list}
         </section>
     }

@@ -56,7 +56,7 @@ pub(crate) fn MappingStep(st: ImportState) -> impl IntoView {
                         }
                     >
                         <option value="" selected=move || none_mapping.with(|m| m.get(target).is_none())>
-                            {move || i18n.t().import.map_none}
+                            {move || i18n.t().import().map_none}
                         </option>
                         {options}
                     </select>
@@ -67,11 +67,11 @@ pub(crate) fn MappingStep(st: ImportState) -> impl IntoView {
     let validated = st.validated.clone();
     view! {
         <section class="card import-step" aria-labelledby="imp-map-h">
-            <h2 id="imp-map-h">{move || i18n.t().import.map_heading}</h2>
-            <p>{move || i18n.t().import.map_intro}</p>
+            <h2 id="imp-map-h">{move || i18n.t().import().map_heading}</h2>
+            <p>{move || i18n.t().import().map_intro}</p>
             <div class="import-map">{fields}</div>
             {move || validated.with(|v| matches!(v, Some(Err(_)))).then(|| view! {
-                <p class="import-error" role="alert">{move || i18n.t().import.map_need_email}</p>
+                <p class="import-error" role="alert">{move || i18n.t().import().map_need_email}</p>
             })}
         </section>
     }

@@ -51,7 +51,7 @@ fn warning_view(
                         description: None,
                         recipient_filter: None,
                     };
-                    let label = fill(t.import.warn_open_now, &[("group", &name)]);
+                    let label = fill(t.import().warn_open_now, &[("group", &name)]);
                     Some(view! {
                         <OpenToExternalSenders
                             session
@@ -65,7 +65,7 @@ fn warning_view(
             };
             view! {
                 <li class="import-warning">
-                    <p>{fill(t.import.warn_rejects, &[("group", &name)])}</p>
+                    <p>{fill(t.import().warn_rejects, &[("group", &name)])}</p>
                     {fix_view}
                 </li>
             }
@@ -79,7 +79,7 @@ fn warning_view(
             let id = format!("imp-fix-{}", fix.0);
             view! {
                 <li class="import-warning">
-                    <p>{fill(t.import.warn_rejects, &[("group", &name)])}</p>
+                    <p>{fill(t.import().warn_rejects, &[("group", &name)])}</p>
                     <input type="checkbox" id=id.clone()
                         prop:checked=move || declined_read.with(|d| !d.contains(&fix))
                         on:change=move |ev| {
@@ -89,22 +89,22 @@ fn warning_view(
                                 if !on { d.push(fix) }
                             });
                         }/>
-                    <label for=id>{fill(t.import.warn_fix, &[("group", &name)])}</label>
+                    <label for=id>{fill(t.import().warn_fix, &[("group", &name)])}</label>
                 </li>
             }
             .into_any()
         }
         GroupWarning::ExternalSendersUnknown { group: g } => {
-            view! { <li class="import-warning">{fill(t.import.warn_unknown, &[("group", &group(*g))])}</li> }.into_any()
+            view! { <li class="import-warning">{fill(t.import().warn_unknown, &[("group", &group(*g))])}</li> }.into_any()
         }
         GroupWarning::DynamicGroup { group: g } => {
-            view! { <li class="import-warning">{fill(t.import.warn_dynamic, &[("group", &group(*g))])}</li> }.into_any()
+            view! { <li class="import-warning">{fill(t.import().warn_dynamic, &[("group", &group(*g))])}</li> }.into_any()
         }
         GroupWarning::OnPremisesSynced { group: g } => {
-            view! { <li class="import-warning">{fill(t.import.warn_synced, &[("group", &group(*g))])}</li> }.into_any()
+            view! { <li class="import-warning">{fill(t.import().warn_synced, &[("group", &group(*g))])}</li> }.into_any()
         }
         GroupWarning::GuestAddressHeldByContact { row, .. } => {
-            view! { <li class="import-warning">{fill(t.import.warn_guest_contact, &[("line", &row.to_string())])}</li> }.into_any()
+            view! { <li class="import-warning">{fill(t.import().warn_guest_contact, &[("line", &row.to_string())])}</li> }.into_any()
         }
     }
 }
@@ -138,12 +138,12 @@ pub(crate) fn PlanStep(st: ImportState) -> impl IntoView {
         planned.with(|p| match p {
             None => ().into_any(),
             Some(Err(e)) => view! {
-                <p class="import-error" role="alert">{fill(t.import.error, &[("detail", &e.words(t))])}</p>
+                <p class="import-error" role="alert">{fill(t.import().error, &[("detail", &e.words(t))])}</p>
             }.into_any(),
             Some(Ok(p)) => {
                 let plan = &p.plan;
                 let totals = OUTCOMES.iter().filter(|k| plan.totals.count(**k) > 0).map(|k| view! {
-                    <div><dt>{t.import.outcome(*k)}</dt><dd>{plan.totals.count(*k)}</dd></div>
+                    <div><dt>{t.import().outcome(*k)}</dt><dd>{plan.totals.count(*k)}</dd></div>
                 }).collect_view();
                 let warnings = plan.warnings.iter().map(|w| warning_view(t, plan, w, &st_view, session())).collect_view();
                 let st = st_view.clone();
@@ -154,23 +154,23 @@ pub(crate) fn PlanStep(st: ImportState) -> impl IntoView {
                 };
                 let script_mode = session().is_some_and(|s| s.mode() == Some(crate::probe::Mode::Script));
                 view! {
-                    <p>{t.import.plan_intro}</p>
-                    <dl class="import-totals" aria-label=t.import.totals_label>{totals}</dl>
+                    <p>{t.import().plan_intro}</p>
+                    <dl class="import-totals" aria-label=t.import().totals_label>{totals}</dl>
                     {(!plan.warnings.is_empty()).then(|| view! {
-                        <ul class="import-warnings" aria-label=t.import.warnings_label>{warnings}</ul>
+                        <ul class="import-warnings" aria-label=t.import().warnings_label>{warnings}</ul>
                     })}
                     <div class="field">
-                        <label for="imp-plan-filter">{t.import.filter_label}</label>
+                        <label for="imp-plan-filter">{t.import().filter_label}</label>
                         <select id="imp-plan-filter" on:change=move |ev| filter.set(event_target_value(&ev))>
-                            <option value="">{t.import.filter_every_row}</option>
+                            <option value="">{t.import().filter_every_row}</option>
                             {OUTCOMES.iter().enumerate().map(|(n, k)| view! {
-                                <option value=n.to_string()>{t.import.outcome(*k)}</option>
+                                <option value=n.to_string()>{t.import().outcome(*k)}</option>
                             }).collect_view()}
                         </select>
                     </div>
                     <PlanTable plan=plan.clone() filter/>
                     <button type="button" class="button button--primary" on:click=start>
-                        {if script_mode { t.import.start_script } else { t.import.start }}
+                        {if script_mode { t.import().start_script } else { t.import().start }}
                     </button>
                 }.into_any()
             }
@@ -178,13 +178,13 @@ pub(crate) fn PlanStep(st: ImportState) -> impl IntoView {
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-plan-h">
-            <h2 id="imp-plan-h">{move || i18n.t().import.plan_heading}</h2>
+            <h2 id="imp-plan-h">{move || i18n.t().import().plan_heading}</h2>
             <button type="button" class="button" disabled=move || !ready() || planning.get() on:click=prepare>
-                {move || i18n.t().import.plan_button}
+                {move || i18n.t().import().plan_button}
             </button>
             {
                 let planning = st.planning.clone();
-                move || planning.get().then(|| view! { <p role="status" aria-busy="true">{i18n.t().import.planning}</p> })
+                move || planning.get().then(|| view! { <p role="status" aria-busy="true">{i18n.t().import().planning}</p> })
             }
             {preview}
         </section>
@@ -225,7 +225,7 @@ pub(super) fn PlanTable(plan: Plan, filter: RwSignal<String>) -> impl IntoView {
                         <td>{e.row}</td>
                         <td>{e.address.as_ref().map(|a| a.to_string()).unwrap_or_default()}</td>
                         <td>{group}</td>
-                        <td>{t.import.outcome(e.outcome())}</td>
+                        <td>{t.import().outcome(e.outcome())}</td>
                         <td>{why}</td>
                     </tr>
                 }
@@ -233,18 +233,18 @@ pub(super) fn PlanTable(plan: Plan, filter: RwSignal<String>) -> impl IntoView {
             .collect_view();
         view! {
             <table class="import-table">
-                <caption>{t.import.plan_caption}</caption>
+                <caption>{t.import().plan_caption}</caption>
                 <thead><tr>
-                    <th scope="col">{t.import.col_line}</th>
-                    <th scope="col">{t.import.col_address}</th>
-                    <th scope="col">{t.import.col_group}</th>
-                    <th scope="col">{t.import.col_action}</th>
-                    <th scope="col">{t.import.col_why}</th>
+                    <th scope="col">{t.import().col_line}</th>
+                    <th scope="col">{t.import().col_address}</th>
+                    <th scope="col">{t.import().col_group}</th>
+                    <th scope="col">{t.import().col_action}</th>
+                    <th scope="col">{t.import().col_why}</th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
             {(total > SHOWN).then(|| view! {
-                <p class="import-more">{fill(t.import.shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}</p>
+                <p class="import-more">{fill(t.import().shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}</p>
             })}
         }
     }

@@ -69,7 +69,7 @@ pub(super) fn ReportView(
                         <td>{r.row}</td>
                         <td>{r.address.clone().unwrap_or_default()}</td>
                         <td>{r.group_name.clone()}</td>
-                        <td>{t.import.row_status(&r.outcome)}</td>
+                        <td>{t.import().row_status(&r.outcome)}</td>
                         <td>{why}</td>
                         <td>{request}</td>
                     </tr>
@@ -78,43 +78,43 @@ pub(super) fn ReportView(
             .collect_view();
         view! {
             <table class="import-table">
-                <caption>{t.import.report_caption}</caption>
+                <caption>{t.import().report_caption}</caption>
                 <thead><tr>
-                    <th scope="col">{t.import.col_line}</th>
-                    <th scope="col">{t.import.col_address}</th>
-                    <th scope="col">{t.import.col_group}</th>
-                    <th scope="col">{t.import.col_status}</th>
-                    <th scope="col">{t.import.col_why}</th>
-                    <th scope="col">{t.import.col_request}</th>
+                    <th scope="col">{t.import().col_line}</th>
+                    <th scope="col">{t.import().col_address}</th>
+                    <th scope="col">{t.import().col_group}</th>
+                    <th scope="col">{t.import().col_status}</th>
+                    <th scope="col">{t.import().col_why}</th>
+                    <th scope="col">{t.import().col_request}</th>
                 </tr></thead>
                 <tbody>{body}</tbody>
             </table>
             {(total > SHOWN).then(|| view! {
-                <p class="import-more">{fill(t.import.shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}</p>
+                <p class="import-more">{fill(t.import().shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}</p>
             })}
         }
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-report-h">
-            <h2 id="imp-report-h">{move || i18n.t().import.report_heading}</h2>
-            <p class="import-report-totals" role="status">{move || fill(i18n.t().import.report_totals, &[
+            <h2 id="imp-report-h">{move || i18n.t().import().report_heading}</h2>
+            <p class="import-report-totals" role="status">{move || fill(i18n.t().import().report_totals, &[
                 ("done", &totals.done.to_string()),
                 ("skipped", &totals.skipped.to_string()),
                 ("failed", &totals.failed.to_string()),
                 ("pending", &totals.pending.to_string()),
             ])}</p>
             <div class="import-actions">
-                <button type="button" class="button" on:click=csv>{move || i18n.t().import.download_csv}</button>
-                <button type="button" class="button" on:click=json>{move || i18n.t().import.download_json}</button>
+                <button type="button" class="button" on:click=csv>{move || i18n.t().import().download_csv}</button>
+                <button type="button" class="button" on:click=json>{move || i18n.t().import().download_json}</button>
             </div>
             <div class="field">
-                <label for="imp-report-filter">{move || i18n.t().import.filter_label}</label>
+                <label for="imp-report-filter">{move || i18n.t().import().filter_label}</label>
                 <select id="imp-report-filter" on:change=move |ev| filter.set(event_target_value(&ev))>
-                    <option value="">{move || i18n.t().import.filter_every_row}</option>
-                    <option value="done">{move || i18n.t().import.status_done}</option>
-                    <option value="skipped">{move || i18n.t().import.status_skipped}</option>
-                    <option value="failed">{move || i18n.t().import.status_failed}</option>
-                    <option value="pending">{move || i18n.t().import.status_pending}</option>
+                    <option value="">{move || i18n.t().import().filter_every_row}</option>
+                    <option value="done">{move || i18n.t().import().status_done}</option>
+                    <option value="skipped">{move || i18n.t().import().status_skipped}</option>
+                    <option value="failed">{move || i18n.t().import().status_failed}</option>
+                    <option value="pending">{move || i18n.t().import().status_pending}</option>
                 </select>
             </div>
             {rows}

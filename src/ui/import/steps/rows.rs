@@ -19,7 +19,7 @@ pub(crate) fn RowsStep(st: ImportState) -> impl IntoView {
             validated.with(|v| match v {
                 Some(Ok(v)) => i18n
                     .t()
-                    .import
+                    .import()
                     .rows_summary(v.valid_count() as u64, v.invalid_count() as u64),
                 _ => String::new(),
             })
@@ -52,7 +52,7 @@ pub(crate) fn RowsStep(st: ImportState) -> impl IntoView {
                 items.push(
                     view! {
                         <li class="import-more">
-                            {fill(t.import.shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}
+                            {fill(t.import().shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}
                         </li>
                     }
                     .into_any(),
@@ -63,19 +63,19 @@ pub(crate) fn RowsStep(st: ImportState) -> impl IntoView {
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-rows-h">
-            <h2 id="imp-rows-h">{move || i18n.t().import.rows_heading}</h2>
+            <h2 id="imp-rows-h">{move || i18n.t().import().rows_heading}</h2>
             <p role="status">{summary}</p>
             <div class="field">
-                <label for="imp-issue-filter">{move || i18n.t().import.filter_label}</label>
+                <label for="imp-issue-filter">{move || i18n.t().import().filter_label}</label>
                 <select id="imp-issue-filter" on:change=move |ev| filter.set(event_target_value(&ev))>
-                    <option value="">{move || i18n.t().import.filter_all}</option>
+                    <option value="">{move || i18n.t().import().filter_all}</option>
                     {PersonField::ALL.iter().enumerate().map(|(n, f)| {
                         let f = *f;
                         view! { <option value=n.to_string()>{move || i18n.t().common.person_field(f)}</option> }
                     }).collect_view()}
                 </select>
             </div>
-            <ul class="import-issues" aria-label=move || i18n.t().import.issues_label>{list}</ul>
+            <ul class="import-issues" aria-label=move || i18n.t().import().issues_label>{list}</ul>
         </section>
     }
 }

@@ -17,9 +17,9 @@ fn state_text(
 ) -> String {
     let progress_state = progress.map(|p| p.state);
     match phase {
-        Phase::Interrupted => t.import.state_interrupted.to_owned(),
-        Phase::Starting => t.import.state_starting.to_owned(),
-        Phase::Error(e) => fill(t.import.error, &[("detail", &e.words(t))]),
+        Phase::Interrupted => t.import().state_interrupted.to_owned(),
+        Phase::Starting => t.import().state_starting.to_owned(),
+        Phase::Error(e) => fill(t.import().error, &[("detail", &e.words(t))]),
         Phase::Running | Phase::Ended(_) => {
             let s = match phase {
                 Phase::Ended(s) => Some(*s),
@@ -29,15 +29,15 @@ fn state_text(
             // run is pausing, not paused (nothing changes in the tenant once it says Paused).
             let under_way = progress.map_or(0, |p| p.in_flight);
             if matches!(phase, Phase::Running) && s == Some(RunState::Paused) && under_way > 0 {
-                return plural(&t.import.state_pausing, under_way as u64, &[]);
+                return plural(&t.import().state_pausing, under_way as u64, &[]);
             }
             match s {
-                Some(RunState::Paused) => t.import.state_paused,
-                Some(RunState::NeedsSignIn) => t.import.state_sign_in,
-                Some(RunState::Cancelling) => t.import.state_cancelling,
-                Some(RunState::Cancelled) => t.import.state_cancelled,
-                Some(RunState::Finished) => t.import.state_finished,
-                Some(RunState::Running) | None => t.import.state_running,
+                Some(RunState::Paused) => t.import().state_paused,
+                Some(RunState::NeedsSignIn) => t.import().state_sign_in,
+                Some(RunState::Cancelling) => t.import().state_cancelling,
+                Some(RunState::Cancelled) => t.import().state_cancelled,
+                Some(RunState::Finished) => t.import().state_finished,
+                Some(RunState::Running) | None => t.import().state_running,
             }
             .to_owned()
         }
@@ -71,26 +71,30 @@ pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
                 let p = r.as_ref()?.progress.clone()?;
                 let settled = p.done + p.failed + p.pending_script;
                 let label = plural(
-                    &t.import.progress,
+                    &t.import().progress,
                     p.total as u64,
                     &[("done", &settled.to_string())],
                 );
                 let rate = match (p.rate_per_sec, p.eta) {
                     (Some(rate), Some(eta)) if p.remaining() > 0 => fill(
-                        t.import.rate,
+                        t.import().rate,
                         &[("rate", &format!("{rate:.1}")), ("eta", &fmt_duration(eta))],
                     ),
                     _ => String::new(),
                 };
-                let failed = (p.failed > 0)
-                    .then(|| fill(t.import.failed_count, &[("failed", &p.failed.to_string())]));
+                let failed = (p.failed > 0).then(|| {
+                    fill(
+                        t.import().failed_count,
+                        &[("failed", &p.failed.to_string())],
+                    )
+                });
                 Some(view! {
                     <div class="import-progress">
                         // A native <progress>: its value needs no inline style, which the
                         // Content-Security-Policy (style-src 'self') would refuse.
                         <progress
                             class="import-bar"
-                            aria-label=t.import.progress_label
+                            aria-label=t.import().progress_label
                             max=p.total.to_string()
                             value=settled.to_string()
                             aria-valuetext=label.clone()
@@ -118,9 +122,9 @@ pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
                     view! {
                         <button type="button" class="button button--primary" on:click=move |_| {
                             if let Some(s) = session() { driver::resume(st.clone(), s) }
-                        }>{t.import.resume_run}</button>
+                        }>{t.import().resume_run}</button>
                         <button type="button" class="button" on:click=move |_| driver::new_import(st2.clone())>
-                            {t.import.new_import}
+                            {t.import().new_import}
                         </button>
                     }.into_any()
                 }
@@ -132,15 +136,15 @@ pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
                         {if paused {
                             view! { <button type="button" class="button" on:click=move |_| {
                                 if let Some(c) = &control { c.resume() }
-                            }>{t.import.resume}</button> }.into_any()
+                            }>{t.import().resume}</button> }.into_any()
                         } else {
                             view! { <button type="button" class="button" on:click=move |_| {
                                 if let Some(c) = &control { c.pause() }
-                            }>{t.import.pause}</button> }.into_any()
+                            }>{t.import().pause}</button> }.into_any()
                         }}
                         <button type="button" class="button" on:click=move |_| {
                             if let Some(c) = &cancel { c.cancel() }
-                        }>{t.import.cancel}</button>
+                        }>{t.import().cancel}</button>
                     }
                     .into_any()
                 }
@@ -155,10 +159,10 @@ pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
                         {failed.then(|| view! {
                             <button type="button" class="button button--primary" on:click=move |_| {
                                 if let Some(s) = session() { driver::retry_failed(st.clone(), s) }
-                            }>{t.import.retry_failed}</button>
+                            }>{t.import().retry_failed}</button>
                         })}
                         <button type="button" class="button" on:click=move |_| driver::new_import(st2.clone())>
-                            {t.import.new_import}
+                            {t.import().new_import}
                         </button>
                     }.into_any()
                 }
@@ -188,27 +192,27 @@ pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
                 let st = st.clone();
                 Some(view! {
                     <section class="card import-step" aria-labelledby="imp-script-h">
-                        <h2 id="imp-script-h">{t.import.script_heading}</h2>
-                        <p>{t.import.script_intro}</p>
+                        <h2 id="imp-script-h">{t.import().script_heading}</h2>
+                        <p>{t.import().script_intro}</p>
                         {match script {
                             Ok(text) => {
                                 let dl = text.clone();
                                 view! {
-                                    <label for="imp-script">{t.import.script_label}</label>
+                                    <label for="imp-script">{t.import().script_label}</label>
                                     <textarea id="imp-script" class="import-script" readonly rows="12" prop:value=text></textarea>
                                     <button type="button" class="button" on:click=move |_| {
                                         let _ = crate::ui::groups::download("guestlist-import.ps1", "text/plain", &dl);
-                                    }>{t.import.script_download}</button>
+                                    }>{t.import().script_download}</button>
                                 }.into_any()
                             }
                             Err(e) => view! { <p class="import-error">{e.words(t)}</p> }.into_any(),
                         }}
                         <button type="button" class="button button--primary" on:click=move |_| {
                             if let Some(s) = session() { driver::verify(st.clone(), s) }
-                        }>{t.import.verify}</button>
+                        }>{t.import().verify}</button>
                         {verify.map(|v| match v {
-                            Ok(c) => view! { <p role="status">{t.import.verify_result(c.done as u64, c.missing as u64)}</p> }.into_any(),
-                            Err(e) => view! { <p class="import-error" role="alert">{fill(t.import.error, &[("detail", &e.words(t))])}</p> }.into_any(),
+                            Ok(c) => view! { <p role="status">{t.import().verify_result(c.done as u64, c.missing as u64)}</p> }.into_any(),
+                            Err(e) => view! { <p class="import-error" role="alert">{fill(t.import().error, &[("detail", &e.words(t))])}</p> }.into_any(),
                         })}
                     </section>
                 })
@@ -217,7 +221,7 @@ pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-run-h">
-            <h2 id="imp-run-h">{move || i18n.t().import.run_heading}</h2>
+            <h2 id="imp-run-h">{move || i18n.t().import().run_heading}</h2>
             <p class="import-run-state" role="status">{status}</p>
             {progress}
             <div class="import-actions">{controls}</div>
