@@ -98,6 +98,16 @@ async fn config(State(site): State<Arc<Site>>) -> Response {
 impl SignInSetup {
     /// The sim over HTTPS with `knobs`, and the app from `dist` on its own origin.
     pub async fn start(dist: &Path, knobs: Knobs) -> Result<SignInSetup> {
+        SignInSetup::start_serving(dist, knobs, false).await
+    }
+
+    /// [`SignInSetup::start`] with the app's files gzip-compressed on the wire, as a static host
+    /// serves them (the cold-load measurement).
+    pub async fn start_compressed(dist: &Path, knobs: Knobs) -> Result<SignInSetup> {
+        SignInSetup::start_serving(dist, knobs, true).await
+    }
+
+    async fn start_serving(dist: &Path, knobs: Knobs, compress: bool) -> Result<SignInSetup> {
         let sim = guestlist_sim::start(SimConfig {
             http: None,
             https: Some(([127, 0, 0, 1], 0).into()),
@@ -132,6 +142,11 @@ impl SignInSetup {
             .route("/index.html", index_route.clone())
             .route("/config.json", get(config).with_state(site.clone()))
             .fallback_service(ServeDir::new(dist).fallback(index_route));
+        let router = if compress {
+            router.layer(tower_http::compression::CompressionLayer::new().gzip(true))
+        } else {
+            router
+        };
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {
                 eprintln!("app server stopped: {e}");
