@@ -3,8 +3,8 @@
 //! Every area is a struct with a field per text and one value per language, English and Dutch
 //! side by side in the area's file: [`common`] (the shell, navigation, sign-in, the mode panel,
 //! about, a person's fields and their problems), [`finder`] (the first screen's), [`groups`],
-//! [`import`], [`config`], plus the
-//! two the core defines because journals and exports keep their English
+//! [`import`], [`config`], plus the two the core defines because journals and exports keep their
+//! English
 //! ([`FailureTexts`]/[`FAILURES_EN`], [`ActivityTexts`]/[`ACTIVITY_EN`]; their Dutch is in
 //! [`failures`] and [`activity`]). A missing translation is a compile error, and the strings are
 //! plain `&'static str` in the wasm (no runtime parsing, no catalogue files). Texts with values
@@ -111,27 +111,18 @@ pub static NL: Texts = Texts {
 impl Texts {
     /// The group page's, member list's, external senders' and add-person dialog's texts.
     pub fn groups(&self) -> &'static GroupTexts {
-        match self.lang {
-            Lang::En => &groups::EN,
-            Lang::Nl => &groups::NL,
-        }
+        self.lang.pick(&groups::EN, &groups::NL)
     }
 
     /// The bulk import's texts.
     pub fn import(&self) -> &'static ImportTexts {
-        match self.lang {
-            Lang::En => &import::EN,
-            Lang::Nl => &import::NL,
-        }
+        self.lang.pick(&import::EN, &import::NL)
     }
 
     /// What a change was and why it was skipped (`activity::ActivityTexts`); the English ones
     /// are the core's `ACTIVITY_EN`, which the log and its exports keep.
     pub fn activity(&self) -> &'static ActivityTexts {
-        match self.lang {
-            Lang::En => &ACTIVITY_EN,
-            Lang::Nl => &ACTIVITY_NL,
-        }
+        self.lang.pick(&ACTIVITY_EN, &ACTIVITY_NL)
     }
 
     /// `(area.field name, text)` for every text of every area, in declaration order.
@@ -219,9 +210,14 @@ impl Lang {
     pub const ALL: [Lang; 2] = [Lang::En, Lang::Nl];
 
     pub fn texts(self) -> &'static Texts {
+        self.pick(&EN, &NL)
+    }
+
+    /// The one of a pair of per-language values that is this language's.
+    pub fn pick<T: ?Sized>(self, en: &'static T, nl: &'static T) -> &'static T {
         match self {
-            Lang::En => &EN,
-            Lang::Nl => &NL,
+            Lang::En => en,
+            Lang::Nl => nl,
         }
     }
 

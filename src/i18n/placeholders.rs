@@ -3,8 +3,8 @@
 //! call site would otherwise reach the page as `{eta}`.
 //!
 //! The check reads the source: it finds each call, the catalogue texts its template names
-//! (`t.finder.found_count`, `t.import().rate`, `self.groups().op_add`, `self.err_http` inside `impl ConfigTexts`, both
-//! arms of an `if`), and the names of its arguments (`&[("rate", …), ("eta", …)]`, or a
+//! (`t.finder.found_count`, `t.import().rate`, `self.groups().op_add`, `self.err_http` inside
+//! `impl ConfigTexts`, both arms of an `if`), and the names of its arguments (`&[("rate", …), ("eta", …)]`, or a
 //! `let args = [(…)]` earlier in the file). An array at the call passes exactly the text's
 //! names; a `let` array that several calls share holds at least them. A call whose arguments
 //! can't be read this way fails the test, so every call stays checkable.
