@@ -6,6 +6,7 @@
 //!   journal before and after each operation, re-checks on resume, pause/resume/cancel,
 //!   progress events, script mode; ends with the [`RunReport`](crate::domain::report::RunReport).
 //! - [`schedule`]: which operation goes next (pure).
+//! - [`pacer`]: when the next Graph writes may go, under Graph's write budgets (pure).
 //! - [`progress`]: done/total, rate and time left (pure).
 //! - [`control`]: [`RunControl`] (pause/resume/cancel handle), [`Limiter`] and
 //!   [`LimitedTransport`] (requests in flight per service).
@@ -29,6 +30,7 @@
 pub mod control;
 pub mod executor;
 pub mod failure;
+pub mod pacer;
 pub mod progress;
 pub mod schedule;
 pub mod store;
@@ -37,6 +39,7 @@ pub mod tenant;
 pub use control::{LimitedTransport, Limiter, RunControl};
 pub use executor::{Clock, Executor, ExecutorOptions, RunError, RunEvent, RunOutcome, SystemClock};
 pub use failure::failure;
+pub use pacer::{Pacer, WriteBudget};
 pub use progress::{Progress, RunState};
 pub use schedule::{Mode, Scheduler};
 pub use store::{JournalStore, MemoryJournalStore, StoreError};
