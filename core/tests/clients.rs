@@ -17,9 +17,10 @@ use guestlist_core::domain::retry::{ReplicationSchedule, RetryPolicy};
 use guestlist_core::tenant::error::{exchange_error, graph_error};
 use guestlist_core::tenant::graph::GRAPH_V1;
 use guestlist_core::tenant::{
-    AuthError, BatchRequest, ExchangeClient, GraphClient, GroupFilter, GroupId, GroupKind,
-    HttpRequest, HttpResponse, Member, Method, NewInvitation, NewMailContact, ObjectId,
-    ReplicationWait, Resource, Sleeper, TenantError, TokenSource, Transport, TransportError,
+    AuthError, BatchRequest, ExchangeClient, GraphClient, GraphWrite, GraphWritten, GroupFilter,
+    GroupId, GroupKind, HttpRequest, HttpResponse, Member, Method, NewInvitation, NewMailContact,
+    ObjectId, ReplicationWait, Resource, Sleeper, TenantError, TokenSource, Transport,
+    TransportError,
 };
 use serde_json::{json, Value};
 
@@ -653,6 +654,82 @@ async fn batch_retries_inner_429_after_its_retry_after_with_its_dependents() {
         first["requests"][1]["headers"]["Content-Type"],
         "application/json"
     );
+}
+
+#[tokio::test]
+async fn write_batch_answers_each_write_and_sends_a_throttled_one_again_after_its_retry_after() {
+    let invitation: Value = serde_json::from_str(&fixture("graph/invitation.json")).unwrap();
+    let throttled: Value = serde_json::from_str(&fixture("graph/batch-throttled.json")).unwrap();
+    let [_, inner_429, _, already_member] = throttled["responses"].as_array().unwrap().as_slice()
+    else {
+        panic!("fixture shape")
+    };
+    let with_id = |id: &str, v: &Value| {
+        let mut v = v.clone();
+        v["id"] = json!(id);
+        v
+    };
+    let first = json!({"responses": [
+        with_id("2", already_member),
+        {"id": "0", "status": 201, "headers": {"Content-Type": "application/json"}, "body": invitation},
+        with_id("1", inner_429),
+    ]});
+    let second = json!({"responses": [{"id": "1", "status": 204, "body": null}]});
+    let p = Parts::new(vec![
+        Scripted::ok(200, first.to_string()),
+        Scripted::ok(200, second.to_string()),
+    ]);
+    let writes = [
+        GraphWrite::Invite(NewInvitation {
+            email: "ann@fabrikam.com".into(),
+            display_name: Some("Ann Partner".into()),
+            redirect_url: "https://myapplications.microsoft.com".into(),
+            send_invitation_message: false,
+        }),
+        GraphWrite::AddMember {
+            group: GroupId("g/1".into()),
+            member: ObjectId("u-1".into()),
+        },
+        GraphWrite::AddMember {
+            group: GroupId("g/1".into()),
+            member: ObjectId("u-2".into()),
+        },
+    ];
+    let out = p.graph().write_batch(&writes).await.unwrap();
+    // In request order, whatever order the answers came in.
+    assert!(
+        matches!(&out[0], Ok(GraphWritten::Invited(i))
+            if i.invited_user.as_ref().unwrap().id.0 == "243b1de4-ad9f-421c-a933-d55305fb165d"),
+        "{:?}",
+        out[0]
+    );
+    assert_eq!(out[1], Ok(GraphWritten::Added));
+    assert!(
+        matches!(out[2], Err(TenantError::AlreadyMember(_))),
+        "{:?}",
+        out[2]
+    );
+    assert_eq!(p.asked(), [Duration::from_secs(5)], "the inner Retry-After");
+    let seen = p.transport.seen();
+    let sent = body_json(&seen[0]);
+    assert_eq!(
+        sent["requests"][0],
+        json!({"id": "0", "method": "POST", "url": "/invitations",
+               "headers": {"Content-Type": "application/json"},
+               "body": {"invitedUserEmailAddress": "ann@fabrikam.com",
+                        "inviteRedirectUrl": "https://myapplications.microsoft.com",
+                        "sendInvitationMessage": false,
+                        "invitedUserDisplayName": "Ann Partner"}})
+    );
+    assert_eq!(sent["requests"][1]["url"], "/groups/g%2F1/members/$ref");
+    assert_eq!(
+        sent["requests"][1]["body"],
+        json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/u-1"})
+    );
+    assert!(sent["requests"][1].get("dependsOn").is_none());
+    let again = body_json(&seen[1]);
+    assert_eq!(again["requests"].as_array().unwrap().len(), 1);
+    assert_eq!(again["requests"][0]["id"], "1");
 }
 
 #[tokio::test]

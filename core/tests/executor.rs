@@ -303,14 +303,17 @@ async fn token_expiry_mid_run_is_recovered_by_a_fresh_token() {
         ..Knobs::default()
     })
     .await;
-    // 80 guests: 160 Graph requests (invite, add) and 80 Exchange ones (DG add), at most 4 at
-    // once per service, each ≥ 100 ms: the run lasts ≥ 4 s.
+    // 80 guests: 160 Graph requests (invite, add; one each, not batched) and 80 Exchange ones
+    // (DG add), at most 4 at once per service, each ≥ 100 ms: the run lasts ≥ 4 s.
     let (_, plan) = env.plan_for_both("token", 80);
     let store = MemoryJournalStore::new();
     let sign_in = Cell::new(false);
     let control = RunControl::new();
     let outcome = Executor::new(env.clients(), &store, SystemClock)
-        .with_options(options())
+        .with_options(ExecutorOptions {
+            graph_batch_size: 1,
+            ..options()
+        })
         .with_control(control.clone())
         .on_event(|e| {
             // The run would wait for the admin: end it instead, and fail below.

@@ -92,6 +92,15 @@ pub struct Knobs {
     /// Delay before an object created on one side (Exchange contact, Graph guest) is visible on the other
     /// side and to Add-DistributionGroupMember, in milliseconds.
     pub replication_delay_ms: u64,
+    /// Graph's write budget per application and tenant: at most this many writes (POST, PATCH,
+    /// PUT, DELETE; inside `$batch` each request on its own) in any window of
+    /// `graph_app_write_window_ms`, else 429 with `Retry-After`. 0 = off. Documented: 3,000 per
+    /// 150 s (<https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits>).
+    pub graph_app_write_limit: u32,
+    pub graph_app_write_window_ms: u64,
+    /// The same per tenant, all applications together. Documented: 18,000 per 5 minutes.
+    pub graph_tenant_write_limit: u32,
+    pub graph_tenant_write_window_ms: u64,
 }
 
 impl Default for Knobs {
@@ -107,6 +116,10 @@ impl Default for Knobs {
             token_lifetime_secs: 3600,
             exchange_cors_refused: false,
             replication_delay_ms: 0,
+            graph_app_write_limit: 3_000,
+            graph_app_write_window_ms: 150_000,
+            graph_tenant_write_limit: 18_000,
+            graph_tenant_write_window_ms: 300_000,
         }
     }
 }

@@ -71,6 +71,33 @@ struct Args {
     /// Delay before an object made on one side (Exchange or Graph) is visible on the other, in ms.
     #[arg(long, value_name = "MS", default_value_t = 0, help_heading = "Knobs")]
     replication_delay_ms: u64,
+    /// Graph writes per application and tenant allowed in any window (0 = unlimited).
+    #[arg(long, value_name = "N", default_value_t = 3000, help_heading = "Knobs")]
+    graph_app_write_limit: u32,
+    /// Window of the per-application write budget, in ms.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 150_000,
+        help_heading = "Knobs"
+    )]
+    graph_app_write_window_ms: u64,
+    /// Graph writes per tenant (all applications) allowed in any window (0 = unlimited).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 18_000,
+        help_heading = "Knobs"
+    )]
+    graph_tenant_write_limit: u32,
+    /// Window of the per-tenant write budget, in ms.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 300_000,
+        help_heading = "Knobs"
+    )]
+    graph_tenant_write_window_ms: u64,
 }
 
 fn parse_addr(s: &str) -> Result<SocketAddr, String> {
@@ -106,6 +133,10 @@ impl Args {
             token_lifetime_secs: self.token_lifetime_secs,
             exchange_cors_refused: self.exchange_cors_refused,
             replication_delay_ms: self.replication_delay_ms,
+            graph_app_write_limit: self.graph_app_write_limit,
+            graph_app_write_window_ms: self.graph_app_write_window_ms,
+            graph_tenant_write_limit: self.graph_tenant_write_limit,
+            graph_tenant_write_window_ms: self.graph_tenant_write_window_ms,
         }
     }
 }

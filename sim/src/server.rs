@@ -157,6 +157,7 @@ pub fn app_state(seed: u64, knobs: Knobs) -> AppState {
         tenant: Arc::new(Mutex::new(seeded_tenant(seed))),
         knobs: Arc::new(RwLock::new(knobs)),
         identity: Arc::new(Identity::new(seed)),
+        graph_writes: Arc::default(),
     }
 }
 
@@ -177,6 +178,7 @@ impl Control {
         };
         let tenant = seeded_tenant(seed);
         *state.tenant.lock().expect("tenant lock") = tenant;
+        state.graph_writes.reset();
         self.runtime.reset(seed);
     }
 }
@@ -199,7 +201,10 @@ fn router(
     };
     let mut app = Router::new()
         .merge(crate::identity::endpoints::router())
-        .nest("/v1.0", crate::graph::router().layer(layer(Service::Graph)))
+        .nest(
+            "/v1.0",
+            crate::graph::router(&state).layer(layer(Service::Graph)),
+        )
         .nest(
             "/adminapi/beta/{tenant}",
             crate::exchange::router().layer(layer(Service::Exchange)),

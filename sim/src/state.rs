@@ -22,6 +22,8 @@ pub struct AppState {
     pub knobs: Arc<RwLock<Knobs>>,
     /// Signing keys and issued-code bookkeeping; only the token code looks inside.
     pub identity: Arc<Identity>,
+    /// Graph writes counted against the write budget.
+    pub graph_writes: Arc<crate::graph::WriteLedger>,
 }
 
 impl AppState {

@@ -767,6 +767,54 @@ async fn batch_limits_depends_on_and_inner_statuses() {
     assert_eq!(s.post(&tok, "/$batch", forward).await.status, 400);
 }
 
+/// Graph's write budget (per app and tenant, scaled down): writes beyond it are answered 429
+/// with `Retry-After`, inside a 200 batch per inner request and at the top level alike; the
+/// `$batch` envelope and reads don't count.
+#[tokio::test]
+async fn writes_over_the_budget_are_throttled_inside_batches_and_alone() {
+    let s = Sim::start(Knobs {
+        graph_app_write_limit: 3,
+        graph_app_write_window_ms: 60_000,
+        ..Knobs::default()
+    })
+    .await;
+    let tok = s.admin_graph();
+    let invite = |i: usize| {
+        json!({"invitedUserEmailAddress": format!("budget{i}@partner.example"),
+               "inviteRedirectUrl": "https://myapplications.microsoft.com"})
+    };
+    let reqs: Vec<Value> = (0..5)
+        .map(|i| {
+            json!({"id": i.to_string(), "method": "POST", "url": "/invitations",
+                        "headers": {"Content-Type": "application/json"}, "body": invite(i)})
+        })
+        .collect();
+    let r = s.post(&tok, "/$batch", json!({"requests": reqs})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let statuses: Vec<u64> = r.body["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [201, 201, 201, 429, 429]);
+    let throttled = &r.body["responses"][3];
+    assert_eq!(throttled["body"]["error"]["code"], "TooManyRequests");
+    let retry: u64 = throttled["headers"]["Retry-After"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((59..=60).contains(&retry), "{retry}");
+
+    let alone = s.post(&tok, "/invitations", invite(9)).await;
+    assert_eq!(alone.status, 429, "{}", alone.text);
+    assert!(alone.headers.contains_key("retry-after"));
+    assert_eq!(s.get(&tok, "/me").await.status, 200, "reads don't count");
+    let counts = s.sim.state.graph_writes.counts();
+    assert_eq!((counts.admitted, counts.throttled), (3, 3));
+}
+
 /// Inner 429s inside a 200 batch: driven through the Graph router directly, so the service-wide
 /// throttling middleware (server half) doesn't answer the outer request first.
 #[tokio::test]
@@ -792,7 +840,7 @@ async fn batch_inner_requests_are_throttled_individually() {
         GRAPH_AUDIENCE,
         &["User.Read"],
     );
-    let app = guestlist_sim::graph::router().with_state(state);
+    let app = guestlist_sim::graph::router(&state).with_state(state);
     let body = json!({"requests": [{"id": "1", "method": "GET", "url": "/me"}, {"id": "2", "method": "GET", "url": "/me"}]});
     let req = http::Request::post("/$batch")
         .header("authorization", format!("Bearer {tok}"))

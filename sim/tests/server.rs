@@ -362,6 +362,14 @@ async fn the_command_line_sets_listeners_seed_and_every_knob() {
                 "--exchange-cors-refused",
                 "--replication-delay-ms",
                 "2500",
+                "--graph-app-write-limit",
+                "300",
+                "--graph-app-write-window-ms",
+                "3000",
+                "--graph-tenant-write-limit",
+                "1800",
+                "--graph-tenant-write-window-ms",
+                "6000",
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -407,6 +415,10 @@ async fn the_command_line_sets_listeners_seed_and_every_knob() {
             "tokenLifetimeSecs": 120,
             "exchangeCorsRefused": true,
             "replicationDelayMs": 2500,
+            "graphAppWriteLimit": 300,
+            "graphAppWriteWindowMs": 3000,
+            "graphTenantWriteLimit": 1800,
+            "graphTenantWriteWindowMs": 6000,
         })
     );
     let state: Value = client()

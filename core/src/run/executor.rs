@@ -20,6 +20,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::control::RunControl;
 use super::failure::failure;
+use super::pacer::{Pacer, WriteBudget};
 use super::progress::{eta, ActiveClock, Progress, RateMeter, RunState};
 use super::schedule::{service_of, Mode, Scheduler};
 use super::store::{JournalStore, StoreError};
@@ -29,8 +30,8 @@ use crate::domain::journal::{Journal, JournalEntry, OpResult, Service};
 use crate::domain::plan::{MemberRef, MemberTarget, OpId, Operation, Plan, PlannedOp};
 use crate::domain::report::{build_report, RunReport};
 use crate::tenant::{
-    GroupId, NewInvitation, NewMailContact, ObjectId, Recipient, ReplicationWait, TenantError,
-    TransportError,
+    GraphWrite, GraphWritten, GroupId, Invitation, NewInvitation, NewMailContact, ObjectId,
+    Recipient, ReplicationWait, TenantError, TransportError,
 };
 
 /// Milliseconds since the Unix epoch; journal timestamps and the progress clock.
@@ -60,7 +61,7 @@ impl<C: Clock + ?Sized> Clock for &C {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecutorOptions {
-    /// Graph operations under way at once.
+    /// Graph requests under way at once (a `$batch` counts one).
     pub graph_concurrency: usize,
     /// Exchange operations under way at once. Pair with a
     /// [`LimitedTransport`](super::control::LimitedTransport) to bound requests on the wire
@@ -69,19 +70,36 @@ pub struct ExecutorOptions {
     pub exchange_concurrency: usize,
     /// Window of the recent-rate measurement.
     pub rate_window: Duration,
+    /// Invitations and member adds sent together in one Graph `$batch` (1: each on its own;
+    /// Graph takes at most 20).
+    pub graph_batch_size: usize,
+    /// The budgets Graph writes are paced to (empty: not paced).
+    pub graph_write_budgets: Vec<WriteBudget>,
+    /// The share of each budget a run uses, in percent (1–100): less leaves room for other
+    /// applications writing to the tenant at the same time.
+    pub graph_write_use_percent: u32,
 }
 
 impl Default for ExecutorOptions {
     /// 4 and 4: Exchange's admin API throttles per user, and Graph's per-app limits for
     /// directory writes are modest (<https://learn.microsoft.com/graph/throttling-limits>).
+    /// Batches of 20, paced to the whole of Graph's documented write budgets: the pacer counts a
+    /// write from its answer, never earlier than Graph did, so no share needs holding back for
+    /// timing (see [`pacer`](super::pacer)).
     fn default() -> Self {
         ExecutorOptions {
             graph_concurrency: 4,
             exchange_concurrency: 4,
             rate_window: Duration::from_secs(20),
+            graph_batch_size: MAX_GRAPH_BATCH,
+            graph_write_budgets: WriteBudget::graph_documented(),
+            graph_write_use_percent: 100,
         }
     }
 }
+
+/// Graph takes at most 20 requests in one `$batch` (<https://learn.microsoft.com/graph/json-batching>).
+const MAX_GRAPH_BATCH: usize = crate::tenant::graph::MAX_BATCH;
 
 /// What the UI hears while a run goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -201,6 +219,12 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
         let parked = Cell::new(0usize);
         let mut sched = Scheduler::new(plan, &journal.borrow(), self.tenant.exchange_available());
         let ops: HashMap<OpId, &PlannedOp> = plan.ops.iter().map(|o| (o.id, o)).collect();
+        let pacer = RefCell::new(Pacer::new(
+            &self.options.graph_write_budgets,
+            self.options.graph_write_use_percent,
+        ));
+        let batch_size = self.options.graph_batch_size.clamp(1, MAX_GRAPH_BATCH);
+        let batchable = |id: OpId, mode: Mode| mode == Mode::Run && batch_write(&ops[&id].op);
         let mut running = FuturesUnordered::new();
         let mut in_flight = [0usize; 2];
         let mut meter = RateMeter::new(self.options.rate_window);
@@ -251,7 +275,12 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                             break;
                         };
                         in_flight[slot(service)] += 1;
-                        running.push(self.perform(ops[&id], mode, &journal, &parked));
+                        let mut group = vec![(ops[&id], mode)];
+                        if service == Service::Graph && batch_size > 1 && batchable(id, mode) {
+                            let more = sched.next_fitting(service, batch_size - 1, batchable);
+                            group.extend(more.into_iter().map(|(id, mode)| (ops[&id], mode)));
+                        }
+                        running.push(self.perform(group, &journal, &parked, &pacer));
                     }
                 }
             }
@@ -267,29 +296,36 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                 break RunState::Finished;
             }
             let next = running.next();
-            let (id, service, settle) = match select(next, pin!(changed)).await {
+            let (service, settled) = match select(next, pin!(changed)).await {
                 Either::Left((Some(done), _)) => done,
                 // Not empty, checked above.
                 Either::Left((None, _)) => continue,
                 Either::Right(((), _)) => continue,
             };
             in_flight[slot(service)] -= 1;
-            match settle {
-                Settle::Result(result) => {
-                    sched.finish(id, result.is_success());
-                    meter.record(active.active_ms(self.clock.now_ms()));
-                    self.emit(RunEvent::OpFinished { op: id, result });
+            // One request (a batch of them, too) asks for a sign-in once.
+            let mut asked = false;
+            for (id, settle) in settled {
+                match settle {
+                    Settle::Result(result) => {
+                        sched.finish(id, result.is_success());
+                        meter.record(active.active_ms(self.clock.now_ms()));
+                        self.emit(RunEvent::OpFinished { op: id, result });
+                    }
+                    Settle::NotStarted => sched.put_back(id),
+                    Settle::SignInNeeded(message) => {
+                        sched.requeue(id);
+                        sign_in_needed = true;
+                        if !asked {
+                            asked = true;
+                            self.control.pause();
+                            self.emit(RunEvent::NeedsSignIn { op: id, message });
+                        }
+                    }
+                    // Operations still under way are dropped with `running`: as after a crash,
+                    // their journal entries say "started" and the next run re-checks them.
+                    Settle::Store(e) => return Err(e.into()),
                 }
-                Settle::NotStarted => sched.put_back(id),
-                Settle::SignInNeeded(message) => {
-                    sched.requeue(id);
-                    sign_in_needed = true;
-                    self.control.pause();
-                    self.emit(RunEvent::NeedsSignIn { op: id, message });
-                }
-                // Operations still under way are dropped with `running`: as after a crash,
-                // their journal entries say "started" and the next run re-checks them.
-                Settle::Store(e) => return Err(e.into()),
             }
         };
         drop(running);
@@ -350,59 +386,195 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
         }
     }
 
-    /// One operation: journal "started", carry it out, journal the result.
+    /// One operation, or several Graph writes sent as one `$batch`: wait for the write budget,
+    /// journal each "started", carry them out, journal each result.
     async fn perform(
         &self,
-        planned: &PlannedOp,
-        mode: Mode,
+        group: Vec<(&PlannedOp, Mode)>,
         journal: &RefCell<Journal>,
         parked: &Cell<usize>,
-    ) -> (OpId, Service, Settle) {
-        let id = planned.id;
-        let service = service_of(planned);
-        // Handed out but not begun when a pause came: wait, so that nothing starts while
-        // paused; on cancel, give it back unstarted.
-        if self.control.is_paused() && !self.control.is_cancelled() {
-            parked.set(parked.get() + 1);
-            // Without this the loop could wait for a settle that never comes, having last
-            // counted this operation as in flight.
-            self.control.nudge();
-            while self.control.is_paused() && !self.control.is_cancelled() {
-                self.control.changed().await;
-            }
-            parked.set(parked.get() - 1);
-        }
-        if self.control.is_cancelled() {
-            return (id, service, Settle::NotStarted);
-        }
-        let started = JournalEntry::Started {
-            op: id,
-            at_ms: self.clock.now_ms(),
+        pacer: &RefCell<Pacer>,
+    ) -> (Service, Vec<(OpId, Settle)>) {
+        let service = service_of(group[0].0);
+        let settle_all = |settle: &dyn Fn() -> Settle| -> Vec<(OpId, Settle)> {
+            group.iter().map(|(p, _)| (p.id, settle())).collect()
         };
-        journal.borrow_mut().entries.push(started.clone());
-        // Saved before the request goes out: if the tab dies after sending, the next run knows
-        // this may have happened and re-checks it.
-        if let Err(e) = self.store.append(&started).await {
-            return (id, service, Settle::Store(e));
+        let writes = match service {
+            Service::Graph => group.iter().filter(|(p, _)| graph_write(&p.op)).count(),
+            Service::Exchange => 0,
+        };
+        let Some(sent_ms) = self.admit(group.len(), writes, parked, pacer).await else {
+            return (service, settle_all(&|| Settle::NotStarted));
+        };
+        for (planned, mode) in &group {
+            let started = JournalEntry::Started {
+                op: planned.id,
+                at_ms: self.clock.now_ms(),
+            };
+            journal.borrow_mut().entries.push(started.clone());
+            // Saved before the request goes out: if the tab dies after sending, the next run
+            // knows this may have happened and re-checks it.
+            if let Err(e) = self.store.append(&started).await {
+                return (service, settle_all(&|| Settle::Store(e.clone())));
+            }
+            self.emit(RunEvent::OpStarted {
+                op: planned.id,
+                mode: *mode,
+            });
         }
-        self.emit(RunEvent::OpStarted { op: id, mode });
-        let result = match self.carry_out(&planned.op, mode, journal).await {
-            Ok(r) => r,
+        let outcomes = match group.as_slice() {
+            [(planned, mode)] => vec![self.carry_out(&planned.op, *mode, journal).await],
+            _ => self.carry_out_batch(&group, journal, pacer).await,
+        };
+        pacer
+            .borrow_mut()
+            .answered(sent_ms, writes, self.clock.now_ms());
+        let mut settled = Vec::with_capacity(group.len());
+        for ((planned, _), outcome) in group.iter().zip(outcomes) {
+            let id = planned.id;
+            let result = match outcome {
+                Ok(r) => r,
+                Err(e) if needs_sign_in(&e) => {
+                    settled.push((id, Settle::SignInNeeded(e.to_string())));
+                    continue;
+                }
+                Err(e) => OpResult::Failed(failure(service, &e)),
+            };
+            let finished = JournalEntry::Finished {
+                op: id,
+                at_ms: self.clock.now_ms(),
+                result: result.clone(),
+            };
+            journal.borrow_mut().entries.push(finished.clone());
+            if let Err(e) = self.store.append(&finished).await {
+                settled.push((id, Settle::Store(e)));
+                break;
+            }
+            settled.push((id, Settle::Result(result)));
+        }
+        (service, settled)
+    }
+
+    /// Before anything of `ops` operations is journalled: waits while paused (handed out but
+    /// not begun when a pause came: nothing starts while paused), then until `writes` Graph
+    /// writes fit the write budget, and records them as sent: the time recorded. None when
+    /// cancelled meanwhile: give them back unstarted.
+    async fn admit(
+        &self,
+        ops: usize,
+        writes: usize,
+        parked: &Cell<usize>,
+        pacer: &RefCell<Pacer>,
+    ) -> Option<u64> {
+        loop {
+            if self.control.is_paused() && !self.control.is_cancelled() {
+                parked.set(parked.get() + ops);
+                // Without this the loop could wait for a settle that never comes, having last
+                // counted these operations as in flight.
+                self.control.nudge();
+                while self.control.is_paused() && !self.control.is_cancelled() {
+                    self.control.changed().await;
+                }
+                parked.set(parked.get() - ops);
+            }
+            if self.control.is_cancelled() {
+                return None;
+            }
+            let now = self.clock.now_ms();
+            if writes == 0 {
+                return Some(now);
+            }
+            // Taken before the checks above are stale: a pause or cancel ends the wait.
+            let changed = self.control.changed();
+            let wait = pacer.borrow_mut().wait(now, writes);
+            if wait.is_zero() {
+                pacer.borrow_mut().record(now, writes);
+                return Some(now);
+            }
+            select(pin!(self.tenant.sleep(wait)), pin!(changed)).await;
+        }
+    }
+
+    /// Invitations and member adds in one `$batch`, one outcome per operation. An item that
+    /// failed is sent again on its own (the single request waits for a guest not yet
+    /// replicated, and gives the error in words), so one bad row never fails its neighbours;
+    /// "already a member" is settled as it is. A batch whose own request failed may still have
+    /// been carried out: each operation is then re-checked on its own.
+    async fn carry_out_batch(
+        &self,
+        group: &[(&PlannedOp, Mode)],
+        journal: &RefCell<Journal>,
+        pacer: &RefCell<Pacer>,
+    ) -> Vec<Result<OpResult, TenantError>> {
+        let writes: Vec<Result<GraphWrite, TenantError>> = group
+            .iter()
+            .map(|(p, _)| batch_request(&p.op, journal))
+            .collect();
+        let (sendable, index): (Vec<GraphWrite>, Vec<usize>) = writes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| w.as_ref().ok().map(|w| (w.clone(), i)))
+            .unzip();
+        let mut outcomes: Vec<Option<Result<OpResult, TenantError>>> =
+            writes.into_iter().map(|w| w.err().map(Err)).collect();
+        // (position, mode to carry it out on its own in)
+        let mut again: Vec<(usize, Mode)> = Vec::new();
+        match self.tenant.graph_write_batch(&sendable).await {
+            Ok(answers) => {
+                for (&i, answer) in index.iter().zip(answers) {
+                    outcomes[i] = match answer {
+                        Ok(GraphWritten::Invited(invitation)) => Some(invited(invitation)),
+                        Ok(GraphWritten::Added) => Some(Ok(OpResult::Done { object_id: None })),
+                        Err(TenantError::AlreadyMember(_)) => {
+                            Some(Ok(OpResult::AlreadyDone { object_id: None }))
+                        }
+                        Err(e) if needs_sign_in(&e) => Some(Err(e)),
+                        Err(_) => {
+                            again.push((i, Mode::Run));
+                            None
+                        }
+                    };
+                }
+            }
             Err(e) if needs_sign_in(&e) => {
-                return (id, service, Settle::SignInNeeded(e.to_string()));
+                for &i in &index {
+                    outcomes[i] = Some(Err(e.clone()));
+                }
             }
-            Err(e) => OpResult::Failed(failure(service, &e)),
-        };
-        let finished = JournalEntry::Finished {
-            op: id,
-            at_ms: self.clock.now_ms(),
-            result: result.clone(),
-        };
-        journal.borrow_mut().entries.push(finished.clone());
-        if let Err(e) = self.store.append(&finished).await {
-            return (id, service, Settle::Store(e));
+            Err(_) => again.extend(index.iter().map(|&i| (i, Mode::Recheck))),
         }
-        (id, service, Settle::Result(result))
+        let singles = futures::future::join_all(again.iter().map(|&(i, mode)| async move {
+            let (planned, _) = group[i];
+            let writes = usize::from(graph_write(&planned.op));
+            let sent_ms = self.pace(writes, pacer).await;
+            let outcome = self.carry_out(&planned.op, mode, journal).await;
+            pacer
+                .borrow_mut()
+                .answered(sent_ms, writes, self.clock.now_ms());
+            outcome
+        }))
+        .await;
+        for (&(i, _), outcome) in again.iter().zip(singles) {
+            outcomes[i] = Some(outcome);
+        }
+        outcomes
+            .into_iter()
+            .map(|o| o.expect("every operation has an outcome"))
+            .collect()
+    }
+
+    /// Waits until `writes` more Graph writes fit the budget, and records them as sent: the
+    /// time recorded.
+    async fn pace(&self, writes: usize, pacer: &RefCell<Pacer>) -> u64 {
+        loop {
+            let now = self.clock.now_ms();
+            let wait = pacer.borrow_mut().wait(now, writes);
+            if wait.is_zero() {
+                pacer.borrow_mut().record(now, writes);
+                return now;
+            }
+            self.tenant.sleep(wait).await;
+        }
     }
 
     async fn carry_out(
@@ -500,25 +672,14 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                 }
                 let invitation = self
                     .tenant
-                    .invite_guest(&NewInvitation {
-                        email: address.to_ascii(),
-                        display_name: Some(display_name.clone()),
-                        redirect_url: redirect_url.clone(),
-                        send_invitation_message: *send_invitation,
-                    })
+                    .invite_guest(&new_invitation(
+                        address,
+                        display_name,
+                        *send_invitation,
+                        redirect_url,
+                    ))
                     .await?;
-                let id =
-                    invitation
-                        .invited_user
-                        .map(|u| u.id.0)
-                        .ok_or_else(|| TenantError::Decode {
-                            what: "POST /invitations".into(),
-                            path: "invitedUser.id".into(),
-                            message: "missing".into(),
-                        })?;
-                Ok(OpResult::Done {
-                    object_id: Some(id),
-                })
+                invited(invitation)
             }
             Operation::AddMember {
                 group_id,
@@ -615,6 +776,84 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
             }
         }
     }
+}
+
+/// Whether the operation writes through Graph (what the write budget counts).
+fn graph_write(op: &Operation) -> bool {
+    match op {
+        Operation::InviteGuest { .. } => true,
+        Operation::AddMember { via, .. } | Operation::RemoveMember { via, .. } => {
+            *via == crate::domain::group::MembershipApi::Graph
+        }
+        Operation::OpenExternalSenders { control, .. } => {
+            *control == ExternalSendersControl::GraphAllowExternalSenders
+        }
+        Operation::CreateContact { .. } => false,
+    }
+}
+
+/// Whether the operation may go inside a Graph `$batch`: invitations and Graph member adds.
+fn batch_write(op: &Operation) -> bool {
+    match op {
+        Operation::InviteGuest { .. } => true,
+        Operation::AddMember { via, .. } => *via == crate::domain::group::MembershipApi::Graph,
+        _ => false,
+    }
+}
+
+/// The `$batch` item for a [`batch_write`] operation.
+fn batch_request(op: &Operation, journal: &RefCell<Journal>) -> Result<GraphWrite, TenantError> {
+    match op {
+        Operation::InviteGuest {
+            address,
+            display_name,
+            send_invitation,
+            redirect_url,
+        } => Ok(GraphWrite::Invite(new_invitation(
+            address,
+            display_name,
+            *send_invitation,
+            redirect_url,
+        ))),
+        Operation::AddMember {
+            group_id, member, ..
+        } => Ok(GraphWrite::AddMember {
+            group: GroupId::from(group_id.as_str()),
+            member: member_object_id(member, journal)?,
+        }),
+        other => Err(TenantError::InvalidRequest(format!(
+            "not a batched Graph write: {other:?}"
+        ))),
+    }
+}
+
+fn new_invitation(
+    address: &crate::domain::email::EmailAddress,
+    display_name: &str,
+    send_invitation: bool,
+    redirect_url: &str,
+) -> NewInvitation {
+    NewInvitation {
+        email: address.to_ascii(),
+        display_name: Some(display_name.to_owned()),
+        redirect_url: redirect_url.to_owned(),
+        send_invitation_message: send_invitation,
+    }
+}
+
+/// An answered invitation: done, with the guest's id.
+fn invited(invitation: Invitation) -> Result<OpResult, TenantError> {
+    let id = invitation
+        .invited_user
+        .map(|u| u.id.0)
+        .ok_or_else(|| TenantError::Decode {
+            what: "POST /invitations".into(),
+            path: "invitedUser.id".into(),
+            message: "missing".into(),
+        })?;
+    Ok(OpResult::Done {
+        object_id: Some(id),
+    })
 }
 
 /// A recipient that stands for a person (contact, guest or mailbox), not a group.
@@ -715,11 +954,53 @@ mod tests {
         sign_in_failures: Cell<u32>,
         /// Invitations succeed (the guest's id is `guest-` and the address); else 403.
         invites: Cell<bool>,
+        /// Guests by address (made by invitations).
+        guests: RefCell<HashMap<String, String>>,
+        /// Addresses whose invitation is refused (400).
+        refused: RefCell<HashSet<String>>,
+        /// Members not yet replicated when a batch adds them (404 inside the batch only).
+        unreplicated_in_batch: RefCell<HashSet<String>>,
+        /// The clock: advanced by `sleep`.
+        now_ms: Cell<u64>,
+        slept: RefCell<Vec<Duration>>,
+        /// When each Graph write reached the tenant.
+        writes_at: RefCell<Vec<u64>>,
     }
 
     impl Fake {
         fn call(&self, c: String) {
             self.calls.borrow_mut().push(c);
+        }
+        fn invite(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {
+            self.writes_at.borrow_mut().push(self.now_ms.get());
+            if !self.invites.get() {
+                return Err(TenantError::Forbidden(err(403)));
+            }
+            if self.refused.borrow().contains(&invite.email) {
+                return Err(TenantError::Other(err(400)));
+            }
+            let id = format!("guest-{}", invite.email);
+            self.guests
+                .borrow_mut()
+                .insert(invite.email.clone(), id.clone());
+            Ok(Invitation {
+                invited_user: Some(crate::tenant::models::InvitedUser {
+                    id: ObjectId::from(id.as_str()),
+                }),
+                ..Invitation::default()
+            })
+        }
+        fn add(&self, group: &GroupId, member: &ObjectId) -> Result<(), TenantError> {
+            self.writes_at.borrow_mut().push(self.now_ms.get());
+            if self
+                .members
+                .borrow_mut()
+                .insert((group.0.clone(), member.0.clone()))
+            {
+                Ok(())
+            } else {
+                Err(TenantError::AlreadyMember(err(400)))
+            }
         }
         fn contact(&self, address: &str) -> Result<MailContact, TenantError> {
             match self.contacts.borrow().get(address) {
@@ -789,19 +1070,15 @@ mod tests {
         }
         async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {
             self.call(format!("invite {}", invite.email));
-            if !self.invites.get() {
-                return Err(TenantError::Forbidden(err(403)));
-            }
-            Ok(Invitation {
-                invited_user: Some(crate::tenant::models::InvitedUser {
-                    id: ObjectId::from(format!("guest-{}", invite.email).as_str()),
-                }),
-                ..Invitation::default()
-            })
+            self.invite(invite)
         }
         async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError> {
             self.call(format!("find guest {address}"));
-            Ok(None)
+            Ok(self
+                .guests
+                .borrow()
+                .get(address)
+                .map(|id| ObjectId::from(id.as_str())))
         }
         async fn add_member_ref(
             &self,
@@ -814,10 +1091,7 @@ mod tests {
                 self.sign_in_failures.set(self.sign_in_failures.get() - 1);
                 return Err(TenantError::SignInAgain("interaction_required".into()));
             }
-            self.members
-                .borrow_mut()
-                .insert((group.0.clone(), member.0.clone()));
-            Ok(())
+            self.add(group, member)
         }
         async fn remove_distribution_group_member(
             &self,
@@ -854,6 +1128,45 @@ mod tests {
         async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError> {
             self.call(format!("PATCH {group}"));
             Ok(())
+        }
+        async fn graph_write_batch(
+            &self,
+            writes: &[GraphWrite],
+        ) -> Result<Vec<Result<GraphWritten, TenantError>>, TenantError> {
+            let items: Vec<String> = writes
+                .iter()
+                .map(|w| match w {
+                    GraphWrite::Invite(i) => format!("invite {}", i.email),
+                    GraphWrite::AddMember { group, member } => format!("add {group} {member}"),
+                })
+                .collect();
+            self.call(format!("$batch [{}]", items.join(", ")));
+            Ok(writes
+                .iter()
+                .map(|w| match w {
+                    GraphWrite::Invite(i) => self.invite(i).map(GraphWritten::Invited),
+                    GraphWrite::AddMember { member, .. }
+                        if self.unreplicated_in_batch.borrow().contains(&member.0) =>
+                    {
+                        self.writes_at.borrow_mut().push(self.now_ms.get());
+                        Err(TenantError::NotFound(err(404)))
+                    }
+                    GraphWrite::AddMember { group, member } => {
+                        self.add(group, member).map(|()| GraphWritten::Added)
+                    }
+                })
+                .collect())
+        }
+        async fn sleep(&self, duration: Duration) {
+            self.slept.borrow_mut().push(duration);
+            self.now_ms
+                .set(self.now_ms.get() + duration.as_millis() as u64);
+        }
+    }
+
+    impl Clock for Fake {
+        fn now_ms(&self) -> u64 {
+            self.now_ms.get()
         }
     }
 
@@ -1110,6 +1423,220 @@ mod tests {
         };
         assert_eq!(f.status, Some(403));
         assert!(f.message.starts_with("You aren't allowed"), "{}", f.message);
+    }
+
+    /// `n` new people (`p0@partner.example`, …) into one Microsoft 365 group: an invitation
+    /// and a member add each.
+    fn m365_plan(n: usize) -> Plan {
+        let group = TargetGroup {
+            id: "g1".into(),
+            name: "G".into(),
+            mail: Some("g@contoso.com".into()),
+            kind: GroupKind::Microsoft365,
+            external_senders: ExternalSenders::Allowed,
+            dynamic_membership: false,
+            on_premises_synced: false,
+        };
+        let desired: Vec<Desired> = (0..n)
+            .map(|i| Desired {
+                row: i as u64 + 2,
+                person: PersonInput {
+                    email: format!("p{i}@partner.example"),
+                    ..PersonInput::default()
+                }
+                .validate(),
+            })
+            .collect();
+        plan(
+            &[group],
+            &desired,
+            &TenantSnapshot::default(),
+            &PlanOptions::default(),
+        )
+        .without_optional(|_| false)
+    }
+
+    /// Batches without pacing.
+    fn unpaced() -> ExecutorOptions {
+        ExecutorOptions {
+            graph_write_budgets: Vec::new(),
+            ..ExecutorOptions::default()
+        }
+    }
+
+    #[test]
+    fn a_failing_item_of_a_batch_is_sent_again_alone_and_fails_alone() {
+        let p = m365_plan(5);
+        let fake = Fake::default();
+        fake.invites.set(true);
+        fake.refused
+            .borrow_mut()
+            .insert("p2@partner.example".into());
+        // p1's guest isn't replicated yet when the batch adds it; alone, the add waits for it.
+        fake.unreplicated_in_batch
+            .borrow_mut()
+            .insert("guest-p1@partner.example".into());
+        let out = block_on(
+            Executor::new(&fake, MemoryJournalStore::new(), FixedClock)
+                .with_options(unpaced())
+                .run(&p),
+        )
+        .unwrap();
+        let invites: Vec<String> = (0..5)
+            .map(|i| format!("invite p{i}@partner.example"))
+            .collect();
+        let adds: Vec<String> = [0, 1, 3, 4]
+            .iter()
+            .map(|i| format!("add g1 guest-p{i}@partner.example"))
+            .collect();
+        assert_eq!(
+            *fake.calls.borrow(),
+            vec![
+                format!("$batch [{}]", invites.join(", ")),
+                "invite p2@partner.example".to_owned(),
+                format!("$batch [{}]", adds.join(", ")),
+                "POST members/$ref g1 guest-p1@partner.example".to_owned(),
+            ]
+        );
+        assert_eq!(out.report.totals.done, 4);
+        let failed: Vec<&str> = out
+            .report
+            .rows
+            .iter()
+            .filter(|r| matches!(r.outcome, RowOutcome::Failed(_)))
+            .filter_map(|r| r.address.as_deref())
+            .collect();
+        assert_eq!(failed, ["p2@partner.example"]);
+        assert_eq!(fake.members.borrow().len(), 4);
+    }
+
+    #[test]
+    fn a_member_already_in_the_group_is_already_done_inside_a_batch() {
+        let p = m365_plan(3);
+        let fake = Fake::default();
+        fake.invites.set(true);
+        fake.members
+            .borrow_mut()
+            .insert(("g1".into(), "guest-p1@partner.example".into()));
+        let out = block_on(
+            Executor::new(&fake, MemoryJournalStore::new(), FixedClock)
+                .with_options(unpaced())
+                .run(&p),
+        )
+        .unwrap();
+        assert_eq!(fake.calls.borrow().len(), 2, "{:?}", fake.calls.borrow());
+        let add_p1 = p
+            .ops
+            .iter()
+            .find(|o| {
+                matches!(&o.op, Operation::AddMember { member, .. }
+                    if member.address.to_string() == "p1@partner.example")
+            })
+            .unwrap();
+        assert_eq!(
+            out.journal.state(add_p1.id),
+            OpState::Finished(OpResult::AlreadyDone { object_id: None })
+        );
+        assert_eq!(out.report.totals.failed, 0);
+    }
+
+    #[test]
+    fn a_reload_in_the_middle_of_a_batch_resumes_without_repeating_a_write() {
+        let p = m365_plan(4);
+        let invite_of = |i: usize| {
+            p.ops
+                .iter()
+                .filter(|o| matches!(o.op, Operation::InviteGuest { .. }))
+                .nth(i)
+                .unwrap()
+                .id
+        };
+        let fake = Fake::default();
+        fake.invites.set(true);
+        // A batch of the four invitations went out; p0 and p1 were answered and journalled,
+        // p2's went through but its answer was lost with the tab, p3's never ran.
+        let mut j = Journal::default();
+        for i in 0..4 {
+            j.started(invite_of(i), 1);
+        }
+        for i in 0..2 {
+            j.finished(
+                invite_of(i),
+                2,
+                OpResult::Done {
+                    object_id: Some(format!("guest-p{i}@partner.example")),
+                },
+            );
+        }
+        for i in 0..3 {
+            fake.guests.borrow_mut().insert(
+                format!("p{i}@partner.example"),
+                format!("guest-p{i}@partner.example"),
+            );
+        }
+        let store = MemoryJournalStore::with_journal(j);
+        let out = block_on(
+            Executor::new(&fake, &store, FixedClock)
+                .with_options(unpaced())
+                .run(&p),
+        )
+        .unwrap();
+        let calls = fake.calls.borrow();
+        let invited: Vec<&String> = calls
+            .iter()
+            .filter(|c| c.starts_with("invite ") || c.contains("[invite"))
+            .collect();
+        // Only p3 is invited (once, on its own after its re-check); p2 is found.
+        assert_eq!(invited, ["invite p3@partner.example"], "{calls:?}");
+        assert!(calls.contains(&"find guest p2@partner.example".to_owned()));
+        // Each add sent once, in a batch or alone.
+        let adds = calls
+            .iter()
+            .map(|c| c.matches("add g1 ").count() + c.matches("POST members").count())
+            .sum::<usize>();
+        assert_eq!(adds, 4, "{calls:?}");
+        assert_eq!(fake.members.borrow().len(), 4);
+        assert_eq!(out.report.totals.done, 4);
+        assert_eq!(store.snapshot(), out.journal);
+    }
+
+    #[test]
+    fn pacing_keeps_graph_writes_within_the_budget_in_every_window() {
+        // 100 people: 200 writes, against 40 writes per 10 s.
+        let p = m365_plan(100);
+        let fake = Fake::default();
+        fake.invites.set(true);
+        let options = ExecutorOptions {
+            graph_write_budgets: vec![WriteBudget {
+                limit: 40,
+                window: Duration::from_secs(10),
+            }],
+            graph_write_use_percent: 100,
+            ..ExecutorOptions::default()
+        };
+        let out = block_on(
+            Executor::new(&fake, MemoryJournalStore::new(), &fake)
+                .with_options(options)
+                .run(&p),
+        )
+        .unwrap();
+        assert_eq!(out.report.totals.done, 100);
+        let at = fake.writes_at.borrow();
+        assert_eq!(at.len(), 200);
+        let busiest = at
+            .iter()
+            .map(|&start| {
+                at.iter()
+                    .filter(|&&t| t >= start && t < start + 10_000)
+                    .count()
+            })
+            .max()
+            .unwrap();
+        assert!(busiest <= 40, "{busiest} writes in one 10 s window");
+        // 40 go at once, then 4 a second: no sooner than 40 s, and no budget left unused.
+        let last = *at.iter().max().unwrap();
+        assert!((40_000..=50_000).contains(&last), "last write at {last} ms");
+        assert!(!fake.slept.borrow().is_empty());
     }
 
     #[test]

@@ -9,10 +9,12 @@
 //!
 //! The pacer keeps a log of the writes it let go and lets a new group of writes go at the first
 //! moment when, in every budget's trailing window, the writes already sent plus the new ones
-//! stay within the budget's share (`use_percent`). Without a margin, writes sent at the edge of a
-//! window could reach the service a little later than they were counted here and meet a window
-//! the service sees as full. The per-tenant budget is shared with every other application in the
-//! tenant, so a 429 can still come; the clients then honour its `Retry-After`.
+//! stay within the budget's share (`use_percent`). A write is logged when it is sent and, once
+//! answered, again at the answer's time: the service counted it somewhere between the two, so
+//! the later time never lets a window look emptier here than it is there (a request that waited
+//! for a connection, or a slow batch, would otherwise meet a window the service still sees as
+//! full). The per-tenant budget is shared with every other application in the tenant, so a 429
+//! can still come; the clients then honour its `Retry-After`.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -63,11 +65,7 @@ impl Ledger {
     /// Forgets writes that left the window ending at `now_ms`.
     fn expire(&mut self, now_ms: u64) {
         let window = self.window_ms();
-        while self
-            .sent_ms
-            .front()
-            .is_some_and(|&t| t + window <= now_ms)
-        {
+        while self.sent_ms.front().is_some_and(|&t| t + window <= now_ms) {
             self.sent_ms.pop_front();
         }
     }
@@ -134,6 +132,20 @@ impl Pacer {
             l.sent_ms.extend(std::iter::repeat_n(now_ms, n));
         }
     }
+
+    /// `n` writes recorded at `sent_ms` were answered at `now_ms`: they count from then on.
+    pub fn answered(&mut self, sent_ms: u64, n: usize, now_ms: u64) {
+        for l in &mut self.ledgers {
+            // Times are in order; writes recorded at the same time are interchangeable.
+            let from = l.sent_ms.partition_point(|&t| t < sent_ms);
+            let to = l.sent_ms.partition_point(|&t| t <= sent_ms);
+            let moved = n.min(to - from);
+            l.sent_ms.drain(from..from + moved);
+            // Everything logged so far was sent by now: the order holds.
+            l.sent_ms
+                .extend(std::iter::repeat_n(now_ms.max(sent_ms), moved));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -196,6 +208,22 @@ mod tests {
         // 61 have to leave: then the writes of t=4 s too, at 14 s.
         assert_eq!(p.wait(5_000, 61), Duration::from_secs(9));
         assert_eq!(p.wait(10_000, 60), Duration::ZERO);
+    }
+
+    #[test]
+    fn an_answered_write_counts_from_its_answer() {
+        let mut p = Pacer::new(&[budget(10, 10)], 100);
+        p.record(0, 6);
+        p.record(1_000, 4);
+        // The first six took 3 s to be answered: the window is full until 13 s, not 10 s.
+        p.answered(0, 6, 3_000);
+        assert_eq!(p.wait(10_000, 6), Duration::from_secs(3));
+        assert_eq!(
+            p.wait(11_000, 4),
+            Duration::ZERO,
+            "the four of t=1 s left at 11 s"
+        );
+        assert_eq!(p.wait(13_000, 10), Duration::ZERO);
     }
 
     #[test]

@@ -197,6 +197,39 @@ impl Scheduler {
         Some((self.ids[i], mode))
     }
 
+    /// Up to `max` more ready operations for `service` that `fits` (in queue order, skipping
+    /// those that don't, which keep their place), now marked running: the companions of a
+    /// `$batch`.
+    pub fn next_fitting(
+        &mut self,
+        service: Service,
+        max: usize,
+        fits: impl Fn(OpId, Mode) -> bool,
+    ) -> Vec<(OpId, Mode)> {
+        let queue = &self.ready[lane(service)];
+        let picked: Vec<(u8, usize)> = queue
+            .iter()
+            .filter(|&&(_, i)| match self.status[i] {
+                OpStatus::Ready(mode) => fits(self.ids[i], mode),
+                _ => false,
+            })
+            .take(max)
+            .copied()
+            .collect();
+        picked
+            .into_iter()
+            .map(|key| {
+                self.ready[lane(service)].remove(&key);
+                let i = key.1;
+                let OpStatus::Ready(mode) = self.status[i] else {
+                    unreachable!("only ready operations are queued")
+                };
+                self.status[i] = OpStatus::Running(mode);
+                (self.ids[i], mode)
+            })
+            .collect()
+    }
+
     /// A running operation ended: dependents become ready, or blocked on failure.
     pub fn finish(&mut self, op: OpId, ok: bool) {
         let Some(&i) = self.index.get(&op) else {
@@ -418,6 +451,28 @@ mod tests {
         );
         s.finish(OpId(6), true);
         assert_eq!(s.next(Service::Exchange), Some((OpId(7), Mode::Run)));
+        assert_eq!(s.next(Service::Graph), Some((OpId(8), Mode::Run)));
+    }
+
+    #[test]
+    fn batch_companions_are_taken_in_queue_order_and_the_others_keep_their_place() {
+        let p = two_group_plan();
+        let mut j = Journal::default();
+        j.started(OpId(3), 1); // b's invitation: a re-check, first in the queue
+        let mut s = Scheduler::new(&p, &j, true);
+        // Only runs fit (a re-check reads first): 0 and 6, not 3.
+        let taken = s.next_fitting(Service::Graph, 5, |_, mode| mode == Mode::Run);
+        assert_eq!(taken, vec![(OpId(0), Mode::Run), (OpId(6), Mode::Run)]);
+        assert_eq!(s.counts().running, 2);
+        assert_eq!(s.next(Service::Graph), Some((OpId(3), Mode::Recheck)));
+        assert_eq!(s.next(Service::Graph), None);
+        // At most `max`.
+        s.finish(OpId(0), true);
+        s.finish(OpId(6), true);
+        assert_eq!(
+            ids(s.next_fitting(Service::Graph, 1, |_, _| true)),
+            vec![OpId(2)]
+        );
         assert_eq!(s.next(Service::Graph), Some((OpId(8), Mode::Run)));
     }
 

@@ -3,9 +3,12 @@
 //! against an in-memory fake. [`Clients`] implements it with the real clients.
 #![allow(async_fn_in_trait)]
 
+use std::time::Duration;
+
 use crate::tenant::{
-    ExchangeClient, GraphClient, GroupId, Invitation, MailContact, NewInvitation, NewMailContact,
-    ObjectId, Recipient, ReplicationWait, Sleeper, TenantError, TokenSource, Transport,
+    ExchangeClient, GraphClient, GraphWrite, GraphWritten, GroupId, Invitation, MailContact,
+    NewInvitation, NewMailContact, ObjectId, Recipient, ReplicationWait, Sleeper, TenantError,
+    TokenSource, Transport,
 };
 
 /// What the executor asks of the tenant. Each method is one documented call (the clients retry
@@ -64,6 +67,14 @@ pub trait TenantApi {
     ) -> Result<(), TenantError>;
     /// Graph `PATCH /groups/{id}` `allowExternalSenders: true`.
     async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError>;
+    /// Up to 20 Graph writes in one `POST /$batch`: one result per write, in order; the outer
+    /// error is the batch's own.
+    async fn graph_write_batch(
+        &self,
+        writes: &[GraphWrite],
+    ) -> Result<Vec<Result<GraphWritten, TenantError>>, TenantError>;
+    /// Waits `duration` (pacing writes to Graph's budget).
+    async fn sleep(&self, duration: Duration);
 }
 
 impl<A: TenantApi + ?Sized> TenantApi for &A {
@@ -134,6 +145,15 @@ impl<A: TenantApi + ?Sized> TenantApi for &A {
     }
     async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError> {
         (**self).open_m365_group(group).await
+    }
+    async fn graph_write_batch(
+        &self,
+        writes: &[GraphWrite],
+    ) -> Result<Vec<Result<GraphWritten, TenantError>>, TenantError> {
+        (**self).graph_write_batch(writes).await
+    }
+    async fn sleep(&self, duration: Duration) {
+        (**self).sleep(duration).await
     }
 }
 
@@ -244,5 +264,16 @@ impl<T: Transport, K: TokenSource, S: Sleeper> TenantApi for Clients<'_, T, K, S
 
     async fn open_m365_group(&self, group: &GroupId) -> Result<(), TenantError> {
         self.graph.set_allow_external_senders(group, true).await
+    }
+
+    async fn graph_write_batch(
+        &self,
+        writes: &[GraphWrite],
+    ) -> Result<Vec<Result<GraphWritten, TenantError>>, TenantError> {
+        self.graph.write_batch(writes).await
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        self.graph.sleeper().sleep(duration).await
     }
 }

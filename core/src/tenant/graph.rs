@@ -181,6 +181,48 @@ struct BatchEnvelope {
     responses: Vec<BatchResponse>,
 }
 
+/// A write [`GraphClient::write_batch`] can send inside a `$batch`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GraphWrite {
+    /// `POST /invitations`.
+    Invite(NewInvitation),
+    /// `POST /groups/{id}/members/$ref`.
+    AddMember { group: GroupId, member: ObjectId },
+}
+
+/// A [`GraphWrite`]'s answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GraphWritten {
+    Invited(Invitation),
+    Added,
+}
+
+/// `/groups/{id}/members/$ref`, relative to the version root.
+fn member_ref_path(group: &GroupId) -> String {
+    format!(
+        "/groups/{}/members/$ref",
+        encode_path_segment(group.as_str())
+    )
+}
+
+/// The reference to add: Graph takes its own public URL, whatever base this client talks to.
+fn member_ref_body(member: &ObjectId) -> Value {
+    json!({ "@odata.id": format!("{GRAPH_V1}/directoryObjects/{}", member.as_str()) })
+}
+
+/// The body of `POST /invitations` (<https://learn.microsoft.com/graph/api/invitation-post>).
+fn invitation_body(invite: &NewInvitation) -> Value {
+    let mut body = json!({
+        "invitedUserEmailAddress": invite.email,
+        "inviteRedirectUrl": invite.redirect_url,
+        "sendInvitationMessage": invite.send_invitation_message,
+    });
+    if let Some(name) = &invite.display_name {
+        body["invitedUserDisplayName"] = json!(name);
+    }
+    body
+}
+
 /// Typed Microsoft Graph client. `base_url` is the version root (e.g. [`GRAPH_V1`] or the simulated
 /// tenant's `/v1.0`).
 pub struct GraphClient<T, K, S> {
@@ -417,14 +459,8 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         member: &ObjectId,
         wait: ReplicationWait,
     ) -> Result<(), TenantError> {
-        let url = self.url(&format!(
-            "/groups/{}/members/$ref",
-            encode_path_segment(group.as_str())
-        ));
-        // Graph takes its own public URL as the reference, whatever base this client talks to.
-        let body =
-            json!({ "@odata.id": format!("{GRAPH_V1}/directoryObjects/{}", member.as_str()) });
-        let req = HttpRequest::new(Method::Post, url).json(&body);
+        let url = self.url(&member_ref_path(group));
+        let req = HttpRequest::new(Method::Post, url).json(&member_ref_body(member));
         retry_not_found(&self.sleeper, &self.policy, wait, || self.send(req.clone())).await?;
         Ok(())
     }
@@ -448,15 +484,8 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
 
     /// Invites a guest: `POST /invitations` (<https://learn.microsoft.com/graph/api/invitation-post>).
     pub async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {
-        let mut body = json!({
-            "invitedUserEmailAddress": invite.email,
-            "inviteRedirectUrl": invite.redirect_url,
-            "sendInvitationMessage": invite.send_invitation_message,
-        });
-        if let Some(name) = &invite.display_name {
-            body["invitedUserDisplayName"] = json!(name);
-        }
-        let req = HttpRequest::new(Method::Post, self.url("/invitations")).json(&body);
+        let req =
+            HttpRequest::new(Method::Post, self.url("/invitations")).json(&invitation_body(invite));
         let resp = self.send(req).await?;
         decode_json("POST /invitations", &resp.body)
     }
@@ -473,6 +502,50 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
             HttpRequest::new(Method::Patch, url).json(&json!({ "allowExternalSenders": allow }));
         self.send(req).await?;
         Ok(())
+    }
+
+    /// Up to [`MAX_BATCH`] writes in one `POST /$batch`, one result per write, in order. Each
+    /// request in a batch is throttled and answered on its own
+    /// (<https://learn.microsoft.com/graph/throttling#throttling-and-batching>): items answered
+    /// 429/503 are sent again after their `Retry-After` (see [`batch`](Self::batch)); any other
+    /// error is that write's result, decoded as the single request's would be ("already a
+    /// member" included), and the others still count. No `dependsOn`: the writes are independent.
+    /// The outer error is the batch's own (the whole request failed).
+    pub async fn write_batch(
+        &self,
+        writes: &[GraphWrite],
+    ) -> Result<Vec<Result<GraphWritten, TenantError>>, TenantError> {
+        let requests = writes
+            .iter()
+            .enumerate()
+            .map(|(i, w)| match w {
+                GraphWrite::Invite(invite) => {
+                    BatchRequest::new(i.to_string(), Method::Post, "/invitations")
+                        .body(invitation_body(invite))
+                }
+                GraphWrite::AddMember { group, member } => {
+                    BatchRequest::new(i.to_string(), Method::Post, member_ref_path(group))
+                        .body(member_ref_body(member))
+                }
+            })
+            .collect();
+        let answers = self.batch(requests).await?;
+        Ok(answers
+            .iter()
+            .zip(writes)
+            .map(|(a, w)| match w {
+                GraphWrite::Invite(_) => a.decode().map(GraphWritten::Invited),
+                GraphWrite::AddMember { .. } => match a.error() {
+                    Some(e) => Err(e),
+                    None => Ok(GraphWritten::Added),
+                },
+            })
+            .collect())
+    }
+
+    /// The sleeper this client waits with (retries; the executor's pacing).
+    pub fn sleeper(&self) -> &S {
+        &self.sleeper
     }
 
     /// Member counts of up to [`MAX_BATCH`] groups in one `POST /$batch` of

@@ -24,7 +24,7 @@ pub use error::{ErrorDetail, TenantError};
 pub use exchange::{
     DistributionGroup, ExchangeClient, MailContact, NewMailContact, OrganizationConfig, Recipient,
 };
-pub use graph::{BatchRequest, BatchResponse, GraphClient, GroupFilter};
+pub use graph::{BatchRequest, BatchResponse, GraphClient, GraphWrite, GraphWritten, GroupFilter};
 pub use http::{
     AuthError, HttpRequest, HttpResponse, Method, Resource, Sleeper, TokenSource, Transport,
     TransportError,

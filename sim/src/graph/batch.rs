@@ -98,7 +98,7 @@ pub(super) async fn batch(
             );
         }
     }
-    let app = router().with_state(state.clone());
+    let app = router(&state).with_state(state.clone());
     let mut statuses: HashMap<String, u16> = HashMap::new();
     let mut responses = Vec::with_capacity(reqs.len());
     for r in reqs {

@@ -10,6 +10,7 @@
 //! - Advanced queries: https://learn.microsoft.com/en-us/graph/aad-advanced-queries
 
 mod batch;
+mod budget;
 mod contacts;
 mod groups;
 mod invitations;
@@ -27,6 +28,7 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 
 pub use batch::MAX_BATCH;
+pub use budget::{WriteCounts, WriteLedger};
 pub use contacts::contact_json;
 pub use groups::group_json;
 pub use users::user_json;
@@ -85,7 +87,9 @@ pub const ALREADY_MEMBER: &str =
     "One or more added object references already exist for the following modified properties: 'members'.";
 
 /// The Graph router, nested by the server at `/v1.0`.
-pub fn router() -> Router<AppState> {
+/// The Graph routes. Every request through them, top-level or inside a `$batch`, is counted
+/// against the write budget of `state` ([`budget`]).
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/me", get(users::me))
         .route("/users", get(users::list_users))
@@ -117,6 +121,10 @@ pub fn router() -> Router<AppState> {
         .route("/users/$count", get(count_collection))
         .fallback(unknown_segment)
         .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            budget::middleware,
+        ))
 }
 
 // ----- request context and errors -----
