@@ -92,6 +92,29 @@ pub struct Knobs {
     /// Delay before an object created on one side (Exchange contact, Graph guest) is visible on the other
     /// side and to Add-DistributionGroupMember, in milliseconds.
     pub replication_delay_ms: u64,
+    /// Make sign-in answer as Entra does for a misregistered app (`null`: registered as the README
+    /// says). See [`RegistrationProblem`].
+    pub registration_problem: Option<RegistrationProblem>,
+}
+
+/// How the app registration is wrong, and so how the sign-in endpoints answer (sim/README.md,
+/// "Sign-in problems", lists each answer and its source).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RegistrationProblem {
+    /// The app's redirect URI is not among the registration's: `/authorize` shows Entra's own
+    /// error page, AADSTS50011, and does not redirect back.
+    RedirectUriNotRegistered,
+    /// The redirect URI is registered under the *Web* platform instead of *Single-page
+    /// application*: the browser's (cross-origin) code redemption at `/token` is refused with
+    /// 400 `invalid_request`, AADSTS9002326.
+    WebPlatform,
+    /// No application with the client id in the directory: `/authorize` shows Entra's error page,
+    /// AADSTS700016, without redirecting; `/token` answers 400 `unauthorized_client`.
+    UnknownClient,
+    /// Users may not consent and no admin has: after the credentials Entra shows "Need admin
+    /// approval" (AADSTS90094); its way back to the app carries `error=access_denied`.
+    ConsentBlocked,
 }
 
 impl Default for Knobs {
@@ -107,6 +130,7 @@ impl Default for Knobs {
             token_lifetime_secs: 3600,
             exchange_cors_refused: false,
             replication_delay_ms: 0,
+            registration_problem: None,
         }
     }
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use guestlist_sim::{start, Knobs, SimConfig};
+use guestlist_sim::{start, Knobs, RegistrationProblem, SimConfig};
 
 /// A simulated Microsoft 365 tenant: Entra ID sign-in (OpenID Connect), Graph v1.0 and Exchange
 /// InvokeCommand subsets, with fault-injection knobs.
@@ -71,6 +71,31 @@ struct Args {
     /// Delay before an object made on one side (Exchange or Graph) is visible on the other, in ms.
     #[arg(long, value_name = "MS", default_value_t = 0, help_heading = "Knobs")]
     replication_delay_ms: u64,
+    /// Answer sign-in as Entra does for a misregistered app: redirect-uri-not-registered,
+    /// web-platform, unknown-client or consent-blocked (sim/README.md, "Sign-in problems").
+    #[arg(long, value_name = "PROBLEM", value_parser = parse_problem, help_heading = "Knobs")]
+    registration_problem: Option<RegistrationProblem>,
+}
+
+fn parse_problem(s: &str) -> Result<RegistrationProblem, String> {
+    let camel: String = s
+        .split('-')
+        .enumerate()
+        .map(|(i, w)| {
+            let mut c = w.chars();
+            match (i, c.next()) {
+                (0, Some(f)) => f.to_lowercase().chain(c).collect(),
+                (_, Some(f)) => f.to_uppercase().chain(c).collect(),
+                (_, None) => String::new(),
+            }
+        })
+        .collect();
+    serde_json::from_value(serde_json::Value::String(camel)).map_err(|_| {
+        format!(
+            "'{s}' is not one of redirect-uri-not-registered, web-platform, unknown-client, \
+             consent-blocked"
+        )
+    })
 }
 
 fn parse_addr(s: &str) -> Result<SocketAddr, String> {
@@ -106,6 +131,7 @@ impl Args {
             token_lifetime_secs: self.token_lifetime_secs,
             exchange_cors_refused: self.exchange_cors_refused,
             replication_delay_ms: self.replication_delay_ms,
+            registration_problem: self.registration_problem,
         }
     }
 }
