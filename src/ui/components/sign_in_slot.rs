@@ -1,6 +1,8 @@
+use crate::auth::problem::SignInProblem;
 use crate::auth::{use_auth, AuthStatus, SignInMode};
 use crate::i18n::{fill, use_i18n};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 /// The header's account area: "Sign in" (a redirect to the sign-in page, or a popup window), or
 /// the signed-in account — name, user principal name and tenant — with "Sign out".
@@ -27,10 +29,18 @@ pub fn SignInSlot() -> impl IntoView {
         .into_any(),
         AuthStatus::SignedOut => view! { <SignInButtons/> }.into_any(),
         AuthStatus::Failed(error) => {
+            // A problem the page explains (SignInProblemPanel) is only announced here.
+            let explained = SignInProblem::of(&error).is_some();
             let detail = error.to_string();
             view! {
                 <p class="account-error" role="alert">
-                    {move || fill(i18n.t().common.sign_in_failed, &[("detail", &detail)])}
+                    {move || {
+                        if explained {
+                            i18n.t().common.sign_in_failed_explained.to_owned()
+                        } else {
+                            fill(i18n.t().common.sign_in_failed, &[("detail", &detail)])
+                        }
+                    }}
                 </p>
                 <SignInButtons/>
             }
@@ -83,5 +93,9 @@ fn SignInButtons() -> impl IntoView {
         >
             {move || i18n.t().common.sign_in_popup}
         </button>
+        // What Microsoft's own error pages mean, and the deployment check: on the About page.
+        <A href="/about" attr:class="sign-in-help-link">
+            {move || i18n.t().common.sign_in_help_link}
+        </A>
     }
 }
