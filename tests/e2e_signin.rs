@@ -331,8 +331,7 @@ async fn each_sign_in_problem_of_a_misregistered_app_is_explained_with_its_fix()
     // The header only announces it; the raw answer is folded away under the explanation.
     let header = browser.find_unnamed("banner").await?.text().await?;
     check(
-        header.contains("Sign-in failed; what to change is shown below.")
-            && !header.contains("AADSTS"),
+        header.contains("Sign-in failed; see below.") && !header.contains("AADSTS"),
         || format!("header: {header:?}"),
     )?;
     browser.screenshot("signin-problem-web-platform").await?;

@@ -25,8 +25,9 @@ area! {
         /// While MSAL starts (and completes a redirect sign-in).
         auth_starting,
         signing_in,
+        /// Below the header after a sign-in failure the page doesn't recognise.
         sign_in_failed,
-        /// Instead of the failure's text when the page explains it below the header.
+        /// In the header after a failed sign-in; the page says below what failed.
         sign_in_failed_explained,
         /// Links from the signed-out header to the About page's sign-in help.
         sign_in_help_link,
@@ -135,7 +136,7 @@ pub static EN: CommonTexts = CommonTexts {
     auth_starting: "Checking sign-in…",
     signing_in: "Signing in…",
     sign_in_failed: "Sign-in failed: {detail}",
-    sign_in_failed_explained: "Sign-in failed; what to change is shown below.",
+    sign_in_failed_explained: "Sign-in failed; see below.",
     sign_in_help_link: "Trouble signing in?",
     account_label: "Signed-in account",
     account_tenant: "Tenant {tenant}",
@@ -237,7 +238,7 @@ pub static NL: CommonTexts = CommonTexts {
     auth_starting: "Aanmelding wordt gecontroleerd…",
     signing_in: "Bezig met aanmelden…",
     sign_in_failed: "Aanmelden is mislukt: {detail}",
-    sign_in_failed_explained: "Aanmelden is mislukt; hieronder staat wat u moet aanpassen.",
+    sign_in_failed_explained: "Aanmelden is mislukt; zie hieronder.",
     sign_in_help_link: "Problemen met aanmelden?",
     account_label: "Aangemeld account",
     account_tenant: "Tenant {tenant}",

@@ -1,8 +1,7 @@
-use crate::auth::problem::SignInProblem;
 use crate::auth::{use_auth, AuthStatus, SignInMode};
 use crate::i18n::{fill, use_i18n};
+use crate::ui::browser;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// The header's account area: "Sign in" (a redirect to the sign-in page, or a popup window), or
 /// the signed-in account — name, user principal name and tenant — with "Sign out".
@@ -28,24 +27,14 @@ pub fn SignInSlot() -> impl IntoView {
         }
         .into_any(),
         AuthStatus::SignedOut => view! { <SignInButtons/> }.into_any(),
-        AuthStatus::Failed(error) => {
-            // A problem the page explains (SignInProblemPanel) is only announced here.
-            let explained = SignInProblem::of(&error).is_some();
-            let detail = error.to_string();
-            view! {
-                <p class="account-error" role="alert">
-                    {move || {
-                        if explained {
-                            i18n.t().common.sign_in_failed_explained.to_owned()
-                        } else {
-                            fill(i18n.t().common.sign_in_failed, &[("detail", &detail)])
-                        }
-                    }}
-                </p>
-                <SignInButtons/>
-            }
-            .into_any()
+        // What failed and what to change is below the header (SignInProblemPanel).
+        AuthStatus::Failed(_) => view! {
+            <p class="account-error" role="alert">
+                {move || i18n.t().common.sign_in_failed_explained}
+            </p>
+            <SignInButtons/>
         }
+        .into_any(),
         AuthStatus::SignedIn(account) => {
             let tenant = account.tenant_id.clone();
             view! {
@@ -94,8 +83,10 @@ fn SignInButtons() -> impl IntoView {
             {move || i18n.t().common.sign_in_popup}
         </button>
         // What Microsoft's own error pages mean, and the deployment check: on the About page.
-        <A href="/about" attr:class="sign-in-help-link">
+        // A plain link (the router still handles it in the page): `A` would add its own copy of
+        // the router's link code to the first load.
+        <a href=format!("{}/about", browser::router_base()) class="sign-in-help-link">
             {move || i18n.t().common.sign_in_help_link}
-        </A>
+        </a>
     }
 }
