@@ -485,6 +485,9 @@ async fn the_deployment_check_passes_on_the_demo_and_names_the_permissions_after
     check(text.contains("Alle machtigingen zijn verleend"), || {
         format!("Dutch: {text:?}")
     })?;
+    browser
+        .eval("document.querySelector('.deploy-check').scrollIntoView(); return null")
+        .await?;
     browser.screenshot("deploy-check-demo-nl").await?;
     browser.close().await
 }
