@@ -362,6 +362,8 @@ async fn the_command_line_sets_listeners_seed_and_every_knob() {
                 "--exchange-cors-refused",
                 "--replication-delay-ms",
                 "2500",
+                "--registration-problem",
+                "web-platform",
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -407,6 +409,7 @@ async fn the_command_line_sets_listeners_seed_and_every_knob() {
             "tokenLifetimeSecs": 120,
             "exchangeCorsRefused": true,
             "replicationDelayMs": 2500,
+            "registrationProblem": "webPlatform",
         })
     );
     let state: Value = client()
