@@ -17,6 +17,25 @@
   let app = null;
   let settings = null;
 
+  // Set while a redirect sign-in is away at Microsoft's page. Entra answers some configuration
+  // problems (a redirect URI that isn't registered, AADSTS50011; an unknown client id,
+  // AADSTS700016) on its own error page and never redirects back (OAuth 2.0 forbids redirecting
+  // to an untrusted redirect URI, RFC 6749 §4.1.2.1). If the admin comes back to the app with
+  // Back instead, the app says the sign-in came back without an answer (code "no_answer"), so
+  // the page can say what such a page means: init() finds this marker still set on a fresh page
+  // load, and signIn() hears it from MSAL when the browser restores the page from its
+  // back/forward cache (MSAL then rejects loginRedirect with user_cancelled).
+  const PENDING = "guestlist.signInPending";
+
+  function storage() {
+    try {
+      return globalThis.sessionStorage;
+    } catch (e) {
+      return null;
+    }
+  }
+
+
   function failure(kind, code, message) {
     return JSON.stringify({ kind: kind, code: String(code || ""), message: String(message || "") });
   }
@@ -35,14 +54,39 @@
     return failure("failed", code, message);
   }
 
+  // MSAL reports a discovery document it could not read as endpoints_resolution_error (or
+  // openid_config_error) and drops the authority's answer, which names the problem (an unknown
+  // tenant: 400 invalid_tenant, AADSTS90002). Ask for the document once more to pass it on.
+  async function discoveryAnswer(error) {
+    const code = error && error.errorCode;
+    if (!settings || (code !== "endpoints_resolution_error" && code !== "openid_config_error")) {
+      return null;
+    }
+    const url = settings.authorityMetadataUrl ||
+      settings.authority + "/v2.0/.well-known/openid-configuration";
+    try {
+      const response = await fetch(url, { cache: "no-store" });
+      const body = await response.json();
+      if (body && body.error) {
+        return failure("failed", body.error, body.error_description || "");
+      }
+    } catch (e) {
+      // Unreachable or not JSON: MSAL's own error says enough.
+    }
+    return null;
+  }
+
   // Every entry point rejects with a JSON string, never with an MSAL object.
   function guard(run) {
     return function () {
       const args = arguments;
       return Promise.resolve()
         .then(function () { return run.apply(null, args); })
-        .catch(function (error) {
-          throw typeof error === "string" ? error : fromError(error);
+        .catch(async function (error) {
+          if (typeof error === "string") {
+            throw error;
+          }
+          throw (await discoveryAnswer(error)) || fromError(error);
         });
     };
   }
@@ -86,6 +130,11 @@
       // names and never contacts the authority URL itself. See src/auth/settings.rs.
       const response = await fetch(settings.authorityMetadataUrl, { cache: "no-store" });
       if (!response.ok) {
+        // Entra's error body (e.g. invalid_tenant, AADSTS90002) says why.
+        const body = await response.json().catch(function () { return null; });
+        if (body && body.error) {
+          throw failure("failed", body.error, body.error_description || "");
+        }
         throw failure("failed", "metadata_" + response.status,
           "The sign-in server's discovery document answered HTTP " + response.status + ".");
       }
@@ -101,7 +150,16 @@
     await app.initialize();
     // Completes a redirect sign-in (the answer is in the URL, or was put in sessionStorage by
     // redirect.html) and returns null on an ordinary page load.
+    const s = storage();
+    const pending = s && s.getItem(PENDING);
+    if (s) {
+      s.removeItem(PENDING);
+    }
     const result = await app.handleRedirectPromise();
+    if (!result && pending && !app.getActiveAccount()) {
+      throw failure("failed", "no_answer",
+        "The sign-in went to Microsoft's page and came back without an answer.");
+    }
     if (result && result.account) {
       app.setActiveAccount(result.account);
     } else if (!app.getActiveAccount()) {
@@ -128,7 +186,24 @@
       return accountJson(result.account);
     }
     // Navigates away; the answer is picked up by init() on the way back.
-    await pca.loginRedirect(request);
+    const s = storage();
+    if (s) {
+      s.setItem(PENDING, "1");
+    }
+    try {
+      await pca.loginRedirect(request);
+    } catch (error) {
+      if (s) {
+        s.removeItem(PENDING);
+      }
+      // Back from Microsoft's page into this page, restored from the back/forward cache.
+      if (error && error.errorCode === "user_cancelled") {
+        throw failure("failed", "no_answer",
+          "The sign-in went to Microsoft's page and came back without an answer.");
+      }
+      // Otherwise it never left the page (e.g. the tenant is unknown).
+      throw error;
+    }
     return null;
   }
 

@@ -13,6 +13,7 @@
 pub mod activity;
 pub mod auth;
 pub mod config;
+pub mod deployment;
 pub mod i18n;
 pub mod platform;
 pub mod probe;

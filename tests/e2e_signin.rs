@@ -17,12 +17,13 @@ mod signin;
 mod support;
 
 use guestlist_sim::store::{ADMIN_UPN, HELPDESK_UPN};
-use guestlist_sim::Knobs;
+use guestlist_sim::{Knobs, RegistrationProblem};
 use signin::{
     account_choice, consent_and_see_group_opened, display_name, exchange_refuses_cors,
-    sign_in_in_popup, sign_in_on_sim_page_as, SignInSetup,
+    ignore_certificate_errors, sign_in_in_popup, sign_in_on_sim_page_as, switch_to_dutch,
+    SignInSetup,
 };
-use support::app::App;
+use support::app::{App, ConfigJson};
 use support::browser::Browser;
 use support::{check, dist_dir, Result};
 
@@ -233,4 +234,349 @@ fn csp_gets_the_sims_origin_in_minified_and_plain_index_html() {
         out,
         r#"<meta http-equiv="Content-Security-Policy" content="default-src 'self'; connect-src 'self' https://h:1">"#
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in problems a misconfigured deployment meets (the sim's `registrationProblem` knob, and
+// config.json mistakes): the page says what to change, with the value to put where.
+
+/// The heading of the explanation the page shows after a recognised sign-in failure.
+const PROBLEM: &str = "Sign-in didn't work: what to change";
+
+/// The explanation's text, once it is there.
+async fn problem_panel(browser: &Browser) -> Result<String> {
+    Ok(browser.find("region", PROBLEM).await?.text().await?)
+}
+
+/// A fresh start page (no failure shown), with the sim answering as `problem` says.
+async fn start_over(
+    setup: &SignInSetup,
+    browser: &Browser,
+    problem: Option<RegistrationProblem>,
+) -> Result<()> {
+    setup.set_knobs(Knobs {
+        registration_problem: problem,
+        ..Knobs::default()
+    })?;
+    browser.goto(&setup.app("/")).await?;
+    browser.find("button", "Sign in").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn each_sign_in_problem_of_a_misregistered_app_is_explained_with_its_fix() -> Result<()> {
+    let (setup, browser) = SignInSetup::open("signin-problems", Knobs::default()).await?;
+    let redirect = setup.app("/redirect.html");
+    let client_id = guestlist_sim::identity::SIM_CLIENT_ID;
+
+    // A blocked popup: what a popup blocker does to window.open.
+    browser.find("button", "Sign in").await?;
+    browser
+        .eval("window.open = () => null; return null")
+        .await?;
+    browser.click("button", "Sign in in a popup window").await?;
+    let panel = problem_panel(&browser).await?;
+    check(
+        panel.contains("The browser blocked the sign-in window")
+            && panel.contains(&format!("Allow pop-ups for {}", setup.app_url)),
+        || format!("blocked popup: {panel:?}"),
+    )?;
+
+    // Redirect URI not registered: Entra answers on its own page and never comes back. Back in
+    // the app, the page says what such a page means and what to register where.
+    start_over(
+        &setup,
+        &browser,
+        Some(RegistrationProblem::RedirectUriNotRegistered),
+    )
+    .await?;
+    browser.click("button", "Sign in").await?;
+    browser.wait_text("AADSTS50011").await?;
+    browser.client.back().await?;
+    let panel = problem_panel(&browser).await?;
+    check(
+        panel.contains("The sign-in didn't come back to Guestlist")
+            && panel.contains("The redirect URI isn't registered (AADSTS50011)")
+            && panel.contains(&format!(
+                "add {redirect} as a redirect URI under Single-page application"
+            )),
+        || format!("redirect URI not registered: {panel:?}"),
+    )?;
+    browser.screenshot("signin-problem-no-answer").await?;
+    support::axe::check_page(&browser, "a sign-in problem").await?;
+
+    // Unknown client id: also Entra's own page; the explanation names the client id to check.
+    start_over(&setup, &browser, Some(RegistrationProblem::UnknownClient)).await?;
+    browser.click("button", "Sign in").await?;
+    browser.wait_text("AADSTS700016").await?;
+    browser.client.back().await?;
+    let panel = problem_panel(&browser).await?;
+    check(
+        panel.contains("The app isn't known in this tenant (AADSTS700016)")
+            && panel.contains(&format!("Application (client) ID {client_id}")),
+        || format!("unknown client: {panel:?}"),
+    )?;
+
+    // Registered under Web: the sign-in comes back, the token redemption is refused.
+    start_over(&setup, &browser, Some(RegistrationProblem::WebPlatform)).await?;
+    browser.click("button", "Sign in").await?;
+    sign_in_on_sim_page_as(&browser, &setup.sim, ADMIN_UPN).await?;
+    let panel = problem_panel(&browser).await?;
+    check(
+        panel.contains(
+            "The redirect URI is registered for a web app, not a single-page application (AADSTS9002326)",
+        ) && panel.contains(&format!("remove {redirect} from the Web platform")),
+        || format!("web platform: {panel:?}"),
+    )?;
+    // The header only announces it; the raw answer is folded away under the explanation.
+    let header = browser.find_unnamed("banner").await?.text().await?;
+    check(
+        header.contains("Sign-in failed; see below.") && !header.contains("AADSTS"),
+        || format!("header: {header:?}"),
+    )?;
+    browser.screenshot("signin-problem-web-platform").await?;
+    switch_to_dutch(&browser).await?;
+    let panel = browser
+        .find("region", "Aanmelden is niet gelukt: wat u moet aanpassen")
+        .await?
+        .text()
+        .await?;
+    check(
+        panel.contains("niet voor een single-page application (AADSTS9002326)"),
+        || format!("web platform in Dutch: {panel:?}"),
+    )?;
+    browser.screenshot("signin-problem-web-platform-nl").await?;
+    browser
+        .find("combobox", "Taal")
+        .await?
+        .select_by_label("English")
+        .await?;
+
+    // Consent blocked by the tenant's policy: "Need admin approval", and back without consent.
+    start_over(&setup, &browser, Some(RegistrationProblem::ConsentBlocked)).await?;
+    browser.click("button", "Sign in").await?;
+    sign_in_on_sim_page_as(&browser, &setup.sim, ADMIN_UPN).await?;
+    browser.wait_text("Need admin approval").await?;
+    browser
+        .click(
+            "button",
+            "Return to the application without granting consent",
+        )
+        .await?;
+    let panel = problem_panel(&browser).await?;
+    check(
+        panel.contains("(AADSTS65004)")
+            && panel.contains(&format!("the app with ID {client_id} → API permissions"))
+            && panel.contains("Grant admin consent"),
+        || format!("consent blocked: {panel:?}"),
+    )?;
+
+    // Registered as the README says: signing in works, and no explanation is left.
+    start_over(&setup, &browser, None).await?;
+    browser.click("button", "Sign in").await?;
+    sign_in_on_sim_page_as(&browser, &setup.sim, ADMIN_UPN).await?;
+    browser.find("group", "Signed-in account").await?;
+    browser.wait_gone("region", PROBLEM).await?;
+
+    // An unknown tenant in config.json: the discovery document's answer names it.
+    let wrong_tenant = SignInSetup::start_with_config(&dist_dir()?, Knobs::default(), |c| {
+        c["tenantId"] = "contoso-typo.onmicrosoft.com".into();
+    })
+    .await?;
+    browser.goto(&wrong_tenant.app("/")).await?;
+    browser.click("button", "Sign in").await?;
+    let panel = problem_panel(&browser).await?;
+    check(
+        panel.contains("The tenant wasn't found (AADSTS90002)")
+            && panel.contains("knows no tenant contoso-typo.onmicrosoft.com")
+            && panel.contains("in tenantId in config.json"),
+        || format!("unknown tenant: {panel:?}"),
+    )?;
+    browser.close().await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The About page's deployment check.
+
+const CHECK: &str = "Deployment check";
+
+/// The check's text once the site lines are in (no "Checking…" left).
+async fn deployment_check(browser: &Browser) -> Result<String> {
+    let what = "the deployment check to finish";
+    support::wait::until(what, support::DEADLINE, || async {
+        let text = browser.find("region", CHECK).await?.text().await?;
+        Ok(if text.contains("Checking…") {
+            support::wait::Poll::NotYet(text)
+        } else {
+            support::wait::Poll::Ready(text)
+        })
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_deployment_check_passes_on_the_demo_and_names_the_permissions_after_sign_in(
+) -> Result<()> {
+    let app = App::through_sim(&dist_dir()?).await?;
+    let sim = app
+        .sim()
+        .ok_or_else(|| support::Error::Setup("no sim behind the app".into()))?;
+    let browser = Browser::start("deploy-demo").await?;
+    browser.goto(&app.url("/about")).await?;
+    let text = deployment_check(&browser).await?;
+    for line in [
+        "OK config.json is there and valid.",
+        &format!(
+            "OK redirectUri {} is on this site",
+            app.url("/redirect.html")
+        ),
+        &format!("OK {} is served.", app.url("/redirect.html")),
+        "OK The WebAssembly file is served as application/wasm.",
+        "OK The Content-Security-Policy lets through every address in config.json",
+        "Waiting Permissions: sign in to see which are granted.",
+    ] {
+        check(text.contains(line), || format!("no {line:?} in {text:?}"))?;
+    }
+    check(!text.contains("To fix"), || format!("demo: {text:?}"))?;
+    // Before sign-in, the sign-in problems Microsoft answers on its own pages are listed with
+    // this installation's values.
+    let help = browser
+        .find("region", "If sign-in fails")
+        .await?
+        .text()
+        .await?;
+    check(
+        help.contains(&format!(
+            "add {} as a redirect URI",
+            app.url("/redirect.html")
+        )),
+        || format!("sign-in help: {help:?}"),
+    )?;
+
+    browser.click("button", "Sign in").await?;
+    sign_in_on_sim_page_as(&browser, sim, ADMIN_UPN).await?;
+    browser.find("group", "Signed-in account").await?;
+    browser.click("link", "About").await?;
+    let text = browser
+        .wait_text("All permissions are granted: User.Read, User.Read.All, GroupMember.ReadWrite.All, OrgContact.Read.All, User.Invite.All.")
+        .await?;
+    check(
+        text.contains(
+            "Exchange Online answered, and your account may make changes there: direct mode.",
+        ),
+        || format!("signed in: {text:?}"),
+    )?;
+    let text = deployment_check(&browser).await?;
+    check(
+        !text.contains("To fix") && !text.contains("Waiting"),
+        || format!("signed in: {text:?}"),
+    )?;
+    browser
+        .eval("document.querySelector('.deploy-check').scrollIntoView(); return null")
+        .await?;
+    browser.screenshot("deploy-check-demo").await?;
+    support::axe::check_page(&browser, "the About page with the deployment check").await?;
+    switch_to_dutch(&browser).await?;
+    let text = browser
+        .find("region", "Controle van de installatie")
+        .await?
+        .text()
+        .await?;
+    check(text.contains("Alle machtigingen zijn verleend"), || {
+        format!("Dutch: {text:?}")
+    })?;
+    browser
+        .eval("document.querySelector('.deploy-check').scrollIntoView(); return null")
+        .await?;
+    browser.screenshot("deploy-check-demo-nl").await?;
+    browser.close().await
+}
+
+/// index.html as an administrator might have trimmed it: Microsoft Graph left out of the
+/// policy's connect-src.
+fn csp_without_graph(html: &str) -> String {
+    html.replacen(" https://graph.microsoft.com", "", 1)
+}
+
+#[tokio::test]
+async fn the_deployment_check_names_what_to_fix_in_config_json_and_the_csp() -> Result<()> {
+    let dist = dist_dir()?;
+    let browser = Browser::start("deploy-broken").await?;
+    ignore_certificate_errors(&browser).await?;
+
+    // A config.json copied from another installation: its redirect URI is elsewhere, and its
+    // Exchange gateway isn't in the policy.
+    let app = App::serve(
+        &dist,
+        ConfigJson::Text(
+            serde_json::json!({
+                "clientId": "11111111-2222-4333-8444-555555555555",
+                "tenantId": "contoso.onmicrosoft.com",
+                "redirectUri": "https://guestlist.fabrikam.example/redirect.html",
+                "exchangeBaseUrl": "https://exo-gateway.contoso.example",
+            })
+            .to_string(),
+        ),
+    )
+    .await?;
+    browser.goto(&app.url("/about")).await?;
+    let text = deployment_check(&browser).await?;
+    check(
+        text.contains(&format!(
+            "To fix redirectUri https://guestlist.fabrikam.example/redirect.html is not on this site ({}), so the sign-in's answer can't reach Guestlist. Set redirectUri in config.json to {}",
+            app.url("").trim_end_matches('/'),
+            app.url("/redirect.html")
+        )),
+        || format!("redirect elsewhere: {text:?}"),
+    )?;
+    check(
+        text.contains("To fix The Content-Security-Policy blocks https://exo-gateway.contoso.example (exchangeBaseUrl in config.json). Add https://exo-gateway.contoso.example to connect-src"),
+        || format!("gateway not in the policy: {text:?}"),
+    )?;
+    // What is right still passes.
+    check(
+        text.contains(&format!("OK {} is served.", app.url("/redirect.html"))),
+        || format!("redirect page: {text:?}"),
+    )?;
+    browser
+        .eval("document.querySelector('.deploy-check').scrollIntoView(); return null")
+        .await?;
+    browser.screenshot("deploy-check-broken").await?;
+
+    // The file is edited while the page is open, and broken: checking again says where.
+    app.set_config(ConfigJson::Text(
+        "{\"clientId\": \"11111111-2222-4333-8444-555555555555\",\n\"tenantId\": }".into(),
+    ));
+    browser.click("button", "Check again").await?;
+    let text = browser
+        .wait_text("To fix config.json: config.json is not valid JSON: line 2")
+        .await?;
+    check(text.contains("To fix"), || text.clone())?;
+
+    // A policy that leaves out one of config.json's endpoints.
+    let trimmed = App::serve_with(&dist, ConfigJson::Valid, Some(csp_without_graph)).await?;
+    browser.goto(&trimmed.url("/about")).await?;
+    let text = deployment_check(&browser).await?;
+    check(
+        text.contains("To fix The Content-Security-Policy blocks https://graph.microsoft.com (graphBaseUrl in config.json). Add https://graph.microsoft.com to connect-src")
+            && text.contains("OK config.json is there and valid."),
+        || format!("graph not in the policy: {text:?}"),
+    )?;
+    switch_to_dutch(&browser).await?;
+    let text = browser
+        .find("region", "Controle van de installatie")
+        .await?
+        .text()
+        .await?;
+    check(
+        text.contains(
+            "Herstellen De Content-Security-Policy houdt https://graph.microsoft.com tegen",
+        ),
+        || format!("Dutch: {text:?}"),
+    )?;
+    browser
+        .eval("document.querySelector('.deploy-check').scrollIntoView(); return null")
+        .await?;
+    browser.screenshot("deploy-check-csp-nl").await?;
+    browser.close().await
 }

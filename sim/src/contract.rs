@@ -101,6 +101,29 @@ pub struct Knobs {
     /// The same per tenant, all applications together. Documented: 18,000 per 5 minutes.
     pub graph_tenant_write_limit: u32,
     pub graph_tenant_write_window_ms: u64,
+    /// Make sign-in answer as Entra does for a misregistered app (`null`: registered as the README
+    /// says). See [`RegistrationProblem`].
+    pub registration_problem: Option<RegistrationProblem>,
+}
+
+/// How the app registration is wrong, and so how the sign-in endpoints answer (sim/README.md,
+/// "Sign-in problems", lists each answer and its source).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RegistrationProblem {
+    /// The app's redirect URI is not among the registration's: `/authorize` shows Entra's own
+    /// error page, AADSTS50011, and does not redirect back.
+    RedirectUriNotRegistered,
+    /// The redirect URI is registered under the *Web* platform instead of *Single-page
+    /// application*: the browser's (cross-origin) code redemption at `/token` is refused with
+    /// 400 `invalid_request`, AADSTS9002326.
+    WebPlatform,
+    /// No application with the client id in the directory: `/authorize` shows Entra's error page,
+    /// AADSTS700016, without redirecting; `/token` answers 400 `unauthorized_client`.
+    UnknownClient,
+    /// Users may not consent and no admin has: after the credentials Entra shows "Need admin
+    /// approval" (AADSTS90094); its way back to the app carries `error=access_denied`.
+    ConsentBlocked,
 }
 
 impl Default for Knobs {
@@ -120,6 +143,7 @@ impl Default for Knobs {
             graph_app_write_window_ms: 150_000,
             graph_tenant_write_limit: 18_000,
             graph_tenant_write_window_ms: 300_000,
+            registration_problem: None,
         }
     }
 }

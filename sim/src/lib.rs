@@ -35,6 +35,6 @@ pub mod store;
 pub mod tls;
 pub mod tokens;
 
-pub use contract::Knobs;
+pub use contract::{Knobs, RegistrationProblem};
 pub use server::{app_state, start, RunningSim, SimConfig, SimError};
 pub use state::AppState;

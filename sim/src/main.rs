@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use guestlist_sim::{start, Knobs, SimConfig};
+use guestlist_sim::{start, Knobs, RegistrationProblem, SimConfig};
 
 /// A simulated Microsoft 365 tenant: Entra ID sign-in (OpenID Connect), Graph v1.0 and Exchange
 /// InvokeCommand subsets, with fault-injection knobs.
@@ -98,6 +98,31 @@ struct Args {
         help_heading = "Knobs"
     )]
     graph_tenant_write_window_ms: u64,
+    /// Answer sign-in as Entra does for a misregistered app: redirect-uri-not-registered,
+    /// web-platform, unknown-client or consent-blocked (sim/README.md, "Sign-in problems").
+    #[arg(long, value_name = "PROBLEM", value_parser = parse_problem, help_heading = "Knobs")]
+    registration_problem: Option<RegistrationProblem>,
+}
+
+fn parse_problem(s: &str) -> Result<RegistrationProblem, String> {
+    let camel: String = s
+        .split('-')
+        .enumerate()
+        .map(|(i, w)| {
+            let mut c = w.chars();
+            match (i, c.next()) {
+                (0, Some(f)) => f.to_lowercase().chain(c).collect(),
+                (_, Some(f)) => f.to_uppercase().chain(c).collect(),
+                (_, None) => String::new(),
+            }
+        })
+        .collect();
+    serde_json::from_value(serde_json::Value::String(camel)).map_err(|_| {
+        format!(
+            "'{s}' is not one of redirect-uri-not-registered, web-platform, unknown-client, \
+             consent-blocked"
+        )
+    })
 }
 
 fn parse_addr(s: &str) -> Result<SocketAddr, String> {
@@ -137,6 +162,7 @@ impl Args {
             graph_app_write_window_ms: self.graph_app_write_window_ms,
             graph_tenant_write_limit: self.graph_tenant_write_limit,
             graph_tenant_write_window_ms: self.graph_tenant_write_window_ms,
+            registration_problem: self.registration_problem,
         }
     }
 }

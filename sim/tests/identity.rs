@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine as _;
 use guestlist_sim::identity::{authenticate, issue_access_token};
 use guestlist_sim::state::{AppState, Role, EXCHANGE_AUDIENCE, GRAPH_AUDIENCE, TENANT_ID};
-use guestlist_sim::{start, Knobs, RunningSim, SimConfig};
+use guestlist_sim::{start, Knobs, RegistrationProblem, RunningSim, SimConfig};
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::signature::Verifier as _;
 use rsa::{BigUint, RsaPublicKey};
@@ -486,6 +486,88 @@ async fn authorize_errors_go_to_the_page_or_back_to_the_app() {
         200,
         "the sign-in page, not an error redirect"
     );
+}
+
+#[tokio::test]
+async fn a_misregistered_app_gets_entras_answers() {
+    let sim = sim().await;
+    let problem = |p| {
+        sim.set_knobs(Knobs {
+            registration_problem: p,
+            ..Knobs::default()
+        })
+        .unwrap()
+    };
+    let (verifier, challenge) = pkce("registration");
+    let params = authorize_params(&challenge, "query", GRAPH_SCOPES);
+    let authorize = || async {
+        client()
+            .get(authorize_url(&sim))
+            .query(&params)
+            .send()
+            .await
+            .unwrap()
+    };
+
+    // A redirect URI that is not registered, an unknown client id: Entra's own page, no redirect.
+    for (p, code) in [
+        (RegistrationProblem::RedirectUriNotRegistered, "AADSTS50011"),
+        (RegistrationProblem::UnknownClient, "AADSTS700016"),
+    ] {
+        problem(Some(p));
+        let resp = authorize().await;
+        assert_eq!(resp.status(), 400, "{p:?}");
+        assert!(resp.headers().get("location").is_none(), "{p:?}");
+        assert!(resp.text().await.unwrap().contains(code), "{p:?}");
+        // Posting the sign-in form is refused alike.
+        let resp = sign_in(&sim, &params, ADMIN, PASSWORD).await;
+        assert!(resp.headers().get("location").is_none(), "{p:?}");
+    }
+    // The token endpoint doesn't know the client either.
+    let (status, body) = ropc(&sim, ADMIN, PASSWORD, GRAPH_SCOPES).await;
+    assert_eq!(status, 400);
+    assert_sts_error(&body, "unauthorized_client", 700016);
+
+    // Registered under Web: the code is issued, the browser's redemption refused.
+    problem(Some(RegistrationProblem::WebPlatform));
+    let code = get_code(&sim, &challenge, "query", GRAPH_SCOPES).await["code"].clone();
+    let resp = redeem(&sim, &code, &verifier, REDIRECT_URI).await;
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_sts_error(&body, "invalid_request", 9002326);
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("Request origin: '{APP_ORIGIN}'")));
+    // A server-side (no Origin) password grant still works: only cross-origin is refused.
+    assert_eq!(ropc(&sim, ADMIN, PASSWORD, GRAPH_SCOPES).await.0, 200);
+
+    // Consent blocked: "Need admin approval" instead of a code; its way back is access_denied.
+    problem(Some(RegistrationProblem::ConsentBlocked));
+    let resp = sign_in(&sim, &params, ADMIN, PASSWORD).await;
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Need admin approval") && html.contains("AADSTS90094"));
+    assert!(html.contains("name=\"consent_declined\""));
+    let mut back = params.clone();
+    back.push(("consent_declined".into(), "1".into()));
+    let resp = client()
+        .post(authorize_url(&sim))
+        .form(&back)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+    let answer = redirect_params(resp.headers()["location"].to_str().unwrap(), "query");
+    assert_eq!(answer["error"], "access_denied");
+    assert!(answer["error_description"].starts_with("AADSTS65004"));
+    assert_eq!(answer["state"], params[11].1);
+
+    // Registered as the README says: signing in works again.
+    problem(None);
+    assert!(get_code(&sim, &challenge, "query", GRAPH_SCOPES)
+        .await
+        .contains_key("code"));
 }
 
 #[tokio::test]

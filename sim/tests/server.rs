@@ -370,6 +370,8 @@ async fn the_command_line_sets_listeners_seed_and_every_knob() {
                 "1800",
                 "--graph-tenant-write-window-ms",
                 "6000",
+                "--registration-problem",
+                "web-platform",
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -419,6 +421,7 @@ async fn the_command_line_sets_listeners_seed_and_every_knob() {
             "graphAppWriteWindowMs": 3000,
             "graphTenantWriteLimit": 1800,
             "graphTenantWriteWindowMs": 6000,
+            "registrationProblem": "webPlatform",
         })
     );
     let state: Value = client()

@@ -5,8 +5,10 @@
 //! - [`settings`]: what MSAL is told, decided from `config.json` (pure, tested natively).
 //! - [`bridge`]: `wasm_bindgen` bindings to `globalThis.guestlistAuth`; plain strings both ways.
 //! - [`state`]: the auth state in context (signed out, signing in, signed in, failed).
+//! - [`problem`]: the failures a misconfigured deployment produces, recognised for the page.
 
 pub mod bridge;
+pub mod problem;
 pub mod scopes;
 pub mod settings;
 pub mod state;

@@ -65,6 +65,11 @@ impl Auth {
         self.status.get()
     }
 
+    /// Whether starting, signing in or out failed (tracked).
+    pub fn failed(&self) -> bool {
+        self.status.with(|s| matches!(s, AuthStatus::Failed(_)))
+    }
+
     /// The signed-in account (tracked).
     pub fn account(&self) -> Option<Account> {
         self.status.with(|s| match s {

@@ -25,7 +25,12 @@ area! {
         /// While MSAL starts (and completes a redirect sign-in).
         auth_starting,
         signing_in,
+        /// Below the header after a sign-in failure the page doesn't recognise.
         sign_in_failed,
+        /// In the header after a failed sign-in; the page says below what failed.
+        sign_in_failed_explained,
+        /// Links from the signed-out header to the About page's sign-in help.
+        sign_in_help_link,
         /// Accessible name of the signed-in account group in the header.
         account_label,
         account_tenant,
@@ -131,6 +136,8 @@ pub static EN: CommonTexts = CommonTexts {
     auth_starting: "Checking sign-in…",
     signing_in: "Signing in…",
     sign_in_failed: "Sign-in failed: {detail}",
+    sign_in_failed_explained: "Sign-in failed; see below.",
+    sign_in_help_link: "Trouble signing in?",
     account_label: "Signed-in account",
     account_tenant: "Tenant {tenant}",
     simulated_tenant: "Simulated tenant (demo)",
@@ -231,6 +238,8 @@ pub static NL: CommonTexts = CommonTexts {
     auth_starting: "Aanmelding wordt gecontroleerd…",
     signing_in: "Bezig met aanmelden…",
     sign_in_failed: "Aanmelden is mislukt: {detail}",
+    sign_in_failed_explained: "Aanmelden is mislukt; zie hieronder.",
+    sign_in_help_link: "Problemen met aanmelden?",
     account_label: "Aangemeld account",
     account_tenant: "Tenant {tenant}",
     simulated_tenant: "Gesimuleerde tenant (demo)",

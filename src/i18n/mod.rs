@@ -3,7 +3,8 @@
 //! Every area is a struct with a field per text and one value per language, English and Dutch
 //! side by side in the area's file: [`common`] (the shell, navigation, sign-in, the mode panel,
 //! about, a person's fields and their problems), [`finder`] (the first screen's), [`groups`],
-//! [`import`], [`config`], plus the two the core defines because journals and exports keep their
+//! [`import`], [`config`], [`signin`] (sign-in problems and their fixes), [`deploy`] (the
+//! deployment check), plus the two the core defines because journals and exports keep their
 //! English
 //! ([`FailureTexts`]/[`FAILURES_EN`], [`ActivityTexts`]/[`ACTIVITY_EN`]; their Dutch is in
 //! [`failures`] and [`activity`]). A missing translation is a compile error, and the strings are
@@ -53,10 +54,12 @@ macro_rules! area {
 pub mod activity;
 pub mod common;
 pub mod config;
+pub mod deploy;
 pub mod failures;
 pub mod finder;
 pub mod groups;
 pub mod import;
+pub mod signin;
 mod words;
 
 #[cfg(test)]
@@ -67,11 +70,13 @@ mod tests;
 pub use activity::ACTIVITY_NL;
 pub use common::CommonTexts;
 pub use config::ConfigTexts;
+pub use deploy::DeployTexts;
 pub use failures::FAILURES_NL;
 pub use finder::FinderTexts;
 pub use groups::GroupTexts;
 pub use guestlist_core::domain::template::fill;
 pub use import::ImportTexts;
+pub use signin::SignInHelpTexts;
 
 /// All UI text of one language, by area: `t.finder.search_label`, `t.groups().members_count`.
 ///
@@ -119,6 +124,18 @@ impl Texts {
         self.lang.pick(&import::EN, &import::NL)
     }
 
+    /// What a sign-in problem means and what to change. Only the lazily loaded sign-in help
+    /// (`ui::components::sign_in_problem`) and the About page call this, so the texts load with
+    /// them.
+    pub fn signin(&self) -> &'static SignInHelpTexts {
+        self.lang.pick(&signin::EN, &signin::NL)
+    }
+
+    /// The About page's deployment check (only that lazily loaded page calls this).
+    pub fn deploy(&self) -> &'static DeployTexts {
+        self.lang.pick(&deploy::EN, &deploy::NL)
+    }
+
     /// What a change was and why it was skipped (`activity::ActivityTexts`); the English ones
     /// are the core's `ACTIVITY_EN`, which the log and its exports keep.
     pub fn activity(&self) -> &'static ActivityTexts {
@@ -137,6 +154,8 @@ impl Texts {
         area("groups", self.groups().entries());
         area("import", self.import().entries());
         area("config", self.config.entries());
+        area("signin", self.signin().entries());
+        area("deploy", self.deploy().entries());
         let owned = |e: &[(&str, &'static str)]| -> Vec<(String, &'static str)> {
             e.iter().map(|(f, t)| ((*f).to_owned(), *t)).collect()
         };

@@ -153,12 +153,14 @@ fn close_of(code: &[u8], open: usize) -> usize {
     code.len()
 }
 
-const AREAS: [(&str, &str); 5] = [
+const AREAS: [(&str, &str); 7] = [
     ("CommonTexts", "common"),
     ("FinderTexts", "finder"),
     ("GroupTexts", "groups"),
     ("ImportTexts", "import"),
     ("ConfigTexts", "config"),
+    ("SignInHelpTexts", "signin"),
+    ("DeployTexts", "deploy"),
 ];
 
 /// The catalogue texts (`area.field`) a template expression names. `self.x` is the area of

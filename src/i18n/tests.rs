@@ -12,6 +12,7 @@ const SAME_IN_BOTH: &[&str] = &[
     "common.about_graph",
     "common.about_exchange",
     "common.account_tenant",
+    "deploy.config_bad",
 ];
 
 fn placeholders(s: &str) -> Vec<&str> {
@@ -28,7 +29,7 @@ fn placeholders(s: &str) -> Vec<&str> {
 fn every_area_is_listed() {
     let names = EN.entries();
     for area in [
-        "common", "groups", "import", "config", "failures", "activity",
+        "common", "groups", "import", "config", "signin", "deploy", "failures", "activity",
     ] {
         let prefix = format!("{area}.");
         assert!(names.iter().any(|(n, _)| n.starts_with(&prefix)), "{area}");

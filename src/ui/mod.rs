@@ -15,7 +15,7 @@ pub mod session;
 use crate::auth::{bridge_settings, Auth};
 use crate::config::{self, Config, ConfigError};
 use crate::i18n::{use_i18n, I18n};
-use components::ModePanel;
+use components::{ModePanel, SignInProblemPanel};
 use layout::Frame;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -129,6 +129,7 @@ pub fn Shell(config: Config) -> impl IntoView {
     view! {
         <Router base=browser::router_base()>
             <Frame configured=true>
+                <SignInProblemPanel/>
                 <ModePanel/>
                 <Routes fallback=|| view! { <NotFoundPage/> }>
                     <Route path=path!("/") view=GroupsPage/>

@@ -6,8 +6,8 @@
 //! - [`App::through_sim`]: the simulated tenant in-process (`guestlist_sim::start` with
 //!   `serve_dir`), which serves dist/ with a config.json pointing at itself, for sign-in tests.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -31,7 +31,13 @@ pub enum ConfigJson {
 pub struct App {
     base_url: String,
     host: Host,
+    /// What `/config.json` answers (static server only): `None` is a 404.
+    config: Option<Arc<Mutex<Option<String>>>>,
 }
+
+/// Rewrites index.html before it is served (e.g. a Content-Security-Policy without an
+/// endpoint), as an administrator's edit of the deployed file would.
+pub type IndexEdit = fn(&str) -> String;
 
 enum Host {
     Static(tokio::task::JoinHandle<()>),
@@ -41,21 +47,29 @@ enum Host {
 impl App {
     /// Serves `dist` on a free port of 127.0.0.1 until the `App` is dropped.
     pub async fn serve(dist: &Path, config: ConfigJson) -> Result<App> {
+        App::serve_with(dist, config, None).await
+    }
+
+    /// [`App::serve`] with index.html rewritten by `index` (for every path that gets it).
+    pub async fn serve_with(
+        dist: &Path,
+        config: ConfigJson,
+        index: Option<IndexEdit>,
+    ) -> Result<App> {
         let (listener, addr) = super::bind_app_server().await?;
-        let body = match config {
-            ConfigJson::Valid => Some(valid_config(&format!("http://{addr}/")).to_string()),
-            ConfigJson::Missing => None,
-            ConfigJson::Text(text) => Some(text),
-        };
-        let body = Arc::new(body);
+        let body = Arc::new(Mutex::new(config_body(config, &format!("http://{addr}/"))));
+        let served = Arc::clone(&body);
         let config_route = get(move || {
-            let body = Arc::clone(&body);
+            let body = served.lock().expect("config lock").clone();
             async move {
-                match body.as_ref() {
+                match body {
                     Some(text) => (
                         StatusCode::OK,
-                        [(header::CONTENT_TYPE, "application/json")],
-                        text.clone(),
+                        [
+                            (header::CONTENT_TYPE, "application/json"),
+                            (header::CACHE_CONTROL, "no-cache"),
+                        ],
+                        text,
                     )
                         .into_response(),
                     None => StatusCode::NOT_FOUND.into_response(),
@@ -63,10 +77,24 @@ impl App {
             }
         });
         // A single-page app: unknown paths (client-side routes such as /about) get index.html.
-        let files = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
-        let router = Router::new()
-            .route("/config.json", config_route)
-            .fallback_service(files);
+        let router = match index {
+            None => {
+                let files = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
+                Router::new()
+                    .route("/config.json", config_route)
+                    .fallback_service(files)
+            }
+            Some(edit) => {
+                let page = dist.join("index.html");
+                let index_route = get(move || edited_index(page.clone(), edit));
+                let files = ServeDir::new(dist).fallback(index_route.clone());
+                Router::new()
+                    .route("/", index_route.clone())
+                    .route("/index.html", index_route)
+                    .route("/config.json", config_route)
+                    .fallback_service(files)
+            }
+        };
         let server = tokio::spawn(async move {
             // Ends only when the test's runtime shuts down or the task is aborted on drop.
             if let Err(e) = axum::serve(listener, router).await {
@@ -76,7 +104,16 @@ impl App {
         Ok(App {
             base_url: format!("http://{addr}"),
             host: Host::Static(server),
+            config: Some(body),
         })
+    }
+
+    /// From the next request on, `/config.json` answers `config` (static server only), as when
+    /// an administrator edits the deployed file.
+    pub fn set_config(&self, config: ConfigJson) {
+        if let Some(body) = &self.config {
+            *body.lock().expect("config lock") = config_body(config, &self.url("/"));
+        }
     }
 
     /// Serves `dist` through the simulated tenant (plain HTTP on a free port, seed 0).
@@ -91,6 +128,7 @@ impl App {
         Ok(App {
             base_url: sim.base_url().trim_end_matches('/').to_owned(),
             host: Host::Sim(Box::new(sim)),
+            config: None,
         })
     }
 
@@ -113,6 +151,21 @@ impl Drop for App {
         if let Host::Static(server) = &self.host {
             server.abort();
         }
+    }
+}
+
+fn config_body(config: ConfigJson, redirect_uri: &str) -> Option<String> {
+    match config {
+        ConfigJson::Valid => Some(valid_config(redirect_uri).to_string()),
+        ConfigJson::Missing => None,
+        ConfigJson::Text(text) => Some(text),
+    }
+}
+
+async fn edited_index(page: PathBuf, edit: IndexEdit) -> axum::response::Response {
+    match tokio::fs::read_to_string(&page).await {
+        Ok(html) => axum::response::Html(edit(&html)).into_response(),
+        Err(e) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
     }
 }
 

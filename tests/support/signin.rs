@@ -98,16 +98,31 @@ async fn config(State(site): State<Arc<Site>>) -> Response {
 impl SignInSetup {
     /// The sim over HTTPS with `knobs`, and the app from `dist` on its own origin.
     pub async fn start(dist: &Path, knobs: Knobs) -> Result<SignInSetup> {
-        SignInSetup::start_serving(dist, knobs, false).await
+        SignInSetup::start_serving(dist, knobs, false, |_| {}).await
+    }
+
+    /// [`SignInSetup::start`] with the app's config.json changed by `edit` (e.g. another
+    /// tenantId), as an administrator's mistake in the deployed file would.
+    pub async fn start_with_config(
+        dist: &Path,
+        knobs: Knobs,
+        edit: fn(&mut Value),
+    ) -> Result<SignInSetup> {
+        SignInSetup::start_serving(dist, knobs, false, edit).await
     }
 
     /// [`SignInSetup::start`] with the app's files gzip-compressed on the wire, as a static host
     /// serves them (the cold-load measurement).
     pub async fn start_compressed(dist: &Path, knobs: Knobs) -> Result<SignInSetup> {
-        SignInSetup::start_serving(dist, knobs, true).await
+        SignInSetup::start_serving(dist, knobs, true, |_| {}).await
     }
 
-    async fn start_serving(dist: &Path, knobs: Knobs, compress: bool) -> Result<SignInSetup> {
+    async fn start_serving(
+        dist: &Path,
+        knobs: Knobs,
+        compress: bool,
+        edit: fn(&mut Value),
+    ) -> Result<SignInSetup> {
         let sim = guestlist_sim::start(SimConfig {
             http: None,
             https: Some(([127, 0, 0, 1], 0).into()),
@@ -123,18 +138,20 @@ impl SignInSetup {
 
         let (listener, addr) = crate::support::bind_app_server().await?;
         let app_url = format!("http://{addr}");
+        // Keys as src/config.rs reads them. The redirect URI is MSAL 5's bridge page.
+        let mut app_config = json!({
+            "clientId": guestlist_sim::identity::SIM_CLIENT_ID,
+            "tenantId": guestlist_sim::state::TENANT_ID,
+            "authority": sim_url,
+            "redirectUri": format!("{app_url}/redirect.html"),
+            "graphBaseUrl": sim_url,
+            "exchangeBaseUrl": sim_url,
+        });
+        edit(&mut app_config);
         let site = Arc::new(Site {
             dist: dist.to_path_buf(),
             sim_origin: sim_url.clone(),
-            // Keys as src/config.rs reads them. The redirect URI is MSAL 5's bridge page.
-            config: json!({
-                "clientId": guestlist_sim::identity::SIM_CLIENT_ID,
-                "tenantId": guestlist_sim::state::TENANT_ID,
-                "authority": sim_url,
-                "redirectUri": format!("{app_url}/redirect.html"),
-                "graphBaseUrl": sim_url,
-                "exchangeBaseUrl": sim_url,
-            }),
+            config: app_config,
         });
         let index_route = get(index).with_state(site.clone());
         let router = Router::new()

@@ -31,7 +31,9 @@ use super::{REFRESH_TOKEN_LIFETIME, SPA_REFRESH_TOKEN_LIFETIME};
 use crate::auth::{
     access_token_claims, account_by_oid, account_by_upn, canonical_resource, id_token_claims,
 };
-use crate::contract::{Account, RequestOrigin, GRAPH_AUDIENCE, TENANT_DOMAIN, TENANT_ID};
+use crate::contract::{
+    Account, RegistrationProblem, RequestOrigin, GRAPH_AUDIENCE, TENANT_DOMAIN, TENANT_ID,
+};
 use crate::state::AppState;
 use crate::tokens::{PendingCode, RefreshGrant};
 
@@ -625,6 +627,10 @@ fn token_inner(
     let client_id = get("client_id").ok_or_else(|| StsError::missing("client_id"))?;
     // A cross-origin (browser) redemption marks the client as a single-page app.
     let spa = headers.contains_key(header::ORIGIN);
+    let request_origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if let Some(e) = token_registration_error(state, client_id, grant_type, request_origin) {
+        return Err(e);
+    }
     let client_info = get("client_info") == Some("1")
         || query.get("client_info").map(String::as_str) == Some("1");
     match grant_type {
@@ -830,6 +836,111 @@ fn check_credentials(
         ));
     }
     Ok(account)
+}
+
+// ---------------------------------------------------------------------------------------------
+// A misregistered app (the `registrationProblem` knob)
+//
+// What Entra answers when the app registration doesn't match the deployment. The codes and texts
+// are Entra's (https://learn.microsoft.com/entra/identity-platform/reference-error-codes); where
+// each answer goes follows OAuth 2.0 (RFC 6749 §4.1.2.1): a bad redirect URI or client id is
+// never redirected to, the authorization server shows its own error page instead.
+
+/// AADSTS50011 or AADSTS700016 at `/authorize`: shown on Entra's own page, the app never sees it.
+fn registration_error(state: &AppState, req: &AuthorizeRequest) -> Option<StsError> {
+    match state.knobs().registration_problem? {
+        // Entra's wording, e.g. CommunityToolkit/Graph-Controls#188.
+        RegistrationProblem::RedirectUriNotRegistered => Some(StsError::bad(
+            "invalid_request",
+            50011,
+            format!(
+                "The redirect URI '{}' specified in the request does not match the redirect URIs configured for the application '{}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.",
+                req.redirect_uri, req.client_id
+            ),
+        )),
+        RegistrationProblem::UnknownClient => Some(unknown_client(&req.client_id)),
+        RegistrationProblem::WebPlatform | RegistrationProblem::ConsentBlocked => None,
+    }
+}
+
+/// AADSTS700016 (UnauthorizedClient_DoesNotMatchRequest): no application with this client id in
+/// the directory.
+fn unknown_client(client_id: &str) -> StsError {
+    StsError::bad(
+        "unauthorized_client",
+        700016,
+        format!(
+            "Application with identifier '{client_id}' was not found in the directory '{TENANT_DOMAIN}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
+        ),
+    )
+}
+
+/// What `/token` refuses for a misregistered app: every grant for an unknown client id
+/// (`unauthorized_client`, AADSTS700016), and a browser's (cross-origin: `Origin` header)
+/// redemption when the redirect URI is registered under *Web* rather than *Single-page
+/// application* (AADSTS9002326; Entra only lets `spa` redirect URIs redeem cross-origin:
+/// https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#redirect-uris-for-single-page-apps-spas).
+fn token_registration_error(
+    state: &AppState,
+    client_id: &str,
+    grant_type: &str,
+    origin: Option<&str>,
+) -> Option<StsError> {
+    match state.knobs().registration_problem? {
+        RegistrationProblem::UnknownClient => Some(unknown_client(client_id)),
+        RegistrationProblem::WebPlatform
+            if matches!(grant_type, "authorization_code" | "refresh_token") =>
+        {
+            origin.map(|o| {
+                StsError::bad(
+                    "invalid_request",
+                    9002326,
+                    format!(
+                        "Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type. Request origin: '{o}'."
+                    ),
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Entra's "Need admin approval" page (AADSTS90094: the app asks permissions only an admin may
+/// grant, and users may not consent:
+/// https://learn.microsoft.com/entra/identity/enterprise-apps/application-sign-in-unexpected-user-consent-error).
+/// Its way back to the app posts here again with `consent_declined`, which answers as Entra does
+/// when a consent page is left without consent: `error=access_denied`, AADSTS65004 on the
+/// redirect (as reported in MicrosoftDocs/azure-docs#114009).
+fn need_admin_approval_page(p: &BTreeMap<String, String>) -> Response {
+    let hidden: String = p
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "login" | "passwd"))
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                html_escape(k),
+                html_escape(v)
+            )
+        })
+        .collect();
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Need admin approval</title></head>\
+         <body><main><h1>Need admin approval</h1>\
+         <p id=\"error\">Guestlist needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it. (AADSTS90094)</p>\
+         <form method=\"post\">{hidden}<input type=\"hidden\" name=\"consent_declined\" value=\"1\">\
+         <button type=\"submit\">Return to the application without granting consent</button></form></main></body></html>"
+    );
+    let mut resp = Html(html).into_response();
+    no_store(&mut resp);
+    resp
+}
+
+fn consent_declined() -> StsError {
+    StsError::bad(
+        "access_denied",
+        65004,
+        "User declined to consent to access the app.",
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1095,6 +1206,9 @@ async fn authorize_get(
         Ok(r) => r,
         Err(e) => return error_page(&e, &correlation),
     };
+    if let Some(e) = registration_error(&state, &req) {
+        return error_page(&e, &correlation);
+    }
     if let Err(e) = check_redirectable(&p) {
         return redirect_error(&req, &e, &correlation);
     }
@@ -1151,12 +1265,23 @@ async fn authorize_post(
         Ok(r) => r,
         Err(e) => return error_page(&e, &correlation),
     };
+    if let Some(e) = registration_error(&state, &req) {
+        return error_page(&e, &correlation);
+    }
     if let Err(e) = check_redirectable(&p) {
         return redirect_error(&req, &e, &correlation);
+    }
+    if p.contains_key("consent_declined") {
+        return redirect_error(&req, &consent_declined(), &correlation);
     }
     let login = p.get("login").map(String::as_str).unwrap_or("");
     let password = p.get("passwd").map(String::as_str).unwrap_or("");
     match check_credentials(&state, login, password) {
+        Ok(_)
+            if state.knobs().registration_problem == Some(RegistrationProblem::ConsentBlocked) =>
+        {
+            need_admin_approval_page(&p)
+        }
         Ok(account) => {
             let sid = state.identity.random_token(24);
             state

@@ -1,5 +1,6 @@
 use crate::auth::{use_auth, AuthStatus, SignInMode};
 use crate::i18n::{fill, use_i18n};
+use crate::ui::browser;
 use leptos::prelude::*;
 
 /// The header's account area: "Sign in" (a redirect to the sign-in page, or a popup window), or
@@ -26,16 +27,14 @@ pub fn SignInSlot() -> impl IntoView {
         }
         .into_any(),
         AuthStatus::SignedOut => view! { <SignInButtons/> }.into_any(),
-        AuthStatus::Failed(error) => {
-            let detail = error.to_string();
-            view! {
-                <p class="account-error" role="alert">
-                    {move || fill(i18n.t().common.sign_in_failed, &[("detail", &detail)])}
-                </p>
-                <SignInButtons/>
-            }
-            .into_any()
+        // What failed and what to change is below the header (SignInProblemPanel).
+        AuthStatus::Failed(_) => view! {
+            <p class="account-error" role="alert">
+                {move || i18n.t().common.sign_in_failed_explained}
+            </p>
+            <SignInButtons/>
         }
+        .into_any(),
         AuthStatus::SignedIn(account) => {
             let tenant = account.tenant_id.clone();
             view! {
@@ -83,5 +82,11 @@ fn SignInButtons() -> impl IntoView {
         >
             {move || i18n.t().common.sign_in_popup}
         </button>
+        // What Microsoft's own error pages mean, and the deployment check: on the About page.
+        // A plain link (the router still handles it in the page): `A` would add its own copy of
+        // the router's link code to the first load.
+        <a href=format!("{}/about", browser::router_base()) class="sign-in-help-link">
+            {move || i18n.t().common.sign_in_help_link}
+        </a>
     }
 }
