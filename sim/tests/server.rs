@@ -21,6 +21,18 @@ fn loopback0() -> Option<SocketAddr> {
     Some("127.0.0.1:0".parse().unwrap())
 }
 
+/// `GET url`'s JSON body.
+async fn get_json(url: &str) -> Value {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// A fresh directory under the system temp dir, removed on drop.
 struct TempDir(PathBuf);
 
@@ -152,14 +164,7 @@ async fn serve_dir_serves_the_app_its_config_and_a_csp_that_allows_the_sim() {
 
     // The generated config.json wins over a file of that name, and follows the origin used.
     for origin in [base.clone(), format!("http://localhost:{port}")] {
-        let config: Value = client()
-            .get(format!("{origin}/config.json"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let config: Value = get_json(&format!("{origin}/config.json")).await;
         assert_eq!(
             config,
             json!({
@@ -205,26 +210,12 @@ async fn served_app_can_call_exchange_across_origins_so_cors_refusal_shows_scrip
     let base = sim.base_url().trim_end_matches('/').to_string();
     let port = base.rsplit(':').next().unwrap().to_string();
     let other = format!("http://localhost:{port}");
-    let config: Value = client()
-        .get(format!("{base}/config.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config: Value = get_json(&format!("{base}/config.json")).await;
     assert_eq!(config["exchangeBaseUrl"], json!(other));
     assert_eq!(config["graphBaseUrl"], json!(base));
     assert_eq!(config["authority"], json!(base));
     // Opened under the other name, the app's Exchange calls go back across to 127.0.0.1.
-    let config: Value = client()
-        .get(format!("{other}/config.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config: Value = get_json(&format!("{other}/config.json")).await;
     assert_eq!(config["exchangeBaseUrl"], json!(base));
     // The browser's preflight from the app's origin: Exchange refuses it, Graph answers it.
     let preflight = |url: String| {
