@@ -8,6 +8,7 @@
 //! - [`group`]: group kinds and what each allows.
 //! - [`plan`]: desired people + tenant state → operations.
 //! - [`powershell`]: escaping and the idempotent Exchange script for script mode.
+//! - [`register`]: the externals register: rows, filters, search, sorting, CSV export.
 //! - [`report`]: row outcomes, the run report (CSV) and the JSON audit file.
 //! - [`retry`]: when and how long to wait before trying again.
 //! - [`template`]: `{name}` placeholders in texts.
@@ -36,6 +37,7 @@ pub mod journal;
 pub mod person;
 pub mod plan;
 pub mod powershell;
+pub mod register;
 pub mod report;
 pub mod retry;
 pub mod template;
