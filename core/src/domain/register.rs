@@ -14,7 +14,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::csv_export::{CsvExport, ExportOptions};
-use super::group::GroupKind;
+use super::email::EmailAddress;
+use super::group::{GroupKind, MemberKind};
+use super::plan::Leaver;
 
 /// A calendar day (`YYYY-MM-DD`), as register dates are compared and shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -182,6 +184,8 @@ pub struct SourcePerson {
     pub id: String,
     pub name: String,
     pub address: String,
+    /// Guests: the user principal name (how Exchange cmdlets name them).
+    pub user_principal_name: Option<String>,
     pub company: Option<String>,
     /// Guests: `externalUserState` (None for contacts).
     pub invitation: Option<InvitationState>,
@@ -234,6 +238,8 @@ pub struct Person {
     pub kind: ExternalKind,
     pub name: String,
     pub address: String,
+    /// Guests: the user principal name.
+    pub user_principal_name: Option<String>,
     /// The address's domain, lower-cased (empty when the address has none).
     pub domain: String,
     pub company: Option<String>,
@@ -521,6 +527,7 @@ impl Person {
             kind,
             name: p.name,
             address: p.address,
+            user_principal_name: p.user_principal_name,
             domain,
             company,
             invitation: p.invitation,
@@ -547,6 +554,28 @@ impl Person {
     /// Whether access has ended as of `today`.
     pub fn access_ended(&self, today: Day) -> bool {
         self.access_until.ended_by(today)
+    }
+
+    /// The person as someone to offboard ([`plan::offboarding`](super::plan::offboarding)):
+    /// Exchange names a contact by its address and a guest by its UPN (its id when the UPN is
+    /// unknown). `None` when the address is not one Exchange accepts.
+    pub fn leaver(&self) -> Option<Leaver> {
+        let address = EmailAddress::parse(&self.address).ok()?;
+        let (kind, exchange_identity) = match self.kind {
+            ExternalKind::Contact => (MemberKind::MailContact, address.to_string()),
+            ExternalKind::Guest => (
+                MemberKind::Guest,
+                self.user_principal_name
+                    .clone()
+                    .unwrap_or_else(|| self.id.clone()),
+            ),
+        };
+        Some(Leaver {
+            id: self.id.clone(),
+            kind,
+            address,
+            exchange_identity,
+        })
     }
 }
 
@@ -1054,5 +1083,32 @@ mod tests {
             ..Filter::default()
         });
         assert_eq!(ended.len(), n / 10);
+    }
+
+    #[test]
+    fn a_row_becomes_a_leaver_named_as_exchange_names_it() {
+        let mut guest = person("g9", "Kim Akers", "kim@fabrikam.example", "");
+        guest.user_principal_name =
+            Some("kim_fabrikam.example#EXT#@contoso.onmicrosoft.com".into());
+        let r = Register::build(Source {
+            contacts: vec![
+                person("c9", "Aaron", "Aaron@Fabrikam.example", ""),
+                person("c8", "Broken", "not an address", ""),
+            ],
+            guests: vec![guest, person("g8", "No UPN", "x@y.example", "")],
+            ..Source::default()
+        });
+        let by_id = |id: &str| r.people.iter().find(|p| p.id == id).unwrap();
+        let c = by_id("c9").leaver().unwrap();
+        assert_eq!(c.kind, MemberKind::MailContact);
+        assert_eq!(c.exchange_identity, c.address.to_string());
+        let g = by_id("g9").leaver().unwrap();
+        assert_eq!(g.kind, MemberKind::Guest);
+        assert_eq!(
+            g.exchange_identity,
+            "kim_fabrikam.example#EXT#@contoso.onmicrosoft.com"
+        );
+        assert_eq!(by_id("g8").leaver().unwrap().exchange_identity, "g8");
+        assert!(by_id("c8").leaver().is_none());
     }
 }

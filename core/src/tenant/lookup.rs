@@ -431,6 +431,7 @@ impl RegisterReads {
                     .clone()
                     .or_else(|| u.other_mails.first().cloned())
                     .unwrap_or_default(),
+                user_principal_name: u.user_principal_name.clone(),
                 company: u.company_name.clone(),
                 invitation: u
                     .external_user_state
