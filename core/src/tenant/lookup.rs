@@ -13,9 +13,11 @@ use serde_json::json;
 use super::exchange::{DistributionGroup, ExchangeClient};
 use super::graph::{odata_string, BatchRequest, GraphClient, MAX_BATCH};
 use super::http::{
-    encode_path_segment, encode_query_value, Method, Sleeper, TokenSource, Transport,
+    encode_path_segment, encode_query_value, HttpRequest, Method, Sleeper, TokenSource, Transport,
 };
-use super::models::{Collection as Paged, Group, GroupId, Member, OrgContact, Page, User};
+use super::models::{
+    Collection as Paged, Group, GroupId, Member, ObjectId, OrgContact, Page, User,
+};
 use super::TenantError;
 use crate::domain::register::{
     AccessUntil, Day, InvitationState, RegisterGroup, Source, SourcePerson,
@@ -498,6 +500,113 @@ impl Source {
                 ));
             }
         }
+    }
+}
+
+/// A user in deleted items (`GET /directory/deletedItems/microsoft.graph.user`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedUser {
+    #[serde(flatten)]
+    pub user: User,
+    #[serde(default)]
+    pub deleted_date_time: Option<String>,
+}
+
+impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
+    /// Deletes a user (a guest): `DELETE /users/{id}`. The user goes to deleted items, where it
+    /// can be restored for 30 days, and leaves its groups
+    /// (<https://learn.microsoft.com/graph/api/user-delete>). Gone already →
+    /// [`TenantError::NotFound`]. Needs `User.ReadWrite.All` and an Entra role that may.
+    pub async fn delete_user(&self, id: &ObjectId) -> Result<(), TenantError> {
+        let url = self.url(&format!("/users/{}", encode_path_segment(id.as_str())));
+        self.send_request(HttpRequest::new(Method::Delete, url))
+            .await?;
+        Ok(())
+    }
+
+    /// The users in deleted items, all pages
+    /// (<https://learn.microsoft.com/graph/api/directory-deleteditems-list>).
+    pub async fn deleted_users(&self) -> Result<Vec<DeletedUser>, TenantError> {
+        let mut n = 0;
+        self.every_page(
+            "GET /directory/deletedItems/microsoft.graph.user",
+            "/directory/deletedItems/microsoft.graph.user?$select=id,displayName,mail,userPrincipalName,userType,deletedDateTime&$top=999",
+            false,
+            &mut n,
+        )
+        .await
+    }
+
+    /// Restores a deleted user: `POST /directory/deletedItems/{id}/restore`
+    /// (<https://learn.microsoft.com/graph/api/directory-deleteditems-restore>). Not in deleted
+    /// items → [`TenantError::NotFound`].
+    pub async fn restore_deleted_user(&self, id: &ObjectId) -> Result<User, TenantError> {
+        let url = self.url(&format!(
+            "/directory/deletedItems/{}/restore",
+            encode_path_segment(id.as_str())
+        ));
+        let resp = self
+            .send_request(HttpRequest::new(Method::Post, url).json(&json!({})))
+            .await?;
+        super::error::decode_json("POST /directory/deletedItems/{id}/restore", &resp.body)
+    }
+
+    /// Sets (or with `None` clears) a user's `onPremisesExtensionAttributes.extensionAttribute{n}`
+    /// with `PATCH /users/{id}`: possible on cloud-only users; Graph refuses it for users synced
+    /// from on-premises
+    /// (<https://learn.microsoft.com/graph/api/resources/onpremisesextensionattributes>).
+    pub async fn set_extension_attribute(
+        &self,
+        id: &ObjectId,
+        n: u8,
+        value: Option<&str>,
+    ) -> Result<(), TenantError> {
+        let Some(name) = super::models::ExtensionAttributes::name(n) else {
+            return Err(TenantError::InvalidRequest(format!(
+                "extension attributes are numbered 1 to 15, not {n}"
+            )));
+        };
+        let url = self.url(&format!("/users/{}", encode_path_segment(id.as_str())));
+        let body = json!({ "onPremisesExtensionAttributes": { name: value } });
+        self.send_request(HttpRequest::new(Method::Patch, url).json(&body))
+            .await?;
+        Ok(())
+    }
+}
+
+impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
+    /// `Remove-MailContact`: the contact is deleted and leaves every group
+    /// (<https://learn.microsoft.com/powershell/module/exchangepowershell/remove-mailcontact>).
+    /// Gone already → [`TenantError::NotFound`].
+    pub async fn remove_mail_contact(&self, identity: &str) -> Result<(), TenantError> {
+        self.invoke(
+            "Remove-MailContact",
+            json!({ "Identity": identity, "Confirm": false }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// `Set-MailContact -CustomAttribute{n}` (an empty value clears it)
+    /// (<https://learn.microsoft.com/powershell/module/exchangepowershell/set-mailcontact>).
+    pub async fn set_mail_contact_custom_attribute(
+        &self,
+        identity: &str,
+        n: u8,
+        value: Option<&str>,
+    ) -> Result<(), TenantError> {
+        if !(1..=15).contains(&n) {
+            return Err(TenantError::InvalidRequest(format!(
+                "custom attributes are numbered 1 to 15, not {n}"
+            )));
+        }
+        let mut params = serde_json::Map::new();
+        params.insert("Identity".into(), json!(identity));
+        params.insert(format!("CustomAttribute{n}"), json!(value.unwrap_or("")));
+        self.invoke("Set-MailContact", serde_json::Value::Object(params))
+            .await?;
+        Ok(())
     }
 }
 
