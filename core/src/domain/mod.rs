@@ -27,6 +27,13 @@
 //!    Exchange operations, then `verify::verify` + `verify::record` after fresh reads.
 //! 5. `report::build_report`, `report_csv`, `audit_file`; "retry failed rows" =
 //!    `journal::failed_rows` → re-plan those rows only.
+//!
+//! The externals register and offboarding: `tenant::lookup::RegisterReads::source` (+
+//! `Source::add_exchange_contacts` in direct mode) → `register::Register::build`; the page asks
+//! `Register::select(filter, sort)` and exports with `Register::to_csv`; the chosen rows'
+//! `Person::leaver`s (or `Register::find_addresses` for a list) → `plan::offboarding` with the
+//! targets and `engine::reads::register_snapshot` → a plan of removals for the executor, and
+//! `powershell::offboarding_script` for script mode (removals, then `Remove-MailContact`).
 pub mod csv_export;
 pub mod csv_import;
 pub mod email;

@@ -434,6 +434,34 @@ impl Register {
         });
     }
 
+    /// The rows holding each of `addresses` (compared without case, surrounding spaces ignored),
+    /// for offboarding from a list of addresses: the matching rows in register order (a contact
+    /// and a guest for the same address are both found), and the addresses no row holds, as
+    /// given.
+    pub fn find_addresses<'a>(&self, addresses: &'a [String]) -> (Vec<u32>, Vec<&'a str>) {
+        let mut wanted: HashMap<String, bool> = addresses
+            .iter()
+            .map(|a| (a.trim().to_lowercase(), false))
+            .filter(|(a, _)| !a.is_empty())
+            .collect();
+        let mut rows = Vec::new();
+        for (i, p) in self.people.iter().enumerate() {
+            if let Some(found) = wanted.get_mut(p.address_key()) {
+                *found = true;
+                rows.push(i as u32);
+            }
+        }
+        let missing = addresses
+            .iter()
+            .map(String::as_str)
+            .filter(|a| {
+                let key = a.trim().to_lowercase();
+                !key.is_empty() && wanted.get(&key) == Some(&false)
+            })
+            .collect();
+        (rows, missing)
+    }
+
     /// How many externals each group holds, indexed like [`Register::groups`].
     pub fn externals_per_group(&self) -> Vec<u32> {
         let mut n = vec![0u32; self.groups.len()];
@@ -1110,5 +1138,24 @@ mod tests {
         );
         assert_eq!(by_id("g8").leaver().unwrap().exchange_identity, "g8");
         assert!(by_id("c8").leaver().is_none());
+    }
+
+    #[test]
+    fn addresses_from_a_list_find_their_rows_and_name_the_rest() {
+        let r = sample();
+        let list: Vec<String> = [
+            " DANA@northwind.example",
+            "aaron@fabrikam.example",
+            "nobody@nowhere.example",
+            "",
+            "aaron@FABRIKAM.example",
+        ]
+        .map(String::from)
+        .to_vec();
+        let (rows, missing) = r.find_addresses(&list);
+        let mut found = names(&r, &rows);
+        found.sort();
+        assert_eq!(found, ["Aaron Con", "Dana Reyes"]);
+        assert_eq!(missing, ["nobody@nowhere.example"]);
     }
 }
