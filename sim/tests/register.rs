@@ -543,3 +543,46 @@ fn the_large_seed_adds_externals_and_groups_and_keeps_the_default_objects() {
     let again = Tenant::seeded_large(3);
     assert_eq!(again.snapshot(), large.snapshot());
 }
+
+#[tokio::test]
+async fn the_large_tenant_is_served_and_kept_across_a_reset() {
+    let sim = guestlist_sim::start(guestlist_sim::SimConfig {
+        large_tenant: true,
+        ..guestlist_sim::SimConfig::default()
+    })
+    .await
+    .expect("sim starts");
+    let http = reqwest::Client::new();
+    let state = |body: Value| {
+        (
+            body["counts"]["contacts"].as_u64().unwrap() as usize,
+            body["counts"]["groups"].as_u64().unwrap() as usize,
+        )
+    };
+    let before: Value = http
+        .get(format!("{}/_sim/state", sim.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (contacts, groups) = state(before);
+    assert!(contacts > LARGE_CONTACTS, "{contacts}");
+    assert!(groups > 300, "{groups}");
+    let reset = http
+        .post(format!("{}/_sim/reset", sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(reset.status().is_success());
+    let after: Value = http
+        .get(format!("{}/_sim/state", sim.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state(after), (contacts, groups));
+}
