@@ -1,6 +1,7 @@
 //! The externals register's reads against the simulated tenant over HTTP: every contact, guest
 //! and group, memberships from `$batch`ed member lists inverted per person, the requests it takes
 //! (counted on the wire and against `register_read_requests`), and the register built from them.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
