@@ -235,6 +235,15 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
     /// `$filter=userType eq 'Guest'`, an advanced query) rather than paged through; those lists'
     /// own next links are followed in later batches. [`register_read_requests`] states the cost.
     pub async fn register_reads(&self) -> Result<RegisterReads, TenantError> {
+        let mut reads = self.register_people().await?;
+        self.register_memberships(&mut reads).await?;
+        Ok(reads)
+    }
+
+    /// The first half of [`register_reads`](Self::register_reads): every mail contact and every
+    /// guest, without groups — enough for the register's first rows. `groups` and `members` stay
+    /// empty until [`register_memberships`](Self::register_memberships).
+    pub async fn register_people(&self) -> Result<RegisterReads, TenantError> {
         let mut requests = 0;
         let contacts: Vec<OrgContact> = self
             .every_page(
@@ -255,6 +264,18 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
                 &mut requests,
             )
             .await?;
+        Ok(RegisterReads {
+            contacts,
+            guests,
+            requests,
+            ..RegisterReads::default()
+        })
+    }
+
+    /// The second half: every group and each group's member ids, into `reads` (its request
+    /// count grows by what they took).
+    pub async fn register_memberships(&self, reads: &mut RegisterReads) -> Result<(), TenantError> {
+        let mut requests = 0;
         let groups: Vec<Group> = {
             let first = self.list_groups().await?;
             requests += 1;
@@ -269,13 +290,10 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
             items
         };
         let members = self.members_in_batches(&groups, &mut requests).await?;
-        Ok(RegisterReads {
-            contacts,
-            guests,
-            groups,
-            members,
-            requests,
-        })
+        reads.groups = groups;
+        reads.members = members;
+        reads.requests += requests;
+        Ok(())
     }
 
     /// Every item of a collection, following `@odata.nextLink`s.
