@@ -38,6 +38,7 @@ fn test_config() -> Config {
         redirect_uri: "http://127.0.0.1/".into(),
         graph_base_url: "https://graph.microsoft.com".into(),
         exchange_base_url: "https://outlook.office365.com".into(),
+        access_until_attribute: 15,
     }
 }
 
