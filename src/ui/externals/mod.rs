@@ -534,3 +534,107 @@ pub fn RegisterList(
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{EN, NL};
+    use guestlist_core::domain::group::GroupKind;
+    use guestlist_core::domain::register::{RegisterGroup, Source, SourcePerson};
+
+    const TODAY: Day = Day {
+        year: 2026,
+        month: 12,
+        day: 6,
+    };
+
+    fn register() -> Register {
+        Register::build(Source {
+            contacts: vec![SourcePerson {
+                id: "c1".into(),
+                name: "Jan".into(),
+                address: "jan@partner.nl".into(),
+                access_until: Some(AccessUntil::NotAvailable),
+                ..SourcePerson::default()
+            }],
+            guests: vec![SourcePerson {
+                id: "g1".into(),
+                name: "Kim".into(),
+                address: "kim@fabrikam.com".into(),
+                invitation: Some(InvitationState::PendingAcceptance),
+                invitation_since: Day::parse("2026-11-30"),
+                access_until: Some(AccessUntil::Until(Day::parse("2026-12-05").unwrap())),
+                ..SourcePerson::default()
+            }],
+            groups: vec![
+                RegisterGroup {
+                    id: "a".into(),
+                    name: "Sales".into(),
+                    kind: GroupKind::Distribution,
+                },
+                RegisterGroup {
+                    id: "b".into(),
+                    name: "Falcon".into(),
+                    kind: GroupKind::Microsoft365,
+                },
+            ],
+            members: vec![vec!["g1".into()], vec!["g1".into()]],
+        })
+    }
+
+    #[test]
+    fn a_row_in_words() {
+        let r = register();
+        let (jan, kim) = (&r.people[0], &r.people[1]);
+        assert_eq!(kind_text(&EN, jan), "Mail contact");
+        assert_eq!(
+            kind_text(&EN, kim),
+            "Guest · Pending acceptance since 2026-11-30"
+        );
+        assert_eq!(
+            kind_text(&NL, kim),
+            "Gast · Wacht op acceptatie sinds 2026-11-30"
+        );
+        assert_eq!(groups_text(&EN, &r, kim, true), "2 groups: Sales, Falcon");
+        assert_eq!(groups_text(&EN, &r, jan, true), "No group");
+        // Before the memberships are read, no row claims to be in no group.
+        assert_eq!(groups_text(&EN, &r, jan, false), "Groups not read yet");
+        // The end day itself still counts as access.
+        assert_eq!(until_text(&EN, kim, TODAY), "Ended 2026-12-05");
+        let day_of = Day::parse("2026-12-05").unwrap();
+        assert_eq!(until_text(&EN, kim, day_of), "Until 2026-12-05");
+        assert_eq!(
+            until_text(&EN, jan, TODAY),
+            "End date not readable in script mode"
+        );
+    }
+
+    #[test]
+    fn offboarding_targets_keep_what_makes_a_group_unchangeable() {
+        use guestlist_core::tenant::{Group, GroupId};
+        let dynamic = Group {
+            id: GroupId("d".into()),
+            display_name: Some("All guests".into()),
+            mail_enabled: Some(false),
+            security_enabled: Some(true),
+            group_types: vec!["DynamicMembership".into()],
+            ..Group::default()
+        };
+        let t = offboard::offboarding_target(&dynamic).expect("a security group");
+        assert_eq!(t.kind, GroupKind::Security);
+        assert!(t.dynamic_membership && !t.on_premises_synced);
+        let synced = Group {
+            id: GroupId("s".into()),
+            display_name: Some("Partners".into()),
+            mail: Some("partners@contoso.com".into()),
+            mail_enabled: Some(true),
+            security_enabled: Some(false),
+            on_premises_sync_enabled: Some(true),
+            ..Group::default()
+        };
+        let t = offboard::offboarding_target(&synced).expect("a distribution group");
+        assert_eq!(t.kind, GroupKind::Distribution);
+        assert!(t.on_premises_synced);
+        assert_eq!(t.exchange_identity(), "partners@contoso.com");
+    }
+}
