@@ -341,8 +341,7 @@ pub fn RegisterList(
     };
 
     view! {
-        <section class="card register" aria-labelledby="register-heading">
-            <h2 id="register-heading" class="visually-hidden">{tx(|t| t.externals().list_label)}</h2>
+        <section class="card register">
             <div class="field">
                 <label for="register-search">{tx(|t| t.externals().search_label)}</label>
                 <input id="register-search" type="search" autocomplete="off"
