@@ -351,3 +351,34 @@ async fn filters_narrow_the_list_and_select_a_whole_domain() {
     until("one selected", || page.status().ends_with("1 selected.")).await;
     assert!(page.selected.with(|s| s.contains("c0")));
 }
+
+#[wasm_bindgen_test]
+async fn people_chosen_from_a_pasted_list_of_addresses() {
+    let page = mount(source(), Load::Done);
+    until("the list", || page.status() == "10,000 external people.").await;
+    let area: web_sys::HtmlTextAreaElement = page
+        .app
+        .root
+        .query_selector("#register-addresses")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    area.set_value("email\nGUEST00003@tailspin.example\n\"C\" <contact00042@fabrikam.com>; nobody@nowhere.example");
+    area.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    page.click("Select these people");
+    until("the list's people", || {
+        page.status().ends_with("2 selected.")
+    })
+    .await;
+    assert!(page
+        .selected
+        .with(|s| s.contains("g3") && s.contains("c42")));
+    let text = page.text();
+    assert!(
+        text.contains(
+            "2 people from the list selected. Not in the register: nobody@nowhere.example"
+        ),
+        "{text}"
+    );
+}

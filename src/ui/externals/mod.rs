@@ -215,6 +215,16 @@ pub fn until_text(t: &Texts, p: &Person, today: Day) -> String {
     }
 }
 
+/// The addresses in pasted text: every piece holding an `@`, split at line breaks, commas,
+/// semicolons, tabs and spaces, quotes and angle brackets taken off ("Name <a@b.c>" pastes).
+pub fn addresses_in(text: &str) -> Vec<String> {
+    text.split(['\n', '\r', ',', ';', '\t', ' '])
+        .map(|p| p.trim_matches(|c: char| c == '"' || c == '\'' || c == '<' || c == '>'))
+        .filter(|p| p.contains('@'))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// `Some(value)` unless the select's value is empty ("all").
 fn chosen(value: String) -> Option<String> {
     Some(value).filter(|v| !v.is_empty())
@@ -334,6 +344,31 @@ pub fn RegisterList(
                 .collect()
         });
         selected.update(|s| s.extend(ids));
+    };
+    let pasted = RwSignal::new(String::new());
+    let select_list = move |_| {
+        let addresses = addresses_in(&pasted.get_untracked());
+        let (ids, missing): (Vec<String>, Vec<String>) = register.with_untracked(|r| {
+            let (rows, missing) = r.find_addresses(&addresses);
+            (
+                rows.into_iter()
+                    .map(|i| r.people[i as usize].id.clone())
+                    .collect(),
+                missing.into_iter().map(str::to_owned).collect(),
+            )
+        });
+        let found = ids.len() as u64;
+        selected.update(|s| s.extend(ids));
+        let t = untrack(|| i18n.t());
+        let mut text = plural(&t.externals().by_list_found, t.count(found), &[]);
+        if !missing.is_empty() {
+            let list = missing.join(", ");
+            text = format!(
+                "{text} {}",
+                fill(t.externals().by_list_missing, &[("addresses", &list)])
+            );
+        }
+        notice.set(Some(text));
     };
     let clear = move |_| {
         filter.set(Filter::default());
@@ -465,6 +500,15 @@ pub fn RegisterList(
                 </button>
                 <button type="button" class="button" on:click=export>{tx(|t| t.groups().export_csv)}</button>
             </div>
+            <details class="register-by-list">
+                <summary>{tx(|t| t.externals().by_list)}</summary>
+                <div class="field">
+                    <label for="register-addresses">{tx(|t| t.externals().by_list_label)}</label>
+                    <textarea id="register-addresses" rows="4"
+                        on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
+                </div>
+                <button type="button" class="button" on:click=select_list>{tx(|t| t.externals().by_list_button)}</button>
+            </details>
             <VirtualRows scroll len=Signal::derive(move || visible.with(Vec::len)) row_px=ROW_PX overscan=OVERSCAN
                 label=|t| t.externals().list_label class="register-viewport"
                 rows=move |w: Window, total: usize| {
@@ -579,6 +623,17 @@ mod tests {
             ],
             members: vec![vec!["g1".into()], vec!["g1".into()]],
         })
+    }
+
+    #[test]
+    fn addresses_from_pasted_text() {
+        assert_eq!(
+            addresses_in(
+                "email\r\njan@partner.nl\n\"Kim\" <kim@fabrikam.com>; x@y.z,\tnot-an-address"
+            ),
+            ["jan@partner.nl", "kim@fabrikam.com", "x@y.z"]
+        );
+        assert!(addresses_in("email\nname").is_empty());
     }
 
     #[test]
