@@ -10,17 +10,19 @@ use crate::platform::BrowserClock;
 use crate::ui::groups::{explain, tx, FailureView, ScriptBox};
 use crate::ui::session::Session;
 use guestlist_core::domain::group::ExternalSenders;
+use guestlist_core::domain::journal::OpState;
 use guestlist_core::domain::journal::{Failure, OpResult, Service};
 use guestlist_core::domain::plan::{offboarding, Leaver, LeaverSkip, OpId, Plan, TargetGroup};
 use guestlist_core::domain::register::Register;
 use guestlist_core::domain::verify::Verified;
 use guestlist_core::engine::reads::register_snapshot;
-use guestlist_core::engine::EngineError;
-use guestlist_core::run::MemoryJournalStore;
+use guestlist_core::engine::{EngineError, RunSetup};
+use guestlist_core::run::{MemoryJournalStore, RunControl, RunEvent};
 use guestlist_core::tenant::{Group, TenantError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use send_wrapper::SendWrapper;
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -58,6 +60,8 @@ enum Line {
     AlreadyDone,
     Failed(Failure),
     InScript,
+    /// Not reached: the run was cancelled.
+    NotRun,
 }
 
 pub struct Finished {
@@ -134,6 +138,9 @@ pub fn OffboardPanel(
     let step = RwSignal::new(Step::Idle);
     let verified = RwSignal::new(None::<Result<Vec<(OpId, Verified)>, Failure>>);
     let verifying = RwSignal::new(false);
+    // Operations finished in the run under way, and its control (cancel).
+    let progress = RwSignal::new(0usize);
+    let control = StoredValue::new_local(None::<RunControl>);
     let direct = {
         let session = session.clone();
         move || session.is_direct()
@@ -160,30 +167,56 @@ pub fn OffboardPanel(
         let session = session.clone();
         move |prepared: Arc<Prepared>| {
             let session = session.clone();
+            progress.set(0);
+            let ctl = RunControl::new();
+            control.set_value(Some(ctl.clone()));
             step.set(Step::Running(prepared.clone()));
             spawn_local(async move {
-                let run = session
-                    .engine()
-                    .run_now(&prepared.plan, None, &BrowserClock, &LocalActivity)
+                let engine = session.engine();
+                let store = MemoryJournalStore::new();
+                let needs_sign_in = RefCell::new(None::<String>);
+                // As the engine's run_now, with the progress shown and a cancel button: a
+                // token that can't be had without the admin ends the run.
+                let setup = RunSetup::default()
+                    .with_control(ctl.clone())
+                    .on_event(|e| match e {
+                        RunEvent::OpFinished { .. } => {
+                            progress.try_update(|n| *n += 1);
+                        }
+                        RunEvent::NeedsSignIn { message, .. } => {
+                            needs_sign_in.replace(Some(message.clone()));
+                            ctl.cancel();
+                        }
+                        _ => {}
+                    });
+                let outcome = engine
+                    .run(&prepared.plan, &store, &BrowserClock, &LocalActivity, setup)
                     .await;
-                let next = match run {
+                control.set_value(None);
+                let next = match outcome {
                     Err(e) => Step::Failed(Failure::new(Service::Graph, e.to_string())),
-                    Ok(run) => {
-                        let sign_in = run.needs_sign_in.as_ref().map(|why| {
-                            explain(Service::Graph, &TenantError::SignInAgain(why.clone()))
-                        });
+                    Ok(outcome) => {
+                        let sign_in = needs_sign_in
+                            .into_inner()
+                            .map(|why| explain(Service::Graph, &TenantError::SignInAgain(why)));
+                        let script = engine
+                            .script(&prepared.plan, &outcome.pending_script)
+                            .unwrap_or_else(|e| Some(format!("# {e}")));
                         let lines = prepared
                             .plan
                             .ops
                             .iter()
                             .map(|op| {
-                                let line = match run.result(op.id) {
-                                    Some(OpResult::Done { .. }) => Line::Done,
-                                    Some(OpResult::AlreadyDone { .. }) => Line::AlreadyDone,
-                                    Some(OpResult::Failed(f)) => Line::Failed(f),
-                                    None => match &sign_in {
+                                let line = match outcome.journal.state(op.id) {
+                                    OpState::Finished(OpResult::Done { .. }) => Line::Done,
+                                    OpState::Finished(OpResult::AlreadyDone { .. }) => {
+                                        Line::AlreadyDone
+                                    }
+                                    OpState::Finished(OpResult::Failed(f)) => Line::Failed(f),
+                                    _ if outcome.pending_script.contains(&op.id) => Line::InScript,
+                                    _ => match &sign_in {
                                         Some(f) => Line::Failed(f.clone()),
-                                        None => Line::InScript,
+                                        None => Line::NotRun,
                                     },
                                 };
                                 (op.id, line)
@@ -192,8 +225,8 @@ pub fn OffboardPanel(
                         Step::Finished(Arc::new(Finished {
                             plan: prepared.plan.clone(),
                             lines,
-                            script: run.script,
-                            store: SendWrapper::new(Rc::new(run.store)),
+                            script,
+                            store: SendWrapper::new(Rc::new(store)),
                         }))
                     }
                 };
@@ -312,7 +345,21 @@ pub fn OffboardPanel(
                 <ul class="plan-ops">{ops}</ul>
                 <ul class="plan-skips">{skips}</ul>
                 {if running {
-                    view! { <p role="status" aria-busy="true">{tx(|t| t.externals().running)}</p> }.into_any()
+                    let total = p.plan.ops.len() as u64;
+                    view! {
+                        <p role="status" aria-busy="true">
+                            {move || {
+                                let t = i18n.t();
+                                let done = t.count(progress.get() as u64);
+                                plural(&t.externals().running, t.count(total), &[("done", done.as_str())])
+                            }}
+                        </p>
+                        <div class="actions">
+                            <button type="button" class="button" on:click=move |_| {
+                                control.with_value(|c| if let Some(c) = c { c.cancel() });
+                            }>{tx(|t| t.externals().cancel_run)}</button>
+                        </div>
+                    }.into_any()
                 } else {
                     view! {
                         <div class="actions">
@@ -336,13 +383,20 @@ pub fn OffboardPanel(
             let already = count(|l| matches!(l, Line::AlreadyDone));
             let failed = count(|l| matches!(l, Line::Failed(_)));
             let scripted = count(|l| matches!(l, Line::InScript));
+            let not_run = count(|l| matches!(l, Line::NotRun));
             let summary = move || {
                 let t = i18n.t();
                 let (d, a, x, s) = (t.count(done), t.count(already), t.count(failed), t.count(scripted));
-                fill(
+                let cancelled = if not_run > 0 {
+                    plural(&t.externals().not_run, t.count(not_run), &[])
+                } else {
+                    String::new()
+                };
+                let summary = fill(
                     t.externals().report_summary,
                     &[("done", d.as_str()), ("already", a.as_str()), ("failed", x.as_str()), ("script", s.as_str())],
-                )
+                );
+                format!("{summary} {cancelled}").trim_end().to_owned()
             };
             let lines = {
                 let f = f.clone();
@@ -358,6 +412,7 @@ pub fn OffboardPanel(
                                 Line::AlreadyDone => (t.groups().status_already, "op op--done"),
                                 Line::Failed(_) => (t.groups().status_failed, "op op--failed"),
                                 Line::InScript => (t.groups().status_script, "op op--script"),
+                                Line::NotRun => (t.externals().status_not_run, "op op--failed"),
                             };
                             let fail = match line {
                                 Line::Failed(f) => Some(f.clone()),
