@@ -75,7 +75,7 @@ impl Mounted {
 
     /// Navigation and the routed page are both rendered (routes render a tick later).
     fn ready(&self) -> bool {
-        self.count("nav a") == 4 && self.find("main h1").is_some()
+        self.count("nav a") == 5 && self.find("main h1").is_some()
     }
 
     /// The visible names of the primary navigation's links, in order.
@@ -108,7 +108,10 @@ fn choose_language(app: &Mounted, code: &str) {
 async fn switching_language_changes_visible_text_and_html_lang() {
     let app = mount(Ok(test_config()), Some("en"));
     until("English shell", || app.ready()).await;
-    assert_eq!(app.nav_links(), ["Groups", "Import", "Activity", "About"]);
+    assert_eq!(
+        app.nav_links(),
+        ["Groups", "Import", "External people", "Activity", "About"]
+    );
     assert_eq!(
         app.get("nav").get_attribute("aria-label").as_deref(),
         Some("Main navigation")
@@ -121,7 +124,13 @@ async fn switching_language_changes_visible_text_and_html_lang() {
     until("Dutch navigation", || app.nav_links()[0] == "Groepen").await;
     assert_eq!(
         app.nav_links(),
-        ["Groepen", "Importeren", "Activiteit", "Over"]
+        [
+            "Groepen",
+            "Importeren",
+            "Externe personen",
+            "Activiteit",
+            "Over"
+        ]
     );
     assert_eq!(
         app.get("nav").get_attribute("aria-label").as_deref(),
