@@ -16,6 +16,10 @@ pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.microsoft.com";
 /// Default Exchange Online endpoint (admin REST behind the ExchangeOnlineManagement module).
 pub const DEFAULT_EXCHANGE_BASE_URL: &str = "https://outlook.office365.com";
+/// Default attribute number for a person's "access until" date: a guest's
+/// `onPremisesExtensionAttributes.extensionAttribute15`, a mail contact's `CustomAttribute15`
+/// (`accessUntilAttribute` in `config.json`, 1 to 15).
+pub const DEFAULT_ACCESS_UNTIL_ATTRIBUTE: u8 = 15;
 /// Where the app looks for its configuration, relative to the document's base URL.
 pub const CONFIG_PATH: &str = "config.json";
 
@@ -48,6 +52,8 @@ pub struct Config {
     pub redirect_uri: String,
     pub graph_base_url: String,
     pub exchange_base_url: String,
+    /// Which of the 15 extension / custom attributes holds "access until" (1 to 15).
+    pub access_until_attribute: u8,
 }
 
 impl Config {
@@ -147,6 +153,8 @@ pub enum ConfigError {
     MissingTenant,
     #[error("tenantId {value:?} is neither a GUID, a domain name nor \"organizations\"")]
     InvalidTenant { value: String },
+    #[error("accessUntilAttribute {value:?} is not a number from 1 to 15")]
+    BadAttribute { value: String },
     #[error("{} {value:?} is not a usable URL: {problem:?}", key.json_name())]
     BadUrl {
         key: ConfigKey,
@@ -165,6 +173,8 @@ struct RawConfig {
     redirect_uri: Option<String>,
     graph_base_url: Option<String>,
     exchange_base_url: Option<String>,
+    /// A number, or a number in quotes.
+    access_until_attribute: Option<serde_json::Value>,
 }
 
 /// Parses and validates the text of `config.json`.
@@ -202,6 +212,7 @@ pub fn parse(text: &str, default_redirect_uri: &str) -> Result<Config, ConfigErr
         raw.exchange_base_url,
         DEFAULT_EXCHANGE_BASE_URL,
     )?;
+    let access_until_attribute = attribute(raw.access_until_attribute)?;
     let redirect_uri = present(raw.redirect_uri).unwrap_or_else(|| default_redirect_uri.to_owned());
     check_url(ConfigKey::RedirectUri, &redirect_uri, true)?;
 
@@ -212,7 +223,24 @@ pub fn parse(text: &str, default_redirect_uri: &str) -> Result<Config, ConfigErr
         redirect_uri,
         graph_base_url,
         exchange_base_url,
+        access_until_attribute,
     })
+}
+
+/// `accessUntilAttribute`: absent, null or empty is the default; otherwise 1 to 15, as a number
+/// or in quotes.
+fn attribute(value: Option<serde_json::Value>) -> Result<u8, ConfigError> {
+    use serde_json::Value;
+    let text = match value {
+        None | Some(Value::Null) => return Ok(DEFAULT_ACCESS_UNTIL_ATTRIBUTE),
+        Some(Value::String(s)) if s.trim().is_empty() => return Ok(DEFAULT_ACCESS_UNTIL_ATTRIBUTE),
+        Some(Value::String(s)) => s.trim().to_owned(),
+        Some(other) => other.to_string(),
+    };
+    text.parse::<u8>()
+        .ok()
+        .filter(|n| (1..=15).contains(n))
+        .ok_or(ConfigError::BadAttribute { value: text })
 }
 
 /// Maps the HTTP outcome of fetching `config.json` to the text to parse or the error to show.
@@ -402,10 +430,50 @@ mod tests {
         assert_eq!(c.graph_base_url, DEFAULT_GRAPH_BASE_URL);
         assert_eq!(c.exchange_base_url, DEFAULT_EXCHANGE_BASE_URL);
         assert_eq!(c.redirect_uri, ORIGIN);
+        assert_eq!(c.access_until_attribute, DEFAULT_ACCESS_UNTIL_ATTRIBUTE);
         assert_eq!(
             c.authority_url(),
             "https://login.microsoftonline.com/contoso.onmicrosoft.com"
         );
+    }
+
+    #[test]
+    fn the_access_until_attribute_is_a_number_from_1_to_15() {
+        for (extra, want) in [
+            (r#","accessUntilAttribute":3"#, 3),
+            (r#","accessUntilAttribute":"12""#, 12),
+            (
+                r#","accessUntilAttribute":" ""#,
+                DEFAULT_ACCESS_UNTIL_ATTRIBUTE,
+            ),
+            (
+                r#","accessUntilAttribute":null"#,
+                DEFAULT_ACCESS_UNTIL_ATTRIBUTE,
+            ),
+        ] {
+            assert_eq!(
+                parse(&with(extra), ORIGIN).unwrap().access_until_attribute,
+                want,
+                "{extra}"
+            );
+        }
+        for (extra, value) in [
+            (r#","accessUntilAttribute":0"#, "0"),
+            (r#","accessUntilAttribute":16"#, "16"),
+            (
+                r#","accessUntilAttribute":"extensionAttribute3""#,
+                "extensionAttribute3",
+            ),
+            (r#","accessUntilAttribute":2.5"#, "2.5"),
+        ] {
+            assert_eq!(
+                parse(&with(extra), ORIGIN),
+                Err(ConfigError::BadAttribute {
+                    value: value.into()
+                }),
+                "{extra}"
+            );
+        }
     }
 
     #[test]

@@ -16,14 +16,16 @@ use support::browser::{Browser, Options};
 use support::{check, dist_dir, Result};
 
 /// (nav link, level-1 heading of the page it opens, path), in English and in Dutch.
-const PAGES_EN: [(&str, &str, &str); 4] = [
+const PAGES_EN: [(&str, &str, &str); 5] = [
     ("Import", "Import", "/import"),
+    ("External people", "External people", "/externals"),
     ("Activity", "Activity", "/activity"),
     ("About", "About Guestlist", "/about"),
     ("Groups", "Groups", "/"),
 ];
-const PAGES_NL: [(&str, &str, &str); 4] = [
+const PAGES_NL: [(&str, &str, &str); 5] = [
     ("Importeren", "Importeren", "/import"),
+    ("Externe personen", "Externe personen", "/externals"),
     ("Activiteit", "Activiteit", "/activity"),
     ("Over", "Over Guestlist", "/about"),
     ("Groepen", "Groepen", "/"),
@@ -255,6 +257,7 @@ async fn pages_pass_the_axe_accessibility_audit_in_light_and_dark() -> Result<()
         let pages = [
             (app.url("/"), "Groups"),
             (app.url("/import"), "Import"),
+            (app.url("/externals"), "External people"),
             (app.url("/activity"), "Activity"),
             (app.url("/about"), "About Guestlist"),
             (broken.url("/"), "Guestlist can't start: check config.json"),

@@ -38,6 +38,7 @@ fn test_config() -> Config {
         redirect_uri: "http://127.0.0.1/".into(),
         graph_base_url: "https://graph.microsoft.com".into(),
         exchange_base_url: "https://outlook.office365.com".into(),
+        access_until_attribute: 15,
     }
 }
 
@@ -74,7 +75,7 @@ impl Mounted {
 
     /// Navigation and the routed page are both rendered (routes render a tick later).
     fn ready(&self) -> bool {
-        self.count("nav a") == 4 && self.find("main h1").is_some()
+        self.count("nav a") == 5 && self.find("main h1").is_some()
     }
 
     /// The visible names of the primary navigation's links, in order.
@@ -107,7 +108,10 @@ fn choose_language(app: &Mounted, code: &str) {
 async fn switching_language_changes_visible_text_and_html_lang() {
     let app = mount(Ok(test_config()), Some("en"));
     until("English shell", || app.ready()).await;
-    assert_eq!(app.nav_links(), ["Groups", "Import", "Activity", "About"]);
+    assert_eq!(
+        app.nav_links(),
+        ["Groups", "Import", "External people", "Activity", "About"]
+    );
     assert_eq!(
         app.get("nav").get_attribute("aria-label").as_deref(),
         Some("Main navigation")
@@ -120,7 +124,13 @@ async fn switching_language_changes_visible_text_and_html_lang() {
     until("Dutch navigation", || app.nav_links()[0] == "Groepen").await;
     assert_eq!(
         app.nav_links(),
-        ["Groepen", "Importeren", "Activiteit", "Over"]
+        [
+            "Groepen",
+            "Importeren",
+            "Externe personen",
+            "Activiteit",
+            "Over"
+        ]
     );
     assert_eq!(
         app.get("nav").get_attribute("aria-label").as_deref(),

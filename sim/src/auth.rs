@@ -39,6 +39,7 @@ fn role_template_id(role: Role) -> Option<&'static str> {
     match role {
         Role::GroupsAdministrator => Some("fdd7a751-b60b-444a-984c-02652fe8fa1c"),
         Role::GuestInviter => Some("95e79109-95c0-4d8e-aee3-d01accf2d47b"),
+        Role::UserAdministrator => Some("fe930be7-5e62-47db-91af-98c3a49a38b1"),
         Role::ExchangeRecipientManagement => None,
     }
 }

@@ -319,6 +319,7 @@ pub fn snapshot(sim: &RunningSim, groups: &[TargetGroup]) -> TenantSnapshot {
     let contacts = t
         .contacts()
         .iter()
+        .filter(|c| !c.provenance.is_removed())
         .filter_map(|c| {
             Some(ExistingContact {
                 id: c.id.clone(),
@@ -330,7 +331,7 @@ pub fn snapshot(sim: &RunningSim, groups: &[TargetGroup]) -> TenantSnapshot {
     let users = t
         .users()
         .iter()
-        .filter(|u| !u.bulk)
+        .filter(|u| !u.bulk && !u.provenance.is_removed())
         .map(|u| ExistingUser {
             id: u.id.clone(),
             user_type: match u.user_type {
@@ -360,6 +361,7 @@ pub fn snapshot(sim: &RunningSim, groups: &[TargetGroup]) -> TenantSnapshot {
     let taken_names = t
         .contacts()
         .iter()
+        .filter(|c| !c.provenance.is_removed())
         .map(|c| c.name.clone())
         .chain(t.users().iter().map(|u| u.mail_nickname.clone()))
         .chain(t.groups().iter().map(|g| g.name.clone()))

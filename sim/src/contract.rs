@@ -54,6 +54,9 @@ pub enum Role {
     GroupsAdministrator,
     /// Entra "Guest Inviter" (or any admin who may invite).
     GuestInviter,
+    /// Entra "User Administrator": may delete, restore and update users (user-delete,
+    /// directory-deleteditems-restore and user-update pages, delegated scenarios).
+    UserAdministrator,
 }
 
 /// A seeded account that can sign in (the store owns the list; identity reads it).

@@ -29,6 +29,10 @@ struct Args {
     /// Seed for the tenant data, the signing key and the random faults.
     #[arg(long, value_name = "N", default_value_t = 0)]
     seed: u64,
+    /// Seed a large tenant too: thousands of mail contacts and guests across hundreds of groups,
+    /// some guests pending, some people with an access end date passed (sim/README.md).
+    #[arg(long)]
+    large_tenant: bool,
     /// Serve the built app from DIR at `/`, with a generated `config.json` pointing at this sim.
     #[arg(long, value_name = "DIR")]
     serve_dir: Option<PathBuf>,
@@ -193,6 +197,7 @@ async fn main() -> ExitCode {
         serve_dir: args.serve_dir.clone(),
         cert_out: args.cert_out.clone(),
         knobs: args.knobs(),
+        large_tenant: args.large_tenant,
         auth_code_lifetime: Duration::from_secs(args.auth_code_lifetime_secs),
         app_exchange_cross_origin: args.app_exchange_cross_origin,
     };

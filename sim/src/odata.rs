@@ -82,6 +82,8 @@ pub enum Filter {
     EndsWith(String, String),
     /// `prop/any(x:x eq 'v')`
     AnyEq(String, Lit),
+    /// `prop in ('a', 'b')`
+    In(String, Vec<Lit>),
 }
 
 impl Filter {
@@ -113,6 +115,14 @@ impl Filter {
                 Some(Field::List(items)) => items.iter().any(|i| i.eq_ignore_ascii_case(x)),
                 _ => true,
             },
+            Filter::In(p, lits) => match field(p) {
+                Some(Field::Str(v)) => lits.iter().any(|l| match l {
+                    Lit::Str(x) => v.is_some_and(|v| v.eq_ignore_ascii_case(x)),
+                    Lit::Null => v.is_none(),
+                    Lit::Bool(_) => false,
+                }),
+                _ => true,
+            },
             _ => true,
         }
     }
@@ -126,7 +136,8 @@ impl Filter {
             | Filter::Ne(p, _)
             | Filter::StartsWith(p, _)
             | Filter::EndsWith(p, _)
-            | Filter::AnyEq(p, _) => p,
+            | Filter::AnyEq(p, _)
+            | Filter::In(p, _) => p,
         }
     }
 
@@ -147,6 +158,10 @@ impl Filter {
             Filter::AnyEq(p, l) => prop(obj, p)
                 .and_then(Value::as_array)
                 .is_some_and(|items| items.iter().any(|i| lit_eq(Some(i), l))),
+            Filter::In(p, lits) => {
+                let v = prop(obj, p);
+                lits.iter().any(|l| lit_eq(v, l))
+            }
         }
     }
 }
@@ -155,8 +170,12 @@ fn starts_with_ci(v: &str, prefix: &str) -> bool {
     v.to_lowercase().starts_with(&prefix.to_lowercase())
 }
 
-/// Property lookup; OData property names in queries are matched case-insensitively.
+/// Property lookup; OData property names in queries are matched case-insensitively. A path
+/// (`onPremisesExtensionAttributes/extensionAttribute1`) walks into complex properties.
 fn prop<'a>(obj: &'a Value, name: &str) -> Option<&'a Value> {
+    if let Some((head, rest)) = name.split_once('/') {
+        return prop(prop(obj, head)?, rest);
+    }
     let map = obj.as_object()?;
     map.get(name).or_else(|| {
         map.iter()
@@ -363,6 +382,17 @@ impl Parser<'_> {
             Some(Tok::Ident(op)) => op.to_ascii_lowercase(),
             _ => return Err(self.err()),
         };
+        if op == "in" {
+            // prop in ('a', 'b'): https://learn.microsoft.com/graph/filter-query-parameter#operators-and-functions-supported-in-filter-expressions
+            self.expect(Tok::LParen)?;
+            let mut lits = vec![self.literal()?];
+            while self.peek() == Some(&Tok::Comma) {
+                self.pos += 1;
+                lits.push(self.literal()?);
+            }
+            self.expect(Tok::RParen)?;
+            return Ok(Filter::In(name, lits));
+        }
         let lit = self.literal()?;
         match op.as_str() {
             "eq" => Ok(Filter::Eq(name, lit)),
@@ -644,6 +674,47 @@ mod tests {
         v.iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn in_lists_and_complex_property_paths() {
+        let u = json!({"userType": "Guest", "externalUserState": "PendingAcceptance",
+            "onPremisesExtensionAttributes": {"extensionAttribute15": "2026-01-31", "extensionAttribute1": null}});
+        for (f, want) in [
+            (
+                "externalUserState in ('PendingAcceptance', 'Accepted')",
+                true,
+            ),
+            ("externalUserState in ('accepted')", false),
+            (
+                "externalUserState in ('Accepted') or userType eq 'guest'",
+                true,
+            ),
+            (
+                "onPremisesExtensionAttributes/extensionAttribute15 eq '2026-01-31'",
+                true,
+            ),
+            (
+                "onPremisesExtensionAttributes/extensionAttribute1 eq null",
+                true,
+            ),
+            (
+                "onPremisesExtensionAttributes/extensionAttribute2 eq 'x'",
+                false,
+            ),
+            ("externalUserState ne 'Accepted'", true),
+        ] {
+            assert_eq!(parse_filter(f).expect(f).matches(&u), want, "{f}");
+        }
+        assert_eq!(
+            parse_filter("externalUserState in ('A','B')").unwrap(),
+            Filter::In(
+                "externalUserState".into(),
+                vec![Lit::Str("A".into()), Lit::Str("B".into())]
+            )
+        );
+        assert!(parse_filter("externalUserState in ('A',)").is_err());
+        assert!(parse_filter("externalUserState in 'A'").is_err());
     }
 
     #[test]

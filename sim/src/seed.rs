@@ -195,6 +195,10 @@ fn mk_user(
         external_user_state_change: None,
         created: t.seed_date(),
         account_enabled: true,
+        company_name: None,
+        on_premises_sync_enabled: false,
+        extension_attributes: Default::default(),
+        deleted: None,
         bulk: false,
         provenance: Provenance::SEEDED,
     }
@@ -250,6 +254,10 @@ pub fn guest_user(
         external_user_state_change: Some(created),
         created,
         account_enabled: true,
+        company_name: None,
+        on_premises_sync_enabled: false,
+        extension_attributes: Default::default(),
+        deleted: None,
         bulk: false,
         provenance: prov,
     }
@@ -299,6 +307,9 @@ pub fn populate(t: &mut Tenant) {
         if i % 5 == 0 {
             u.other_mails = vec![format!("{alias}.personal@outlook.com")];
         }
+        // The IT staff come from on-premises Active Directory (Entra Connect): Graph won't write
+        // their onPremisesExtensionAttributes.
+        u.on_premises_sync_enabled = *dept == "IT";
         staff.push(t.insert_user(u));
     }
     let mut hostile = Vec::new();
@@ -334,6 +345,7 @@ pub fn populate(t: &mut Tenant) {
             department: None,
             job_title: None,
             hidden_from_address_lists: false,
+            custom_attributes: Default::default(),
             created: t.seed_date(),
             provenance: Provenance::SEEDED,
         };
@@ -545,6 +557,10 @@ pub fn populate(t: &mut Tenant) {
             created: chrono::DateTime::<chrono::Utc>::from_timestamp(1_704_067_200, 0)
                 .unwrap_or_default(),
             account_enabled: true,
+            company_name: None,
+            on_premises_sync_enabled: false,
+            extension_attributes: Default::default(),
+            deleted: None,
             bulk: true,
             provenance: Provenance::SEEDED,
         };
@@ -564,4 +580,207 @@ pub fn populate(t: &mut Tenant) {
     bulk.managed_by = vec![admin];
     bulk.extend_members_unchecked(ids);
     t.insert_group(bulk);
+}
+
+/// The large tenant's shape (`--large-tenant`): on top of the default seed.
+pub const LARGE_CONTACTS: usize = 4_000;
+pub const LARGE_GUESTS: usize = 1_600;
+/// Groups by kind: distribution, mail-enabled security, Microsoft 365, security.
+pub const LARGE_GROUPS: [(GroupKind, usize); 4] = [
+    (GroupKind::Distribution, 110),
+    (GroupKind::MailSecurity, 30),
+    (GroupKind::Unified, 120),
+    (GroupKind::Security, 40),
+];
+/// The attribute holding a person's "access until" date (ISO `YYYY-MM-DD`) in the large seed:
+/// a guest's `onPremisesExtensionAttributes.extensionAttribute15`, a contact's `CustomAttribute15`
+/// (the same attribute seen from Exchange).
+pub const ACCESS_UNTIL_ATTRIBUTE: usize = 15;
+
+const LARGE_FIRST: &[&str] = &[
+    "Anna", "Bram", "Chloé", "Daan", "Eva", "Femke", "Gert", "Hugo", "Iris", "Jan", "Karin",
+    "Lars", "Maud", "Niels", "Olga", "Pieter", "Quinn", "Rosa", "Sven", "Tess", "Umar", "Vera",
+    "Wout", "Xena", "Yara", "Zoë", "Ahmed", "Björn", "Carmen", "Dmitri",
+];
+const LARGE_LAST: &[&str] = &[
+    "Jansen", "de Vries", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "Bos", "Vos",
+    "Peters", "Hendriks", "van Dijk", "Dekker", "Brouwer", "O'Brien", "García", "Müller",
+    "Kowalski", "Nguyen", "Okafor", "Rossi", "Svensson", "Tanaka", "Yilmaz",
+];
+/// (company, domain)
+const LARGE_COMPANIES: &[(&str, &str)] = &[
+    ("Adatum", "adatum.example"),
+    ("Alpine Ski House", "alpineskihouse.example"),
+    ("Bellows College", "bellowscollege.example"),
+    ("Best For You Organics", "bestforyou.example"),
+    ("Coho Winery", "cohowinery.example"),
+    ("Contoso Pharmaceuticals", "contosopharma.example"),
+    ("Datum Corporation", "datum.example"),
+    ("Fabrikam Residences", "fabrikamres.example"),
+    ("First Up Consultants", "firstup.example"),
+    ("Fourth Coffee", "fourthcoffee.example"),
+    ("Graphic Design Institute", "gdi.example"),
+    ("Humongous Insurance", "humongous.example"),
+    ("Lamna Healthcare", "lamna.example"),
+    ("Liberty's Delightful", "libertys.example"),
+    ("Litware", "litware.example"),
+    ("Lucerne Publishing", "lucernepublishing.example"),
+    ("Margie's Travel", "margiestravel.example"),
+    ("Munson's Pickles", "munsons.example"),
+    ("Nod Publishers", "nodpublishers.example"),
+    ("Northwind Traders", "northwind.example"),
+    ("Proseware", "proseware.example"),
+    ("Relecloud", "relecloud.example"),
+    ("School of Fine Art", "fineart.example"),
+    ("Southridge Video", "southridgevideo.example"),
+    ("Tailspin Toys", "tailspin.example"),
+    ("Trey Research", "treyresearch.example"),
+    ("VanArsdel", "vanarsdel.example"),
+    ("Wide World Importers", "wideworldimporters.example"),
+    ("Wingtip Toys", "wingtiptoys.example"),
+    ("Woodgrove Bank", "woodgrovebank.example"),
+];
+
+impl Tenant {
+    /// The default seed plus [`populate_large`].
+    pub fn seeded_large(seed: u64) -> Tenant {
+        let mut t = Tenant::seeded(seed);
+        populate_large(&mut t);
+        t
+    }
+}
+
+/// Adds the large tenant: [`LARGE_CONTACTS`] mail contacts and [`LARGE_GUESTS`] guests from 30
+/// partner companies, [`LARGE_GROUPS`] groups; contacts in 0–4 distribution and mail-enabled
+/// security groups, guests in 0–3 groups of any kind; about a fifth of the guests pending
+/// acceptance; about one person in ten with an access end date (attribute
+/// [`ACCESS_UNTIL_ATTRIBUTE`]), half of them passed (2025), half to come (2030); about one in
+/// twelve in no group. Deterministic for a seed; runs after [`populate`], so the default objects
+/// and their ids stay as they are.
+pub fn populate_large(t: &mut Tenant) {
+    use rand::Rng;
+    let mut by_kind: Vec<(GroupKind, Vec<String>)> = Vec::new();
+    let mut n = 0;
+    for (kind, count) in LARGE_GROUPS {
+        let mut ids = Vec::with_capacity(count);
+        for _ in 0..count {
+            n += 1;
+            let label = match kind {
+                GroupKind::Distribution => "Partners List",
+                GroupKind::MailSecurity => "Partner Access",
+                GroupKind::Unified => "Partner Project",
+                _ => "Partner Security",
+            };
+            let (id, eg, created) = (t.new_guid(), t.new_guid(), t.seed_date());
+            let g = Group::new(
+                id,
+                eg,
+                kind,
+                &format!("{label} {n:03}"),
+                &format!("partners{n:03}"),
+                created,
+                Provenance::SEEDED,
+            );
+            ids.push(t.insert_group(g));
+        }
+        by_kind.push((kind, ids));
+    }
+    let exchange_groups: Vec<String> = by_kind
+        .iter()
+        .filter(|(k, _)| k.is_exchange_distribution())
+        .flat_map(|(_, ids)| ids.iter().cloned())
+        .collect();
+    let all_groups: Vec<String> = by_kind
+        .iter()
+        .flat_map(|(_, ids)| ids.iter().cloned())
+        .collect();
+    let until = |t: &mut Tenant| -> Option<String> {
+        match t.rng().random_range(0..20) {
+            0 => Some(format!(
+                "2025-{:02}-{:02}",
+                t.rng().random_range(1..=12),
+                t.rng().random_range(1..=28)
+            )),
+            1 => Some(format!(
+                "2030-{:02}-{:02}",
+                t.rng().random_range(1..=12),
+                t.rng().random_range(1..=28)
+            )),
+            _ => None,
+        }
+    };
+    let join = |t: &mut Tenant, id: &str, pool: &[String], max: usize| {
+        // One in twelve in no group.
+        if t.rng().random_range(0..12) == 0 {
+            return;
+        }
+        let k = t.rng().random_range(1..=max);
+        for _ in 0..k {
+            let gid = pool[t.rng().random_range(0..pool.len())].clone();
+            if let Some(g) = t.group_mut(&gid) {
+                g.add_member(id);
+            }
+        }
+    };
+    for i in 0..LARGE_CONTACTS {
+        let first = LARGE_FIRST[i % LARGE_FIRST.len()];
+        let last = LARGE_LAST[(i / LARGE_FIRST.len()) % LARGE_LAST.len()];
+        let (company, domain) = LARGE_COMPANIES[t.rng().random_range(0..LARGE_COMPANIES.len())];
+        let local: String = format!("{first}.{last}.{i}")
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let name = format!("{first} {last} {i:04}");
+        let mut custom: [Option<String>; 15] = Default::default();
+        custom[ACCESS_UNTIL_ATTRIBUTE - 1] = until(t);
+        let c = Contact {
+            id: t.new_guid(),
+            exchange_guid: t.new_guid(),
+            alias: format!("ext{i:04}"),
+            display_name: format!("{first} {last} ({company})"),
+            name,
+            given_name: Some(first.to_string()),
+            surname: Some(last.to_string()),
+            external_email: format!("{local}@{domain}"),
+            company_name: Some(company.to_string()),
+            department: None,
+            job_title: None,
+            hidden_from_address_lists: true,
+            custom_attributes: custom,
+            created: t.seed_date(),
+            provenance: Provenance::SEEDED,
+        };
+        let id = t.insert_contact(c);
+        join(t, &id, &exchange_groups, 4);
+    }
+    for i in 0..LARGE_GUESTS {
+        let first = LARGE_FIRST[(i + 7) % LARGE_FIRST.len()];
+        let last = LARGE_LAST[(i / LARGE_FIRST.len() + 3) % LARGE_LAST.len()];
+        let (company, domain) = LARGE_COMPANIES[t.rng().random_range(0..LARGE_COMPANIES.len())];
+        let local: String = format!("{first}{last}g{i}")
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let accepted = t.rng().random_range(0..5) != 0;
+        let mut g = guest_user(
+            t,
+            &format!("{first} {last} ({company})"),
+            &format!("{local}@{domain}"),
+            accepted,
+            Provenance::SEEDED,
+        );
+        g.given_name = Some(first.to_string());
+        g.surname = Some(last.to_string());
+        g.company_name = Some(company.to_string());
+        if accepted {
+            // Accepted some days after the invitation.
+            let days = t.rng().random_range(0..30);
+            g.external_user_state_change = Some(g.created + chrono::Duration::days(days));
+        }
+        g.extension_attributes[ACCESS_UNTIL_ATTRIBUTE - 1] = until(t);
+        let id = t.insert_user(g);
+        join(t, &id, &all_groups, 3);
+    }
 }

@@ -51,6 +51,9 @@ pub struct SimConfig {
     /// Where to write the HTTPS certificate as PEM.
     pub cert_out: Option<PathBuf>,
     pub knobs: Knobs,
+    /// Seed the large tenant on top of the default one (`seed::populate_large`: thousands of
+    /// contacts and guests across hundreds of groups), for the register's bench and demo.
+    pub large_tenant: bool,
     /// How long authorization codes stay redeemable (Entra: about 10 minutes).
     pub auth_code_lifetime: Duration,
     /// With `serve_dir`: the generated `config.json` points the app's Exchange calls at this
@@ -70,6 +73,7 @@ impl Default for SimConfig {
             serve_dir: None,
             cert_out: None,
             knobs: Knobs::default(),
+            large_tenant: false,
             auth_code_lifetime: crate::identity::DEFAULT_CODE_LIFETIME,
             app_exchange_cross_origin: false,
         }
@@ -153,15 +157,20 @@ impl RunningSim {
     }
 }
 
-/// The seeded tenant (see `seed`).
-fn seeded_tenant(seed: u64) -> Tenant {
-    Tenant::seeded(seed)
+/// The seeded tenant (see `seed`), large or not.
+fn seeded_tenant(seed: u64, large: bool) -> Tenant {
+    if large {
+        Tenant::seeded_large(seed)
+    } else {
+        Tenant::seeded(seed)
+    }
 }
 
-/// Fresh shared state for `seed`: seeded tenant, the seed's signing key, and `knobs`.
-pub fn app_state(seed: u64, knobs: Knobs) -> AppState {
+/// Fresh shared state for `seed`: seeded tenant (the large one with `large`), the seed's signing
+/// key, and `knobs`.
+pub fn app_state(seed: u64, large: bool, knobs: Knobs) -> AppState {
     AppState {
-        tenant: Arc::new(Mutex::new(seeded_tenant(seed))),
+        tenant: Arc::new(Mutex::new(seeded_tenant(seed, large))),
         knobs: Arc::new(RwLock::new(knobs)),
         identity: Arc::new(Identity::new(seed)),
         graph_writes: Arc::default(),
@@ -171,6 +180,7 @@ pub fn app_state(seed: u64, knobs: Knobs) -> AppState {
 /// Admin-side handles the `/_sim/` endpoints need beyond `AppState`.
 struct Control {
     seed: Mutex<u64>,
+    large: bool,
     runtime: Arc<KnobRuntime>,
 }
 
@@ -183,7 +193,7 @@ impl Control {
             }
             *s
         };
-        let tenant = seeded_tenant(seed);
+        let tenant = seeded_tenant(seed, self.large);
         *state.tenant.lock().expect("tenant lock") = tenant;
         state.graph_writes.reset();
         self.runtime.reset(seed);
@@ -505,14 +515,15 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
     }
     // Seeding the tenant and deriving the RSA key are CPU work (seconds in unoptimised builds):
     // off the async threads.
-    let (seed, initial_knobs) = (config.seed, config.knobs.clone());
-    let state = tokio::task::spawn_blocking(move || app_state(seed, initial_knobs))
+    let (seed, large, initial_knobs) = (config.seed, config.large_tenant, config.knobs.clone());
+    let state = tokio::task::spawn_blocking(move || app_state(seed, large, initial_knobs))
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
     state.identity.set_code_lifetime(config.auth_code_lifetime);
     let runtime = Arc::new(KnobRuntime::new(state.knobs.clone(), config.seed));
     let control = Arc::new(Control {
         seed: Mutex::new(config.seed),
+        large: config.large_tenant,
         runtime,
     });
 

@@ -26,23 +26,34 @@ pub enum Side {
 }
 
 /// Where and when an object was created; seeded objects have `at == None` and are visible everywhere.
+/// A removed object keeps its place in the store as a tombstone (`removed`): the side that removed it
+/// stops seeing it at once, the other side after the replication delay, like a creation in reverse.
 #[derive(Clone, Copy, Debug)]
 pub struct Provenance {
     pub origin: Side,
     pub at: Option<Instant>,
+    /// Which side removed the object, and when.
+    pub removed: Option<(Side, Instant)>,
 }
 
 impl Provenance {
     pub const SEEDED: Provenance = Provenance {
         origin: Side::Graph,
         at: None,
+        removed: None,
     };
 
     pub fn now(origin: Side) -> Self {
         Provenance {
             origin,
             at: Some(Instant::now()),
+            removed: None,
         }
+    }
+
+    /// Whether the object has been removed (deleted on either side), whoever still sees it.
+    pub fn is_removed(&self) -> bool {
+        self.removed.is_some()
     }
 
     /// True once the object has replicated (or was seeded).
@@ -55,6 +66,11 @@ impl Provenance {
 
     /// Whether `side` sees the object: its own side at once, the other after the delay.
     pub fn visible_to(&self, side: Side, delay: Duration) -> bool {
+        if let Some((by, at)) = self.removed {
+            if by == side || at.elapsed() >= delay {
+                return false;
+            }
+        }
         self.origin == side || self.replicated(delay)
     }
 }
@@ -99,6 +115,17 @@ pub struct User {
     pub external_user_state_change: Option<DateTime<Utc>>,
     pub created: DateTime<Utc>,
     pub account_enabled: bool,
+    /// Graph `companyName`.
+    pub company_name: Option<String>,
+    /// Graph `onPremisesSyncEnabled`: true for users synced from on-premises Active Directory,
+    /// whose `onPremisesExtensionAttributes` Graph refuses to write.
+    pub on_premises_sync_enabled: bool,
+    /// Graph `onPremisesExtensionAttributes` (`extensionAttribute1..15`), Exchange's custom
+    /// attributes 1–15 of the same user.
+    pub extension_attributes: [Option<String>; 15],
+    /// When Graph's `DELETE /users/{id}` put the user in deleted items (its `provenance.removed`
+    /// says who sees it), and the groups it was in, which a restore gives back.
+    pub deleted: Option<(DateTime<Utc>, Vec<String>)>,
     pub proxy_addresses: Vec<String>,
     /// Generated filler (members of the 50,000-member group); left out of snapshots.
     pub bulk: bool,
@@ -123,6 +150,8 @@ pub struct Contact {
     pub department: Option<String>,
     pub job_title: Option<String>,
     pub hidden_from_address_lists: bool,
+    /// Exchange `CustomAttribute1..15` (Set-MailContact).
+    pub custom_attributes: [Option<String>; 15],
     pub created: DateTime<Utc>,
     pub provenance: Provenance,
 }
@@ -505,6 +534,7 @@ impl Tenant {
                     Role::ExchangeRecipientManagement,
                     Role::GroupsAdministrator,
                     Role::GuestInviter,
+                    Role::UserAdministrator,
                 ]
             } else {
                 Vec::new()
@@ -736,6 +766,89 @@ impl Tenant {
         true
     }
 
+    /// Exchange's Remove-MailContact: the contact leaves every group at once and stays in the store as
+    /// a tombstone, gone for Exchange now and for Graph once the replication delay has passed
+    /// ([`Provenance::visible_to`]). False when there was no such live contact.
+    pub fn remove_contact_by(&mut self, side: Side, id: &str) -> bool {
+        let Some(c) = self.contact_mut(id) else {
+            return false;
+        };
+        if c.provenance.is_removed() {
+            return false;
+        }
+        c.provenance.removed = Some((side, Instant::now()));
+        for g in &mut self.groups {
+            g.remove_member(id);
+        }
+        true
+    }
+
+    /// Graph's `DELETE /users/{id}`: the user goes to deleted items with the list of its groups, and
+    /// leaves them. False when there was no such live user.
+    pub fn delete_user(&mut self, id: &str) -> bool {
+        let Some(uid) = self
+            .user(id)
+            .filter(|u| !u.provenance.is_removed())
+            .map(|u| u.id.clone())
+        else {
+            return false;
+        };
+        let mut was_in = Vec::new();
+        for g in &mut self.groups {
+            if g.remove_member(&uid) {
+                was_in.push(g.id.clone());
+            }
+        }
+        let u = self.user_mut(&uid).expect("user just found");
+        u.provenance.removed = Some((Side::Graph, Instant::now()));
+        u.deleted = Some((Utc::now(), was_in));
+        true
+    }
+
+    /// The users in deleted items, in store order.
+    pub fn deleted_users(&self) -> impl Iterator<Item = &User> {
+        self.users.iter().filter(|u| u.deleted.is_some())
+    }
+
+    /// Brings a user back from deleted items, into the groups it was in (those that still exist).
+    /// `Err` names the live object holding its user principal name or address, which blocks it.
+    pub fn restore_user(&mut self, id: &str) -> Result<Option<&User>, String> {
+        let Some(u) = self.user(id).filter(|u| u.deleted.is_some()) else {
+            return Ok(None);
+        };
+        let uid = u.id.clone();
+        let mut keys: Vec<String> = vec![u.user_principal_name.clone()];
+        keys.extend(u.mail.clone());
+        for k in &keys {
+            let clash = self.by_identity(k).into_iter().find(|o| {
+                o.id() != uid
+                    && !o.provenance().is_removed()
+                    && match o {
+                        Obj::User(v) => {
+                            v.user_principal_name.eq_ignore_ascii_case(k)
+                                || v.mail.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(k))
+                        }
+                        Obj::Contact(c) => c.external_email.eq_ignore_ascii_case(k),
+                        Obj::Group(g) => {
+                            g.mail.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(k))
+                        }
+                    }
+            });
+            if let Some(o) = clash {
+                return Err(o.id().to_string());
+            }
+        }
+        let u = self.user_mut(&uid).expect("user just found");
+        u.provenance.removed = None;
+        let groups = u.deleted.take().map(|(_, g)| g).unwrap_or_default();
+        for gid in groups {
+            if let Some(g) = self.group_mut(&gid) {
+                g.add_member(&uid);
+            }
+        }
+        Ok(self.user(&uid))
+    }
+
     fn reindex(&mut self) {
         self.index.clear();
         for (i, u) in self.users.iter().enumerate() {
@@ -800,7 +913,7 @@ impl Tenant {
         let users: Vec<Value> = self
             .users
             .iter()
-            .filter(|u| !u.bulk)
+            .filter(|u| !u.bulk && !u.provenance.is_removed())
             .map(|u| {
                 json!({
                     "id": u.id,
@@ -816,6 +929,7 @@ impl Tenant {
         let contacts: Vec<Value> = self
             .contacts
             .iter()
+            .filter(|c| !c.provenance.is_removed())
             .map(|c| {
                 json!({
                     "id": c.id,
@@ -847,9 +961,10 @@ impl Tenant {
             "tenantId": crate::contract::TENANT_ID,
             "domain": TENANT_DOMAIN,
             "counts": {
-                "users": self.users.len(),
+                "users": self.users.iter().filter(|u| !u.provenance.is_removed()).count(),
                 "bulkUsers": self.users.iter().filter(|u| u.bulk).count(),
-                "contacts": self.contacts.len(),
+                "contacts": self.contacts.iter().filter(|c| !c.provenance.is_removed()).count(),
+                "deletedUsers": self.deleted_users().count(),
                 "groups": self.groups.len(),
             },
             "users": users,
@@ -999,6 +1114,7 @@ mod identity_index_tests {
             department: None,
             job_title: None,
             hidden_from_address_lists: false,
+            custom_attributes: Default::default(),
             created: Utc::now(),
             provenance: Provenance::now(Side::Exchange),
         }

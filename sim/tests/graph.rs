@@ -825,7 +825,7 @@ async fn batch_inner_requests_are_throttled_individually() {
         retry_after_secs: 7,
         ..Knobs::default()
     };
-    let state = guestlist_sim::app_state(7, knobs);
+    let state = guestlist_sim::app_state(7, false, knobs);
     let account = state
         .tenant
         .lock()

@@ -4,7 +4,7 @@
 //! side by side in the area's file: [`common`] (the shell, navigation, sign-in, the mode panel,
 //! about, a person's fields and their problems), [`finder`] (the first screen's), [`groups`],
 //! [`import`], [`config`], [`signin`] (sign-in problems and their fixes), [`deploy`] (the
-//! deployment check), plus the two the core defines because journals and exports keep their
+//! deployment check), [`externals`] (the External people page), plus the two the core defines because journals and exports keep their
 //! English
 //! ([`FailureTexts`]/[`FAILURES_EN`], [`ActivityTexts`]/[`ACTIVITY_EN`]; their Dutch is in
 //! [`failures`] and [`activity`]). A missing translation is a compile error, and the strings are
@@ -56,6 +56,7 @@ pub mod activity;
 pub mod common;
 pub mod config;
 pub mod deploy;
+pub mod externals;
 pub mod failures;
 pub mod finder;
 pub mod groups;
@@ -72,6 +73,7 @@ pub use activity::ACTIVITY_NL;
 pub use common::CommonTexts;
 pub use config::ConfigTexts;
 pub use deploy::DeployTexts;
+pub use externals::ExternalsTexts;
 pub use failures::FAILURES_NL;
 pub use finder::FinderTexts;
 pub use groups::GroupTexts;
@@ -137,6 +139,11 @@ impl Texts {
         self.lang.pick(&deploy::EN, &deploy::NL)
     }
 
+    /// The External people page's texts (only that lazily loaded page calls this).
+    pub fn externals(&self) -> &'static ExternalsTexts {
+        self.lang.pick(&externals::EN, &externals::NL)
+    }
+
     /// What a change was and why it was skipped (`activity::ActivityTexts`); the English ones
     /// are the core's `ACTIVITY_EN`, which the log and its exports keep.
     pub fn activity(&self) -> &'static ActivityTexts {
@@ -162,6 +169,7 @@ impl Texts {
         area("config", self.config.entries());
         area("signin", self.signin().entries());
         area("deploy", self.deploy().entries());
+        area("externals", self.externals().entries());
         let owned = |e: &[(&str, &'static str)]| -> Vec<(String, &'static str)> {
             e.iter().map(|(f, t)| ((*f).to_owned(), *t)).collect()
         };

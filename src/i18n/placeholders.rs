@@ -153,7 +153,7 @@ fn close_of(code: &[u8], open: usize) -> usize {
     code.len()
 }
 
-const AREAS: [(&str, &str); 7] = [
+const AREAS: [(&str, &str); 8] = [
     ("CommonTexts", "common"),
     ("FinderTexts", "finder"),
     ("GroupTexts", "groups"),
@@ -161,6 +161,7 @@ const AREAS: [(&str, &str); 7] = [
     ("ConfigTexts", "config"),
     ("SignInHelpTexts", "signin"),
     ("DeployTexts", "deploy"),
+    ("ExternalsTexts", "externals"),
 ];
 
 /// The catalogue texts (`area.field`) a template expression names. `self.x` is the area of

@@ -292,6 +292,9 @@ impl ConfigTexts {
             ConfigError::InvalidTenant { value } => {
                 fill(self.err_invalid_tenant, &[("value", value)])
             }
+            ConfigError::BadAttribute { value } => {
+                fill(self.err_bad_attribute, &[("value", value)])
+            }
             ConfigError::BadUrl {
                 key,
                 value,

@@ -62,7 +62,7 @@ fn AppHeader(configured: bool) -> impl IntoView {
     }
 }
 
-/// The four areas of the app. `A` sets `aria-current="page"` on the active link.
+/// The areas of the app. `A` sets `aria-current="page"` on the active link.
 #[component]
 fn PrimaryNav() -> impl IntoView {
     let i18n = use_i18n();
@@ -74,6 +74,9 @@ fn PrimaryNav() -> impl IntoView {
                 </li>
                 <li>
                     <A href="/import">{move || i18n.t().common.nav_import}</A>
+                </li>
+                <li>
+                    <A href="/externals">{move || i18n.t().common.nav_externals}</A>
                 </li>
                 <li>
                     <A href="/activity">{move || i18n.t().common.nav_activity}</A>

@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod components;
+pub mod externals;
 pub mod groups;
 pub mod import;
 pub mod layout;
@@ -21,7 +22,8 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, Lazy, LazyRoute};
 use pages::{
-    AboutPage, ActivityPage, ConfigErrorPage, GroupPage, GroupsPage, ImportPage, NotFoundPage,
+    AboutPage, ActivityPage, ConfigErrorPage, ExternalsPage, GroupPage, GroupsPage, ImportPage,
+    NotFoundPage,
 };
 use std::any::Any;
 use std::rc::Rc;
@@ -136,6 +138,7 @@ pub fn Shell(config: Config) -> impl IntoView {
                     <Route path=path!("/") view=GroupsPage/>
                     <Route path=path!("/groups/:id") view={Lazy::<GroupRoute>::new()}/>
                     <Route path=path!("/import") view={Lazy::<ImportRoute>::new()}/>
+                    <Route path=path!("/externals") view={Lazy::<ExternalsRoute>::new()}/>
                     <Route path=path!("/activity") view={Lazy::<ActivityRoute>::new()}/>
                     <Route path=path!("/about") view={Lazy::<AboutRoute>::new()}/>
                 </Routes>
@@ -177,4 +180,5 @@ macro_rules! lazy_route {
 lazy_route!(GroupRoute, group_page_view, GroupPage);
 lazy_route!(ImportRoute, import_page_view, ImportPage);
 lazy_route!(ActivityRoute, activity_page_view, ActivityPage);
+lazy_route!(ExternalsRoute, externals_page_view, ExternalsPage);
 lazy_route!(AboutRoute, about_page_view, AboutPage);

@@ -8,6 +8,7 @@
 //! - [`group`]: group kinds and what each allows.
 //! - [`plan`]: desired people + tenant state → operations.
 //! - [`powershell`]: escaping and the idempotent Exchange script for script mode.
+//! - [`register`]: the externals register: rows, filters, search, sorting, CSV export.
 //! - [`report`]: row outcomes, the run report (CSV) and the JSON audit file.
 //! - [`retry`]: when and how long to wait before trying again.
 //! - [`template`]: `{name}` placeholders in texts.
@@ -26,6 +27,13 @@
 //!    Exchange operations, then `verify::verify` + `verify::record` after fresh reads.
 //! 5. `report::build_report`, `report_csv`, `audit_file`; "retry failed rows" =
 //!    `journal::failed_rows` → re-plan those rows only.
+//!
+//! The externals register and offboarding: `tenant::lookup::RegisterReads::source` (+
+//! `Source::add_exchange_contacts` in direct mode) → `register::Register::build`; the page asks
+//! `Register::select(filter, sort)` and exports with `Register::to_csv`; the chosen rows'
+//! `Person::leaver`s (or `Register::find_addresses` for a list) → `plan::offboarding` with the
+//! targets and `engine::reads::register_snapshot` → a plan of removals for the executor, and
+//! `powershell::offboarding_script` for script mode (removals, then `Remove-MailContact`).
 pub mod csv_export;
 pub mod csv_import;
 pub mod email;
@@ -36,6 +44,7 @@ pub mod journal;
 pub mod person;
 pub mod plan;
 pub mod powershell;
+pub mod register;
 pub mod report;
 pub mod retry;
 pub mod template;

@@ -885,6 +885,120 @@ fn choose_principal(
     }
 }
 
+/// Someone to take out of their groups (offboarding), as the register knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leaver {
+    /// Entra object id.
+    pub id: String,
+    /// [`MemberKind::MailContact`] or [`MemberKind::Guest`].
+    pub kind: MemberKind,
+    pub address: EmailAddress,
+    /// How Exchange cmdlets name them: the address for a contact, the UPN for a guest.
+    pub exchange_identity: String,
+}
+
+/// Why a leaver keeps a membership or is not in the plan at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LeaverSkip {
+    /// No contact or user with this id any more: nothing to do.
+    AlreadyGone,
+    /// Not a member of this group any more (index into the plan's groups): nothing to do.
+    AlreadyOut { group: usize },
+    /// The group's members can't be changed from here (dynamic membership, synchronised from
+    /// on-premises, a dynamic distribution group); index into the plan's groups.
+    NotChangeable { group: usize },
+}
+
+/// The offboarding plan: the removals, and per leaver what needs nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offboarding {
+    /// `RemoveMember` operations only, in leaver order then group order; ready for the executor,
+    /// Verify and the PowerShell script like any plan.
+    pub plan: Plan,
+    /// `(index into the leavers, why)`.
+    pub skips: Vec<(usize, LeaverSkip)>,
+}
+
+/// Plans taking `leavers` out of every group in `groups` that fresh reads (`snapshot`) show them
+/// in: one `RemoveMember` per membership, through Exchange for distribution and mail-enabled
+/// security groups and through Graph for Microsoft 365 and security groups. Someone who no longer
+/// exists is skipped as already gone, a group that no longer holds them as already out (so a
+/// plan made again after a partial run holds only what is left), and a group whose members can't
+/// be changed by hand is named rather than tried. The same person chosen twice is planned once.
+pub fn offboarding(
+    leavers: &[Leaver],
+    groups: &[TargetGroup],
+    snapshot: &TenantSnapshot,
+) -> Offboarding {
+    let exists: HashSet<&str> = snapshot
+        .contacts
+        .iter()
+        .map(|c| c.id.as_str())
+        .chain(snapshot.users.iter().map(|u| u.id.as_str()))
+        .collect();
+    let mut ops = Vec::new();
+    let mut skips = Vec::new();
+    let mut totals = Totals::default();
+    let mut seen = HashSet::new();
+    for (li, l) in leavers.iter().enumerate() {
+        if !seen.insert(l.id.as_str()) {
+            continue;
+        }
+        if !exists.contains(l.id.as_str()) {
+            skips.push((li, LeaverSkip::AlreadyGone));
+            continue;
+        }
+        for (gi, g) in groups.iter().enumerate() {
+            let is_member = snapshot
+                .members
+                .get(&g.id)
+                .is_some_and(|m| m.contains(&l.id));
+            if !is_member {
+                skips.push((li, LeaverSkip::AlreadyOut { group: gi }));
+                continue;
+            }
+            let via = match g.kind.membership_api() {
+                Some(via) if !g.dynamic_membership && !g.on_premises_synced => via,
+                _ => {
+                    skips.push((li, LeaverSkip::NotChangeable { group: gi }));
+                    continue;
+                }
+            };
+            match via {
+                MembershipApi::Exchange => totals.exchange_ops += 1,
+                MembershipApi::Graph => totals.graph_ops += 1,
+            }
+            ops.push(PlannedOp {
+                id: OpId(ops.len() as u32),
+                op: Operation::RemoveMember {
+                    group_id: g.id.clone(),
+                    group_name: g.name.clone(),
+                    group_exchange_identity: g.exchange_identity().to_owned(),
+                    member: MemberRef {
+                        kind: l.kind,
+                        target: MemberTarget::Existing { id: l.id.clone() },
+                        address: l.address.clone(),
+                        exchange_identity: l.exchange_identity.clone(),
+                    },
+                    via,
+                },
+                depends_on: Vec::new(),
+                optional: false,
+            });
+        }
+    }
+    Offboarding {
+        plan: Plan {
+            groups: groups.to_vec(),
+            entries: Vec::new(),
+            ops,
+            warnings: Vec::new(),
+            totals,
+        },
+        skips,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1481,5 +1595,144 @@ mod tests {
             &p.ops[0].op,
             Operation::CreateContact { name, .. } if name == "Anna (anna2@x.nl)"
         ));
+    }
+
+    fn leaver(id: &str, kind: MemberKind, address: &str, identity: &str) -> Leaver {
+        Leaver {
+            id: id.into(),
+            kind,
+            address: addr(address),
+            exchange_identity: identity.into(),
+        }
+    }
+
+    #[test]
+    fn offboarding_removes_each_membership_through_its_service_and_skips_what_is_gone() {
+        let mut groups = vec![
+            group("dg", GroupKind::Distribution, ExternalSenders::Allowed),
+            group("m365", GroupKind::Microsoft365, ExternalSenders::Allowed),
+            group("sec", GroupKind::Security, ExternalSenders::Allowed),
+            group(
+                "synced",
+                GroupKind::MailEnabledSecurity,
+                ExternalSenders::Allowed,
+            ),
+        ];
+        groups[3].on_premises_synced = true;
+        let mut snap = tenant();
+        snap.members = HashMap::from([
+            (
+                "dg".to_string(),
+                HashSet::from(["c-anna".to_string(), "g-bob".to_string()]),
+            ),
+            ("m365".to_string(), HashSet::from(["g-bob".to_string()])),
+            ("sec".to_string(), HashSet::from(["g-bob".to_string()])),
+            ("synced".to_string(), HashSet::from(["g-bob".to_string()])),
+        ]);
+        let bob = leaver(
+            "g-bob",
+            MemberKind::Guest,
+            "bob@ext.com",
+            "bob_ext.com#EXT#@contoso.onmicrosoft.com",
+        );
+        let leavers = vec![
+            bob.clone(),
+            leaver(
+                "c-anna",
+                MemberKind::MailContact,
+                "Anna@Partner.nl",
+                "Anna@Partner.nl",
+            ),
+            leaver(
+                "c-gone",
+                MemberKind::MailContact,
+                "gone@x.example",
+                "gone@x.example",
+            ),
+            bob,
+        ];
+        let o = offboarding(&leavers, &groups, &snap);
+        let ops: Vec<(&str, &str, MembershipApi)> = o
+            .plan
+            .ops
+            .iter()
+            .map(|p| match &p.op {
+                Operation::RemoveMember {
+                    group_id,
+                    member,
+                    via,
+                    ..
+                } => (group_id.as_str(), member.exchange_identity.as_str(), *via),
+                other => panic!("not a removal: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            ops,
+            [
+                (
+                    "dg",
+                    "bob_ext.com#EXT#@contoso.onmicrosoft.com",
+                    MembershipApi::Exchange
+                ),
+                (
+                    "m365",
+                    "bob_ext.com#EXT#@contoso.onmicrosoft.com",
+                    MembershipApi::Graph
+                ),
+                (
+                    "sec",
+                    "bob_ext.com#EXT#@contoso.onmicrosoft.com",
+                    MembershipApi::Graph
+                ),
+                ("dg", "Anna@Partner.nl", MembershipApi::Exchange),
+            ]
+        );
+        assert_eq!(
+            (o.plan.totals.exchange_ops, o.plan.totals.graph_ops),
+            (2, 2)
+        );
+        assert!(o
+            .plan
+            .ops
+            .iter()
+            .enumerate()
+            .all(|(i, p)| p.id == OpId(i as u32)));
+        assert_eq!(
+            o.skips,
+            [
+                (0, LeaverSkip::NotChangeable { group: 3 }),
+                (1, LeaverSkip::AlreadyOut { group: 1 }),
+                (1, LeaverSkip::AlreadyOut { group: 2 }),
+                (1, LeaverSkip::AlreadyOut { group: 3 }),
+                (2, LeaverSkip::AlreadyGone),
+            ]
+        );
+        // Made again once the removals are done: nothing left to do.
+        for m in snap.members.values_mut() {
+            m.remove("c-anna");
+            m.remove("g-bob");
+        }
+        let again = offboarding(&leavers, &groups[..3], &snap);
+        assert!(again.plan.ops.is_empty());
+        assert_eq!(
+            again
+                .skips
+                .iter()
+                .filter(|(_, s)| *s == LeaverSkip::AlreadyGone)
+                .count(),
+            1
+        );
+        // The Exchange steps as an idempotent script: remove, "not a member" is done.
+        let script = crate::domain::powershell::exchange_script(&o.plan, None).unwrap();
+        assert_eq!(
+            script.matches("Remove-DistributionGroupMember").count(),
+            2,
+            "{script}"
+        );
+        assert!(script.contains("MemberNotFoundException"), "{script}");
+        assert!(
+            !script.contains("m365@contoso.com"),
+            "Graph steps are not in the script"
+        );
     }
 }

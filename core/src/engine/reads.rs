@@ -10,6 +10,7 @@ use crate::domain::plan::{
     ExistingContact, ExistingUser, MemberRef, MemberTarget, Plan, TargetGroup, TenantSnapshot,
     UserType,
 };
+use crate::tenant::lookup::RegisterReads;
 use crate::tenant::{
     ExchangeClient, GraphClient, Group, GroupId, Member, OrgContact, Sleeper, TenantError,
     TokenSource, Transport, User,
@@ -42,6 +43,27 @@ pub fn existing_user(u: User) -> ExistingUser {
         user_principal_name: u.user_principal_name.unwrap_or_default(),
         display_name: u.display_name.unwrap_or_default(),
         id: u.id.0,
+    }
+}
+
+/// The register's reads as the snapshot an offboarding plan is made from: the contacts and
+/// guests that exist, and each group's member ids.
+pub fn register_snapshot(reads: &RegisterReads) -> TenantSnapshot {
+    TenantSnapshot {
+        contacts: reads
+            .contacts
+            .iter()
+            .cloned()
+            .filter_map(existing_contact)
+            .collect(),
+        users: reads.guests.iter().cloned().map(existing_user).collect(),
+        members: reads
+            .groups
+            .iter()
+            .zip(&reads.members)
+            .map(|(g, m)| (g.id.as_str().to_owned(), m.iter().cloned().collect()))
+            .collect(),
+        taken_names: Vec::new(),
     }
 }
 

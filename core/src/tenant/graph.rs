@@ -276,6 +276,12 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         execute(&self.ctx(), Resource::Graph, &req, graph_error).await
     }
 
+    /// Sends a request with the client's retries (for the bulk and register methods elsewhere
+    /// in the tenant module).
+    pub(super) async fn send_request(&self, req: HttpRequest) -> Result<HttpResponse, TenantError> {
+        self.send(req).await
+    }
+
     pub(super) async fn get_json<R: DeserializeOwned>(
         &self,
         what: &str,

@@ -110,6 +110,62 @@ pub struct User {
     pub external_user_state: Option<String>,
     #[serde(default)]
     pub account_enabled: Option<bool>,
+    /// When `externalUserState` last changed (invited, accepted); `$select` only.
+    #[serde(default)]
+    pub external_user_state_change_date_time: Option<String>,
+    #[serde(default)]
+    pub created_date_time: Option<String>,
+    #[serde(default)]
+    pub company_name: Option<String>,
+    /// True for users synced from on-premises Active Directory, whose extension attributes Graph
+    /// won't write.
+    #[serde(default)]
+    pub on_premises_sync_enabled: Option<bool>,
+    /// Exchange's custom attributes 1–15 of the user; `$select` only
+    /// (<https://learn.microsoft.com/graph/api/resources/onpremisesextensionattributes>).
+    #[serde(default)]
+    pub on_premises_extension_attributes: Option<ExtensionAttributes>,
+}
+
+/// `onPremisesExtensionAttributes`: `extensionAttribute1` … `extensionAttribute15`, each a string
+/// or null. Kept as the object Graph sends; [`ExtensionAttributes::get`] reads one by number.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ExtensionAttributes(pub serde_json::Map<String, serde_json::Value>);
+
+const EXTENSION_ATTRIBUTE_NAMES: [&str; 15] = [
+    "extensionAttribute1",
+    "extensionAttribute2",
+    "extensionAttribute3",
+    "extensionAttribute4",
+    "extensionAttribute5",
+    "extensionAttribute6",
+    "extensionAttribute7",
+    "extensionAttribute8",
+    "extensionAttribute9",
+    "extensionAttribute10",
+    "extensionAttribute11",
+    "extensionAttribute12",
+    "extensionAttribute13",
+    "extensionAttribute14",
+    "extensionAttribute15",
+];
+
+impl ExtensionAttributes {
+    /// The Graph name of attribute `n` (1–15), e.g. `extensionAttribute15`.
+    pub fn name(n: u8) -> Option<&'static str> {
+        EXTENSION_ATTRIBUTE_NAMES
+            .get(usize::from(n).checked_sub(1)?)
+            .copied()
+    }
+
+    /// Attribute `n` (1–15), when set and not empty.
+    pub fn get(&self, n: u8) -> Option<&str> {
+        self.0
+            .get(Self::name(n)?)?
+            .as_str()
+            .filter(|s| !s.is_empty())
+    }
 }
 
 impl User {

@@ -53,11 +53,29 @@ const CMDLETS: &[Spec] = &[
     Spec {
         name: "Set-MailContact",
         write: true,
+        // Set-MailContact takes the mail attributes, CustomAttribute1..15 among them; the name
+        // parts and Company are Set-Contact's (below):
+        // https://learn.microsoft.com/powershell/module/exchangepowershell/set-mailcontact
         params: &[
             "Identity",
             "HiddenFromAddressListsEnabled",
             "DisplayName",
             "Alias",
+            "CustomAttribute1",
+            "CustomAttribute2",
+            "CustomAttribute3",
+            "CustomAttribute4",
+            "CustomAttribute5",
+            "CustomAttribute6",
+            "CustomAttribute7",
+            "CustomAttribute8",
+            "CustomAttribute9",
+            "CustomAttribute10",
+            "CustomAttribute11",
+            "CustomAttribute12",
+            "CustomAttribute13",
+            "CustomAttribute14",
+            "CustomAttribute15",
         ],
     },
     // Set-Contact changes the directory attributes of a contact that Set-MailContact lacks

@@ -106,6 +106,7 @@ pub(super) fn new_mail_contact(
         department: None,
         job_title: None,
         hidden_from_address_lists: false,
+        custom_attributes: Default::default(),
         created: chrono::Utc::now(),
         provenance: Provenance::now(Side::Exchange),
     };
@@ -114,7 +115,8 @@ pub(super) fn new_mail_contact(
     Ok(vec![json])
 }
 
-/// Set-MailContact: hidden from address lists, display name, alias.
+/// Set-MailContact: hidden from address lists, display name, alias, CustomAttribute1..15 (an
+/// empty value or `$null` clears one).
 pub(super) fn set_mail_contact(
     t: &mut Tenant,
     p: &Params,
@@ -129,7 +131,17 @@ pub(super) fn set_mail_contact(
     let hidden = p.bool("HiddenFromAddressListsEnabled")?;
     let display = p.str("DisplayName");
     let alias = p.str("Alias");
+    let custom: Vec<(usize, Option<String>)> = (1..=15)
+        .filter_map(|n| {
+            let key = format!("CustomAttribute{n}");
+            p.0.contains_key(key.as_str())
+                .then(|| (n - 1, p.str(&key).filter(|v| !v.is_empty())))
+        })
+        .collect();
     if let Some(c) = t.contact_mut(&cid) {
+        for (i, v) in custom {
+            c.custom_attributes[i] = v;
+        }
         if let Some(h) = hidden {
             c.hidden_from_address_lists = h;
         }
@@ -178,7 +190,9 @@ pub(super) fn set_contact(
     Ok(vec![])
 }
 
-/// Remove-MailContact.
+/// Remove-MailContact: the contact leaves every group at once; Exchange no longer finds it, Graph
+/// still lists it until the replication delay has passed (the store keeps it as a tombstone).
+/// https://learn.microsoft.com/powershell/module/exchangepowershell/remove-mailcontact
 pub(super) fn remove_mail_contact(
     t: &mut Tenant,
     p: &Params,
@@ -190,6 +204,6 @@ pub(super) fn remove_mail_contact(
         Rec::Contact(c) => c.id.clone(),
         _ => return Err(ExoError::not_found(&id)),
     };
-    t.remove_contact(&cid);
+    t.remove_contact_by(Side::Exchange, &cid);
     Ok(vec![])
 }

@@ -230,7 +230,15 @@ pub(super) fn recipient_json(r: Rec) -> Value {
             )
         }
     };
-    json!({
+    // CustomAttribute1..15: a contact's own (Set-MailContact), a user's are its Graph
+    // onPremisesExtensionAttributes ("also known as Exchange custom attributes 1-15",
+    // https://learn.microsoft.com/graph/api/resources/onpremisesextensionattributes).
+    let custom: Option<&[Option<String>; 15]> = match r {
+        Rec::User(u) => Some(&u.extension_attributes),
+        Rec::Contact(c) => Some(&c.custom_attributes),
+        Rec::Group(_) => None,
+    };
+    let mut out = json!({
         "Identity": name,
         "Id": name,
         "Name": name,
@@ -249,7 +257,13 @@ pub(super) fn recipient_json(r: Rec) -> Value {
         "IsDirSynced": false,
         "WhenCreated": when(&created),
         "WhenCreatedUTC": when(&created),
-    })
+    });
+    if let (Some(attrs), Some(m)) = (custom, out.as_object_mut()) {
+        for (i, a) in attrs.iter().enumerate() {
+            m.insert(format!("CustomAttribute{}", i + 1), json!(a));
+        }
+    }
+    out
 }
 
 pub(super) fn get_recipients<'a>(

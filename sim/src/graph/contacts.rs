@@ -1,6 +1,7 @@
 //! `/contacts`: organizational contacts, read-only in Graph (they are made in Exchange).
 //!
 //! - List orgContacts: https://learn.microsoft.com/en-us/graph/api/orgcontact-list?view=graph-rest-1.0
+//! - List a contact's direct memberships: https://learn.microsoft.com/graph/api/orgcontact-list-memberof
 
 use axum::extract::{Path, Query as QueryPairs, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -99,4 +100,29 @@ pub(super) async fn create_contact(
         "Request_BadRequest",
         METHOD_NOT_ALLOWED,
     )
+}
+
+/// `GET /contacts/{id}/memberOf`: the groups the contact is a direct member of.
+pub(super) async fn contact_member_of(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    origin: Origin,
+    Path(id): Path<String>,
+    QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
+) -> Response {
+    let ctx = Ctx::new(origin);
+    let (_, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    let d = delay(&state);
+    let t = tenant(&state);
+    let Some(c) = t
+        .contact(&id)
+        .filter(|c| c.provenance.visible_to(Side::Graph, d))
+    else {
+        return ctx.not_found(&id);
+    };
+    let groups = super::users::direct_groups(&t, &c.id, d);
+    super::users::member_of_page(&ctx, &q, &groups, &format!("/contacts/{id}/memberOf"))
 }

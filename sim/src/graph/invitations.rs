@@ -74,7 +74,9 @@ pub(super) async fn invite(
         .users()
         .iter()
         .find(|u| {
-            u.user_type == UserType::Guest
+            // A guest in deleted items is not reused (it can only be restored).
+            !u.provenance.is_removed()
+                && u.user_type == UserType::Guest
                 && (u
                     .mail
                     .as_deref()
@@ -84,7 +86,8 @@ pub(super) async fn invite(
         .map(|u| (u.id.clone(), u.external_user_state.clone()));
     if existing.is_none()
         && t.users().iter().any(|u| {
-            u.user_type == UserType::Member
+            !u.provenance.is_removed()
+                && u.user_type == UserType::Member
                 && u.mail
                     .as_deref()
                     .is_some_and(|m| m.eq_ignore_ascii_case(email))

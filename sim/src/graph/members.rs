@@ -212,7 +212,10 @@ pub(super) async fn add_member(
         return ctx.error(StatusCode::BAD_REQUEST, "Request_BadRequest", DL_REFUSED);
     }
     // A just-created object may not have replicated yet: Graph answers 404 until it has (DESIGN.md).
-    let Some(m) = t.get(&member_id).filter(|o| o.provenance().replicated(d)) else {
+    let Some(m) = t
+        .get(&member_id)
+        .filter(|o| o.provenance().replicated(d) && !o.provenance().is_removed())
+    else {
         return ctx.not_found(&member_id);
     };
     // Microsoft 365 groups take users only; security groups take users, security groups and

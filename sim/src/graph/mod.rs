@@ -74,6 +74,12 @@ const WRITE_MEMBERS: &[&str] = &[
     "Directory.ReadWrite.All",
 ];
 const WRITE_GROUP: &[&str] = &["Group.ReadWrite.All", "Directory.ReadWrite.All"];
+/// Deleting, restoring and updating users (user-delete, user-update, directory-deleteditems-restore).
+const WRITE_USERS: &[&str] = &[
+    "User.DeleteRestore.All",
+    "User.ReadWrite.All",
+    "Directory.ReadWrite.All",
+];
 const INVITE: &[&str] = &[
     "User.Invite.All",
     "User.ReadWrite.All",
@@ -93,7 +99,21 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/me", get(users::me))
         .route("/users", get(users::list_users))
-        .route("/users/{id}", get(users::get_user))
+        .route(
+            "/users/{id}",
+            get(users::get_user)
+                .delete(users::delete_user)
+                .patch(users::patch_user),
+        )
+        .route("/users/{id}/memberOf", get(users::user_member_of))
+        .route(
+            "/directory/deletedItems/microsoft.graph.user",
+            get(users::list_deleted_users),
+        )
+        .route(
+            "/directory/deletedItems/{id}/restore",
+            post(users::restore_deleted),
+        )
         .route("/groups", get(groups::list_groups))
         .route(
             "/groups/{id}",
@@ -114,6 +134,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(contacts::list_contacts).post(contacts::create_contact),
         )
         .route("/contacts/{id}", get(contacts::get_contact))
+        .route("/contacts/{id}/memberOf", get(contacts::contact_member_of))
         .route("/invitations", post(invitations::invite))
         .route("/$batch", post(batch::batch))
         .route("/groups/$count", get(count_collection))

@@ -1,5 +1,11 @@
 //! Which rows of a long list to put in the DOM: the visible window plus some overscan, for a
-//! fixed row height. Pure arithmetic, tested natively; the component is in [`super::members`].
+//! fixed row height ([`window`], pure arithmetic, tested natively), and [`VirtualRows`], the
+//! scrolling box that renders only that window (the member list and the External people page).
+
+use crate::ui::components::TextFn;
+use crate::ui::groups::tx;
+use leptos::html::Div;
+use leptos::prelude::*;
 
 /// Rows `start..end` of the list are rendered; the rest is empty space of the right height.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +32,89 @@ pub fn window(
     let start = first.saturating_sub(overscan);
     let end = (first + visible + overscan).min(len);
     Window { start, end }
+}
+
+/// Where a [`VirtualRows`] box is scrolled to: made by the list's owner, who can send it back
+/// to the top (a new filter makes the old position meaningless).
+#[derive(Clone, Copy)]
+pub struct Scroll {
+    top: RwSignal<f64>,
+    viewport_px: RwSignal<f64>,
+    node: NodeRef<Div>,
+}
+
+impl Scroll {
+    /// `viewport_px`: the box's height before it has been measured (its CSS height).
+    pub fn new(viewport_px: f64) -> Scroll {
+        Scroll {
+            top: RwSignal::new(0.0),
+            viewport_px: RwSignal::new(viewport_px),
+            node: NodeRef::new(),
+        }
+    }
+
+    /// Back to the first row.
+    pub fn to_top(&self) {
+        self.top.set(0.0);
+        if let Some(el) = self.node.get_untracked() {
+            el.set_scroll_top(0);
+        }
+    }
+}
+
+/// A list of `len` rows of `row_px` pixels in a scrolling box (`.member-viewport`): a spacer as
+/// tall as every row, and in it only the rows of the visible [`Window`] (plus `overscan` on
+/// each side), moved into place with a transform. `rows(window, len)` renders the `<li>`s of
+/// `window.start..window.end`; `label` names the box and the list for assistive technology.
+#[component]
+pub fn VirtualRows<F, V>(
+    scroll: Scroll,
+    #[prop(into)] len: Signal<usize>,
+    row_px: f64,
+    overscan: usize,
+    label: TextFn,
+    /// An extra class on the scrolling box.
+    #[prop(optional)]
+    class: &'static str,
+    rows: F,
+) -> impl IntoView
+where
+    F: Fn(Window, usize) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let Scroll {
+        top,
+        viewport_px,
+        node,
+    } = scroll;
+    let win = Memo::new(move |_| window(top.get(), viewport_px.get(), row_px, len.get(), overscan));
+    let on_scroll = move |_| {
+        if let Some(el) = node.get() {
+            top.set(el.scroll_top() as f64);
+            let h = el.client_height() as f64;
+            if h > 0.0 {
+                viewport_px.set(h);
+            }
+        }
+    };
+    let box_class = if class.is_empty() {
+        "member-viewport".to_owned()
+    } else {
+        format!("member-viewport {class}")
+    };
+    view! {
+        <div class=box_class node_ref=node on:scroll=on_scroll tabindex="0" aria-label=tx(label)>
+            <div class="member-spacer" style:height=move || format!("{}px", len.get() as f64 * row_px)>
+                <ul
+                    class="member-rows"
+                    aria-label=tx(label)
+                    style:transform=move || format!("translateY({}px)", win.get().start as f64 * row_px)
+                >
+                    {move || rows(win.get(), len.get())}
+                </ul>
+            </div>
+        </div>
+    }
 }
 
 #[cfg(test)]

@@ -11,13 +11,16 @@ use leptos::prelude::*;
 pub fn ConfigErrorPage(error: ConfigError) -> impl IntoView {
     let i18n = use_i18n();
     let example = example_config(&browser::default_redirect_uri());
-    let keys: [(&str, TextFn); 6] = [
+    let keys: [(&str, TextFn); 7] = [
         ("clientId", |t| t.config.key_client_id),
         ("tenantId", |t| t.config.key_tenant_id),
         ("authority", |t| t.config.key_authority),
         ("redirectUri", |t| t.config.key_redirect_uri),
         ("graphBaseUrl", |t| t.config.key_graph_base_url),
         ("exchangeBaseUrl", |t| t.config.key_exchange_base_url),
+        ("accessUntilAttribute", |t| {
+            t.config.key_access_until_attribute
+        }),
     ];
     view! {
         <Frame>

@@ -5,7 +5,7 @@
 
 mod remove;
 
-use super::virtual_list::window;
+use super::virtual_list::{Scroll, VirtualRows, Window};
 use super::{download, explain, file_stem, FailureView, GroupInfo};
 use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::ui::groups::tx;
@@ -16,7 +16,6 @@ use guestlist_core::domain::group::{GroupKind, MemberKind};
 use guestlist_core::domain::journal::{Failure, Service};
 use guestlist_core::domain::plan::{MemberRef, MemberTarget};
 use guestlist_core::tenant::{GroupId, Member};
-use leptos::html::Div;
 use leptos::prelude::*;
 use remove::{display, Removal, RemoveDialog, RemoveState};
 
@@ -235,9 +234,7 @@ pub fn MemberList(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let filter = RwSignal::new(String::new());
-    let scroll_top = RwSignal::new(0.0f64);
-    let viewport_px = RwSignal::new(DEFAULT_VIEWPORT_PX);
-    let viewport = NodeRef::<Div>::new();
+    let scroll = Scroll::new(DEFAULT_VIEWPORT_PX);
     let removing = RwSignal::new(None::<RemoveState>);
     // The last removal went through: its row (the dialog's opener) is gone or reused.
     let removed = RwSignal::new(false);
@@ -257,26 +254,10 @@ pub fn MemberList(
                 .collect::<Vec<usize>>()
         })
     });
-    let win = Memo::new(move |_| {
-        let len = visible.with(Vec::len);
-        window(scroll_top.get(), viewport_px.get(), ROW_PX, len, OVERSCAN)
-    });
-    let on_scroll = move |_| {
-        if let Some(el) = viewport.get() {
-            scroll_top.set(el.scroll_top() as f64);
-            let h = el.client_height() as f64;
-            if h > 0.0 {
-                viewport_px.set(h);
-            }
-        }
-    };
     let on_filter = move |ev: leptos::ev::Event| {
         filter.set(event_target_value(&ev));
         // Back to the top: the old position means nothing in the filtered list.
-        scroll_top.set(0.0);
-        if let Some(el) = viewport.get() {
-            el.set_scroll_top(0);
-        }
+        scroll.to_top();
     };
     let export = {
         let name = group_name.clone();
@@ -347,65 +328,55 @@ pub fn MemberList(
                 _ => None,
             }}
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-            <div class="member-viewport" node_ref=viewport on:scroll=on_scroll tabindex="0"
-                aria-label=tx(|t| t.groups().members_heading)>
-                <div class="member-spacer" style:height=move || format!("{}px", visible.with(Vec::len) as f64 * ROW_PX)>
-                    <ul
-                        class="member-rows"
-                        aria-label=tx(|t| t.groups().members_heading)
-                        style:transform=move || format!("translateY({}px)", win.get().start as f64 * ROW_PX)
-                    >
-                        {
-                            let confirm_remove = confirm_remove.clone();
-                            move || {
-                                let w = win.get();
-                                let total = visible.with(Vec::len);
-                                let slice: Vec<(usize, MemberRow)> = visible.with(|v| {
-                                    rows.with(|rs| {
-                                        v[w.start..w.end]
-                                            .iter()
-                                            .enumerate()
-                                            .map(|(k, &i)| (w.start + k, rs[i].clone()))
-                                            .collect()
-                                    })
-                                });
-                                slice
-                                    .into_iter()
-                                    .map(|(pos, row)| {
-                                        let ask = {
-                                            let row = row.clone();
-                                            move |_| {
-                                                removed.set(false);
-                                                removing.set(Some(RemoveState::Confirm(row.clone())));
-                                            }
-                                        };
-                                        let _ = &confirm_remove;
-                                        let name_for_button = display(&row).to_owned();
-                                        view! {
-                                            <li class="member-row" aria-setsize=total aria-posinset=pos + 1>
-                                                <span class="member-icon" aria-hidden="true">{type_icon(row.kind)}</span>
-                                                <span class="member-name">{row.name.clone()}</span>
-                                                <span class="member-mail">{row.mail.clone()}</span>
-                                                <span class="member-type">{move || type_label(i18n.t(), row.kind)}</span>
-                                                {can_remove.then(|| view! {
-                                                    <button
-                                                        type="button"
-                                                        class="button button--small"
-                                                        aria-label=move || fill(i18n.t().groups().remove_named, &[("name", &name_for_button)])
-                                                        on:click=ask.clone()
-                                                    >
-                                                        {tx(|t| t.groups().remove)}
-                                                    </button>
-                                                })}
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()
-                            }
-                        }
-                    </ul>
-                </div>
-            </div>
+            <VirtualRows scroll len=Signal::derive(move || visible.with(Vec::len)) row_px=ROW_PX overscan=OVERSCAN
+                label=|t| t.groups().members_heading
+                rows={
+                    let confirm_remove = confirm_remove.clone();
+                    move |w: Window, total: usize| {
+                        let slice: Vec<(usize, MemberRow)> = visible.with(|v| {
+                            rows.with(|rs| {
+                                v[w.start..w.end.min(v.len())]
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(k, &i)| (w.start + k, rs[i].clone()))
+                                    .collect()
+                            })
+                        });
+                        slice
+                            .into_iter()
+                            .map(|(pos, row)| {
+                                let ask = {
+                                    let row = row.clone();
+                                    move |_| {
+                                        removed.set(false);
+                                        removing.set(Some(RemoveState::Confirm(row.clone())));
+                                    }
+                                };
+                                let _ = &confirm_remove;
+                                let name_for_button = display(&row).to_owned();
+                                view! {
+                                    <li class="member-row" aria-setsize=total aria-posinset=pos + 1>
+                                        <span class="member-icon" aria-hidden="true">{type_icon(row.kind)}</span>
+                                        <span class="member-name">{row.name.clone()}</span>
+                                        <span class="member-mail">{row.mail.clone()}</span>
+                                        <span class="member-type">{move || type_label(i18n.t(), row.kind)}</span>
+                                        {can_remove.then(|| view! {
+                                            <button
+                                                type="button"
+                                                class="button button--small"
+                                                aria-label=move || fill(i18n.t().groups().remove_named, &[("name", &name_for_button)])
+                                                on:click=ask.clone()
+                                            >
+                                                {tx(|t| t.groups().remove)}
+                                            </button>
+                                        })}
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }
+                }
+            />
             {
                 let group_name = group_name.clone();
                 // Mounted while something is being removed; its content follows the steps.

@@ -1,0 +1,694 @@
+//! The External people page: every mail contact and guest of the tenant in one register (the
+//! core's `domain::register`), with the groups each is in, filters, search as you type, a
+//! virtualized list, CSV export, and offboarding the chosen people through the change engine
+//! ([`offboard`]).
+//!
+//! The register is read in two halves (`GraphClient::register_people`, then
+//! `register_memberships`): the first rows show as soon as the people are in, the groups when
+//! the memberships arrive; in direct mode Exchange then adds contacts' creation dates and
+//! end dates (`Get-MailContact`).
+
+mod offboard;
+
+use crate::config::{Config, DEFAULT_ACCESS_UNTIL_ATTRIBUTE};
+use crate::i18n::{fill, plural, use_i18n, Texts};
+use crate::platform::BrowserClock;
+use crate::ui::components::Page;
+use crate::ui::groups::virtual_list::{Scroll, VirtualRows, Window};
+use crate::ui::groups::{download, explain, tx, FailureView};
+use crate::ui::pages::groups::SignInFirst;
+use crate::ui::session::{use_session, Session};
+use guestlist_core::domain::csv_export::ExportOptions;
+use guestlist_core::domain::journal::{Failure, Service};
+use guestlist_core::domain::register::{
+    AccessUntil, Day, ExternalKind, Filter, InvitationState, Person, Register, Sort,
+};
+use guestlist_core::run::Clock;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::collections::BTreeSet;
+
+pub use offboard::OffboardPanel;
+
+/// Row height in pixels; style/groups.css gives `.register-row` the same height.
+pub const ROW_PX: f64 = 52.0;
+/// Rows rendered above and below the visible ones.
+pub const OVERSCAN: usize = 10;
+/// The list's height before it has been measured (the CSS height of `.member-viewport`).
+const DEFAULT_VIEWPORT_PX: f64 = 528.0;
+
+/// Where reading the register stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Load {
+    /// Reading contacts and guests: no rows yet.
+    People,
+    /// The people are in; groups and their members are being read.
+    Groups,
+    Done,
+    Failed(Failure),
+}
+
+impl Load {
+    /// Whether the groups are in (filters on groups, offboarding).
+    pub fn groups_read(&self) -> bool {
+        matches!(self, Load::Done)
+    }
+}
+
+/// Today (UTC), for "access ended".
+pub fn today() -> Day {
+    let iso = guestlist_core::activity::iso_time(BrowserClock.now_ms());
+    Day::parse(&iso).unwrap_or(Day {
+        year: 1970,
+        month: 1,
+        day: 1,
+    })
+}
+
+/// The attribute number `config.json` names for "access until" (its default without a config).
+fn access_attribute() -> u8 {
+    use_context::<Config>().map_or(DEFAULT_ACCESS_UNTIL_ATTRIBUTE, |c| c.access_until_attribute)
+}
+
+/// Reads the register into `register`: the people first, then the groups, then (direct mode)
+/// Exchange's details of the contacts. Stops quietly when the page that asked is gone.
+pub async fn load_register(
+    session: Session,
+    attribute: u8,
+    register: RwSignal<Register>,
+    load: RwSignal<Load>,
+) {
+    if load.try_set(Load::People).is_some() {
+        return;
+    }
+    let mut reads = match session.graph.register_people().await {
+        Ok(r) => r,
+        Err(e) => {
+            load.try_set(Load::Failed(explain(Service::Graph, &e)));
+            return;
+        }
+    };
+    if register
+        .try_set(Register::build(reads.source(attribute)))
+        .is_some()
+    {
+        return;
+    }
+    load.try_set(Load::Groups);
+    if let Err(e) = session.graph.register_memberships(&mut reads).await {
+        load.try_set(Load::Failed(explain(Service::Graph, &e)));
+        return;
+    }
+    let mut source = reads.source(attribute);
+    if session.is_direct() {
+        // Contacts' creation dates and custom attributes are Exchange's; without them a
+        // contact's end date stays "not readable", which the row says.
+        if let Ok(details) = session.exchange.mail_contact_details().await {
+            source.add_exchange_contacts(&details, attribute);
+        }
+    }
+    if register.try_set(Register::build(source)).is_some() {
+        return;
+    }
+    load.try_set(Load::Done);
+}
+
+/// Route `/externals`.
+#[component]
+pub fn ExternalsPage() -> impl IntoView {
+    view! {
+        <Page title=|t| t.externals().title>
+            <p class="lead">{tx(|t| t.externals().intro)}</p>
+            {move || match use_session() {
+                Some(session) => view! { <Externals session/> }.into_any(),
+                None => view! { <SignInFirst/> }.into_any(),
+            }}
+        </Page>
+    }
+}
+
+/// The register read through `session`, its list and the offboarding panel.
+#[component]
+fn Externals(session: Session) -> impl IntoView {
+    let register = RwSignal::new(Register::default());
+    let load = RwSignal::new(Load::People);
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let attribute = access_attribute();
+    let reload = {
+        let session = session.clone();
+        move || {
+            let session = session.clone();
+            spawn_local(load_register(session, attribute, register, load));
+        }
+    };
+    reload();
+    view! {
+        <RegisterList register load selected today=today()/>
+        <OffboardPanel session register load selected on_finished=move || {
+            selected.set(BTreeSet::new());
+            reload();
+        }/>
+    }
+}
+
+fn kind_word(t: &Texts, k: ExternalKind) -> &'static str {
+    match k {
+        ExternalKind::Contact => t.externals().contact,
+        ExternalKind::Guest => t.externals().guest,
+    }
+}
+
+fn state_word(t: &Texts, s: InvitationState) -> &'static str {
+    match s {
+        InvitationState::PendingAcceptance => t.externals().pending,
+        InvitationState::Accepted => t.externals().accepted,
+    }
+}
+
+/// A row's kind and, for a guest, the invitation state and since when.
+pub fn kind_text(t: &Texts, p: &Person) -> String {
+    let kind = kind_word(t, p.kind);
+    match (p.invitation, p.invitation_since) {
+        (Some(s), Some(d)) => format!(
+            "{kind} · {}",
+            fill(
+                t.externals().state_since,
+                &[("state", state_word(t, s)), ("date", &d.to_string())]
+            )
+        ),
+        (Some(s), None) => format!("{kind} · {}", state_word(t, s)),
+        _ => kind.to_owned(),
+    }
+}
+
+/// A row's groups: how many and their names; "not read yet" while memberships are read.
+pub fn groups_text(t: &Texts, register: &Register, p: &Person, groups_read: bool) -> String {
+    if !groups_read {
+        return t.externals().groups_not_read.to_owned();
+    }
+    if p.groups.is_empty() {
+        return t.externals().no_group.to_owned();
+    }
+    let names: Vec<&str> = p
+        .groups
+        .iter()
+        .filter_map(|&g| register.groups.get(g as usize).map(|g| g.name.as_str()))
+        .collect();
+    let count = plural(
+        &t.externals().group_count,
+        t.count(p.groups.len() as u64),
+        &[],
+    );
+    format!("{count}: {}", names.join(", "))
+}
+
+/// A row's end date, or why there is none to show.
+pub fn until_text(t: &Texts, p: &Person, today: Day) -> String {
+    match &p.access_until {
+        AccessUntil::None => String::new(),
+        AccessUntil::Until(d) if *d < today => {
+            fill(t.externals().ended, &[("date", &d.to_string())])
+        }
+        AccessUntil::Until(d) => fill(t.externals().until, &[("date", &d.to_string())]),
+        AccessUntil::Unreadable(v) => fill(t.externals().until_unreadable, &[("value", v)]),
+        AccessUntil::NotAvailable => t.externals().until_not_available.to_owned(),
+    }
+}
+
+/// The addresses in pasted text: every piece holding an `@`, split at line breaks, commas,
+/// semicolons, tabs and spaces, quotes and angle brackets taken off ("Name <a@b.c>" pastes).
+pub fn addresses_in(text: &str) -> Vec<String> {
+    text.split(['\n', '\r', ',', ';', '\t', ' '])
+        .map(|p| p.trim_matches(|c: char| c == '"' || c == '\'' || c == '<' || c == '>'))
+        .filter(|p| p.contains('@'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `Some(value)` unless the select's value is empty ("all").
+fn chosen(value: String) -> Option<String> {
+    Some(value).filter(|v| !v.is_empty())
+}
+
+/// The register's filters, count, selection and virtualized list.
+#[component]
+pub fn RegisterList(
+    register: RwSignal<Register>,
+    load: RwSignal<Load>,
+    /// The chosen people's ids.
+    selected: RwSignal<BTreeSet<String>>,
+    today: Day,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let filter = RwSignal::new(Filter::default());
+    let scroll = Scroll::new(DEFAULT_VIEWPORT_PX);
+    let notice = RwSignal::new(None::<String>);
+    // Row indices the filter keeps, by name.
+    let visible =
+        Memo::new(move |_| filter.with(|f| register.with(|r| r.select(f, Sort::default()))));
+    let set = move |change: fn(&mut Filter, String), value: String| {
+        filter.update(|f| change(f, value));
+        scroll.to_top();
+    };
+    let groups_read = Memo::new(move |_| load.with(Load::groups_read));
+    let domains = Memo::new(move |_| {
+        register.with(|r| {
+            r.domains()
+                .into_iter()
+                .map(|(d, n)| (d.to_owned(), n))
+                .collect::<Vec<_>>()
+        })
+    });
+    let companies = Memo::new(move |_| {
+        register.with(|r| {
+            r.companies()
+                .into_iter()
+                .map(|(c, n)| (c.to_owned(), n))
+                .collect::<Vec<_>>()
+        })
+    });
+    // (index, name, externals in it), by name; groups without externals are left out.
+    let groups = Memo::new(move |_| {
+        register.with(|r| {
+            let per = r.externals_per_group();
+            let mut out: Vec<(u32, String, u32)> = r
+                .groups
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| per[*i] > 0)
+                .map(|(i, g)| (i as u32, g.name.clone(), per[i]))
+                .collect();
+            out.sort_by_key(|a| a.1.to_lowercase());
+            out
+        })
+    });
+
+    let count_text = move || {
+        let t = i18n.t();
+        let total = t.count(register.with(|r| r.people.len()) as u64);
+        let shown = t.count(visible.with(Vec::len) as u64);
+        let mut text = if filter.with(|f| *f == Filter::default()) {
+            plural(&t.externals().count_all, total, &[])
+        } else {
+            plural(
+                &t.externals().count_filtered,
+                total,
+                &[("shown", shown.as_str())],
+            )
+        };
+        let n = selected.with(BTreeSet::len) as u64;
+        if n > 0 {
+            text = format!(
+                "{text} {}",
+                plural(&t.externals().selected, t.count(n), &[])
+            );
+        }
+        match load.get() {
+            Load::People => format!("{text} {}", t.externals().reading_people),
+            Load::Groups => format!("{text} {}", t.externals().reading_groups),
+            _ => text,
+        }
+    };
+    let export = move |_| {
+        let csv = visible.with(|rows| register.with(|r| r.to_csv(rows, ExportOptions::default())));
+        if let Err(e) = download(
+            "guestlist-external-people.csv",
+            "text/csv;charset=utf-8",
+            &csv,
+        ) {
+            notice.set(Some(e));
+        }
+    };
+    let select_shown = move |_| {
+        let ids: Vec<String> = visible.with(|rows| {
+            register.with(|r| {
+                rows.iter()
+                    .map(|&i| r.people[i as usize].id.clone())
+                    .collect()
+            })
+        });
+        selected.update(|s| s.extend(ids));
+    };
+    let select_domain = move |_| {
+        let Some(domain) = filter.with(|f| f.domain.clone()) else {
+            return;
+        };
+        let only = Filter {
+            domain: Some(domain),
+            ..Filter::default()
+        };
+        let ids: Vec<String> = register.with(|r| {
+            r.filter(&only)
+                .into_iter()
+                .map(|i| r.people[i as usize].id.clone())
+                .collect()
+        });
+        selected.update(|s| s.extend(ids));
+    };
+    let pasted = RwSignal::new(String::new());
+    let select_list = move |_| {
+        let addresses = addresses_in(&pasted.get_untracked());
+        let (ids, missing): (Vec<String>, Vec<String>) = register.with_untracked(|r| {
+            let (rows, missing) = r.find_addresses(&addresses);
+            (
+                rows.into_iter()
+                    .map(|i| r.people[i as usize].id.clone())
+                    .collect(),
+                missing.into_iter().map(str::to_owned).collect(),
+            )
+        });
+        let found = ids.len() as u64;
+        selected.update(|s| s.extend(ids));
+        let t = untrack(|| i18n.t());
+        let mut text = plural(&t.externals().by_list_found, t.count(found), &[]);
+        if !missing.is_empty() {
+            let list = missing.join(", ");
+            text = format!(
+                "{text} {}",
+                fill(t.externals().by_list_missing, &[("addresses", &list)])
+            );
+        }
+        notice.set(Some(text));
+    };
+    let clear = move |_| {
+        filter.set(Filter::default());
+        scroll.to_top();
+    };
+
+    view! {
+        <section class="card register">
+            <div class="field">
+                <label for="register-search">{tx(|t| t.externals().search_label)}</label>
+                <input id="register-search" type="search" autocomplete="off"
+                    prop:value=move || filter.with(|f| f.search.clone())
+                    on:input=move |ev| set(|f, v| f.search = v, event_target_value(&ev))/>
+            </div>
+            <fieldset class="register-filters">
+                <legend>{tx(|t| t.externals().filters_label)}</legend>
+                <div class="field">
+                    <label for="register-domain">{tx(|t| t.externals().domain_label)}</label>
+                    <select id="register-domain"
+                        prop:value=move || filter.with(|f| f.domain.clone().unwrap_or_default())
+                        on:change=move |ev| set(|f, v| f.domain = chosen(v), event_target_value(&ev))>
+                        <option value="">{tx(|t| t.externals().domain_all)}</option>
+                        {move || domains.get().into_iter().map(|(d, n)| {
+                            let label = format!("{d} ({})", i18n.t().count(n.into()));
+                            view! { <option value=d>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="register-company">{tx(|t| t.externals().company_label)}</label>
+                    <select id="register-company"
+                        prop:value=move || filter.with(|f| f.company.clone().unwrap_or_default())
+                        on:change=move |ev| set(|f, v| f.company = chosen(v), event_target_value(&ev))>
+                        <option value="">{tx(|t| t.externals().company_all)}</option>
+                        {move || companies.get().into_iter().map(|(c, n)| {
+                            let label = format!("{c} ({})", i18n.t().count(n.into()));
+                            view! { <option value=c>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="register-kind">{tx(|t| t.externals().kind_label)}</label>
+                    <select id="register-kind"
+                        prop:value=move || match filter.with(|f| f.kind) {
+                            Some(ExternalKind::Contact) => "contact",
+                            Some(ExternalKind::Guest) => "guest",
+                            None => "",
+                        }
+                        on:change=move |ev| set(|f, v| f.kind = match v.as_str() {
+                            "contact" => Some(ExternalKind::Contact),
+                            "guest" => Some(ExternalKind::Guest),
+                            _ => None,
+                        }, event_target_value(&ev))>
+                        <option value="">{tx(|t| t.externals().kind_all)}</option>
+                        <option value="contact">{tx(|t| t.externals().kind_contacts)}</option>
+                        <option value="guest">{tx(|t| t.externals().kind_guests)}</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="register-group">{tx(|t| t.externals().group_label)}</label>
+                    <select id="register-group" disabled=move || !groups_read.get()
+                        prop:value=move || filter.with(|f| f.group.map(|g| g.to_string()).unwrap_or_default())
+                        on:change=move |ev| set(|f, v| f.group = v.parse().ok(), event_target_value(&ev))>
+                        <option value="">
+                            {move || if groups_read.get() { i18n.t().externals().group_all } else { i18n.t().externals().groups_loading }}
+                        </option>
+                        {move || groups.get().into_iter().map(|(i, name, n)| {
+                            let label = format!("{name} ({})", i18n.t().count(n.into()));
+                            view! { <option value=i.to_string()>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="register-invitation">{tx(|t| t.externals().invitation_label)}</label>
+                    <select id="register-invitation"
+                        prop:value=move || match filter.with(|f| f.invitation) {
+                            Some(InvitationState::PendingAcceptance) => "pending",
+                            Some(InvitationState::Accepted) => "accepted",
+                            None => "",
+                        }
+                        on:change=move |ev| set(|f, v| f.invitation = match v.as_str() {
+                            "pending" => Some(InvitationState::PendingAcceptance),
+                            "accepted" => Some(InvitationState::Accepted),
+                            _ => None,
+                        }, event_target_value(&ev))>
+                        <option value="">{tx(|t| t.externals().invitation_all)}</option>
+                        <option value="pending">{tx(|t| t.externals().pending)}</option>
+                        <option value="accepted">{tx(|t| t.externals().accepted)}</option>
+                    </select>
+                </div>
+                <label class="checkbox">
+                    <input type="checkbox" id="register-orphans" disabled=move || !groups_read.get()
+                        prop:checked=move || filter.with(|f| f.in_no_group)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            filter.update(|f| f.in_no_group = on);
+                            scroll.to_top();
+                        }/>
+                    {tx(|t| t.externals().in_no_group)}
+                </label>
+                <label class="checkbox">
+                    <input type="checkbox" id="register-ended"
+                        prop:checked=move || filter.with(|f| f.access_ended_by.is_some())
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            filter.update(|f| f.access_ended_by = on.then_some(today));
+                            scroll.to_top();
+                        }/>
+                    {tx(|t| t.externals().access_ended)}
+                </label>
+                <button type="button" class="button" on:click=clear>{tx(|t| t.externals().clear_filters)}</button>
+            </fieldset>
+            <p class="members-count" role="status">{count_text}</p>
+            {move || match load.get() {
+                Load::Failed(f) => Some(view! { <FailureView failure=f/> }),
+                _ => None,
+            }}
+            {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            <div class="actions">
+                <button type="button" class="button" on:click=select_shown>{tx(|t| t.externals().select_shown)}</button>
+                {move || filter.with(|f| f.domain.clone()).map(|domain| view! {
+                    <button type="button" class="button" on:click=select_domain>
+                        {move || fill(i18n.t().externals().select_domain, &[("domain", &domain)])}
+                    </button>
+                })}
+                <button type="button" class="button" on:click=move |_| selected.set(BTreeSet::new())
+                    disabled=move || selected.with(BTreeSet::is_empty)>
+                    {tx(|t| t.externals().clear_selection)}
+                </button>
+                <button type="button" class="button" on:click=export>{tx(|t| t.groups().export_csv)}</button>
+            </div>
+            <details class="register-by-list">
+                <summary>{tx(|t| t.externals().by_list)}</summary>
+                <div class="field">
+                    <label for="register-addresses">{tx(|t| t.externals().by_list_label)}</label>
+                    <textarea id="register-addresses" rows="4"
+                        on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
+                </div>
+                <button type="button" class="button" on:click=select_list>{tx(|t| t.externals().by_list_button)}</button>
+            </details>
+            <VirtualRows scroll len=Signal::derive(move || visible.with(Vec::len)) row_px=ROW_PX overscan=OVERSCAN
+                label=|t| t.externals().list_label class="register-viewport"
+                rows=move |w: Window, total: usize| {
+                    let read = groups_read.get();
+                    let t = i18n.t();
+                    let rows: Vec<(usize, Person, String)> = visible.with(|v| {
+                        register.with(|r| {
+                            v[w.start..w.end.min(v.len())]
+                                .iter()
+                                .enumerate()
+                                .map(|(k, &i)| {
+                                    let p = r.people[i as usize].clone();
+                                    let groups = groups_text(t, r, &p, read);
+                                    (w.start + k, p, groups)
+                                })
+                                .collect()
+                        })
+                    });
+                    rows.into_iter().map(|(pos, p, groups)| {
+                        let id = p.id.clone();
+                        let checked = {
+                            let id = id.clone();
+                            move || selected.with(|s| s.contains(&id))
+                        };
+                        let toggle = move |ev| {
+                            let on = event_target_checked(&ev);
+                            selected.update(|s| {
+                                if on {
+                                    s.insert(id.clone());
+                                } else {
+                                    s.remove(&id);
+                                }
+                            });
+                        };
+                        let name = if p.name.is_empty() { p.address.clone() } else { p.name.clone() };
+                        let select_label = {
+                            let name = name.clone();
+                            move || fill(i18n.t().externals().select_row, &[("name", &name)])
+                        };
+                        let kind = {
+                            let p = p.clone();
+                            move || kind_text(i18n.t(), &p)
+                        };
+                        let until = {
+                            let p = p.clone();
+                            move || until_text(i18n.t(), &p, today)
+                        };
+                        let ended = p.access_ended(today);
+                        view! {
+                            <li class="member-row register-row" class:register-row--ended=ended
+                                aria-setsize=total aria-posinset=pos + 1>
+                                <input type="checkbox" prop:checked=checked on:change=toggle aria-label=select_label/>
+                                <span class="register-who">
+                                    <span class="member-name">{name}</span>
+                                    <span class="member-mail">{p.address.clone()}</span>
+                                </span>
+                                <span class="member-mail register-company">{p.company.clone().unwrap_or_default()}</span>
+                                <span class="member-type">{kind}</span>
+                                <span class="member-mail register-groups">{groups}</span>
+                                <span class="member-type">{until}</span>
+                            </li>
+                        }
+                    }).collect_view()
+                }
+            />
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{EN, NL};
+    use guestlist_core::domain::group::GroupKind;
+    use guestlist_core::domain::register::{RegisterGroup, Source, SourcePerson};
+
+    const TODAY: Day = Day {
+        year: 2026,
+        month: 12,
+        day: 6,
+    };
+
+    fn register() -> Register {
+        Register::build(Source {
+            contacts: vec![SourcePerson {
+                id: "c1".into(),
+                name: "Jan".into(),
+                address: "jan@partner.nl".into(),
+                access_until: Some(AccessUntil::NotAvailable),
+                ..SourcePerson::default()
+            }],
+            guests: vec![SourcePerson {
+                id: "g1".into(),
+                name: "Kim".into(),
+                address: "kim@fabrikam.com".into(),
+                invitation: Some(InvitationState::PendingAcceptance),
+                invitation_since: Day::parse("2026-11-30"),
+                access_until: Some(AccessUntil::Until(Day::parse("2026-12-05").unwrap())),
+                ..SourcePerson::default()
+            }],
+            groups: vec![
+                RegisterGroup {
+                    id: "a".into(),
+                    name: "Sales".into(),
+                    kind: GroupKind::Distribution,
+                },
+                RegisterGroup {
+                    id: "b".into(),
+                    name: "Falcon".into(),
+                    kind: GroupKind::Microsoft365,
+                },
+            ],
+            members: vec![vec!["g1".into()], vec!["g1".into()]],
+        })
+    }
+
+    #[test]
+    fn addresses_from_pasted_text() {
+        assert_eq!(
+            addresses_in(
+                "email\r\njan@partner.nl\n\"Kim\" <kim@fabrikam.com>; x@y.z,\tnot-an-address"
+            ),
+            ["jan@partner.nl", "kim@fabrikam.com", "x@y.z"]
+        );
+        assert!(addresses_in("email\nname").is_empty());
+    }
+
+    #[test]
+    fn a_row_in_words() {
+        let r = register();
+        let (jan, kim) = (&r.people[0], &r.people[1]);
+        assert_eq!(kind_text(&EN, jan), "Mail contact");
+        assert_eq!(
+            kind_text(&EN, kim),
+            "Guest · Pending acceptance since 2026-11-30"
+        );
+        assert_eq!(
+            kind_text(&NL, kim),
+            "Gast · Wacht op acceptatie sinds 2026-11-30"
+        );
+        assert_eq!(groups_text(&EN, &r, kim, true), "2 groups: Sales, Falcon");
+        assert_eq!(groups_text(&EN, &r, jan, true), "No group");
+        // Before the memberships are read, no row claims to be in no group.
+        assert_eq!(groups_text(&EN, &r, jan, false), "Groups not read yet");
+        // The end day itself still counts as access.
+        assert_eq!(until_text(&EN, kim, TODAY), "Ended 2026-12-05");
+        let day_of = Day::parse("2026-12-05").unwrap();
+        assert_eq!(until_text(&EN, kim, day_of), "Until 2026-12-05");
+        assert_eq!(
+            until_text(&EN, jan, TODAY),
+            "End date not readable in script mode"
+        );
+    }
+
+    #[test]
+    fn offboarding_targets_keep_what_makes_a_group_unchangeable() {
+        use guestlist_core::tenant::{Group, GroupId};
+        let dynamic = Group {
+            id: GroupId("d".into()),
+            display_name: Some("All guests".into()),
+            mail_enabled: Some(false),
+            security_enabled: Some(true),
+            group_types: vec!["DynamicMembership".into()],
+            ..Group::default()
+        };
+        let t = offboard::offboarding_target(&dynamic).expect("a security group");
+        assert_eq!(t.kind, GroupKind::Security);
+        assert!(t.dynamic_membership && !t.on_premises_synced);
+        let synced = Group {
+            id: GroupId("s".into()),
+            display_name: Some("Partners".into()),
+            mail: Some("partners@contoso.com".into()),
+            mail_enabled: Some(true),
+            security_enabled: Some(false),
+            on_premises_sync_enabled: Some(true),
+            ..Group::default()
+        };
+        let t = offboard::offboarding_target(&synced).expect("a distribution group");
+        assert_eq!(t.kind, GroupKind::Distribution);
+        assert!(t.on_premises_synced);
+        assert_eq!(t.exchange_identity(), "partners@contoso.com");
+    }
+}

@@ -1,0 +1,504 @@
+//! Offboarding the chosen people: fresh reads of the register → `plan::offboarding` (one
+//! `RemoveMember` per group they are in) → the plan previewed → run through the change engine
+//! (journalled, recorded in Activity) → a line per operation; in script mode the Exchange
+//! removals come back as the engine's script, then Verify.
+
+use super::Load;
+use crate::activity::LocalActivity;
+use crate::i18n::{fill, plural, use_i18n};
+use crate::platform::BrowserClock;
+use crate::ui::groups::{explain, tx, FailureView, ScriptBox};
+use crate::ui::session::Session;
+use guestlist_core::domain::group::ExternalSenders;
+use guestlist_core::domain::journal::OpState;
+use guestlist_core::domain::journal::{Failure, OpResult, Service};
+use guestlist_core::domain::plan::{offboarding, Leaver, LeaverSkip, OpId, Plan, TargetGroup};
+use guestlist_core::domain::register::Register;
+use guestlist_core::domain::verify::Verified;
+use guestlist_core::engine::reads::register_snapshot;
+use guestlist_core::engine::{EngineError, RunSetup};
+use guestlist_core::run::{MemoryJournalStore, RunControl, RunEvent};
+use guestlist_core::tenant::{Group, TenantError};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use send_wrapper::SendWrapper;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashSet};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// A group as an offboarding target: no external-senders read (removing doesn't need it).
+/// `None` for a group Guestlist can't classify.
+pub fn offboarding_target(g: &Group) -> Option<TargetGroup> {
+    let kind = g.kind().ok()?;
+    Some(TargetGroup {
+        id: g.id.as_str().to_owned(),
+        name: g
+            .display_name
+            .clone()
+            .unwrap_or_else(|| g.id.as_str().to_owned()),
+        mail: g.mail.clone(),
+        kind,
+        external_senders: ExternalSenders::Unknown,
+        dynamic_membership: g.is_dynamic(),
+        on_premises_synced: g.on_premises_sync_enabled.unwrap_or(false),
+    })
+}
+
+/// The plan, with the names of the people in it.
+pub struct Prepared {
+    pub plan: Plan,
+    /// Per leaver: the name to show.
+    pub names: Vec<String>,
+    pub skips: Vec<(usize, LeaverSkip)>,
+}
+
+/// How one operation of the run ended.
+#[derive(Clone, PartialEq)]
+enum Line {
+    Done,
+    AlreadyDone,
+    Failed(Failure),
+    InScript,
+    /// Not reached: the run was cancelled.
+    NotRun,
+}
+
+pub struct Finished {
+    plan: Plan,
+    lines: Vec<(OpId, Line)>,
+    script: Option<String>,
+    store: SendWrapper<Rc<MemoryJournalStore>>,
+}
+
+#[derive(Clone)]
+enum Step {
+    Idle,
+    Planning,
+    Preview(Arc<Prepared>),
+    Running(Arc<Prepared>),
+    Finished(Arc<Finished>),
+    Failed(Failure),
+}
+
+/// Reads the tenant afresh and plans taking the people with `ids` (as the register shows them)
+/// out of every group they are in.
+async fn prepare(
+    session: &Session,
+    register: &Register,
+    ids: &BTreeSet<String>,
+) -> Result<Prepared, TenantError> {
+    let mut leavers: Vec<Leaver> = Vec::new();
+    let mut names = Vec::new();
+    for p in register.people.iter().filter(|p| ids.contains(&p.id)) {
+        if let Some(l) = p.leaver() {
+            leavers.push(l);
+            names.push(if p.name.is_empty() {
+                p.address.clone()
+            } else {
+                p.name.clone()
+            });
+        }
+    }
+    let reads = session.graph.register_reads().await?;
+    let held: HashSet<&str> = leavers.iter().map(|l| l.id.as_str()).collect();
+    let targets: Vec<TargetGroup> = reads
+        .groups
+        .iter()
+        .zip(&reads.members)
+        .filter(|(_, members)| members.iter().any(|m| held.contains(m.as_str())))
+        .filter_map(|(g, _)| offboarding_target(g))
+        .collect();
+    let off = offboarding(&leavers, &targets, &register_snapshot(&reads));
+    Ok(Prepared {
+        plan: off.plan,
+        names,
+        skips: off.skips,
+    })
+}
+
+fn verify_failure(e: &EngineError) -> Failure {
+    match e {
+        EngineError::Tenant(t) => explain(Service::Graph, t),
+        other => Failure::new(Service::Graph, other.to_string()),
+    }
+}
+
+/// The offboard button, the plan's preview, the run and its report.
+#[component]
+pub fn OffboardPanel(
+    session: Session,
+    register: RwSignal<Register>,
+    load: RwSignal<Load>,
+    selected: RwSignal<BTreeSet<String>>,
+    /// After a run, "back to the list": the register is read again.
+    on_finished: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let step = RwSignal::new(Step::Idle);
+    let verified = RwSignal::new(None::<Result<Vec<(OpId, Verified)>, Failure>>);
+    let verifying = RwSignal::new(false);
+    // Operations finished in the run under way, and its control (cancel).
+    let progress = RwSignal::new(0usize);
+    let control = StoredValue::new_local(None::<RunControl>);
+    let direct = {
+        let session = session.clone();
+        move || session.is_direct()
+    };
+
+    let start = {
+        let session = session.clone();
+        move |_| {
+            let session = session.clone();
+            step.set(Step::Planning);
+            verified.set(None);
+            let ids = selected.get_untracked();
+            let snapshot = register.get_untracked();
+            spawn_local(async move {
+                let next = match prepare(&session, &snapshot, &ids).await {
+                    Ok(p) => Step::Preview(Arc::new(p)),
+                    Err(e) => Step::Failed(explain(Service::Graph, &e)),
+                };
+                step.try_set(next);
+            });
+        }
+    };
+    let run = {
+        let session = session.clone();
+        move |prepared: Arc<Prepared>| {
+            let session = session.clone();
+            progress.set(0);
+            let ctl = RunControl::new();
+            control.set_value(Some(ctl.clone()));
+            step.set(Step::Running(prepared.clone()));
+            spawn_local(async move {
+                let engine = session.engine();
+                let store = MemoryJournalStore::new();
+                let needs_sign_in = RefCell::new(None::<String>);
+                // As the engine's run_now, with the progress shown and a cancel button: a
+                // token that can't be had without the admin ends the run.
+                let setup = RunSetup::default()
+                    .with_control(ctl.clone())
+                    .on_event(|e| match e {
+                        RunEvent::OpFinished { .. } => {
+                            progress.try_update(|n| *n += 1);
+                        }
+                        RunEvent::NeedsSignIn { message, .. } => {
+                            needs_sign_in.replace(Some(message.clone()));
+                            ctl.cancel();
+                        }
+                        _ => {}
+                    });
+                let outcome = engine
+                    .run(&prepared.plan, &store, &BrowserClock, &LocalActivity, setup)
+                    .await;
+                control.set_value(None);
+                let next = match outcome {
+                    Err(e) => Step::Failed(Failure::new(Service::Graph, e.to_string())),
+                    Ok(outcome) => {
+                        let sign_in = needs_sign_in
+                            .into_inner()
+                            .map(|why| explain(Service::Graph, &TenantError::SignInAgain(why)));
+                        let script = engine
+                            .script(&prepared.plan, &outcome.pending_script)
+                            .unwrap_or_else(|e| Some(format!("# {e}")));
+                        let lines = prepared
+                            .plan
+                            .ops
+                            .iter()
+                            .map(|op| {
+                                let line = match outcome.journal.state(op.id) {
+                                    OpState::Finished(OpResult::Done { .. }) => Line::Done,
+                                    OpState::Finished(OpResult::AlreadyDone { .. }) => {
+                                        Line::AlreadyDone
+                                    }
+                                    OpState::Finished(OpResult::Failed(f)) => Line::Failed(f),
+                                    _ if outcome.pending_script.contains(&op.id) => Line::InScript,
+                                    _ => match &sign_in {
+                                        Some(f) => Line::Failed(f.clone()),
+                                        None => Line::NotRun,
+                                    },
+                                };
+                                (op.id, line)
+                            })
+                            .collect();
+                        Step::Finished(Arc::new(Finished {
+                            plan: prepared.plan.clone(),
+                            lines,
+                            script,
+                            store: SendWrapper::new(Rc::new(store)),
+                        }))
+                    }
+                };
+                step.try_set(next);
+            });
+        }
+    };
+    let verify = {
+        let session = session.clone();
+        move |f: Arc<Finished>| {
+            let session = session.clone();
+            verifying.set(true);
+            spawn_local(async move {
+                let r = session
+                    .engine()
+                    .verify(&f.plan, &**f.store, &BrowserClock, &LocalActivity, None)
+                    .await
+                    .map(|v| v.results)
+                    .map_err(|e| verify_failure(&e));
+                verifying.try_set(false);
+                verified.try_set(Some(r));
+            });
+        }
+    };
+
+    let body = move || {
+        match step.get() {
+        Step::Idle => {
+            let n = selected.with(BTreeSet::len) as u64;
+            let ready = load.with(Load::groups_read);
+            let start = start.clone();
+            view! {
+                <div class="actions">
+                    <button type="button" class="button button--primary" disabled=n == 0 || !ready on:click=start>
+                        {move || { let t = i18n.t(); plural(&t.externals().offboard, t.count(n), &[]) }}
+                    </button>
+                </div>
+                {(!ready).then(|| view! { <p class="hint">{tx(|t| t.externals().offboard_wait)}</p> })}
+            }
+            .into_any()
+        }
+        Step::Planning => view! {
+            <p role="status" aria-busy="true">{tx(|t| t.externals().planning)}</p>
+        }
+        .into_any(),
+        Step::Failed(f) => view! {
+            <FailureView failure=f/>
+            <div class="actions">
+                <button type="button" class="button" on:click=move |_| step.set(Step::Idle)>{tx(|t| t.externals().back)}</button>
+            </div>
+        }
+        .into_any(),
+        Step::Preview(p) | Step::Running(p) => {
+            let running = matches!(step.get_untracked(), Step::Running(_));
+            let summary = {
+                let p = p.clone();
+                move || {
+                    let t = i18n.t();
+                    let totals = &p.plan.totals;
+                    if p.plan.ops.is_empty() {
+                        return t.externals().plan_nothing.to_owned();
+                    }
+                    let exchange = t.count(totals.exchange_ops as u64);
+                    let graph = t.count(totals.graph_ops as u64);
+                    plural(
+                        &t.externals().plan_summary,
+                        t.count(p.plan.ops.len() as u64),
+                        &[("exchange", exchange.as_str()), ("graph", graph.as_str())],
+                    )
+                }
+            };
+            let ops = {
+                let p = p.clone();
+                move || {
+                    let t = i18n.t();
+                    p.plan
+                        .ops
+                        .iter()
+                        .map(|o| view! { <li>{t.operation(&p.plan, &o.op)}</li> })
+                        .collect_view()
+                }
+            };
+            let skips = {
+                let p = p.clone();
+                move || {
+                    let t = i18n.t();
+                    p.skips
+                        .iter()
+                        .filter_map(|(li, s)| {
+                            let name = p.names.get(*li)?;
+                            let text = match s {
+                                LeaverSkip::AlreadyGone => {
+                                    fill(t.externals().skip_gone, &[("name", name)])
+                                }
+                                LeaverSkip::NotChangeable { group } => fill(
+                                    t.externals().skip_not_changeable,
+                                    &[("name", name), ("group", &p.plan.groups.get(*group)?.name)],
+                                ),
+                                LeaverSkip::AlreadyOut { .. } => return None,
+                            };
+                            Some(view! { <li>{text}</li> })
+                        })
+                        .collect_view()
+                }
+            };
+            let has_ops = !p.plan.ops.is_empty();
+            let go = {
+                let run = run.clone();
+                let p = p.clone();
+                move |_| run(p.clone())
+            };
+            let direct = direct.clone();
+            view! {
+                <p role="status">{summary}</p>
+                <p class="hint">{tx(|t| t.externals().plan_note)}</p>
+                <ul class="plan-ops">{ops}</ul>
+                <ul class="plan-skips">{skips}</ul>
+                {if running {
+                    let total = p.plan.ops.len() as u64;
+                    view! {
+                        <p role="status" aria-busy="true">
+                            {move || {
+                                let t = i18n.t();
+                                let done = t.count(progress.get() as u64);
+                                plural(&t.externals().running, t.count(total), &[("done", done.as_str())])
+                            }}
+                        </p>
+                        <div class="actions">
+                            <button type="button" class="button" on:click=move |_| {
+                                control.with_value(|c| if let Some(c) = c { c.cancel() });
+                            }>{tx(|t| t.externals().cancel_run)}</button>
+                        </div>
+                    }.into_any()
+                } else {
+                    view! {
+                        <div class="actions">
+                            {has_ops.then(|| view! {
+                                <button type="button" class="button button--danger" on:click=go.clone()>
+                                    {move || if direct() { i18n.t().externals().run_direct } else { i18n.t().externals().run_script }}
+                                </button>
+                            })}
+                            <button type="button" class="button" on:click=move |_| step.set(Step::Idle)>
+                                {tx(|t| t.groups().cancel)}
+                            </button>
+                        </div>
+                    }.into_any()
+                }}
+            }
+            .into_any()
+        }
+        Step::Finished(f) => {
+            let count = |want: fn(&Line) -> bool| f.lines.iter().filter(|(_, l)| want(l)).count() as u64;
+            let done = count(|l| matches!(l, Line::Done));
+            let already = count(|l| matches!(l, Line::AlreadyDone));
+            let failed = count(|l| matches!(l, Line::Failed(_)));
+            let scripted = count(|l| matches!(l, Line::InScript));
+            let not_run = count(|l| matches!(l, Line::NotRun));
+            let summary = move || {
+                let t = i18n.t();
+                let (d, a, x, s) = (t.count(done), t.count(already), t.count(failed), t.count(scripted));
+                let cancelled = if not_run > 0 {
+                    plural(&t.externals().not_run, t.count(not_run), &[])
+                } else {
+                    String::new()
+                };
+                let summary = fill(
+                    t.externals().report_summary,
+                    &[("done", d.as_str()), ("already", a.as_str()), ("failed", x.as_str()), ("script", s.as_str())],
+                );
+                format!("{summary} {cancelled}").trim_end().to_owned()
+            };
+            let lines = {
+                let f = f.clone();
+                move || {
+                    let t = i18n.t();
+                    f.lines
+                        .iter()
+                        .filter_map(|(id, line)| {
+                            let op = f.plan.op(*id)?;
+                            let what = t.operation(&f.plan, &op.op);
+                            let (status, class) = match line {
+                                Line::Done => (t.groups().status_done, "op op--done"),
+                                Line::AlreadyDone => (t.groups().status_already, "op op--done"),
+                                Line::Failed(_) => (t.groups().status_failed, "op op--failed"),
+                                Line::InScript => (t.groups().status_script, "op op--script"),
+                                Line::NotRun => (t.externals().status_not_run, "op op--failed"),
+                            };
+                            let fail = match line {
+                                Line::Failed(f) => Some(f.clone()),
+                                _ => None,
+                            };
+                            Some(view! {
+                                <li class=class>
+                                    <span class="op-status">{status}</span> " " {what}
+                                    {fail.map(|f| view! { <FailureView failure=f/> })}
+                                </li>
+                            })
+                        })
+                        .collect_view()
+                }
+            };
+            let script = f.script.clone().map(|script| {
+                let f = f.clone();
+                let verify = verify.clone();
+                view! {
+                    <p>{tx(|t| t.externals().script_intro)}</p>
+                    <ScriptBox script file_name="offboarding.ps1".to_owned()/>
+                    <div class="actions">
+                        <button type="button" class="button button--primary" disabled=move || verifying.get()
+                            on:click=move |_| verify(f.clone())>
+                            {tx(|t| t.groups().verify)}
+                        </button>
+                    </div>
+                }
+            });
+            let verify_lines = {
+                let f = f.clone();
+                move || {
+                    let t = i18n.t();
+                    if verifying.get() {
+                        return Some(view! { <p role="status" aria-busy="true">{t.groups().verifying}</p> }.into_any());
+                    }
+                    match verified.get()? {
+                        Err(e) => Some(view! { <FailureView failure=e/> }.into_any()),
+                        Ok(list) => {
+                            let all_done = list.iter().all(|(_, v)| !matches!(v, Verified::Missing));
+                            let items = list
+                                .iter()
+                                .filter_map(|(id, v)| {
+                                    let op = f.plan.op(*id)?;
+                                    let what = t.operation(&f.plan, &op.op);
+                                    let (status, class) = match v {
+                                        Verified::Done { .. } => (t.groups().status_done, "op op--done"),
+                                        Verified::Missing => (t.groups().status_missing, "op op--failed"),
+                                        Verified::CannotCheck { .. } => (t.groups().status_cannot_check, "op op--script"),
+                                    };
+                                    Some(view! { <li class=class><span class="op-status">{status}</span> " " {what}</li> })
+                                })
+                                .collect_view();
+                            Some(view! {
+                                <p role="status" class=if all_done { "success" } else { "notice" }>
+                                    {if all_done { t.groups().verify_all_done } else { t.groups().verify_some_missing }}
+                                </p>
+                                <ul class="verify-list" aria-label=t.groups().verify_heading>{items}</ul>
+                            }.into_any())
+                        }
+                    }
+                }
+            };
+            let back = on_finished.clone();
+            view! {
+                <h3>{tx(|t| t.externals().report_heading)}</h3>
+                <p role="status">{summary}</p>
+                <ul class="op-list">{lines}</ul>
+                {script}
+                {verify_lines}
+                <div class="actions">
+                    <button type="button" class="button" on:click=move |_| {
+                        step.set(Step::Idle);
+                        verified.set(None);
+                        back();
+                    }>{tx(|t| t.externals().back)}</button>
+                </div>
+            }
+            .into_any()
+        }
+    }
+    };
+    view! {
+        <section class="card offboard" aria-labelledby="offboard-heading">
+            <h2 id="offboard-heading">{tx(|t| t.externals().plan_heading)}</h2>
+            {body}
+        </section>
+    }
+}
