@@ -2,6 +2,8 @@
 //!
 //! - [`csv_import`]: reading a CSV of people: encodings, delimiters, header mapping, validation.
 //! - [`csv_export`]: CSV downloads neutralised against formula injection.
+//! - [`delivery`]: a group's delivery settings evaluated for one sender ("why can't they
+//!   mail the group?"): outcome, NDR code, findings and fixes; "will they receive".
 //! - [`email`]: e-mail addresses as Exchange accepts them.
 //! - [`journal`]: the run journal and its resume logic.
 //! - [`person`]: the external person and Exchange's field limits.
@@ -28,6 +30,7 @@
 //!    `journal::failed_rows` → re-plan those rows only.
 pub mod csv_export;
 pub mod csv_import;
+pub mod delivery;
 pub mod email;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
