@@ -8,12 +8,14 @@
 use std::time::Duration;
 
 use guestlist_core::domain::delivery::{
-    membership, receive_check, Fix, Membership, NdrCode, Outcome, ReceiveFinding, Restriction,
-    SenderRecipient,
+    changes_for, membership, receive_check, DeliveryChange, Fix, Membership, NdrCode, Outcome,
+    ReceiveFinding, Restriction, SenderRecipient,
 };
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::retry::{ReplicationSchedule, RetryPolicy};
-use guestlist_core::tenant::{ExchangeClient, GraphClient, GroupId, TenantError};
+use guestlist_core::tenant::{
+    Applied, ExchangeClient, GraphClient, GroupId, ReplicationWait, TenantError,
+};
 use guestlist_sim::client::{SimTokens, SimTransport, TokioSleeper};
 use guestlist_sim::state::TENANT_ID;
 use guestlist_sim::store::ADMIN_UPN;
@@ -451,4 +453,108 @@ async fn after_each_proposed_fix_domain_and_oracle_agree() {
         env.oracle(paul, &format!("feedback{D}")).await,
         ("delivered".into(), None)
     );
+}
+
+/// Every seeded case, fixed the way the check proposes (its first finding's first fix, the
+/// changes made through Exchange) until the domain says delivered; the oracle agrees after every
+/// round, and making the same changes again finds them done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proposed_fixes_made_through_exchange_let_the_mail_through() {
+    let env = Env::start().await;
+    let exo = env.exchange();
+    let cases: &[(&str, GroupKind, &str, usize)] = &[
+        (
+            "sales",
+            GroupKind::Distribution,
+            "someone@unknown.example",
+            1,
+        ),
+        (
+            "vendor-updates",
+            GroupKind::Distribution,
+            "new.person@unknown.example",
+            1,
+        ),
+        (
+            "feedback",
+            GroupKind::Distribution,
+            "paul.west@gmail.com",
+            1,
+        ),
+        (
+            "press",
+            GroupKind::Distribution,
+            "eva.corets@adventure-works.com",
+            1,
+        ),
+        ("cab", GroupKind::Microsoft365, "kim.akers@fabrikam.com", 1),
+        (
+            "cab",
+            GroupKind::Microsoft365,
+            "another.person@unknown.example",
+            1,
+        ),
+        // Closed, then a list, then moderation: three rounds.
+        (
+            "events2025",
+            GroupKind::Distribution,
+            "third.person@unknown.example",
+            3,
+        ),
+    ];
+    exo.invoke(
+        "Set-DistributionGroup",
+        json!({"Identity": "events2025", "BypassSecurityGroupManagerCheck": true,
+               "RequireSenderAuthenticationEnabled": true, "AcceptMessagesOnlyFrom": ["Aaron Con"],
+               "ModerationEnabled": true, "ModeratedBy": ["meganbowen"]}),
+    )
+    .await
+    .unwrap();
+    for (alias, kind, from, rounds) in cases {
+        let to = format!("{alias}{D}");
+        let mut made = Vec::new();
+        let mut n = 0;
+        loop {
+            let check = exo.delivery_check(alias, *kind, from, None).await.unwrap();
+            assert_eq!(
+                as_oracle(&check.send.outcome),
+                env.oracle(from, &to).await,
+                "{from} → {to}, round {n}"
+            );
+            if check.send.outcome == Outcome::Delivered {
+                break;
+            }
+            assert!(n < *rounds, "{from} → {to}: still {:?}", check.send.outcome);
+            let fix = &check.send.findings[0].fixes[0];
+            for change in changes_for(&check.settings, &check.sender, fix) {
+                let applied = exo
+                    .apply_delivery_change(&change, ReplicationWait::JustCreated)
+                    .await
+                    .unwrap_or_else(|e| panic!("{change:?}: {e}"));
+                assert_eq!(applied, Applied::Done, "{change:?}");
+                made.push(change);
+            }
+            n += 1;
+        }
+        assert_eq!(n, *rounds, "{from} → {to}");
+        // Again: the contact exists; a Microsoft 365 list has the entry already.
+        for change in &made {
+            let again = exo
+                .apply_delivery_change(change, ReplicationWait::None)
+                .await
+                .unwrap();
+            let idempotent_read = matches!(change, DeliveryChange::CreateContact { .. })
+                || matches!(
+                    change,
+                    DeliveryChange::EditList {
+                        kind: GroupKind::Microsoft365,
+                        ..
+                    }
+                );
+            if idempotent_read {
+                assert_eq!(again, Applied::AlreadyDone, "{change:?}");
+            }
+        }
+        assert_eq!(env.oracle(from, &to).await, ("delivered".into(), None));
+    }
 }

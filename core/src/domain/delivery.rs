@@ -562,6 +562,148 @@ fn same_recipient(a: &RecipientRef, b: &RecipientRef) -> bool {
     a.identities.iter().any(|i| b.is_named_by(i))
 }
 
+// ----- what a fix changes -----
+
+/// A list a fix edits, as the Set-DistributionGroup parameter that edits it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SenderList {
+    AcceptMessagesOnlyFrom,
+    AcceptMessagesOnlyFromDLMembers,
+    RejectMessagesFrom,
+    RejectMessagesFromDLMembers,
+    BypassModerationFromSendersOrMembers,
+}
+
+impl SenderList {
+    /// The parameter that changes the list on a group of `kind`: Set-UnifiedGroup has only the
+    /// `…SendersOrMembers` forms.
+    pub fn parameter(self, kind: GroupKind) -> &'static str {
+        match (self, kind == GroupKind::Microsoft365) {
+            (SenderList::AcceptMessagesOnlyFrom, false) => "AcceptMessagesOnlyFrom",
+            (SenderList::AcceptMessagesOnlyFromDLMembers, false) => {
+                "AcceptMessagesOnlyFromDLMembers"
+            }
+            (SenderList::RejectMessagesFrom, false) => "RejectMessagesFrom",
+            (SenderList::RejectMessagesFromDLMembers, false) => "RejectMessagesFromDLMembers",
+            (
+                SenderList::AcceptMessagesOnlyFrom | SenderList::AcceptMessagesOnlyFromDLMembers,
+                true,
+            ) => "AcceptMessagesOnlyFromSendersOrMembers",
+            (SenderList::RejectMessagesFrom | SenderList::RejectMessagesFromDLMembers, true) => {
+                "RejectMessagesFromSendersOrMembers"
+            }
+            (SenderList::BypassModerationFromSendersOrMembers, _) => {
+                "BypassModerationFromSendersOrMembers"
+            }
+        }
+    }
+
+    /// The property that shows the entry once it's there (the union property for the accept and
+    /// reject lists).
+    pub fn property(self) -> &'static str {
+        match self {
+            SenderList::AcceptMessagesOnlyFrom | SenderList::AcceptMessagesOnlyFromDLMembers => {
+                "AcceptMessagesOnlyFromSendersOrMembers"
+            }
+            SenderList::RejectMessagesFrom | SenderList::RejectMessagesFromDLMembers => {
+                "RejectMessagesFromSendersOrMembers"
+            }
+            SenderList::BypassModerationFromSendersOrMembers => {
+                "BypassModerationFromSendersOrMembers"
+            }
+        }
+    }
+}
+
+/// One change to the tenant that a [`Fix`] makes, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeliveryChange {
+    /// `New-MailContact -Name <address> -ExternalEmailAddress <address>`, so a list can name the
+    /// sender ("To add an external sender to a group's allowed senders list, you must first
+    /// create a mail contact or a mail user", 5.7.124 page). A contact that exists is done.
+    CreateContact { address: String },
+    /// `Set-DistributionGroup -RequireSenderAuthenticationEnabled $false`, or Graph's
+    /// `allowExternalSenders` for a Microsoft 365 group.
+    OpenToExternalSenders {
+        group: String,
+        control: ExternalSendersControl,
+    },
+    /// Adds `entry` to (or removes it from) `list` of `group` (a group of `kind`).
+    EditList {
+        group: String,
+        kind: GroupKind,
+        list: SenderList,
+        entry: String,
+        add: bool,
+    },
+}
+
+/// How the changes name the group: its primary address when known, else its first identity.
+fn group_identity(settings: &DeliverySettings) -> String {
+    settings
+        .group
+        .identities
+        .iter()
+        .find(|i| i.contains('@'))
+        .or(settings.group.identities.first())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The changes that make `fix`, in the order they must run. The sender is named by its address
+/// (Exchange resolves a contact, a guest or a mailbox from it).
+pub fn changes_for(settings: &DeliverySettings, sender: &Sender, fix: &Fix) -> Vec<DeliveryChange> {
+    let group = group_identity(settings);
+    let kind = settings.kind;
+    let edit = |list, entry: &str, add| DeliveryChange::EditList {
+        group: group.clone(),
+        kind,
+        list,
+        entry: entry.to_string(),
+        add,
+    };
+    let contact = |create: bool| {
+        create.then(|| DeliveryChange::CreateContact {
+            address: sender.address.clone(),
+        })
+    };
+    match fix {
+        Fix::OpenToExternalSenders { control } => vec![DeliveryChange::OpenToExternalSenders {
+            group: group.clone(),
+            control: *control,
+        }],
+        Fix::AllowSender { create_contact } => contact(*create_contact)
+            .into_iter()
+            .chain([edit(
+                SenderList::AcceptMessagesOnlyFrom,
+                &sender.address,
+                true,
+            )])
+            .collect(),
+        Fix::AllowGroupMembers => vec![edit(
+            SenderList::AcceptMessagesOnlyFromDLMembers,
+            &group,
+            true,
+        )],
+        Fix::BypassModeration { create_contact } => contact(*create_contact)
+            .into_iter()
+            .chain([edit(
+                SenderList::BypassModerationFromSendersOrMembers,
+                &sender.address,
+                true,
+            )])
+            .collect(),
+        Fix::Unblock { parameter, entry } => {
+            let list = match parameter {
+                BlockList::RejectMessagesFromDLMembers => SenderList::RejectMessagesFromDLMembers,
+                _ => SenderList::RejectMessagesFrom,
+            };
+            vec![edit(list, entry, false)]
+        }
+        Fix::None { .. } => Vec::new(),
+    }
+}
+
 // ----- will they receive -----
 
 /// How a recipient belongs to a group.
@@ -1238,5 +1380,109 @@ mod tests {
         assert!(receive_check(&m365, Membership::Direct, EXT, Some(EXT))
             .findings
             .is_empty());
+    }
+    #[test]
+    fn each_fix_becomes_its_changes() {
+        let mut g = everything();
+        g.moderated_by = s(&["Adele Vance"]);
+        let nobody = Sender::any_external(EXT);
+        let c = evaluate(&g, &nobody);
+        let all: Vec<Vec<DeliveryChange>> = c
+            .findings
+            .iter()
+            .map(|f| changes_for(&g, &nobody, &f.fixes[0]))
+            .collect();
+        let group = "sales@contoso.example".to_string();
+        assert_eq!(
+            all[0],
+            vec![DeliveryChange::OpenToExternalSenders {
+                group: group.clone(),
+                control: ExternalSendersControl::ExchangeRequireSenderAuthentication
+            }]
+        );
+        // Nobody is blocked without a recipient: the next findings are the list and moderation,
+        // each creating the contact first.
+        assert_eq!(
+            all[1],
+            vec![
+                DeliveryChange::CreateContact {
+                    address: EXT.into()
+                },
+                DeliveryChange::EditList {
+                    group: group.clone(),
+                    kind: GroupKind::Distribution,
+                    list: SenderList::AcceptMessagesOnlyFrom,
+                    entry: EXT.into(),
+                    add: true
+                }
+            ]
+        );
+        assert_eq!(
+            all[2][1],
+            DeliveryChange::EditList {
+                group: group.clone(),
+                kind: GroupKind::Distribution,
+                list: SenderList::BypassModerationFromSendersOrMembers,
+                entry: EXT.into(),
+                add: true
+            }
+        );
+        // Unblocking removes the entry as listed; the group itself goes on the DL list.
+        let unblock = changes_for(
+            &g,
+            &with_contact(vec![]),
+            &Fix::Unblock {
+                parameter: BlockList::RejectMessagesFromDLMembers,
+                entry: "Partners".into(),
+            },
+        );
+        assert_eq!(
+            unblock,
+            vec![DeliveryChange::EditList {
+                group: group.clone(),
+                kind: GroupKind::Distribution,
+                list: SenderList::RejectMessagesFromDLMembers,
+                entry: "Partners".into(),
+                add: false
+            }]
+        );
+        let members = changes_for(&g, &with_contact(vec![]), &Fix::AllowGroupMembers);
+        assert!(
+            matches!(&members[..], [DeliveryChange::EditList { list: SenderList::AcceptMessagesOnlyFromDLMembers, entry, add: true, .. }] if *entry == group)
+        );
+        // No fix, no change.
+        assert!(changes_for(
+            &g,
+            &nobody,
+            &Fix::None {
+                reason: NoFixReason::MasteredOnPremises
+            }
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn list_parameters_follow_the_cmdlet() {
+        use GroupKind::{Distribution as Dl, Microsoft365 as M365};
+        assert_eq!(
+            SenderList::AcceptMessagesOnlyFrom.parameter(Dl),
+            "AcceptMessagesOnlyFrom"
+        );
+        assert_eq!(
+            SenderList::AcceptMessagesOnlyFrom.parameter(M365),
+            "AcceptMessagesOnlyFromSendersOrMembers"
+        );
+        assert_eq!(
+            SenderList::RejectMessagesFromDLMembers.parameter(M365),
+            "RejectMessagesFromSendersOrMembers"
+        );
+        assert_eq!(
+            SenderList::RejectMessagesFromDLMembers.parameter(Dl),
+            "RejectMessagesFromDLMembers"
+        );
+        assert_eq!(
+            SenderList::AcceptMessagesOnlyFromDLMembers.property(),
+            "AcceptMessagesOnlyFromSendersOrMembers"
+        );
     }
 }

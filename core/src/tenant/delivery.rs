@@ -3,7 +3,8 @@
 //! `Get-DynamicDistributionGroup`), what the directory holds for a sender's address
 //! (`Get-Recipient`), the sender's membership of the groups those restrictions name, and a group's
 //! nested membership (`Get-DistributionGroupMember`), turned into the domain's
-//! [`DeliverySettings`] and [`Sender`] for [`crate::domain::delivery::evaluate`].
+//! [`DeliverySettings`] and [`Sender`] for [`crate::domain::delivery::evaluate`]; and the fixes'
+//! changes made through Exchange ([`ExchangeClient::apply_delivery_change`]).
 //!
 //! Property names: the Set-DistributionGroup and Set-UnifiedGroup pages
 //! (<https://learn.microsoft.com/powershell/module/exchangepowershell/set-distributiongroup>,
@@ -15,13 +16,15 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 
-use super::exchange::{ExchangeClient, Recipient};
+use super::exchange::{ExchangeClient, NewMailContact, Recipient};
 use super::http::{Sleeper, TokenSource, Transport};
+use super::retry::ReplicationWait;
 use super::TenantError;
 use crate::domain::delivery::{
-    evaluate, DeliverySettings, Mastered, RecipientRef, SendCheck, Sender, SenderRecipient,
+    evaluate, DeliveryChange, DeliverySettings, Mastered, RecipientRef, SendCheck, Sender,
+    SenderList, SenderRecipient,
 };
-use crate::domain::group::{ExternalSenders, GroupKind};
+use crate::domain::group::{ExternalSenders, ExternalSendersControl, GroupKind};
 
 /// At most this many groups are expanded for one question (nested groups, groups named in lists).
 const MAX_GROUPS_EXPANDED: usize = 200;
@@ -398,6 +401,123 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
             sender,
             send,
         })
+    }
+}
+
+/// What applying a [`DeliveryChange`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    Done,
+    /// It was so already (the contact exists; the entry was on / off the list).
+    AlreadyDone,
+}
+
+impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
+    /// Makes one change of a delivery fix through Exchange (direct mode). Lists of distribution
+    /// groups change with a GenericHashTable `Add` / `Remove`
+    /// (`{"@odata.type": "#Exchange.GenericHashTable", "Add": [entry]}`); a Microsoft 365 group's
+    /// list is read and set whole (Set-UnifiedGroup documents no Add/Remove for it). `wait`
+    /// covers a contact created by the change before. Graph's `allowExternalSenders` is
+    /// [`crate::tenant::GraphClient::set_allow_external_senders`]: asking this client for it is
+    /// [`TenantError::InvalidRequest`].
+    pub async fn apply_delivery_change(
+        &self,
+        change: &DeliveryChange,
+        wait: ReplicationWait,
+    ) -> Result<Applied, TenantError> {
+        match change {
+            DeliveryChange::CreateContact { address } => {
+                let c = NewMailContact {
+                    name: address.clone(),
+                    external_email_address: address.clone(),
+                    ..NewMailContact::default()
+                };
+                match self.new_mail_contact(&c).await {
+                    Ok(_) => Ok(Applied::Done),
+                    Err(TenantError::AlreadyExists(_)) => Ok(Applied::AlreadyDone),
+                    Err(e) => Err(e),
+                }
+            }
+            DeliveryChange::OpenToExternalSenders {
+                group,
+                control: ExternalSendersControl::ExchangeRequireSenderAuthentication,
+            } => {
+                self.set_require_sender_authentication(group, false).await?;
+                Ok(Applied::Done)
+            }
+            DeliveryChange::OpenToExternalSenders {
+                control: ExternalSendersControl::GraphAllowExternalSenders,
+                ..
+            } => Err(TenantError::InvalidRequest(
+                "a Microsoft 365 group is opened through Graph (allowExternalSenders)".into(),
+            )),
+            DeliveryChange::EditList {
+                group,
+                kind: GroupKind::Microsoft365,
+                list,
+                entry,
+                add,
+            } => {
+                let param = list.parameter(GroupKind::Microsoft365);
+                let current = self
+                    .get_group_delivery(group, GroupKind::Microsoft365)
+                    .await?;
+                let mut names = match list {
+                    SenderList::AcceptMessagesOnlyFrom
+                    | SenderList::AcceptMessagesOnlyFromDLMembers => {
+                        current.accept_messages_only_from_senders_or_members
+                    }
+                    SenderList::RejectMessagesFrom | SenderList::RejectMessagesFromDLMembers => {
+                        current.reject_messages_from_senders_or_members
+                    }
+                    SenderList::BypassModerationFromSendersOrMembers => {
+                        current.bypass_moderation_from_senders_or_members
+                    }
+                };
+                // The lists show Names: compare with the entry's own.
+                let name = match self.get_recipient(entry).await {
+                    Ok(r) => r.name.unwrap_or_else(|| entry.clone()),
+                    Err(TenantError::NotFound(_)) if !add => return Ok(Applied::AlreadyDone),
+                    Err(e) => return Err(e),
+                };
+                let there = names.iter().any(|n| n.eq_ignore_ascii_case(&name));
+                if there == *add {
+                    return Ok(Applied::AlreadyDone);
+                }
+                if *add {
+                    names.push(name);
+                } else {
+                    names.retain(|n| !n.eq_ignore_ascii_case(&name));
+                }
+                self.invoke_waiting(
+                    "Set-UnifiedGroup",
+                    json!({ "Identity": group, param: names }),
+                    wait,
+                )
+                .await?;
+                Ok(Applied::Done)
+            }
+            DeliveryChange::EditList {
+                group,
+                kind,
+                list,
+                entry,
+                add,
+            } => {
+                let verb = if *add { "Add" } else { "Remove" };
+                let params = json!({
+                    "Identity": group,
+                    "BypassSecurityGroupManagerCheck": true,
+                    list.parameter(*kind): {
+                        "@odata.type": "#Exchange.GenericHashTable",
+                        verb: [entry],
+                    },
+                });
+                self.invoke_waiting("Set-DistributionGroup", params, wait)
+                    .await?;
+                Ok(Applied::Done)
+            }
+        }
     }
 }
 
