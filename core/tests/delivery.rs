@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use guestlist_core::domain::delivery::{
-    changes_for, membership, receive_check, DeliveryChange, Fix, Membership, NdrCode, Outcome,
-    ReceiveFinding, Restriction, SenderRecipient,
+    changes_for, membership, receive_check, DeliveryChange, Fix, Membership, NdrCode, NoFixReason,
+    Outcome, ReceiveFinding, Restriction, SenderRecipient,
 };
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::retry::{ReplicationSchedule, RetryPolicy};
@@ -125,6 +125,8 @@ const GROUPS: &[(&str, GroupKind)] = &[
     ("feedback", GroupKind::Distribution),
     ("press", GroupKind::Distribution),
     ("alliance", GroupKind::Distribution),
+    ("legacy-staff", GroupKind::Distribution),
+    ("allsales", GroupKind::DynamicDistribution),
     ("finance-approvers", GroupKind::MailEnabledSecurity),
     ("cab", GroupKind::Microsoft365),
     ("marketing", GroupKind::Microsoft365),
@@ -556,5 +558,47 @@ async fn the_proposed_fixes_made_through_exchange_let_the_mail_through() {
             }
         }
         assert_eq!(env.oracle(from, &to).await, ("delivered".into(), None));
+    }
+}
+
+/// Groups Guestlist can't change: the check explains the bounce and offers no fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synced_and_dynamic_groups_are_explained_without_a_fix() {
+    let env = Env::start().await;
+    let exo = env.exchange();
+    for (alias, kind, reason) in [
+        (
+            "legacy-staff",
+            GroupKind::Distribution,
+            NoFixReason::MasteredOnPremises,
+        ),
+        (
+            "allsales",
+            GroupKind::DynamicDistribution,
+            NoFixReason::RuleBasedMembership,
+        ),
+    ] {
+        let check = exo
+            .delivery_check(alias, kind, "someone@unknown.example", None)
+            .await
+            .unwrap();
+        assert_eq!(
+            check.send.outcome,
+            Outcome::Rejected {
+                code: NdrCode::SenderNotAuthenticated
+            },
+            "{alias}"
+        );
+        assert_eq!(
+            check.send.findings[0].fixes,
+            vec![Fix::None { reason }],
+            "{alias}"
+        );
+        assert!(changes_for(
+            &check.settings,
+            &check.sender,
+            &check.send.findings[0].fixes[0]
+        )
+        .is_empty());
     }
 }

@@ -651,6 +651,17 @@ fn delivery_cases(
         vec![s(19), partners],
         &|_| {},
     );
+    // Synced from on-premises Active Directory (IsDirSynced): internal only, changed on-premises.
+    add(
+        "Legacy Staff List",
+        "legacy-staff",
+        "Mastered in the on-premises directory",
+        vec![s(5), s(7)],
+        &|g| {
+            g.require_sender_auth = true;
+            g.dir_synced = true;
+        },
+    );
     // A Microsoft 365 group with an allowed-senders list: the guest Luis Bonifaz and Miriam Graham.
     let (luis, miriam) = (guests[1].clone(), s(18));
     if let Some(cab) = t.group_mut(&by_alias["cab"]) {
