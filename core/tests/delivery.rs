@@ -602,3 +602,62 @@ async fn synced_and_dynamic_groups_are_explained_without_a_fix() {
         .is_empty());
     }
 }
+
+/// Script mode's Verify after the changes were made: Graph shows the new contact and a
+/// Microsoft 365 group's switch; the Exchange-only settings are reported as such.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_reads_graph_after_the_changes() {
+    use guestlist_core::domain::delivery::verify_changes;
+    use guestlist_core::domain::verify::Verified;
+    use std::collections::HashMap;
+
+    let env = Env::start().await;
+    let exo = env.exchange();
+    let from = "fresh.sender@unknown.example";
+    let check = exo
+        .delivery_check("vendor-updates", GroupKind::Distribution, from, None)
+        .await
+        .unwrap();
+    let changes = changes_for(
+        &check.settings,
+        &check.sender,
+        &check.send.findings[0].fixes[0],
+    );
+    assert_eq!(changes.len(), 2, "{changes:?}");
+
+    let verify = |contacts: Vec<guestlist_core::tenant::OrgContact>| {
+        let found: HashMap<String, String> = contacts
+            .into_iter()
+            .filter_map(|c| Some((c.mail?.to_ascii_lowercase(), c.id.as_str().to_owned())))
+            .collect();
+        verify_changes(&changes, &found, &HashMap::new())
+    };
+    let before = verify(
+        env.graph()
+            .contacts_with_mail(&[from.to_owned()])
+            .await
+            .unwrap(),
+    );
+    assert_eq!(before[0], Verified::Missing);
+
+    for c in &changes {
+        exo.apply_delivery_change(c, ReplicationWait::JustCreated)
+            .await
+            .unwrap();
+    }
+    let after = verify(
+        env.graph()
+            .contacts_with_mail(&[from.to_owned()])
+            .await
+            .unwrap(),
+    );
+    assert!(
+        matches!(&after[0], Verified::Done { object_id: Some(_) }),
+        "{after:?}"
+    );
+    assert!(matches!(after[1], Verified::CannotCheck { .. }));
+    assert_eq!(
+        env.oracle(from, &format!("vendor-updates{D}")).await,
+        ("delivered".into(), None)
+    );
+}

@@ -704,6 +704,51 @@ pub fn changes_for(settings: &DeliverySettings, sender: &Sender, fix: &Fix) -> V
     }
 }
 
+/// Verify for script mode: which changes of a delivery fix fresh Graph reads show as made.
+/// Graph sees contacts (`contacts`: address, ASCII-lower-cased → object id) and a Microsoft 365
+/// group's `allowExternalSenders` (`external_senders`, by the change's group identity); a
+/// distribution group's `RequireSenderAuthenticationEnabled` and every group's sender lists are
+/// Exchange settings Graph doesn't return, so those are reported as such, not guessed. Where
+/// Exchange is reachable, [`evaluate`] on fresh Exchange reads is the better check.
+pub fn verify_changes(
+    changes: &[DeliveryChange],
+    contacts: &HashMap<String, String>,
+    external_senders: &HashMap<String, ExternalSenders>,
+) -> Vec<super::verify::Verified> {
+    use super::verify::Verified;
+    changes
+        .iter()
+        .map(|c| match c {
+            DeliveryChange::CreateContact { address } => {
+                match contacts.get(&address.to_ascii_lowercase()) {
+                    Some(id) => Verified::Done {
+                        object_id: Some(id.clone()),
+                    },
+                    None => Verified::Missing,
+                }
+            }
+            DeliveryChange::OpenToExternalSenders {
+                group,
+                control: ExternalSendersControl::GraphAllowExternalSenders,
+            } => match external_senders.get(group) {
+                Some(ExternalSenders::Allowed) => Verified::Done { object_id: None },
+                Some(ExternalSenders::Rejected) => Verified::Missing,
+                _ => Verified::CannotCheck {
+                    reason: "allowExternalSenders could not be read for this group".into(),
+                },
+            },
+            DeliveryChange::OpenToExternalSenders { .. } => Verified::CannotCheck {
+                reason: "this setting is kept by Exchange only; check the script's output".into(),
+            },
+            DeliveryChange::EditList { .. } => Verified::CannotCheck {
+                reason:
+                    "the group's sender lists are kept by Exchange only; check the script's output"
+                        .into(),
+            },
+        })
+        .collect()
+}
+
 // ----- will they receive -----
 
 /// How a recipient belongs to a group.
@@ -1484,5 +1529,62 @@ mod tests {
             SenderList::AcceptMessagesOnlyFromDLMembers.property(),
             "AcceptMessagesOnlyFromSendersOrMembers"
         );
+    }
+    #[test]
+    fn verify_shows_what_graph_can_see_and_says_what_it_cannot() {
+        use crate::domain::verify::Verified;
+        let changes = vec![
+            DeliveryChange::CreateContact {
+                address: "Jan@Partner.example".into(),
+            },
+            DeliveryChange::CreateContact {
+                address: "other@partner.example".into(),
+            },
+            DeliveryChange::OpenToExternalSenders {
+                group: "m365@contoso.example".into(),
+                control: ExternalSendersControl::GraphAllowExternalSenders,
+            },
+            DeliveryChange::OpenToExternalSenders {
+                group: "closed@contoso.example".into(),
+                control: ExternalSendersControl::GraphAllowExternalSenders,
+            },
+            DeliveryChange::OpenToExternalSenders {
+                group: "unread@contoso.example".into(),
+                control: ExternalSendersControl::GraphAllowExternalSenders,
+            },
+            DeliveryChange::OpenToExternalSenders {
+                group: "sales@contoso.example".into(),
+                control: ExternalSendersControl::ExchangeRequireSenderAuthentication,
+            },
+            DeliveryChange::EditList {
+                group: "sales@contoso.example".into(),
+                kind: GroupKind::Distribution,
+                list: SenderList::AcceptMessagesOnlyFrom,
+                entry: EXT.into(),
+                add: true,
+            },
+        ];
+        let contacts = HashMap::from([("jan@partner.example".to_string(), "c-1".to_string())]);
+        let senders = HashMap::from([
+            ("m365@contoso.example".to_string(), ExternalSenders::Allowed),
+            (
+                "closed@contoso.example".to_string(),
+                ExternalSenders::Rejected,
+            ),
+        ]);
+        let v = verify_changes(&changes, &contacts, &senders);
+        assert_eq!(
+            v[0],
+            Verified::Done {
+                object_id: Some("c-1".into())
+            }
+        );
+        assert_eq!(v[1], Verified::Missing);
+        assert_eq!(v[2], Verified::Done { object_id: None });
+        assert_eq!(v[3], Verified::Missing);
+        assert_eq!(v.len(), 7);
+        for (i, x) in v.iter().enumerate().skip(4) {
+            assert!(matches!(x, Verified::CannotCheck { .. }), "{i}: {x:?}");
+        }
     }
 }
