@@ -106,6 +106,14 @@ async fn get_distribution_group_shows_the_lists_in_exchange_shapes() {
         ["Rosa Alvarez"]
     );
 
+    // Synced from on-premises: every view of it says so.
+    let legacy = group(&s, "Get-DistributionGroup", "legacy-staff").await;
+    assert_eq!(legacy["IsDirSynced"], true);
+    assert_eq!(
+        group(&s, "Get-Recipient", "legacy-staff").await["IsDirSynced"],
+        true
+    );
+
     // A group nobody restricted: empty lists, not missing ones.
     let sales = group(&s, "Get-DistributionGroup", "sales").await;
     assert_eq!(sales["RequireSenderAuthenticationEnabled"], true);

@@ -356,7 +356,12 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
                 .chain(&settings.reject_messages_from_senders_or_members)
                 .chain(&settings.bypass_moderation_from_senders_or_members)
                 .collect();
-            let own = settings.group.identities.first();
+            // The group itself matters only for "let its members send" (an allowed-senders
+            // list is set): a big group isn't expanded otherwise.
+            let own = settings
+                .has_allowed_senders_list()
+                .then(|| settings.group.identities.first())
+                .flatten();
             candidates.extend(own);
             let mut seen = HashSet::new();
             for c in candidates {
