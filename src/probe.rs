@@ -80,6 +80,26 @@ pub struct ModeReport {
     pub mode: Mode,
 }
 
+impl ModeReport {
+    /// Whether the admin has to act before Guestlist can work as it should: Graph permissions
+    /// missing or Graph failing, a sign-in that has to be renewed, or an Exchange error nobody
+    /// can interpret. Script mode because the browser can't reach Exchange, or because the
+    /// account has no Exchange role, is a steady state: the header says which mode it is, and
+    /// why on demand.
+    pub fn needs_action(&self) -> bool {
+        self.graph != GraphStatus::Ready || matches!(self.exchange, ExchangeStatus::Failed(_))
+    }
+
+    /// Whether only a new sign-in helps: a token can't be had silently any more.
+    pub fn sign_in_again(&self) -> bool {
+        matches!(self.graph, GraphStatus::Failed(TenantError::SignInAgain(_)))
+            || matches!(
+                self.exchange,
+                ExchangeStatus::Failed(TenantError::SignInAgain(_))
+            )
+    }
+}
+
 fn no_role(e: &TenantError) -> bool {
     matches!(
         e,
@@ -169,6 +189,39 @@ mod tests {
             exchange_read,
             exchange_role_check: role,
         }
+    }
+
+    #[test]
+    fn only_what_the_admin_must_act_on_needs_the_full_panel() {
+        let cors =
+            TenantError::Transport(TransportError::Network("TypeError: Failed to fetch".into()));
+        let denied = TenantError::Forbidden(detail(403, "CmdletAccessDeniedException"));
+        // Direct mode, script mode through CORS, script mode without a role: steady states.
+        for quiet in [
+            observed(Ok(()), Some(Ok(()))),
+            observed(Err(cors), None),
+            observed(Err(denied), None),
+        ] {
+            let r = quiet.decide();
+            assert!(!r.needs_action(), "{r:?}");
+            assert!(!r.sign_in_again(), "{r:?}");
+        }
+        // Exchange answering with an error nobody can interpret.
+        let boom = TenantError::Other(detail(500, "System.Exception"));
+        assert!(observed(Err(boom), None).decide().needs_action());
+        // A sign-in to renew, on either service.
+        let expired = observed(Err(TenantError::SignInAgain("expired".into())), None).decide();
+        assert!(expired.needs_action() && expired.sign_in_again());
+        let mut graph_expired = observed(Ok(()), Some(Ok(())));
+        graph_expired.graph_token = Err(TenantError::SignInAgain("expired".into()));
+        let r = graph_expired.decide();
+        assert!(r.needs_action() && r.sign_in_again());
+        // Graph permissions not granted.
+        let mut missing = observed(Ok(()), Some(Ok(())));
+        missing.graph_token = Ok(vec!["User.Read".into()]);
+        let r = missing.decide();
+        assert!(matches!(r.graph, GraphStatus::MissingScopes(_)));
+        assert!(r.needs_action() && !r.sign_in_again());
     }
 
     #[test]

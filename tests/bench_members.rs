@@ -31,7 +31,7 @@ async fn bench_fifty_thousand_members() -> Result<()> {
     browser.goto(&setup.app("/")).await?;
     browser.click("button", "Sign in").await?;
     sign_in_on_sim_page(&browser, &account_choice(&setup.sim, ADMIN_UPN)?, "demo").await?;
-    browser.find("region", "Direct mode").await?;
+    browser.find("button", "Direct mode").await?;
     let searchbox = browser.find("searchbox", "Search groups by name").await?;
     searchbox.send_keys("All Company").await?;
     let link = until("the group's link", Duration::from_secs(30), || async {
@@ -65,7 +65,7 @@ async fn bench_fifty_thousand_members() -> Result<()> {
         let text = browser.eval("return document.body.innerText").await?;
         let text = text.as_str().unwrap_or_default();
         Ok(
-            if text.contains("50000 members.") && !text.contains("Loading more") {
+            if text.contains("50,000 members.") && !text.contains("Loading more") {
                 Poll::Ready(())
             } else {
                 Poll::NotYet(String::new())

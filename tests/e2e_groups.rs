@@ -1059,7 +1059,7 @@ async fn fifty_thousand_members_keep_the_dom_small() -> Result<()> {
         let text = browser.eval("return document.body.innerText").await?;
         let text = text.as_str().unwrap_or_default();
         Ok(
-            if text.contains("50000 members.") && !text.contains("Loading more") {
+            if text.contains("50,000 members.") && !text.contains("Loading more") {
                 Poll::Ready(())
             } else {
                 Poll::NotYet(
@@ -1102,7 +1102,7 @@ async fn fifty_thousand_members_keep_the_dom_small() -> Result<()> {
         .send_keys("Staff Member 4999")
         .await?;
     browser
-        .wait_text("10 of 50000 members match the filter.")
+        .wait_text("10 of 50,000 members match the filter.")
         .await?;
     browser.close().await
 }

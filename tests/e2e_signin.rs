@@ -44,9 +44,10 @@ async fn sign_in(browser: &Browser, sim: &guestlist_sim::RunningSim, upn: &str) 
     Ok(text)
 }
 
-/// The mode panel's text once it has a verdict (`heading` is its title).
-async fn mode_panel(browser: &Browser, heading: &str) -> Result<String> {
-    Ok(browser.find("region", heading).await?.text().await?)
+/// The mode panel's text once it has a verdict (`mode` is the header's status and the panel's
+/// title), opened from the header.
+async fn mode_panel(browser: &Browser, mode: &str) -> Result<String> {
+    signin::mode_details(browser, mode).await
 }
 
 #[tokio::test]
@@ -60,6 +61,9 @@ async fn admin_signs_in_with_msal_sees_account_and_direct_mode_then_signs_out() 
         url.as_str().starts_with(&setup.app_url) && url.query().is_none(),
         || format!("after sign-in the address is {url}"),
     )?;
+    // Direct mode asks nothing of the admin: the header says it, the panel stays closed.
+    browser.find("button", "Direct mode").await?;
+    browser.wait_gone("region", "Direct mode").await?;
     browser.screenshot("signin-header-admin").await?;
 
     let panel = mode_panel(&browser, "Direct mode").await?;
@@ -86,6 +90,7 @@ async fn admin_signs_in_with_msal_sees_account_and_direct_mode_then_signs_out() 
     browser.click("button", "Sign out").await?;
     browser.find("button", "Sign in").await?;
     browser.wait_gone("group", "Signed-in account").await?;
+    browser.wait_gone("button", "Direct mode").await?;
     browser.wait_gone("region", "Direct mode").await?;
     // The sign-out ended the session at the identity provider too: signing in asks again.
     browser.click("button", "Sign in").await?;
@@ -132,6 +137,11 @@ async fn exchange_refusing_cors_gives_script_mode() -> Result<()> {
     setup.set_knobs(Knobs::default())?;
     browser.click("button", "Check again").await?;
     mode_panel(&browser, "Direct mode").await?;
+    // The header's status in Dutch, the panel open.
+    switch_to_dutch(&browser).await?;
+    browser.find("button", "Directe modus").await?;
+    browser.find("region", "Directe modus").await?;
+    browser.screenshot("signin-header-status-nl").await?;
     browser.close().await
 }
 
@@ -159,6 +169,21 @@ async fn demo_over_plain_http_signs_in_with_msal_and_says_it_is_simulated() -> R
     browser.click("button", "Sign out").await?;
     browser.find("button", "Sign in").await?;
     browser.wait_gone("group", "Signed-in account").await?;
+
+    // `cargo xtask demo --script-mode`: the same demo, whose Exchange refuses the browser.
+    let scripted = App::through_sim_in_script_mode(&dist_dir()?).await?;
+    let sim = scripted
+        .sim()
+        .ok_or_else(|| support::Error::Setup("no sim behind the app".into()))?;
+    browser.goto(&scripted.url("/")).await?;
+    sign_in(&browser, sim, ADMIN_UPN).await?;
+    let panel = mode_panel(&browser, "Script mode").await?;
+    check(
+        panel.contains("Exchange can't be reached from this browser")
+            && panel.contains("all permissions granted"),
+        || format!("the script-mode demo's panel says {panel:?}"),
+    )?;
+    browser.screenshot("signin-demo-script-mode").await?;
     browser.close().await
 }
 

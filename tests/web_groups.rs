@@ -111,7 +111,7 @@ async fn fifty_thousand_members_render_a_small_window() {
         let state = RwSignal::new(LoadState::Done);
         view! { <MemberList session=session() info=info() rows state/> }
     });
-    until("the count", || app.text().contains("50000 members.")).await;
+    until("the count", || app.text().contains("50,000 members.")).await;
     let rendered = app.count(".member-row");
     assert!((10..=60).contains(&rendered), "{rendered} rows in the DOM");
     let first = app.root.query_selector(".member-row").unwrap().unwrap();
@@ -452,4 +452,98 @@ async fn add_person_dialog_words_address_problems_in_the_admins_language() {
         .unwrap_or_default();
     assert_eq!(errors, "E-mailadres: het adres heeft geen @");
     assert!(!app.text().contains("has no @"), "{}", app.text());
+}
+
+/// The header's mode status and the panel behind it: a steady mode keeps the panel closed until
+/// the status button is pressed; a verdict that needs the admin's action opens it by itself.
+#[wasm_bindgen_test]
+async fn mode_status_opens_the_panel_on_demand_and_by_itself_when_the_admin_must_act() {
+    use guestlist::auth::{bridge_settings, Auth};
+    use guestlist::probe::{ExchangeStatus, GraphStatus, Mode, ModeReport};
+    use guestlist::ui::components::{ModeDetails, ModePanel, ModeStatus};
+    use guestlist::ui::session::{provide_fixed_session, ModeState};
+    use web_sys::HtmlButtonElement;
+
+    let status = |app: &Mounted| -> HtmlButtonElement {
+        app.root
+            .query_selector(".mode-status")
+            .unwrap()
+            .expect("the header's status")
+            .unchecked_into()
+    };
+    let panel_open = |app: &Mounted| app.root.query_selector("#mode-details").unwrap().is_some();
+
+    // Script mode because the browser can't reach Exchange: steady, nothing to act on.
+    let session = session();
+    let mode_state = session.mode_state;
+    let (app, _) = web_support::mount(Lang::Nl, move || {
+        Auth::provide(bridge_settings(&config(), "http://127.0.0.1/"));
+        ModeDetails::provide();
+        provide_fixed_session(Some(session));
+        view! { <ModeStatus/> <ModePanel/> }
+    });
+    until("the status while checking", || {
+        status(&app).text_content().unwrap_or_default() == "Modus wordt gecontroleerd…"
+    })
+    .await;
+    mode_state.set(ModeState::Known(ModeReport {
+        graph: GraphStatus::Ready,
+        exchange: ExchangeStatus::Unreachable("TypeError: Failed to fetch".into()),
+        mode: Mode::Script,
+    }));
+    until("the script-mode status", || {
+        status(&app).text_content().unwrap_or_default() == "Scriptmodus"
+    })
+    .await;
+    assert!(
+        !panel_open(&app),
+        "a steady script mode keeps the panel closed"
+    );
+    assert_eq!(
+        status(&app).get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        status(&app).get_attribute("aria-controls").as_deref(),
+        Some("mode-details")
+    );
+
+    // Why, on demand.
+    status(&app).click();
+    until("the panel", || panel_open(&app)).await;
+    assert_eq!(
+        status(&app).get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    assert!(
+        app.text()
+            .contains("Exchange is vanuit deze browser niet bereikbaar"),
+        "{}",
+        app.text()
+    );
+    status(&app).click();
+    until("the panel closed", || !panel_open(&app)).await;
+
+    // Graph permissions missing: the admin must act, so the panel opens by itself.
+    mode_state.set(ModeState::Known(ModeReport {
+        graph: GraphStatus::MissingScopes(vec!["User.Invite.All".into()]),
+        exchange: ExchangeStatus::Writable,
+        mode: Mode::Direct,
+    }));
+    until("the panel opened by itself", || panel_open(&app)).await;
+    assert_eq!(
+        status(&app).text_content().unwrap_or_default(),
+        "Directe modus"
+    );
+    assert!(app.text().contains("User.Invite.All"), "{}", app.text());
+    // Its own close button closes it.
+    let close: HtmlButtonElement = app
+        .root
+        .query_selector("#mode-details .button--quiet")
+        .unwrap()
+        .expect("the panel's close button")
+        .unchecked_into();
+    assert_eq!(close.text_content().unwrap_or_default(), "Sluiten");
+    close.click();
+    until("the panel closed again", || !panel_open(&app)).await;
 }

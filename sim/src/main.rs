@@ -32,6 +32,11 @@ struct Args {
     /// Serve the built app from DIR at `/`, with a generated `config.json` pointing at this sim.
     #[arg(long, value_name = "DIR")]
     serve_dir: Option<PathBuf>,
+    /// With --serve-dir: point the app's Exchange calls at this sim's other loopback name
+    /// (127.0.0.1 <-> localhost), another origin to the browser, so --exchange-cors-refused gives
+    /// script mode as it does with Exchange Online.
+    #[arg(long)]
+    app_exchange_cross_origin: bool,
     /// How long an authorization code can be redeemed, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     auth_code_lifetime_secs: u64,
@@ -189,6 +194,7 @@ async fn main() -> ExitCode {
         cert_out: args.cert_out.clone(),
         knobs: args.knobs(),
         auth_code_lifetime: Duration::from_secs(args.auth_code_lifetime_secs),
+        app_exchange_cross_origin: args.app_exchange_cross_origin,
     };
     let sim = match start(config).await {
         Ok(sim) => sim,

@@ -53,6 +53,12 @@ pub struct SimConfig {
     pub knobs: Knobs,
     /// How long authorization codes stay redeemable (Entra: about 10 minutes).
     pub auth_code_lifetime: Duration,
+    /// With `serve_dir`: the generated `config.json` points the app's Exchange calls at this
+    /// sim's other loopback name (`127.0.0.1` ↔ `localhost`). The same server, but another
+    /// origin to the browser, so the calls are cross-origin and the `exchangeCorsRefused` knob
+    /// refuses them as a browser meets Exchange Online: script mode (`cargo xtask demo
+    /// --script-mode`). Same-origin calls never meet CORS.
+    pub app_exchange_cross_origin: bool,
 }
 
 impl Default for SimConfig {
@@ -65,6 +71,7 @@ impl Default for SimConfig {
             cert_out: None,
             knobs: Knobs::default(),
             auth_code_lifetime: crate::identity::DEFAULT_CODE_LIFETIME,
+            app_exchange_cross_origin: false,
         }
     }
 }
@@ -189,6 +196,7 @@ fn router(
     control: Arc<Control>,
     serve_dir: Option<PathBuf>,
     origins: Vec<String>,
+    exchange_cross_origin: bool,
 ) -> Router {
     let layer = |service| {
         axum::middleware::from_fn_with_state(
@@ -217,12 +225,16 @@ fn router(
         let site = Arc::new(Site {
             dir: dir.clone(),
             origins,
+            exchange_cross_origin,
         });
         let index = get(serve_index).layer(Extension(site.clone()));
         app = app
             .route("/", index.clone())
             .route("/index.html", index.clone())
-            .route("/config.json", get(serve_config))
+            .route(
+                "/config.json",
+                get(serve_config).layer(Extension(site.clone())),
+            )
             // Client-side routes (anything that isn't a file) get the app's index page.
             .fallback_service(
                 tower_http::services::ServeDir::new(dir).fallback(index.with_state(state.clone())),
@@ -340,6 +352,7 @@ async fn post_reset(
 struct Site {
     dir: PathBuf,
     origins: Vec<String>,
+    exchange_cross_origin: bool,
 }
 
 /// `config.json` pointing the app at this sim (keys as the app's `src/config.rs` reads them).
@@ -355,8 +368,36 @@ pub fn app_config(origin: &str) -> serde_json::Value {
     })
 }
 
-async fn serve_config(RequestOrigin(origin): RequestOrigin) -> Response {
-    let mut resp = Json(app_config(&origin)).into_response();
+/// `origin` under the other loopback name: `http://127.0.0.1:8080` ↔ `http://localhost:8080`
+/// (`None` for any other host).
+pub fn other_loopback_origin(origin: &str) -> Option<String> {
+    let (scheme, rest) = origin.split_once("://")?;
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => (h, Some(p)),
+        _ => (rest, None),
+    };
+    let other = match host {
+        "127.0.0.1" => "localhost",
+        "localhost" => "127.0.0.1",
+        _ => return None,
+    };
+    Some(match port {
+        Some(p) => format!("{scheme}://{other}:{p}"),
+        None => format!("{scheme}://{other}"),
+    })
+}
+
+async fn serve_config(
+    Extension(site): Extension<Arc<Site>>,
+    RequestOrigin(origin): RequestOrigin,
+) -> Response {
+    let mut config = app_config(&origin);
+    if site.exchange_cross_origin {
+        if let Some(other) = other_loopback_origin(&origin) {
+            config["exchangeBaseUrl"] = json!(other);
+        }
+    }
+    let mut resp = Json(config).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     resp
@@ -543,6 +584,7 @@ pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
         control.clone(),
         config.serve_dir.clone(),
         origins.clone(),
+        config.app_exchange_cross_origin,
     );
 
     let (shutdown, shutdown_rx) = watch::channel(false);

@@ -184,6 +184,83 @@ async fn serve_dir_serves_the_app_its_config_and_a_csp_that_allows_the_sim() {
     );
 }
 
+/// `cargo xtask demo --script-mode`: the app served by the sim calls Exchange at the sim's other
+/// loopback name, a cross-origin call, which `exchangeCorsRefused` refuses as a browser meets
+/// Exchange Online; Graph stays usable.
+#[tokio::test]
+async fn served_app_can_call_exchange_across_origins_so_cors_refusal_shows_script_mode() {
+    let tmp = TempDir::new("site-xo");
+    std::fs::write(tmp.0.join("index.html"), INDEX).unwrap();
+    let sim = start(SimConfig {
+        serve_dir: Some(tmp.0.clone()),
+        app_exchange_cross_origin: true,
+        knobs: guestlist_sim::Knobs {
+            exchange_cors_refused: true,
+            ..Default::default()
+        },
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let base = sim.base_url().trim_end_matches('/').to_string();
+    let port = base.rsplit(':').next().unwrap().to_string();
+    let other = format!("http://localhost:{port}");
+    let config: Value = client()
+        .get(format!("{base}/config.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["exchangeBaseUrl"], json!(other));
+    assert_eq!(config["graphBaseUrl"], json!(base));
+    assert_eq!(config["authority"], json!(base));
+    // Opened under the other name, the app's Exchange calls go back across to 127.0.0.1.
+    let config: Value = client()
+        .get(format!("{other}/config.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["exchangeBaseUrl"], json!(base));
+    // The browser's preflight from the app's origin: Exchange refuses it, Graph answers it.
+    let preflight = |url: String| {
+        client()
+            .request(reqwest::Method::OPTIONS, url)
+            .header("Origin", base.as_str())
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization,content-type",
+            )
+            .send()
+    };
+    let exchange = preflight(format!("{other}/adminapi/beta/{TENANT_ID}/InvokeCommand"))
+        .await
+        .unwrap();
+    assert!(
+        exchange
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none(),
+        "{:?}",
+        exchange.headers()
+    );
+    let graph = preflight(format!("{base}/v1.0/me")).await.unwrap();
+    assert!(graph.headers().get("access-control-allow-origin").is_some());
+    assert_eq!(
+        guestlist_sim::server::other_loopback_origin("https://localhost"),
+        Some("https://127.0.0.1".to_string())
+    );
+    assert_eq!(
+        guestlist_sim::server::other_loopback_origin("http://example.com:80"),
+        None
+    );
+}
+
 #[tokio::test]
 async fn state_shows_the_tenant_and_reset_reseeds_it() {
     let sim = sim().await;

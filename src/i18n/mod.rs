@@ -19,6 +19,7 @@
 use guestlist_core::activity::{ActivityTexts, ACTIVITY_EN};
 use guestlist_core::run::failure::{FailureTexts, FAILURES_EN};
 use leptos::prelude::*;
+use std::fmt;
 
 /// Declares an area's struct and, for tests, a listing of its fields by name. A field is a
 /// plain text unless marked `: Plural`, which makes it a [`Plural`] (a form for one and a form
@@ -142,6 +143,11 @@ impl Texts {
         self.lang.pick(&ACTIVITY_EN, &ACTIVITY_NL)
     }
 
+    /// `n` as this language writes a count ([`Lang::count`]).
+    pub fn count(&self, n: u64) -> Count {
+        self.lang.count(n)
+    }
+
     /// `(area.field name, text)` for every text of every area, in declaration order.
     #[cfg(test)]
     pub(crate) fn entries(&self) -> Vec<(String, &'static str)> {
@@ -186,14 +192,56 @@ impl Plural {
     }
 }
 
-/// `p`'s form for `n`, with `{count}` set to `n` and the other placeholders from `args`:
-/// `plural(&t.groups.members_count, 1, &[])` is "1 member.".
-pub fn plural(p: &Plural, n: u64, args: &[(&str, &str)]) -> String {
-    let count = n.to_string();
+/// `p`'s form for `n`, with `{count}` set to `n` as the language writes it and the other
+/// placeholders from `args`: `plural(&t.groups().members_count, t.count(50_000), &[])` is
+/// "50,000 members." in English and "50.000 leden." in Dutch.
+pub fn plural(p: &Plural, n: Count, args: &[(&str, &str)]) -> String {
     let mut all = Vec::with_capacity(args.len() + 1);
-    all.push(("count", count.as_str()));
+    all.push(("count", n.text.as_str()));
     all.extend_from_slice(args);
-    fill(p.form(n), &all)
+    fill(p.form(n.n), &all)
+}
+
+/// A number as a language writes it, digits grouped by thousands: 50,000 in English, 50.000 in
+/// Dutch (CLDR's number symbols for `en` and `nl`, both grouping from 1,000 on:
+/// https://www.unicode.org/cldr/charts/latest/by_type/numbers.symbols.html). Made by
+/// [`Lang::count`] or [`Texts::count`]; [`plural`] takes one, so a count on the page is always
+/// written this way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Count {
+    n: u64,
+    text: String,
+}
+
+impl Count {
+    /// The number itself.
+    pub fn value(&self) -> u64 {
+        self.n
+    }
+
+    /// As the language writes it.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// `n` with `sep` between groups of three digits.
+fn grouped(n: u64, sep: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Lists a field's text(s) for the catalogue tests.
@@ -246,6 +294,33 @@ impl Lang {
             Lang::En => "en",
             Lang::Nl => "nl",
         }
+    }
+
+    /// `n` as this language writes a count: "50,000" / "50.000".
+    pub fn count(self, n: u64) -> Count {
+        let sep = match self {
+            Lang::En => ',',
+            Lang::Nl => '.',
+        };
+        Count {
+            n,
+            text: grouped(n, sep),
+        }
+    }
+
+    /// `x` with one decimal as this language writes it: "1,234.5" / "1.234,5" (negative and
+    /// non-finite values are written as 0).
+    pub fn decimal(self, x: f64) -> String {
+        let tenths = if x.is_finite() && x > 0.0 {
+            (x * 10.0).round() as u64
+        } else {
+            0
+        };
+        let (group, point) = match self {
+            Lang::En => (',', '.'),
+            Lang::Nl => ('.', ','),
+        };
+        format!("{}{point}{}", grouped(tenths / 10, group), tenths % 10)
     }
 
     /// The language's name in itself, as language pickers show it.

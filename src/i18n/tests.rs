@@ -93,45 +93,94 @@ fn plural_picks_one_only_for_exactly_one() {
         one: "{count} row in {name}",
         other: "{count} rows in {name}",
     };
-    assert_eq!(plural(&p, 1, &[("name", "a.csv")]), "1 row in a.csv");
-    assert_eq!(plural(&p, 2, &[("name", "a.csv")]), "2 rows in a.csv");
-    assert_eq!(plural(&p, 0, &[("name", "a.csv")]), "0 rows in a.csv");
-    assert_eq!(plural(&p, 11, &[]), "11 rows in {name}");
-    assert_eq!(plural(&p, 21, &[]), "21 rows in {name}");
+    assert_eq!(
+        plural(&p, EN.count(1), &[("name", "a.csv")]),
+        "1 row in a.csv"
+    );
+    assert_eq!(
+        plural(&p, EN.count(2), &[("name", "a.csv")]),
+        "2 rows in a.csv"
+    );
+    assert_eq!(
+        plural(&p, EN.count(0), &[("name", "a.csv")]),
+        "0 rows in a.csv"
+    );
+    assert_eq!(plural(&p, EN.count(11), &[]), "11 rows in {name}");
+    assert_eq!(plural(&p, EN.count(21), &[]), "21 rows in {name}");
+}
+
+#[test]
+fn counts_are_grouped_as_each_language_writes_them() {
+    let en = |n| Lang::En.count(n).to_string();
+    let nl = |n| Lang::Nl.count(n).to_string();
+    assert_eq!(en(0), "0");
+    assert_eq!(en(999), "999");
+    assert_eq!(en(1000), "1,000");
+    assert_eq!(en(50_000), "50,000");
+    assert_eq!(en(123_456), "123,456");
+    assert_eq!(en(1_000_000), "1,000,000");
+    assert_eq!(en(u64::MAX), "18,446,744,073,709,551,615");
+    assert_eq!(nl(1000), "1.000");
+    assert_eq!(nl(50_000), "50.000");
+    assert_eq!(nl(1_234_567), "1.234.567");
+    assert_eq!(Lang::Nl.count(50_000).value(), 50_000);
+    assert_eq!(
+        plural(&NL.groups().members_count, NL.count(50_000), &[]),
+        "50.000 leden."
+    );
+    assert_eq!(
+        EN.import().rows_summary(EN.count(12_000), EN.count(1)),
+        "12,000 rows can be imported; 1 row has a problem and will be skipped."
+    );
+    assert_eq!(Lang::En.decimal(2.46), "2.5");
+    assert_eq!(Lang::Nl.decimal(2.46), "2,5");
+    assert_eq!(Lang::Nl.decimal(1234.0), "1.234,0");
 }
 
 #[test]
 fn counts_meet_their_nouns_in_both_languages() {
-    assert_eq!(plural(&EN.groups().members_count, 1, &[]), "1 member.");
-    assert_eq!(plural(&EN.groups().members_count, 2, &[]), "2 members.");
-    assert_eq!(plural(&NL.groups().members_count, 1, &[]), "1 lid.");
-    assert_eq!(plural(&NL.groups().members_count, 0, &[]), "0 leden.");
     assert_eq!(
-        EN.import().rows_summary(1, 2),
+        plural(&EN.groups().members_count, EN.count(1), &[]),
+        "1 member."
+    );
+    assert_eq!(
+        plural(&EN.groups().members_count, EN.count(2), &[]),
+        "2 members."
+    );
+    assert_eq!(
+        plural(&NL.groups().members_count, NL.count(1), &[]),
+        "1 lid."
+    );
+    assert_eq!(
+        plural(&NL.groups().members_count, NL.count(0), &[]),
+        "0 leden."
+    );
+    assert_eq!(
+        EN.import().rows_summary(EN.count(1), EN.count(2)),
         "1 row can be imported; 2 rows have a problem and will be skipped."
     );
     assert_eq!(
-        EN.import().rows_summary(190, 1),
+        EN.import().rows_summary(EN.count(190), EN.count(1)),
         "190 rows can be imported; 1 row has a problem and will be skipped."
     );
     assert_eq!(
-        NL.import().rows_summary(1, 0),
+        NL.import().rows_summary(NL.count(1), NL.count(0)),
         "1 rij kan worden geïmporteerd; 0 rijen hebben een probleem en worden overgeslagen."
     );
     assert_eq!(
-        EN.import().verify_result(1, 3),
+        EN.import().verify_result(EN.count(1), EN.count(3)),
         "1 operation is in place; 3 are still missing."
     );
     assert_eq!(
-        NL.import().verify_result(2, 1),
+        NL.import().verify_result(NL.count(2), NL.count(1)),
         "2 bewerkingen zijn uitgevoerd; 1 ontbreekt nog."
     );
     assert_eq!(
-        plural(&EN.import().progress, 1, &[("done", "0")]),
+        plural(&EN.import().progress, EN.count(1), &[("done", "0")]),
         "0 of 1 operation done"
     );
     assert_eq!(
-        plural(&NL.finder.found_count, 1, &[("query", "Sales")]),
+        plural(&NL.finder.found_count, NL.count(1), &[("query", "Sales")]),
         "1 groep gevonden voor “Sales”."
     );
 }

@@ -6,12 +6,14 @@
 //! `t.common.address_problem(&e)`, `t.import().outcome(k)`, `t.config.error(&e)`); what uses
 //! texts of two areas is on [`Texts`] (`t.row_issue(&issue)`, `t.skip_reason(&r)`).
 
-use super::{fill, plural, CommonTexts, ConfigTexts, FinderTexts, GroupTexts, ImportTexts, Texts};
+use super::{
+    fill, plural, CommonTexts, ConfigTexts, Count, FinderTexts, GroupTexts, ImportTexts, Texts,
+};
 use crate::config::{ConfigError, UrlProblem};
 use crate::ui::import::state::LoadProblem;
 use guestlist_core::activity::{Action, Entry as ActivityEntry};
 use guestlist_core::domain::csv_import::ImportError;
-use guestlist_core::domain::csv_import::{Delimiter, MapTarget, RowIssue};
+use guestlist_core::domain::csv_import::{CellChange, Delimiter, MapTarget, RowIssue, RowNote};
 use guestlist_core::domain::email::{AddressPart, EmailError};
 use guestlist_core::domain::group::GroupKind;
 use guestlist_core::domain::journal::{Failure, FailureKind, Service};
@@ -38,6 +40,15 @@ impl FinderTexts {
 }
 
 impl GroupTexts {
+    /// What adding an external person to a group of `kind` does, in one sentence.
+    pub fn add_route(&self, kind: GroupKind) -> &'static str {
+        match kind {
+            GroupKind::Microsoft365 => self.add_route_guest,
+            GroupKind::Security => self.add_route_security,
+            _ => self.add_route_contact,
+        }
+    }
+
     /// A reuse step in words (what exists and will be used); other steps have none.
     pub fn step(&self, step: &Step, address: &str) -> Option<String> {
         let address = [("address", address)];
@@ -223,7 +234,7 @@ impl ImportTexts {
     }
 
     /// "190 rows can be imported; 10 rows have a problem and will be skipped."
-    pub fn rows_summary(&self, valid: u64, invalid: u64) -> String {
+    pub fn rows_summary(&self, valid: Count, invalid: Count) -> String {
         format!(
             "{}; {}",
             plural(&self.rows_valid, valid, &[]),
@@ -232,7 +243,7 @@ impl ImportTexts {
     }
 
     /// "3 operations are in place; 1 is still missing."
-    pub fn verify_result(&self, done: u64, missing: u64) -> String {
+    pub fn verify_result(&self, done: Count, missing: Count) -> String {
         format!(
             "{}; {}",
             plural(&self.verify_done, done, &[]),
@@ -388,15 +399,35 @@ impl Texts {
 
     /// A CSV row's problem with its place: "Line 4, column 2 · E-mail address: …".
     pub fn row_issue(&self, i: &RowIssue) -> String {
-        let line = i.line.to_string();
-        let place = match i.column {
+        format!(
+            "{} · {}",
+            self.cell_place(i.line, i.column),
+            self.common.field_error(&i.error)
+        )
+    }
+
+    /// What reading changed in a CSV cell, with its place: "Line 4, column 2 · Display name: the
+    /// line breaks became spaces …".
+    pub fn row_note(&self, n: &RowNote) -> String {
+        let change = match n.change {
+            CellChange::LineBreaksJoined => fill(
+                self.import().note_line_breaks,
+                &[("field", self.common.person_field(n.field))],
+            ),
+        };
+        format!("{} · {change}", self.cell_place(n.line, n.column))
+    }
+
+    /// "Line 4" or "Line 4, column 2" (`column` 0-based).
+    fn cell_place(&self, line: u64, column: Option<usize>) -> String {
+        let line = line.to_string();
+        match column {
             Some(c) => fill(
                 self.import().issue_place_column,
                 &[("line", &line), ("column", &(c + 1).to_string())],
             ),
             None => fill(self.import().issue_place, &[("line", &line)]),
-        };
-        format!("{place} · {}", self.common.field_error(&i.error))
+        }
     }
 
     /// Why the import skips a plan entry (the domain's `Display` is the English one).

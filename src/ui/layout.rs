@@ -2,7 +2,7 @@
 //! landmark and footer.
 
 use crate::i18n::use_i18n;
-use crate::ui::components::{LanguageSwitch, SignInSlot};
+use crate::ui::components::{LanguageSwitch, ModeStatus, SignInSlot};
 use leptos::html::Main;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -56,7 +56,7 @@ fn AppHeader(configured: bool) -> impl IntoView {
             </div>
             <div class="header-tools">
                 <LanguageSwitch/>
-                {configured.then(|| view! { <SignInSlot/> })}
+                {configured.then(|| view! { <ModeStatus/> <SignInSlot/> })}
             </div>
         </header>
     }

@@ -15,7 +15,7 @@ pub mod session;
 use crate::auth::{bridge_settings, Auth};
 use crate::config::{self, Config, ConfigError};
 use crate::i18n::{use_i18n, I18n};
-use components::{ModePanel, SignInProblemPanel};
+use components::{ModeDetails, ModePanel, SignInProblemPanel};
 use layout::Frame;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -126,6 +126,7 @@ pub fn Shell(config: Config) -> impl IntoView {
     provide_context(config);
     provide_context(NavFocus(StoredValue::new(false)));
     provide_context(JobSlot::new());
+    ModeDetails::provide();
     view! {
         <Router base=browser::router_base()>
             <Frame configured=true>

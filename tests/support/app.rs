@@ -116,10 +116,26 @@ impl App {
         }
     }
 
-    /// Serves `dist` through the simulated tenant (plain HTTP on a free port, seed 0).
+    /// Serves `dist` through the simulated tenant (plain HTTP on a free port, seed 0), as
+    /// `cargo xtask demo` does.
     pub async fn through_sim(dist: &Path) -> Result<App> {
+        Self::through_sim_with(dist, false).await
+    }
+
+    /// [`App::through_sim`] as `cargo xtask demo --script-mode` serves it: the app's Exchange
+    /// calls cross to the sim's other loopback name, whose Exchange refuses them (CORS).
+    pub async fn through_sim_in_script_mode(dist: &Path) -> Result<App> {
+        Self::through_sim_with(dist, true).await
+    }
+
+    async fn through_sim_with(dist: &Path, script_mode: bool) -> Result<App> {
         let config = guestlist_sim::SimConfig {
             serve_dir: Some(dist.to_path_buf()),
+            app_exchange_cross_origin: script_mode,
+            knobs: guestlist_sim::Knobs {
+                exchange_cors_refused: script_mode,
+                ..guestlist_sim::Knobs::default()
+            },
             ..guestlist_sim::SimConfig::default()
         };
         let sim = guestlist_sim::start(config)

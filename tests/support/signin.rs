@@ -385,13 +385,23 @@ pub async fn sign_in_on_sim_page_as(browser: &Browser, sim: &RunningSim, upn: &s
 }
 
 /// Signs in as `upn` from the app's start page and waits for the signed-in header and the
-/// probe's verdict (`mode` is the mode panel's heading: "Direct mode" or "Script mode").
+/// probe's verdict (`mode` is the header's status: "Direct mode" or "Script mode").
 pub async fn sign_in(browser: &Browser, setup: &SignInSetup, upn: &str, mode: &str) -> Result<()> {
     browser.click("button", "Sign in").await?;
     sign_in_on_sim_page_as(browser, &setup.sim, upn).await?;
     browser.find("group", "Signed-in account").await?;
-    browser.find("region", mode).await?;
+    browser.find("button", mode).await?;
     Ok(())
+}
+
+/// The mode panel's text, opened from the header's status button named `mode` ("Direct
+/// mode") as an admin would, unless it is open already.
+pub async fn mode_details(browser: &Browser, mode: &str) -> Result<String> {
+    let status = browser.find("button", mode).await?;
+    if status.attr("aria-expanded").await?.as_deref() != Some("true") {
+        browser.click("button", mode).await?;
+    }
+    Ok(browser.find("region", mode).await?.text().await?)
 }
 
 /// Switches the app to Dutch with the header's language switch, as an admin would.

@@ -3,6 +3,12 @@
 //! Two ways to serve it: the simulated tenant (`guestlist-sim --serve-dir dist`, which also
 //! writes a config.json pointing the app at itself, so sign-in works), or a plain static server
 //! for when the sim is not wanted (`--static`).
+//!
+//! `--script-mode` shows script mode: the sim's Exchange refuses the browser's cross-origin
+//! calls (`--exchange-cors-refused`), as Exchange Online may, and the app's config.json points
+//! its Exchange calls at the sim's other loopback name (`--app-exchange-cross-origin`:
+//! `localhost` for an app opened at `127.0.0.1`), so they are cross-origin. Served from the
+//! sim's own origin they would not be, and CORS would never come into it.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -25,6 +31,7 @@ struct Options {
     backend: Backend,
     build: bool,
     seed: u64,
+    script_mode: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
@@ -33,6 +40,7 @@ fn parse(args: &[String]) -> Result<Options> {
         backend: DEFAULT_BACKEND,
         build: true,
         seed: 0,
+        script_mode: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -56,6 +64,7 @@ fn parse(args: &[String]) -> Result<Options> {
             "--sim" => o.backend = Backend::Sim,
             "--static" => o.backend = Backend::Static,
             "--no-build" => o.build = false,
+            "--script-mode" => o.script_mode = true,
             other => return Err(Error::Usage(format!("unknown option {other:?} for demo"))),
         }
     }
@@ -68,20 +77,28 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     if o.build || !ws.dist().join("index.html").is_file() {
         crate::test::build(ws)?;
     }
+    if o.script_mode && o.backend == Backend::Static {
+        return Err(Error::Usage(
+            "--script-mode needs the simulated tenant; drop --static".into(),
+        ));
+    }
     let addr = SocketAddr::from(([127, 0, 0, 1], o.port));
     match o.backend {
-        Backend::Sim => run_sim(ws, addr, o.seed),
+        Backend::Sim => run_sim(ws, addr, o.seed, o.script_mode),
         Backend::Static => run_static(ws, addr),
     }
 }
 
-fn run_sim(ws: &Workspace, addr: SocketAddr, seed: u64) -> Result<()> {
+fn run_sim(ws: &Workspace, addr: SocketAddr, seed: u64, script_mode: bool) -> Result<()> {
     let mut cmd = ws.cargo();
     cmd.args(["run", "--quiet", "-p", "guestlist-sim", "--"])
         .args(["--http", &addr.to_string()])
         .arg("--serve-dir")
         .arg(ws.dist())
         .args(["--seed", &seed.to_string()]);
+    if script_mode {
+        cmd.args(["--exchange-cors-refused", "--app-exchange-cross-origin"]);
+    }
     println!("$ {}", crate::cmd::display(&cmd));
     let mut child = cmd.spawn().map_err(|e| Error::Spawn {
         program: "cargo run -p guestlist-sim".into(),
@@ -110,7 +127,12 @@ fn run_sim(ws: &Workspace, addr: SocketAddr, seed: u64) -> Result<()> {
     }
     announce(
         addr,
-        "the simulated tenant (sign in as admin@contoso.onmicrosoft.com / demo)",
+        if script_mode {
+            "the simulated tenant in script mode: its Exchange refuses this browser's calls \
+             (sign in as admin@contoso.onmicrosoft.com / demo)"
+        } else {
+            "the simulated tenant (sign in as admin@contoso.onmicrosoft.com / demo)"
+        },
     );
     let status = child.wait().map_err(|e| Error::io("guestlist-sim", e))?;
     Err(Error::Server(format!("guestlist-sim exited ({status})")))

@@ -34,6 +34,8 @@ commands:
       --sim | --static    serve through the simulated tenant, or dist/ as plain files
       --seed N            the simulated tenant's seed (default 0)
       --no-build          reuse dist/ if it exists
+      --script-mode       the sim's Exchange refuses the browser (CORS), as Exchange Online
+                          may: the app works in script mode (PowerShell + Verify)
   bench [options]       first-load transfer of dist/ (raw and gzip) against the budget, then
                         the browser measurements (test targets bench_*, key=value figures),
                         the bulk-run benchmark (examples/bulk_bench) and the 10,000-row

@@ -17,6 +17,10 @@
 //! - Validation per row with line and column: bad/missing address, duplicate address (first
 //!   wins; later rows point at the first's line), over-long fields, control characters. Bad
 //!   rows never block good rows.
+//! - Line breaks inside a name or company cell (Excel's Alt+Enter) become one space, and the row
+//!   carries a [`RowNote`] saying so: a directory name never holds a line break, and refusing
+//!   the row for a character the admin can't see in Excel helps nobody. An address with a line
+//!   break stays an error: there is no safe guess at what was meant.
 
 use super::email::EmailAddress;
 use super::person::{FieldError, FieldProblem, Person, PersonField, PersonInput};
@@ -573,11 +577,44 @@ pub struct RowIssue {
     pub error: FieldError,
 }
 
+/// Something the import changed in a cell while reading it; the row stays importable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowNote {
+    pub line: u64,
+    /// 0-based column of the cell.
+    pub column: Option<usize>,
+    pub field: PersonField,
+    pub change: CellChange,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CellChange {
+    /// Line breaks inside the cell became one space each (with the spaces around them).
+    LineBreaksJoined,
+}
+
+impl fmt::Display for RowNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if let Some(c) = self.column {
+            write!(f, ", column {}", c + 1)?;
+        }
+        match self.change {
+            CellChange::LineBreaksJoined => {
+                write!(f, ": {}: the line breaks became spaces", self.field)
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportedRow {
     pub line: u64,
     pub input: PersonInput,
     pub result: Result<Person, Vec<RowIssue>>,
+    /// What reading changed in this row's cells (absent in journals written before notes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<RowNote>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -598,6 +635,10 @@ impl Validated {
             .filter_map(|r| r.result.as_ref().err())
             .flatten()
     }
+    /// What reading changed, over every row.
+    pub fn notes(&self) -> impl Iterator<Item = &RowNote> + '_ {
+        self.rows.iter().flat_map(|r| &r.notes)
+    }
     /// Input for the planner.
     pub fn desired(&self) -> Vec<Desired> {
         self.rows
@@ -617,6 +658,22 @@ fn cell(row: &RawRow, column: Option<usize>) -> &str {
     column
         .and_then(|c| row.fields.get(c))
         .map_or("", |s| s.as_str())
+}
+
+/// A name or company cell with its line breaks (CR, LF, CRLF, and the Unicode line and paragraph
+/// separators) joined into one space each, the spaces around a break folded in; `None` when the
+/// cell has none.
+fn join_line_breaks(value: &str) -> Option<String> {
+    let is_break = |c: char| matches!(c, '\r' | '\n' | '\u{2028}' | '\u{2029}');
+    if !value.contains(is_break) {
+        return None;
+    }
+    let pieces: Vec<&str> = value
+        .split(is_break)
+        .map(|piece| piece.trim_matches(|c| c == ' ' || c == '\t'))
+        .filter(|piece| !piece.is_empty())
+        .collect();
+    Some(pieces.join(" "))
 }
 
 /// Validates every row with the mapping.
@@ -644,13 +701,30 @@ pub fn validate(table: &Table, mapping: &ColumnMapping) -> Result<Validated, Map
             (true, _) => last.to_owned(),
             (false, true) => prefix.to_owned(),
         };
-        let input = PersonInput {
+        let mut input = PersonInput {
             email: cell(raw, mapping.email).to_owned(),
             display_name: cell(raw, mapping.display_name).to_owned(),
             first_name: cell(raw, mapping.first_name).to_owned(),
             last_name,
             company: cell(raw, mapping.company).to_owned(),
         };
+        let mut notes = Vec::new();
+        for (field, value) in [
+            (PersonField::DisplayName, &mut input.display_name),
+            (PersonField::FirstName, &mut input.first_name),
+            (PersonField::LastName, &mut input.last_name),
+            (PersonField::Company, &mut input.company),
+        ] {
+            if let Some(joined) = join_line_breaks(value) {
+                *value = joined;
+                notes.push(RowNote {
+                    line: raw.line,
+                    column: mapping.column_of(field),
+                    field,
+                    change: CellChange::LineBreaksJoined,
+                });
+            }
+        }
         let issue = |error: FieldError| RowIssue {
             line: raw.line,
             column: mapping.column_of(error.field),
@@ -673,6 +747,7 @@ pub fn validate(table: &Table, mapping: &ColumnMapping) -> Result<Validated, Map
             line: raw.line,
             input,
             result,
+            notes,
         });
     }
     Ok(Validated { rows })
@@ -909,6 +984,51 @@ mod tests {
         let people = ok_people(&v);
         assert_eq!(people[0].email.to_string(), "bram@peetersbouw.be");
         assert_eq!(people[1].display_name, "Lena Koch");
+    }
+
+    #[test]
+    fn line_breaks_in_names_and_companies_become_spaces_with_a_note() {
+        // Excel's Alt+Enter writes a line break inside a quoted cell; CRLF, LF, CR and the
+        // Unicode line separator all count, with the spaces around them folded.
+        let text = "E-mail,Display name,Company,First name\r\n\
+                    jan@partner.example,\"Jan\r\nde Vries\",\"Partner \n  BV\",Jan\r\n\
+                    piet@partner.example,Piet,Plain,Piet\r\n\
+                    \"kees@partner\nexample\",Kees,\"A\u{2028}B\",\"Ke\res\"\r\n";
+        let v = import(text.as_bytes()).unwrap().validated.unwrap();
+        assert_eq!(v.rows.len(), 3);
+        let jan = v.rows[0].result.as_ref().expect("Jan's row imports");
+        assert_eq!(jan.display_name, "Jan de Vries");
+        assert_eq!(jan.company.as_deref(), Some("Partner BV"));
+        assert_eq!(
+            v.rows[0].notes,
+            vec![
+                RowNote {
+                    line: 2,
+                    column: Some(1),
+                    field: PersonField::DisplayName,
+                    change: CellChange::LineBreaksJoined,
+                },
+                RowNote {
+                    line: 2,
+                    column: Some(2),
+                    field: PersonField::Company,
+                    change: CellChange::LineBreaksJoined,
+                },
+            ]
+        );
+        assert_eq!(
+            v.rows[0].notes[0].to_string(),
+            "line 2, column 2: display name: the line breaks became spaces"
+        );
+        assert!(v.rows[1].notes.is_empty());
+        // An address with a line break stays an error: there is no safe guess at it. Its
+        // name cells are joined all the same.
+        let kees = &v.rows[2];
+        assert!(kees.result.is_err());
+        assert_eq!(kees.input.company, "A B");
+        assert_eq!(kees.input.first_name, "Ke es");
+        assert_eq!(v.notes().count(), 4);
+        assert_eq!(v.valid_count(), 2);
     }
 
     #[test]

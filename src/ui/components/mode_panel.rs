@@ -1,22 +1,94 @@
-//! The mode panel: after sign-in, says in plain words whether Guestlist makes the Exchange
-//! changes itself (direct mode) or hands the admin a script (script mode), and why. The decision
-//! is [`crate::probe`]; the session ([`crate::ui::session`]) runs it once per sign-in and again on
-//! "Check again"; this panel shows its verdict.
+//! Direct or script mode, after sign-in: whether Guestlist makes the Exchange changes itself or
+//! hands the admin a script, and why. The decision is [`crate::probe`]; the session
+//! ([`crate::ui::session`]) runs it once per sign-in and again on "Check again".
+//!
+//! The header carries a compact status ([`ModeStatus`]: "Direct mode" / "Script mode", a
+//! button). The full panel ([`ModePanel`], below the header) opens on that button, and by
+//! itself only when the admin has to act ([`ModeReport::needs_action`]): missing Graph
+//! permissions, a sign-in to renew, an Exchange error. So a steady script mode doesn't push every
+//! page's own content down.
 
 use crate::auth::{use_auth, SignInMode};
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::probe::{ExchangeStatus, GraphStatus, Mode, ModeReport};
 use crate::ui::session::use_session;
-use guestlist_core::tenant::TenantError;
 use leptos::prelude::*;
 
-/// Shown while someone is signed in: "checking" until the session's probe has decided.
+/// Whether the mode panel is open. The shell provides it; the header's status button toggles it.
+#[derive(Clone, Copy)]
+pub struct ModeDetails(RwSignal<bool>);
+
+impl ModeDetails {
+    pub fn provide() {
+        provide_context(ModeDetails(RwSignal::new(false)));
+    }
+}
+
+fn mode_details() -> RwSignal<bool> {
+    use_context::<ModeDetails>()
+        .map(|d| d.0)
+        // Outside the shell (component tests) a panel of its own, closed.
+        .unwrap_or_else(|| RwSignal::new(false))
+}
+
+/// The id of the panel, which the header's button controls.
+const PANEL_ID: &str = "mode-details";
+
+/// The header's status while someone is signed in: "Checking…", then "Direct mode" or "Script
+/// mode", a button that opens and closes the panel.
 #[component]
-pub fn ModePanel() -> impl IntoView {
+pub fn ModeStatus() -> impl IntoView {
+    let i18n = use_i18n();
+    let open = mode_details();
     move || {
         let session = use_session()?;
+        let mode = session.mode();
+        let class = match mode {
+            None => "mode-status",
+            Some(Mode::Direct) => "mode-status mode-status--direct",
+            Some(Mode::Script) => "mode-status mode-status--script",
+        };
+        Some(view! {
+            <button
+                type="button"
+                class=class
+                aria-expanded=move || open.get().to_string()
+                aria-controls=PANEL_ID
+                aria-busy=mode.is_none().to_string()
+                title=move || i18n.t().common.mode_status_hint
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                <span class="mode-status-dot" aria-hidden="true"></span>
+                {move || match mode {
+                    None => i18n.t().common.mode_status_checking,
+                    Some(Mode::Direct) => i18n.t().common.mode_direct,
+                    Some(Mode::Script) => i18n.t().common.mode_script,
+                }}
+            </button>
+        })
+    }
+}
+
+/// The full panel: open when the header's button says so, and opened by itself when the probe's
+/// verdict needs the admin's action.
+#[component]
+pub fn ModePanel() -> impl IntoView {
+    let open = mode_details();
+    Effect::new(move |_| match use_session() {
+        None => open.set(false),
+        Some(session) => {
+            if session.report().is_some_and(|r| r.needs_action()) {
+                open.set(true);
+            }
+        }
+    });
+    move || {
+        let session = use_session()?;
+        if !open.get() {
+            return None;
+        }
         Some(match session.report() {
-            Some(report) => view! { <ModeReportView report/> }.into_any(),
+            Some(report) => view! { <ModeReportView report open/> }.into_any(),
             None => view! { <Checking/> }.into_any(),
         })
     }
@@ -26,7 +98,7 @@ pub fn ModePanel() -> impl IntoView {
 fn Checking() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <section class="card mode-panel" aria-labelledby="mode-heading" aria-busy="true">
+        <section id=PANEL_ID class="card mode-panel" aria-labelledby="mode-heading" aria-busy="true">
             <h2 id="mode-heading">{move || i18n.t().common.mode_heading_checking}</h2>
             <p>{move || i18n.t().common.mode_checking}</p>
         </section>
@@ -63,7 +135,7 @@ fn exchange_lines(t: &Texts, exchange: &ExchangeStatus) -> (String, Option<&'sta
 }
 
 #[component]
-fn ModeReportView(report: ModeReport) -> impl IntoView {
+fn ModeReportView(report: ModeReport, open: RwSignal<bool>) -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     let mode = report.mode;
@@ -71,19 +143,12 @@ fn ModeReportView(report: ModeReport) -> impl IntoView {
         Mode::Direct => "card mode-panel mode-panel--direct",
         Mode::Script => "card mode-panel mode-panel--script",
     };
-    // A token that can't be had silently any more: only a new sign-in helps.
-    let sign_in_again = matches!(
-        report.graph,
-        GraphStatus::Failed(TenantError::SignInAgain(_))
-    ) || matches!(
-        report.exchange,
-        ExchangeStatus::Failed(TenantError::SignInAgain(_))
-    );
+    let sign_in_again = report.sign_in_again();
     let graph = report.graph.clone();
     let exchange = report.exchange.clone();
     let exchange_fix = exchange.clone();
     view! {
-        <section class=class aria-labelledby="mode-heading">
+        <section id=PANEL_ID class=class aria-labelledby="mode-heading">
             <h2 id="mode-heading">
                 {move || match mode {
                     Mode::Direct => i18n.t().common.mode_direct,
@@ -109,6 +174,9 @@ fn ModeReportView(report: ModeReport) -> impl IntoView {
                 })}
                 <button type="button" class="button" on:click=move |_| auth.recheck()>
                     {move || i18n.t().common.mode_recheck}
+                </button>
+                <button type="button" class="button button--quiet" on:click=move |_| open.set(false)>
+                    {move || i18n.t().common.mode_close}
                 </button>
             </div>
         </section>

@@ -314,8 +314,8 @@ pub fn Finder(session: Session) -> impl IntoView {
                                 let args = [("query", query.as_str())];
                                 match (count, query.is_empty()) {
                                     (0, _) => fill(t.finder.found_none, &args),
-                                    (_, true) => plural(&t.finder.found_all, count as u64, &[]),
-                                    (_, false) => plural(&t.finder.found_count, count as u64, &args),
+                                    (_, true) => plural(&t.finder.found_all, t.count(count as u64), &[]),
+                                    (_, false) => plural(&t.finder.found_count, t.count(count as u64), &args),
                                 }
                             }}
                         </p>
@@ -340,7 +340,7 @@ pub fn Finder(session: Session) -> impl IntoView {
 
 /// A member count in a result row: "1 member", "12 members".
 pub fn members_short(t: &Texts, n: u64) -> String {
-    plural(&t.finder.result_members, n, &[])
+    plural(&t.finder.result_members, t.count(n), &[])
 }
 
 #[component]
@@ -402,7 +402,10 @@ mod tests {
     fn member_counts_in_words() {
         assert_eq!(members_short(&EN, 1), "1 member");
         assert_eq!(members_short(&EN, 0), "0 members");
-        assert_eq!(members_short(&EN, 50000), "50000 members");
+        assert_eq!(members_short(&EN, 50000), "50,000 members");
+        assert_eq!(members_short(&NL, 50000), "50.000 leden");
+        assert_eq!(members_short(&EN, 1_234_567), "1,234,567 members");
+        assert_eq!(members_short(&EN, 999), "999 members");
         assert_eq!(members_short(&NL, 1), "1 lid");
         assert_eq!(members_short(&NL, 6), "6 leden");
     }

@@ -57,8 +57,11 @@ pub fn ActivityPage() -> impl IntoView {
                     return view! { <p class="card card--placeholder">{tx(|t| t.groups().activity_empty)}</p> }.into_any();
                 }
                 let count = {
-                    let n = entries.len().to_string();
-                    move || plural(&i18n.t().common.activity_showing, total as u64, &[("shown", &n)])
+                    let n = entries.len() as u64;
+                    move || {
+                        let t = i18n.t();
+                        plural(&t.common.activity_showing, t.count(total as u64), &[("shown", t.count(n).as_str())])
+                    }
                 };
                 view! {
                     <p class="activity-count" role="status">{count}</p>

@@ -219,7 +219,7 @@ fn GroupView(session: Session, info: GroupInfo) -> impl IntoView {
                     <button type="button" class="button button--primary" on:click=move |_| adding.set(true)>
                         {tx(|t| t.groups().add_person)}
                     </button>
-                    <span class="hint">{move || fill(i18n.t().groups().add_person_as, &[("kind", i18n.t().finder.kind(kind))])}</span>
+                    <span class="hint">{move || i18n.t().groups().add_route(kind)}</span>
                 </div>
             })}
         </section>

@@ -240,11 +240,7 @@ pub fn AddPersonDialog(
                 let planning = matches!(stage.get_untracked(), Stage::Planning);
                 view! {
                     <form class="add-form" on:submit=review.clone() novalidate=true>
-                        <p class="hint">{move || match kind {
-                            GroupKind::Microsoft365 => i18n.t().groups().add_route_guest,
-                            GroupKind::Security => i18n.t().groups().add_route_security,
-                            _ => i18n.t().groups().add_route_contact,
-                        }}</p>
+                        <p class="hint">{move || i18n.t().groups().add_route(kind)}</p>
                         {field("add-email", |t| t.groups().field_email, email, "email", Some(first_field))}
                         {field("add-display", |t| t.groups().field_display, display_name, "text", None)}
                         {field("add-first", |t| t.groups().field_first, first_name, "text", None)}

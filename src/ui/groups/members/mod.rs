@@ -311,12 +311,16 @@ pub fn MemberList(
     let count_text = move || {
         let t = i18n.t();
         let total = rows.with(Vec::len) as u64;
-        let shown = visible.with(Vec::len).to_string();
+        let shown = t.count(visible.with(Vec::len) as u64);
         let loading = matches!(state.get(), LoadState::Loading);
         let base = if filter.with(|f| f.trim().is_empty()) {
-            plural(&t.groups().members_count, total, &[])
+            plural(&t.groups().members_count, t.count(total), &[])
         } else {
-            plural(&t.groups().members_filtered, total, &[("shown", &shown)])
+            plural(
+                &t.groups().members_filtered,
+                t.count(total),
+                &[("shown", shown.as_str())],
+            )
         };
         if loading {
             format!("{base} {}", t.groups().members_loading_more)

@@ -136,7 +136,7 @@ pub(crate) fn FileStep(st: ImportState) -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="import-error" role="alert">{i18n.t().import().load_problem(&e)}</p> })}
             {move || loaded.with(|l| l.as_ref().map(|l| {
                 let t = i18n.t();
-                let text = plural(&t.import().detected, l.table.rows.len() as u64, &[
+                let text = plural(&t.import().detected, t.count(l.table.rows.len() as u64), &[
                     ("name", &l.name),
                     ("encoding", encoding_name(l.table.encoding)),
                     ("delimiter", t.import().delimiter(l.table.delimiter)),

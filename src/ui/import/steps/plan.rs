@@ -143,7 +143,7 @@ pub(crate) fn PlanStep(st: ImportState) -> impl IntoView {
             Some(Ok(p)) => {
                 let plan = &p.plan;
                 let totals = OUTCOMES.iter().filter(|k| plan.totals.count(**k) > 0).map(|k| view! {
-                    <div><dt>{t.import().outcome(*k)}</dt><dd>{plan.totals.count(*k)}</dd></div>
+                    <div><dt>{t.import().outcome(*k)}</dt><dd>{t.count(plan.totals.count(*k) as u64).to_string()}</dd></div>
                 }).collect_view();
                 let warnings = plan.warnings.iter().map(|w| warning_view(t, plan, w, &st_view, session())).collect_view();
                 let st = st_view.clone();
@@ -244,7 +244,7 @@ pub(super) fn PlanTable(plan: Plan, filter: RwSignal<String>) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
             {(total > SHOWN).then(|| view! {
-                <p class="import-more">{fill(t.import().shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}</p>
+                <p class="import-more">{fill(t.import().shown_of, &[("shown", t.count(SHOWN as u64).as_str()), ("total", t.count(total as u64).as_str())])}</p>
             })}
         }
     }

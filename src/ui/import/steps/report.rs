@@ -90,19 +90,19 @@ pub(super) fn ReportView(
                 <tbody>{body}</tbody>
             </table>
             {(total > SHOWN).then(|| view! {
-                <p class="import-more">{fill(t.import().shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}</p>
+                <p class="import-more">{fill(t.import().shown_of, &[("shown", t.count(SHOWN as u64).as_str()), ("total", t.count(total as u64).as_str())])}</p>
             })}
         }
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-report-h">
             <h2 id="imp-report-h">{move || i18n.t().import().report_heading}</h2>
-            <p class="import-report-totals" role="status">{move || fill(i18n.t().import().report_totals, &[
-                ("done", &totals.done.to_string()),
-                ("skipped", &totals.skipped.to_string()),
-                ("failed", &totals.failed.to_string()),
-                ("pending", &totals.pending.to_string()),
-            ])}</p>
+            <p class="import-report-totals" role="status">{move || { let t = i18n.t(); fill(t.import().report_totals, &[
+                ("done", t.count(totals.done as u64).as_str()),
+                ("skipped", t.count(totals.skipped as u64).as_str()),
+                ("failed", t.count(totals.failed as u64).as_str()),
+                ("pending", t.count(totals.pending as u64).as_str()),
+            ])}}</p>
             <div class="import-actions">
                 <button type="button" class="button" on:click=csv>{move || i18n.t().import().download_csv}</button>
                 <button type="button" class="button" on:click=json>{move || i18n.t().import().download_json}</button>

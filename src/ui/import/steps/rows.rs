@@ -17,18 +17,23 @@ pub(crate) fn RowsStep(st: ImportState) -> impl IntoView {
         let validated = validated.clone();
         move || {
             validated.with(|v| match v {
-                Some(Ok(v)) => i18n
-                    .t()
-                    .import()
-                    .rows_summary(v.valid_count() as u64, v.invalid_count() as u64),
+                Some(Ok(v)) => {
+                    let t = i18n.t();
+                    t.import().rows_summary(
+                        t.count(v.valid_count() as u64),
+                        t.count(v.invalid_count() as u64),
+                    )
+                }
                 _ => String::new(),
             })
         }
     };
-    let list = move || {
-        let t = i18n.t();
-        let f = filter.get();
-        validated.with(|v| {
+    let list = {
+        let validated = validated.clone();
+        move || {
+            let t = i18n.t();
+            let f = filter.get();
+            validated.with(|v| {
             let Some(Ok(v)) = v else {
                 return Vec::new();
             };
@@ -52,13 +57,43 @@ pub(crate) fn RowsStep(st: ImportState) -> impl IntoView {
                 items.push(
                     view! {
                         <li class="import-more">
-                            {fill(t.import().shown_of, &[("shown", &SHOWN.to_string()), ("total", &total.to_string())])}
+                            {fill(t.import().shown_of, &[("shown", t.count(SHOWN as u64).as_str()), ("total", t.count(total as u64).as_str())])}
                         </li>
                     }
                     .into_any(),
                 );
             }
             items
+        })
+        }
+    };
+    // Cells reading changed (line breaks joined): the rows stay importable, the admin sees how.
+    let notes = move || {
+        let t = i18n.t();
+        validated.with(|v| {
+            let Some(Ok(v)) = v else {
+                return None;
+            };
+            let total = v.notes().count();
+            (total > 0).then(|| {
+                let items: Vec<AnyView> = v
+                    .notes()
+                    .take(SHOWN)
+                    .map(|n| view! { <li>{t.row_note(n)}</li> }.into_any())
+                    .collect();
+                let more = (total > SHOWN).then(|| {
+                    view! {
+                        <p class="import-more">
+                            {fill(t.import().shown_of, &[("shown", t.count(SHOWN as u64).as_str()), ("total", t.count(total as u64).as_str())])}
+                        </p>
+                    }
+                });
+                view! {
+                    <h3 id="imp-notes-h">{t.import().notes_label}</h3>
+                    <ul class="import-notes" aria-labelledby="imp-notes-h">{items}</ul>
+                    {more}
+                }
+            })
         })
     };
     view! {
@@ -76,6 +111,7 @@ pub(crate) fn RowsStep(st: ImportState) -> impl IntoView {
                 </select>
             </div>
             <ul class="import-issues" aria-label=move || i18n.t().import().issues_label>{list}</ul>
+            {notes}
         </section>
     }
 }

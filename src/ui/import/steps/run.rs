@@ -29,7 +29,7 @@ fn state_text(
             // run is pausing, not paused (nothing changes in the tenant once it says Paused).
             let under_way = progress.map_or(0, |p| p.in_flight);
             if matches!(phase, Phase::Running) && s == Some(RunState::Paused) && under_way > 0 {
-                return plural(&t.import().state_pausing, under_way as u64, &[]);
+                return plural(&t.import().state_pausing, t.count(under_way as u64), &[]);
             }
             match s {
                 Some(RunState::Paused) => t.import().state_paused,
@@ -72,20 +72,23 @@ pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
                 let settled = p.done + p.failed + p.pending_script;
                 let label = plural(
                     &t.import().progress,
-                    p.total as u64,
-                    &[("done", &settled.to_string())],
+                    t.count(p.total as u64),
+                    &[("done", t.count(settled as u64).as_str())],
                 );
                 let rate = match (p.rate_per_sec, p.eta) {
                     (Some(rate), Some(eta)) if p.remaining() > 0 => fill(
                         t.import().rate,
-                        &[("rate", &format!("{rate:.1}")), ("eta", &fmt_duration(eta))],
+                        &[
+                            ("rate", &i18n.lang().decimal(rate)),
+                            ("eta", &fmt_duration(eta)),
+                        ],
                     ),
                     _ => String::new(),
                 };
                 let failed = (p.failed > 0).then(|| {
                     fill(
                         t.import().failed_count,
-                        &[("failed", &p.failed.to_string())],
+                        &[("failed", t.count(p.failed as u64).as_str())],
                     )
                 });
                 Some(view! {
@@ -211,7 +214,7 @@ pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
                             if let Some(s) = session() { driver::verify(st.clone(), s) }
                         }>{t.import().verify}</button>
                         {verify.map(|v| match v {
-                            Ok(c) => view! { <p role="status">{t.import().verify_result(c.done as u64, c.missing as u64)}</p> }.into_any(),
+                            Ok(c) => view! { <p role="status">{t.import().verify_result(t.count(c.done as u64), t.count(c.missing as u64))}</p> }.into_any(),
                             Err(e) => view! { <p class="import-error" role="alert">{fill(t.import().error, &[("detail", &e.words(t))])}</p> }.into_any(),
                         })}
                     </section>
