@@ -10,7 +10,7 @@
 //! A quote inside is written twice. Control characters (NUL, newlines, …) are refused: no
 //! name or address legitimately has them, and a newline would let a value break the line.
 
-use super::delivery::DeliveryChange;
+use super::delivery::{DeliveryChange, SenderList};
 use super::email::EmailAddress;
 use super::group::{ExternalSendersControl, GroupKind, MembershipApi};
 use super::plan::{MemberRef, Operation, Plan};
@@ -256,6 +256,21 @@ pub fn exchange_script(plan: &Plan, admin_upn: Option<&str>) -> Result<String, P
                     ),
                 )?;
             }
+            Operation::EditSenderList {
+                group_exchange_identity,
+                kind,
+                list,
+                entry,
+                add,
+                ..
+            } => list_step(
+                &mut steps,
+                group_exchange_identity,
+                *kind,
+                *list,
+                entry,
+                *add,
+            )?,
             // Graph steps run in the browser.
             Operation::InviteGuest { .. }
             | Operation::AddMember {
@@ -309,6 +324,48 @@ fn wrap(intro: &str, steps: Steps, admin_upn: Option<&str>) -> Result<String, Ps
     Ok(out)
 }
 
+/// A step that adds `entry` to (or removes it from) `list` of `group`, looking first: an entry
+/// already there (or already gone) is "already done". Lists are compared by the recipient's Name,
+/// as Exchange shows them; a Microsoft 365 group's lists are set whole (Set-UnifiedGroup takes no
+/// Add/Remove for them).
+fn list_step(
+    steps: &mut Steps,
+    group: &str,
+    kind: GroupKind,
+    list: SenderList,
+    entry: &str,
+    add: bool,
+) -> Result<(), PsError> {
+    let (g, e) = (quote(group)?, quote(entry)?);
+    let param = list.parameter(kind);
+    let label = if add {
+        format!("Add {entry} to {param} of {group}")
+    } else {
+        format!("Remove {entry} from {param} of {group}")
+    };
+    let (done_when, verb) = if add {
+        ("-contains", "Add")
+    } else {
+        ("-notcontains", "Remove")
+    };
+    let action = if kind == GroupKind::Microsoft365 {
+        let new_list = if add {
+            "@($list + $r.Name)".to_string()
+        } else {
+            "@($list | Where-Object { $_ -ne $r.Name })".to_string()
+        };
+        format!(
+            "    $r = Get-Recipient -Identity {e}\n    $list = @((Get-UnifiedGroup -Identity {g}).{param})\n    if ($list {done_when} $r.Name) {{ return 'already done' }}\n    $new = {new_list}\n    if ($new.Count -eq 0) {{ $new = $null }}\n    Set-UnifiedGroup -Identity {g} -{param} $new\n    'done'\n"
+        )
+    } else {
+        let property = list.property();
+        format!(
+            "    $r = Get-Recipient -Identity {e}\n    $list = @((Get-DistributionGroup -Identity {g}).{property})\n    if ($list {done_when} $r.Name) {{ return 'already done' }}\n    Set-DistributionGroup -Identity {g} -{param} @{{{verb}={e}}} -BypassSecurityGroupManagerCheck\n    'done'\n"
+        )
+    };
+    steps.add(&label, &action)
+}
+
 /// The idempotent Exchange script for the changes of delivery fixes
 /// ([`crate::domain::delivery::changes_for`]), in order. Each list step looks first: an entry
 /// already there (or already gone) is "already done". Lists are compared by the recipient's Name,
@@ -355,36 +412,7 @@ pub fn delivery_script(
                 list,
                 entry,
                 add,
-            } => {
-                let (g, e) = (quote(group)?, quote(entry)?);
-                let param = list.parameter(*kind);
-                let label = if *add {
-                    format!("Add {entry} to {param} of {group}")
-                } else {
-                    format!("Remove {entry} from {param} of {group}")
-                };
-                let (done_when, verb) = if *add {
-                    ("-contains", "Add")
-                } else {
-                    ("-notcontains", "Remove")
-                };
-                let action = if *kind == GroupKind::Microsoft365 {
-                    let new_list = if *add {
-                        "@($list + $r.Name)".to_string()
-                    } else {
-                        "@($list | Where-Object { $_ -ne $r.Name })".to_string()
-                    };
-                    format!(
-                        "    $r = Get-Recipient -Identity {e}\n    $list = @((Get-UnifiedGroup -Identity {g}).{param})\n    if ($list {done_when} $r.Name) {{ return 'already done' }}\n    $new = {new_list}\n    if ($new.Count -eq 0) {{ $new = $null }}\n    Set-UnifiedGroup -Identity {g} -{param} $new\n    'done'\n"
-                    )
-                } else {
-                    let property = list.property();
-                    format!(
-                        "    $r = Get-Recipient -Identity {e}\n    $list = @((Get-DistributionGroup -Identity {g}).{property})\n    if ($list {done_when} $r.Name) {{ return 'already done' }}\n    Set-DistributionGroup -Identity {g} -{param} @{{{verb}={e}}} -BypassSecurityGroupManagerCheck\n    'done'\n"
-                    )
-                };
-                steps.add(&label, &action)?;
-            }
+            } => list_step(&mut steps, group, *kind, *list, entry, *add)?,
         }
     }
     wrap(
