@@ -677,3 +677,125 @@ async fn a_delivery_fix_in_script_mode_is_the_script_then_verify() {
     ));
     assert_eq!(verified.missing(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn will_they_receive_reads_nested_membership_and_the_return_path() {
+    use guestlist_core::domain::delivery::{Membership, ReceiveFinding};
+
+    let env = Env::start(Knobs::default()).await;
+    let engine = direct(&env);
+    let alliance = target(&engine, "Alliance Network").await;
+    let receive = |address: &'static str, group: TargetGroup| {
+        let engine = &engine;
+        async move {
+            let check = engine.delivery_check(&group, address).await.expect("check");
+            engine
+                .receive_check(&group, &check)
+                .await
+                .expect("receive")
+                .expect("a distribution group's members can be read")
+        }
+    };
+    // A contact in a group nested in Alliance Network.
+    let aaron = receive("aaron.con@fabrikam.com", alliance.clone()).await;
+    assert!(
+        matches!(aaron.membership, Membership::Nested { ref via } if via.len() == 1),
+        "{aaron:?}"
+    );
+    assert!(aaron.receives() && aaron.findings.is_empty(), "{aaron:?}");
+    // A contact that isn't in it; an address nothing in the directory carries.
+    let paul = receive("paul.west@gmail.com", alliance.clone()).await;
+    assert_eq!(paul.findings, vec![ReceiveFinding::NotAMember]);
+    let nobody = receive("nobody@unknown.example", alliance.clone()).await;
+    assert_eq!(
+        nobody.findings,
+        vec![
+            ReceiveFinding::NotAMember,
+            ReceiveFinding::AddressNotCarried { carried: None }
+        ]
+    );
+    assert!(!nobody.receives());
+    // Customer Feedback sends its delivery reports nowhere.
+    let feedback = target(&engine, "Customer Feedback").await;
+    let r = receive("paul.west@gmail.com", feedback).await;
+    assert!(r.findings.contains(&ReceiveFinding::NoReturnPath), "{r:?}");
+    // Script mode can't read Exchange's nested membership.
+    let scripted = script_mode(&env);
+    let check = engine
+        .delivery_check(&alliance, "aaron.con@fabrikam.com")
+        .await
+        .expect("check");
+    assert!(scripted.receive_check(&alliance, &check).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn script_mode_fixes_a_reported_bounce_with_a_script_that_verify_checks() {
+    use guestlist_core::domain::delivery::ReportedBounce;
+    use guestlist_core::domain::email::EmailAddress;
+    use guestlist_core::domain::plan::Operation;
+
+    let env = Env::start(Knobs::default()).await;
+    let scripted = script_mode(&env);
+    let vendor = target(&scripted, "Vendor Portal Updates").await;
+    let to = vendor.mail.clone().expect("address");
+    // A stranger: the contact is created first. Chris Preston is on the list already; a contact
+    // of the directory that isn't (Paul West) gets no second contact.
+    let stranger = EmailAddress::parse("stranger@unknown.example").unwrap();
+    let plan = scripted
+        .reported_fix(&vendor, &stranger, ReportedBounce::NotAllowed)
+        .await
+        .expect("reads")
+        .expect("a plan");
+    assert_eq!(plan.ops.len(), 2);
+    assert!(matches!(plan.ops[0].op, Operation::CreateContact { .. }));
+    let paul = EmailAddress::parse("paul.west@gmail.com").unwrap();
+    let for_paul = scripted
+        .reported_fix(&vendor, &paul, ReportedBounce::NotAllowed)
+        .await
+        .expect("reads")
+        .expect("a plan");
+    assert_eq!(for_paul.ops.len(), 1);
+    assert!(matches!(
+        for_paul.ops[0].op,
+        Operation::EditSenderList { add: true, .. }
+    ));
+    // A Microsoft 365 group has no moderation bypass list: no fix to offer.
+    let cab = target(&scripted, "Customer Advisory Board").await;
+    assert!(scripted
+        .reported_fix(&cab, &stranger, ReportedBounce::Held)
+        .await
+        .expect("reads")
+        .is_none());
+
+    let from = stranger.to_ascii();
+    assert_eq!(oracle(&env, &from, &to).await.1.as_deref(), Some("5.7.124"));
+    let run = scripted
+        .run_now(&plan, None, &SystemClock, &MemoryActivity::default())
+        .await
+        .expect("run");
+    assert!(run.script.as_deref().is_some_and(|s| s.contains("@{Add=")));
+    // The script's cmdlets, run by the admin.
+    direct(&env)
+        .run(
+            &plan,
+            MemoryJournalStore::new(),
+            &SystemClock,
+            &MemoryActivity::default(),
+            RunSetup::default(),
+        )
+        .await
+        .expect("the script's steps");
+    assert_eq!(oracle(&env, &from, &to).await, ("delivered".into(), None));
+    let verified = scripted
+        .verify(
+            &plan,
+            &run.store,
+            &SystemClock,
+            &MemoryActivity::default(),
+            None,
+        )
+        .await
+        .expect("verify");
+    assert_eq!(verified.missing(), 0);
+    assert_eq!(verified.done(), 1, "the contact, seen through Graph");
+}

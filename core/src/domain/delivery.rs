@@ -749,6 +749,43 @@ pub fn verify_changes(
         .collect()
 }
 
+/// What an external sender reports they got, for script mode: Exchange keeps the group's
+/// restrictions, so the browser can't read them, but the sender's bounce names the cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ReportedBounce {
+    /// 5.7.124: not on the group's allowed senders.
+    NotAllowed,
+    /// The message waits for a moderator.
+    Held,
+}
+
+/// Script mode: the fix for a bounce the sender reports, with the settings and sender it is made
+/// for (the group as far as it is known: its identity and kind; the sender as the directory
+/// holds it, so a contact is created only where none carries the address). `None` where there
+/// is no fix (a Microsoft 365 group has no moderation bypass list; dynamic and synced groups).
+/// The script looks at the list before each change, so a wrong guess changes nothing that is
+/// already so.
+pub fn fix_for_reported(
+    group: RecipientRef,
+    kind: GroupKind,
+    mastered: Mastered,
+    sender: Sender,
+    bounce: ReportedBounce,
+) -> Option<(DeliverySettings, Sender, Fix)> {
+    let mut settings = DeliverySettings::open(group, kind);
+    settings.mastered = mastered;
+    if settings.no_fix_reason().is_some() {
+        return None;
+    }
+    let create_contact = sender.needs_contact();
+    let fix = match bounce {
+        ReportedBounce::NotAllowed => Fix::AllowSender { create_contact },
+        ReportedBounce::Held if kind == GroupKind::Microsoft365 => return None,
+        ReportedBounce::Held => Fix::BypassModeration { create_contact },
+    };
+    Some((settings, sender, fix))
+}
+
 // ----- will they receive -----
 
 /// How a recipient belongs to a group.

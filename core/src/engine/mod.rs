@@ -22,9 +22,10 @@ pub mod record;
 use std::collections::{HashMap, HashSet};
 
 use crate::domain::delivery::{
-    changes_for, evaluate, membership, receive_check, DeliverySettings, Fix, Membership,
-    ReceiveCheck, Sender,
+    changes_for, evaluate, fix_for_reported, membership, receive_check, DeliverySettings, Fix,
+    Mastered, Membership, ReceiveCheck, RecipientRef, ReportedBounce, Sender, SenderRecipient,
 };
+use crate::domain::email::EmailAddress;
 use crate::domain::group::ExternalSenders;
 use crate::domain::group::GroupKind;
 use crate::domain::journal::{JournalEntry, OpResult, OpState};
@@ -327,6 +328,58 @@ impl<'c, T: Transport, K: TokenSource, S: Sleeper> Engine<'c, T, K, S> {
             &check.sender.address,
             carried,
         )))
+    }
+
+    /// Script mode: the plan that fixes a bounce the sender reports
+    /// ([`crate::domain::delivery::fix_for_reported`]), with what Graph shows for the address (a
+    /// contact or a guest carrying it: no new contact then). `None` where there is no fix.
+    pub async fn reported_fix(
+        &self,
+        group: &TargetGroup,
+        address: &EmailAddress,
+        bounce: ReportedBounce,
+    ) -> Result<Option<Plan>, TenantError> {
+        let found = reads::snapshot(self.graph, &[], std::slice::from_ref(address)).await?;
+        let recipient = if let Some(c) = found.contacts.iter().find(|c| c.mail == *address) {
+            SenderRecipient::Contact(RecipientRef::new(
+                c.display_name.clone(),
+                &[c.id.as_str(), &address.to_string()],
+            ))
+        } else if let Some(u) = found
+            .users
+            .iter()
+            .find(|u| u.mail.as_ref() == Some(address) || u.other_mails.contains(address))
+        {
+            let me = RecipientRef::new(
+                u.display_name.clone(),
+                &[u.id.as_str(), &address.to_string()],
+            );
+            match u.user_type {
+                crate::domain::plan::UserType::Guest => SenderRecipient::Guest(me),
+                crate::domain::plan::UserType::Member => SenderRecipient::Mailbox(me),
+            }
+        } else {
+            SenderRecipient::None
+        };
+        let sender = Sender {
+            address: address.to_ascii(),
+            external: true,
+            recipient,
+            member_of: Vec::new(),
+        };
+        let me = RecipientRef::new(group.name.clone(), &[group.exchange_identity()]);
+        let mastered = if group.on_premises_synced {
+            Mastered::OnPremises
+        } else {
+            Mastered::Cloud
+        };
+        Ok(
+            fix_for_reported(me, group.kind, mastered, sender, bounce).and_then(
+                |(settings, sender, fix)| {
+                    Plan::fixing(group, &changes_for(&settings, &sender, &fix))
+                },
+            ),
+        )
     }
 
     /// The plan that makes `fix` of a [`Engine::delivery_check`]'s finding, to be shown before it
