@@ -145,7 +145,10 @@ async fn an_allowed_senders_list_bounces_externals_with_5_7_124_linked_to_micros
         ),
         "{t}"
     );
-    assert!(t.contains("isn't one of them"), "{t}");
+    assert!(
+        t.contains("and an external sender isn't one of them"),
+        "{t}"
+    );
     // No person to name in the list: the fix needs an address.
     assert!(t.contains("Check a specific address below"), "{t}");
     let links = app.root.query_selector_all("a.ndr-code").unwrap();
@@ -175,6 +178,14 @@ async fn an_allowed_senders_list_bounces_externals_with_5_7_124_linked_to_micros
         .query_selector("#delivery-address")
         .unwrap()
         .is_none());
+    // Instead the admin reports the bounce the sender got, and gets the fix's script.
+    assert!(app
+        .root
+        .query_selector("#delivery-reported-address")
+        .unwrap()
+        .is_some());
+    assert_eq!(app.count("#delivery-bounce option"), 2, "5.7.124 and held");
+    assert!(text(&app).contains("Show the fix"), "{}", text(&app));
 }
 
 #[wasm_bindgen_test]

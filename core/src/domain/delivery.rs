@@ -1624,4 +1624,70 @@ mod tests {
             assert!(matches!(x, Verified::CannotCheck { .. }), "{i}: {x:?}");
         }
     }
+
+    #[test]
+    fn a_reported_bounce_gets_its_fix_and_a_contact_only_where_none_exists() {
+        let (_, _, fix) = fix_for_reported(
+            group(),
+            GroupKind::Distribution,
+            Mastered::Cloud,
+            Sender::any_external(EXT),
+            ReportedBounce::NotAllowed,
+        )
+        .expect("a fix");
+        assert_eq!(
+            fix,
+            Fix::AllowSender {
+                create_contact: true
+            }
+        );
+        let (settings, sender, fix) = fix_for_reported(
+            group(),
+            GroupKind::Distribution,
+            Mastered::Cloud,
+            with_contact(vec![]),
+            ReportedBounce::Held,
+        )
+        .expect("a fix");
+        assert_eq!(
+            fix,
+            Fix::BypassModeration {
+                create_contact: false
+            }
+        );
+        assert_eq!(
+            changes_for(&settings, &sender, &fix),
+            vec![DeliveryChange::EditList {
+                group: "sales@contoso.example".into(),
+                kind: GroupKind::Distribution,
+                list: SenderList::BypassModerationFromSendersOrMembers,
+                entry: EXT.into(),
+                add: true,
+            }]
+        );
+        // No bypass list on a Microsoft 365 group; nothing to change on a synced or dynamic one.
+        for (kind, mastered, bounce) in [
+            (
+                GroupKind::Microsoft365,
+                Mastered::Cloud,
+                ReportedBounce::Held,
+            ),
+            (
+                GroupKind::Distribution,
+                Mastered::OnPremises,
+                ReportedBounce::NotAllowed,
+            ),
+            (
+                GroupKind::DynamicDistribution,
+                Mastered::Cloud,
+                ReportedBounce::NotAllowed,
+            ),
+        ] {
+            assert!(
+                fix_for_reported(group(), kind, mastered, Sender::any_external(EXT), bounce)
+                    .is_none(),
+                "{kind:?} {mastered:?} {bounce:?}"
+            );
+        }
+    }
 }

@@ -136,6 +136,15 @@ fn sender_name(t: &'static Texts, check: &DeliveryCheck) -> String {
     }
 }
 
+/// The sender named inside a sentence: the address, or "an external sender".
+fn sender_mid(t: &'static Texts, check: &DeliveryCheck) -> String {
+    if check.sender.address.is_empty() {
+        t.groups().dl_any_sender_mid.to_owned()
+    } else {
+        check.sender.address.clone()
+    }
+}
+
 fn moderators(t: &'static Texts, list: &[String]) -> String {
     if list.is_empty() {
         t.groups().dl_owners.to_owned()
@@ -296,7 +305,7 @@ fn Findings(
                 let r = finding.restriction.clone();
                 move || {
                     let t = i18n.t();
-                    restriction_text(t, &r, &sender_name(t, &check))
+                    restriction_text(t, &r, &sender_mid(t, &check))
                 }
             };
             let badge = match outcome {
