@@ -112,7 +112,7 @@ fn mount_card(
         let external = RwSignal::new(ExternalSenders::Allowed);
         view! {
             <DeliveryBadge any external/>
-            <DeliveryCheckCard session info any external/>
+            <DeliveryCheckCard session info any/>
         }
     })
     .0
@@ -250,4 +250,33 @@ async fn a_synced_group_is_explained_without_a_fix_in_dutch() {
     // No button offers a change Exchange Online would refuse.
     assert_eq!(app.count(".finding button"), 0, "{t}");
     assert!(!t.contains("Openen voor externe afzenders"), "{t}");
+}
+
+#[wasm_bindgen_test]
+async fn a_closed_group_points_to_the_pages_one_open_button() {
+    let mut s = settings();
+    s.external_senders = ExternalSenders::Rejected;
+    let app = mount_card(
+        Lang::En,
+        session(Mode::Direct),
+        info("Sales Team", false),
+        any(s),
+    );
+    until("the badge", || {
+        text(&app).contains("Bounces externals: 5.7.133")
+    })
+    .await;
+    let t = text(&app);
+    assert!(
+        t.contains(
+            "Fix: \"Open to external senders\" under \"Mail from outside the organisation\" above."
+        ),
+        "{t}"
+    );
+    // The external-senders card has the button; the check doesn't add a second one.
+    assert_eq!(
+        app.count(".delivery button"),
+        1,
+        "only the address form's Check: {t}"
+    );
 }

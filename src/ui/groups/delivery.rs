@@ -5,11 +5,12 @@
 //! each setting that decides it, with the outcome and the bounce code linked to Microsoft's page;
 //! each finding's fix as a plan shown before anything changes, run through the change engine
 //! (journalled, recorded in Activity; in script mode the script and Verify). Opening the group to
-//! external senders is the page's own fix (`external::OpenToExternalSenders`, which asks the
-//! consent a Microsoft 365 group needs). Dynamic and synced groups are explained, with no fix.
+//! external senders is the page's own fix, on its external-senders card
+//! (`external::OpenToExternalSenders`, which asks the consent a Microsoft 365 group needs): the
+//! check points there rather than offer a second button. Dynamic and synced groups are explained,
+//! with no fix.
 
 use super::add_person::finished::{finished, not_run, Finished, FinishedView};
-use super::external::OpenToExternalSenders;
 use super::{explain, FailureView, GroupInfo};
 use crate::activity::LocalActivity;
 use crate::i18n::{fill, use_i18n, Texts};
@@ -80,23 +81,34 @@ pub fn DeliveryBadge(
     }
 }
 
-/// Reads the "any external sender" answer once Exchange answers this browser (direct mode).
+/// Reads the "any external sender" answer once Exchange answers this browser (direct mode), and
+/// again when the page's external-senders card has opened the group (the badge follows).
 pub fn read_any(
     session: &Session,
     info: &GroupInfo,
     any: RwSignal<Option<Result<DeliveryCheck, Failure>>>,
+    external: RwSignal<ExternalSenders>,
 ) {
     if info.target.kind == GroupKind::Security {
         return;
     }
     let session = session.clone();
     let target = info.target.clone();
-    let asked = StoredValue::new(false);
+    // The switch as it was at the last read (`None`: not read yet).
+    let read_at = StoredValue::new(None::<ExternalSenders>);
     Effect::new(move |_| {
-        if session.mode() != Some(Mode::Direct) || asked.get_value() {
+        let now = external.get();
+        if session.mode() != Some(Mode::Direct) {
             return;
         }
-        asked.set_value(true);
+        let again = match read_at.get_value() {
+            None => true,
+            Some(before) => before != ExternalSenders::Allowed && now == ExternalSenders::Allowed,
+        };
+        if !again {
+            return;
+        }
+        read_at.set_value(Some(now));
         let session = session.clone();
         let target = target.clone();
         spawn_local(async move {
@@ -284,7 +296,6 @@ fn Findings(
     session: Session,
     info: GroupInfo,
     check: DeliveryCheck,
-    external: RwSignal<ExternalSenders>,
     step: RwSignal<FixStep>,
     /// The "any external sender" check: no person to name in a list, so only opening is offered.
     any: bool,
@@ -327,13 +338,10 @@ fn Findings(
                             <p class="notice">{move || no_fix_text(i18n.t(), reason)}</p>
                         }
                         .into_any(),
+                        // The page's own external-senders card makes this change (with the
+                        // consent a Microsoft 365 group needs): one button for it on the page.
                         Fix::OpenToExternalSenders { .. } => view! {
-                            <OpenToExternalSenders
-                                session
-                                info
-                                status=external
-                                label=Signal::derive(move || i18n.t().groups().ext_fix.to_owned())
-                            />
+                            <p class="hint">{tx(|t| t.groups().dl_fix_open_above)}</p>
                         }
                         .into_any(),
                         _ if any => view! { <p class="hint">{tx(|t| t.groups().dl_any_fix_hint)}</p> }.into_any(),
@@ -548,7 +556,6 @@ pub fn DeliveryCheckCard(
     info: GroupInfo,
     /// The "any external sender" check (read by [`read_any`]).
     any: RwSignal<Option<Result<DeliveryCheck, Failure>>>,
-    external: RwSignal<ExternalSenders>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let name = info.target.name.clone();
@@ -601,7 +608,7 @@ pub fn DeliveryCheckCard(
                 Some(Ok(check)) => Some(view! {
                     <OutcomeLine check=check.clone() group=name.clone()/>
                     {check.send.external_senders_unknown.then(|| view! { <p class="notice">{tx(|t| t.groups().dl_unknown_switch)}</p> })}
-                    <Findings session=session.clone() info=info.clone() check external step=any_step any=true/>
+                    <Findings session=session.clone() info=info.clone() check step=any_step any=true/>
                 }.into_any()),
             }
         }
@@ -632,7 +639,7 @@ pub fn DeliveryCheckCard(
                 });
                 Some(view! {
                     <OutcomeLine check=c.check.clone() group=name.clone()/>
-                    <Findings session=session.clone() info=info.clone() check=c.check.clone() external step any=false/>
+                    <Findings session=session.clone() info=info.clone() check=c.check.clone() step any=false/>
                     <FixView session=session.clone() info=info.clone() step/>
                     {receive}
                 }.into_any())

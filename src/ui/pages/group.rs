@@ -160,7 +160,7 @@ fn GroupView(session: Session, info: GroupInfo) -> impl IntoView {
     let external_unread = RwSignal::new(None::<Failure>);
     read_exchange_senders(&session, &info, external, external_unread);
     let any_check = RwSignal::new(None);
-    read_any(&session, &info, any_check);
+    read_any(&session, &info, any_check, external);
     let rows = RwSignal::new(Vec::<MemberRow>::new());
     let state = RwSignal::new(LoadState::Loading);
     let adding = RwSignal::new(false);
@@ -228,7 +228,7 @@ fn GroupView(session: Session, info: GroupInfo) -> impl IntoView {
         </section>
         <ExternalSendersCard session=session.clone() info=info.clone() status=external unread=external_unread/>
         {(kind != GroupKind::Security).then(|| view! {
-            <DeliveryCheckCard session=session.clone() info=info.clone() any=any_check external/>
+            <DeliveryCheckCard session=session.clone() info=info.clone() any=any_check/>
         })}
         {(kind != GroupKind::DynamicDistribution).then(|| view! {
             <MemberList session=session.clone() info=info.clone() rows state/>
