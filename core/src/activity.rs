@@ -8,6 +8,8 @@
 //! typed fields existed have only the English and are shown as stored.
 
 use crate::domain::csv_export::{to_csv, ExportOptions};
+use crate::domain::delivery::SenderList;
+use crate::domain::group::GroupKind;
 use crate::domain::journal::{Failure, FailureKind, Service};
 use crate::domain::plan::Operation;
 use crate::domain::template::fill;
@@ -67,6 +69,13 @@ pub enum Action {
     OpenToExternalSenders {
         group: String,
     },
+    /// A delivery fix: `entry` added to or removed from one of the group's sender lists.
+    EditSenderList {
+        entry: String,
+        group: String,
+        list: SenderList,
+        add: bool,
+    },
 }
 
 impl From<&Operation> for Action {
@@ -97,6 +106,18 @@ impl From<&Operation> for Action {
             } => Action::RemoveMember {
                 member: member.address.to_string(),
                 group: group_name.clone(),
+            },
+            Operation::EditSenderList {
+                group_name,
+                list,
+                entry,
+                add,
+                ..
+            } => Action::EditSenderList {
+                entry: entry.clone(),
+                group: group_name.clone(),
+                list: *list,
+                add: *add,
             },
         }
     }
@@ -310,6 +331,15 @@ pub struct ActivityTexts {
     pub add_member: &'static str,
     pub remove_member: &'static str,
     pub open_to_external_senders: &'static str,
+    /// Delivery fixes on a group's sender lists ([`Action::EditSenderList`]): the sender on the
+    /// allowed-senders list, the group's own members allowed, past moderation, off a blocked
+    /// list; any other list change with the list's Exchange name (`{list}`).
+    pub allow_sender: &'static str,
+    pub allow_members: &'static str,
+    pub bypass_moderation: &'static str,
+    pub unblock_sender: &'static str,
+    pub list_add: &'static str,
+    pub list_remove: &'static str,
     /// Why a change was skipped or handed over ([`Reason`]).
     pub already_done: &'static str,
     pub in_script: &'static str,
@@ -325,6 +355,12 @@ pub static ACTIVITY_EN: ActivityTexts = ActivityTexts {
     add_member: "Add {member} to {group}",
     remove_member: "Remove {member} from {group}",
     open_to_external_senders: "Let {group} receive mail from outside the organisation",
+    allow_sender: "Put {entry} on the allowed senders of {group}",
+    allow_members: "Let the members of {entry} send to {group}",
+    bypass_moderation: "Let {entry} mail {group} without moderation",
+    unblock_sender: "Take {entry} off the blocked senders of {group}",
+    list_add: "Add {entry} to {list} of {group}",
+    list_remove: "Remove {entry} from {list} of {group}",
     already_done: "already done",
     in_script: "handed over as a PowerShell script",
     confirmed_by_verify: "confirmed by Verify after the script ran",
@@ -334,13 +370,19 @@ pub static ACTIVITY_EN: ActivityTexts = ActivityTexts {
 impl ActivityTexts {
     /// `(field name, text)` for every text of this area (failures apart), for the catalogue's
     /// tests.
-    pub fn entries(&self) -> [(&'static str, &'static str); 8] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 14] {
         [
             ("create_contact", self.create_contact),
             ("invite_guest", self.invite_guest),
             ("add_member", self.add_member),
             ("remove_member", self.remove_member),
             ("open_to_external_senders", self.open_to_external_senders),
+            ("allow_sender", self.allow_sender),
+            ("allow_members", self.allow_members),
+            ("bypass_moderation", self.bypass_moderation),
+            ("unblock_sender", self.unblock_sender),
+            ("list_add", self.list_add),
+            ("list_remove", self.list_remove),
             ("already_done", self.already_done),
             ("in_script", self.in_script),
             ("confirmed_by_verify", self.confirmed_by_verify),
@@ -362,6 +404,34 @@ impl ActivityTexts {
             }
             Action::OpenToExternalSenders { group } => {
                 fill(self.open_to_external_senders, &[("group", group)])
+            }
+            Action::EditSenderList {
+                entry,
+                group,
+                list,
+                add,
+            } => {
+                let text = match (list, add) {
+                    (SenderList::AcceptMessagesOnlyFrom, true) => self.allow_sender,
+                    (SenderList::AcceptMessagesOnlyFromDLMembers, true) => self.allow_members,
+                    (SenderList::BypassModerationFromSendersOrMembers, true) => {
+                        self.bypass_moderation
+                    }
+                    (
+                        SenderList::RejectMessagesFrom | SenderList::RejectMessagesFromDLMembers,
+                        false,
+                    ) => self.unblock_sender,
+                    (_, true) => self.list_add,
+                    (_, false) => self.list_remove,
+                };
+                fill(
+                    text,
+                    &[
+                        ("entry", entry),
+                        ("group", group),
+                        ("list", list.parameter(GroupKind::Distribution)),
+                    ],
+                )
             }
         }
     }

@@ -511,3 +511,291 @@ async fn the_group_pages_single_changes_are_one_operation_plans() {
     security.kind = GroupKind::Security;
     assert!(Plan::opening(&security).is_none());
 }
+
+/// The sim's delivery oracle (`POST /_sim/deliver`): (outcome, code).
+async fn oracle(env: &Env, from: &str, to: &str) -> (String, Option<String>) {
+    let v: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/_sim/deliver", env.sim.base_url()))
+        .json(&serde_json::json!({"from": from, "to": to}))
+        .send()
+        .await
+        .expect("oracle answers")
+        .json()
+        .await
+        .expect("oracle JSON");
+    (
+        v["outcome"].as_str().expect("outcome").to_owned(),
+        v["code"].as_str().map(str::to_owned),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_fix_is_a_plan_run_by_the_engine_until_the_oracle_delivers() {
+    use guestlist_core::activity::Action;
+    use guestlist_core::domain::delivery::{Fix, NdrCode, Outcome as Sent, SenderList};
+    use guestlist_core::domain::plan::Operation;
+
+    let env = Env::start(Knobs::default()).await;
+    let engine = direct(&env);
+    let vendor = target(&engine, "Vendor Portal Updates").await;
+    let to = vendor.mail.clone().expect("a DG has an address");
+    let from = "new.supplier@unknown.example";
+
+    // Before: the allowed-senders list bounces the stranger, and the domain says why.
+    assert_eq!(
+        oracle(&env, from, &to).await,
+        ("rejected".into(), Some("5.7.124".into()))
+    );
+    let check = engine.delivery_check(&vendor, from).await.expect("check");
+    assert_eq!(
+        check.send.outcome,
+        Sent::Rejected {
+            code: NdrCode::NotInAllowedSenders
+        }
+    );
+    let fix = &check.send.findings[0].fixes[0];
+    assert_eq!(
+        fix,
+        &Fix::AllowSender {
+            create_contact: true
+        }
+    );
+    // The plan: the contact first, then the list entry that waits for it.
+    let plan = engine.delivery_fix(&vendor, &check, fix).expect("a plan");
+    assert_eq!(plan.ops.len(), 2);
+    assert!(matches!(plan.ops[0].op, Operation::CreateContact { .. }));
+    assert!(matches!(
+        plan.ops[1].op,
+        Operation::EditSenderList {
+            list: SenderList::AcceptMessagesOnlyFrom,
+            add: true,
+            ..
+        }
+    ));
+    assert_eq!(plan.ops[1].depends_on, vec![plan.ops[0].id]);
+    // Nothing changed by planning.
+    assert_eq!(oracle(&env, from, &to).await.0, "rejected");
+
+    let activity = MemoryActivity::default();
+    let run = engine
+        .run_now(&plan, None, &SystemClock, &activity)
+        .await
+        .expect("run");
+    assert_eq!(run.outcome.state, RunState::Finished);
+    assert!(run.script.is_none());
+    assert_eq!(oracle(&env, from, &to).await, ("delivered".into(), None));
+    assert_eq!(outcomes(&activity), vec![Outcome::Done, Outcome::Done]);
+    {
+        let log = activity.log.borrow();
+        assert!(matches!(
+            &log.entries[0].action,
+            Some(Action::EditSenderList { entry, add: true, .. }) if entry == from
+        ));
+        assert_eq!(
+            log.entries[0].what,
+            format!("Put {from} on the allowed senders of Vendor Portal Updates")
+        );
+    }
+    // The check agrees afterwards, and a second run of the same plan changes nothing.
+    let after = engine.delivery_check(&vendor, from).await.expect("check");
+    assert_eq!(after.send.outcome, Sent::Delivered);
+    let again = engine
+        .run_now(&plan, None, &SystemClock, &MemoryActivity::default())
+        .await
+        .expect("again");
+    assert_eq!(again.outcome.state, RunState::Finished);
+    assert_eq!(oracle(&env, from, &to).await.0, "delivered");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_fix_in_script_mode_is_the_script_then_verify() {
+    use guestlist_core::domain::delivery::Fix;
+    use guestlist_core::domain::verify::Verified;
+
+    let env = Env::start(Knobs::default()).await;
+    let admin = direct(&env);
+    let scripted = script_mode(&env);
+    let press = target(&admin, "Press Releases").await;
+    let to = press.mail.clone().expect("address");
+    let from = "reporter@unknown.example";
+    assert_eq!(oracle(&env, from, &to).await.0, "held");
+    // Script mode can't read Exchange's restrictions.
+    assert!(scripted.delivery_check(&press, from).await.is_err());
+    let check = admin.delivery_check(&press, from).await.expect("check");
+    let fix = &check.send.findings[0].fixes[0];
+    assert_eq!(
+        fix,
+        &Fix::BypassModeration {
+            create_contact: true
+        }
+    );
+    let plan = scripted.delivery_fix(&press, &check, fix).expect("a plan");
+
+    let activity = MemoryActivity::default();
+    let run = scripted
+        .run_now(&plan, None, &SystemClock, &activity)
+        .await
+        .expect("run");
+    assert_eq!(run.outcome.pending_script.len(), 2);
+    let script = run.script.expect("a script");
+    assert!(
+        script.contains("New-MailContact -Name 'reporter@unknown.example'"),
+        "{script}"
+    );
+    assert!(
+        script.contains(&format!(
+            "Set-DistributionGroup -Identity '{to}' -BypassModerationFromSendersOrMembers @{{Add='{from}'}}"
+        )),
+        "{script}"
+    );
+    assert!(outcomes(&activity).iter().all(|o| *o == Outcome::Script));
+    // Handed over, not made.
+    assert_eq!(oracle(&env, from, &to).await.0, "held");
+
+    // The admin runs the script's cmdlets (here: the same changes through the sim's Exchange).
+    admin
+        .run(
+            &plan,
+            MemoryJournalStore::new(),
+            &SystemClock,
+            &MemoryActivity::default(),
+            RunSetup::default(),
+        )
+        .await
+        .expect("the script's steps");
+    assert_eq!(oracle(&env, from, &to).await, ("delivered".into(), None));
+
+    // Verify: Graph shows the contact; the list is Exchange's alone, said so, not guessed.
+    let verified = scripted
+        .verify(&plan, &run.store, &SystemClock, &activity, None)
+        .await
+        .expect("verify");
+    assert!(matches!(verified.results[0].1, Verified::Done { .. }));
+    assert!(matches!(
+        verified.results[1].1,
+        Verified::CannotCheck { .. }
+    ));
+    assert_eq!(verified.missing(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn will_they_receive_reads_nested_membership_and_the_return_path() {
+    use guestlist_core::domain::delivery::{Membership, ReceiveFinding};
+
+    let env = Env::start(Knobs::default()).await;
+    let engine = direct(&env);
+    let alliance = target(&engine, "Alliance Network").await;
+    let receive = |address: &'static str, group: TargetGroup| {
+        let engine = &engine;
+        async move {
+            let check = engine.delivery_check(&group, address).await.expect("check");
+            engine
+                .receive_check(&group, &check)
+                .await
+                .expect("receive")
+                .expect("a distribution group's members can be read")
+        }
+    };
+    // A contact in a group nested in Alliance Network.
+    let aaron = receive("aaron.con@fabrikam.com", alliance.clone()).await;
+    assert!(
+        matches!(aaron.membership, Membership::Nested { ref via } if via.len() == 1),
+        "{aaron:?}"
+    );
+    assert!(aaron.receives() && aaron.findings.is_empty(), "{aaron:?}");
+    // A contact that isn't in it; an address nothing in the directory carries.
+    let paul = receive("paul.west@gmail.com", alliance.clone()).await;
+    assert_eq!(paul.findings, vec![ReceiveFinding::NotAMember]);
+    let nobody = receive("nobody@unknown.example", alliance.clone()).await;
+    assert_eq!(
+        nobody.findings,
+        vec![
+            ReceiveFinding::NotAMember,
+            ReceiveFinding::AddressNotCarried { carried: None }
+        ]
+    );
+    assert!(!nobody.receives());
+    // Customer Feedback sends its delivery reports nowhere.
+    let feedback = target(&engine, "Customer Feedback").await;
+    let r = receive("paul.west@gmail.com", feedback).await;
+    assert!(r.findings.contains(&ReceiveFinding::NoReturnPath), "{r:?}");
+    // Script mode can't read Exchange's nested membership.
+    let scripted = script_mode(&env);
+    let check = engine
+        .delivery_check(&alliance, "aaron.con@fabrikam.com")
+        .await
+        .expect("check");
+    assert!(scripted.receive_check(&alliance, &check).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn script_mode_fixes_a_reported_bounce_with_a_script_that_verify_checks() {
+    use guestlist_core::domain::delivery::ReportedBounce;
+    use guestlist_core::domain::email::EmailAddress;
+    use guestlist_core::domain::plan::Operation;
+
+    let env = Env::start(Knobs::default()).await;
+    let scripted = script_mode(&env);
+    let vendor = target(&scripted, "Vendor Portal Updates").await;
+    let to = vendor.mail.clone().expect("address");
+    // A stranger: the contact is created first. Chris Preston is on the list already; a contact
+    // of the directory that isn't (Paul West) gets no second contact.
+    let stranger = EmailAddress::parse("stranger@unknown.example").unwrap();
+    let plan = scripted
+        .reported_fix(&vendor, &stranger, ReportedBounce::NotAllowed)
+        .await
+        .expect("reads")
+        .expect("a plan");
+    assert_eq!(plan.ops.len(), 2);
+    assert!(matches!(plan.ops[0].op, Operation::CreateContact { .. }));
+    let paul = EmailAddress::parse("paul.west@gmail.com").unwrap();
+    let for_paul = scripted
+        .reported_fix(&vendor, &paul, ReportedBounce::NotAllowed)
+        .await
+        .expect("reads")
+        .expect("a plan");
+    assert_eq!(for_paul.ops.len(), 1);
+    assert!(matches!(
+        for_paul.ops[0].op,
+        Operation::EditSenderList { add: true, .. }
+    ));
+    // A Microsoft 365 group has no moderation bypass list: no fix to offer.
+    let cab = target(&scripted, "Customer Advisory Board").await;
+    assert!(scripted
+        .reported_fix(&cab, &stranger, ReportedBounce::Held)
+        .await
+        .expect("reads")
+        .is_none());
+
+    let from = stranger.to_ascii();
+    assert_eq!(oracle(&env, &from, &to).await.1.as_deref(), Some("5.7.124"));
+    let run = scripted
+        .run_now(&plan, None, &SystemClock, &MemoryActivity::default())
+        .await
+        .expect("run");
+    assert!(run.script.as_deref().is_some_and(|s| s.contains("@{Add=")));
+    // The script's cmdlets, run by the admin.
+    direct(&env)
+        .run(
+            &plan,
+            MemoryJournalStore::new(),
+            &SystemClock,
+            &MemoryActivity::default(),
+            RunSetup::default(),
+        )
+        .await
+        .expect("the script's steps");
+    assert_eq!(oracle(&env, &from, &to).await, ("delivered".into(), None));
+    let verified = scripted
+        .verify(
+            &plan,
+            &run.store,
+            &SystemClock,
+            &MemoryActivity::default(),
+            None,
+        )
+        .await
+        .expect("verify");
+    assert_eq!(verified.missing(), 0);
+    assert_eq!(verified.done(), 1, "the contact, seen through Graph");
+}

@@ -577,9 +577,112 @@ pub fn populate(t: &mut Tenant) {
         Provenance::SEEDED,
     );
     bulk.description = Some("Company-wide announcements (50,000 recipients)".into());
-    bulk.managed_by = vec![admin];
+    bulk.managed_by = vec![admin.clone()];
     bulk.extend_members_unchecked(ids);
     t.insert_group(bulk);
+
+    delivery_cases(t, &admin, &staff, &contacts, &guests, &by_alias);
+}
+
+/// The groups whose delivery restrictions the delivery check and `POST /_sim/deliver` exercise
+/// (sim/README.md, "Seeded delivery cases"). Made after everything else, so the ids of the
+/// objects seeded before them stay what they were.
+fn delivery_cases(
+    t: &mut Tenant,
+    admin: &str,
+    staff: &[String],
+    contacts: &[String],
+    guests: &[String],
+    by_alias: &std::collections::HashMap<&str, String>,
+) {
+    let s = |i: usize| staff[i].clone();
+    let c = |i: usize| contacts[i].clone();
+    let mut add = |name: &str,
+                   alias: &str,
+                   description: &str,
+                   members: Vec<String>,
+                   set: &dyn Fn(&mut Group)| {
+        let (id, eg, created) = (t.new_guid(), t.new_guid(), t.seed_date());
+        let mut g = Group::new(
+            id,
+            eg,
+            GroupKind::Distribution,
+            name,
+            alias,
+            created,
+            Provenance::SEEDED,
+        );
+        g.description = Some(description.to_string());
+        g.require_sender_auth = false;
+        g.managed_by = vec![admin.to_string()];
+        for m in &members {
+            g.add_member(m);
+        }
+        set(&mut g);
+        t.insert_group(g);
+    };
+    // An allowed-senders list: Chris Preston's contact and the members of Suppliers may send;
+    // everyone else (even the member Dorena Paschke) gets 5.7.124.
+    let suppliers = by_alias["suppliers"].clone();
+    add(
+        "Vendor Portal Updates",
+        "vendor-updates",
+        "Portal news; only listed senders may post",
+        vec![s(13), s(30), c(3)],
+        &|g| {
+            g.accept_from = vec![c(2), s(13)];
+            g.accept_from_dl = vec![suppliers.clone()];
+        },
+    );
+    // A blocked sender: Paul West's contact gets 5.7.1. No return path for delivery reports.
+    add(
+        "Customer Feedback",
+        "feedback",
+        "Feedback from customers",
+        vec![s(2), s(16)],
+        &|g| {
+            g.reject_from = vec![c(15)];
+            g.report_to_originator = false;
+            g.report_to_manager = false;
+        },
+    );
+    // Moderated by Megan Bowen; Rosa Alvarez's contact bypasses moderation.
+    add(
+        "Press Releases",
+        "press",
+        "Outgoing press releases; moderated",
+        vec![s(1), s(17)],
+        &|g| {
+            g.moderation_enabled = true;
+            g.moderated_by = vec![s(17)];
+            g.bypass_moderation = vec![c(17)];
+        },
+    );
+    // A nested group: Partner Announcements (contacts and a guest) is a member.
+    let partners = by_alias["partners"].clone();
+    add(
+        "Alliance Network",
+        "alliance",
+        "Everyone in our partner programmes",
+        vec![s(19), partners],
+        &|_| {},
+    );
+    // Synced from on-premises Active Directory (IsDirSynced): internal only, changed on-premises.
+    add(
+        "Legacy Staff List",
+        "legacy-staff",
+        "Mastered in the on-premises directory",
+        vec![s(5), s(7)],
+        &|g| {
+            g.require_sender_auth = true;
+            g.dir_synced = true;
+        },
+    );
+    // A Microsoft 365 group with an allowed-senders list: the guest Luis Bonifaz and Miriam Graham.
+    let (luis, miriam) = (guests[1].clone(), s(18));
+    if let Some(cab) = t.group_mut(&by_alias["cab"]) {
+        cab.accept_from = vec![luis, miriam];
+    }
 }
 
 /// The large tenant's shape (`--large-tenant`): on top of the default seed.

@@ -229,7 +229,8 @@ fn router(
         )
         .route("/_sim/config", get(get_config).put(put_config))
         .route("/_sim/state", get(get_state))
-        .route("/_sim/reset", axum::routing::post(post_reset));
+        .route("/_sim/reset", axum::routing::post(post_reset))
+        .route("/_sim/deliver", axum::routing::post(post_deliver));
     if let Some(dir) = serve_dir {
         let site = Arc::new(Site {
             dir: dir.clone(),
@@ -283,6 +284,40 @@ async fn put_config(State(state): State<AppState>, body: Bytes) -> Response {
 
 async fn get_state(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(state.tenant.lock().expect("tenant lock").snapshot())
+}
+
+/// `POST /_sim/deliver` `{"from": "<address>", "to": "<group address>"}`: the delivery oracle
+/// (`exchange::deliver`; rules and sources in sim/README.md).
+async fn post_deliver(State(state): State<AppState>, body: Bytes) -> Response {
+    let v: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": e.to_string() })),
+            )
+                .into_response()
+        }
+    };
+    let (Some(from), Some(to)) = (
+        v.get("from").and_then(serde_json::Value::as_str),
+        v.get("to").and_then(serde_json::Value::as_str),
+    ) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "the body needs \"from\" and \"to\" addresses" })),
+        )
+            .into_response();
+    };
+    let answer = crate::exchange::deliver(&state.tenant.lock().expect("tenant lock"), from, to);
+    match answer {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => (
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+            Json(json!({ "error": e.message })),
+        )
+            .into_response(),
+    }
 }
 
 /// `POST /_sim/reset`, optional body `{"seed": N}` to reseed with another seed.

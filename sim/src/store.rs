@@ -253,6 +253,23 @@ pub struct Group {
     member_set: HashSet<String>,
     /// Dynamic distribution groups: Exchange's `RecipientFilter`.
     pub recipient_filter: Option<String>,
+    /// Delivery restrictions (Set-DistributionGroup / Set-UnifiedGroup), as object ids:
+    /// `AcceptMessagesOnlyFrom` (users and contacts) and `AcceptMessagesOnlyFromDLMembers`
+    /// (groups); `AcceptMessagesOnlyFromSendersOrMembers` is their union.
+    pub accept_from: Vec<String>,
+    pub accept_from_dl: Vec<String>,
+    /// `RejectMessagesFrom` / `RejectMessagesFromDLMembers` (`…SendersOrMembers`: the union).
+    pub reject_from: Vec<String>,
+    pub reject_from_dl: Vec<String>,
+    pub moderation_enabled: bool,
+    /// `ModeratedBy`: object ids of users (or contacts).
+    pub moderated_by: Vec<String>,
+    /// `BypassModerationFromSendersOrMembers`: senders and groups.
+    pub bypass_moderation: Vec<String>,
+    pub report_to_originator: bool,
+    pub report_to_manager: bool,
+    /// `IsDirSynced`: mastered in on-premises Active Directory.
+    pub dir_synced: bool,
     pub created: DateTime<Utc>,
     pub provenance: Provenance,
 }
@@ -878,30 +895,22 @@ impl Tenant {
                 GroupKind::Distribution
             };
             let alias = format!("bulkgroup{k:05}");
-            let g = Group {
-                id: self.new_guid(),
-                exchange_guid: self.new_guid(),
+            let (id, exchange_guid) = (self.new_guid(), self.new_guid());
+            let created = Utc
+                .with_ymd_and_hms(2024, 6, 1, 0, 0, 0)
+                .single()
+                .expect("valid date");
+            let mut g = Group::new(
+                id,
+                exchange_guid,
                 kind,
-                name: format!("Bulk Group {k:05}"),
-                display_name: format!("Bulk Group {k:05}"),
-                mail: Some(format!("{alias}@{TENANT_DOMAIN}")),
-                alias,
-                description: None,
-                security_enabled: false,
-                require_sender_auth: true,
-                allow_external_senders: false,
-                hidden_from_address_lists: false,
-                visibility: (kind == GroupKind::Unified).then(|| "Private".to_string()),
-                managed_by: Vec::new(),
-                members: Vec::new(),
-                member_set: HashSet::new(),
-                recipient_filter: None,
-                created: Utc
-                    .with_ymd_and_hms(2024, 6, 1, 0, 0, 0)
-                    .single()
-                    .expect("valid date"),
-                provenance: Provenance::SEEDED,
-            };
+                &format!("Bulk Group {k:05}"),
+                &alias,
+                created,
+                Provenance::SEEDED,
+            );
+            g.security_enabled = false;
+            g.visibility = (kind == GroupKind::Unified).then(|| "Private".to_string());
             ids.push(self.insert_group(g));
         }
         ids
@@ -1006,6 +1015,17 @@ impl Group {
             members: Vec::new(),
             member_set: HashSet::new(),
             recipient_filter: None,
+            accept_from: Vec::new(),
+            accept_from_dl: Vec::new(),
+            reject_from: Vec::new(),
+            reject_from_dl: Vec::new(),
+            moderation_enabled: false,
+            moderated_by: Vec::new(),
+            bypass_moderation: Vec::new(),
+            // Exchange's defaults for a new group (Set-DistributionGroup page).
+            report_to_originator: true,
+            report_to_manager: false,
+            dir_synced: false,
             created,
             provenance,
         }

@@ -14,6 +14,7 @@ use crate::ui::import::state::LoadProblem;
 use guestlist_core::activity::{Action, Entry as ActivityEntry};
 use guestlist_core::domain::csv_import::ImportError;
 use guestlist_core::domain::csv_import::{CellChange, Delimiter, MapTarget, RowIssue, RowNote};
+use guestlist_core::domain::delivery::SenderList;
 use guestlist_core::domain::email::{AddressPart, EmailError};
 use guestlist_core::domain::group::GroupKind;
 use guestlist_core::domain::journal::{Failure, FailureKind, Service};
@@ -385,6 +386,46 @@ impl Texts {
                     ("group", group_name),
                 ],
             ),
+            Operation::EditSenderList {
+                group_name,
+                kind,
+                list,
+                entry,
+                add,
+                ..
+            } => {
+                let g = self.groups();
+                let param = list.parameter(*kind);
+                match (list, add) {
+                    (SenderList::AcceptMessagesOnlyFrom, true) => fill(
+                        g.op_allow_sender,
+                        &[("entry", entry), ("group", group_name)],
+                    ),
+                    (SenderList::AcceptMessagesOnlyFromDLMembers, true) => fill(
+                        g.op_allow_members,
+                        &[("entry", entry), ("group", group_name)],
+                    ),
+                    (SenderList::BypassModerationFromSendersOrMembers, true) => fill(
+                        g.op_bypass_moderation,
+                        &[("entry", entry), ("group", group_name)],
+                    ),
+                    (
+                        SenderList::RejectMessagesFrom | SenderList::RejectMessagesFromDLMembers,
+                        false,
+                    ) => fill(
+                        g.op_unblock,
+                        &[("entry", entry), ("group", group_name), ("list", param)],
+                    ),
+                    (_, true) => fill(
+                        g.op_list_add,
+                        &[("entry", entry), ("group", group_name), ("list", param)],
+                    ),
+                    (_, false) => fill(
+                        g.op_list_remove,
+                        &[("entry", entry), ("group", group_name), ("list", param)],
+                    ),
+                }
+            }
         }
     }
 

@@ -99,7 +99,9 @@ async fn bulk_into_distribution_group(
                 ("Set-Contact", company.is_some()),
             ],
             Operation::AddMember { .. } => &[("Add-DistributionGroupMember", true)],
-            Operation::OpenExternalSenders { .. } => &[("Set-DistributionGroup", true)],
+            Operation::OpenExternalSenders { .. } | Operation::EditSenderList { .. } => {
+                &[("Set-DistributionGroup", true)]
+            }
             Operation::RemoveMember { .. } => &[("Remove-DistributionGroupMember", true)],
             Operation::InviteGuest { .. } => &[],
         };

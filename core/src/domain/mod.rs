@@ -2,6 +2,10 @@
 //!
 //! - [`csv_import`]: reading a CSV of people: encodings, delimiters, header mapping, validation.
 //! - [`csv_export`]: CSV downloads neutralised against formula injection.
+//! - [`delivery`]: a group's delivery settings evaluated for one sender ("why can't they
+//!   mail the group?"): outcome, NDR code, findings and fixes; "will they receive"; the
+//!   changes a fix makes (`changes_for`), run by `ExchangeClient::apply_delivery_change`
+//!   (direct mode) or written by `powershell::delivery_script` (script mode).
 //! - [`email`]: e-mail addresses as Exchange accepts them.
 //! - [`journal`]: the run journal and its resume logic.
 //! - [`person`]: the external person and Exchange's field limits.
@@ -36,6 +40,7 @@
 //! `powershell::offboarding_script` for script mode (removals, then `Remove-MailContact`).
 pub mod csv_export;
 pub mod csv_import;
+pub mod delivery;
 pub mod email;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;

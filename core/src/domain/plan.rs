@@ -16,6 +16,7 @@
 //!   and security groups through Graph; dynamic groups can't take members;
 //! - a target group that rejects external senders gets one optional "open it" operation.
 
+use super::delivery::{DeliveryChange, SenderList};
 use super::email::EmailAddress;
 use super::group::{ExternalSenders, ExternalSendersControl, GroupKind, MemberKind, MembershipApi};
 use super::person::{derive_contact_name, FieldError, Person, TakenNames};
@@ -189,6 +190,20 @@ pub enum Operation {
         member: MemberRef,
         via: MembershipApi,
     },
+    /// A delivery fix's change to one of the group's sender lists (allowed senders, blocked
+    /// senders, moderation bypass): Exchange `Set-DistributionGroup -<list> @{Add=…}` /
+    /// `@{Remove=…}`, or `Set-UnifiedGroup` with the list set whole (see
+    /// [`crate::domain::delivery::DeliveryChange::EditList`]). `entry` names the recipient (the
+    /// sender's address, or a group's identity).
+    EditSenderList {
+        group_id: String,
+        group_name: String,
+        group_exchange_identity: String,
+        kind: GroupKind,
+        list: SenderList,
+        entry: String,
+        add: bool,
+    },
 }
 
 impl Operation {
@@ -212,7 +227,7 @@ impl Operation {
             Operation::AddMember { member, .. } | Operation::RemoveMember { member, .. } => {
                 Some(&member.address)
             }
-            Operation::OpenExternalSenders { .. } => None,
+            Operation::OpenExternalSenders { .. } | Operation::EditSenderList { .. } => None,
         }
     }
 
@@ -221,7 +236,8 @@ impl Operation {
         match self {
             Operation::AddMember { group_name, .. }
             | Operation::RemoveMember { group_name, .. }
-            | Operation::OpenExternalSenders { group_name, .. } => Some(group_name),
+            | Operation::OpenExternalSenders { group_name, .. }
+            | Operation::EditSenderList { group_name, .. } => Some(group_name),
             Operation::CreateContact { .. } | Operation::InviteGuest { .. } => None,
         }
     }
@@ -229,7 +245,9 @@ impl Operation {
     /// The service that performs it.
     pub fn service(&self) -> MembershipApi {
         match self {
-            Operation::CreateContact { .. } => MembershipApi::Exchange,
+            Operation::CreateContact { .. } | Operation::EditSenderList { .. } => {
+                MembershipApi::Exchange
+            }
             Operation::InviteGuest { .. } => MembershipApi::Graph,
             Operation::AddMember { via, .. } | Operation::RemoveMember { via, .. } => *via,
             Operation::OpenExternalSenders { control, .. } => match control {
@@ -238,6 +256,27 @@ impl Operation {
                 }
                 ExternalSendersControl::GraphAllowExternalSenders => MembershipApi::Graph,
             },
+        }
+    }
+
+    /// The delivery change an [`Operation::EditSenderList`] makes.
+    pub fn sender_list_change(&self) -> Option<DeliveryChange> {
+        match self {
+            Operation::EditSenderList {
+                group_exchange_identity,
+                kind,
+                list,
+                entry,
+                add,
+                ..
+            } => Some(DeliveryChange::EditList {
+                group: group_exchange_identity.clone(),
+                kind: *kind,
+                list: *list,
+                entry: entry.clone(),
+                add: *add,
+            }),
+            _ => None,
         }
     }
 }
@@ -498,6 +537,76 @@ impl Plan {
             via,
         };
         Some(Plan::single(group.clone(), op))
+    }
+
+    /// A delivery fix's changes ([`crate::domain::delivery::changes_for`]) on `group` as a plan:
+    /// a mail contact for the sender (hidden from address lists, named by its address) as
+    /// [`Operation::CreateContact`], opening the group as [`Operation::OpenExternalSenders`], a
+    /// list change as [`Operation::EditSenderList`]; each change after a new contact depends on
+    /// it. `None` when there is nothing to change, or the group's members can't be changed here
+    /// (dynamic, synchronised from on-premises: the check explains those and offers no fix).
+    pub fn fixing(group: &TargetGroup, changes: &[DeliveryChange]) -> Option<Plan> {
+        if changes.is_empty()
+            || group.on_premises_synced
+            || group.kind == GroupKind::DynamicDistribution
+        {
+            return None;
+        }
+        let mut builder = Builder { ops: Vec::new() };
+        let mut contact: Option<OpId> = None;
+        for change in changes {
+            let depends_on: Vec<OpId> = contact.into_iter().collect();
+            let op = match change {
+                DeliveryChange::CreateContact { address } => {
+                    let address = EmailAddress::parse(address).ok()?;
+                    let op = Operation::CreateContact {
+                        name: address.to_string(),
+                        display_name: address.to_string(),
+                        address,
+                        first_name: None,
+                        last_name: None,
+                        company: None,
+                        hidden: true,
+                    };
+                    contact = Some(builder.push(op, Vec::new(), false));
+                    continue;
+                }
+                DeliveryChange::OpenToExternalSenders { control, .. } => {
+                    Operation::OpenExternalSenders {
+                        group_id: group.id.clone(),
+                        group_name: group.name.clone(),
+                        group_exchange_identity: group.exchange_identity().to_owned(),
+                        control: *control,
+                    }
+                }
+                DeliveryChange::EditList {
+                    list, entry, add, ..
+                } => Operation::EditSenderList {
+                    group_id: group.id.clone(),
+                    group_name: group.name.clone(),
+                    group_exchange_identity: group.exchange_identity().to_owned(),
+                    kind: group.kind,
+                    list: *list,
+                    entry: entry.clone(),
+                    add: *add,
+                },
+            };
+            builder.push(op, depends_on, false);
+        }
+        let mut totals = Totals::default();
+        for o in &builder.ops {
+            match o.op.service() {
+                MembershipApi::Exchange => totals.exchange_ops += 1,
+                MembershipApi::Graph => totals.graph_ops += 1,
+            }
+        }
+        Some(Plan {
+            groups: vec![group.clone()],
+            entries: Vec::new(),
+            ops: builder.ops,
+            warnings: Vec::new(),
+            totals,
+        })
     }
 
     /// Entries with this outcome (for the preview's filters).
@@ -1734,5 +1843,70 @@ mod tests {
             !script.contains("m365@contoso.com"),
             "Graph steps are not in the script"
         );
+    }
+
+    #[test]
+    fn a_delivery_fix_becomes_ops_that_wait_for_the_new_contact() {
+        use crate::domain::delivery::{DeliveryChange, SenderList};
+        use crate::domain::powershell::exchange_script;
+        let g = group(
+            "vendors",
+            GroupKind::Distribution,
+            ExternalSenders::Rejected,
+        );
+        let changes = vec![
+            DeliveryChange::CreateContact {
+                address: "jan@partner.example".into(),
+            },
+            DeliveryChange::OpenToExternalSenders {
+                group: "vendors@contoso.com".into(),
+                control: ExternalSendersControl::ExchangeRequireSenderAuthentication,
+            },
+            DeliveryChange::EditList {
+                group: "vendors@contoso.com".into(),
+                kind: GroupKind::Distribution,
+                list: SenderList::AcceptMessagesOnlyFrom,
+                entry: "jan@partner.example".into(),
+                add: true,
+            },
+        ];
+        let p = Plan::fixing(&g, &changes).expect("a plan");
+        assert_eq!(p.ops.len(), 3);
+        assert!(matches!(
+            &p.ops[0].op,
+            Operation::CreateContact { hidden: true, address, .. } if address.to_string() == "jan@partner.example"
+        ));
+        assert!(p.ops[0].depends_on.is_empty());
+        assert_eq!(p.ops[1].depends_on, vec![OpId(0)]);
+        assert_eq!(p.ops[2].depends_on, vec![OpId(0)]);
+        assert_eq!(p.ops[2].op.sender_list_change().as_ref(), changes.get(2));
+        assert_eq!(p.totals.exchange_ops, 3);
+        assert!(p.ops.iter().all(|o| !o.optional));
+        // The script carries every Exchange step, the list change looking first.
+        let script = exchange_script(&p, None).unwrap();
+        assert!(
+            script.contains("New-MailContact -Name 'jan@partner.example'"),
+            "{script}"
+        );
+        assert!(
+            script.contains("-RequireSenderAuthenticationEnabled $false"),
+            "{script}"
+        );
+        assert!(
+            script.contains("-AcceptMessagesOnlyFrom @{Add='jan@partner.example'}"),
+            "{script}"
+        );
+        assert!(script.contains("$Total = 4"), "{script}");
+        // Nothing to change, or a group Guestlist can't change: no plan.
+        assert!(Plan::fixing(&g, &[]).is_none());
+        let mut synced = g.clone();
+        synced.on_premises_synced = true;
+        assert!(Plan::fixing(&synced, &changes).is_none());
+        let dynamic = group(
+            "all",
+            GroupKind::DynamicDistribution,
+            ExternalSenders::Allowed,
+        );
+        assert!(Plan::fixing(&dynamic, &changes).is_none());
     }
 }

@@ -21,7 +21,13 @@ pub mod record;
 
 use std::collections::{HashMap, HashSet};
 
+use crate::domain::delivery::{
+    changes_for, evaluate, fix_for_reported, membership, receive_check, DeliverySettings, Fix,
+    Mastered, Membership, ReceiveCheck, RecipientRef, ReportedBounce, Sender, SenderRecipient,
+};
+use crate::domain::email::EmailAddress;
 use crate::domain::group::ExternalSenders;
+use crate::domain::group::GroupKind;
 use crate::domain::journal::{JournalEntry, OpResult, OpState};
 use crate::domain::plan::{plan, Desired, OpId, Plan, PlanOptions, TargetGroup, TenantSnapshot};
 use crate::domain::powershell::{exchange_script, PsError};
@@ -31,7 +37,8 @@ use crate::run::{
     RunError, RunEvent, RunOutcome, StoreError,
 };
 use crate::tenant::{
-    ExchangeClient, GraphClient, Group, GroupId, Sleeper, TenantError, TokenSource, Transport,
+    DeliveryCheck, ExchangeClient, GraphClient, Group, GroupId, Sleeper, TenantError, TokenSource,
+    Transport,
 };
 use record::{ActivitySink, Recorder};
 
@@ -206,6 +213,184 @@ impl<'c, T: Transport, K: TokenSource, S: Sleeper> Engine<'c, T, K, S> {
             group.exchange_identity(),
         )
         .await
+    }
+
+    /// A group's delivery restrictions, read through Exchange (with a Microsoft 365 group's
+    /// `allowExternalSenders` read afresh from Graph). Exchange keeps them, so script mode can't
+    /// read them: [`TenantError::InvalidRequest`].
+    pub async fn delivery_settings(
+        &self,
+        group: &TargetGroup,
+    ) -> Result<DeliverySettings, TenantError> {
+        let exchange = self.exchange.ok_or_else(|| {
+            TenantError::InvalidRequest(
+                "a group's delivery restrictions are kept by Exchange, which is not reachable from here (script mode)".into(),
+            )
+        })?;
+        let allow = match group.kind {
+            GroupKind::Microsoft365 => match self.external_senders(group).await? {
+                ExternalSenders::Allowed => Some(true),
+                ExternalSenders::Rejected => Some(false),
+                _ => None,
+            },
+            _ => None,
+        };
+        Ok(exchange
+            .get_group_delivery(group.exchange_identity(), group.kind)
+            .await?
+            .settings(group.kind, allow))
+    }
+
+    /// "Can `address` mail `group`?": the group's restrictions ([`Engine::delivery_settings`])
+    /// and who the address is to Exchange, evaluated in Exchange's order.
+    pub async fn delivery_check(
+        &self,
+        group: &TargetGroup,
+        address: &str,
+    ) -> Result<DeliveryCheck, TenantError> {
+        let settings = self.delivery_settings(group).await?;
+        let exchange = self
+            .exchange
+            .ok_or_else(|| TenantError::InvalidRequest("script mode".into()))?;
+        let sender = exchange.delivery_sender(address, &settings).await?;
+        let send = evaluate(&settings, &sender);
+        Ok(DeliveryCheck {
+            settings,
+            sender,
+            send,
+        })
+    }
+
+    /// "Can any external sender mail `group`?": its restrictions evaluated for an address the
+    /// directory holds nothing for (no list can name it).
+    pub async fn delivery_check_any(
+        &self,
+        group: &TargetGroup,
+    ) -> Result<DeliveryCheck, TenantError> {
+        let settings = self.delivery_settings(group).await?;
+        let sender = Sender::any_external(String::new());
+        let send = evaluate(&settings, &sender);
+        Ok(DeliveryCheck {
+            settings,
+            sender,
+            send,
+        })
+    }
+
+    /// "Will they receive the group's mail?" for the sender of `check`: a member directly or
+    /// through nested groups (Exchange's `Get-DistributionGroupMember`; a Microsoft 365 group's
+    /// members through Graph, where a guest is always subscribed to the group's mail), the address
+    /// carried by their contact or guest, and a return path for delivery reports. `None` for a
+    /// dynamic distribution group, whose members a rule picks when mail is sent.
+    pub async fn receive_check(
+        &self,
+        group: &TargetGroup,
+        check: &DeliveryCheck,
+    ) -> Result<Option<ReceiveCheck>, TenantError> {
+        let ids: Vec<&String> = check
+            .sender
+            .recipient
+            .recipient()
+            .map(|r| r.identities.iter().collect())
+            .unwrap_or_default();
+        let found = match group.kind {
+            GroupKind::DynamicDistribution | GroupKind::Security => return Ok(None),
+            GroupKind::Microsoft365 => {
+                let members = self.graph.member_ids(&GroupId(group.id.clone())).await?;
+                if ids.iter().any(|i| members.contains(i.as_str())) {
+                    Membership::Direct
+                } else {
+                    Membership::NotMember
+                }
+            }
+            GroupKind::Distribution | GroupKind::MailEnabledSecurity => {
+                let Some(exchange) = self.exchange else {
+                    return Err(TenantError::InvalidRequest(
+                        "nested membership is read through Exchange, which is not reachable from here (script mode)".into(),
+                    ));
+                };
+                if ids.is_empty() {
+                    Membership::NotMember
+                } else {
+                    let (root, tree) = exchange.member_tree(group.exchange_identity()).await?;
+                    ids.iter()
+                        .map(|i| membership(&root, i, &tree))
+                        .find(|m| *m != Membership::NotMember)
+                        .unwrap_or(Membership::NotMember)
+                }
+            }
+        };
+        // The sender was found by this address: their contact or guest carries it.
+        let carried = (!ids.is_empty()).then_some(check.sender.address.as_str());
+        Ok(Some(receive_check(
+            &check.settings,
+            found,
+            &check.sender.address,
+            carried,
+        )))
+    }
+
+    /// Script mode: the plan that fixes a bounce the sender reports
+    /// ([`crate::domain::delivery::fix_for_reported`]), with what Graph shows for the address (a
+    /// contact or a guest carrying it: no new contact then). `None` where there is no fix.
+    pub async fn reported_fix(
+        &self,
+        group: &TargetGroup,
+        address: &EmailAddress,
+        bounce: ReportedBounce,
+    ) -> Result<Option<Plan>, TenantError> {
+        let found = reads::snapshot(self.graph, &[], std::slice::from_ref(address)).await?;
+        let recipient = if let Some(c) = found.contacts.iter().find(|c| c.mail == *address) {
+            SenderRecipient::Contact(RecipientRef::new(
+                c.display_name.clone(),
+                &[c.id.as_str(), &address.to_string()],
+            ))
+        } else if let Some(u) = found
+            .users
+            .iter()
+            .find(|u| u.mail.as_ref() == Some(address) || u.other_mails.contains(address))
+        {
+            let me = RecipientRef::new(
+                u.display_name.clone(),
+                &[u.id.as_str(), &address.to_string()],
+            );
+            match u.user_type {
+                crate::domain::plan::UserType::Guest => SenderRecipient::Guest(me),
+                crate::domain::plan::UserType::Member => SenderRecipient::Mailbox(me),
+            }
+        } else {
+            SenderRecipient::None
+        };
+        let sender = Sender {
+            address: address.to_ascii(),
+            external: true,
+            recipient,
+            member_of: Vec::new(),
+        };
+        let me = RecipientRef::new(group.name.clone(), &[group.exchange_identity()]);
+        let mastered = if group.on_premises_synced {
+            Mastered::OnPremises
+        } else {
+            Mastered::Cloud
+        };
+        Ok(
+            fix_for_reported(me, group.kind, mastered, sender, bounce).and_then(
+                |(settings, sender, fix)| {
+                    Plan::fixing(group, &changes_for(&settings, &sender, &fix))
+                },
+            ),
+        )
+    }
+
+    /// The plan that makes `fix` of a [`Engine::delivery_check`]'s finding, to be shown before it
+    /// runs; `None` for a fix Guestlist can't make.
+    pub fn delivery_fix(
+        &self,
+        group: &TargetGroup,
+        check: &DeliveryCheck,
+        fix: &Fix,
+    ) -> Option<Plan> {
+        Plan::fixing(group, &changes_for(&check.settings, &check.sender, fix))
     }
 
     /// What the tenant holds for these people and groups. `known_members` are member ids the

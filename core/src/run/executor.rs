@@ -423,7 +423,7 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
             });
         }
         let outcomes = match group.as_slice() {
-            [(planned, mode)] => vec![self.carry_out(&planned.op, *mode, journal).await],
+            [(planned, mode)] => vec![self.carry_out(planned, *mode, journal).await],
             _ => self.carry_out_batch(&group, journal, pacer).await,
         };
         pacer
@@ -547,7 +547,7 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
             let (planned, _) = group[i];
             let writes = usize::from(graph_write(&planned.op));
             let sent_ms = self.pace(writes, pacer).await;
-            let outcome = self.carry_out(&planned.op, mode, journal).await;
+            let outcome = self.carry_out(planned, mode, journal).await;
             pacer
                 .borrow_mut()
                 .answered(sent_ms, writes, self.clock.now_ms());
@@ -579,10 +579,11 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
 
     async fn carry_out(
         &self,
-        op: &Operation,
+        planned: &PlannedOp,
         mode: Mode,
         journal: &RefCell<Journal>,
     ) -> Result<OpResult, TenantError> {
+        let op = &planned.op;
         match op {
             Operation::CreateContact {
                 address,
@@ -774,6 +775,27 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                 }
                 Ok(OpResult::Done { object_id: None })
             }
+            Operation::EditSenderList { .. } => {
+                let change = op
+                    .sender_list_change()
+                    .expect("an EditSenderList has a list change");
+                // After a contact this plan created: Exchange may not see it for seconds.
+                let wait = if !planned.depends_on.is_empty() {
+                    ReplicationWait::JustCreated
+                } else {
+                    ReplicationWait::None
+                };
+                match self.tenant.apply_delivery_change(&change, wait).await? {
+                    crate::tenant::Applied::Done => Ok(OpResult::Done { object_id: None }),
+                    // Our own change that got through before a reload: done by us.
+                    crate::tenant::Applied::AlreadyDone if mode == Mode::Recheck => {
+                        Ok(OpResult::Done { object_id: None })
+                    }
+                    crate::tenant::Applied::AlreadyDone => {
+                        Ok(OpResult::AlreadyDone { object_id: None })
+                    }
+                }
+            }
         }
     }
 }
@@ -788,7 +810,7 @@ fn graph_write(op: &Operation) -> bool {
         Operation::OpenExternalSenders { control, .. } => {
             *control == ExternalSendersControl::GraphAllowExternalSenders
         }
-        Operation::CreateContact { .. } => false,
+        Operation::CreateContact { .. } | Operation::EditSenderList { .. } => false,
     }
 }
 
@@ -1067,6 +1089,14 @@ mod tests {
         async fn open_distribution_group(&self, group: &str) -> Result<(), TenantError> {
             self.call(format!("Set-DistributionGroup {group}"));
             Ok(())
+        }
+        async fn apply_delivery_change(
+            &self,
+            change: &crate::domain::delivery::DeliveryChange,
+            wait: ReplicationWait,
+        ) -> Result<crate::tenant::Applied, TenantError> {
+            self.call(format!("delivery {change:?} {wait:?}"));
+            Ok(crate::tenant::Applied::Done)
         }
         async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {
             self.call(format!("invite {}", invite.email));

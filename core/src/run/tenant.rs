@@ -5,10 +5,11 @@
 
 use std::time::Duration;
 
+use crate::domain::delivery::DeliveryChange;
 use crate::tenant::{
-    ExchangeClient, GraphClient, GraphWrite, GraphWritten, GroupId, Invitation, MailContact,
-    NewInvitation, NewMailContact, ObjectId, Recipient, ReplicationWait, Sleeper, TenantError,
-    TokenSource, Transport,
+    Applied, ExchangeClient, GraphClient, GraphWrite, GraphWritten, GroupId, Invitation,
+    MailContact, NewInvitation, NewMailContact, ObjectId, Recipient, ReplicationWait, Sleeper,
+    TenantError, TokenSource, Transport,
 };
 
 /// What the executor asks of the tenant. Each method is one documented call (the clients retry
@@ -47,6 +48,13 @@ pub trait TenantApi {
     ) -> Result<(), TenantError>;
     /// `Set-DistributionGroup -RequireSenderAuthenticationEnabled $false`.
     async fn open_distribution_group(&self, group: &str) -> Result<(), TenantError>;
+    /// A delivery fix's change through Exchange (`Set-DistributionGroup` / `Set-UnifiedGroup`
+    /// sender lists): [`ExchangeClient::apply_delivery_change`].
+    async fn apply_delivery_change(
+        &self,
+        change: &DeliveryChange,
+        wait: ReplicationWait,
+    ) -> Result<Applied, TenantError>;
 
     /// Graph `POST /invitations`.
     async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError>;
@@ -121,6 +129,13 @@ impl<A: TenantApi + ?Sized> TenantApi for &A {
     }
     async fn open_distribution_group(&self, group: &str) -> Result<(), TenantError> {
         (**self).open_distribution_group(group).await
+    }
+    async fn apply_delivery_change(
+        &self,
+        change: &DeliveryChange,
+        wait: ReplicationWait,
+    ) -> Result<Applied, TenantError> {
+        (**self).apply_delivery_change(change, wait).await
     }
     async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {
         (**self).invite_guest(invite).await
@@ -229,6 +244,14 @@ impl<T: Transport, K: TokenSource, S: Sleeper> TenantApi for Clients<'_, T, K, S
         self.exchange()?
             .set_require_sender_authentication(group, false)
             .await
+    }
+
+    async fn apply_delivery_change(
+        &self,
+        change: &DeliveryChange,
+        wait: ReplicationWait,
+    ) -> Result<Applied, TenantError> {
+        self.exchange()?.apply_delivery_change(change, wait).await
     }
 
     async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {

@@ -269,6 +269,20 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
             .collect()
     }
 
+    /// [`ExchangeClient::invoke`], retrying "couldn't be found" along `wait` (an object created
+    /// moments ago).
+    pub(super) async fn invoke_waiting(
+        &self,
+        cmdlet: &str,
+        params: Value,
+        wait: ReplicationWait,
+    ) -> Result<Vec<Value>, TenantError> {
+        retry_not_found(&self.sleeper, &self.policy, wait, || {
+            self.invoke(cmdlet, params.clone())
+        })
+        .await
+    }
+
     async fn invoke_one<R: DeserializeOwned>(
         &self,
         cmdlet: &str,

@@ -8,10 +8,13 @@
 //! - [`ExchangeClient`]: cmdlets through the admin API's `InvokeCommand`.
 //! - [`lookup`]: the bulk reads (contacts and users by address in `$batch`es, member ids,
 //!   `allowExternalSenders`, Exchange's group lists) as typed methods of both clients.
+//! - [`delivery`]: the delivery check's reads (a group's delivery restrictions, the sender, the
+//!   groups it is in, nested membership) as typed methods of the Exchange client.
 //! - [`TenantError`]: one error type, decoded from either service's error body.
 //! - retries: `Retry-After` obeyed exactly on 429/503, jittered exponential backoff otherwise, one
 //!   forced token refresh on 401, NotFound retried only where a caller passes a [`ReplicationWait`].
 
+pub mod delivery;
 pub mod error;
 pub mod exchange;
 pub mod graph;
@@ -20,6 +23,7 @@ pub mod lookup;
 pub mod models;
 pub mod retry;
 
+pub use delivery::{Applied, DeliveryCheck, GroupDelivery};
 pub use error::{ErrorDetail, TenantError};
 pub use exchange::{
     DistributionGroup, ExchangeClient, MailContact, NewMailContact, OrganizationConfig, Recipient,

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::config::{accepted_domains, org_config};
 use super::groups::group_extra;
 use super::recipients::{get_recipients, Rec, View};
-use super::{contacts, groups, ExoError, COMMAND_NOT_FOUND_TYPE, DEFAULT_RESULT_SIZE};
+use super::{contacts, delivery, groups, ExoError, COMMAND_NOT_FOUND_TYPE, DEFAULT_RESULT_SIZE};
 use crate::contract::{Caller, Role};
 use crate::store::{GroupKind, Tenant};
 
@@ -128,6 +128,45 @@ const CMDLETS: &[Spec] = &[
             "HiddenFromAddressListsEnabled",
             "DisplayName",
             "BypassSecurityGroupManagerCheck",
+            "AcceptMessagesOnlyFrom",
+            "AcceptMessagesOnlyFromDLMembers",
+            "AcceptMessagesOnlyFromSendersOrMembers",
+            "RejectMessagesFrom",
+            "RejectMessagesFromDLMembers",
+            "RejectMessagesFromSendersOrMembers",
+            "ModerationEnabled",
+            "ModeratedBy",
+            "BypassModerationFromSendersOrMembers",
+            "ReportToOriginatorEnabled",
+            "ReportToManagerEnabled",
+        ],
+    },
+    // Microsoft 365 groups in Exchange:
+    // https://learn.microsoft.com/powershell/module/exchangepowershell/get-unifiedgroup
+    Spec {
+        name: "Get-UnifiedGroup",
+        write: false,
+        params: &[
+            "Identity",
+            "ResultSize",
+            "Filter",
+            "Anr",
+            "IncludeAllProperties",
+        ],
+    },
+    // https://learn.microsoft.com/powershell/module/exchangepowershell/set-unifiedgroup
+    Spec {
+        name: "Set-UnifiedGroup",
+        write: true,
+        params: &[
+            "Identity",
+            "AcceptMessagesOnlyFromSendersOrMembers",
+            "RejectMessagesFromSendersOrMembers",
+            "ModerationEnabled",
+            "ModeratedBy",
+            "RequireSenderAuthenticationEnabled",
+            "HiddenFromAddressListsEnabled",
+            "DisplayName",
         ],
     },
     Spec {
@@ -269,6 +308,7 @@ pub fn run(
         "Set-Contact" => contacts::set_contact(t, &p, delay),
         "Remove-MailContact" => contacts::remove_mail_contact(t, &p, delay),
         "Set-DistributionGroup" => groups::set_distribution_group(t, caller, &p, delay),
+        "Set-UnifiedGroup" => delivery::set_unified_group(t, &p, delay),
         "Add-DistributionGroupMember" => groups::change_membership(t, caller, &p, delay, true),
         "Remove-DistributionGroupMember" => groups::change_membership(t, caller, &p, delay, false),
         _ => Err(ExoError::new(
@@ -297,6 +337,7 @@ impl Window {
 enum Render {
     Recipient,
     Group,
+    Unified,
 }
 
 /// What a read cmdlet outputs: built objects, or recipients rendered only for the requested page
@@ -325,6 +366,7 @@ impl Output<'_> {
                     .map(|r| match render {
                         Render::Recipient => v.json(r),
                         Render::Group => group_extra(v, v.json(r)),
+                        Render::Unified => delivery::unified_extra(v, v.json(r)),
                     })
                     .collect();
                 (page, total)
@@ -345,6 +387,10 @@ fn read<'a>(view: &View<'a>, name: &str, p: &Params) -> Result<Output<'a>, ExoEr
         "Get-DistributionGroup" => recs(
             &|r| matches!(r, Rec::Group(g) if g.kind.is_exchange_distribution()),
             Render::Group,
+        ),
+        "Get-UnifiedGroup" => recs(
+            &|r| matches!(r, Rec::Group(g) if g.kind == GroupKind::Unified),
+            Render::Unified,
         ),
         "Get-DynamicDistributionGroup" => recs(
             &|r| matches!(r, Rec::Group(g) if g.kind == GroupKind::DynamicDistribution),

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::cmdlets::Params;
+use super::delivery::{delivery_props, set_delivery};
 use super::recipients::View;
 use super::{
     ExoError, GROUP_MANAGER_TYPE, INVALID_ARGUMENT_TYPE, MEMBER_EXISTS_TYPE, MEMBER_NOT_FOUND_TYPE,
@@ -36,16 +37,12 @@ pub(super) fn group_extra(v: &View, mut r: Value) -> Value {
         .map(|u| u.mail_nickname.clone())
         .collect();
     if let Value::Object(m) = &mut r {
-        m.insert(
-            "RequireSenderAuthenticationEnabled".into(),
-            json!(g.require_sender_auth),
-        );
         m.insert("ManagedBy".into(), json!(managers));
         m.insert(
             "Description".into(),
             json!(g.description.iter().collect::<Vec<_>>()),
         );
-        m.insert("AcceptMessagesOnlyFromSendersOrMembers".into(), json!([]));
+        delivery_props(v, g, m);
         if g.kind == GroupKind::DynamicDistribution {
             m.insert("RecipientFilter".into(), json!(g.recipient_filter));
             m.insert("IncludedRecipients".into(), json!("MailboxUsers"));
@@ -85,7 +82,8 @@ fn check_manager(caller: &Caller, g: &Group, p: &Params) -> Result<(), ExoError>
     }
 }
 
-/// Set-DistributionGroup: sender authentication, address-list visibility, display name.
+/// Set-DistributionGroup: sender authentication, address-list visibility, display name, and the
+/// delivery restrictions (`delivery::set_delivery`).
 pub(super) fn set_distribution_group(
     t: &mut Tenant,
     caller: &Caller,
@@ -100,6 +98,7 @@ pub(super) fn set_distribution_group(
     let rsa = p.bool("RequireSenderAuthenticationEnabled")?;
     let hidden = p.bool("HiddenFromAddressListsEnabled")?;
     let display = p.str("DisplayName");
+    set_delivery(t, &gid, p, delay)?;
     if let Some(g) = t.group_mut(&gid) {
         if let Some(v) = rsa {
             g.require_sender_auth = v;

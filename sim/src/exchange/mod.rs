@@ -5,7 +5,7 @@
 //!
 //! This module holds the endpoint ([`router`], `invoke`: token, tenant, body, paging) and the
 //! error shape ([`ExoError`]); `cmdlets` binds parameters and dispatches to the cmdlet families
-//! (`contacts`, `groups`, `config`), which work on `recipients` and filter with `opath`. Cmdlet
+//! (`contacts`, `groups`, `config`, `delivery`), which work on `recipients` and filter with `opath`. Cmdlet
 //! behaviour follows the Exchange PowerShell reference on Microsoft Learn; each family's module
 //! cites its cmdlets' pages.
 //!
@@ -15,6 +15,7 @@
 mod cmdlets;
 mod config;
 mod contacts;
+mod delivery;
 mod groups;
 mod opath;
 mod recipients;
@@ -34,6 +35,7 @@ use serde_json::{json, Map, Value};
 use thiserror::Error;
 
 pub use cmdlets::{run, Window};
+pub use delivery::{deliver, DeliverError};
 
 use crate::contract::{
     AuthFailure, Caller, RequestMeta, EXCHANGE_AUDIENCE, TENANT_DOMAIN, TENANT_ID,

@@ -151,6 +151,7 @@ fn when(d: &chrono::DateTime<chrono::Utc>) -> Value {
 
 /// The Get-Recipient view of an object (PowerShell property names).
 pub(super) fn recipient_json(r: Rec) -> Value {
+    let synced = matches!(r, Rec::Group(g) if g.dir_synced);
     let (
         rtype,
         rdetails,
@@ -254,7 +255,7 @@ pub(super) fn recipient_json(r: Rec) -> Value {
         "ExternalDirectoryObjectId": id,
         "DistinguishedName": dn(&name),
         "OrganizationalUnit": format!("EURPR06A001.prod.outlook.com/Microsoft Exchange Hosted Organizations/{TENANT_DOMAIN}"),
-        "IsDirSynced": false,
+        "IsDirSynced": synced,
         "WhenCreated": when(&created),
         "WhenCreatedUTC": when(&created),
     });

@@ -5,10 +5,12 @@
 //! - [`finder`]: search as you type.
 //! - [`members`]: the virtualized member list with filter, export and remove.
 //! - [`external`]: the external-senders status and its fix.
+//! - [`delivery`]: the delivery check (can they send, will they receive), its badge and fixes.
 //! - [`add_person`]: the add-an-external-person dialog (plan, run or script, verify).
 //! - [`virtual_list`]: the window arithmetic of the member list (pure).
 
 pub mod add_person;
+pub mod delivery;
 pub mod dialog;
 pub mod external;
 pub mod finder;

@@ -4,6 +4,7 @@ use crate::i18n::{fill, use_i18n};
 use crate::probe::{ExchangeStatus, Mode};
 use crate::ui::browser;
 use crate::ui::groups::add_person::AddPersonDialog;
+use crate::ui::groups::delivery::{read_any, DeliveryBadge, DeliveryCheckCard};
 use crate::ui::groups::external::ExternalSendersCard;
 use crate::ui::groups::finder::DYNAMIC_PREFIX;
 use crate::ui::groups::members::{load_members, LoadState, MemberList, MemberRow};
@@ -158,6 +159,8 @@ fn GroupView(session: Session, info: GroupInfo) -> impl IntoView {
     let external = RwSignal::new(info.target.external_senders);
     let external_unread = RwSignal::new(None::<Failure>);
     read_exchange_senders(&session, &info, external, external_unread);
+    let any_check = RwSignal::new(None);
+    read_any(&session, &info, any_check, external);
     let rows = RwSignal::new(Vec::<MemberRow>::new());
     let state = RwSignal::new(LoadState::Loading);
     let adding = RwSignal::new(false);
@@ -203,7 +206,7 @@ fn GroupView(session: Session, info: GroupInfo) -> impl IntoView {
         <h1 class="page-title" tabindex="-1">{name.clone()}</h1>
         <section class="card group-details" aria-labelledby="details-heading">
             <h2 id="details-heading" class="visually-hidden">{tx(|t| t.groups().details_heading)}</h2>
-            <p><KindBadge kind=kind/> " " <span class="group-mail">{details.target.mail.clone().unwrap_or_default()}</span></p>
+            <p><KindBadge kind=kind/> " " <DeliveryBadge any=any_check external/> " " <span class="group-mail">{details.target.mail.clone().unwrap_or_default()}</span></p>
             {details.description.clone().map(|d| view! { <p class="group-description">{d}</p> })}
             {(kind == GroupKind::DynamicDistribution).then(|| {
                 let filter = details.recipient_filter.clone().unwrap_or_default();
@@ -224,6 +227,9 @@ fn GroupView(session: Session, info: GroupInfo) -> impl IntoView {
             })}
         </section>
         <ExternalSendersCard session=session.clone() info=info.clone() status=external unread=external_unread/>
+        {(kind != GroupKind::Security).then(|| view! {
+            <DeliveryCheckCard session=session.clone() info=info.clone() any=any_check/>
+        })}
         {(kind != GroupKind::DynamicDistribution).then(|| view! {
             <MemberList session=session.clone() info=info.clone() rows state/>
         })}

@@ -19,18 +19,18 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 /// The result of a run, per operation.
-pub(super) struct Finished {
-    pub(super) plan: Plan,
-    pub(super) results: Vec<(OpId, OpLine)>,
+pub(crate) struct Finished {
+    pub(crate) plan: Plan,
+    pub(crate) results: Vec<(OpId, OpLine)>,
     /// Script mode: the script for the Exchange steps.
-    pub(super) script: Option<String>,
-    pub(super) skip: Option<SkipReason>,
+    pub(crate) script: Option<String>,
+    pub(crate) skip: Option<SkipReason>,
     /// The run's journal, which Verify reads and writes.
-    pub(super) store: SendWrapper<Rc<MemoryJournalStore>>,
+    pub(crate) store: SendWrapper<Rc<MemoryJournalStore>>,
 }
 
 #[derive(Clone, PartialEq)]
-pub(super) enum OpLine {
+pub(crate) enum OpLine {
     Done,
     AlreadyDone,
     Failed(Failure),
@@ -39,7 +39,7 @@ pub(super) enum OpLine {
 }
 
 /// The run's result per operation, from the engine's answer.
-pub(super) fn finished(plan: Plan, run: RunNow) -> Finished {
+pub(crate) fn finished(plan: Plan, run: RunNow) -> Finished {
     let skip = plan.entries.first().and_then(|e| e.skip_reason().cloned());
     let sign_in = run
         .needs_sign_in
@@ -72,7 +72,7 @@ pub(super) fn finished(plan: Plan, run: RunNow) -> Finished {
 
 /// The engine's failure to run at all (the in-memory journal can't fail to be written; if it
 /// ever does, say so) as every operation's result.
-pub(super) fn not_run(plan: Plan, e: &impl std::fmt::Display) -> Finished {
+pub(crate) fn not_run(plan: Plan, e: &impl std::fmt::Display) -> Finished {
     let f = Failure::new(Service::Graph, e.to_string());
     let results = plan
         .ops
@@ -98,10 +98,13 @@ fn verify_failure(e: &EngineError) -> Failure {
 
 /// After the run: each step done, skipped or failed; in script mode the script and Verify.
 #[component]
-pub(super) fn FinishedView(
+pub(crate) fn FinishedView(
     session: Session,
     finished: Arc<Finished>,
     info: GroupInfo,
+    /// A delivery fix (the group page's delivery check), not a person added: its own summary.
+    #[prop(optional)]
+    fix: bool,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let verified = RwSignal::new(None::<Result<Vec<(OpId, Verified)>, Failure>>);
@@ -125,7 +128,15 @@ pub(super) fn FinishedView(
                 .map(ToString::to_string)
                 .unwrap_or_default();
             let args = [("address", address.as_str()), ("group", name.as_str())];
-            if let Some(reason) = &f.skip {
+            if fix {
+                if failed {
+                    t.groups().dl_fix_failed.to_owned()
+                } else if in_script {
+                    fill(t.groups().result_script, &args)
+                } else {
+                    t.groups().dl_fix_done.to_owned()
+                }
+            } else if let Some(reason) = &f.skip {
                 t.skip_in_group(reason, &name, &address)
             } else if failed {
                 fill(t.groups().result_failed, &args)

@@ -12,7 +12,7 @@
 //!    Graph steps run, the Exchange steps become the idempotent script, then **Verify**
 //!    (`Engine::verify`) re-reads through Graph and marks each step done or still missing.
 
-mod finished;
+pub(crate) mod finished;
 mod review;
 
 use finished::{finished, not_run, Finished, FinishedView, OpLine};
