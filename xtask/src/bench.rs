@@ -90,7 +90,9 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
 /// The bulk-run figures: `examples/bulk_bench` (1,000 externals into a distribution group against
 /// the simulated tenant at 100 ms latency, 4 Exchange calls at once, 5% 429s; ratio to N·L/C,
 /// rows lost or duplicated; 2,000 new guests into a Microsoft 365 group against Graph's write
-/// budget scaled down; ratio to the budget's bound, writes throttled, rows lost or duplicated), then parse + validate + plan of 10,000 CSV rows in headless Chromium
+/// budget scaled down; ratio to the budget's bound, writes throttled, rows lost or duplicated),
+/// `examples/register_bench` (the externals register over the large seed: requests, time to the
+/// first rows and to every membership), then parse + validate + plan of 10,000 CSV rows in headless Chromium
 /// (`tests/web_import.rs`, release build). Both print their own figures.
 fn bulk(ws: &Workspace) -> Result<()> {
     println!(
@@ -104,6 +106,18 @@ bulk run against the simulated tenant (native executor)"
         "guestlist-core",
         "--example",
         "bulk_bench",
+    ]))?;
+    println!(
+        "
+the externals register over the large simulated tenant (native reads)"
+    );
+    crate::cmd::run(ws.cargo().args([
+        "run",
+        "--release",
+        "-p",
+        "guestlist-core",
+        "--example",
+        "register_bench",
     ]))?;
     println!(
         "

@@ -38,7 +38,8 @@ commands:
                           may: the app works in script mode (PowerShell + Verify)
   bench [options]       first-load transfer of dist/ (raw and gzip) against the budget, then
                         the browser measurements (test targets bench_*, key=value figures),
-                        the bulk-run benchmark (examples/bulk_bench) and the 10,000-row
+                        the bulk-run and register benchmarks (examples/bulk_bench,
+                        examples/register_bench) and the 10,000-row
                         import in the browser (tests/web_import.rs, release)
       --build             rebuild dist/ first (default: only when missing)
       --sizes-only        only the transfer sizes

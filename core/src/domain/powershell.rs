@@ -307,14 +307,7 @@ fn plan_steps(plan: &Plan, steps: &mut Steps) -> Result<(), PsError> {
                 entry,
                 add,
                 ..
-            } => list_step(
-                steps,
-                group_exchange_identity,
-                *kind,
-                *list,
-                entry,
-                *add,
-            )?,
+            } => list_step(steps, group_exchange_identity, *kind, *list, entry, *add)?,
             // Graph steps run in the browser.
             Operation::InviteGuest { .. }
             | Operation::AddMember {
