@@ -39,6 +39,7 @@ fn config() -> Config {
         redirect_uri: "http://127.0.0.1/".into(),
         graph_base_url: "https://graph.microsoft.com".into(),
         exchange_base_url: "https://outlook.office365.com".into(),
+        access_until_attribute: 15,
     }
 }
 
