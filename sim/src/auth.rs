@@ -12,9 +12,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 
-use crate::contract::{
-    Account, AuthFailure, Caller, Role, EXCHANGE_AUDIENCE, GRAPH_AUDIENCE, TENANT_ID,
-};
+use crate::contract::{Account, AuthFailure, Caller, Role, EXCHANGE_AUDIENCE, GRAPH_AUDIENCE};
 use crate::state::AppState;
 use crate::tokens::TokenError;
 
@@ -60,9 +58,13 @@ pub(crate) fn canonical_resource(resource: &str) -> Option<&'static str> {
     }
 }
 
-/// Claims of a v1.0 access token for `audience` (Graph or Exchange), as Entra issues them.
+/// Claims of a v1.0 access token for `audience` (Graph or Exchange) in tenant `tid`, as Entra
+/// issues them. A token for another tenant than the account's own (a partner's admin in a
+/// customer, through GDAP) carries `idp`, the account's home issuer, as Entra does for accounts
+/// "not in the same tenant as the issuer".
 pub(crate) fn access_token_claims(
     account: &Account,
+    tid: &str,
     audience: &str,
     client_id: &str,
     scp: &str,
@@ -76,9 +78,9 @@ pub(crate) fn access_token_claims(
         .filter_map(|r| role_template_id(*r))
         .collect();
     let (given, family) = split_name(&account.display_name);
-    json!({
+    let mut claims = json!({
         "aud": audience,
-        "iss": format!("https://sts.windows.net/{TENANT_ID}/"),
+        "iss": format!("https://sts.windows.net/{tid}/"),
         "iat": now,
         "nbf": now,
         "exp": now + lifetime_secs as i64,
@@ -94,18 +96,23 @@ pub(crate) fn access_token_claims(
         "oid": account.oid,
         "scp": scp,
         "sub": pairwise_sub(&account.oid, client_id),
-        "tid": TENANT_ID,
+        "tid": tid,
         "unique_name": account.upn,
         "upn": account.upn,
         "uti": uti,
         "ver": "1.0",
         "wids": wids,
-    })
+    });
+    if !tid.eq_ignore_ascii_case(account.tenant_id) {
+        claims["idp"] = Value::String(format!("https://sts.windows.net/{}/", account.tenant_id));
+    }
+    claims
 }
 
-/// Claims of a v2.0 id token.
+/// Claims of a v2.0 id token from tenant `tid`'s `issuer`.
 pub(crate) fn id_token_claims(
     account: &Account,
+    tid: &str,
     issuer: &str,
     client_id: &str,
     nonce: Option<&str>,
@@ -124,7 +131,7 @@ pub(crate) fn id_token_claims(
         "preferred_username": account.upn,
         "sid": sid,
         "sub": pairwise_sub(&account.oid, client_id),
-        "tid": TENANT_ID,
+        "tid": tid,
         "uti": uti,
         "ver": "2.0",
     });
@@ -146,22 +153,35 @@ fn split_name(display: &str) -> (String, String) {
     }
 }
 
-/// The account behind `oid` in the tenant's seeded sign-in accounts.
+/// Every account that can sign in: the home tenant's and those of the partner and customers.
+pub(crate) fn all_accounts(state: &AppState) -> Vec<Account> {
+    let mut accounts = state.tenant.lock().expect("tenant lock").accounts();
+    accounts.extend(state.tenancy.accounts());
+    accounts
+}
+
+/// The account behind `oid`, in whichever tenant it lives.
 pub(crate) fn account_by_oid(state: &AppState, oid: &str) -> Option<Account> {
-    let tenant = state.tenant.lock().expect("tenant lock");
-    tenant
-        .accounts()
+    all_accounts(state)
         .into_iter()
         .find(|a| a.oid.eq_ignore_ascii_case(oid))
 }
 
 /// The account signing in as `upn` (case-insensitive, as Entra).
-pub(crate) fn account_by_upn(state: &AppState, upn: &str) -> Option<Account> {
-    let tenant = state.tenant.lock().expect("tenant lock");
-    tenant
-        .accounts()
+pub fn account_by_upn(state: &AppState, upn: &str) -> Option<Account> {
+    all_accounts(state)
         .into_iter()
         .find(|a| a.upn.eq_ignore_ascii_case(upn.trim()))
+}
+
+/// The roles `account` holds in tenant `tid`: its own in its home tenant, the GDAP
+/// relationship's in a customer; `None` where it has no access at all.
+pub(crate) fn roles_in(state: &AppState, account: &Account, tid: &str) -> Option<Vec<Role>> {
+    if tid.eq_ignore_ascii_case(account.tenant_id) {
+        Some(account.roles.clone())
+    } else {
+        state.tenancy.gdap_roles(&account.upn, tid)
+    }
 }
 
 /// Mints an access token for `account` and `audience` (`GRAPH_AUDIENCE` or `EXCHANGE_AUDIENCE`)
@@ -174,10 +194,24 @@ pub fn issue_access_token(
     audience: &str,
     scopes: &[&str],
 ) -> String {
+    issue_access_token_in(state, account, account.tenant_id, audience, scopes)
+}
+
+/// [`issue_access_token`] for tenant `tid` (as from `{authority}/{tid}`): a partner's admin in a
+/// customer. Unchecked: it mints whatever it is asked, so tests can also present a token for a
+/// tenant the account may not enter.
+pub fn issue_access_token_in(
+    state: &AppState,
+    account: &Account,
+    tid: &str,
+    audience: &str,
+    scopes: &[&str],
+) -> String {
     let lifetime = state.knobs().token_lifetime_secs;
     let uti = state.identity.random_token(16);
     let claims = access_token_claims(
         account,
+        tid,
         audience,
         SIM_CLIENT_ID,
         &scopes.join(" "),
@@ -199,9 +233,10 @@ fn unauthorized(message: &str) -> AuthFailure {
 /// Every Graph and Exchange handler calls this first.
 ///
 /// Checks, as the real resources do: a `Bearer` token is present, it is a JWT signed with the sim's
-/// key, `aud` is the resource (URI or app id), `nbf <= now < exp`, and `tid` is the sim's tenant.
-/// `Caller.roles` come from the tenant's account for `oid` (roles are directory facts, not token
-/// claims). Every failure is a 401 with Graph's code `InvalidAuthenticationToken`; scope and role
+/// key, `aud` is the resource (URI or app id), `nbf <= now < exp`, and `tid` is one of the sim's
+/// tenants that the account for `oid` may enter (its own, or a customer through GDAP).
+/// `Caller.tid` picks the tenant every handler answers from; `Caller.roles` are the account's in
+/// that tenant (roles are directory facts, not token claims). Every failure is a 401 with Graph's code `InvalidAuthenticationToken`; scope and role
 /// checks (403) are the caller's business. Don't hold the tenant lock while calling this.
 pub fn authenticate(
     state: &AppState,
@@ -260,15 +295,17 @@ pub fn authenticate(
         ));
     }
     let tid = claims.get("tid").and_then(Value::as_str).unwrap_or("");
-    if !tid.eq_ignore_ascii_case(TENANT_ID) {
+    let Some(org) = crate::tenancy::organization(tid) else {
         return Err(unauthorized(
             "Access token validation failure. Invalid tenant.",
         ));
-    }
+    };
     let oid = claims.get("oid").and_then(Value::as_str).unwrap_or("");
-    let account = account_by_oid(state, oid).ok_or_else(|| {
-        unauthorized("Access token validation failure. The user does not exist in the tenant.")
-    })?;
+    let user_gone =
+        || unauthorized("Access token validation failure. The user does not exist in the tenant.");
+    let account = account_by_oid(state, oid).ok_or_else(user_gone)?;
+    // A partner's admin enters a customer only through a GDAP relationship, with its roles.
+    let roles = roles_in(state, &account, org.id).ok_or_else(user_gone)?;
     let scopes = claims
         .get("scp")
         .and_then(Value::as_str)
@@ -280,8 +317,8 @@ pub fn authenticate(
     Ok(Caller {
         oid: account.oid,
         upn: account.upn,
-        tid: tid.to_string(),
+        tid: org.id.to_string(),
         scopes,
-        roles: account.roles,
+        roles,
     })
 }

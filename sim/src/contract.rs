@@ -17,6 +17,55 @@ use axum::http::request::Parts;
 pub const TENANT_ID: &str = "b6a2f1c4-3e5d-4f7a-9c8b-1d2e3f4a5b6c";
 pub const TENANT_DOMAIN: &str = "contoso.onmicrosoft.com";
 
+/// An organisation (Entra tenant) the sim holds: its id, display name, initial domain
+/// (`*.onmicrosoft.com`) and the custom domain its groups' addresses use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Organization {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub domain: &'static str,
+    pub mail_domain: &'static str,
+}
+
+/// The home tenant: the seeded Contoso every single-tenant test and the demo use.
+pub const HOME: Organization = Organization {
+    id: TENANT_ID,
+    name: "Contoso",
+    domain: TENANT_DOMAIN,
+    mail_domain: "contoso.com",
+};
+
+/// A Microsoft partner (an IT service provider) whose admins hold GDAP roles in [`CUSTOMERS`].
+pub const PARTNER: Organization = Organization {
+    id: "4d7e9a10-5b2c-4e8f-a1d3-6c9b8e7f0a21",
+    name: "Litware IT Partners",
+    domain: "litwarepartners.onmicrosoft.com",
+    mail_domain: "litware.com",
+};
+
+/// The partner's customers, each its own tenant with its own groups, contacts and guests. The
+/// app is consented in the first two; the third has never seen it (`crate::tenancy`).
+pub const CUSTOMERS: [Organization; 3] = [
+    Organization {
+        id: "8a1f3c55-2d4b-4f6e-9b7a-0c1d2e3f4a5b",
+        name: "Northwind Traders",
+        domain: "northwindtraders.onmicrosoft.com",
+        mail_domain: "northwindtraders.com",
+    },
+    Organization {
+        id: "c2e4a6b8-1f3d-4a5c-8e7b-9d0f1a2b3c4d",
+        name: "Tailspin Toys",
+        domain: "tailspintoys.onmicrosoft.com",
+        mail_domain: "tailspintoys.com",
+    },
+    Organization {
+        id: "e5f6a7b8-c9d0-4e1f-a2b3-c4d5e6f7a8b9",
+        name: "Adatum Corporation",
+        domain: "adatum.onmicrosoft.com",
+        mail_domain: "adatum.com",
+    },
+];
+
 /// Audiences of the two resources, as Entra puts them in `aud`.
 pub const GRAPH_AUDIENCE: &str = "https://graph.microsoft.com";
 pub const EXCHANGE_AUDIENCE: &str = "https://outlook.office365.com";
@@ -62,6 +111,8 @@ pub enum Role {
 /// A seeded account that can sign in (the store owns the list; identity reads it).
 #[derive(Clone, Debug)]
 pub struct Account {
+    /// The account's home tenant (where its user object lives).
+    pub tenant_id: &'static str,
     pub oid: String,
     pub upn: String,
     pub display_name: String,

@@ -10,7 +10,8 @@ pub mod endpoints;
 use std::time::Duration;
 
 pub use crate::auth::{
-    authenticate, issue_access_token, EXCHANGE_APP_ID, GRAPH_APP_ID, SIM_CLIENT_ID,
+    account_by_upn, authenticate, issue_access_token, issue_access_token_in, EXCHANGE_APP_ID,
+    GRAPH_APP_ID, SIM_CLIENT_ID,
 };
 pub use crate::tokens::{Identity, TokenError, DEFAULT_CODE_LIFETIME};
 

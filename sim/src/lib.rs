@@ -32,6 +32,7 @@ pub mod seed;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod tenancy;
 pub mod tls;
 pub mod tokens;
 

@@ -172,7 +172,7 @@ fn mk_user(
     sur: Option<&str>,
     alias: &str,
 ) -> User {
-    let upn = format!("{alias}@{TENANT_DOMAIN}");
+    let upn = format!("{alias}@{}", t.org.domain);
     User {
         id: t.new_guid(),
         exchange_guid: t.new_guid(),
@@ -204,10 +204,39 @@ fn mk_user(
     }
 }
 
+/// A seeded mail contact (`company` empty: none).
+fn mk_contact(t: &mut Tenant, first: &str, last: &str, addr: &str, company: &str) -> Contact {
+    let alias: String = format!("{first}{last}")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    Contact {
+        id: t.new_guid(),
+        exchange_guid: t.new_guid(),
+        name: format!("{first} {last}"),
+        alias,
+        display_name: if company.is_empty() {
+            format!("{first} {last}")
+        } else {
+            format!("{first} {last} ({company})")
+        },
+        given_name: Some(first.to_string()),
+        surname: Some(last.to_string()),
+        external_email: addr.to_string(),
+        company_name: (!company.is_empty()).then(|| company.to_string()),
+        department: None,
+        job_title: None,
+        hidden_from_address_lists: false,
+        custom_attributes: Default::default(),
+        created: t.seed_date(),
+        provenance: Provenance::SEEDED,
+    }
+}
+
 /// The guest UPN Entra builds for an external address: `@` becomes `_`, then `#EXT#@{initial domain}`.
 /// (https://learn.microsoft.com/en-us/entra/external-id/user-properties)
-pub fn guest_upn(address: &str) -> String {
-    format!("{}#EXT#@{TENANT_DOMAIN}", address.replace('@', "_"))
+pub fn guest_upn(initial_domain: &str, address: &str) -> String {
+    format!("{}#EXT#@{initial_domain}", address.replace('@', "_"))
 }
 
 /// Builds a guest user object for `address` (used by the seed and by POST /invitations).
@@ -218,7 +247,7 @@ pub fn guest_user(
     accepted: bool,
     prov: Provenance,
 ) -> User {
-    let upn = guest_upn(address);
+    let upn = guest_upn(t.org.domain, address);
     let alias = upn.split('#').next().unwrap_or_default().to_string();
     let created = if prov.at.is_some() {
         chrono::Utc::now()
@@ -324,31 +353,7 @@ pub fn populate(t: &mut Tenant) {
     }
     let mut contacts = Vec::new();
     for (first, last, addr, company) in CONTACTS {
-        let alias: String = format!("{first}{last}")
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect();
-        let c = Contact {
-            id: t.new_guid(),
-            exchange_guid: t.new_guid(),
-            name: format!("{first} {last}"),
-            alias,
-            display_name: if company.is_empty() {
-                format!("{first} {last}")
-            } else {
-                format!("{first} {last} ({company})")
-            },
-            given_name: Some(first.to_string()),
-            surname: Some(last.to_string()),
-            external_email: addr.to_string(),
-            company_name: (!company.is_empty()).then(|| company.to_string()),
-            department: None,
-            job_title: None,
-            hidden_from_address_lists: false,
-            custom_attributes: Default::default(),
-            created: t.seed_date(),
-            provenance: Provenance::SEEDED,
-        };
+        let c = mk_contact(t, first, last, addr, company);
         contacts.push(t.insert_contact(c));
     }
 
@@ -885,5 +890,74 @@ pub fn populate_large(t: &mut Tenant) {
         g.extension_attributes[ACCESS_UNTIL_ATTRIBUTE - 1] = until(t);
         let id = t.insert_user(g);
         join(t, &id, &all_groups, 3);
+    }
+}
+
+/// A small organisation for the partner's tenant and each customer's (`crate::tenancy`): its admin
+/// and helpdesk accounts, a few staff, two guests and three mail contacts, and one group of each
+/// kind the app changes, named after the organisation (`Northwind Suppliers`, …) so a test can
+/// tell the tenants apart. The same seed gives the same objects.
+pub fn populate_organization(t: &mut Tenant) {
+    let short = t.org.name.split(' ').next().unwrap_or(t.org.name);
+    let admin = mk_user(t, &format!("{short} Admin"), None, None, "admin");
+    let admin = t.insert_user(admin);
+    let helpdesk = mk_user(t, &format!("{short} Helpdesk"), None, None, "helpdesk");
+    t.insert_user(helpdesk);
+    let staff: Vec<String> = PEOPLE
+        .iter()
+        .take(4)
+        .map(|(given, sur, title, dept)| {
+            let alias = format!("{given}.{sur}").to_ascii_lowercase();
+            let mut u = mk_user(t, &format!("{given} {sur}"), Some(given), Some(sur), &alias);
+            u.job_title = Some(title.to_string());
+            u.department = Some(dept.to_string());
+            t.insert_user(u)
+        })
+        .collect();
+    let guests: Vec<String> = GUESTS
+        .iter()
+        .take(2)
+        .map(|(display, addr, accepted)| {
+            let g = guest_user(t, display, addr, *accepted, Provenance::SEEDED);
+            t.insert_user(g)
+        })
+        .collect();
+    let contacts: Vec<String> = CONTACTS
+        .iter()
+        .take(3)
+        .map(|(first, last, addr, company)| {
+            let c = mk_contact(t, first, last, addr, company);
+            t.insert_contact(c)
+        })
+        .collect();
+    let specs = [
+        (GroupKind::Distribution, "Suppliers", "suppliers", false),
+        (GroupKind::Distribution, "All Staff", "allstaff", true),
+        (GroupKind::MailSecurity, "Finance", "finance", true),
+        (GroupKind::Unified, "Projects", "projects", false),
+    ];
+    for (kind, name, alias, internal_only) in specs {
+        let (id, eg, created) = (t.new_guid(), t.new_guid(), t.seed_date());
+        let display = format!("{short} {name}");
+        let mut g = Group::new(id, eg, kind, &display, alias, created, Provenance::SEEDED);
+        g.mail = Some(format!("{alias}@{}", t.org.mail_domain));
+        g.require_sender_auth = internal_only;
+        g.allow_external_senders = kind == GroupKind::Unified && !internal_only;
+        g.managed_by = vec![admin.clone()];
+        for m in &staff {
+            g.add_member(m);
+        }
+        match kind {
+            GroupKind::Distribution if !internal_only => {
+                for c in &contacts {
+                    g.add_member(c);
+                }
+            }
+            GroupKind::Unified => {
+                g.add_member(&guests[0]);
+            }
+            _ => {}
+        }
+        t.insert_group(g);
     }
 }

@@ -171,6 +171,7 @@ fn seeded_tenant(seed: u64, large: bool) -> Tenant {
 pub fn app_state(seed: u64, large: bool, knobs: Knobs) -> AppState {
     AppState {
         tenant: Arc::new(Mutex::new(seeded_tenant(seed, large))),
+        tenancy: Arc::new(crate::tenancy::Tenancy::seeded(seed)),
         knobs: Arc::new(RwLock::new(knobs)),
         identity: Arc::new(Identity::new(seed)),
         graph_writes: Arc::default(),
@@ -195,6 +196,7 @@ impl Control {
         };
         let tenant = seeded_tenant(seed, self.large);
         *state.tenant.lock().expect("tenant lock") = tenant;
+        state.tenancy.reset(seed);
         state.graph_writes.reset();
         self.runtime.reset(seed);
     }

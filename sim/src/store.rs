@@ -16,7 +16,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
-use crate::contract::{Account, Role, TENANT_DOMAIN};
+use crate::contract::{Account, Organization, Role, HOME, TENANT_DOMAIN};
 
 /// Which service created an object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -477,9 +477,6 @@ impl IdentityIndex {
     }
 }
 
-/// The accepted domains of the seeded organisation (Get-AcceptedDomain).
-pub const ACCEPTED_DOMAINS: [&str; 2] = [TENANT_DOMAIN, "contoso.com"];
-
 pub const ADMIN_UPN: &str = "admin@contoso.onmicrosoft.com";
 pub const HELPDESK_UPN: &str = "helpdesk@contoso.onmicrosoft.com";
 /// Password of both seeded accounts.
@@ -491,6 +488,8 @@ pub const BULK_GROUP_MEMBERS: usize = 50_000;
 /// The tenant: users, contacts and groups, with an id index over all three.
 pub struct Tenant {
     pub seed: u64,
+    /// Which organisation this is (the home tenant, the partner or a customer).
+    pub org: Organization,
     users: Vec<User>,
     contacts: Vec<Contact>,
     groups: Vec<Group>,
@@ -507,10 +506,16 @@ pub struct Tenant {
 }
 
 impl Tenant {
-    /// An empty tenant whose RNG starts from `seed`. `seed.rs` fills it ([`Tenant::seeded`]).
+    /// An empty home tenant whose RNG starts from `seed`. `seed.rs` fills it ([`Tenant::seeded`]).
     pub(crate) fn empty(seed: u64) -> Tenant {
+        Tenant::empty_for(seed, HOME)
+    }
+
+    /// An empty tenant of `org`.
+    pub(crate) fn empty_for(seed: u64, org: Organization) -> Tenant {
         Tenant {
             seed,
+            org,
             users: Vec::new(),
             contacts: Vec::new(),
             groups: Vec::new(),
@@ -546,7 +551,7 @@ impl Tenant {
     /// The accounts that can sign in.
     pub fn accounts(&self) -> Vec<Account> {
         let roles_of = |upn: &str| -> Vec<Role> {
-            if upn == ADMIN_UPN {
+            if upn.starts_with("admin@") {
                 vec![
                     Role::ExchangeRecipientManagement,
                     Role::GroupsAdministrator,
@@ -557,10 +562,12 @@ impl Tenant {
                 Vec::new()
             }
         };
-        [ADMIN_UPN, HELPDESK_UPN]
+        let domain = self.org.domain;
+        [format!("admin@{domain}"), format!("helpdesk@{domain}")]
             .iter()
             .filter_map(|upn| self.user_by_upn(upn))
             .map(|u| Account {
+                tenant_id: self.org.id,
                 oid: u.id.clone(),
                 upn: u.user_principal_name.clone(),
                 display_name: u.display_name.clone(),
@@ -568,6 +575,12 @@ impl Tenant {
                 roles: roles_of(&u.user_principal_name),
             })
             .collect()
+    }
+
+    /// The organisation's accepted domains (Get-AcceptedDomain): the initial domain and the
+    /// custom one.
+    pub fn accepted_domains(&self) -> [&'static str; 2] {
+        [self.org.domain, self.org.mail_domain]
     }
 
     // ----- reads -----

@@ -380,8 +380,8 @@ fn read<'a>(view: &View<'a>, name: &str, p: &Params) -> Result<Output<'a>, ExoEr
         get_recipients(view, p, keep).map(|r| Output::Recs(r, render))
     };
     match name {
-        "Get-OrganizationConfig" => Ok(Output::Values(vec![org_config()])),
-        "Get-AcceptedDomain" => accepted_domains(p).map(Output::Values),
+        "Get-OrganizationConfig" => Ok(Output::Values(vec![org_config(view.t)])),
+        "Get-AcceptedDomain" => accepted_domains(view.t, p).map(Output::Values),
         "Get-Recipient" => recs(&|_| true, Render::Recipient),
         "Get-MailContact" => recs(&|r| matches!(r, Rec::Contact(_)), Render::Recipient),
         "Get-DistributionGroup" => recs(

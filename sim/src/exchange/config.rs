@@ -5,27 +5,29 @@ use serde_json::{json, Value};
 
 use super::cmdlets::Params;
 use super::ExoError;
-use crate::contract::{TENANT_DOMAIN, TENANT_ID};
-use crate::store::ACCEPTED_DOMAINS;
+use crate::store::Tenant;
 
-pub(super) fn org_config() -> Value {
+pub(super) fn org_config(t: &Tenant) -> Value {
+    let domain = t.org.domain;
     json!({
-        "Name": TENANT_DOMAIN,
-        "DisplayName": "Contoso",
-        "Identity": TENANT_DOMAIN,
-        "Guid": TENANT_ID,
+        "Name": domain,
+        "DisplayName": t.org.name,
+        "Identity": domain,
+        "Guid": t.org.id,
         "IsDehydrated": false,
-        "OrganizationId": format!("EURPR06A001.prod.outlook.com/Microsoft Exchange Hosted Organizations/{TENANT_DOMAIN} - EURPR06A001.prod.outlook.com/ConfigurationUnits/{TENANT_DOMAIN}/Configuration"),
+        "OrganizationId": format!("EURPR06A001.prod.outlook.com/Microsoft Exchange Hosted Organizations/{domain} - EURPR06A001.prod.outlook.com/ConfigurationUnits/{domain}/Configuration"),
     })
 }
 
-pub(super) fn accepted_domains(p: &Params) -> Result<Vec<Value>, ExoError> {
-    let all: Vec<Value> = ACCEPTED_DOMAINS
+pub(super) fn accepted_domains(t: &Tenant, p: &Params) -> Result<Vec<Value>, ExoError> {
+    let initial = t.org.domain;
+    let all: Vec<Value> = t
+        .accepted_domains()
         .iter()
         .map(|d| {
             json!({
                 "Identity": d, "Name": d, "DomainName": d, "DomainType": "Authoritative",
-                "Default": *d != TENANT_DOMAIN, "InitialDomain": *d == TENANT_DOMAIN,
+                "Default": *d != initial, "InitialDomain": *d == initial,
             })
         })
         .collect();

@@ -37,9 +37,7 @@ use thiserror::Error;
 pub use cmdlets::{run, Window};
 pub use delivery::{deliver, DeliverError};
 
-use crate::contract::{
-    AuthFailure, Caller, RequestMeta, EXCHANGE_AUDIENCE, TENANT_DOMAIN, TENANT_ID,
-};
+use crate::contract::{AuthFailure, Caller, RequestMeta, EXCHANGE_AUDIENCE, TENANT_ID};
 use crate::state::AppState;
 use crate::store::Tenant;
 
@@ -146,8 +144,9 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/InvokeCommand", post(invoke))
 }
 
-fn tenant(state: &AppState) -> std::sync::MutexGuard<'_, Tenant> {
-    state.tenant.lock().unwrap_or_else(|p| p.into_inner())
+/// The store of the tenant the caller's token is for.
+fn tenant<'a>(state: &'a AppState, caller: &Caller) -> std::sync::MutexGuard<'a, Tenant> {
+    state.tenant_of(&caller.tid)
 }
 
 fn error_response(e: &ExoError, request_id: &str) -> Response {
@@ -225,14 +224,27 @@ async fn invoke(
         .get("tenant")
         .cloned()
         .unwrap_or_else(|| TENANT_ID.to_string());
-    if !(tenant_seg.eq_ignore_ascii_case(TENANT_ID)
-        || tenant_seg.eq_ignore_ascii_case(TENANT_DOMAIN))
-    {
+    let Some(org) = crate::tenancy::organization(&tenant_seg) else {
         return error_response(
             &ExoError {
                 status: 404,
                 type_name: NOT_FOUND_TYPE,
                 message: format!("Tenant '{tenant_seg}' not found."),
+            },
+            &request_id,
+        );
+    };
+    // The URL names a tenant and the token was issued for one: a token for tenant A is no
+    // key to tenant B (a partner's admin gets a token from each customer's authority).
+    if !org.id.eq_ignore_ascii_case(&caller.tid) {
+        return auth_response(
+            &AuthFailure {
+                status: 401,
+                code: "InvalidAuthenticationToken",
+                message: format!(
+                    "The token was issued for tenant '{}', not for '{tenant_seg}'.",
+                    caller.tid
+                ),
             },
             &request_id,
         );
@@ -270,7 +282,7 @@ async fn invoke(
     let delay = Duration::from_millis(state.knobs().replication_delay_ms);
     let size = page_size(&headers);
     let result = {
-        let mut t = tenant(&state);
+        let mut t = tenant(&state, &caller);
         run(
             &mut t,
             &caller,

@@ -43,12 +43,12 @@ pub(super) async fn list_contacts(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    let (_, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
+    let (caller, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
         Ok(r) => r,
         Err(r) => return *r,
     };
     let d = delay(&state);
-    let t = tenant(&state);
+    let t = tenant(&state, &caller);
     let page = paginate(
         t.contacts(),
         &q,
@@ -67,12 +67,12 @@ pub(super) async fn get_contact(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    let (_, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
+    let (caller, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
         Ok(r) => r,
         Err(r) => return *r,
     };
     let d = delay(&state);
-    let t = tenant(&state);
+    let t = tenant(&state, &caller);
     let Some(c) = t
         .contact(&id)
         .filter(|c| c.provenance.visible_to(Side::Graph, d))
@@ -111,12 +111,12 @@ pub(super) async fn contact_member_of(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    let (_, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
+    let (caller, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
         Ok(r) => r,
         Err(r) => return *r,
     };
     let d = delay(&state);
-    let t = tenant(&state);
+    let t = tenant(&state, &caller);
     let Some(c) = t
         .contact(&id)
         .filter(|c| c.provenance.visible_to(Side::Graph, d))

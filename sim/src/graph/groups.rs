@@ -90,11 +90,11 @@ pub(super) async fn list_groups(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    let (_, q) = match read_request(&state, &headers, &ctx, READ_GROUPS, &pairs) {
+    let (caller, q) = match read_request(&state, &headers, &ctx, READ_GROUPS, &pairs) {
         Ok(r) => r,
         Err(r) => return *r,
     };
-    let t = tenant(&state);
+    let t = tenant(&state, &caller);
     // Dynamic distribution groups exist only in Exchange.
     let page = paginate(
         t.groups(),
@@ -114,11 +114,11 @@ pub(super) async fn get_group(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    let (_, q) = match read_request(&state, &headers, &ctx, READ_GROUPS, &pairs) {
+    let (caller, q) = match read_request(&state, &headers, &ctx, READ_GROUPS, &pairs) {
         Ok(r) => r,
         Err(r) => return *r,
     };
-    let t = tenant(&state);
+    let t = tenant(&state, &caller);
     let Some(g) = t.group(&id).filter(|g| g.kind.in_graph()) else {
         return ctx.not_found(&id);
     };
@@ -149,7 +149,7 @@ pub(super) async fn patch_group(
             "Empty Payload. JSON content expected.",
         );
     };
-    let mut t = tenant(&state);
+    let mut t = tenant(&state, &caller);
     let Some(g) = t.group(&id).filter(|g| g.kind.in_graph()) else {
         return ctx.not_found(&id);
     };

@@ -68,7 +68,7 @@ pub(super) async fn invite(
         .get("sendInvitationMessage")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let mut t = tenant(&state);
+    let mut t = tenant(&state, &caller);
     // An existing guest for the address is reused (invitation-post page: re-inviting returns the same user).
     let existing = t
         .users()

@@ -92,7 +92,7 @@ async fn members(
         Err(r) => return *r,
     };
     let d = delay(&state);
-    let t = tenant(&state);
+    let t = tenant(&state, &caller);
     let Some(g) = t.group(&id).filter(|g| g.kind.in_graph()) else {
         return ctx.not_found(&id);
     };
@@ -200,7 +200,7 @@ pub(super) async fn add_member(
         );
     };
     let d = delay(&state);
-    let mut t = tenant(&state);
+    let mut t = tenant(&state, &caller);
     let Some(g) = t.group(&id).filter(|g| g.kind.in_graph()) else {
         return ctx.not_found(&id);
     };
@@ -277,7 +277,7 @@ pub(super) async fn remove_member(
         Ok(c) => c,
         Err(r) => return *r,
     };
-    let mut t = tenant(&state);
+    let mut t = tenant(&state, &caller);
     let Some(g) = t.group(&id).filter(|g| g.kind.in_graph()) else {
         return ctx.not_found(&id);
     };

@@ -16,6 +16,7 @@ mod groups;
 mod invitations;
 mod members;
 mod paging;
+mod partners;
 mod users;
 
 use std::time::Duration;
@@ -136,6 +137,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/contacts/{id}", get(contacts::get_contact))
         .route("/contacts/{id}/memberOf", get(contacts::contact_member_of))
         .route("/invitations", post(invitations::invite))
+        .route(
+            "/tenantRelationships/delegatedAdminCustomers",
+            get(partners::list_customers),
+        )
         .route("/$batch", post(batch::batch))
         .route("/groups/$count", get(count_collection))
         .route("/contacts/$count", get(count_collection))
@@ -280,10 +285,9 @@ fn delay(state: &AppState) -> Duration {
     Duration::from_millis(state.knobs().replication_delay_ms)
 }
 
-fn tenant(state: &AppState) -> std::sync::MutexGuard<'_, Tenant> {
-    // A panic while holding the lock would poison it; the data is still consistent for reads, so
-    // recover the guard instead of failing every later request.
-    state.tenant.lock().unwrap_or_else(|p| p.into_inner())
+/// The store of the tenant the caller's token is for.
+fn tenant<'a>(state: &'a AppState, caller: &Caller) -> std::sync::MutexGuard<'a, Tenant> {
+    state.tenant_of(&caller.tid)
 }
 
 // ----- JSON helpers (entity shapes are in their resource's module; names from the Graph v1.0
@@ -372,9 +376,10 @@ async fn count_collection(
         "contacts" => READ_CONTACTS,
         _ => READ_USERS,
     };
-    if let Err(r) = authorize(&state, &headers, &ctx, scopes) {
-        return *r;
-    }
+    let caller = match authorize(&state, &headers, &ctx, scopes) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
     if !eventual(&headers) {
         return ctx.error(
             StatusCode::BAD_REQUEST,
@@ -383,7 +388,7 @@ async fn count_collection(
         );
     }
     let d = delay(&state);
-    let t = tenant(&state);
+    let t = tenant(&state, &caller);
     let n = match path.as_str() {
         "groups" => t.groups().iter().filter(|g| g.kind.in_graph()).count(),
         "contacts" => t

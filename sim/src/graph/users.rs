@@ -22,7 +22,7 @@ use super::{
     authorize, date, defaults_only, delay, into_map, tenant, with_type, Ctx, Origin, READ_ME,
     READ_USERS, WRITE_USERS,
 };
-use crate::contract::Role;
+use crate::contract::{Caller, Role};
 use crate::odata::Field;
 use crate::state::AppState;
 use crate::store::{Group, Side, Tenant, User, UserType};
@@ -95,7 +95,12 @@ pub(super) async fn me(
         Ok(r) => r,
         Err(r) => return *r,
     };
-    let t = tenant(&state);
+    // A partner's admin in a customer tenant has no user object there: `/me` is still the
+    // signed-in user, whose object lives in their home tenant.
+    let home = crate::auth::account_by_oid(&state, &caller.oid)
+        .map(|a| a.tenant_id)
+        .unwrap_or(crate::contract::TENANT_ID);
+    let t = state.tenant_of(home);
     let Some(u) = t.user(&caller.oid) else {
         return ctx.not_found(&caller.oid);
     };
@@ -114,12 +119,12 @@ pub(super) async fn list_users(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    let (_, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
+    let (caller, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
         Ok(r) => r,
         Err(r) => return *r,
     };
     let d = delay(&state);
-    let t = tenant(&state);
+    let t = tenant(&state, &caller);
     let selected = q.select.is_some();
     // Pre-check the common filters on the stored fields so a lookup among 50,000 users doesn't build
     // 50,000 JSON objects.
@@ -161,12 +166,12 @@ pub(super) async fn get_user(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    let (_, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
+    let (caller, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
         Ok(r) => r,
         Err(r) => return *r,
     };
     let d = delay(&state);
-    let t = tenant(&state);
+    let t = tenant(&state, &caller);
     let found = t
         .user(&id)
         .or_else(|| t.user_by_upn(&id))
@@ -202,12 +207,12 @@ pub(super) async fn user_member_of(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    let (_, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
+    let (caller, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
         Ok(r) => r,
         Err(r) => return *r,
     };
     let d = delay(&state);
-    let t = tenant(&state);
+    let t = tenant(&state, &caller);
     let Some(u) = t
         .user(&id)
         .or_else(|| t.user_by_upn(&id))
@@ -245,10 +250,10 @@ pub(super) fn member_of_page(
 
 /// The caller may change users: `User.ReadWrite.All` (or the directory scope) and the User
 /// Administrator role (delegated scenarios of the user-delete and user-update pages).
-fn user_writer(state: &AppState, headers: &HeaderMap, ctx: &Ctx) -> Result<(), Box<Response>> {
+fn user_writer(state: &AppState, headers: &HeaderMap, ctx: &Ctx) -> Result<Caller, Box<Response>> {
     let caller = authorize(state, headers, ctx, WRITE_USERS)?;
     if caller.has_role(Role::UserAdministrator) {
-        Ok(())
+        Ok(caller)
     } else {
         Err(Box::new(ctx.denied()))
     }
@@ -262,11 +267,12 @@ pub(super) async fn delete_user(
     Path(id): Path<String>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    if let Err(r) = user_writer(&state, &headers, &ctx) {
-        return *r;
-    }
+    let caller = match user_writer(&state, &headers, &ctx) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
     let d = delay(&state);
-    let mut t = tenant(&state);
+    let mut t = tenant(&state, &caller);
     let Some(uid) = t
         .user(&id)
         .or_else(|| t.user_by_upn(&id))
@@ -292,9 +298,10 @@ pub(super) async fn patch_user(
     body: Bytes,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    if let Err(r) = user_writer(&state, &headers, &ctx) {
-        return *r;
-    }
+    let caller = match user_writer(&state, &headers, &ctx) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
     let Ok(Value::Object(b)) = serde_json::from_slice::<Value>(&body) else {
         return ctx.error(
             StatusCode::BAD_REQUEST,
@@ -339,7 +346,7 @@ pub(super) async fn patch_user(
         }
     }
     let d = delay(&state);
-    let mut t = tenant(&state);
+    let mut t = tenant(&state, &caller);
     let Some(uid) = t
         .user(&id)
         .or_else(|| t.user_by_upn(&id))
@@ -385,11 +392,11 @@ pub(super) async fn list_deleted_users(
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    let (_, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
+    let (caller, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
         Ok(r) => r,
         Err(r) => return *r,
     };
-    let t = tenant(&state);
+    let t = tenant(&state, &caller);
     let deleted: Vec<&User> = t.deleted_users().collect();
     let selected = q.select.is_some();
     let page = paginate(
@@ -437,10 +444,11 @@ pub(super) async fn restore_deleted(
     Path(id): Path<String>,
 ) -> Response {
     let ctx = Ctx::new(origin);
-    if let Err(r) = user_writer(&state, &headers, &ctx) {
-        return *r;
-    }
-    let mut t = tenant(&state);
+    let caller = match user_writer(&state, &headers, &ctx) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let mut t = tenant(&state, &caller);
     match t.restore_user(&id) {
         Ok(Some(u)) => {
             let mut out = Map::new();

@@ -30,9 +30,10 @@ use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 use super::{REFRESH_TOKEN_LIFETIME, SPA_REFRESH_TOKEN_LIFETIME};
 use crate::auth::{
     access_token_claims, account_by_oid, account_by_upn, canonical_resource, id_token_claims,
+    roles_in,
 };
 use crate::contract::{
-    Account, RegistrationProblem, RequestOrigin, GRAPH_AUDIENCE, TENANT_DOMAIN, TENANT_ID,
+    Account, RegistrationProblem, RequestOrigin, GRAPH_AUDIENCE, HOME, TENANT_DOMAIN, TENANT_ID,
 };
 use crate::state::AppState;
 use crate::tokens::{PendingCode, RefreshGrant};
@@ -80,6 +81,7 @@ pub fn router() -> Router<AppState> {
             get(authorize_get).post(authorize_post),
         )
         .route("/{tenant}/oauth2/v2.0/logout", get(logout).post(logout))
+        .route("/{tenant}/v2.0/adminconsent", get(admin_consent))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,19 +194,26 @@ struct TenantPath {
     /// Tenant part of the issuer: the id, or Entra's literal `{tenantid}` template for multi-tenant
     /// authorities.
     issuer_tenant: &'static str,
+    /// The tenant a token from here is for; `None` at `common`/`organizations`, where it is the
+    /// account's own.
+    id: Option<&'static str>,
 }
 
+/// Every tenant of the sim has its authority: the home tenant, the partner's and each customer's
+/// (`crate::tenancy`), by id or initial domain.
 fn resolve_tenant(tenant: &str) -> Result<TenantPath, StsError> {
     let t = tenant.to_ascii_lowercase();
-    if t == TENANT_ID || t == TENANT_DOMAIN {
+    if let Some(org) = crate::tenancy::organization(&t) {
         Ok(TenantPath {
-            segment: TENANT_ID.to_string(),
-            issuer_tenant: TENANT_ID,
+            segment: org.id.to_string(),
+            issuer_tenant: org.id,
+            id: Some(org.id),
         })
     } else if t == "common" || t == "organizations" {
         Ok(TenantPath {
             segment: t,
             issuer_tenant: "{tenantid}",
+            id: None,
         })
     } else {
         Err(StsError::bad(
@@ -217,9 +226,66 @@ fn resolve_tenant(tenant: &str) -> Result<TenantPath, StsError> {
     }
 }
 
-/// The v2.0 issuer for this sim and tenant: `{origin}/{tenant id}/v2.0`.
-pub fn issuer(origin: &str) -> String {
-    format!("{origin}/{TENANT_ID}/v2.0")
+/// The v2.0 issuer for this sim and tenant `tid`: `{origin}/{tenant id}/v2.0`.
+pub fn issuer(origin: &str, tid: &str) -> String {
+    format!("{origin}/{tid}/v2.0")
+}
+
+/// Which tenant a token for `account` requested at `path` is for, or why Entra refuses it. At a
+/// customer's authority a partner's admin needs a GDAP relationship there (else AADSTS50020, as
+/// for any account foreign to the tenant), and the app needs the customer's admin consent: until
+/// then it has no service principal there and Entra answers AADSTS65001, "The user or
+/// administrator has not consented to use the application"
+/// (<https://learn.microsoft.com/entra/identity-platform/reference-error-codes>).
+fn enter(
+    state: &AppState,
+    path: &TenantPath,
+    account: &Account,
+    client_id: &str,
+    error: &'static str,
+) -> Result<&'static str, StsError> {
+    let Some(tid) = path.id else {
+        return Ok(account.tenant_id);
+    };
+    if roles_in(state, account, tid).is_none() {
+        return Err(StsError::bad(
+            "invalid_request",
+            50020,
+            format!(
+                "User account '{}' from identity provider 'https://sts.windows.net/{}/' does not exist in tenant '{tid}' and cannot access the application '{client_id}'(Guestlist) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Microsoft Entra user account.",
+                account.upn, account.tenant_id
+            ),
+        ));
+    }
+    if !state.tenancy.consented(tid) {
+        let mut e = StsError::bad(
+            error,
+            65001,
+            format!(
+                "The user or administrator has not consented to use the application with ID '{client_id}' named 'Guestlist'. Send an interactive authorization request for this user and resource."
+            ),
+        );
+        e.suberror = Some("consent_required");
+        return Err(e);
+    }
+    Ok(tid)
+}
+
+/// The per-user consent check ([`check_consent`]) is the home tenant's business: in another
+/// tenant the app runs on that tenant's admin consent ([`enter`]).
+fn check_user_consent(
+    state: &AppState,
+    tid: &str,
+    account: &Account,
+    client_id: &str,
+    scope: &str,
+    error: &'static str,
+) -> Result<(), StsError> {
+    if tid.eq_ignore_ascii_case(account.tenant_id) {
+        check_consent(state, client_id, &account.oid, scope, error)
+    } else {
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,6 +333,14 @@ async fn discovery(
     .into_response()
 }
 
+/// The tenant id a path names, the home tenant's for `common`/`organizations`.
+fn t_id_or_home(tenant: &str) -> &'static str {
+    resolve_tenant(tenant)
+        .ok()
+        .and_then(|t| t.id)
+        .unwrap_or(HOME.id)
+}
+
 async fn keys(
     State(state): State<AppState>,
     RequestOrigin(origin): RequestOrigin,
@@ -275,7 +349,8 @@ async fn keys(
     if let Err(e) = resolve_tenant(&tenant) {
         return e.into_json_response(&uuid::Uuid::new_v4().to_string());
     }
-    Json(state.identity.jwks(&issuer(&origin))).into_response()
+    let tid = t_id_or_home(&tenant);
+    Json(state.identity.jwks(&issuer(&origin, tid))).into_response()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -521,6 +596,8 @@ fn check_consent(
 
 struct Issue<'a> {
     account: &'a Account,
+    /// The tenant the tokens are for ([`enter`]).
+    tid: &'a str,
     client_id: &'a str,
     scope: &'a ScopeRequest,
     nonce: Option<&'a str>,
@@ -529,15 +606,23 @@ struct Issue<'a> {
     client_info: bool,
 }
 
+/// `client_info`: the account's home (`utid`), whichever tenant the tokens are for, which is
+/// how MSAL knows a customer's tokens belong to the same signed-in account.
 fn client_info(account: &Account) -> String {
-    B64URL.encode(json!({ "uid": account.oid, "utid": TENANT_ID }).to_string())
+    B64URL.encode(json!({ "uid": account.oid, "utid": account.tenant_id }).to_string())
 }
 
 fn issue_tokens(state: &AppState, req: Issue<'_>) -> Response {
     let lifetime = state.knobs().token_lifetime_secs;
     let identity = &state.identity;
+    // `wids` name the roles held in the token's tenant (a customer's: the GDAP relationship's).
+    let in_tenant = Account {
+        roles: roles_in(state, req.account, req.tid).unwrap_or_default(),
+        ..req.account.clone()
+    };
     let access_claims = access_token_claims(
-        req.account,
+        &in_tenant,
+        req.tid,
         req.scope.audience,
         req.client_id,
         &req.scope.scp.join(" "),
@@ -576,7 +661,8 @@ fn issue_tokens(state: &AppState, req: Issue<'_>) -> Response {
         let sid = B64URL.encode(&Sha256::digest(req.account.oid.as_bytes())[..16]);
         let claims = id_token_claims(
             req.account,
-            &super::endpoints::issuer(req.origin),
+            req.tid,
+            &issuer(req.origin, req.tid),
             req.client_id,
             req.nonce,
             &sid,
@@ -621,7 +707,7 @@ fn token_inner(
     query: &BTreeMap<String, String>,
     headers: &HeaderMap,
 ) -> Result<Response, StsError> {
-    resolve_tenant(tenant)?;
+    let path = resolve_tenant(tenant)?;
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let grant_type = get("grant_type").ok_or_else(|| StsError::missing("grant_type"))?;
     let client_id = get("client_id").ok_or_else(|| StsError::missing("client_id"))?;
@@ -711,12 +797,14 @@ fn token_inner(
             };
             let scope_text = get("scope").unwrap_or(&pending.scope);
             let scope = parse_scope(scope_text)?;
-            check_consent(state, client_id, &pending.oid, scope_text, "invalid_grant")?;
             let account = account_by_oid(state, &pending.oid).ok_or_else(user_gone)?;
+            let tid = enter(state, &path, &account, client_id, "invalid_grant")?;
+            check_user_consent(state, tid, &account, client_id, scope_text, "invalid_grant")?;
             Ok(issue_tokens(
                 state,
                 Issue {
                     account: &account,
+                    tid,
                     client_id,
                     scope: &scope,
                     nonce: pending.nonce.as_deref(),
@@ -763,14 +851,18 @@ fn token_inner(
             }
             let scope_text = get("scope").ok_or_else(|| StsError::missing("scope"))?;
             let scope = parse_scope(scope_text)?;
-            if grant.spa {
-                check_consent(state, client_id, &grant.oid, scope_text, "invalid_grant")?;
-            }
             let account = account_by_oid(state, &grant.oid).ok_or_else(user_gone)?;
+            // Entra's refresh tokens are multi-tenant: redeemed at a customer's authority, they
+            // give that tenant's tokens (MSAL's silent request with `authority`).
+            let tid = enter(state, &path, &account, client_id, "invalid_grant")?;
+            if grant.spa {
+                check_user_consent(state, tid, &account, client_id, scope_text, "invalid_grant")?;
+            }
             Ok(issue_tokens(
                 state,
                 Issue {
                     account: &account,
+                    tid,
                     client_id,
                     scope: &scope,
                     nonce: None,
@@ -785,10 +877,12 @@ fn token_inner(
             let password = get("password").ok_or_else(|| StsError::missing("password"))?;
             let scope = parse_scope(get("scope").ok_or_else(|| StsError::missing("scope"))?)?;
             let account = check_credentials(state, username, password)?;
+            let tid = enter(state, &path, &account, client_id, "invalid_grant")?;
             Ok(issue_tokens(
                 state,
                 Issue {
                     account: &account,
+                    tid,
                     client_id,
                     scope: &scope,
                     nonce: None,
@@ -965,6 +1059,7 @@ fn error_page(e: &StsError, correlation: &str) -> Response {
 
 /// A validated authorize request.
 struct AuthorizeRequest {
+    tenant: TenantPath,
     client_id: String,
     redirect_uri: url::Url,
     response_mode: String,
@@ -975,7 +1070,7 @@ fn validate_authorize(
     tenant: &str,
     p: &BTreeMap<String, String>,
 ) -> Result<AuthorizeRequest, StsError> {
-    resolve_tenant(tenant)?;
+    let tenant = resolve_tenant(tenant)?;
     let get = |k: &str| p.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let client_id = get("client_id").ok_or_else(|| StsError::missing("client_id"))?;
     let redirect = get("redirect_uri").ok_or_else(|| StsError::missing("redirect_uri"))?;
@@ -1000,6 +1095,7 @@ fn validate_authorize(
         ));
     }
     Ok(AuthorizeRequest {
+        tenant,
         client_id: client_id.to_string(),
         redirect_uri,
         response_mode,
@@ -1228,13 +1324,24 @@ async fn authorize_get(
         return match signed_in {
             Some((sid, account)) => {
                 let scope = p.get("scope").map(String::as_str).unwrap_or_default();
-                match check_consent(
+                let checked = enter(
                     &state,
+                    &req.tenant,
+                    &account,
                     &req.client_id,
-                    &account.oid,
-                    scope,
                     "consent_required",
-                ) {
+                )
+                .and_then(|tid| {
+                    check_user_consent(
+                        &state,
+                        tid,
+                        &account,
+                        &req.client_id,
+                        scope,
+                        "consent_required",
+                    )
+                });
+                match checked {
                     Ok(()) => issue_code(&state, &req, &p, &account, &sid),
                     Err(e) => redirect_error(&req, &e, &correlation),
                 }
@@ -1283,6 +1390,15 @@ async fn authorize_post(
             need_admin_approval_page(&p)
         }
         Ok(account) => {
+            if let Err(e) = enter(
+                &state,
+                &req.tenant,
+                &account,
+                &req.client_id,
+                "consent_required",
+            ) {
+                return redirect_error(&req, &e, &correlation);
+            }
             let sid = state.identity.random_token(24);
             state
                 .identity
@@ -1312,7 +1428,8 @@ const SIGNIN_TEMPLATE: &str = include_str!("signin.html");
 
 /// Parameters carried through the sign-in form (everything the authorize request had).
 fn signin_page(state: &AppState, p: &BTreeMap<String, String>, error: Option<&str>) -> Response {
-    let accounts = state.tenant.lock().expect("tenant lock").accounts();
+    // The home tenant's accounts first, then the partner's and customers'.
+    let accounts = crate::auth::all_accounts(state);
     let hint = p
         .get("login")
         .or_else(|| p.get("login_hint"))
@@ -1407,4 +1524,84 @@ async fn logout(
     };
     resp.headers_mut().append(header::SET_COOKIE, clear);
     resp
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin consent
+
+/// `GET /{tenant}/v2.0/adminconsent?client_id&redirect_uri&state`: an admin of the tenant
+/// consents to the app for the whole organisation, and Entra sends the browser back to
+/// `redirect_uri` with `admin_consent=True&tenant=…&state=…`
+/// (<https://learn.microsoft.com/entra/identity-platform/v2-admin-consent>). The sim takes the
+/// admin from the browser's sign-in session (no new prompt) and accepts any account that holds
+/// roles in the tenant, its own or through GDAP; without a session it answers AADSTS50058.
+async fn admin_consent(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    Query(p): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let correlation = correlation_id(&headers, &p);
+    let path = match resolve_tenant(&tenant) {
+        Ok(t) => t,
+        Err(e) => return error_page(&e, &correlation),
+    };
+    let Some(tid) = path.id else {
+        let e = StsError::bad(
+            "invalid_request",
+            90002,
+            "Admin consent needs a tenant: use the tenant's id or domain, not 'common' or 'organizations'.",
+        );
+        return error_page(&e, &correlation);
+    };
+    let get = |k: &str| p.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let (Some(client_id), Some(redirect)) = (get("client_id"), get("redirect_uri")) else {
+        return error_page(&StsError::missing("client_id, redirect_uri"), &correlation);
+    };
+    let Some(mut target) = url::Url::parse(redirect)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+    else {
+        return error_page(&StsError::missing("redirect_uri"), &correlation);
+    };
+    let account = session_from(&headers).and_then(|sid| {
+        let oid = state
+            .identity
+            .grants
+            .lock()
+            .expect("grants lock")
+            .sessions
+            .get(&sid)
+            .cloned()?;
+        account_by_oid(&state, &oid)
+    });
+    let Some(account) = account else {
+        let e = StsError::bad(
+            "login_required",
+            50058,
+            "A silent sign-in request was sent but no user is signed in.",
+        );
+        return error_page(&e, &correlation);
+    };
+    if roles_in(&state, &account, tid).is_none_or(|r| r.is_empty()) {
+        let e = StsError::bad(
+            "access_denied",
+            50020,
+            format!(
+                "User account '{}' does not exist in tenant '{tid}' and cannot consent to the application '{client_id}' there.",
+                account.upn
+            ),
+        );
+        return error_page(&e, &correlation);
+    }
+    state.tenancy.consent(tid);
+    let mut answer = vec![
+        ("admin_consent", "True".to_string()),
+        ("tenant", tid.to_string()),
+    ];
+    if let Some(s) = get("state") {
+        answer.push(("state", s.to_string()));
+    }
+    target.query_pairs_mut().extend_pairs(answer);
+    found(target.as_str())
 }
