@@ -110,6 +110,33 @@
     return app;
   }
 
+  // The discovery document with its endpoints' tenant segment replaced by "{tenant}", which MSAL
+  // fills with the tenant of whichever authority a request uses (msal-common
+  // Authority.replaceTenant). Without it, a request for a customer's authority (see token())
+  // would still go to the configured tenant's endpoints: MSAL uses authorityMetadata for every
+  // authority.
+  function tenantNeutral(text) {
+    const metadata = JSON.parse(text);
+    for (const key of ["authorization_endpoint", "token_endpoint", "end_session_endpoint",
+      "jwks_uri", "device_authorization_endpoint"]) {
+      const value = metadata[key];
+      if (typeof value === "string") {
+        const url = new URL(value);
+        const segments = url.pathname.split("/");
+        if (segments.length > 1 && segments[1]) {
+          segments[1] = "{tenant}";
+        }
+        metadata[key] = url.origin + segments.join("/");
+      }
+    }
+    return JSON.stringify(metadata);
+  }
+
+  // The authority of tenant `tenantId` (a GDAP customer); undefined: the configured one.
+  function authorityFor(tenantId) {
+    return tenantId ? settings.authorityBase + "/" + tenantId : undefined;
+  }
+
   // Settings come from src/auth/settings.rs (one pure function, tested natively).
   async function init(settingsJson) {
     const msal = globalThis.msal;
@@ -138,7 +165,7 @@
         throw failure("failed", "metadata_" + response.status,
           "The sign-in server's discovery document answered HTTP " + response.status + ".");
       }
-      auth.authorityMetadata = await response.text();
+      auth.authorityMetadata = tenantNeutral(await response.text());
     }
     app = new msal.PublicClientApplication({
       auth: auth,
@@ -210,7 +237,11 @@
   // A token for one resource, silently (cache, then refresh token, then a hidden iframe through
   // redirect.html). Interaction is left to the caller: an InteractionRequiredAuthError comes
   // back as kind "interaction_required" and the app offers "Sign in again".
-  async function token(scopesJson, forceRefresh) {
+  //
+  // `tenantId` (optional) asks for a token of another tenant for the same account: a partner's
+  // admin in a GDAP customer. MSAL takes the tenant's authority on the request and redeems the
+  // account's refresh token there (msal-browser's acquireTokenSilent, request.authority).
+  async function token(scopesJson, forceRefresh, tenantId) {
     const pca = requireApp();
     const account = pca.getActiveAccount();
     if (!account) {
@@ -219,6 +250,7 @@
     const result = await pca.acquireTokenSilent({
       scopes: JSON.parse(scopesJson),
       account: account,
+      authority: authorityFor(tenantId),
       forceRefresh: !!forceRefresh,
     });
     return JSON.stringify({

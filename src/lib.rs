@@ -6,6 +6,7 @@
 //! - [`platform`]: the browser's transport, timers, randomness and clock for the core's traits.
 //! - [`auth`]: sign-in through the MSAL.js bridge, the account, the clients' token source.
 //! - [`probe`]: after sign-in, direct or script mode (pure decision logic).
+//! - [`tenancy`]: partners (GDAP): the tenants the admin can act in, consent per customer (pure).
 //! - [`config`]: `config.json`, parsed and validated by pure functions.
 //! - [`i18n`]: the English and Dutch text catalogue and the language context.
 //! - [`ui`]: the Leptos app (root, layout, pages, components).
@@ -17,6 +18,7 @@ pub mod deployment;
 pub mod i18n;
 pub mod platform;
 pub mod probe;
+pub mod tenancy;
 pub mod ui;
 
 /// Entry point used by `main.rs`: installs the panic hook and mounts the app.

@@ -39,6 +39,8 @@ pub struct Observations {
     pub exchange_read: Result<(), TenantError>,
     /// The role check; `None` when the read already failed.
     pub exchange_role_check: Option<Result<(), TenantError>>,
+    /// The probe ran in a GDAP customer's tenant, not the admin's own.
+    pub customer: bool,
 }
 
 /// Microsoft Graph, as far as the app is concerned.
@@ -49,6 +51,9 @@ pub enum GraphStatus {
     MissingScopes(Vec<String>),
     /// The token or `/me` failed.
     Failed(TenantError),
+    /// In a customer's tenant: the app isn't consented there yet (Entra's AADSTS65001). Signing
+    /// in again doesn't help; an admin consent for that tenant does.
+    NotConsented(TenantError),
 }
 
 /// Exchange Online, as far as the app is concerned.
@@ -92,6 +97,9 @@ impl ModeReport {
 
     /// Whether only a new sign-in helps: a token can't be had silently any more.
     pub fn sign_in_again(&self) -> bool {
+        if matches!(self.graph, GraphStatus::NotConsented(_)) {
+            return false;
+        }
         matches!(self.graph, GraphStatus::Failed(TenantError::SignInAgain(_)))
             || matches!(
                 self.exchange,
@@ -118,6 +126,9 @@ impl Observations {
     /// Decides the mode from what was observed.
     pub fn decide(self) -> ModeReport {
         let graph = match (self.graph_token, self.graph_me) {
+            (Err(e), _) if self.customer && crate::tenancy::consent_missing(&e) => {
+                GraphStatus::NotConsented(e)
+            }
             (Err(e), _) | (Ok(_), Err(e)) => GraphStatus::Failed(e),
             (Ok(granted), Ok(())) => {
                 let missing = crate::auth::scopes::missing_scopes(Resource::Graph, &granted);
@@ -188,6 +199,7 @@ mod tests {
             graph_me: Ok(()),
             exchange_read,
             exchange_role_check: role,
+            customer: false,
         }
     }
 
@@ -310,6 +322,27 @@ mod tests {
         let unauthorized = TenantError::SignInAgain("refused twice".into());
         o.graph_me = Err(unauthorized.clone());
         assert_eq!(o.decide().graph, GraphStatus::Failed(unauthorized));
+    }
+
+    #[test]
+    fn a_customer_without_consent_is_told_apart_from_a_sign_in_to_renew() {
+        let refused = TenantError::from(guestlist_core::tenant::AuthError::InteractionRequired(
+            "invalid_grant: AADSTS65001: The user or administrator has not consented to use the application".into(),
+        ));
+        let mut o = observed(Err(refused.clone()), None);
+        o.graph_token = Err(refused.clone());
+        o.customer = true;
+        let r = o.decide();
+        assert_eq!(r.graph, GraphStatus::NotConsented(refused.clone()));
+        assert!(r.needs_action());
+        assert!(
+            !r.sign_in_again(),
+            "a new sign-in doesn't consent for the customer"
+        );
+        // At home the same answer is a sign-in to renew (incremental consent).
+        let mut o = observed(Err(refused.clone()), None);
+        o.graph_token = Err(refused.clone());
+        assert_eq!(o.decide().graph, GraphStatus::Failed(refused));
     }
 
     #[test]

@@ -49,7 +49,7 @@ fn session(mode: Mode) -> Session {
         username: "admin@contoso.onmicrosoft.com".into(),
         tenant_id: "b6a2f1c4-3e5d-4f7a-9c8b-1d2e3f4a5b6c".into(),
     };
-    let s = Session::new(&config(), account).unwrap();
+    let s = Session::new(&config(), account, None).unwrap();
     s.mode_state.set(ModeState::Known(report(mode)));
     s
 }

@@ -85,7 +85,7 @@ fn session() -> Session {
         username: "admin@contoso.onmicrosoft.com".into(),
         tenant_id: "b6a2f1c4-3e5d-4f7a-9c8b-1d2e3f4a5b6c".into(),
     };
-    Session::new(&config(), account).unwrap()
+    Session::new(&config(), account, None).unwrap()
 }
 
 /// The member list's scrolling box, as style/groups.css makes it (the test page has no CSS).

@@ -154,7 +154,7 @@ fn split_name(display: &str) -> (String, String) {
 }
 
 /// Every account that can sign in: the home tenant's and those of the partner and customers.
-pub(crate) fn all_accounts(state: &AppState) -> Vec<Account> {
+pub fn all_accounts(state: &AppState) -> Vec<Account> {
     let mut accounts = state.tenant.lock().expect("tenant lock").accounts();
     accounts.extend(state.tenancy.accounts());
     accounts

@@ -10,8 +10,8 @@ pub mod endpoints;
 use std::time::Duration;
 
 pub use crate::auth::{
-    account_by_upn, authenticate, issue_access_token, issue_access_token_in, EXCHANGE_APP_ID,
-    GRAPH_APP_ID, SIM_CLIENT_ID,
+    account_by_upn, all_accounts, authenticate, issue_access_token, issue_access_token_in,
+    EXCHANGE_APP_ID, GRAPH_APP_ID, SIM_CLIENT_ID,
 };
 pub use crate::tokens::{Identity, TokenError, DEFAULT_CODE_LIFETIME};
 

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::scopes::{sign_in_scopes, when_needed_scopes};
+use super::scopes::{partner_scopes, sign_in_scopes, when_needed_scopes};
 use super::{Account, BridgeError, BridgeSettings};
 use guestlist_core::tenant::{AuthError, Resource, TokenSource};
 
@@ -21,7 +21,11 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = guestlistAuth, js_name = signIn)]
     fn js_sign_in(mode: &str) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = guestlistAuth, js_name = token)]
-    fn js_token(scopes: &str, force_refresh: bool) -> Result<js_sys::Promise, JsValue>;
+    fn js_token(
+        scopes: &str,
+        force_refresh: bool,
+        tenant: Option<String>,
+    ) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = guestlistAuth, js_name = consent)]
     fn js_consent(scopes: &str) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = guestlistAuth, js_name = signOut)]
@@ -106,19 +110,25 @@ fn token_response(value: JsValue) -> Result<TokenResponse, BridgeError> {
     })
 }
 
-/// A token for `resource` with the sign-in permissions, silently. `force_refresh` bypasses
-/// MSAL's cache.
-pub async fn token(resource: Resource, force_refresh: bool) -> Result<TokenResponse, BridgeError> {
-    token_for(&sign_in_scopes(resource), force_refresh).await
+/// A token for `resource` with the sign-in permissions, silently, in `tenant` (a GDAP
+/// customer's id; `None`: the configured tenant). `force_refresh` bypasses MSAL's cache.
+pub async fn token(
+    resource: Resource,
+    force_refresh: bool,
+    tenant: Option<&str>,
+) -> Result<TokenResponse, BridgeError> {
+    token_for(&sign_in_scopes(resource), force_refresh, tenant).await
 }
 
-/// A token for exactly `scopes` (one resource), silently.
+/// A token for exactly `scopes` (one resource), silently, in `tenant` (`None`: the configured
+/// tenant's authority; a customer's id: that tenant's authority).
 pub async fn token_for(
     scopes: &[String],
     force_refresh: bool,
+    tenant: Option<&str>,
 ) -> Result<TokenResponse, BridgeError> {
     let scopes = serde_json::to_string(scopes).unwrap_or_default();
-    token_response(call(js_token(&scopes, force_refresh)).await?)
+    token_response(call(js_token(&scopes, force_refresh, tenant.map(str::to_owned))).await?)
 }
 
 /// Asks the admin to consent to `scopes` (a popup; call it from a click). Afterwards
@@ -143,13 +153,18 @@ pub enum Permissions {
     /// for Graph, `Group.ReadWrite.All`. Until the admin consents, tokens fail with
     /// "interaction required" and the caller offers [`consent`].
     WhenNeeded,
+    /// A partner's: listing the GDAP customers ([`super::scopes::partner_scopes`]).
+    Partners,
 }
 
 /// The clients' token source in the browser: MSAL through the bridge. On a 401 the clients ask
 /// once more with `force_refresh`; if that fails too they report "sign in again".
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct BridgeTokenSource {
     pub permissions: Permissions,
+    /// The tenant whose authority issues the tokens: a GDAP customer's id, `None` for the
+    /// configured tenant.
+    pub tenant: Option<String>,
 }
 
 impl TokenSource for BridgeTokenSource {
@@ -157,8 +172,9 @@ impl TokenSource for BridgeTokenSource {
         let scopes = match self.permissions {
             Permissions::SignIn => sign_in_scopes(resource),
             Permissions::WhenNeeded => when_needed_scopes(resource),
+            Permissions::Partners => partner_scopes(),
         };
-        token_for(&scopes, force_refresh)
+        token_for(&scopes, force_refresh, self.tenant.as_deref())
             .await
             .map(|t| t.access_token)
             .map_err(AuthError::from)

@@ -13,6 +13,9 @@ pub enum Asked {
     AtSignIn,
     /// Only when the feature that needs it is used (incremental consent).
     WhenNeeded,
+    /// At sign-in, only in a partner's deployment (`tenantId` `organizations`): listing the
+    /// GDAP customers.
+    ForPartners,
 }
 
 /// One delegated permission.
@@ -65,6 +68,12 @@ pub const DELEGATED_SCOPES: &[Scope] = &[
         why: "open a Microsoft 365 group to external senders (allowExternalSenders accepts nothing less)",
     },
     Scope {
+        resource: Resource::Graph,
+        scope: "https://graph.microsoft.com/DelegatedAdminRelationship.Read.All",
+        asked: Asked::ForPartners,
+        why: "partners: list the customers whose tenants you administer through GDAP (the tenant switcher)",
+    },
+    Scope {
         resource: Resource::Exchange,
         scope: "https://outlook.office365.com/Exchange.Manage",
         asked: Asked::AtSignIn,
@@ -77,6 +86,15 @@ pub fn when_needed_scopes(resource: Resource) -> Vec<String> {
     DELEGATED_SCOPES
         .iter()
         .filter(|s| s.resource == resource && s.asked == Asked::WhenNeeded)
+        .map(|s| s.scope.to_owned())
+        .collect()
+}
+
+/// The permissions a partner's deployment asks at sign-in besides [`sign_in_scopes`].
+pub fn partner_scopes() -> Vec<String> {
+    DELEGATED_SCOPES
+        .iter()
+        .filter(|s| s.asked == Asked::ForPartners)
         .map(|s| s.scope.to_owned())
         .collect()
 }

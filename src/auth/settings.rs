@@ -20,7 +20,7 @@
 
 use serde::Serialize;
 
-use super::scopes::sign_in_scopes;
+use super::scopes::{partner_scopes, sign_in_scopes};
 use crate::config::Config;
 use guestlist_core::tenant::Resource;
 
@@ -51,6 +51,8 @@ pub struct BridgeSettings {
     pub client_id: String,
     /// Full authority with tenant, always `https:`.
     pub authority: String,
+    /// The authority without its tenant: a GDAP customer's is `{authority_base}/{tenant id}`.
+    pub authority_base: String,
     pub known_authorities: Vec<String>,
     pub protocol_mode: ProtocolMode,
     /// Set only for the plain-HTTP simulated tenant: where the bridge fetches the discovery
@@ -111,9 +113,15 @@ pub fn bridge_settings(config: &Config, app_url: &str) -> BridgeSettings {
             config.authority
         )
     });
+    let mut extra = extra;
+    if config.tenant == crate::config::Tenant::Organizations {
+        // A partner's deployment: consent to list the GDAP customers, asked with the rest.
+        extra.extend(partner_scopes());
+    }
     BridgeSettings {
         client_id: config.client_id.clone(),
         authority: format!("https://{host_port}{path}/{tenant}"),
+        authority_base: format!("https://{host_port}{path}"),
         known_authorities,
         protocol_mode,
         authority_metadata_url,
@@ -210,12 +218,41 @@ mod tests {
     }
 
     #[test]
+    fn partners_consent_to_list_their_customers_at_sign_in() {
+        let partner = parse(
+            r#"{"clientId":"6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b","tenantId":"organizations"}"#,
+            APP,
+        )
+        .unwrap();
+        let s = bridge_settings(&partner, APP);
+        assert_eq!(
+            s.authority,
+            "https://login.microsoftonline.com/organizations"
+        );
+        assert_eq!(
+            s.extra_scopes_to_consent,
+            [
+                "https://outlook.office365.com/Exchange.Manage",
+                "https://graph.microsoft.com/DelegatedAdminRelationship.Read.All"
+            ]
+        );
+        // A single-tenant deployment asks nothing new.
+        assert_eq!(
+            bridge_settings(&config(""), APP)
+                .extra_scopes_to_consent
+                .len(),
+            1
+        );
+    }
+
+    #[test]
     fn authority_with_a_path_keeps_it() {
         let s = bridge_settings(&config(r#","authority":"https://idp.example/sts""#), APP);
         assert_eq!(
             s.authority,
             "https://idp.example/sts/contoso.onmicrosoft.com"
         );
+        assert_eq!(s.authority_base, "https://idp.example/sts");
         assert_eq!(s.known_authorities, ["idp.example"]);
     }
 
@@ -225,6 +262,7 @@ mod tests {
         for key in [
             "clientId",
             "authority",
+            "authorityBase",
             "knownAuthorities",
             "protocolMode",
             "authorityMetadataUrl",

@@ -136,6 +136,9 @@ area! {
         load_download,
         /// The run's journal (IndexedDB) can't be kept; `{detail}` is the browser's words.
         journal_failed,
+        /// Resuming a run planned for another tenant (partners, GDAP).
+        other_tenant,
+        switch_tenant,
         /// The script can't be written; `{detail}` says which value.
         script_failed,
     }
@@ -287,6 +290,8 @@ pub static EN: ImportTexts = ImportTexts {
     load_browser: "The browser could not read the file: {detail}",
     load_download: "The browser would not save the example file: {detail}",
     journal_failed: "This browser could not keep the run's record ({detail}), so the run stopped rather than change anything unrecorded. Free some storage or leave private browsing, then resume.",
+    other_tenant: "This run was planned for tenant {planned}, and Guestlist now acts in another tenant, so it was not resumed here: nothing changed. Switch back to {planned} to resume it.",
+    switch_tenant: "Switch to the run's tenant",
     script_failed: "The script could not be written: {detail}",
 };
 
@@ -436,5 +441,7 @@ pub static NL: ImportTexts = ImportTexts {
     load_browser: "De browser kon het bestand niet lezen: {detail}",
     load_download: "De browser wilde het voorbeeldbestand niet opslaan: {detail}",
     journal_failed: "Deze browser kon het verslag van de uitvoering niet bewaren ({detail}), dus is de uitvoering gestopt in plaats van iets te veranderen zonder verslag. Maak opslagruimte vrij of verlaat privé-browsen en ga dan verder.",
+    other_tenant: "Deze uitvoering is gepland voor tenant {planned}, en Guestlist werkt nu in een andere tenant, dus is ze hier niet hervat: er is niets veranderd. Schakel terug naar {planned} om verder te gaan.",
+    switch_tenant: "Naar de tenant van de uitvoering",
     script_failed: "Het script kon niet worden gemaakt: {detail}",
 };

@@ -12,6 +12,8 @@ const SAME_IN_BOTH: &[&str] = &[
     "common.about_graph",
     "common.about_exchange",
     "common.account_tenant",
+    "common.tenant_label",
+    "common.tenant_customer",
     "deploy.config_bad",
 ];
 

@@ -3,6 +3,7 @@
 
 use crate::i18n::use_i18n;
 use crate::ui::components::{LanguageSwitch, ModeStatus, SignInSlot};
+use crate::ui::tenants::TenantSwitcher;
 use leptos::html::Main;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -56,7 +57,7 @@ fn AppHeader(configured: bool) -> impl IntoView {
             </div>
             <div class="header-tools">
                 <LanguageSwitch/>
-                {configured.then(|| view! { <ModeStatus/> <SignInSlot/> })}
+                {configured.then(|| view! { <TenantSwitcher/> <ModeStatus/> <SignInSlot/> })}
             </div>
         </header>
     }

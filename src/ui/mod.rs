@@ -12,6 +12,7 @@ pub mod import;
 pub mod layout;
 pub mod pages;
 pub mod session;
+pub mod tenants;
 
 use crate::auth::{bridge_settings, Auth};
 use crate::config::{self, Config, ConfigError};

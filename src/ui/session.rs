@@ -8,6 +8,7 @@
 use crate::auth::{Account, Auth, BridgeTokenSource, Permissions};
 use crate::config::Config;
 use crate::probe::{Mode, ModeReport, Observations};
+use crate::tenancy::TenantChoice;
 use guestlist_core::domain::retry::RetryPolicy;
 use guestlist_core::engine::Engine;
 use guestlist_core::tenant::{ExchangeClient, GraphClient, TenantError};
@@ -88,10 +89,13 @@ pub enum ModeState {
     Known(ModeReport),
 }
 
-/// One signed-in session. Cheap to clone.
+/// One signed-in session in one tenant: the admin's own, or a GDAP customer's. Switching tenant
+/// makes a new session (new clients, a new probe). Cheap to clone.
 #[derive(Clone)]
 pub struct Session {
     pub account: Account,
+    /// The tenant every client of this session acts in.
+    pub tenant: TenantChoice,
     pub graph: Shared<Graph>,
     /// Graph with the permissions asked only when needed (`Group.ReadWrite.All`, for
     /// `allowExternalSenders`); its calls fail with "sign in again" until the admin consents
@@ -135,34 +139,47 @@ fn sleeper() -> Wait {
 }
 
 impl Session {
-    /// Builds the clients for `account` from the configuration.
-    pub fn new(config: &Config, account: Account) -> Result<Session, TenantError> {
+    /// Builds the clients for `account` in `tenant` (`None`: the account's own) from the
+    /// configuration.
+    pub fn new(
+        config: &Config,
+        account: Account,
+        tenant: Option<TenantChoice>,
+    ) -> Result<Session, TenantError> {
         let net = transport()?;
+        let tenant = tenant.unwrap_or_else(|| TenantChoice::home(&account));
+        let authority = tenant.authority_tenant().map(str::to_owned);
         // config.json names the Graph host; the client wants the version root.
         let graph_client = |permissions| {
             GraphClient::new(
                 format!("{}/v1.0", config.graph_base_url.trim_end_matches('/')),
                 net.clone(),
-                BridgeTokenSource { permissions },
+                BridgeTokenSource {
+                    permissions,
+                    tenant: authority.clone(),
+                },
                 sleeper(),
             )
         };
         let graph = graph_client(Permissions::SignIn);
         let graph_when_needed = graph_client(Permissions::WhenNeeded);
-        // The account's tenant id is the directory GUID; config's tenant may be a name or
+        // The tenant id is the directory GUID; config's tenant may be a name or
         // `organizations`, which the Exchange endpoint does not take when the account has one.
-        let tenant = if account.tenant_id.is_empty() {
+        let exchange_tenant = if tenant.id.is_empty() {
             config.tenant.as_str().to_owned()
         } else {
-            account.tenant_id.clone()
+            tenant.id.clone()
         };
         let exchange_client = |net| {
             ExchangeClient::new(
                 config.exchange_base_url.clone(),
-                tenant.clone(),
+                exchange_tenant.clone(),
                 &account.username,
                 net,
-                BridgeTokenSource::default(),
+                BridgeTokenSource {
+                    permissions: Permissions::SignIn,
+                    tenant: authority.clone(),
+                },
                 sleeper(),
             )
         };
@@ -170,6 +187,7 @@ impl Session {
         let exchange = exchange_client(net);
         Ok(Session {
             account,
+            tenant,
             graph: Shared::new(graph),
             graph_when_needed: Shared::new(graph_when_needed),
             exchange: Shared::new(exchange),
@@ -219,7 +237,7 @@ impl Session {
         use guestlist_core::tenant::{AuthError, ReplicationWait, Resource};
 
         self.mode_state.try_set(ModeState::Unknown);
-        let graph_token = bridge::token(Resource::Graph, false)
+        let graph_token = bridge::token(Resource::Graph, false, self.tenant.authority_tenant())
             .await
             .map(|t| t.scopes)
             .map_err(|e| TenantError::from(AuthError::from(e)));
@@ -242,6 +260,7 @@ impl Session {
             graph_me,
             exchange_read,
             exchange_role_check,
+            customer: !self.tenant.home,
         }
         .decide();
         // On the console for whoever investigates a mode they didn't expect.
@@ -264,21 +283,25 @@ pub fn provide_session(config: Config) {
     }
     let slot = SessionSlot(RwSignal::new_local(None));
     provide_context(slot);
+    let tenants = crate::ui::tenants::provide_tenants(&config);
     // Sessions are made inside the effect below, but must outlive its re-runs: their signals
     // belong to the shell.
     let owner = Owner::current();
-    Effect::new(move |previous: Option<Option<(Account, u32)>>| {
+    type Key = (Account, Option<TenantChoice>, u32);
+    Effect::new(move |previous: Option<Option<Key>>| {
         let auth = use_context::<Auth>()?;
         let account = auth.account();
+        // Another tenant chosen in the header: a new session (its own tokens, its own probe).
+        let tenant = tenants.chosen.get();
         // "Check again" in the mode panel bumps the generation: probe again, same clients.
         let generation = auth.generation();
-        let key = account.clone().map(|a| (a, generation));
+        let key = account.clone().map(|a| (a, tenant.clone(), generation));
         if previous.as_ref() == Some(&key) {
             return key;
         }
         let same_account = matches!(
             (&previous, &account),
-            (Some(Some((before, _))), Some(now)) if before == now
+            (Some(Some((before, was, _))), Some(now)) if before == now && *was == tenant
         );
         match account {
             None => slot.0.set(None),
@@ -287,8 +310,8 @@ pub fn provide_session(config: Config) {
                     slot.0.get_untracked()
                 } else {
                     let made = match &owner {
-                        Some(owner) => owner.with(|| Session::new(&config, account)),
-                        None => Session::new(&config, account),
+                        Some(owner) => owner.with(|| Session::new(&config, account, tenant)),
+                        None => Session::new(&config, account, tenant),
                     };
                     match made {
                         Ok(s) => {
@@ -311,6 +334,23 @@ pub fn provide_session(config: Config) {
         }
         key
     });
+}
+
+/// The signed-in admin's GDAP customers, read from their own tenant with the partners'
+/// permission ([`Permissions::Partners`]).
+pub async fn load_customers(
+    config: &Config,
+) -> Result<Vec<guestlist_core::tenant::DelegatedAdminCustomer>, TenantError> {
+    let graph = GraphClient::new(
+        format!("{}/v1.0", config.graph_base_url.trim_end_matches('/')),
+        transport()?,
+        BridgeTokenSource {
+            permissions: Permissions::Partners,
+            tenant: None,
+        },
+        sleeper(),
+    );
+    graph.delegated_admin_customers().await
 }
 
 /// The current session (tracked); `None` while nobody is signed in or outside the shell.

@@ -275,7 +275,7 @@ pub async fn ignore_certificate_errors(browser: &Browser) -> Result<()> {
 /// The accessible name of an account's radio button on the sim's sign-in page: its label, the
 /// display name then the user principal name.
 pub fn account_choice(sim: &RunningSim, upn: &str) -> Result<String> {
-    let accounts = sim.state.tenant.lock().expect("tenant lock").accounts();
+    let accounts = guestlist_sim::identity::all_accounts(&sim.state);
     accounts
         .iter()
         .find(|a| a.upn.eq_ignore_ascii_case(upn))
@@ -285,7 +285,7 @@ pub fn account_choice(sim: &RunningSim, upn: &str) -> Result<String> {
 
 /// The display name the sim gives `upn`.
 pub fn display_name(sim: &RunningSim, upn: &str) -> Result<String> {
-    let accounts = sim.state.tenant.lock().expect("tenant lock").accounts();
+    let accounts = guestlist_sim::identity::all_accounts(&sim.state);
     accounts
         .iter()
         .find(|a| a.upn.eq_ignore_ascii_case(upn))

@@ -12,7 +12,8 @@ use super::http::{
     TokenSource, Transport,
 };
 use super::models::{
-    Collection, Group, GroupId, Invitation, Member, NewInvitation, ObjectId, OrgContact, Page, User,
+    Collection, DelegatedAdminCustomer, Group, GroupId, Invitation, Member, NewInvitation,
+    ObjectId, OrgContact, Page, User,
 };
 use super::retry::{execute, next_delay, retry_not_found, Ctx, ReplicationWait, RetryPolicy};
 
@@ -338,6 +339,24 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         let url = self.url(&format!("/groups?$select={GROUP_SELECT}&$top=999"));
         let c: Collection<Group> = self.get_json("GET /groups", url, false).await?;
         Ok(c.into())
+    }
+
+    /// Every GDAP customer of the signed-in admin's tenant, all pages (300 a page, the documented
+    /// maximum); empty for a tenant that is nobody's partner. Needs
+    /// `DelegatedAdminRelationship.Read.All`
+    /// (<https://learn.microsoft.com/graph/api/tenantrelationship-list-delegatedadmincustomers>).
+    pub async fn delegated_admin_customers(
+        &self,
+    ) -> Result<Vec<DelegatedAdminCustomer>, TenantError> {
+        let url = self.url("/tenantRelationships/delegatedAdminCustomers?$top=300");
+        let c: Collection<DelegatedAdminCustomer> = self
+            .get_json(
+                "GET /tenantRelationships/delegatedAdminCustomers",
+                url,
+                false,
+            )
+            .await?;
+        Ok(self.all_pages(c.into(), usize::MAX).await?.items)
     }
 
     /// Follows an `@odata.nextLink`. The link must lie under this client's base URL: the bearer token

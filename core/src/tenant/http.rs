@@ -229,7 +229,7 @@ impl<S: Sleeper + ?Sized> Sleeper for Arc<S> {
 }
 
 /// Percent-encodes a query value (everything but RFC 3986 unreserved characters).
-pub(crate) fn encode_query_value(s: &str) -> String {
+pub fn encode_query_value(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {

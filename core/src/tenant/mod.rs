@@ -30,11 +30,11 @@ pub use exchange::{
 };
 pub use graph::{BatchRequest, BatchResponse, GraphClient, GraphWrite, GraphWritten, GroupFilter};
 pub use http::{
-    AuthError, HttpRequest, HttpResponse, Method, Resource, Sleeper, TokenSource, Transport,
-    TransportError,
+    encode_query_value, AuthError, HttpRequest, HttpResponse, Method, Resource, Sleeper,
+    TokenSource, Transport, TransportError,
 };
 pub use models::{
-    Group, GroupId, GroupKind, GroupKindError, Invitation, Member, NewInvitation, ObjectId,
-    OrgContact, Page, User,
+    DelegatedAdminCustomer, Group, GroupId, GroupKind, GroupKindError, Invitation, Member,
+    NewInvitation, ObjectId, OrgContact, Page, User,
 };
 pub use retry::{ReplicationWait, RetryPolicy};

@@ -85,6 +85,17 @@ impl<T> From<Collection<T>> for Page<T> {
     }
 }
 
+/// A partner's GDAP customer (`delegatedAdminCustomer`:
+/// <https://learn.microsoft.com/graph/api/resources/delegatedadmincustomer>).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DelegatedAdminCustomer {
+    /// The customer's tenant id: the authority its tokens come from.
+    pub tenant_id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
 /// `GET /me` and user search results. (`user` in the CSDL.)
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -11,6 +11,7 @@
 use crate::auth::{use_auth, SignInMode};
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::probe::{ExchangeStatus, GraphStatus, Mode, ModeReport};
+use crate::tenancy::{admin_consent_url, TenantChoice};
 use crate::ui::session::use_session;
 use leptos::prelude::*;
 
@@ -105,8 +106,12 @@ fn Checking() -> impl IntoView {
     }
 }
 
-fn graph_line(t: &Texts, graph: &GraphStatus) -> String {
+fn graph_line(t: &Texts, graph: &GraphStatus, tenant: &str) -> String {
     match graph {
+        GraphStatus::NotConsented(e) => fill(
+            t.common.tenant_no_consent,
+            &[("tenant", tenant), ("detail", &e.to_string())],
+        ),
         GraphStatus::Ready => t.common.graph_ready.to_owned(),
         GraphStatus::MissingScopes(missing) => {
             fill(t.common.graph_missing, &[("scopes", &missing.join(", "))])
@@ -144,6 +149,16 @@ fn ModeReportView(report: ModeReport, open: RwSignal<bool>) -> impl IntoView {
         Mode::Script => "card mode-panel mode-panel--script",
     };
     let sign_in_again = report.sign_in_again();
+    let tenant = use_session()
+        .map(|s| s.tenant)
+        .unwrap_or_else(|| TenantChoice {
+            id: String::new(),
+            name: String::new(),
+            home: true,
+        });
+    let tenant_name = tenant.name.clone();
+    let consent = matches!(report.graph, GraphStatus::NotConsented(_))
+        .then(|| view! { <ConsentLink tenant/> });
     let graph = report.graph.clone();
     let exchange = report.exchange.clone();
     let exchange_fix = exchange.clone();
@@ -161,7 +176,8 @@ fn ModeReportView(report: ModeReport, open: RwSignal<bool>) -> impl IntoView {
                     .1
                     .map(|fix| view! { <p class="mode-fix">{fix}</p> })
             }}
-            <p class="mode-graph">{move || graph_line(i18n.t(), &graph)}</p>
+            <p class="mode-graph">{move || graph_line(i18n.t(), &graph, &tenant_name)}</p>
+            {consent}
             <div class="mode-actions">
                 {sign_in_again.then(|| view! {
                     <button
@@ -180,5 +196,24 @@ fn ModeReportView(report: ModeReport, open: RwSignal<bool>) -> impl IntoView {
                 </button>
             </div>
         </section>
+    }
+}
+
+/// First use in a GDAP customer's tenant: the admin-consent link for that tenant (a new tab:
+/// the app's state stays here), then "Check again" in the panel.
+#[component]
+fn ConsentLink(tenant: TenantChoice) -> impl IntoView {
+    let i18n = use_i18n();
+    let config = use_context::<crate::config::Config>();
+    let href =
+        config.map(|c| admin_consent_url(&c, &tenant.id, &crate::ui::browser::app_base_url()));
+    let name = tenant.name.clone();
+    view! {
+        <p class="mode-fix">
+            <a class="button button--primary" href=href target="_blank" rel="noopener">
+                {move || fill(i18n.t().common.tenant_consent_link, &[("tenant", &name)])}
+            </a>
+        </p>
+        <p class="mode-fix">{move || i18n.t().common.tenant_consent_then}</p>
     }
 }

@@ -7,7 +7,9 @@ use super::state::{ImportProblem, ImportState, Phase, Planned, RunInfo, SavedRun
 use crate::activity::LocalActivity;
 #[cfg(target_arch = "wasm32")]
 use crate::platform::BrowserClock;
-use crate::ui::session::{Session, SessionEngine};
+use crate::ui::session::Session;
+#[cfg(target_arch = "wasm32")]
+use crate::ui::session::SessionEngine;
 use guestlist_core::domain::journal::{Journal, Service};
 use guestlist_core::domain::plan::{Desired, PlanOptions};
 use guestlist_core::domain::report::build_report;
@@ -22,17 +24,22 @@ fn tenant(e: &TenantError) -> ImportProblem {
     ImportProblem::Tenant(failure(Service::Graph, e))
 }
 
-/// The groups as targets, then the plan from the engine's bulk reads.
+/// The groups as targets, then the plan from the engine's bulk reads in `session`'s tenant.
 async fn make_plan(
-    engine: &SessionEngine<'_>,
+    session: &Session,
     groups: &[Group],
     desired: Vec<Desired>,
 ) -> Result<Planned, TenantError> {
+    let engine = session.engine();
     let targets = engine.targets(groups).await?;
     let plan = engine
         .plan_adds(&targets, &desired, &PlanOptions::default())
         .await?;
-    Ok(Planned { plan, desired })
+    Ok(Planned {
+        plan,
+        desired,
+        tenant_id: session.tenant.id.clone(),
+    })
 }
 
 /// "Prepare the plan": bulk reads, then the planner.
@@ -48,7 +55,7 @@ pub fn prepare(st: ImportState, session: Session) {
     st.planned.set(None);
     st.declined.set(Vec::new());
     leptos::task::spawn_local(async move {
-        let result = make_plan(&session.engine(), &groups, desired).await;
+        let result = make_plan(&session, &groups, desired).await;
         st.planned.set(Some(result.map_err(|e| tenant(&e))));
         st.planning.set(false);
     });
@@ -85,6 +92,13 @@ pub fn start(st: ImportState, session: Session) {
     let Some(Ok(planned)) = st.planned.get_untracked() else {
         return;
     };
+    if !planned.tenant_id.eq_ignore_ascii_case(&session.tenant.id) {
+        // Planned in another tenant (the admin switched since): plan again here.
+        let planned = planned.tenant_id;
+        st.planned
+            .set(Some(Err(ImportProblem::OtherTenant { planned })));
+        return;
+    }
     let declined = st.declined.get_untracked();
     let plan = planned.plan.for_bulk_run(&declined);
     let saved = SavedRun {
@@ -94,7 +108,7 @@ pub fn start(st: ImportState, session: Session) {
         direct: session.is_direct(),
         started_at: now_iso(),
         signed_in_as: session.account.username.clone(),
-        tenant_id: session.account.tenant_id.clone(),
+        tenant_id: planned.tenant_id,
     };
     st.run.set(Some(RunInfo {
         saved: saved.clone(),
@@ -108,11 +122,25 @@ pub fn start(st: ImportState, session: Session) {
     run(st, session, saved, true);
 }
 
+/// Whether `session` acts in the tenant the run was planned for; if not, the run shows why and
+/// is left alone. A run (journal, report) names its tenant, and never acts in another.
+fn in_planned_tenant(st: &ImportState, session: &Session, saved: &SavedRun) -> bool {
+    if saved.tenant_id.is_empty() || saved.tenant_id.eq_ignore_ascii_case(&session.tenant.id) {
+        return true;
+    }
+    let planned = saved.tenant_id.clone();
+    st.update_run(|r| r.phase = Phase::Error(ImportProblem::OtherTenant { planned }));
+    false
+}
+
 /// Resumes the run shown (after a reload, a cancel or a verify).
 pub fn resume(st: ImportState, session: Session) {
     let Some(info) = st.run.get_untracked() else {
         return;
     };
+    if !in_planned_tenant(&st, &session, &info.saved) {
+        return;
+    }
     st.update_run(|r| r.phase = Phase::Starting);
     run(st, session, info.saved, false);
 }
@@ -154,6 +182,7 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
             None::<guestlist_core::run::Progress>,
         ));
         let direct = saved.direct;
+        let tenant = session.tenant.authority_tenant().map(str::to_owned);
         let listener_control = control.clone();
         let setup = RunSetup::default()
             .with_control(control)
@@ -175,6 +204,7 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
                         reported.clone(),
                         listener_control.clone(),
                         direct,
+                        tenant.clone(),
                         message.clone(),
                     );
                 }
@@ -232,14 +262,20 @@ fn renew_silently(
     reported: std::rc::Rc<std::cell::RefCell<Option<guestlist_core::run::Progress>>>,
     control: guestlist_core::run::RunControl,
     direct: bool,
+    tenant: Option<String>,
     why: String,
 ) {
     use crate::auth::bridge;
     use guestlist_core::tenant::Resource;
     leptos::task::spawn_local(async move {
-        let mut renewed = bridge::token(Resource::Graph, true).await.map(|_| ());
+        let tenant = tenant.as_deref();
+        let mut renewed = bridge::token(Resource::Graph, true, tenant)
+            .await
+            .map(|_| ());
         if renewed.is_ok() && direct {
-            renewed = bridge::token(Resource::Exchange, true).await.map(|_| ());
+            renewed = bridge::token(Resource::Exchange, true, tenant)
+                .await
+                .map(|_| ());
         }
         gate.end();
         match renewed {
@@ -323,6 +359,9 @@ pub fn verify(st: ImportState, session: Session) {
     let Some(info) = st.run.get_untracked() else {
         return;
     };
+    if !in_planned_tenant(&st, &session, &info.saved) {
+        return;
+    }
     leptos::task::spawn_local(async move {
         let result = verify_run(&session, &info.saved).await;
         match result {
@@ -389,6 +428,9 @@ pub fn retry_failed(st: ImportState, session: Session) {
     let Some(info) = st.run.get_untracked() else {
         return;
     };
+    if !in_planned_tenant(&st, &session, &info.saved) {
+        return;
+    }
     let rows = guestlist_core::domain::journal::failed_rows(&info.saved.plan, &info.journal);
     let desired: Vec<Desired> = info
         .saved
@@ -421,7 +463,7 @@ pub fn retry_failed(st: ImportState, session: Session) {
                 groups.push(session.graph.get_group(id).await?);
             }
             st.groups.set(groups.clone());
-            make_plan(&session.engine(), &groups, desired).await
+            make_plan(&session, &groups, desired).await
         }
         .await;
         st.planned.set(Some(result.map_err(|e| tenant(&e))));

@@ -57,6 +57,8 @@ pub struct Loaded {
 pub struct Planned {
     pub plan: Plan,
     pub desired: Vec<Desired>,
+    /// The tenant whose reads the plan was made from: the run acts there and nowhere else.
+    pub tenant_id: String,
 }
 
 // Natively (type-checking only) runs don't start, so some states are never built there.
@@ -94,6 +96,9 @@ pub enum ImportProblem {
     /// The script can't be written (a value PowerShell can't take).
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     Script(PsError),
+    /// The run was planned for another tenant than the one Guestlist acts in now (a partner
+    /// switched customers): it is not run here. `planned` is that tenant's id.
+    OtherTenant { planned: String },
 }
 
 impl ImportProblem {
@@ -109,6 +114,9 @@ impl ImportProblem {
             }
             ImportProblem::Script(e) => {
                 fill(t.import().script_failed, &[("detail", &e.to_string())])
+            }
+            ImportProblem::OtherTenant { planned } => {
+                fill(t.import().other_tenant, &[("planned", planned)])
             }
         }
     }

@@ -291,7 +291,7 @@ fn session_lines(
                 ),
             )
         }
-        GraphStatus::Failed(e) => (
+        GraphStatus::Failed(e) | GraphStatus::NotConsented(e) => (
             Outcome::Fail,
             fill(t.deploy().permissions_failed, &[("detail", &e.to_string())]),
         ),

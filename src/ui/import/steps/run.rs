@@ -6,7 +6,8 @@ use super::session_fn;
 use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::ui::import::driver;
 
-use crate::ui::import::state::{ImportState, Phase};
+use crate::ui::import::state::{ImportProblem, ImportState, Phase};
+use crate::ui::tenants::Tenants;
 use guestlist_core::run::RunState;
 use leptos::prelude::*;
 
@@ -120,6 +121,28 @@ pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
             });
             let st = st.clone();
             match phase {
+                Phase::Error(ImportProblem::OtherTenant { planned }) => {
+                    let st2 = st.clone();
+                    let choice = use_context::<Tenants>().and_then(|tenants| {
+                        let c = tenants
+                            .choices
+                            .get_untracked()
+                            .into_iter()
+                            .find(|c| c.id == planned)?;
+                        Some((tenants, c))
+                    });
+                    view! {
+                        {choice.map(|(tenants, c)| view! {
+                            <button type="button" class="button button--primary" on:click=move |_| {
+                                tenants.choose((!c.home).then(|| c.clone()));
+                                st.update_run(|r| r.phase = Phase::Interrupted);
+                            }>{t.import().switch_tenant}</button>
+                        })}
+                        <button type="button" class="button" on:click=move |_| driver::new_import(st2.clone())>
+                            {t.import().new_import}
+                        </button>
+                    }.into_any()
+                }
                 Phase::Interrupted | Phase::Ended(RunState::Cancelled) => {
                     let st2 = st.clone();
                     view! {

@@ -1,0 +1,156 @@
+//! Partners (GDAP): the tenant switcher in the header and the chosen tenant. The choices are the
+//! admin's own tenant and its GDAP customers ([`crate::tenancy::choices`]), read once per sign-in
+//! in a partner's deployment (`tenantId` `organizations`); a single-tenant admin has only the
+//! home tenant, and the switcher is not shown.
+//!
+//! The chosen tenant is kept in sessionStorage, so a reload comes back in the same tenant (a run
+//! resumed after a reload acts where it was planned). The session ([`crate::ui::session`]) is
+//! rebuilt for each choice: tokens from that tenant's authority, a new mode probe.
+
+use crate::auth::Account;
+use crate::config::{Config, Tenant};
+use crate::i18n::{fill, use_i18n};
+use crate::tenancy::{choices, TenantChoice};
+use leptos::prelude::*;
+
+/// sessionStorage key of the chosen tenant.
+const CHOSEN_KEY: &str = "guestlist.tenant";
+
+/// The tenants the admin can act in and the one chosen (`None`: the admin's own).
+#[derive(Clone, Copy)]
+pub struct Tenants {
+    pub choices: RwSignal<Vec<TenantChoice>>,
+    pub chosen: RwSignal<Option<TenantChoice>>,
+}
+
+impl Tenants {
+    /// Acts in `choice` from now on (the home tenant: `None`).
+    pub fn choose(&self, choice: Option<TenantChoice>) {
+        store(choice.as_ref());
+        self.chosen.set(choice);
+    }
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+fn stored() -> Option<TenantChoice> {
+    let text = session_storage()?.get_item(CHOSEN_KEY).ok().flatten()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn store(choice: Option<&TenantChoice>) {
+    let Some(s) = session_storage() else { return };
+    let _ = match choice.and_then(|c| serde_json::to_string(c).ok()) {
+        Some(json) => s.set_item(CHOSEN_KEY, &json),
+        None => s.remove_item(CHOSEN_KEY),
+    };
+}
+
+/// Provides [`Tenants`] once (the shell) and returns it. The choices are read for each new
+/// signed-in account through [`crate::ui::session::load_customers`].
+pub fn provide_tenants(config: &Config) -> Tenants {
+    if let Some(t) = use_context::<Tenants>() {
+        return t;
+    }
+    let tenants = Tenants {
+        choices: RwSignal::new(Vec::new()),
+        chosen: RwSignal::new(stored().filter(|c| !c.home)),
+    };
+    provide_context(tenants);
+    let partner = config.tenant == Tenant::Organizations;
+    let config = config.clone();
+    Effect::new(move |previous: Option<Option<Account>>| {
+        let account = use_context::<crate::auth::Auth>().and_then(|a| a.account());
+        if previous.as_ref() == Some(&account) {
+            return account;
+        }
+        match &account {
+            None => {
+                tenants.choices.set(Vec::new());
+                if previous.is_some_and(|p| p.is_some()) {
+                    tenants.choose(None);
+                }
+            }
+            Some(account) if partner => {
+                let (config, account) = (config.clone(), account.clone());
+                leptos::task::spawn_local(async move {
+                    match crate::ui::session::load_customers(&config).await {
+                        Ok(customers) => {
+                            tenants.choices.try_set(choices(&account, &customers));
+                        }
+                        // No permission to list them (not consented, not a partner): the admin
+                        // works in their own tenant, as a single-tenant admin does.
+                        Err(e) => leptos::logging::log!("GDAP customers not listed: {e}"),
+                    }
+                });
+            }
+            Some(_) => {}
+        }
+        account
+    });
+    tenants
+}
+
+/// The header's switcher: the tenant Guestlist acts in, and the others to choose from. Shown
+/// only when there is more than the admin's own tenant.
+#[component]
+pub fn TenantSwitcher() -> impl IntoView {
+    let i18n = use_i18n();
+    let Some(tenants) = use_context::<Tenants>() else {
+        return None::<AnyView>;
+    };
+    let list = move || tenants.choices.get();
+    let selected = move || {
+        tenants
+            .chosen
+            .get()
+            .map(|c| c.id)
+            .unwrap_or_else(|| list().first().map(|h| h.id.clone()).unwrap_or_default())
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        let id = event_target_value(&ev);
+        let choice = tenants
+            .choices
+            .get_untracked()
+            .into_iter()
+            .find(|c| c.id == id)
+            .filter(|c| !c.home);
+        tenants.choose(choice);
+    };
+    Some(
+        (move || {
+            (list().len() > 1).then(|| {
+                view! {
+                    <div class="tenant-switcher">
+                        <label for="tenant-switcher">{move || i18n.t().common.tenant_label}</label>
+                        <select id="tenant-switcher" on:change=on_change prop:value=selected>
+                            {list()
+                                .into_iter()
+                                .map(|c| {
+                                    let id = c.id.clone();
+                                    let text = move || {
+                                        let t = i18n.t();
+                                        let pattern = if c.home {
+                                            t.common.tenant_home
+                                        } else {
+                                            t.common.tenant_customer
+                                        };
+                                        fill(pattern, &[("name", &c.name), ("id", &c.id)])
+                                    };
+                                    let is_selected = {
+                                        let id = id.clone();
+                                        move || selected() == id
+                                    };
+                                    view! { <option value=id selected=is_selected>{text}</option> }
+                                })
+                                .collect_view()}
+                        </select>
+                    </div>
+                }
+            })
+        })
+        .into_any(),
+    )
+}

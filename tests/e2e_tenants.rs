@@ -1,0 +1,196 @@
+//! End-to-end: a Microsoft partner's admin (GDAP) works in several customer tenants from one
+//! browser. The app is deployed with `tenantId` `organizations`; the partner's admin signs in at
+//! home, picks a customer in the header's tenant switcher, and every change lands in that
+//! customer's tenant only. A customer where the app was never consented shows the consent path.
+//!
+//! Run with an existing build: `GUESTLIST_DIST=dist cargo test -p guestlist --test e2e_tenants`.
+//! Screenshots: test-output/e2e/tenants-*.png.
+#![cfg(not(target_arch = "wasm32"))]
+
+#[allow(dead_code)] // Helpers shared with tests/e2e_signin.rs.
+#[path = "support/signin.rs"]
+mod signin;
+mod support;
+
+use guestlist_sim::contract::{Organization, CUSTOMERS, HOME};
+use guestlist_sim::Knobs;
+use serde_json::Value;
+use signin::{ignore_certificate_errors, sign_in, SignInSetup};
+use support::browser::Browser;
+use support::{check, dist_dir, Result};
+
+const PARTNER_ADMIN: &str = "admin@litwarepartners.onmicrosoft.com";
+
+/// The app deployed for partners (`tenantId` `organizations`), a browser at its start page,
+/// the partner's admin signed in (direct mode in their own tenant).
+async fn partner_signed_in(label: &str) -> Result<(SignInSetup, Browser)> {
+    let setup = SignInSetup::start_with_config(&dist_dir()?, Knobs::default(), |c| {
+        c["tenantId"] = "organizations".into();
+    })
+    .await?;
+    let browser = Browser::start(label).await?;
+    ignore_certificate_errors(&browser).await?;
+    browser.goto(&setup.app("/")).await?;
+    sign_in(&browser, &setup, PARTNER_ADMIN, "Direct mode").await?;
+    Ok((setup, browser))
+}
+
+/// The switcher's option for `org`, as the header shows it.
+fn option(org: &Organization) -> String {
+    format!("{} · {}", org.name, org.id)
+}
+
+/// Picks `org` in the header's tenant switcher.
+async fn switch_to(browser: &Browser, org: &Organization) -> Result<()> {
+    browser
+        .find("combobox", "Tenant")
+        .await?
+        .select_by_label(&option(org))
+        .await?;
+    Ok(())
+}
+
+/// A snapshot of tenant `id` as the sim holds it now.
+fn tenant_state(setup: &SignInSetup, id: &str) -> Value {
+    setup.sim.state.tenant_of(id).snapshot()
+}
+
+/// The addresses of the mail contacts in a snapshot.
+fn contact_addresses(state: &Value) -> Vec<String> {
+    state["contacts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["externalEmailAddress"].as_str().map(str::to_lowercase))
+        .collect()
+}
+
+/// Opens group `name` from the finder and adds `address` to it through the add-person dialog,
+/// until the dialog says it is done.
+async fn add_person(browser: &Browser, group: &str, address: &str, display: &str) -> Result<()> {
+    let searchbox = browser.find("searchbox", "Search groups by name").await?;
+    searchbox.clear().await?;
+    searchbox.send_keys(group).await?;
+    browser.wait_text(&format!("found for “{group}”.")).await?;
+    browser.click("link", group).await?;
+    browser.find("heading", group).await?;
+    browser.click("button", "Add an external person").await?;
+    browser
+        .find("dialog", &format!("Add an external person to {group}"))
+        .await?;
+    browser
+        .find("textbox", "E-mail address")
+        .await?
+        .send_keys(address)
+        .await?;
+    browser
+        .find("textbox", "Display name")
+        .await?
+        .send_keys(display)
+        .await?;
+    browser.click("button", "Review the plan").await?;
+    browser.find("region", "What will happen").await?;
+    browser.click("button", "Make these changes").await?;
+    browser
+        .wait_text(&format!("Done: {address} is a member of {group}."))
+        .await?;
+    browser.click("button", "Close").await?;
+    browser.click("link", "← All groups").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_partner_switches_customers_and_each_tenant_holds_its_own_change() -> Result<()> {
+    let (setup, browser) = partner_signed_in("tenants-switch").await?;
+    let [northwind, tailspin, _] = CUSTOMERS;
+    let contoso_before = contact_addresses(&setup.state());
+
+    // The switcher: the partner's own tenant first, then the customers.
+    let switcher = browser.find("combobox", "Tenant").await?.text().await?;
+    let mine = switcher.find("(your tenant)");
+    let first_customer = switcher.find(&option(&CUSTOMERS[2]));
+    check(
+        mine.is_some() && first_customer.is_some() && mine < first_customer,
+        || format!("switcher: {switcher:?}"),
+    )?;
+    browser.screenshot("tenants-switcher").await?;
+    support::axe::check_page(&browser, "the header with the tenant switcher").await?;
+
+    switch_to(&browser, &northwind).await?;
+    browser.find("button", "Direct mode").await?;
+    add_person(
+        &browser,
+        "Northwind Suppliers",
+        "ines@fabrikam.example",
+        "Ines Ruiz",
+    )
+    .await?;
+
+    switch_to(&browser, &tailspin).await?;
+    browser.find("button", "Direct mode").await?;
+    add_person(
+        &browser,
+        "Tailspin Suppliers",
+        "olu@fabrikam.example",
+        "Olu Ade",
+    )
+    .await?;
+    browser.screenshot("tenants-tailspin-done").await?;
+
+    let in_northwind = contact_addresses(&tenant_state(&setup, northwind.id));
+    let in_tailspin = contact_addresses(&tenant_state(&setup, tailspin.id));
+    check(
+        in_northwind.contains(&"ines@fabrikam.example".to_string())
+            && !in_northwind.contains(&"olu@fabrikam.example".to_string()),
+        || format!("Northwind's contacts: {in_northwind:?}"),
+    )?;
+    check(
+        in_tailspin.contains(&"olu@fabrikam.example".to_string())
+            && !in_tailspin.contains(&"ines@fabrikam.example".to_string()),
+        || format!("Tailspin's contacts: {in_tailspin:?}"),
+    )?;
+    check(contact_addresses(&setup.state()) == contoso_before, || {
+        "Contoso changed".into()
+    })?;
+    check(
+        !contact_addresses(&tenant_state(&setup, HOME.id)).contains(&"olu@fabrikam.example".into()),
+        || "the home tenant got a customer's contact".into(),
+    )?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_customer_without_consent_shows_the_consent_path() -> Result<()> {
+    let (setup, browser) = partner_signed_in("tenants-consent").await?;
+    let adatum = CUSTOMERS[2];
+    switch_to(&browser, &adatum).await?;
+    let text = browser
+        .wait_text(&format!("Guestlist isn't consented in {} yet", adatum.name))
+        .await?;
+    check(text.contains("AADSTS65001"), || format!("panel: {text:?}"))?;
+    let link = browser
+        .find("link", &format!("Grant admin consent for {}", adatum.name))
+        .await?;
+    let href = link.attr("href").await?.unwrap_or_default();
+    check(
+        href.contains(&format!("/{}/v2.0/adminconsent?client_id=", adatum.id)),
+        || format!("consent link: {href}"),
+    )?;
+    browser.screenshot("tenants-consent").await?;
+    support::axe::check_page(&browser, "the consent path").await?;
+
+    // An admin follows it (here in the same tab): Entra consents for Adatum and sends the
+    // browser back to the app, which is still in Adatum and now works there.
+    browser.goto(&href).await?;
+    browser.find("button", "Direct mode").await?;
+    check(setup.sim.state.tenancy.consented(adatum.id), || {
+        "Adatum not consented".into()
+    })?;
+    let selected = browser
+        .eval("return document.getElementById('tenant-switcher').selectedOptions[0].textContent")
+        .await?;
+    check(selected == Value::String(option(&adatum)), || {
+        format!("selected tenant after consent: {selected}")
+    })?;
+    browser.close().await
+}
