@@ -137,6 +137,16 @@
     return tenantId ? settings.authorityBase + "/" + tenantId : undefined;
   }
 
+  // The account as MSAL knows it in tenant `tenantId`. MSAL looks cached tokens up by the
+  // account's tenantId before the request's authority (msal-common SilentFlowClient), so the
+  // home account would be handed its home tenant's token: the customer's profile once MSAL has
+  // one, else the home account with the customer's tenant id (the refresh token is found by the
+  // home account id and redeemed at the customer's authority, which then adds the profile).
+  function inTenant(pca, account, tenantId) {
+    const known = pca.getAccount({ homeAccountId: account.homeAccountId, tenantId: tenantId });
+    return known || Object.assign({}, account, { tenantId: tenantId });
+  }
+
   // Settings come from src/auth/settings.rs (one pure function, tested natively).
   async function init(settingsJson) {
     const msal = globalThis.msal;
@@ -249,7 +259,7 @@
     }
     const result = await pca.acquireTokenSilent({
       scopes: JSON.parse(scopesJson),
-      account: account,
+      account: tenantId ? inTenant(pca, account, tenantId) : account,
       authority: authorityFor(tenantId),
       forceRefresh: !!forceRefresh,
     });

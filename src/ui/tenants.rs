@@ -98,9 +98,7 @@ pub fn provide_tenants(config: &Config) -> Tenants {
 #[component]
 pub fn TenantSwitcher() -> impl IntoView {
     let i18n = use_i18n();
-    let Some(tenants) = use_context::<Tenants>() else {
-        return None::<AnyView>;
-    };
+    let tenants = use_context::<Tenants>()?;
     let list = move || tenants.choices.get();
     let selected = move || {
         tenants
@@ -119,7 +117,7 @@ pub fn TenantSwitcher() -> impl IntoView {
             .filter(|c| !c.home);
         tenants.choose(choice);
     };
-    Some(
+    Some::<AnyView>(
         (move || {
             (list().len() > 1).then(|| {
                 view! {

@@ -803,6 +803,38 @@ mod member_count_tests {
     }
 
     #[test]
+    fn delegated_admin_customers_decode_as_documented() {
+        // The list's answer as Learn shows it (tenantrelationship-list-delegatedadmincustomers).
+        let answer = json!({
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#tenantRelationships/delegatedAdminCustomers",
+            "value": [{
+                "@odata.type": "#microsoft.graph.delegatedAdminCustomer",
+                "@odata.etag": "W/\"JyIwMzAwZTM0Ni0wMDAwLTAyMDAtMDAwMC02M2IzOGMwZTAwMDAiJw==\"",
+                "id": "7336c0f9-1a1b-4b7c-9a7d-e3e2bbcbfc0e",
+                "tenantId": "7336c0f9-1a1b-4b7c-9a7d-e3e2bbcbfc0e",
+                "displayName": "Contoso Ltd"
+            }]
+        });
+        let transport = OneAnswer {
+            body: answer.to_string(),
+            seen: RefCell::default(),
+        };
+        let g = GraphClient::new(GRAPH_V1, &transport, Token, NoWait);
+        let customers = futures::executor::block_on(g.delegated_admin_customers()).expect("list");
+        assert_eq!(
+            customers,
+            [DelegatedAdminCustomer {
+                tenant_id: "7336c0f9-1a1b-4b7c-9a7d-e3e2bbcbfc0e".into(),
+                display_name: Some("Contoso Ltd".into()),
+            }]
+        );
+        assert_eq!(
+            transport.seen.borrow()[0].url,
+            "https://graph.microsoft.com/v1.0/tenantRelationships/delegatedAdminCustomers?$top=300"
+        );
+    }
+
+    #[test]
     fn member_counts_batch_eventual_count_requests_and_keep_failures_per_group() {
         let answer = json!({"responses": [
             {"id": "1", "status": 404, "headers": {"Content-Type": "application/json"},
