@@ -1291,6 +1291,20 @@ fn session_from(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
+/// The browser's live sign-in session (its cookie) and the account signed in with it.
+fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<(String, Account)> {
+    let sid = session_from(headers)?;
+    let oid = state
+        .identity
+        .grants
+        .lock()
+        .expect("grants lock")
+        .sessions
+        .get(&sid)
+        .cloned()?;
+    Some((sid, account_by_oid(state, &oid)?))
+}
+
 async fn authorize_get(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
@@ -1310,18 +1324,7 @@ async fn authorize_get(
     }
     if p.get("prompt").map(String::as_str) == Some("none") {
         // Silent sign-in: only with a live session (Entra: AADSTS50058 otherwise).
-        let signed_in = session_from(&headers).and_then(|sid| {
-            let oid = state
-                .identity
-                .grants
-                .lock()
-                .expect("grants lock")
-                .sessions
-                .get(&sid)
-                .cloned()?;
-            Some((sid, account_by_oid(&state, &oid)?))
-        });
-        return match signed_in {
+        return match signed_in(&state, &headers) {
             Some((sid, account)) => {
                 let scope = p.get("scope").map(String::as_str).unwrap_or_default();
                 let checked = enter(
@@ -1564,18 +1567,7 @@ async fn admin_consent(
     else {
         return error_page(&StsError::missing("redirect_uri"), &correlation);
     };
-    let account = session_from(&headers).and_then(|sid| {
-        let oid = state
-            .identity
-            .grants
-            .lock()
-            .expect("grants lock")
-            .sessions
-            .get(&sid)
-            .cloned()?;
-        account_by_oid(&state, &oid)
-    });
-    let Some(account) = account else {
+    let Some((_, account)) = signed_in(&state, &headers) else {
         let e = StsError::bad(
             "login_required",
             50058,
