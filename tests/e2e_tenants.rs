@@ -12,12 +12,14 @@
 mod signin;
 mod support;
 
+use fantoccini::Locator;
 use guestlist_sim::contract::{Organization, CUSTOMERS, HOME};
 use guestlist_sim::Knobs;
 use serde_json::Value;
 use signin::{ignore_certificate_errors, sign_in, SignInSetup};
 use support::browser::Browser;
-use support::{check, dist_dir, Result};
+use support::wait::{until, Poll};
+use support::{check, dist_dir, output_dir, Result, DEADLINE};
 
 const PARTNER_ADMIN: &str = "admin@litwarepartners.onmicrosoft.com";
 
@@ -192,5 +194,122 @@ async fn a_customer_without_consent_shows_the_consent_path() -> Result<()> {
     check(selected == Value::String(option(&adatum)), || {
         format!("selected tenant after consent: {selected}")
     })?;
+    browser.close().await
+}
+
+/// The run's progress bar (settled operations, all operations), once shown.
+async fn progress(browser: &Browser) -> Result<Option<(u64, u64)>> {
+    let v = browser
+        .eval(
+            "const b = document.querySelector('progress.import-bar'); \
+             return b ? [Number(b.value), Number(b.max)] : null",
+        )
+        .await?;
+    Ok(v.as_array().map(|a| {
+        (
+            a[0].as_u64().unwrap_or_default(),
+            a[1].as_u64().unwrap_or_default(),
+        )
+    }))
+}
+
+#[tokio::test]
+async fn a_run_reloaded_in_one_customer_resumes_only_there() -> Result<()> {
+    let (setup, browser) = partner_signed_in("tenants-reload").await?;
+    let [northwind, tailspin, _] = CUSTOMERS;
+    switch_to(&browser, &tailspin).await?;
+    browser.find("button", "Direct mode").await?;
+    let group = "Tailspin Suppliers";
+
+    // A bulk import into Tailspin's distribution group.
+    let rows = 40;
+    let mut text = String::from("Voornaam;Achternaam;E-mailadres\r\n");
+    let addresses: Vec<String> = (1..=rows)
+        .map(|i| format!("reload.{i:03}@partner.example"))
+        .collect();
+    for (i, a) in addresses.iter().enumerate() {
+        text.push_str(&format!("Row;{i};{a}\r\n"));
+    }
+    let path = output_dir("e2e")?.join("tenants-reload.csv");
+    std::fs::write(&path, &text).map_err(|source| support::Error::Io {
+        what: format!("writing {}", path.display()),
+        source,
+    })?;
+    browser.click("link", "Import").await?;
+    browser.find("heading", "Import").await?;
+    let input = browser.client.find(Locator::Css("#imp-file")).await?;
+    input.send_keys(&path.to_string_lossy()).await?;
+    browser
+        .wait_text(&format!("{rows} rows can be imported"))
+        .await?;
+    let q = browser.find("searchbox", "Find a group").await?;
+    q.send_keys(group).await?;
+    browser.click("button", "Search").await?;
+    browser
+        .click("button", &format!("Add {group} as a target"))
+        .await?;
+    until("Prepare the plan to be enabled", DEADLINE, || async {
+        let prepare = browser.find("button", "Prepare the plan").await?;
+        Ok(match prepare.is_enabled().await {
+            Ok(true) => Poll::Ready(()),
+            Ok(false) => Poll::NotYet("disabled".into()),
+            Err(e) if e.is_stale_element_reference() => Poll::NotYet(e.to_string()),
+            Err(e) => return Err(e.into()),
+        })
+    })
+    .await?;
+    browser.click("button", "Prepare the plan").await?;
+    browser.find("table", "The plan, row by row").await?;
+    // Slow enough that the reload lands mid-run.
+    setup.set_knobs(Knobs {
+        latency_ms: 200,
+        ..Knobs::default()
+    })?;
+    browser.click("button", "Start the run").await?;
+    until("a part of the run", DEADLINE, || async {
+        Ok(match progress(&browser).await? {
+            Some((done, total)) if done >= 2 && done < total => Poll::Ready(()),
+            other => Poll::NotYet(format!("{other:?}")),
+        })
+    })
+    .await?;
+    browser.client.refresh().await?;
+    setup.set_knobs(Knobs::default())?;
+
+    // After the reload: still in Tailspin. The admin switches to Northwind first: the run
+    // is not resumed there.
+    browser
+        .wait_text("This import stopped before it finished")
+        .await?;
+    switch_to(&browser, &northwind).await?;
+    browser.find("button", "Direct mode").await?;
+    browser.click("button", "Resume the import").await?;
+    let text = browser
+        .wait_text(&format!("This run was planned for tenant {}", tailspin.id))
+        .await?;
+    check(text.contains("nothing changed"), || format!("page: {text:?}"))?;
+    browser.screenshot("tenants-other-tenant").await?;
+    let nothing_in_northwind = || {
+        let contacts = contact_addresses(&tenant_state(&setup, northwind.id));
+        !addresses.iter().any(|a| contacts.contains(a))
+    };
+    check(nothing_in_northwind(), || "the run acted in Northwind".into())?;
+
+    // Switching back from the message, then resuming, finishes the run in Tailspin.
+    browser.click("button", "Switch to the run's tenant").await?;
+    browser.find("button", "Direct mode").await?;
+    browser.click("button", "Resume the import").await?;
+    until("the run to finish", DEADLINE * 4, || async {
+        let contacts = contact_addresses(&tenant_state(&setup, tailspin.id));
+        let missing = addresses.iter().filter(|a| !contacts.contains(a)).count();
+        Ok(if missing == 0 {
+            Poll::Ready(())
+        } else {
+            Poll::NotYet(format!("{missing} contacts missing in Tailspin"))
+        })
+    })
+    .await?;
+    browser.wait_text("Finished").await?;
+    check(nothing_in_northwind(), || "the run acted in Northwind".into())?;
     browser.close().await
 }
