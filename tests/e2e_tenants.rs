@@ -287,16 +287,22 @@ async fn a_run_reloaded_in_one_customer_resumes_only_there() -> Result<()> {
     let text = browser
         .wait_text(&format!("This run was planned for tenant {}", tailspin.id))
         .await?;
-    check(text.contains("nothing changed"), || format!("page: {text:?}"))?;
+    check(text.contains("nothing changed"), || {
+        format!("page: {text:?}")
+    })?;
     browser.screenshot("tenants-other-tenant").await?;
     let nothing_in_northwind = || {
         let contacts = contact_addresses(&tenant_state(&setup, northwind.id));
         !addresses.iter().any(|a| contacts.contains(a))
     };
-    check(nothing_in_northwind(), || "the run acted in Northwind".into())?;
+    check(nothing_in_northwind(), || {
+        "the run acted in Northwind".into()
+    })?;
 
     // Switching back from the message, then resuming, finishes the run in Tailspin.
-    browser.click("button", "Switch to the run's tenant").await?;
+    browser
+        .click("button", "Switch to the run's tenant")
+        .await?;
     browser.find("button", "Direct mode").await?;
     browser.click("button", "Resume the import").await?;
     until("the run to finish", DEADLINE * 4, || async {
@@ -310,6 +316,8 @@ async fn a_run_reloaded_in_one_customer_resumes_only_there() -> Result<()> {
     })
     .await?;
     browser.wait_text("Finished").await?;
-    check(nothing_in_northwind(), || "the run acted in Northwind".into())?;
+    check(nothing_in_northwind(), || {
+        "the run acted in Northwind".into()
+    })?;
     browser.close().await
 }

@@ -157,11 +157,10 @@ fn ModeReportView(report: ModeReport, open: RwSignal<bool>) -> impl IntoView {
             home: true,
         });
     let tenant_name = tenant.name.clone();
-    let consent = matches!(report.graph, GraphStatus::NotConsented(_))
-        .then(|| view! { <ConsentLink tenant/> });
+    let not_consented = matches!(report.graph, GraphStatus::NotConsented(_));
+    let consent = not_consented.then(|| view! { <ConsentLink tenant/> });
     let graph = report.graph.clone();
     let exchange = report.exchange.clone();
-    let exchange_fix = exchange.clone();
     view! {
         <section id=PANEL_ID class=class aria-labelledby="mode-heading">
             <h2 id="mode-heading">
@@ -170,11 +169,16 @@ fn ModeReportView(report: ModeReport, open: RwSignal<bool>) -> impl IntoView {
                     Mode::Script => i18n.t().common.mode_script,
                 }}
             </h2>
-            <p class="mode-summary">{move || exchange_lines(i18n.t(), &exchange).0}</p>
+            // Without consent in the tenant Exchange refuses for the same reason: said once,
+            // below.
             {move || {
-                exchange_lines(i18n.t(), &exchange_fix)
-                    .1
-                    .map(|fix| view! { <p class="mode-fix">{fix}</p> })
+                (!not_consented).then(|| {
+                    let (summary, fix) = exchange_lines(i18n.t(), &exchange);
+                    view! {
+                        <p class="mode-summary">{summary}</p>
+                        {fix.map(|fix| view! { <p class="mode-fix">{fix}</p> })}
+                    }
+                })
             }}
             <p class="mode-graph">{move || graph_line(i18n.t(), &graph, &tenant_name)}</p>
             {consent}
