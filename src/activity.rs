@@ -1,24 +1,34 @@
-//! The activity log in this browser: the core's [`Log`] kept in localStorage across reloads.
-//! The change engine records every operation through [`LocalActivity`] (one write per run's
-//! batch of entries, not one per entry).
+//! The activity log in this browser: the core's [`Log`] kept in localStorage across reloads,
+//! one log per tenant (a partner's GDAP customers each have their own; the admin's own tenant
+//! keeps the key single-tenant deployments have always used). The change engine records every
+//! operation through [`LocalActivity`] (one write per run's batch of entries, not one per entry).
 
 pub use guestlist_core::activity::*;
 use guestlist_core::engine::record::ActivitySink;
 
-/// localStorage key.
+/// localStorage key of the admin's own tenant's log.
 pub const STORAGE_KEY: &str = "guestlist.activity";
 
-/// The stored log (empty where storage is unavailable).
-pub fn load() -> Log {
+/// The localStorage key of `tenant`'s log: a GDAP customer's id, `None` for the admin's own.
+pub fn key(tenant: Option<&str>) -> String {
+    match tenant {
+        None => STORAGE_KEY.to_owned(),
+        Some(id) => format!("{STORAGE_KEY}.{}", id.to_ascii_lowercase()),
+    }
+}
+
+/// The stored log of `tenant` (empty where storage is unavailable).
+pub fn load(tenant: Option<&str>) -> Log {
     #[cfg(target_arch = "wasm32")]
     {
         storage()
-            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+            .and_then(|s| s.get_item(&key(tenant)).ok().flatten())
             .map(|t| Log::from_json(&t))
             .unwrap_or_default()
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
+        let _ = tenant;
         Log::default()
     }
 }
@@ -26,48 +36,53 @@ pub fn load() -> Log {
 /// Appends entries (oldest first) to the stored log in one read and one write. Storage may be
 /// full or disabled (private mode): the changes themselves have happened either way, so that is
 /// reported, not fatal.
-pub fn record(entries: Vec<Entry>) -> Result<(), StorageError> {
+pub fn record(tenant: Option<&str>, entries: Vec<Entry>) -> Result<(), StorageError> {
     if entries.is_empty() {
         return Ok(());
     }
     #[cfg(target_arch = "wasm32")]
     {
         let s = storage().ok_or(StorageError::Unavailable)?;
-        let mut log = load();
+        let mut log = load(tenant);
         log.extend(entries);
-        s.set_item(STORAGE_KEY, &log.to_json())
+        s.set_item(&key(tenant), &log.to_json())
             .map_err(|e| StorageError::Write(format!("{e:?}")))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        drop(entries);
+        drop((tenant, entries));
         Err(StorageError::Unavailable)
     }
 }
 
-/// The browser's [`ActivitySink`]: the change engine records through it. A log that can't be
-/// written doesn't undo the changes; it is reported on the console for whoever investigates.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LocalActivity;
+/// The browser's [`ActivitySink`] for one tenant's log: the change engine records through it.
+/// A log that can't be written doesn't undo the changes; it is reported on the console for
+/// whoever investigates.
+#[derive(Debug, Clone, Default)]
+pub struct LocalActivity {
+    /// A GDAP customer's id; `None`: the admin's own tenant.
+    pub tenant: Option<String>,
+}
 
 impl ActivitySink for LocalActivity {
     fn record(&self, entries: Vec<Entry>) {
-        if let Err(e) = record(entries) {
+        if let Err(e) = record(self.tenant.as_deref(), entries) {
             leptos::logging::warn!("{e}");
         }
     }
 }
 
-/// Empties the stored log.
-pub fn clear() -> Result<(), StorageError> {
+/// Empties `tenant`'s stored log.
+pub fn clear(tenant: Option<&str>) -> Result<(), StorageError> {
     #[cfg(target_arch = "wasm32")]
     {
         let s = storage().ok_or(StorageError::Unavailable)?;
-        s.remove_item(STORAGE_KEY)
+        s.remove_item(&key(tenant))
             .map_err(|e| StorageError::Write(format!("{e:?}")))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
+        let _ = tenant;
         Err(StorageError::Unavailable)
     }
 }
@@ -96,6 +111,15 @@ mod tests {
 
     /// An entry as this module wrote it before actions and reasons were typed.
     const OLD_LOG: &str = r#"{"entries":[{"atMs":1795717205000,"what":"Add jan@partner.nl to Sales Team","group":"Sales Team","outcome":"failed","detail":"You aren't allowed to do this.","requestId":"rid-42"},{"atMs":1795717100000,"what":"Let Sales Team receive mail from outside the organisation","group":"Sales Team","outcome":"done","requestId":null}]}"#;
+
+    #[test]
+    fn each_customer_tenant_has_its_own_log_and_home_keeps_the_old_key() {
+        assert_eq!(key(None), "guestlist.activity");
+        assert_eq!(
+            key(Some("8A1F3C55-2d4b-4f6e-9b7a-0c1d2e3f4a5b")),
+            "guestlist.activity.8a1f3c55-2d4b-4f6e-9b7a-0c1d2e3f4a5b"
+        );
+    }
 
     #[test]
     fn entries_written_before_actions_load_and_show_their_english() {

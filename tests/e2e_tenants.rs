@@ -158,6 +158,18 @@ async fn a_partner_switches_customers_and_each_tenant_holds_its_own_change() -> 
         !contact_addresses(&tenant_state(&setup, HOME.id)).contains(&"olu@fabrikam.example".into()),
         || "the home tenant got a customer's contact".into(),
     )?;
+
+    // Activity is kept per tenant: Tailspin's lists its change and not Northwind's.
+    browser.click("link", "Activity").await?;
+    let text = browser.wait_text("olu@fabrikam.example").await?;
+    check(!text.contains("ines@fabrikam.example"), || {
+        format!("Tailspin's activity: {text:?}")
+    })?;
+    switch_to(&browser, &northwind).await?;
+    let text = browser.wait_text("ines@fabrikam.example").await?;
+    check(!text.contains("olu@fabrikam.example"), || {
+        format!("Northwind's activity: {text:?}")
+    })?;
     browser.close().await
 }
 

@@ -213,6 +213,13 @@ impl Session {
             .signed_in_as(&self.account.username)
     }
 
+    /// The Activity log of this session's tenant, which the engine records to.
+    pub fn activity(&self) -> crate::activity::LocalActivity {
+        crate::activity::LocalActivity {
+            tenant: self.tenant.authority_tenant().map(str::to_owned),
+        }
+    }
+
     /// The mode once the probe has decided it (tracked).
     pub fn mode(&self) -> Option<Mode> {
         self.mode_state.with(|m| match m {

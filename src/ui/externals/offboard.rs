@@ -4,7 +4,6 @@
 //! removals come back as the engine's script, then Verify.
 
 use super::Load;
-use crate::activity::LocalActivity;
 use crate::i18n::{fill, plural, use_i18n};
 use crate::platform::BrowserClock;
 use crate::ui::groups::{explain, tx, FailureView, ScriptBox};
@@ -190,7 +189,13 @@ pub fn OffboardPanel(
                         _ => {}
                     });
                 let outcome = engine
-                    .run(&prepared.plan, &store, &BrowserClock, &LocalActivity, setup)
+                    .run(
+                        &prepared.plan,
+                        &store,
+                        &BrowserClock,
+                        &session.activity(),
+                        setup,
+                    )
                     .await;
                 control.set_value(None);
                 let next = match outcome {
@@ -242,7 +247,13 @@ pub fn OffboardPanel(
             spawn_local(async move {
                 let r = session
                     .engine()
-                    .verify(&f.plan, &**f.store, &BrowserClock, &LocalActivity, None)
+                    .verify(
+                        &f.plan,
+                        &**f.store,
+                        &BrowserClock,
+                        &session.activity(),
+                        None,
+                    )
                     .await
                     .map(|v| v.results)
                     .map_err(|e| verify_failure(&e));

@@ -12,7 +12,6 @@
 
 use super::add_person::finished::{finished, not_run, Finished, FinishedView};
 use super::{explain, FailureView, GroupInfo};
-use crate::activity::LocalActivity;
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::platform::BrowserClock;
 use crate::probe::Mode;
@@ -415,7 +414,7 @@ fn FixView(session: Session, info: GroupInfo, step: RwSignal<FixStep>) -> impl I
                     spawn_local(async move {
                         let r = session
                             .engine()
-                            .run_now(&plan, None, &BrowserClock, &LocalActivity)
+                            .run_now(&plan, None, &BrowserClock, &session.activity())
                             .await;
                         let f = match r {
                             Ok(run) => finished(plan, run),

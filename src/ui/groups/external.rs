@@ -12,7 +12,6 @@
 //! and recorded in the activity log like every change.
 
 use super::{explain, FailureView, GroupInfo, ScriptBox};
-use crate::activity::LocalActivity;
 use crate::auth::BridgeError;
 use crate::i18n::{fill, use_i18n};
 use crate::platform::BrowserClock;
@@ -50,7 +49,7 @@ async fn open_group(session: &Session, info: &GroupInfo) -> Option<Result<RunNow
     };
     Some(
         engine
-            .run_now(&plan, None, &BrowserClock, &LocalActivity)
+            .run_now(&plan, None, &BrowserClock, &session.activity())
             .await,
     )
 }

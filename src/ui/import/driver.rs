@@ -4,7 +4,6 @@
 
 use super::state::{ImportProblem, ImportState, Phase, Planned, RunInfo, SavedRun, VerifyCounts};
 #[cfg(target_arch = "wasm32")]
-use crate::activity::LocalActivity;
 #[cfg(target_arch = "wasm32")]
 use crate::platform::BrowserClock;
 use crate::ui::session::Session;
@@ -216,7 +215,7 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
                 &saved.plan,
                 &store,
                 &BrowserClock,
-                &LocalActivity,
+                &session.activity(),
                 setup.recorded_as(&saved.id),
             )
             .await;
@@ -399,7 +398,7 @@ async fn verify_run(
             &saved.plan,
             &store,
             &BrowserClock,
-            &LocalActivity,
+            &session.activity(),
             Some(&saved.id),
         )
         .await

@@ -3,6 +3,7 @@ use crate::i18n::{plural, use_i18n, Texts};
 use crate::ui::components::Page;
 use crate::ui::groups::download;
 use crate::ui::groups::tx;
+use crate::ui::session::use_session;
 use leptos::prelude::*;
 
 fn outcome_label(t: &Texts, o: Outcome) -> &'static str {
@@ -22,7 +23,16 @@ pub const PAGE_ROWS: usize = 100;
 #[component]
 pub fn ActivityPage() -> impl IntoView {
     let i18n = use_i18n();
-    let log = RwSignal::new(activity::load());
+    // The log of the tenant Guestlist acts in (a partner's customers each have their own).
+    let tenant =
+        Memo::new(|_| use_session().and_then(|s| s.tenant.authority_tenant().map(str::to_owned)));
+    let log = RwSignal::new(activity::load(tenant.get_untracked().as_deref()));
+    Effect::new(move |previous: Option<()>| {
+        let tenant = tenant.get();
+        if previous.is_some() {
+            log.set(activity::load(tenant.as_deref()));
+        }
+    });
     let shown = RwSignal::new(PAGE_ROWS);
     let notice = RwSignal::new(None::<String>);
     let export_csv = move |_| {
@@ -37,7 +47,7 @@ pub fn ActivityPage() -> impl IntoView {
             notice.set(Some(e));
         }
     };
-    let clear = move |_| match activity::clear() {
+    let clear = move |_| match activity::clear(tenant.get_untracked().as_deref()) {
         Ok(()) => log.set(Log::default()),
         Err(e) => notice.set(Some(e.to_string())),
     };

@@ -1,6 +1,5 @@
 //! After the run: each step done, skipped or failed; in script mode the script and Verify.
 
-use crate::activity::LocalActivity;
 use crate::i18n::{fill, use_i18n};
 use crate::platform::BrowserClock;
 use crate::ui::groups::tx;
@@ -186,7 +185,13 @@ pub(crate) fn FinishedView(
             spawn_local(async move {
                 let r = session
                     .engine()
-                    .verify(&f.plan, &**f.store, &BrowserClock, &LocalActivity, None)
+                    .verify(
+                        &f.plan,
+                        &**f.store,
+                        &BrowserClock,
+                        &session.activity(),
+                        None,
+                    )
                     .await
                     .map(|v| v.results)
                     .map_err(|e| verify_failure(&e));

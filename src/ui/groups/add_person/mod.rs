@@ -18,7 +18,6 @@ mod review;
 use finished::{finished, not_run, Finished, FinishedView, OpLine};
 use review::ReviewView;
 
-use crate::activity::LocalActivity;
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::platform::BrowserClock;
 use crate::probe::Mode;
@@ -160,7 +159,7 @@ pub fn AddPersonDialog(
             spawn_local(async move {
                 let run = session
                     .engine()
-                    .run_now(&p, None, &BrowserClock, &LocalActivity)
+                    .run_now(&p, None, &BrowserClock, &session.activity())
                     .await;
                 let finished = match run {
                     Ok(run) => finished(p, run),

@@ -3,7 +3,6 @@
 //! step's script.
 
 use super::MemberRow;
-use crate::activity::LocalActivity;
 use crate::i18n::{fill, use_i18n, I18n};
 use crate::platform::BrowserClock;
 use crate::ui::groups::{dialog, explain, file_stem, tx, FailureView, GroupInfo, ScriptBox};
@@ -66,7 +65,7 @@ pub(super) fn remove(session: Session, info: GroupInfo, row: MemberRow, ui: Remo
         // the activity log; in script mode its answer is the step's script.
         let run = session
             .engine()
-            .run_now(&plan, None, &BrowserClock, &LocalActivity)
+            .run_now(&plan, None, &BrowserClock, &session.activity())
             .await;
         let run = match run {
             Ok(run) => run,
