@@ -8,10 +8,11 @@ mod tenant_support;
 use guestlist_sim::Knobs;
 use reqwest::Method;
 use serde_json::{json, Value};
-use tenant_support::{exo_message, exo_type, Reply, Sim};
+use tenant_support::{assert_exo_error, exo_message, exo_type, Reply, Sim};
 
 const PARAMETER: &str = "System.Management.Automation.ParameterBindingException";
 const NOT_FOUND: &str = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException";
+const SYNCED: &str = "Microsoft.Exchange.Configuration.Tasks.TaskException";
 
 /// An Exchange error: status, exception type, and a message containing `part`.
 fn assert_exo(r: &Reply, status: u16, exception: &str, part: &str) {
@@ -281,6 +282,61 @@ async fn multi_valued_parameters_refuse_what_exchange_refuses() {
         )
         .await;
     assert_exo(&r, 400, PARAMETER, "'AcceptMessagesOnlyFrom'");
+}
+
+/// A group synchronised from on-premises is changed there: Exchange Online refuses every change
+/// to it (settings and members) and Graph shows `onPremisesSyncEnabled`.
+#[tokio::test]
+async fn a_group_synced_from_on_premises_refuses_changes() {
+    let s = Sim::start(Knobs::default()).await;
+    let tok = s.admin_exo();
+    let refused = |cmdlet: &str| {
+        format!("The action '{cmdlet}' can't be performed on the object 'Legacy Staff List' because the object is being synchronized from your on-premises organization. This action should be performed on the object in your on-premises organization.")
+    };
+    for params in [
+        json!({"Identity": "legacy-staff", "RequireSenderAuthenticationEnabled": false}),
+        json!({"Identity": "legacy-staff", "AcceptMessagesOnlyFrom": hashtable(&["Aaron Con"], &[]), "BypassSecurityGroupManagerCheck": true}),
+    ] {
+        let r = s.exo(&tok, "Set-DistributionGroup", params).await;
+        assert_exo_error(&r, 400, SYNCED, refused("Set-DistributionGroup"));
+    }
+    for cmdlet in ["Add-DistributionGroupMember", "Remove-DistributionGroupMember"] {
+        let r = s
+            .exo(
+                &tok,
+                cmdlet,
+                json!({"Identity": "legacy-staff", "Member": "aaron.con@fabrikam.com"}),
+            )
+            .await;
+        assert_exo_error(&r, 400, SYNCED, refused(cmdlet));
+    }
+    // Nothing changed.
+    let g = group(&s, "Get-DistributionGroup", "legacy-staff").await;
+    assert_eq!(g["RequireSenderAuthenticationEnabled"], true);
+    assert_eq!(g["AcceptMessagesOnlyFromSendersOrMembers"], json!([]));
+    assert_eq!(
+        outcome(&deliver(&s, EXTERNAL, "legacy-staff@contoso.onmicrosoft.com").await),
+        ("rejected", Some("5.7.133"))
+    );
+    // Graph says where the group is mastered; a cloud group says nothing.
+    let graph = s.admin_graph();
+    let id = s.group_id("Legacy Staff List");
+    let r = s
+        .get(&graph, &format!("/groups/{id}?$select=onPremisesSyncEnabled"))
+        .await;
+    assert_eq!(r.body["onPremisesSyncEnabled"], true, "{}", r.text);
+    let id = s.group_id("Vendor Portal Updates");
+    let r = s
+        .get(&graph, &format!("/groups/{id}?$select=onPremisesSyncEnabled"))
+        .await;
+    assert!(r.body["onPremisesSyncEnabled"].is_null(), "{}", r.text);
+    // A cloud group's settings still change.
+    set(
+        &s,
+        "Set-DistributionGroup",
+        json!({"Identity": "sales", "RequireSenderAuthenticationEnabled": false}),
+    )
+    .await;
 }
 
 #[tokio::test]
