@@ -3,16 +3,17 @@
 //! README, "Seeded delivery cases"): the badge, the check's explanation, the fix's plan, the run,
 //! and then the sim's own delivery oracle (`POST /_sim/deliver`) delivers.
 //! - allowed-senders list (Vendor Portal Updates): a stranger bounces 5.7.124; a contact is made
-//!   and put on the list;
+//!   and put on the list; the add dialog offers the list for a new member in the same plan;
 //! - blocked sender (Customer Feedback): Paul West bounces 5.7.1; he is taken off the list;
 //! - nested group (Alliance Network): a member of the nested Partner Announcements receives;
 //! - Microsoft 365 group with an allowed-senders list (Customer Advisory Board): the guest Kim
 //!   Akers bounces 5.7.124; she is put on the list;
 //! - sender authentication (Sales Team): 5.7.133, opened on the page's external-senders card;
+//! - a group synced from on-premises and a dynamic group: explained, with no fix offered;
 //! - moderation (Press Releases), in Dutch: held; a contact is made and let skip moderation.
 //!
 //! And script mode: the fix for a reported 5.7.124 becomes the script, its cmdlets run against
-//! the sim, Verify says done and the oracle delivers.
+//! the sim, Verify says done and the oracle delivers. The finder's rows carry the same badges.
 //!
 //! Run: `cargo xtask test --only build,e2e`, or with an existing build
 //! `GUESTLIST_DIST=dist cargo test -p guestlist --test e2e_delivery`.
@@ -28,7 +29,7 @@ use guestlist_sim::Knobs;
 use serde_json::{json, Value};
 use signin::{exchange_refuses_cors, run_cmdlet, switch_to_dutch, SignInSetup};
 use support::browser::Browser;
-use support::{check, fill, Result};
+use support::{check, fill, wait, Result, DEADLINE};
 
 const STRANGER: &str = "new.vendor@unknown.example";
 
@@ -111,14 +112,31 @@ const NL: Ui = Ui {
     fix_done: "Klaar. Controleer het adres opnieuw om te zien wat de afzender nu krijgt.",
 };
 
-/// From anywhere in the app: the finder, a search for `query`, the page of the group `name`
-/// with its delivery badge reading `badge`.
+/// The text of the finder's result row for the group `name` (empty while there is none).
+async fn finder_row(browser: &Browser, name: &str) -> Result<String> {
+    let row = browser
+        .client
+        .execute(
+            r#"const row = [...document.querySelectorAll('.group-result')]
+                .find((li) => li.querySelector('a')?.textContent.trim() === arguments[0]);
+            return row ? row.textContent : '';"#,
+            vec![json!(name)],
+        )
+        .await?;
+    Ok(row.as_str().unwrap_or_default().to_owned())
+}
+
+/// From anywhere in the app: the finder, a search for `query` whose row for the group `name`
+/// carries the delivery badge `badge` when `in_finder` (Exchange's restrictions of distribution
+/// groups come with the search; Microsoft 365 groups' only on their page), then the group's
+/// page with the same badge.
 async fn open_group(
     browser: &Browser,
     ui: &Ui,
     query: &str,
     name: &str,
     badge: &str,
+    in_finder: bool,
 ) -> Result<()> {
     browser.click("link", ui.groups).await?;
     let searchbox = browser.find("searchbox", ui.search).await?;
@@ -127,6 +145,18 @@ async fn open_group(
     browser
         .wait_text(&fill(ui.found, &[("query", query)]))
         .await?;
+    if in_finder {
+        let what = format!("the finder's badge {badge:?} for {name}");
+        wait::until(&what, DEADLINE, || async {
+            let row = finder_row(browser, name).await?;
+            Ok(if row.contains(badge) {
+                wait::Poll::Ready(())
+            } else {
+                wait::Poll::NotYet(row)
+            })
+        })
+        .await?;
+    }
     browser.click("link", name).await?;
     browser.find("heading", name).await?;
     browser.wait_text(badge).await?;
@@ -189,6 +219,7 @@ async fn allowed_senders_list(setup: &SignInSetup, browser: &Browser) -> Result<
         "Vendor",
         "Vendor Portal Updates",
         "Bounces externals: 5.7.124",
+        true,
     )
     .await?;
     let page = check_address(
@@ -226,6 +257,64 @@ async fn allowed_senders_list(setup: &SignInSetup, browser: &Browser) -> Result<
     Ok(())
 }
 
+/// Adding a person to Vendor Portal Updates: the dialog's plan warns that its allowed-senders list
+/// would still bounce them and offers to list them in the same plan; taken, the oracle delivers
+/// their mail.
+async fn add_dialog_offers_the_allowed_senders_list(
+    setup: &SignInSetup,
+    browser: &Browser,
+) -> Result<()> {
+    let (address, to) = (
+        "nina.new@partner.example",
+        "vendor-updates@contoso.onmicrosoft.com",
+    );
+    open_group(
+        browser,
+        &EN,
+        "Vendor",
+        "Vendor Portal Updates",
+        "Bounces externals: 5.7.124",
+        true,
+    )
+    .await?;
+    browser.click("button", "Add an external person").await?;
+    browser
+        .find("dialog", "Add an external person to Vendor Portal Updates")
+        .await?;
+    browser
+        .find("textbox", "E-mail address")
+        .await?
+        .send_keys(address)
+        .await?;
+    browser
+        .find("textbox", "Display name")
+        .await?
+        .send_keys("Nina New")
+        .await?;
+    browser.click("button", "Review the plan").await?;
+    let plan = browser.find("region", "What will happen").await?.text().await?;
+    check(
+        plan.contains("Vendor Portal Updates takes mail only from its allowed senders"),
+        || format!("the plan should warn of the list: {plan}"),
+    )?;
+    browser
+        .click(
+            "checkbox",
+            "Also put them on the allowed senders of Vendor Portal Updates",
+        )
+        .await?;
+    browser.screenshot("delivery-add-dialog-list").await?;
+    browser.click("button", "Make these changes").await?;
+    browser
+        .wait_text(&format!("Done: {address} is a member of Vendor Portal Updates."))
+        .await?;
+    let d = delivered(setup, address, to).await?;
+    check(d.recipients.iter().any(|r| r == address), || {
+        format!("the new member should receive the group's mail: {d:?}")
+    })?;
+    browser.click("button", "Close").await
+}
+
 /// Customer Feedback rejects Paul West's contact; its delivery reports go nowhere.
 async fn blocked_sender(setup: &SignInSetup, browser: &Browser) -> Result<()> {
     let (from, to) = ("paul.west@gmail.com", "feedback@contoso.onmicrosoft.com");
@@ -238,6 +327,7 @@ async fn blocked_sender(setup: &SignInSetup, browser: &Browser) -> Result<()> {
         "Feedback",
         "Customer Feedback",
         "Externals can mail it",
+        true,
     )
     .await?;
     let page = check_address(
@@ -275,6 +365,7 @@ async fn nested_group(setup: &SignInSetup, browser: &Browser) -> Result<()> {
         "Alliance",
         "Alliance Network",
         "Externals can mail it",
+        true,
     )
     .await?;
     check_address(
@@ -310,6 +401,7 @@ async fn microsoft_365_allowed_senders(setup: &SignInSetup, browser: &Browser) -
         "Advisory",
         "Customer Advisory Board",
         "Bounces externals: 5.7.124",
+        false,
     )
     .await?;
     check_address(
@@ -347,6 +439,7 @@ async fn sender_authentication(setup: &SignInSetup, browser: &Browser) -> Result
         "Sales",
         "Sales Team",
         "Bounces externals: 5.7.133",
+        true,
     )
     .await?;
     let page = browser
@@ -364,6 +457,41 @@ async fn sender_authentication(setup: &SignInSetup, browser: &Browser) -> Result
     Ok(())
 }
 
+/// Groups Guestlist can't change: synced from on-premises (Legacy Staff List) and dynamic (All
+/// Sales Department Users). The check explains the bounce and offers no fix; neither does the
+/// external-senders card.
+async fn no_fix_where_exchange_online_cannot_change(
+    setup: &SignInSetup,
+    browser: &Browser,
+) -> Result<()> {
+    for (query, name, to, why) in [
+        (
+            "Legacy",
+            "Legacy Staff List",
+            "legacy-staff@contoso.onmicrosoft.com",
+            "This group is synchronised from on-premises Active Directory: its settings are changed there",
+        ),
+        (
+            "All Sales",
+            "All Sales Department Users",
+            "allsales@contoso.onmicrosoft.com",
+            "This is a dynamic distribution group: Guestlist explains its settings but doesn't change them.",
+        ),
+    ] {
+        open_group(browser, &EN, query, name, "Bounces externals: 5.7.133", true).await?;
+        let page = browser.wait_text(why).await?;
+        check(
+            page.contains("The group accepts mail only from inside the organisation (RequireSenderAuthenticationEnabled).")
+                && !page.contains("Open to external senders"),
+            || format!("{name}: explained, with no fix: {page}"),
+        )?;
+        let still = oracle(setup, STRANGER, to).await?;
+        check(still.rejected("5.7.133"), || format!("{name}: {still:?}"))?;
+    }
+    browser.screenshot("delivery-synced-no-fix").await?;
+    Ok(())
+}
+
 /// Press Releases is moderated, in Dutch: a stranger's mail waits; a contact for them skips it.
 async fn moderated_in_dutch(setup: &SignInSetup, browser: &Browser) -> Result<()> {
     // Not the stranger of the first case: that one has a contact by now.
@@ -376,7 +504,7 @@ async fn moderated_in_dutch(setup: &SignInSetup, browser: &Browser) -> Result<()
         format!("before the fix: {before:?}")
     })?;
     switch_to_dutch(browser).await?;
-    open_group(browser, &NL, "Press", "Press Releases", "Gemodereerd").await?;
+    open_group(browser, &NL, "Press", "Press Releases", "Gemodereerd", true).await?;
     check_address(
         browser,
         &NL,
@@ -410,10 +538,12 @@ async fn each_seeded_case_is_explained_fixed_and_then_delivered() -> Result<()> 
     let (setup, browser) =
         SignInSetup::signed_in("delivery", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
     allowed_senders_list(&setup, &browser).await?;
+    add_dialog_offers_the_allowed_senders_list(&setup, &browser).await?;
     blocked_sender(&setup, &browser).await?;
     nested_group(&setup, &browser).await?;
     microsoft_365_allowed_senders(&setup, &browser).await?;
     sender_authentication(&setup, &browser).await?;
+    no_fix_where_exchange_online_cannot_change(&setup, &browser).await?;
     moderated_in_dutch(&setup, &browser).await?;
     browser.close().await
 }

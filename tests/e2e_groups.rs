@@ -350,7 +350,7 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
         results.contains("Sales Team")
             && results.contains("Distribution group")
             && results.contains("sales@contoso.onmicrosoft.com")
-            && results.contains("internal senders only"),
+            && results.contains("Bounces externals: 5.7.133"),
         || format!("finder results: {results:?}"),
     )?;
     // Member counts follow the list.

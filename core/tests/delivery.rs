@@ -177,7 +177,10 @@ async fn reads_the_seeded_restrictions() {
         .get_group_delivery("cab", GroupKind::Microsoft365)
         .await
         .unwrap();
-    assert_eq!(cab.recipient_type_details.as_deref(), Some("GroupMailbox"));
+    assert_eq!(
+        cab.recipient.recipient_type_details.as_deref(),
+        Some("GroupMailbox")
+    );
     assert_eq!(cab.accept_messages_only_from_senders_or_members.len(), 2);
     assert_eq!(cab.report_to_originator_enabled, None);
 
@@ -199,7 +202,7 @@ async fn reads_the_seeded_restrictions() {
         .await
         .unwrap();
     assert_eq!(
-        dynamic.recipient_type_details.as_deref(),
+        dynamic.recipient.recipient_type_details.as_deref(),
         Some("DynamicDistributionGroup")
     );
     assert!(matches!(

@@ -9,14 +9,15 @@
 //! Property names: the Set-DistributionGroup and Set-UnifiedGroup pages
 //! (<https://learn.microsoft.com/powershell/module/exchangepowershell/set-distributiongroup>,
 //! <https://learn.microsoft.com/powershell/module/exchangepowershell/set-unifiedgroup>).
-//! Exchange renders an empty multi-valued property as `[]` or `null`: both decode as empty.
+//! Exchange renders an empty multi-valued property as `[]` or `null`: both decode as empty
+//! ([`super::exchange::null_as_empty`]).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::exchange::{ExchangeClient, NewMailContact, Recipient};
+use super::exchange::{null_as_empty as list, ExchangeClient, NewMailContact, Recipient};
 use super::http::{Sleeper, TokenSource, Transport};
 use super::retry::ReplicationWait;
 use super::TenantError;
@@ -29,32 +30,13 @@ use crate::domain::group::{ExternalSenders, ExternalSendersControl, GroupKind};
 /// At most this many groups are expanded for one question (nested groups, groups named in lists).
 const MAX_GROUPS_EXPANDED: usize = 200;
 
-fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
-}
-
-/// A group's delivery restrictions as Exchange shows them.
+/// A group's delivery restrictions as Exchange shows them, with its identity (the fields every
+/// recipient has) flattened in.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GroupDelivery {
-    #[serde(default)]
-    pub identity: Option<String>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub display_name: Option<String>,
-    #[serde(default)]
-    pub alias: Option<String>,
-    #[serde(default)]
-    pub primary_smtp_address: Option<String>,
-    #[serde(default, deserialize_with = "list")]
-    pub email_addresses: Vec<String>,
-    #[serde(default)]
-    pub recipient_type_details: Option<String>,
-    #[serde(default)]
-    pub external_directory_object_id: Option<String>,
-    #[serde(default)]
-    pub guid: Option<String>,
+    #[serde(flatten)]
+    pub recipient: Recipient,
     #[serde(default)]
     pub require_sender_authentication_enabled: Option<bool>,
     #[serde(default, deserialize_with = "list")]
@@ -93,45 +75,7 @@ pub struct GroupDelivery {
     pub is_dir_synced: Option<bool>,
 }
 
-fn strip_smtp(s: &str) -> &str {
-    if s.len() > 5 && s[..5].eq_ignore_ascii_case("smtp:") {
-        &s[5..]
-    } else {
-        s
-    }
-}
-
 impl GroupDelivery {
-    /// Every string that names the group.
-    pub fn recipient_ref(&self) -> RecipientRef {
-        let mut ids: Vec<String> = [
-            &self.identity,
-            &self.name,
-            &self.display_name,
-            &self.alias,
-            &self.primary_smtp_address,
-            &self.external_directory_object_id,
-            &self.guid,
-        ]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
-        ids.extend(
-            self.email_addresses
-                .iter()
-                .map(|a| strip_smtp(a).to_owned()),
-        );
-        RecipientRef {
-            display: self
-                .display_name
-                .clone()
-                .or_else(|| self.name.clone())
-                .unwrap_or_default(),
-            identities: ids,
-        }
-    }
-
     /// The domain's settings. `kind` is what the caller knows the group to be;
     /// `allow_external_senders` is Graph's switch for a Microsoft 365 group, when read (it wins
     /// over Exchange's `RequireSenderAuthenticationEnabled`, the same switch seen from Exchange).
@@ -150,7 +94,7 @@ impl GroupDelivery {
             },
         };
         DeliverySettings {
-            group: self.recipient_ref(),
+            group: self.recipient.recipient_ref(),
             kind,
             mastered: if self.is_dir_synced == Some(true) {
                 Mastered::OnPremises
@@ -191,34 +135,6 @@ fn is_distribution_group(details: Option<&str>) -> bool {
                 | "RoomList"
         )
     )
-}
-
-fn recipient_ref(r: &Recipient) -> RecipientRef {
-    let mut ids: Vec<String> = [
-        &r.identity,
-        &r.name,
-        &r.display_name,
-        &r.alias,
-        &r.primary_smtp_address,
-        &r.external_directory_object_id,
-        &r.guid,
-    ]
-    .into_iter()
-    .flatten()
-    .cloned()
-    .collect();
-    if let Some(e) = &r.external_email_address {
-        ids.push(strip_smtp(e).to_owned());
-    }
-    ids.extend(r.email_addresses.iter().map(|a| strip_smtp(a).to_owned()));
-    RecipientRef {
-        display: r
-            .display_name
-            .clone()
-            .or_else(|| r.name.clone())
-            .unwrap_or_default(),
-        identities: ids,
-    }
 }
 
 /// A delivery check's reads and its answer.
@@ -339,7 +255,7 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
         let Some(r) = found else {
             return Ok(Sender::any_external(address));
         };
-        let me = recipient_ref(&r);
+        let me = r.recipient_ref();
         let recipient = match r.recipient_type_details.as_deref() {
             Some("MailContact") => SenderRecipient::Contact(me),
             Some("GuestMailUser" | "MailUser") => SenderRecipient::Guest(me),

@@ -11,7 +11,7 @@
 //! with no fix.
 
 use super::add_person::finished::{finished, not_run, Finished, FinishedView};
-use super::{explain, FailureView, GroupInfo};
+use super::{explain, ExternalsBadge as Badge, FailureView, GroupInfo};
 use crate::activity::LocalActivity;
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::platform::BrowserClock;
@@ -31,29 +31,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::sync::Arc;
 
-/// What the badge on the group page says about external senders.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Badge {
-    /// Any external sender's mail is delivered.
-    Open,
-    /// Any external sender bounces with this code.
-    Bounces(NdrCode),
-    /// Any external sender's mail waits for a moderator.
-    Moderated,
-}
-
-/// The badge for the "any external sender" check, or, where Exchange's restrictions can't be
-/// read (script mode), for the group's external-senders switch alone when it is closed.
+/// The badge for the group page: the "any external sender" check, or the switch alone.
 pub fn badge(any: Option<&DeliveryCheck>, external: ExternalSenders) -> Option<Badge> {
-    match any.map(|c| &c.send.outcome) {
-        Some(Outcome::Delivered) => Some(Badge::Open),
-        Some(Outcome::Rejected { code }) => Some(Badge::Bounces(*code)),
-        Some(Outcome::Held { .. }) => Some(Badge::Moderated),
-        None if external == ExternalSenders::Rejected => {
-            Some(Badge::Bounces(NdrCode::SenderNotAuthenticated))
-        }
-        None => None,
-    }
+    Badge::of(any.map(|c| &c.send.outcome), external)
 }
 
 /// The delivery badge of the group page.
@@ -64,19 +44,8 @@ pub fn DeliveryBadge(
 ) -> impl IntoView {
     let i18n = use_i18n();
     move || {
-        let t = i18n.t();
         let b = any.with(|a| badge(a.as_ref().and_then(|r| r.as_ref().ok()), external.get()))?;
-        let (class, text) = match b {
-            Badge::Open => ("badge badge--ok", t.groups().dl_badge_ok.to_owned()),
-            Badge::Bounces(code) => (
-                "badge badge--bounce",
-                fill(t.groups().dl_badge_bounces, &[("code", code.as_str())]),
-            ),
-            Badge::Moderated => (
-                "badge badge--held",
-                t.groups().dl_badge_moderated.to_owned(),
-            ),
-        };
+        let (class, text) = b.class_and_text(i18n.t());
         Some(view! { <span class=class data-testid="delivery-badge">{text}</span> })
     }
 }
