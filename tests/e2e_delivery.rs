@@ -26,7 +26,7 @@ mod support;
 
 use guestlist_sim::store::ADMIN_UPN;
 use guestlist_sim::Knobs;
-use serde_json::{json, Value};
+use serde_json::json;
 use signin::{exchange_refuses_cors, run_cmdlet, switch_to_dutch, SignInSetup};
 use support::browser::Browser;
 use support::{check, fill, wait, Result, DEADLINE};
@@ -52,20 +52,7 @@ impl Delivery {
 }
 
 async fn oracle(setup: &SignInSetup, from: &str, to: &str) -> Result<Delivery> {
-    let setup_error = |e: reqwest::Error| support::Error::Setup(e.to_string());
-    // The sim serves HTTPS with its own certificate here.
-    let v: Value = reqwest::Client::builder()
-        .danger_accept_invalid_certs(true)
-        .build()
-        .map_err(setup_error)?
-        .post(format!("{}/_sim/deliver", setup.sim.base_url()))
-        .json(&json!({"from": from, "to": to}))
-        .send()
-        .await
-        .map_err(setup_error)?
-        .json()
-        .await
-        .map_err(setup_error)?;
+    let v = setup.deliver(from, to).await?;
     Ok(Delivery {
         outcome: v["outcome"].as_str().unwrap_or_default().to_owned(),
         code: v["code"].as_str().map(str::to_owned),
@@ -138,13 +125,7 @@ async fn open_group(
     badge: &str,
     in_finder: bool,
 ) -> Result<()> {
-    browser.click("link", ui.groups).await?;
-    let searchbox = browser.find("searchbox", ui.search).await?;
-    searchbox.clear().await?;
-    searchbox.send_keys(query).await?;
-    browser
-        .wait_text(&fill(ui.found, &[("query", query)]))
-        .await?;
+    search(browser, ui, query).await?;
     if in_finder {
         let what = format!("the finder's badge {badge:?} for {name}");
         wait::until(&what, DEADLINE, || async {
@@ -157,9 +138,27 @@ async fn open_group(
         })
         .await?;
     }
+    open_found(browser, name).await?;
+    browser.wait_text(badge).await?;
+    Ok(())
+}
+
+/// From anywhere in the app: the finder, and a search for `query` answered.
+async fn search(browser: &Browser, ui: &Ui, query: &str) -> Result<()> {
+    browser.click("link", ui.groups).await?;
+    let searchbox = browser.find("searchbox", ui.search).await?;
+    searchbox.clear().await?;
+    searchbox.send_keys(query).await?;
+    browser
+        .wait_text(&fill(ui.found, &[("query", query)]))
+        .await?;
+    Ok(())
+}
+
+/// The page of the group `name` from the finder's results.
+async fn open_found(browser: &Browser, name: &str) -> Result<()> {
     browser.click("link", name).await?;
     browser.find("heading", name).await?;
-    browser.wait_text(badge).await?;
     Ok(())
 }
 
@@ -292,7 +291,11 @@ async fn add_dialog_offers_the_allowed_senders_list(
         .send_keys("Nina New")
         .await?;
     browser.click("button", "Review the plan").await?;
-    let plan = browser.find("region", "What will happen").await?.text().await?;
+    let plan = browser
+        .find("region", "What will happen")
+        .await?
+        .text()
+        .await?;
     check(
         plan.contains("Vendor Portal Updates takes mail only from its allowed senders"),
         || format!("the plan should warn of the list: {plan}"),
@@ -306,7 +309,9 @@ async fn add_dialog_offers_the_allowed_senders_list(
     browser.screenshot("delivery-add-dialog-list").await?;
     browser.click("button", "Make these changes").await?;
     browser
-        .wait_text(&format!("Done: {address} is a member of Vendor Portal Updates."))
+        .wait_text(&format!(
+            "Done: {address} is a member of Vendor Portal Updates."
+        ))
         .await?;
     let d = delivered(setup, address, to).await?;
     check(d.recipients.iter().any(|r| r == address), || {
@@ -561,12 +566,8 @@ async fn script_mode_fix_for_a_reported_bounce_then_verify() -> Result<()> {
     )
     .await?;
     let to = "vendor-updates@contoso.onmicrosoft.com";
-    browser.click("link", EN.groups).await?;
-    let searchbox = browser.find("searchbox", EN.search).await?;
-    searchbox.send_keys("Vendor").await?;
-    browser.wait_text("found for “Vendor”.").await?;
-    browser.click("link", "Vendor Portal Updates").await?;
-    browser.find("heading", "Vendor Portal Updates").await?;
+    search(&browser, &EN, "Vendor").await?;
+    open_found(&browser, "Vendor Portal Updates").await?;
     browser.wait_text("so they can't be checked here.").await?;
     browser
         .find("textbox", EN.address)
