@@ -30,13 +30,31 @@ use crate::domain::group::{ExternalSenders, ExternalSendersControl, GroupKind};
 /// At most this many groups are expanded for one question (nested groups, groups named in lists).
 const MAX_GROUPS_EXPANDED: usize = 200;
 
-/// A group's delivery restrictions as Exchange shows them, with its identity (the fields every
-/// recipient has) flattened in.
+/// A group's delivery restrictions as Exchange shows them (`Get-DistributionGroup`,
+/// `Get-UnifiedGroup`, `Get-DynamicDistributionGroup`), with the group's identity: the fields
+/// every recipient has, decoded as a [`Recipient`] from the same object. (Decoded twice rather
+/// than with `#[serde(flatten)]`, whose buffering code is large in wasm.)
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupDelivery {
+    pub recipient: Recipient,
+    pub restrictions: Restrictions,
+}
+
+impl<'de> Deserialize<'de> for GroupDelivery {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = serde_json::Value::deserialize(d)?;
+        Ok(GroupDelivery {
+            recipient: Recipient::deserialize(&v).map_err(D::Error::custom)?,
+            restrictions: Restrictions::deserialize(&v).map_err(D::Error::custom)?,
+        })
+    }
+}
+
+/// The delivery settings of a group's Exchange object, by their PowerShell names.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct GroupDelivery {
-    #[serde(flatten)]
-    pub recipient: Recipient,
+pub struct Restrictions {
     #[serde(default)]
     pub require_sender_authentication_enabled: Option<bool>,
     #[serde(default, deserialize_with = "list")]
@@ -84,10 +102,11 @@ impl GroupDelivery {
         kind: GroupKind,
         allow_external_senders: Option<bool>,
     ) -> DeliverySettings {
+        let r = &self.restrictions;
         let external_senders = match (kind, allow_external_senders) {
             (GroupKind::Microsoft365, Some(true)) => ExternalSenders::Allowed,
             (GroupKind::Microsoft365, Some(false)) => ExternalSenders::Rejected,
-            _ => match self.require_sender_authentication_enabled {
+            _ => match r.require_sender_authentication_enabled {
                 Some(true) => ExternalSenders::Rejected,
                 Some(false) => ExternalSenders::Allowed,
                 None => ExternalSenders::Unknown,
@@ -96,30 +115,30 @@ impl GroupDelivery {
         DeliverySettings {
             group: self.recipient.recipient_ref(),
             kind,
-            mastered: if self.is_dir_synced == Some(true) {
+            mastered: if r.is_dir_synced == Some(true) {
                 Mastered::OnPremises
             } else {
                 Mastered::Cloud
             },
             external_senders,
-            accept_messages_only_from: self.accept_messages_only_from.clone(),
-            accept_messages_only_from_dl_members: self.accept_messages_only_from_dl_members.clone(),
-            accept_messages_only_from_senders_or_members: self
+            accept_messages_only_from: r.accept_messages_only_from.clone(),
+            accept_messages_only_from_dl_members: r.accept_messages_only_from_dl_members.clone(),
+            accept_messages_only_from_senders_or_members: r
                 .accept_messages_only_from_senders_or_members
                 .clone(),
-            reject_messages_from: self.reject_messages_from.clone(),
-            reject_messages_from_dl_members: self.reject_messages_from_dl_members.clone(),
-            reject_messages_from_senders_or_members: self
+            reject_messages_from: r.reject_messages_from.clone(),
+            reject_messages_from_dl_members: r.reject_messages_from_dl_members.clone(),
+            reject_messages_from_senders_or_members: r
                 .reject_messages_from_senders_or_members
                 .clone(),
-            moderation_enabled: self.moderation_enabled.unwrap_or(false),
-            moderated_by: self.moderated_by.clone(),
-            managed_by: self.managed_by.clone(),
-            bypass_moderation_from_senders_or_members: self
+            moderation_enabled: r.moderation_enabled.unwrap_or(false),
+            moderated_by: r.moderated_by.clone(),
+            managed_by: r.managed_by.clone(),
+            bypass_moderation_from_senders_or_members: r
                 .bypass_moderation_from_senders_or_members
                 .clone(),
-            report_to_originator_enabled: self.report_to_originator_enabled,
-            report_to_manager_enabled: self.report_to_manager_enabled,
+            report_to_originator_enabled: r.report_to_originator_enabled,
+            report_to_manager_enabled: r.report_to_manager_enabled,
         }
     }
 }
@@ -386,17 +405,23 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
                 let mut names = match list {
                     SenderList::AcceptMessagesOnlyFrom
                     | SenderList::AcceptMessagesOnlyFromDLMembers => {
-                        current.accept_messages_only_from_senders_or_members
+                        current
+                            .restrictions
+                            .accept_messages_only_from_senders_or_members
                     }
                     SenderList::RejectMessagesFrom | SenderList::RejectMessagesFromDLMembers => {
-                        current.reject_messages_from_senders_or_members
+                        current.restrictions.reject_messages_from_senders_or_members
                     }
                     SenderList::BypassModerationFromSendersOrMembers => {
-                        current.bypass_moderation_from_senders_or_members
+                        current
+                            .restrictions
+                            .bypass_moderation_from_senders_or_members
                     }
                 };
-                // The lists show Names: compare with the entry's own.
-                let name = match self.get_recipient(entry).await {
+                // The lists show Names: compare with the entry's own (a guest this run just
+                // invited may take seconds to reach Exchange).
+                let seen = if *add { wait } else { ReplicationWait::None };
+                let name = match self.get_recipient_waiting(entry, seen).await {
                     Ok(r) => r.name.unwrap_or_else(|| entry.clone()),
                     Err(TenantError::NotFound(_)) if !add => return Ok(Applied::AlreadyDone),
                     Err(e) => return Err(e),
@@ -467,9 +492,13 @@ mod tests {
             "SomethingElse": 1
         }))
         .unwrap();
-        assert!(g.accept_messages_only_from.is_empty());
-        assert_eq!(g.accept_messages_only_from_dl_members, ["Partners"]);
-        assert_eq!(g.reject_messages_from_dl_members, ["Blocked"]);
+        assert!(g.restrictions.accept_messages_only_from.is_empty());
+        assert_eq!(
+            g.restrictions.accept_messages_only_from_dl_members,
+            ["Partners"]
+        );
+        assert_eq!(g.restrictions.reject_messages_from_dl_members, ["Blocked"]);
+        assert_eq!(g.recipient.alias.as_deref(), Some("sales"));
         let s = g.settings(GroupKind::Distribution, None);
         assert_eq!(s.external_senders, ExternalSenders::Rejected);
         assert_eq!(s.mastered, Mastered::OnPremises);
@@ -482,7 +511,10 @@ mod tests {
     #[test]
     fn graph_switch_wins_for_microsoft_365_groups_and_unknown_stays_unknown() {
         let g = GroupDelivery {
-            require_sender_authentication_enabled: Some(true),
+            restrictions: Restrictions {
+                require_sender_authentication_enabled: Some(true),
+                ..Restrictions::default()
+            },
             ..GroupDelivery::default()
         };
         assert_eq!(

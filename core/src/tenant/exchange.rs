@@ -397,6 +397,19 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
             .await
     }
 
+    /// [`ExchangeClient::get_recipient`], retrying "couldn't be found" as `wait` says (a
+    /// recipient this run just created may not be visible to Exchange for seconds).
+    pub(super) async fn get_recipient_waiting(
+        &self,
+        identity: &str,
+        wait: ReplicationWait,
+    ) -> Result<Recipient, TenantError> {
+        retry_not_found(&self.sleeper, &self.policy, wait, || {
+            self.get_recipient(identity)
+        })
+        .await
+    }
+
     /// `Get-DistributionGroup -Identity`
     /// (<https://learn.microsoft.com/powershell/module/exchange/get-distributiongroup>).
     pub async fn get_distribution_group(

@@ -19,8 +19,8 @@ use crate::probe::Mode;
 use crate::ui::groups::tx;
 use crate::ui::session::Session;
 use guestlist_core::domain::delivery::{
-    Fix, Membership, NdrCode, NoFixReason, Outcome, ReceiveCheck, ReceiveFinding, ReportedBounce,
-    Restriction,
+    outcome, Fix, Membership, NdrCode, NoFixReason, Outcome, ReceiveCheck, ReceiveFinding,
+    ReportedBounce, Restriction, Sender,
 };
 use guestlist_core::domain::email::EmailAddress;
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
@@ -29,6 +29,7 @@ use guestlist_core::domain::plan::Plan;
 use guestlist_core::tenant::DeliveryCheck;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The badge for the group page: the "any external sender" check, or the switch alone.
@@ -48,6 +49,48 @@ pub fn DeliveryBadge(
         let (class, text) = b.class_and_text(i18n.t());
         Some(view! { <span class=class data-testid="delivery-badge">{text}</span> })
     }
+}
+
+/// A distribution group the finder found, as the delivery check sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FoundDelivery {
+    /// `RequireSenderAuthenticationEnabled`.
+    pub require_sender_authentication: Option<bool>,
+    /// What any external sender gets.
+    pub any_external: Outcome,
+}
+
+/// The finder's part of the check: the distribution and mail-enabled security groups matching
+/// `query` (`Get-DistributionGroup`, which shows their restrictions), each with what any external
+/// sender gets, by lower-cased object id. A split point of its own with the `split` feature
+/// (see `lazy_route!` in `ui/mod.rs`): decoding the restrictions and the rules stay out of the
+/// first load, fetched with the first search in direct mode.
+#[cfg_attr(feature = "split", leptos::lazy)]
+pub async fn found_distribution_groups(
+    session: Session,
+    query: String,
+) -> Result<HashMap<String, FoundDelivery>, Failure> {
+    let found = session
+        .exchange
+        .find_distribution_groups(&query)
+        .await
+        .map_err(|e| explain(Service::Exchange, &e))?;
+    let anyone = Sender::any_external("");
+    Ok(found
+        .into_iter()
+        .filter_map(|d| {
+            let id = crate::ui::lowercase(d.recipient.external_directory_object_id.as_deref()?);
+            let kind = GroupKind::from_recipient_type_details(
+                d.recipient.recipient_type_details.as_deref()?,
+            )
+            .ok()?;
+            let found = FoundDelivery {
+                require_sender_authentication: d.restrictions.require_sender_authentication_enabled,
+                any_external: outcome(&d.settings(kind, None), &anyone),
+            };
+            Some((id, found))
+        })
+        .collect())
 }
 
 /// Reads the "any external sender" answer once Exchange answers this browser (direct mode), and

@@ -2,9 +2,10 @@
 //! finds distribution lists, mail-enabled security, Microsoft 365 and security groups; in direct
 //! mode Exchange adds the dynamic distribution groups (which Graph doesn't know) and, in one
 //! call, the delivery restrictions of the distribution lists found: each row's badge says what
-//! any external sender gets (`domain::delivery::outcome`: delivered, bounced with its code, held
-//! for a moderator), as the group page's does. Microsoft 365 groups' restrictions aren't read
-//! here (that would be a read per group): their page has the badge.
+//! any external sender gets (`delivery::found_distribution_groups`, a split point of its own:
+//! delivered, bounced with its code, held for a moderator), as the group page's does. Microsoft
+//! 365 groups' restrictions aren't read here (that would be a read per group): their page has
+//! the badge.
 //!
 //! Typing is debounced (300 ms) and every search carries a generation number: an answer that
 //! arrives after a newer search started is dropped, so results never jump back to an older query.
@@ -20,12 +21,12 @@ use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::probe::Mode;
 use crate::ui::groups::tx;
 use crate::ui::session::Session;
-use guestlist_core::domain::delivery::{outcome, Outcome, Sender};
+use guestlist_core::domain::delivery::Outcome;
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::journal::{Failure, Service};
 use guestlist_core::engine::reads::from_require_sender_authentication;
 use guestlist_core::tenant::graph::MAX_BATCH;
-use guestlist_core::tenant::{GroupDelivery, GroupFilter, GroupId};
+use guestlist_core::tenant::{GroupFilter, GroupId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -95,28 +96,19 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
         .collect();
     let mut exchange_note = None;
     if mode == Some(Mode::Direct) {
-        match session.exchange.find_distribution_groups(query).await {
+        // Decoding the restrictions and the rules are the group page's code: a split point of
+        // their own, fetched with the first search in direct mode, not with the first load.
+        match super::delivery::found_distribution_groups(session.clone(), query.to_owned()).await {
             Ok(found) => {
-                let by_id: HashMap<String, GroupDelivery> = found
-                    .into_iter()
-                    .filter_map(|d| {
-                        let id = crate::ui::lowercase(
-                            d.recipient.external_directory_object_id.as_deref()?,
-                        );
-                        Some((id, d))
-                    })
-                    .collect();
-                let anyone = Sender::any_external("");
                 for g in &mut groups {
-                    if let Some(d) = by_id.get(&crate::ui::lowercase(&g.route_id)) {
-                        g.external = from_require_sender_authentication(
-                            d.require_sender_authentication_enabled,
-                        );
-                        g.delivery = Some(outcome(&d.settings(g.kind, None), &anyone));
+                    if let Some(d) = found.get(&crate::ui::lowercase(&g.route_id)) {
+                        g.external =
+                            from_require_sender_authentication(d.require_sender_authentication);
+                        g.delivery = Some(d.any_external.clone());
                     }
                 }
             }
-            Err(e) => exchange_note = Some(explain(Service::Exchange, &e)),
+            Err(e) => exchange_note = Some(e),
         }
         match session
             .exchange
