@@ -779,11 +779,12 @@ const HOLD_BATCHES: &str = r#"
   const send = window.fetch.bind(window);
   window.__batches = [];
   window.fetch = (input, init) => {
-    const url = typeof input === 'string' ? input : input.url;
+    // A string, a URL (the split loader fetches its modules with one) or a Request.
+    const url = input instanceof Request ? input.url : String(input);
     if (!url.endsWith('/$batch')) return send(input, init);
     return new Promise((resolve, reject) => {
       const entry = { requests: null, read: false };
-      const body = typeof input === 'string' ? Promise.resolve(init && init.body) : input.clone().text();
+      const body = input instanceof Request ? input.clone().text() : Promise.resolve(init && init.body);
       body.then((t) => { entry.requests = JSON.parse(t).requests; });
       const noting = (r) => {
         const text = r.text.bind(r);
