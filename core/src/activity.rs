@@ -9,9 +9,10 @@
 
 use crate::domain::csv_export::{to_csv, ExportOptions};
 use crate::domain::delivery::SenderList;
+use crate::domain::email::EmailAddress;
 use crate::domain::group::GroupKind;
 use crate::domain::journal::{Failure, FailureKind, Service};
-use crate::domain::plan::Operation;
+use crate::domain::plan::{Operation, PersonRef};
 use crate::domain::template::fill;
 use crate::run::failure::FailureTexts;
 use serde::{Deserialize, Serialize};
@@ -76,6 +77,24 @@ pub enum Action {
         list: SenderList,
         add: bool,
     },
+    /// A mail contact deleted (Exchange `Remove-MailContact`).
+    DeleteContact {
+        name: String,
+        address: String,
+    },
+    /// A guest deleted (Graph): in deleted items for 30 days, restorable by `id` from the
+    /// Activity page.
+    DeleteGuest {
+        name: String,
+        address: String,
+        id: String,
+    },
+    /// A deleted guest restored from deleted items.
+    RestoreGuest {
+        name: String,
+        address: String,
+        id: String,
+    },
 }
 
 impl From<&Operation> for Action {
@@ -118,6 +137,20 @@ impl From<&Operation> for Action {
                 group: group_name.clone(),
                 list: *list,
                 add: *add,
+            },
+            Operation::DeleteContact { person } => Action::DeleteContact {
+                name: person.name.clone(),
+                address: person.address.to_string(),
+            },
+            Operation::DeleteGuest { person } => Action::DeleteGuest {
+                name: person.name.clone(),
+                address: person.address.to_string(),
+                id: person.id.clone(),
+            },
+            Operation::RestoreGuest { person } => Action::RestoreGuest {
+                name: person.name.clone(),
+                address: person.address.to_string(),
+                id: person.id.clone(),
             },
         }
     }
@@ -226,6 +259,23 @@ impl Entry {
                 said: failure.said.clone(),
             }),
             ..Entry::new(action, group, Outcome::Failed, at_ms)
+        }
+    }
+
+    /// The guest this entry deleted, while it may still be in deleted items: what the Activity
+    /// page offers to restore ([`crate::domain::plan::Plan::restoring`]).
+    pub fn deleted_guest(&self) -> Option<PersonRef> {
+        if !matches!(self.outcome, Outcome::Done | Outcome::Skipped) {
+            return None;
+        }
+        match &self.action {
+            Some(Action::DeleteGuest { name, address, id }) => Some(PersonRef {
+                id: id.clone(),
+                name: name.clone(),
+                address: EmailAddress::parse(address).ok()?,
+                exchange_identity: id.clone(),
+            }),
+            _ => None,
         }
     }
 
@@ -340,6 +390,11 @@ pub struct ActivityTexts {
     pub unblock_sender: &'static str,
     pub list_add: &'static str,
     pub list_remove: &'static str,
+    /// Deleting and restoring people ([`Action::DeleteContact`], [`Action::DeleteGuest`],
+    /// [`Action::RestoreGuest`]).
+    pub delete_contact: &'static str,
+    pub delete_guest: &'static str,
+    pub restore_guest: &'static str,
     /// Why a change was skipped or handed over ([`Reason`]).
     pub already_done: &'static str,
     pub in_script: &'static str,
@@ -361,6 +416,9 @@ pub static ACTIVITY_EN: ActivityTexts = ActivityTexts {
     unblock_sender: "Take {entry} off the blocked senders of {group}",
     list_add: "Add {entry} to {list} of {group}",
     list_remove: "Remove {entry} from {list} of {group}",
+    delete_contact: "Delete mail contact {name} <{address}>",
+    delete_guest: "Delete guest {name} <{address}> (restorable from deleted items for 30 days)",
+    restore_guest: "Restore guest {name} <{address}> from deleted items",
     already_done: "already done",
     in_script: "handed over as a PowerShell script",
     confirmed_by_verify: "confirmed by Verify after the script ran",
@@ -370,7 +428,7 @@ pub static ACTIVITY_EN: ActivityTexts = ActivityTexts {
 impl ActivityTexts {
     /// `(field name, text)` for every text of this area (failures apart), for the catalogue's
     /// tests.
-    pub fn entries(&self) -> [(&'static str, &'static str); 14] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 17] {
         [
             ("create_contact", self.create_contact),
             ("invite_guest", self.invite_guest),
@@ -383,6 +441,9 @@ impl ActivityTexts {
             ("unblock_sender", self.unblock_sender),
             ("list_add", self.list_add),
             ("list_remove", self.list_remove),
+            ("delete_contact", self.delete_contact),
+            ("delete_guest", self.delete_guest),
+            ("restore_guest", self.restore_guest),
             ("already_done", self.already_done),
             ("in_script", self.in_script),
             ("confirmed_by_verify", self.confirmed_by_verify),
@@ -432,6 +493,15 @@ impl ActivityTexts {
                         ("list", list.parameter(GroupKind::Distribution)),
                     ],
                 )
+            }
+            Action::DeleteContact { name, address } => {
+                fill(self.delete_contact, &[("name", name), ("address", address)])
+            }
+            Action::DeleteGuest { name, address, .. } => {
+                fill(self.delete_guest, &[("name", name), ("address", address)])
+            }
+            Action::RestoreGuest { name, address, .. } => {
+                fill(self.restore_guest, &[("name", name), ("address", address)])
             }
         }
     }

@@ -17,6 +17,10 @@ pub static ACTIVITY_NL: ActivityTexts = ActivityTexts {
     unblock_sender: "{entry} van de geblokkeerde afzenders van {group} halen",
     list_add: "{entry} toevoegen aan {list} van {group}",
     list_remove: "{entry} verwijderen uit {list} van {group}",
+    delete_contact: "E-mailcontact {name} <{address}> verwijderen",
+    delete_guest:
+        "Gast {name} <{address}> verwijderen (30 dagen terug te zetten uit verwijderde items)",
+    restore_guest: "Gast {name} <{address}> terugzetten uit verwijderde items",
     already_done: "was al zo",
     in_script: "overgedragen als PowerShell-script",
     confirmed_by_verify: "bevestigd door Controleren nadat het script was uitgevoerd",

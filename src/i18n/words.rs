@@ -426,6 +426,12 @@ impl Texts {
                     ),
                 }
             }
+            // Worded as the Activity page words them.
+            Operation::DeleteContact { .. }
+            | Operation::DeleteGuest { .. }
+            | Operation::RestoreGuest { .. } => self
+                .activity()
+                .action(&guestlist_core::activity::Action::from(op)),
         }
     }
 

@@ -204,9 +204,64 @@ pub enum Operation {
         entry: String,
         add: bool,
     },
+    /// Exchange `Remove-MailContact`: the contact is deleted and leaves every group
+    /// (<https://learn.microsoft.com/powershell/module/exchangepowershell/remove-mailcontact>).
+    /// Gone already is done.
+    DeleteContact { person: PersonRef },
+    /// Graph `DELETE /users/{id}`: the guest goes to deleted items, where it can be restored for
+    /// 30 days, and leaves its groups (<https://learn.microsoft.com/graph/api/user-delete>). Gone
+    /// already is done.
+    DeleteGuest { person: PersonRef },
+    /// Graph `POST /directory/deletedItems/{id}/restore`: a deleted guest back, with its id
+    /// (<https://learn.microsoft.com/graph/api/directory-deleteditems-restore>). Back already is
+    /// done.
+    RestoreGuest { person: PersonRef },
+}
+
+/// The external person a delete or restore is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRef {
+    /// Entra object id.
+    pub id: String,
+    pub name: String,
+    pub address: EmailAddress,
+    /// How Exchange cmdlets name them: the address for a contact, the UPN for a guest.
+    pub exchange_identity: String,
+}
+
+impl From<&Leaver> for PersonRef {
+    fn from(l: &Leaver) -> PersonRef {
+        PersonRef {
+            id: l.id.clone(),
+            name: l.name.clone(),
+            address: l.address.clone(),
+            exchange_identity: l.exchange_identity.clone(),
+        }
+    }
 }
 
 impl Operation {
+    /// Deleting `leaver`: [`Operation::DeleteContact`] or [`Operation::DeleteGuest`]; `None` for
+    /// a member user, whom Guestlist doesn't delete.
+    pub fn deleting(leaver: &Leaver) -> Option<Operation> {
+        let person = PersonRef::from(leaver);
+        match leaver.kind {
+            MemberKind::MailContact => Some(Operation::DeleteContact { person }),
+            MemberKind::Guest => Some(Operation::DeleteGuest { person }),
+            MemberKind::MemberUser => None,
+        }
+    }
+
+    /// The person a delete or restore is about.
+    pub fn person(&self) -> Option<&PersonRef> {
+        match self {
+            Operation::DeleteContact { person }
+            | Operation::DeleteGuest { person }
+            | Operation::RestoreGuest { person } => Some(person),
+            _ => None,
+        }
+    }
+
     /// Opening a Microsoft 365 group to external senders (Graph `allowExternalSenders`).
     pub fn opens_microsoft_365_group(&self) -> bool {
         matches!(
@@ -227,6 +282,9 @@ impl Operation {
             Operation::AddMember { member, .. } | Operation::RemoveMember { member, .. } => {
                 Some(&member.address)
             }
+            Operation::DeleteContact { person }
+            | Operation::DeleteGuest { person }
+            | Operation::RestoreGuest { person } => Some(&person.address),
             Operation::OpenExternalSenders { .. } | Operation::EditSenderList { .. } => None,
         }
     }
@@ -238,17 +296,23 @@ impl Operation {
             | Operation::RemoveMember { group_name, .. }
             | Operation::OpenExternalSenders { group_name, .. }
             | Operation::EditSenderList { group_name, .. } => Some(group_name),
-            Operation::CreateContact { .. } | Operation::InviteGuest { .. } => None,
+            Operation::CreateContact { .. }
+            | Operation::InviteGuest { .. }
+            | Operation::DeleteContact { .. }
+            | Operation::DeleteGuest { .. }
+            | Operation::RestoreGuest { .. } => None,
         }
     }
 
     /// The service that performs it.
     pub fn service(&self) -> MembershipApi {
         match self {
-            Operation::CreateContact { .. } | Operation::EditSenderList { .. } => {
-                MembershipApi::Exchange
-            }
-            Operation::InviteGuest { .. } => MembershipApi::Graph,
+            Operation::CreateContact { .. }
+            | Operation::EditSenderList { .. }
+            | Operation::DeleteContact { .. } => MembershipApi::Exchange,
+            Operation::InviteGuest { .. }
+            | Operation::DeleteGuest { .. }
+            | Operation::RestoreGuest { .. } => MembershipApi::Graph,
             Operation::AddMember { via, .. } | Operation::RemoveMember { via, .. } => *via,
             Operation::OpenExternalSenders { control, .. } => match control {
                 ExternalSendersControl::ExchangeRequireSenderAuthentication => {
@@ -469,23 +533,45 @@ impl Plan {
     /// page's single changes (remove a member, open to external senders) go through, so that
     /// they are journalled, reported, scripted and recorded like any run.
     pub fn single(group: TargetGroup, op: Operation) -> Plan {
+        Plan::of(vec![group], vec![op])
+    }
+
+    /// A plan of independent operations on `groups` (none for changes to a person alone), in
+    /// this order: what a person's page and the Activity page's restore go through.
+    pub fn of(groups: Vec<TargetGroup>, ops: Vec<Operation>) -> Plan {
         let mut totals = Totals::default();
-        match op.service() {
-            MembershipApi::Exchange => totals.exchange_ops = 1,
-            MembershipApi::Graph => totals.graph_ops = 1,
+        for op in &ops {
+            match op.service() {
+                MembershipApi::Exchange => totals.exchange_ops += 1,
+                MembershipApi::Graph => totals.graph_ops += 1,
+            }
         }
         Plan {
-            groups: vec![group],
+            groups,
             entries: Vec::new(),
-            ops: vec![PlannedOp {
-                id: OpId(0),
-                op,
-                depends_on: Vec::new(),
-                optional: false,
-            }],
+            ops: ops
+                .into_iter()
+                .enumerate()
+                .map(|(i, op)| PlannedOp {
+                    id: OpId(i as u32),
+                    op,
+                    depends_on: Vec::new(),
+                    optional: false,
+                })
+                .collect(),
             warnings: Vec::new(),
             totals,
         }
+    }
+
+    /// Deleting `leaver` as a one-operation plan (see [`Operation::deleting`]).
+    pub fn deletion(leaver: &Leaver) -> Option<Plan> {
+        Some(Plan::of(Vec::new(), vec![Operation::deleting(leaver)?]))
+    }
+
+    /// Bringing a deleted guest back from deleted items, as a one-operation plan.
+    pub fn restoring(guest: PersonRef) -> Plan {
+        Plan::of(Vec::new(), vec![Operation::RestoreGuest { person: guest }])
     }
 
     /// The group an operation is for: its own, or for a new contact or guest the group of the
@@ -999,6 +1085,9 @@ fn choose_principal(
 pub struct Leaver {
     /// Entra object id.
     pub id: String,
+    /// The display name (the address when there is none).
+    #[serde(default)]
+    pub name: String,
     /// [`MemberKind::MailContact`] or [`MemberKind::Guest`].
     pub kind: MemberKind,
     pub address: EmailAddress,
@@ -1028,6 +1117,16 @@ pub struct Offboarding {
     pub skips: Vec<(usize, LeaverSkip)>,
 }
 
+/// The ids of every contact and user in `snapshot`.
+fn existing_ids(snapshot: &TenantSnapshot) -> HashSet<&str> {
+    snapshot
+        .contacts
+        .iter()
+        .map(|c| c.id.as_str())
+        .chain(snapshot.users.iter().map(|u| u.id.as_str()))
+        .collect()
+}
+
 /// Plans taking `leavers` out of every group in `groups` that fresh reads (`snapshot`) show them
 /// in: one `RemoveMember` per membership, through Exchange for distribution and mail-enabled
 /// security groups and through Graph for Microsoft 365 and security groups. Someone who no longer
@@ -1039,12 +1138,7 @@ pub fn offboarding(
     groups: &[TargetGroup],
     snapshot: &TenantSnapshot,
 ) -> Offboarding {
-    let exists: HashSet<&str> = snapshot
-        .contacts
-        .iter()
-        .map(|c| c.id.as_str())
-        .chain(snapshot.users.iter().map(|u| u.id.as_str()))
-        .collect();
+    let exists = existing_ids(snapshot);
     let mut ops = Vec::new();
     let mut skips = Vec::new();
     let mut totals = Totals::default();
@@ -1104,6 +1198,31 @@ pub fn offboarding(
             warnings: Vec::new(),
             totals,
         },
+        skips,
+    }
+}
+
+/// Plans deleting `leavers` outright ([`Operation::deleting`]: a contact with
+/// `Remove-MailContact`, a guest to deleted items), which also takes them out of every group.
+/// Someone no longer in `snapshot` is skipped as already gone; the same person chosen twice is
+/// planned once.
+pub fn offboarding_deleting(leavers: &[Leaver], snapshot: &TenantSnapshot) -> Offboarding {
+    let exists = existing_ids(snapshot);
+    let mut ops = Vec::new();
+    let mut skips = Vec::new();
+    let mut seen = HashSet::new();
+    for (li, l) in leavers.iter().enumerate() {
+        if !seen.insert(l.id.as_str()) {
+            continue;
+        }
+        if !exists.contains(l.id.as_str()) {
+            skips.push((li, LeaverSkip::AlreadyGone));
+            continue;
+        }
+        ops.extend(Operation::deleting(l));
+    }
+    Offboarding {
+        plan: Plan::of(Vec::new(), ops),
         skips,
     }
 }
@@ -1709,6 +1828,7 @@ mod tests {
     fn leaver(id: &str, kind: MemberKind, address: &str, identity: &str) -> Leaver {
         Leaver {
             id: id.into(),
+            name: id.into(),
             kind,
             address: addr(address),
             exchange_identity: identity.into(),

@@ -600,6 +600,11 @@ impl Person {
         };
         Some(Leaver {
             id: self.id.clone(),
+            name: if self.name.is_empty() {
+                self.address.clone()
+            } else {
+                self.name.clone()
+            },
             kind,
             address,
             exchange_identity,

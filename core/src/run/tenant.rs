@@ -56,8 +56,16 @@ pub trait TenantApi {
         wait: ReplicationWait,
     ) -> Result<Applied, TenantError>;
 
+    /// `Remove-MailContact` ([`ExchangeClient::remove_mail_contact`]).
+    async fn remove_mail_contact(&self, identity: &str) -> Result<(), TenantError>;
+
     /// Graph `POST /invitations`.
     async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError>;
+    /// Graph `DELETE /users/{id}` ([`GraphClient::delete_user`]).
+    async fn delete_user(&self, id: &ObjectId) -> Result<(), TenantError>;
+    /// Graph `POST /directory/deletedItems/{id}/restore`
+    /// ([`GraphClient::restore_deleted_user`]).
+    async fn restore_deleted_user(&self, id: &ObjectId) -> Result<(), TenantError>;
     /// The id of a guest holding `address`, if any (Graph user list by mail).
     async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError>;
     /// Graph `POST /groups/{id}/members/$ref`.
@@ -137,8 +145,17 @@ impl<A: TenantApi + ?Sized> TenantApi for &A {
     ) -> Result<Applied, TenantError> {
         (**self).apply_delivery_change(change, wait).await
     }
+    async fn remove_mail_contact(&self, identity: &str) -> Result<(), TenantError> {
+        (**self).remove_mail_contact(identity).await
+    }
     async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {
         (**self).invite_guest(invite).await
+    }
+    async fn delete_user(&self, id: &ObjectId) -> Result<(), TenantError> {
+        (**self).delete_user(id).await
+    }
+    async fn restore_deleted_user(&self, id: &ObjectId) -> Result<(), TenantError> {
+        (**self).restore_deleted_user(id).await
     }
     async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError> {
         (**self).find_guest(address).await
@@ -254,8 +271,20 @@ impl<T: Transport, K: TokenSource, S: Sleeper> TenantApi for Clients<'_, T, K, S
         self.exchange()?.apply_delivery_change(change, wait).await
     }
 
+    async fn remove_mail_contact(&self, identity: &str) -> Result<(), TenantError> {
+        self.exchange()?.remove_mail_contact(identity).await
+    }
+
     async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {
         self.graph.invite_guest(invite).await
+    }
+
+    async fn delete_user(&self, id: &ObjectId) -> Result<(), TenantError> {
+        self.graph.delete_user(id).await
+    }
+
+    async fn restore_deleted_user(&self, id: &ObjectId) -> Result<(), TenantError> {
+        self.graph.restore_deleted_user(id).await.map(drop)
     }
 
     async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError> {

@@ -20,7 +20,7 @@ use super::models::{
 };
 use super::TenantError;
 use crate::domain::register::{
-    AccessUntil, Day, InvitationState, RegisterGroup, Source, SourcePerson,
+    AccessUntil, Day, ExternalKind, InvitationState, RegisterGroup, Source, SourcePerson,
 };
 
 /// Addresses per contact query: `mail eq … or mail eq …`, kept well under Graph's limit on `or`
@@ -294,6 +294,64 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         reads.members = members;
         reads.requests += requests;
         Ok(())
+    }
+
+    /// One person of the register read afresh, for their own page: the contact
+    /// (`GET /contacts/{id}`) or guest (`GET /users/{id}`, with the register's `$select`), and
+    /// every group they are directly in (`GET /contacts/{id}/memberOf`,
+    /// `GET /users/{id}/memberOf`: <https://learn.microsoft.com/graph/api/orgcontact-list-memberof>,
+    /// <https://learn.microsoft.com/graph/api/user-list-memberof>), as [`RegisterReads`] of one
+    /// person (`members` holds just them) so that [`RegisterReads::source`] makes their row.
+    /// Gone → [`TenantError::NotFound`].
+    pub async fn register_person(
+        &self,
+        kind: ExternalKind,
+        id: &str,
+    ) -> Result<RegisterReads, TenantError> {
+        let seg = encode_path_segment(id);
+        let mut reads = RegisterReads::default();
+        let collection = match kind {
+            ExternalKind::Contact => {
+                let url = self.url(&format!(
+                    "/contacts/{seg}?$select={REGISTER_CONTACT_SELECT}"
+                ));
+                reads
+                    .contacts
+                    .push(self.get_json("GET /contacts/{id}", url, false).await?);
+                "contacts"
+            }
+            ExternalKind::Guest => {
+                let url = self.url(&format!("/users/{seg}?$select={REGISTER_GUEST_SELECT}"));
+                reads
+                    .guests
+                    .push(self.get_json("GET /users/{id}", url, false).await?);
+                "users"
+            }
+        };
+        reads.requests = 1;
+        // memberOf lists directory roles and administrative units too: groups only.
+        let of: Vec<serde_json::Value> = self
+            .every_page(
+                "GET memberOf",
+                &format!("/{collection}/{seg}/memberOf?$top={PAGE_SIZE}"),
+                false,
+                &mut reads.requests,
+            )
+            .await?;
+        for item in of {
+            if item.get("@odata.type").and_then(|t| t.as_str()) != Some("#microsoft.graph.group") {
+                continue;
+            }
+            reads.groups.push(
+                serde_json::from_value(item).map_err(|e| TenantError::Decode {
+                    what: "GET memberOf".into(),
+                    path: "value[]".into(),
+                    message: e.to_string(),
+                })?,
+            );
+            reads.members.push(vec![id.to_owned()]);
+        }
+        Ok(reads)
     }
 
     /// Every item of a collection, following `@odata.nextLink`s.
