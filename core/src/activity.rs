@@ -95,6 +95,22 @@ pub enum Action {
         address: String,
         id: String,
     },
+    /// A guest's invitation sent again.
+    ResendInvitation {
+        address: String,
+    },
+    /// A contact's details changed.
+    EditContact {
+        name: String,
+        address: String,
+    },
+    /// A person's end date set (`until`, `YYYY-MM-DD`) or cleared.
+    SetAccessUntil {
+        name: String,
+        address: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
+    },
 }
 
 impl From<&Operation> for Action {
@@ -151,6 +167,18 @@ impl From<&Operation> for Action {
                 name: person.name.clone(),
                 address: person.address.to_string(),
                 id: person.id.clone(),
+            },
+            Operation::ResendInvitation { person, .. } => Action::ResendInvitation {
+                address: person.address.to_string(),
+            },
+            Operation::EditContact { person, .. } => Action::EditContact {
+                name: person.name.clone(),
+                address: person.address.to_string(),
+            },
+            Operation::SetAccessUntil { person, until, .. } => Action::SetAccessUntil {
+                name: person.name.clone(),
+                address: person.address.to_string(),
+                until: until.clone(),
             },
         }
     }
@@ -395,6 +423,11 @@ pub struct ActivityTexts {
     pub delete_contact: &'static str,
     pub delete_guest: &'static str,
     pub restore_guest: &'static str,
+    pub resend_invitation: &'static str,
+    pub edit_contact: &'static str,
+    /// `{date}`: the new end date.
+    pub set_access_until: &'static str,
+    pub clear_access_until: &'static str,
     /// Why a change was skipped or handed over ([`Reason`]).
     pub already_done: &'static str,
     pub in_script: &'static str,
@@ -419,6 +452,10 @@ pub static ACTIVITY_EN: ActivityTexts = ActivityTexts {
     delete_contact: "Delete mail contact {name} <{address}>",
     delete_guest: "Delete guest {name} <{address}> (restorable from deleted items for 30 days)",
     restore_guest: "Restore guest {name} <{address}> from deleted items",
+    resend_invitation: "Invite {address} again",
+    edit_contact: "Change the details of mail contact {name} <{address}>",
+    set_access_until: "Set the end date of {name} <{address}> to {date}",
+    clear_access_until: "Clear the end date of {name} <{address}>",
     already_done: "already done",
     in_script: "handed over as a PowerShell script",
     confirmed_by_verify: "confirmed by Verify after the script ran",
@@ -428,7 +465,7 @@ pub static ACTIVITY_EN: ActivityTexts = ActivityTexts {
 impl ActivityTexts {
     /// `(field name, text)` for every text of this area (failures apart), for the catalogue's
     /// tests.
-    pub fn entries(&self) -> [(&'static str, &'static str); 17] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 21] {
         [
             ("create_contact", self.create_contact),
             ("invite_guest", self.invite_guest),
@@ -444,6 +481,10 @@ impl ActivityTexts {
             ("delete_contact", self.delete_contact),
             ("delete_guest", self.delete_guest),
             ("restore_guest", self.restore_guest),
+            ("resend_invitation", self.resend_invitation),
+            ("edit_contact", self.edit_contact),
+            ("set_access_until", self.set_access_until),
+            ("clear_access_until", self.clear_access_until),
             ("already_done", self.already_done),
             ("in_script", self.in_script),
             ("confirmed_by_verify", self.confirmed_by_verify),
@@ -503,6 +544,28 @@ impl ActivityTexts {
             Action::RestoreGuest { name, address, .. } => {
                 fill(self.restore_guest, &[("name", name), ("address", address)])
             }
+            Action::ResendInvitation { address } => {
+                fill(self.resend_invitation, &[("address", address)])
+            }
+            Action::EditContact { name, address } => {
+                fill(self.edit_contact, &[("name", name), ("address", address)])
+            }
+            Action::SetAccessUntil {
+                name,
+                address,
+                until: Some(date),
+            } => fill(
+                self.set_access_until,
+                &[("name", name), ("address", address), ("date", date)],
+            ),
+            Action::SetAccessUntil {
+                name,
+                address,
+                until: None,
+            } => fill(
+                self.clear_access_until,
+                &[("name", name), ("address", address)],
+            ),
         }
     }
 

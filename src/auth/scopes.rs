@@ -12,7 +12,16 @@ pub enum Asked {
     /// At sign-in, for every admin.
     AtSignIn,
     /// Only when the feature that needs it is used (incremental consent).
-    WhenNeeded,
+    WhenNeeded(Need),
+}
+
+/// The features whose permission is asked only when they are used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Opening a Microsoft 365 group to external senders.
+    GroupSettings,
+    /// Deleting and restoring guests, writing their end date.
+    People,
 }
 
 /// One delegated permission.
@@ -61,8 +70,14 @@ pub const DELEGATED_SCOPES: &[Scope] = &[
     Scope {
         resource: Resource::Graph,
         scope: "https://graph.microsoft.com/Group.ReadWrite.All",
-        asked: Asked::WhenNeeded,
+        asked: Asked::WhenNeeded(Need::GroupSettings),
         why: "open a Microsoft 365 group to external senders (allowExternalSenders accepts nothing less)",
+    },
+    Scope {
+        resource: Resource::Graph,
+        scope: "https://graph.microsoft.com/User.ReadWrite.All",
+        asked: Asked::WhenNeeded(Need::People),
+        why: "delete a guest and restore it from deleted items, and write a guest's end date (onPremisesExtensionAttributes)",
     },
     Scope {
         resource: Resource::Exchange,
@@ -72,11 +87,12 @@ pub const DELEGATED_SCOPES: &[Scope] = &[
     },
 ];
 
-/// The permissions asked only when their feature is used (incremental consent), for `resource`.
-pub fn when_needed_scopes(resource: Resource) -> Vec<String> {
+/// The permissions asked only when `need`'s feature is used (incremental consent), for
+/// `resource`.
+pub fn when_needed_scopes(resource: Resource, need: Need) -> Vec<String> {
     DELEGATED_SCOPES
         .iter()
-        .filter(|s| s.resource == resource && s.asked == Asked::WhenNeeded)
+        .filter(|s| s.resource == resource && s.asked == Asked::WhenNeeded(need))
         .map(|s| s.scope.to_owned())
         .collect()
 }
@@ -135,6 +151,22 @@ mod tests {
             sign_in_scopes(Resource::Exchange),
             ["https://outlook.office365.com/Exchange.Manage"]
         );
+    }
+
+    #[test]
+    fn each_feature_asks_its_own_permission_when_needed() {
+        assert_eq!(
+            when_needed_scopes(Resource::Graph, Need::GroupSettings),
+            ["https://graph.microsoft.com/Group.ReadWrite.All"]
+        );
+        assert_eq!(
+            when_needed_scopes(Resource::Graph, Need::People),
+            ["https://graph.microsoft.com/User.ReadWrite.All"]
+        );
+        assert!(!sign_in_scopes(Resource::Graph)
+            .iter()
+            .any(|s| s.ends_with("User.ReadWrite.All")));
+        assert!(when_needed_scopes(Resource::Exchange, Need::People).is_empty());
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub static ACTIVITY_NL: ActivityTexts = ActivityTexts {
     delete_guest:
         "Gast {name} <{address}> verwijderen (30 dagen terug te zetten uit verwijderde items)",
     restore_guest: "Gast {name} <{address}> terugzetten uit verwijderde items",
+    resend_invitation: "{address} opnieuw uitnodigen",
+    edit_contact: "De gegevens van e-mailcontact {name} <{address}> wijzigen",
+    set_access_until: "De einddatum van {name} <{address}> op {date} zetten",
+    clear_access_until: "De einddatum van {name} <{address}> wissen",
     already_done: "was al zo",
     in_script: "overgedragen als PowerShell-script",
     confirmed_by_verify: "bevestigd door Controleren nadat het script was uitgevoerd",

@@ -429,7 +429,10 @@ impl Texts {
             // Worded as the Activity page words them.
             Operation::DeleteContact { .. }
             | Operation::DeleteGuest { .. }
-            | Operation::RestoreGuest { .. } => self
+            | Operation::RestoreGuest { .. }
+            | Operation::ResendInvitation { .. }
+            | Operation::EditContact { .. }
+            | Operation::SetAccessUntil { .. } => self
                 .activity()
                 .action(&guestlist_core::activity::Action::from(op)),
         }

@@ -104,9 +104,13 @@ async fn bulk_into_distribution_group(
             }
             Operation::RemoveMember { .. } => &[("Remove-DistributionGroupMember", true)],
             Operation::DeleteContact { .. } => &[("Remove-MailContact", true)],
+            Operation::EditContact { .. } | Operation::SetAccessUntil { .. } => {
+                &[("Set-MailContact", true)]
+            }
             Operation::InviteGuest { .. }
             | Operation::DeleteGuest { .. }
-            | Operation::RestoreGuest { .. } => &[],
+            | Operation::RestoreGuest { .. }
+            | Operation::ResendInvitation { .. } => &[],
         };
         for (cmdlet, _) in calls.iter().filter(|(_, needed)| *needed) {
             *needed.entry(cmdlet).or_default() += 1;

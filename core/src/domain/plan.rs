@@ -216,6 +216,40 @@ pub enum Operation {
     /// (<https://learn.microsoft.com/graph/api/directory-deleteditems-restore>). Back already is
     /// done.
     RestoreGuest { person: PersonRef },
+    /// Graph `POST /invitations` again for a guest who hasn't accepted: the same user, a new
+    /// redemption link, Microsoft's mail if asked, with a personal message
+    /// (<https://learn.microsoft.com/graph/api/invitation-post>).
+    ResendInvitation {
+        person: PersonRef,
+        send_mail: bool,
+        message: Option<String>,
+        redirect_url: String,
+    },
+    /// A contact's details as the admin edited them (Exchange `Set-MailContact`, `Set-Contact`).
+    EditContact {
+        person: PersonRef,
+        edit: ContactEdit,
+    },
+    /// A person's "access until" date, `YYYY-MM-DD` (`None` clears it), kept in the tenant: a
+    /// guest's `onPremisesExtensionAttributes.extensionAttribute{attribute}` through Graph
+    /// (<https://learn.microsoft.com/graph/api/resources/onpremisesextensionattributes>), a
+    /// contact's `CustomAttribute{attribute}` through Exchange `Set-MailContact`.
+    SetAccessUntil {
+        person: PersonRef,
+        kind: MemberKind,
+        attribute: u8,
+        until: Option<String>,
+    },
+}
+
+/// A contact's details to change: `None` leaves a field as it is, an empty string clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactEdit {
+    pub display_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company: Option<String>,
+    pub hidden: Option<bool>,
 }
 
 /// The external person a delete or restore is about.
@@ -257,7 +291,10 @@ impl Operation {
         match self {
             Operation::DeleteContact { person }
             | Operation::DeleteGuest { person }
-            | Operation::RestoreGuest { person } => Some(person),
+            | Operation::RestoreGuest { person }
+            | Operation::ResendInvitation { person, .. }
+            | Operation::EditContact { person, .. }
+            | Operation::SetAccessUntil { person, .. } => Some(person),
             _ => None,
         }
     }
@@ -284,7 +321,10 @@ impl Operation {
             }
             Operation::DeleteContact { person }
             | Operation::DeleteGuest { person }
-            | Operation::RestoreGuest { person } => Some(&person.address),
+            | Operation::RestoreGuest { person }
+            | Operation::ResendInvitation { person, .. }
+            | Operation::EditContact { person, .. }
+            | Operation::SetAccessUntil { person, .. } => Some(&person.address),
             Operation::OpenExternalSenders { .. } | Operation::EditSenderList { .. } => None,
         }
     }
@@ -300,7 +340,10 @@ impl Operation {
             | Operation::InviteGuest { .. }
             | Operation::DeleteContact { .. }
             | Operation::DeleteGuest { .. }
-            | Operation::RestoreGuest { .. } => None,
+            | Operation::RestoreGuest { .. }
+            | Operation::ResendInvitation { .. }
+            | Operation::EditContact { .. }
+            | Operation::SetAccessUntil { .. } => None,
         }
     }
 
@@ -309,10 +352,16 @@ impl Operation {
         match self {
             Operation::CreateContact { .. }
             | Operation::EditSenderList { .. }
-            | Operation::DeleteContact { .. } => MembershipApi::Exchange,
+            | Operation::DeleteContact { .. }
+            | Operation::EditContact { .. } => MembershipApi::Exchange,
             Operation::InviteGuest { .. }
             | Operation::DeleteGuest { .. }
-            | Operation::RestoreGuest { .. } => MembershipApi::Graph,
+            | Operation::RestoreGuest { .. }
+            | Operation::ResendInvitation { .. } => MembershipApi::Graph,
+            Operation::SetAccessUntil { kind, .. } => match kind {
+                MemberKind::MailContact => MembershipApi::Exchange,
+                MemberKind::Guest | MemberKind::MemberUser => MembershipApi::Graph,
+            },
             Operation::AddMember { via, .. } | Operation::RemoveMember { via, .. } => *via,
             Operation::OpenExternalSenders { control, .. } => match control {
                 ExternalSendersControl::ExchangeRequireSenderAuthentication => {

@@ -12,7 +12,7 @@
 
 use super::delivery::{DeliveryChange, SenderList};
 use super::email::EmailAddress;
-use super::group::{ExternalSendersControl, GroupKind, MembershipApi};
+use super::group::{ExternalSendersControl, GroupKind, MemberKind, MembershipApi};
 use super::plan::{MemberRef, Operation, Plan};
 use std::fmt::Write as _;
 
@@ -289,8 +289,65 @@ fn plan_steps(plan: &Plan, steps: &mut Steps) -> Result<(), PsError> {
                     ),
                 )?;
             }
+            Operation::EditContact { person, edit } => {
+                let id = quote(&ps_address(&person.address))?;
+                let mut mail = String::new();
+                if let Some(v) = &edit.display_name {
+                    let _ = write!(mail, " -DisplayName {}", quote(v)?);
+                }
+                if let Some(h) = edit.hidden {
+                    let _ = write!(mail, " -HiddenFromAddressListsEnabled ${h}");
+                }
+                let mut contact = String::new();
+                for (param, v) in [
+                    ("FirstName", &edit.first_name),
+                    ("LastName", &edit.last_name),
+                    ("Company", &edit.company),
+                ] {
+                    if let Some(v) = v {
+                        let _ = write!(contact, " -{param} {}", quote(v)?);
+                    }
+                }
+                // Setting a value it already has changes nothing: safe to run again.
+                let mut body = String::new();
+                if !mail.is_empty() {
+                    let _ = writeln!(body, "    Set-MailContact -Identity {id}{mail}");
+                }
+                if !contact.is_empty() {
+                    let _ = writeln!(body, "    Set-Contact -Identity {id}{contact}");
+                }
+                body.push_str("    'done'\n");
+                steps.add(
+                    &format!("Change the details of the mail contact {}", person.address),
+                    &body,
+                )?;
+            }
+            Operation::SetAccessUntil {
+                person,
+                kind: MemberKind::MailContact,
+                attribute,
+                until,
+            } => {
+                let value = match until {
+                    Some(d) => quote(d)?,
+                    None => "$null".to_owned(),
+                };
+                steps.add(
+                    &format!(
+                        "Set the end date of {} to {}",
+                        person.address,
+                        until.as_deref().unwrap_or("none")
+                    ),
+                    &format!(
+                        "    Set-MailContact -Identity {} -CustomAttribute{attribute} {value}\n    'done'\n",
+                        quote(&ps_address(&person.address))?
+                    ),
+                )?;
+            }
             // Graph steps run in the browser.
-            Operation::DeleteGuest { .. }
+            Operation::SetAccessUntil { .. }
+            | Operation::ResendInvitation { .. }
+            | Operation::DeleteGuest { .. }
             | Operation::RestoreGuest { .. }
             | Operation::InviteGuest { .. }
             | Operation::AddMember {

@@ -811,6 +811,53 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                     Err(e) => Err(e),
                 }
             }
+            Operation::ResendInvitation {
+                person,
+                send_mail,
+                message,
+                redirect_url,
+            } => {
+                let invitation = self
+                    .tenant
+                    .invite_guest(&NewInvitation {
+                        message: message.clone(),
+                        ..new_invitation(&person.address, &person.name, *send_mail, redirect_url)
+                    })
+                    .await?;
+                invited(invitation)
+            }
+            Operation::EditContact { person, edit } => {
+                self.tenant.edit_mail_contact(&person.id, edit).await?;
+                Ok(OpResult::Done { object_id: None })
+            }
+            Operation::SetAccessUntil {
+                person,
+                kind,
+                attribute,
+                until,
+            } => {
+                match kind {
+                    MemberKind::MailContact => {
+                        self.tenant
+                            .set_mail_contact_custom_attribute(
+                                &person.id,
+                                *attribute,
+                                until.as_deref(),
+                            )
+                            .await?
+                    }
+                    MemberKind::Guest | MemberKind::MemberUser => {
+                        self.tenant
+                            .set_extension_attribute(
+                                &ObjectId::from(person.id.as_str()),
+                                *attribute,
+                                until.as_deref(),
+                            )
+                            .await?
+                    }
+                }
+                Ok(OpResult::Done { object_id: None })
+            }
             Operation::EditSenderList { .. } => {
                 let change = op
                     .sender_list_change()
@@ -854,7 +901,9 @@ fn graph_write(op: &Operation) -> bool {
     match op {
         Operation::InviteGuest { .. }
         | Operation::DeleteGuest { .. }
-        | Operation::RestoreGuest { .. } => true,
+        | Operation::RestoreGuest { .. }
+        | Operation::ResendInvitation { .. } => true,
+        Operation::SetAccessUntil { kind, .. } => *kind != MemberKind::MailContact,
         Operation::AddMember { via, .. } | Operation::RemoveMember { via, .. } => {
             *via == crate::domain::group::MembershipApi::Graph
         }
@@ -863,7 +912,8 @@ fn graph_write(op: &Operation) -> bool {
         }
         Operation::CreateContact { .. }
         | Operation::EditSenderList { .. }
-        | Operation::DeleteContact { .. } => false,
+        | Operation::DeleteContact { .. }
+        | Operation::EditContact { .. } => false,
     }
 }
 
@@ -913,6 +963,7 @@ fn new_invitation(
         display_name: Some(display_name.to_owned()),
         redirect_url: redirect_url.to_owned(),
         send_invitation_message: send_invitation,
+        message: None,
     }
 }
 
@@ -1180,6 +1231,34 @@ mod tests {
         async fn restore_deleted_user(&self, id: &ObjectId) -> Result<(), TenantError> {
             self.call(format!("restore {id}"));
             Err(TenantError::NotFound(err(404)))
+        }
+        async fn edit_mail_contact(
+            &self,
+            identity: &str,
+            _edit: &crate::domain::plan::ContactEdit,
+        ) -> Result<(), TenantError> {
+            self.call(format!("Set-MailContact {identity}"));
+            Ok(())
+        }
+        async fn set_mail_contact_custom_attribute(
+            &self,
+            identity: &str,
+            n: u8,
+            value: Option<&str>,
+        ) -> Result<(), TenantError> {
+            self.call(format!(
+                "Set-MailContact {identity} CustomAttribute{n}={value:?}"
+            ));
+            Ok(())
+        }
+        async fn set_extension_attribute(
+            &self,
+            id: &ObjectId,
+            n: u8,
+            value: Option<&str>,
+        ) -> Result<(), TenantError> {
+            self.call(format!("PATCH users/{id} extensionAttribute{n}={value:?}"));
+            Ok(())
         }
         async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError> {
             self.call(format!("find guest {address}"));

@@ -19,6 +19,7 @@ use super::models::{
     Collection as Paged, Group, GroupId, Member, ObjectId, OrgContact, Page, User,
 };
 use super::TenantError;
+use crate::domain::plan::ContactEdit;
 use crate::domain::register::{
     AccessUntil, Day, ExternalKind, InvitationState, RegisterGroup, Source, SourcePerson,
 };
@@ -661,6 +662,44 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
             json!({ "Identity": identity, "Confirm": false }),
         )
         .await?;
+        Ok(())
+    }
+
+    /// A contact's details as the admin edited them: `Set-MailContact` for the display name and
+    /// "hidden from address lists", `Set-Contact` for the first and last name and the company
+    /// (<https://learn.microsoft.com/powershell/module/exchangepowershell/set-mailcontact>,
+    /// <https://learn.microsoft.com/powershell/module/exchangepowershell/set-contact>); a field
+    /// left `None` is not sent, an empty one clears it. Gone → [`TenantError::NotFound`].
+    pub async fn edit_mail_contact(
+        &self,
+        identity: &str,
+        edit: &ContactEdit,
+    ) -> Result<(), TenantError> {
+        let mut mail = serde_json::Map::new();
+        if let Some(v) = &edit.display_name {
+            mail.insert("DisplayName".into(), json!(v));
+        }
+        if let Some(v) = edit.hidden {
+            mail.insert("HiddenFromAddressListsEnabled".into(), json!(v));
+        }
+        let mut contact = serde_json::Map::new();
+        for (key, v) in [
+            ("FirstName", &edit.first_name),
+            ("LastName", &edit.last_name),
+            ("Company", &edit.company),
+        ] {
+            if let Some(v) = v {
+                contact.insert(key.into(), json!(v));
+            }
+        }
+        for (cmdlet, mut params) in [("Set-MailContact", mail), ("Set-Contact", contact)] {
+            if params.is_empty() {
+                continue;
+            }
+            params.insert("Identity".into(), json!(identity));
+            self.invoke(cmdlet, serde_json::Value::Object(params))
+                .await?;
+        }
         Ok(())
     }
 
