@@ -725,7 +725,44 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
     }
 }
 
+/// A `Get-MailContact` item's Entra object id with its creation date and custom attributes.
+fn contact_details(v: &serde_json::Value) -> Option<(String, ContactDetails)> {
+    let id = v.get("ExternalDirectoryObjectId")?.as_str()?;
+    let created = v
+        .get("WhenCreatedUTC")
+        .or_else(|| v.get("WhenCreated"))
+        .and_then(|x| x.as_str())
+        .and_then(Day::parse);
+    let mut custom: [Option<String>; 15] = Default::default();
+    for (i, slot) in custom.iter_mut().enumerate() {
+        *slot = v
+            .get(format!("CustomAttribute{}", i + 1))
+            .and_then(|x| x.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+    }
+    Some((
+        id.to_owned(),
+        ContactDetails {
+            created,
+            custom_attributes: custom,
+        },
+    ))
+}
+
 impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
+    /// One mail contact's creation date and custom attributes (`Get-MailContact -Identity`),
+    /// by Entra object id as [`ExchangeClient::mail_contact_details`] has them.
+    pub async fn mail_contact_detail(
+        &self,
+        identity: &str,
+    ) -> Result<HashMap<String, ContactDetails>, TenantError> {
+        let items = self
+            .invoke("Get-MailContact", json!({ "Identity": identity }))
+            .await?;
+        Ok(items.iter().filter_map(contact_details).collect())
+    }
+
     /// Every mail contact's creation date and custom attributes, by Entra object id:
     /// `Get-MailContact -ResultSize Unlimited`, 1,000 a page
     /// (<https://learn.microsoft.com/powershell/module/exchangepowershell/get-mailcontact>).
@@ -735,33 +772,7 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
         let items = self
             .invoke("Get-MailContact", json!({ "ResultSize": "Unlimited" }))
             .await?;
-        let mut out = HashMap::with_capacity(items.len());
-        for v in items {
-            let Some(id) = v.get("ExternalDirectoryObjectId").and_then(|x| x.as_str()) else {
-                continue;
-            };
-            let created = v
-                .get("WhenCreatedUTC")
-                .or_else(|| v.get("WhenCreated"))
-                .and_then(|x| x.as_str())
-                .and_then(Day::parse);
-            let mut custom: [Option<String>; 15] = Default::default();
-            for (i, slot) in custom.iter_mut().enumerate() {
-                *slot = v
-                    .get(format!("CustomAttribute{}", i + 1))
-                    .and_then(|x| x.as_str())
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned);
-            }
-            out.insert(
-                id.to_owned(),
-                ContactDetails {
-                    created,
-                    custom_attributes: custom,
-                },
-            );
-        }
-        Ok(out)
+        Ok(items.iter().filter_map(contact_details).collect())
     }
 }
 

@@ -1,14 +1,17 @@
 //! The External people page: every mail contact and guest of the tenant in one register (the
 //! core's `domain::register`), with the groups each is in, filters, search as you type, a
 //! virtualized list, CSV export, and offboarding the chosen people through the change engine
-//! ([`offboard`]).
+//! ([`offboard`]). Each row's name opens the person's own page ([`person`]), where every change
+//! for one person is made ([`change`]).
 //!
 //! The register is read in two halves (`GraphClient::register_people`, then
 //! `register_memberships`): the first rows show as soon as the people are in, the groups when
 //! the memberships arrive; in direct mode Exchange then adds contacts' creation dates and
 //! end dates (`Get-MailContact`).
 
+mod change;
 mod offboard;
+mod person;
 
 use crate::config::{Config, DEFAULT_ACCESS_UNTIL_ATTRIBUTE};
 use crate::i18n::{fill, plural, use_i18n, Texts};
@@ -26,9 +29,12 @@ use guestlist_core::domain::register::{
 use guestlist_core::run::Clock;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use std::collections::BTreeSet;
 
+pub use change::{Change, ChangePanel};
 pub use offboard::OffboardPanel;
+pub use person::PersonPage;
 
 /// Row height in pixels; style/groups.css gives `.register-row` the same height.
 pub const ROW_PX: f64 = 52.0;
@@ -562,7 +568,7 @@ pub fn RegisterList(
                                 aria-setsize=total aria-posinset=pos + 1>
                                 <input type="checkbox" prop:checked=checked on:change=toggle aria-label=select_label/>
                                 <span class="register-who">
-                                    <span class="member-name">{name}</span>
+                                    <A href=person::person_href(&p) attr:class="member-name">{name}</A>
                                     <span class="member-mail">{p.address.clone()}</span>
                                 </span>
                                 <span class="member-mail register-company">{p.company.clone().unwrap_or_default()}</span>
