@@ -461,3 +461,71 @@ async fn a_deleted_guest_is_restored_from_its_activity_entry() -> Result<()> {
     browser.close().await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn an_end_date_set_on_a_persons_page_shows_as_access_ended_and_plans_the_offboarding(
+) -> Result<()> {
+    let (setup, browser) = SignInSetup::signed_in(
+        "externals-person-until",
+        Knobs::default(),
+        ADMIN_UPN,
+        "Direct mode",
+    )
+    .await?;
+    open_person(&browser, "kim", KIM_NAME).await?;
+    // A date control takes keys in the browser's locale order: set its value as the control
+    // reports a chosen date instead.
+    browser
+        .eval("const d = document.getElementById('person-until-date'); d.value = '2020-01-31'; d.dispatchEvent(new Event('input', {bubbles: true})); return null")
+        .await?;
+    browser.click("button", "Set the end date…").await?;
+    browser
+        .wait_text(&format!(
+            "Set the end date of {KIM_NAME} <{KIM}> to 2020-01-31"
+        ))
+        .await?;
+    browser.click("button", "Make the change").await?;
+    // User.ReadWrite.All is asked the first time a guest's attribute is written.
+    browser.click("button", "Consent and go on").await?;
+    sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
+    browser.wait_text("Ended 2020-01-31").await?;
+    let kim = setup.state()["users"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|u| u["mail"] == KIM)
+        .cloned()
+        .unwrap_or_default();
+    check(kim.to_string().contains("2020-01-31"), || {
+        format!("the end date is not in the tenant: {kim}")
+    })?;
+
+    // The register's "access ended" filter finds Kim, and one button plans the offboarding.
+    browser.click("link", "Back to External people").await?;
+    browser.find("heading", "External people").await?;
+    browser.wait_text("2 groups: ").await?;
+    browser
+        .find("checkbox", "Access ended")
+        .await?
+        .click()
+        .await?;
+    browser.wait_text("Ended 2020-01-31").await?;
+    let ended = rows(&browser).await?;
+    check(ended.iter().any(|r| r[0] == KIM_NAME), || {
+        format!("access ended: {ended:?}")
+    })?;
+    let button = browser
+        .eval("return Array.from(document.querySelectorAll('button')).map((b) => b.textContent).find((t) => t.includes('whose access ended')) || ''")
+        .await?;
+    let label = button.as_str().unwrap_or_default().to_owned();
+    check(!label.is_empty(), || "no access-ended button".to_owned())?;
+    browser.click("button", &label).await?;
+    let plan = browser.wait_text("through Microsoft Graph.").await?;
+    check(
+        plan.contains("Partner Announcements") && plan.contains("Project Falcon"),
+        || format!("plan: {plan:?}"),
+    )?;
+    browser.screenshot("externals-access-ended-plan").await?;
+    browser.close().await?;
+    Ok(())
+}

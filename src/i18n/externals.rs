@@ -55,7 +55,11 @@ area! {
         ended,
         until_unreadable,
         until_not_available,
+        /// A contact's end date before the mode probe has answered (Exchange may yet be reachable).
+        until_mode_unknown,
         offboard: Plural,
+        /// Offboarding everyone whose access has ended (`{count}` people).
+        offboard_ended: Plural,
         offboard_wait,
         planning,
         plan_heading,
@@ -191,9 +195,14 @@ pub static EN: ExternalsTexts = ExternalsTexts {
     ended: "Ended {date}",
     until_unreadable: "Not a date: {value}",
     until_not_available: "End date not readable in script mode",
+    until_mode_unknown: "End date unknown until the mode is known",
     offboard: Plural {
         one: "Take {count} person out of their groups…",
         other: "Take {count} people out of their groups…",
+    },
+    offboard_ended: Plural {
+        one: "Take the {count} person whose access ended out of their groups…",
+        other: "Take the {count} people whose access ended out of their groups…",
     },
     offboard_wait: "Offboarding can start once the groups have been read.",
     planning: "Reading the tenant afresh and making the plan…",
@@ -335,9 +344,14 @@ pub static NL: ExternalsTexts = ExternalsTexts {
     ended: "Verlopen {date}",
     until_unreadable: "Geen datum: {value}",
     until_not_available: "Einddatum niet leesbaar in scriptmodus",
+    until_mode_unknown: "Einddatum onbekend tot de modus bekend is",
     offboard: Plural {
         one: "{count} persoon uit de groepen halen…",
         other: "{count} personen uit hun groepen halen…",
+    },
+    offboard_ended: Plural {
+        one: "De {count} persoon van wie de toegang is verlopen uit de groepen halen…",
+        other: "De {count} personen van wie de toegang is verlopen uit de groepen halen…",
     },
     offboard_wait: "Offboarden kan zodra de groepen gelezen zijn.",
     planning: "De tenant opnieuw lezen en het plan maken…",

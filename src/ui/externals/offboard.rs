@@ -13,7 +13,7 @@ use crate::ui::session::Session;
 use guestlist_core::domain::group::ExternalSenders;
 use guestlist_core::domain::journal::{Failure, Service};
 use guestlist_core::domain::plan::{offboarding, Leaver, LeaverSkip, OpId, Plan, TargetGroup};
-use guestlist_core::domain::register::Register;
+use guestlist_core::domain::register::{Filter, Register};
 use guestlist_core::engine::reads::register_snapshot;
 use guestlist_core::engine::RunSetup;
 use guestlist_core::run::{MemoryJournalStore, RunControl, RunEvent};
@@ -124,10 +124,23 @@ pub fn OffboardPanel(
         let session = session.clone();
         move || session.is_direct()
     };
+    // The people whose access has ended (as the register's "access ended" filter finds them).
+    let ended = Memo::new(move |_| {
+        let only = Filter {
+            access_ended_by: Some(super::today()),
+            ..Filter::default()
+        };
+        register.with(|r| {
+            r.filter(&only)
+                .into_iter()
+                .map(|i| r.people[i as usize].id.clone())
+                .collect::<BTreeSet<String>>()
+        })
+    });
 
     let start = {
         let session = session.clone();
-        move |_| {
+        move || {
             let session = session.clone();
             step.set(Step::Planning);
             let ids = selected.get_untracked();
@@ -200,12 +213,30 @@ pub fn OffboardPanel(
         Step::Idle => {
             let n = selected.with(BTreeSet::len) as u64;
             let ready = load.with(Load::groups_read);
-            let start = start.clone();
+            let ended = ended.get();
+            let n_ended = ended.len() as u64;
+            let start_chosen = {
+                let start = start.clone();
+                move |_| start()
+            };
+            // "Access ended" in one click: everyone whose end date has passed, planned at once.
+            let start_ended = {
+                let start = start.clone();
+                move |_| {
+                    selected.set(ended.clone());
+                    start();
+                }
+            };
             view! {
                 <div class="actions">
-                    <button type="button" class="button button--primary" disabled=n == 0 || !ready on:click=start>
+                    <button type="button" class="button button--primary" disabled=n == 0 || !ready on:click=start_chosen>
                         {move || { let t = i18n.t(); plural(&t.externals().offboard, t.count(n), &[]) }}
                     </button>
+                    {(n_ended > 0).then(|| view! {
+                        <button type="button" class="button" disabled=!ready on:click=start_ended>
+                            {move || { let t = i18n.t(); plural(&t.externals().offboard_ended, t.count(n_ended), &[]) }}
+                        </button>
+                    })}
                 </div>
                 {(!ready).then(|| view! { <p class="hint">{tx(|t| t.externals().offboard_wait)}</p> })}
             }

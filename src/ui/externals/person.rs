@@ -160,10 +160,11 @@ fn PersonView(session: Session, loaded: Arc<Loaded>, change: RwSignal<Change>) -
     let details = {
         let p = p.clone();
         let loaded = loaded.clone();
+        let session = session.clone();
         move || {
             let t = i18n.t();
             let groups = groups_text(t, &loaded.register, &p, true);
-            let until = until_text(t, &p, today());
+            let until = until_text(t, &p, today(), session.mode().is_some());
             view! {
                 <dl class="person-details">
                     <dt>{t.common.field_email}</dt><dd>{p.address.clone()}</dd>
