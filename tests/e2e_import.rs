@@ -557,12 +557,23 @@ async fn a_reload_in_the_middle_of_a_run_resumes_without_duplicates() -> Result<
         })
     })
     .await?;
+    // The reload must land before the run ends, however slowly this machine runs the test:
+    // from here each request takes seconds, so the run cannot finish meanwhile, and the
+    // requests under way when the page goes are the ones a resume has to re-check.
+    setup.set_knobs(Knobs {
+        latency_ms: 2_000,
+        ..Knobs::default()
+    })?;
     browser.client.refresh().await?;
     // After the reload the run is found in IndexedDB, interrupted, and resumes on request.
     browser
-        .wait_text("This import stopped before it finished")
+        .wait_text_within("This import stopped before it finished", RUN_DEADLINE)
         .await?;
     browser.find("group", "Signed-in account").await?;
+    setup.set_knobs(Knobs {
+        latency_ms: 150,
+        ..Knobs::default()
+    })?;
     browser.click("button", "Resume the import").await?;
     let text = wait_finished(&browser).await?;
     setup.set_knobs(Knobs::default())?;
