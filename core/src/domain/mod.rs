@@ -42,6 +42,7 @@
 //! `Remove-MailContact`).
 pub mod csv_export;
 pub mod csv_import;
+pub mod day;
 pub mod delivery;
 pub mod email;
 #[cfg(any(test, feature = "fixtures"))]

@@ -108,6 +108,13 @@ pub struct PlanOptions {
     pub invite_redirect_url: String,
     /// Allow inviting guests at all (for Microsoft 365 groups).
     pub allow_guest_invites: bool,
+    /// Which attribute (1–15) holds a person's "access until" date, as `config.json` names it.
+    #[serde(default = "default_access_attribute")]
+    pub access_until_attribute: u8,
+}
+
+fn default_access_attribute() -> u8 {
+    15
 }
 
 impl Default for PlanOptions {
@@ -117,6 +124,7 @@ impl Default for PlanOptions {
             send_invitation: false,
             invite_redirect_url: "https://myapps.microsoft.com".into(),
             allow_guest_invites: true,
+            access_until_attribute: default_access_attribute(),
         }
     }
 }
@@ -230,7 +238,8 @@ pub enum Operation {
         person: PersonRef,
         edit: ContactEdit,
     },
-    /// A person's "access until" date, `YYYY-MM-DD` (`None` clears it), kept in the tenant: a
+    /// A person's "access until" date, `YYYY-MM-DD` (`None` clears it), kept in the tenant (an
+    /// empty `person.id`: the object the operation it depends on created): a
     /// guest's `onPremisesExtensionAttributes.extensionAttribute{attribute}` through Graph
     /// (<https://learn.microsoft.com/graph/api/resources/onpremisesextensionattributes>), a
     /// contact's `CustomAttribute{attribute}` through Exchange `Set-MailContact`.
@@ -871,6 +880,8 @@ pub fn plan(
             .collect();
         let mut created_contact: Option<OpId> = None;
         let mut invited_guest: Option<OpId> = None;
+        // The objects that stand for this person in their groups: each gets the end date.
+        let mut dated: Vec<MemberRef> = Vec::new();
         // Whether this person gets a new guest (for a Microsoft 365 group): if so, that guest
         // is their object in every group, and no contact is created for the same address.
         let guest_for_all = user.is_none()
@@ -905,11 +916,27 @@ pub fn plan(
                 other => other,
             };
             match &principal {
-                Some(Principal::Existing { id, kind, .. }) => steps.push(match kind {
-                    MemberKind::MailContact => Step::ReuseContact { id: id.clone() },
-                    MemberKind::Guest => Step::ReuseGuest { id: id.clone() },
-                    MemberKind::MemberUser => Step::ReuseUser { id: id.clone() },
-                }),
+                Some(Principal::Existing {
+                    id,
+                    kind,
+                    exchange_identity,
+                }) => {
+                    steps.push(match kind {
+                        MemberKind::MailContact => Step::ReuseContact { id: id.clone() },
+                        MemberKind::Guest => Step::ReuseGuest { id: id.clone() },
+                        MemberKind::MemberUser => Step::ReuseUser { id: id.clone() },
+                    });
+                    // Dated even where already a member: the date is the person's.
+                    let target = MemberTarget::Existing { id: id.clone() };
+                    if !dated.iter().any(|m| m.target == target) {
+                        dated.push(MemberRef {
+                            kind: *kind,
+                            target,
+                            address: person.email.clone(),
+                            exchange_identity: exchange_identity.clone(),
+                        });
+                    }
+                }
                 Some(Principal::NewContact) | Some(Principal::NewGuest) => {}
                 None => {}
             }
@@ -1003,6 +1030,9 @@ pub fn plan(
                 MemberTarget::Created { op } => vec![*op],
                 MemberTarget::Existing { .. } => vec![],
             };
+            if !dated.iter().any(|m| m.target == member.target) {
+                dated.push(member.clone());
+            }
             let add = builder.push(
                 Operation::AddMember {
                     group_id: group.id.clone(),
@@ -1021,6 +1051,34 @@ pub fn plan(
                 address: Some(person.email.clone()),
                 steps,
             });
+        }
+        if let Some(until) = person.access_until {
+            // External people only: a member of staff's attributes are not Guestlist's.
+            for member in dated
+                .into_iter()
+                .filter(|m| m.kind != MemberKind::MemberUser)
+            {
+                let (id, depends_on) = match member.target {
+                    MemberTarget::Existing { id } => (id, vec![]),
+                    // Known once the operation that creates it has run.
+                    MemberTarget::Created { op } => (String::new(), vec![op]),
+                };
+                builder.push(
+                    Operation::SetAccessUntil {
+                        person: PersonRef {
+                            id,
+                            name: person.display_name.clone(),
+                            address: person.email.clone(),
+                            exchange_identity: member.exchange_identity,
+                        },
+                        kind: member.kind,
+                        attribute: options.access_until_attribute,
+                        until: Some(until.to_string()),
+                    },
+                    depends_on,
+                    false,
+                );
+            }
         }
     }
 
@@ -1882,6 +1940,88 @@ mod tests {
             address: addr(address),
             exchange_identity: identity.into(),
         }
+    }
+
+    #[test]
+    fn an_end_date_is_set_on_each_object_the_person_joins_with_after_it_is_made() {
+        let groups = [
+            group("dg", GroupKind::Distribution, ExternalSenders::Allowed),
+            group("m365", GroupKind::Microsoft365, ExternalSenders::Allowed),
+        ];
+        let dated = |email: &str| Desired {
+            row: 2,
+            person: PersonInput {
+                email: email.into(),
+                access_until: "2027-03-31".into(),
+                ..Default::default()
+            }
+            .validate(),
+        };
+        // A new person: one guest for both groups, dated once the invitation has made it.
+        let p = plan(
+            &groups,
+            &[dated("new@x.example")],
+            &TenantSnapshot::default(),
+            &PlanOptions::default(),
+        );
+        let sets: Vec<&PlannedOp> = p
+            .ops
+            .iter()
+            .filter(|o| matches!(o.op, Operation::SetAccessUntil { .. }))
+            .collect();
+        assert_eq!(sets.len(), 1);
+        let invite = p
+            .ops
+            .iter()
+            .find(|o| matches!(o.op, Operation::InviteGuest { .. }))
+            .unwrap();
+        assert_eq!(sets[0].depends_on, [invite.id]);
+        match &sets[0].op {
+            Operation::SetAccessUntil {
+                person,
+                kind,
+                attribute,
+                until,
+            } => {
+                assert!(person.id.is_empty());
+                assert_eq!(*kind, MemberKind::Guest);
+                assert_eq!(*attribute, 15);
+                assert_eq!(until.as_deref(), Some("2027-03-31"));
+            }
+            _ => unreachable!(),
+        }
+        // An existing contact into the distribution group: its own id, nothing to wait for.
+        let p = plan(
+            &groups[..1],
+            &[dated("Anna@Partner.nl")],
+            &tenant(),
+            &PlanOptions {
+                access_until_attribute: 7,
+                ..PlanOptions::default()
+            },
+        );
+        let set = p
+            .ops
+            .iter()
+            .find(|o| matches!(o.op, Operation::SetAccessUntil { .. }))
+            .expect("dated");
+        assert!(set.depends_on.is_empty());
+        assert!(matches!(
+            &set.op,
+            Operation::SetAccessUntil { person, kind: MemberKind::MailContact, attribute: 7, .. }
+                if person.id == "c-anna"
+        ));
+        // Without a date, nothing is written.
+        let p = plan(
+            &groups,
+            &desired(&[("new@x.example", "New")]),
+            &TenantSnapshot::default(),
+            &PlanOptions::default(),
+        );
+        assert!(!p
+            .ops
+            .iter()
+            .any(|o| matches!(o.op, Operation::SetAccessUntil { .. })));
     }
 
     #[test]

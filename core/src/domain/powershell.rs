@@ -672,6 +672,7 @@ mod tests {
                 first_name: "Jan".into(),
                 last_name: "de Vries".into(),
                 company: "Partner B.V.".into(),
+                access_until: String::new(),
             },
             PersonInput {
                 email: "seán@bücher.de".replace('á', "a"),

@@ -836,20 +836,26 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                 attribute,
                 until,
             } => {
+                // A person this run created: their id is in the journal of that operation.
+                let id = match (person.id.is_empty(), planned.depends_on.first()) {
+                    (true, Some(op)) => journal.borrow().object_id(*op).ok_or_else(|| {
+                        TenantError::InvalidRequest(format!(
+                            "the id of the object {op} created for {} is not known",
+                            person.address
+                        ))
+                    })?,
+                    _ => person.id.clone(),
+                };
                 match kind {
                     MemberKind::MailContact => {
                         self.tenant
-                            .set_mail_contact_custom_attribute(
-                                &person.id,
-                                *attribute,
-                                until.as_deref(),
-                            )
+                            .set_mail_contact_custom_attribute(&id, *attribute, until.as_deref())
                             .await?
                     }
                     MemberKind::Guest | MemberKind::MemberUser => {
                         self.tenant
                             .set_extension_attribute(
-                                &ObjectId::from(person.id.as_str()),
+                                &ObjectId::from(id.as_str()),
                                 *attribute,
                                 until.as_deref(),
                             )

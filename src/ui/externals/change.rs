@@ -47,7 +47,7 @@ pub struct Ran {
 }
 
 /// Whether the operation writes users through Graph (`User.ReadWrite.All`).
-fn writes_users(op: &Operation) -> bool {
+pub fn writes_users(op: &Operation) -> bool {
     matches!(
         op,
         Operation::DeleteGuest { .. }

@@ -32,7 +32,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use std::collections::BTreeSet;
 
-pub use change::{Change, ChangePanel};
+pub use change::{writes_users, Change, ChangePanel};
 pub use offboard::OffboardPanel;
 pub use person::PersonPage;
 
@@ -72,7 +72,7 @@ pub fn today() -> Day {
 }
 
 /// The attribute number `config.json` names for "access until" (its default without a config).
-fn access_attribute() -> u8 {
+pub fn access_attribute() -> u8 {
     use_context::<Config>().map_or(DEFAULT_ACCESS_UNTIL_ATTRIBUTE, |c| c.access_until_attribute)
 }
 
