@@ -537,6 +537,56 @@ async fn a_microsoft_365_group_closed_to_outsiders_is_opened_from_the_preview_no
     browser.close().await
 }
 
+/// Vendor Portal Updates takes mail only from its allowed senders: the preview warns that the new
+/// people would still bounce (5.7.124) and offers to put them on the list in the run (on unless
+/// declined); after the run the sim's delivery oracle delivers their mail.
+#[tokio::test]
+async fn new_people_are_put_on_an_allowed_senders_list_in_the_run() -> Result<()> {
+    const VENDOR: &str = "Vendor Portal Updates";
+    const TO: &str = "vendor-updates@contoso.onmicrosoft.com";
+    let (setup, browser) = SignInSetup::signed_in(
+        "import-allowed-senders",
+        Knobs::default(),
+        ADMIN_UPN,
+        "Direct mode",
+    )
+    .await?;
+    let file = csv(4, "listed", None);
+    for a in &file.valid {
+        let before = setup.deliver(a, TO).await?;
+        check(before["code"] == "5.7.124", || {
+            format!("{a} before: {before}")
+        })?;
+    }
+    let plan_text = to_plan(&browser, &file, "import-allowed.csv", 4, &[VENDOR]).await?;
+    check(
+        plan_text.contains("Vendor Portal Updates takes mail only from its allowed senders"),
+        || format!("no allowed-senders warning: {plan_text}"),
+    )?;
+    let offer = browser
+        .find(
+            "checkbox",
+            "Put the new members on the allowed senders of Vendor Portal Updates in this run",
+        )
+        .await?;
+    check(offer.is_selected().await?, || {
+        "the list fix should be on unless declined".into()
+    })?;
+    click(&browser, "Start the run").await?;
+    let text = wait_finished(&browser).await?;
+    let (d, _, f, p) = totals(&text)?;
+    check(f == 0 && p == 0 && d == file.valid.len(), || {
+        format!("{d} done, {f} failed, {p} pending of {}", file.valid.len())
+    })?;
+    for a in &file.valid {
+        let after = setup.deliver(a, TO).await?;
+        check(after["outcome"] == "delivered", || {
+            format!("{a} after: {after}")
+        })?;
+    }
+    browser.close().await
+}
+
 #[tokio::test]
 async fn a_reload_in_the_middle_of_a_run_resumes_without_duplicates() -> Result<()> {
     let (setup, browser) =

@@ -160,12 +160,13 @@ async fn reads_the_seeded_restrictions() {
         .get_group_delivery("vendor-updates", GroupKind::Distribution)
         .await
         .unwrap();
-    assert_eq!(v.require_sender_authentication_enabled, Some(false));
+    let r = &v.restrictions;
+    assert_eq!(r.require_sender_authentication_enabled, Some(false));
     assert_eq!(
-        v.accept_messages_only_from,
+        r.accept_messages_only_from,
         ["Chris Preston", "jonisherman"]
     );
-    assert_eq!(v.accept_messages_only_from_dl_members, ["Suppliers"]);
+    assert_eq!(r.accept_messages_only_from_dl_members, ["Suppliers"]);
     let s = v.settings(GroupKind::Distribution, None);
     assert!(s.has_allowed_senders_list());
     assert_eq!(s.external_senders, ExternalSenders::Allowed);
@@ -177,9 +178,17 @@ async fn reads_the_seeded_restrictions() {
         .get_group_delivery("cab", GroupKind::Microsoft365)
         .await
         .unwrap();
-    assert_eq!(cab.recipient_type_details.as_deref(), Some("GroupMailbox"));
-    assert_eq!(cab.accept_messages_only_from_senders_or_members.len(), 2);
-    assert_eq!(cab.report_to_originator_enabled, None);
+    assert_eq!(
+        cab.recipient.recipient_type_details.as_deref(),
+        Some("GroupMailbox")
+    );
+    assert_eq!(
+        cab.restrictions
+            .accept_messages_only_from_senders_or_members
+            .len(),
+        2
+    );
+    assert_eq!(cab.restrictions.report_to_originator_enabled, None);
 
     let press = exo
         .get_group_delivery("press", GroupKind::Distribution)
@@ -199,7 +208,7 @@ async fn reads_the_seeded_restrictions() {
         .await
         .unwrap();
     assert_eq!(
-        dynamic.recipient_type_details.as_deref(),
+        dynamic.recipient.recipient_type_details.as_deref(),
         Some("DynamicDistributionGroup")
     );
     assert!(matches!(

@@ -510,6 +510,11 @@ async fn the_group_pages_single_changes_are_one_operation_plans() {
     let mut security = sales.clone();
     security.kind = GroupKind::Security;
     assert!(Plan::opening(&security).is_none());
+    // A group synced from on-premises (Graph's onPremisesSyncEnabled) is opened there, not here.
+    let legacy = target(&engine, "Legacy Staff List").await;
+    assert!(legacy.on_premises_synced);
+    assert_eq!(legacy.external_senders, ExternalSenders::Rejected);
+    assert!(Plan::opening(&legacy).is_none());
 }
 
 /// The sim's delivery oracle (`POST /_sim/deliver`): (outcome, code).
@@ -798,4 +803,84 @@ async fn script_mode_fixes_a_reported_bounce_with_a_script_that_verify_checks() 
         .expect("verify");
     assert_eq!(verified.missing(), 0);
     assert_eq!(verified.done(), 1, "the contact, seen through Graph");
+}
+
+/// Adding people to a group that takes mail only from its allowed senders: the plan warns that
+/// they would still bounce (5.7.124) and offers, per person, to put them on the list; run with
+/// the offer, the sim's oracle delivers their mail. Script mode can't read the list: no offer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adding_to_an_allowed_senders_group_offers_the_list_and_the_run_lets_them_mail() {
+    use guestlist_core::domain::plan::{GroupWarning, Operation};
+
+    let env = Env::start(Knobs::default()).await;
+    let engine = direct(&env);
+    let vendor = target(&engine, "Vendor Portal Updates").await;
+    let to = vendor.mail.clone().expect("a DG has an address");
+    let desired = people("listed", 2);
+    let addresses: Vec<String> = desired
+        .iter()
+        .map(|d| d.person.as_ref().unwrap().email.to_string())
+        .collect();
+    let plan = engine
+        .plan_adds(
+            std::slice::from_ref(&vendor),
+            &desired,
+            &PlanOptions::default(),
+        )
+        .await
+        .expect("plan");
+    let fixes = plan
+        .warnings
+        .iter()
+        .find_map(|w| match w {
+            GroupWarning::NotOnAllowedSenders { group: 0, fixes } => Some(fixes.clone()),
+            _ => None,
+        })
+        .expect("the allowed-senders warning");
+    assert_eq!(fixes.len(), 2);
+    assert!(fixes.iter().all(|f| matches!(
+        plan.op(*f).map(|o| &o.op),
+        Some(Operation::EditSenderList { add: true, .. })
+    )));
+    // Nothing changed by planning.
+    for a in &addresses {
+        assert_eq!(
+            oracle(&env, a, &to).await,
+            ("rejected".into(), Some("5.7.124".into()))
+        );
+    }
+    // Run with the first person's offer taken and the second's declined.
+    let plan = plan.without_optional(|o| o.id == fixes[0]);
+    let outcome = engine
+        .run(
+            &plan,
+            MemoryJournalStore::new(),
+            &SystemClock,
+            &MemoryActivity::default(),
+            RunSetup::default(),
+        )
+        .await
+        .expect("run");
+    assert_eq!(outcome.state, RunState::Finished);
+    assert_eq!(
+        oracle(&env, &addresses[0], &to).await,
+        ("delivered".into(), None)
+    );
+    assert_eq!(
+        oracle(&env, &addresses[1], &to).await,
+        ("rejected".into(), Some("5.7.124".into()))
+    );
+    // Script mode: the lists can't be read, so the plan has no offer.
+    let scripted = script_mode(&env)
+        .plan_adds(
+            std::slice::from_ref(&vendor),
+            &people("unlisted", 1),
+            &PlanOptions::default(),
+        )
+        .await
+        .expect("plan");
+    assert!(!scripted
+        .warnings
+        .iter()
+        .any(|w| matches!(w, GroupWarning::NotOnAllowedSenders { .. })));
 }

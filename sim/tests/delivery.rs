@@ -8,17 +8,10 @@ mod tenant_support;
 use guestlist_sim::Knobs;
 use reqwest::Method;
 use serde_json::{json, Value};
-use tenant_support::{exo_message, exo_type, Reply, Sim};
+use tenant_support::{assert_exo_error, assert_exo_error_containing, Sim, NOT_FOUND};
 
 const PARAMETER: &str = "System.Management.Automation.ParameterBindingException";
-const NOT_FOUND: &str = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException";
-
-/// An Exchange error: status, exception type, and a message containing `part`.
-fn assert_exo(r: &Reply, status: u16, exception: &str, part: &str) {
-    assert_eq!(r.status.as_u16(), status, "{}", r.text);
-    assert_eq!(exo_type(&r.body), exception, "{}", r.text);
-    assert!(exo_message(&r.body).contains(part), "{}", r.text);
-}
+const SYNCED: &str = "Microsoft.Exchange.Configuration.Tasks.TaskException";
 
 fn hashtable(add: &[&str], remove: &[&str]) -> Value {
     json!({"@odata.type": "#Exchange.GenericHashTable", "Add": add, "Remove": remove})
@@ -51,16 +44,13 @@ fn names(v: &Value) -> Vec<&str> {
 }
 
 async fn group(s: &Sim, cmdlet: &str, identity: &str) -> Value {
-    let r = s
-        .exo(&s.admin_exo(), cmdlet, json!({"Identity": identity}))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body["value"][0].clone()
+    s.exo_ok(&s.admin_exo(), cmdlet, json!({"Identity": identity}))
+        .await["value"][0]
+        .clone()
 }
 
 async fn set(s: &Sim, cmdlet: &str, params: Value) {
-    let r = s.exo(&s.admin_exo(), cmdlet, params).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    s.exo_ok(&s.admin_exo(), cmdlet, params).await;
 }
 
 const EXTERNAL: &str = "someone@unknown.example";
@@ -160,7 +150,7 @@ async fn get_unified_group_lists_microsoft_365_groups_with_their_restrictions() 
     let r = s
         .exo(&tok, "Get-UnifiedGroup", json!({"Identity": "sales"}))
         .await;
-    assert_exo(&r, 400, NOT_FOUND, "");
+    assert_exo_error_containing(&r, 400, NOT_FOUND, "");
 }
 
 #[tokio::test]
@@ -239,7 +229,7 @@ async fn multi_valued_parameters_refuse_what_exchange_refuses() {
             json!({"Identity": "events2025", "RejectMessagesFrom": hashtable(&["nobody@nowhere.example"], &[])}),
         )
         .await;
-    assert_exo(&r, 400, NOT_FOUND, "nobody@nowhere.example");
+    assert_exo_error_containing(&r, 400, NOT_FOUND, "nobody@nowhere.example");
     // A group where only senders go.
     let r = s
         .exo(
@@ -248,7 +238,7 @@ async fn multi_valued_parameters_refuse_what_exchange_refuses() {
             json!({"Identity": "events2025", "RejectMessagesFrom": ["Suppliers"]}),
         )
         .await;
-    assert_exo(&r, 400, NOT_FOUND, "Suppliers");
+    assert_exo_error_containing(&r, 400, NOT_FOUND, "Suppliers");
     // A list and its SendersOrMembers union in one command.
     let r = s
         .exo(
@@ -257,7 +247,7 @@ async fn multi_valued_parameters_refuse_what_exchange_refuses() {
             json!({"Identity": "events2025", "AcceptMessagesOnlyFrom": ["Aaron Con"], "AcceptMessagesOnlyFromSendersOrMembers": ["Aaron Con"]}),
         )
         .await;
-    assert_exo(&r, 400, PARAMETER, "can't be used in the same command");
+    assert_exo_error_containing(&r, 400, PARAMETER, "can't be used in the same command");
     // A hashtable key other than Add / Remove.
     let r = s
         .exo(
@@ -266,7 +256,7 @@ async fn multi_valued_parameters_refuse_what_exchange_refuses() {
             json!({"Identity": "events2025", "ModeratedBy": {"Replace": ["x"]}}),
         )
         .await;
-    assert_exo(&r, 400, PARAMETER, "'Replace'");
+    assert_exo_error_containing(&r, 400, PARAMETER, "'Replace'");
     // Nothing changed on the way.
     let g = group(&s, "Get-DistributionGroup", "events2025").await;
     assert_eq!(g["RejectMessagesFromSendersOrMembers"], json!([]));
@@ -280,7 +270,71 @@ async fn multi_valued_parameters_refuse_what_exchange_refuses() {
             json!({"Identity": "cab", "AcceptMessagesOnlyFrom": ["Aaron Con"]}),
         )
         .await;
-    assert_exo(&r, 400, PARAMETER, "'AcceptMessagesOnlyFrom'");
+    assert_exo_error_containing(&r, 400, PARAMETER, "'AcceptMessagesOnlyFrom'");
+}
+
+/// A group synchronised from on-premises is changed there: Exchange Online refuses every change
+/// to it (settings and members) and Graph shows `onPremisesSyncEnabled`.
+#[tokio::test]
+async fn a_group_synced_from_on_premises_refuses_changes() {
+    let s = Sim::start(Knobs::default()).await;
+    let tok = s.admin_exo();
+    let refused = |cmdlet: &str| {
+        format!("The action '{cmdlet}' can't be performed on the object 'Legacy Staff List' because the object is being synchronized from your on-premises organization. This action should be performed on the object in your on-premises organization.")
+    };
+    for params in [
+        json!({"Identity": "legacy-staff", "RequireSenderAuthenticationEnabled": false}),
+        json!({"Identity": "legacy-staff", "AcceptMessagesOnlyFrom": hashtable(&["Aaron Con"], &[]), "BypassSecurityGroupManagerCheck": true}),
+    ] {
+        let r = s.exo(&tok, "Set-DistributionGroup", params).await;
+        assert_exo_error(&r, 400, SYNCED, refused("Set-DistributionGroup"));
+    }
+    for cmdlet in [
+        "Add-DistributionGroupMember",
+        "Remove-DistributionGroupMember",
+    ] {
+        let r = s
+            .exo(
+                &tok,
+                cmdlet,
+                json!({"Identity": "legacy-staff", "Member": "aaron.con@fabrikam.com"}),
+            )
+            .await;
+        assert_exo_error(&r, 400, SYNCED, refused(cmdlet));
+    }
+    // Nothing changed.
+    let g = group(&s, "Get-DistributionGroup", "legacy-staff").await;
+    assert_eq!(g["RequireSenderAuthenticationEnabled"], true);
+    assert_eq!(g["AcceptMessagesOnlyFromSendersOrMembers"], json!([]));
+    assert_eq!(
+        outcome(&deliver(&s, EXTERNAL, "legacy-staff@contoso.onmicrosoft.com").await),
+        ("rejected", Some("5.7.133"))
+    );
+    // Graph says where the group is mastered; a cloud group says nothing.
+    let graph = s.admin_graph();
+    let id = s.group_id("Legacy Staff List");
+    let r = s
+        .get(
+            &graph,
+            &format!("/groups/{id}?$select=onPremisesSyncEnabled"),
+        )
+        .await;
+    assert_eq!(r.body["onPremisesSyncEnabled"], true, "{}", r.text);
+    let id = s.group_id("Vendor Portal Updates");
+    let r = s
+        .get(
+            &graph,
+            &format!("/groups/{id}?$select=onPremisesSyncEnabled"),
+        )
+        .await;
+    assert!(r.body["onPremisesSyncEnabled"].is_null(), "{}", r.text);
+    // A cloud group's settings still change.
+    set(
+        &s,
+        "Set-DistributionGroup",
+        json!({"Identity": "sales", "RequireSenderAuthenticationEnabled": false}),
+    )
+    .await;
 }
 
 #[tokio::test]

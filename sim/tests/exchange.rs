@@ -11,9 +11,7 @@ use guestlist_sim::store::{ADMIN_UPN, BULK_GROUP_MEMBERS, BULK_GROUP_NAME};
 use guestlist_sim::Knobs;
 use reqwest::Method;
 use serde_json::{json, Value};
-use tenant_support::{assert_exo_error, exo_message, exo_type, Sim};
-
-const NOT_FOUND: &str = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException";
+use tenant_support::{assert_exo_error, exo_message, exo_type, Sim, NOT_FOUND};
 
 fn not_found_message(id: &str) -> String {
     format!("The operation couldn't be performed because object '{id}' couldn't be found on '{DC_NAME}'.")

@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 
 use guestlist_sim::Knobs;
 use serde_json::json;
-use tenant_support::{eventually, exo_type, Sim};
+use tenant_support::{eventually, exo_type, Sim, NOT_FOUND};
 
-const NOT_FOUND: &str = "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException";
 const DELAY: Duration = Duration::from_millis(1500);
 const DEADLINE: Duration = Duration::from_secs(20);
 

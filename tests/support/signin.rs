@@ -221,6 +221,25 @@ impl SignInSetup {
             .snapshot()
     }
 
+    /// The sim's delivery oracle (`POST /_sim/deliver`): what a message from `from` to `to`
+    /// would meet, `{"outcome", "code", "recipients"}`.
+    pub async fn deliver(&self, from: &str, to: &str) -> Result<Value> {
+        let setup_error = |e: reqwest::Error| Error::Setup(e.to_string());
+        // The sim serves HTTPS with its own certificate here.
+        reqwest::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .build()
+            .map_err(setup_error)?
+            .post(format!("{}/_sim/deliver", self.sim.base_url()))
+            .json(&json!({"from": from, "to": to}))
+            .send()
+            .await
+            .map_err(setup_error)?
+            .json()
+            .await
+            .map_err(setup_error)
+    }
+
     /// The group called `name` as the sim holds it now.
     pub fn group(&self, name: &str) -> Result<Value> {
         group(&self.state(), name).cloned()

@@ -84,7 +84,8 @@ impl RecipientRef {
     }
 }
 
-fn strip_smtp(s: &str) -> &str {
+/// An address without its `SMTP:` / `smtp:` proxy prefix.
+pub fn strip_smtp(s: &str) -> &str {
     if s.len() > 5 && s[..5].eq_ignore_ascii_case("smtp:") {
         &s[5..]
     } else {
@@ -407,8 +408,8 @@ pub struct SendCheck {
     pub external_senders_unknown: bool,
 }
 
-/// Evaluates `settings` for `sender`.
-pub fn evaluate(settings: &DeliverySettings, sender: &Sender) -> SendCheck {
+/// Every setting of `settings` that stops `sender`'s message, in the order Exchange applies them.
+pub fn restrictions(settings: &DeliverySettings, sender: &Sender) -> Vec<Restriction> {
     let mut restrictions = Vec::new();
 
     // 1. Sender authentication (5.7.133).
@@ -491,6 +492,22 @@ pub fn evaluate(settings: &DeliverySettings, sender: &Sender) -> SendCheck {
         }
     }
 
+    restrictions
+}
+
+/// What `sender` gets: the outcome of the first restriction, or delivered. (The finder's badge
+/// needs only this, not the findings and their fixes.)
+pub fn outcome(settings: &DeliverySettings, sender: &Sender) -> Outcome {
+    restrictions(settings, sender)
+        .first()
+        .map(Restriction::outcome)
+        .unwrap_or(Outcome::Delivered)
+}
+
+/// Evaluates `settings` for `sender`: the outcome and a finding, with its fixes, for every
+/// restriction.
+pub fn evaluate(settings: &DeliverySettings, sender: &Sender) -> SendCheck {
+    let restrictions = restrictions(settings, sender);
     let outcome = restrictions
         .first()
         .map(Restriction::outcome)
@@ -964,6 +981,36 @@ mod tests {
             assert_eq!(c.outcome, Outcome::Delivered);
             assert!(c.findings.is_empty());
         }
+    }
+
+    /// The finder's badge reads `outcome` alone: it is evaluate's outcome, setting by setting and
+    /// in Exchange's order.
+    #[test]
+    fn outcome_alone_is_evaluates_outcome() {
+        let anyone = Sender::any_external("");
+        let mut g = dl();
+        assert_eq!(outcome(&g, &anyone), Outcome::Delivered);
+        g.moderation_enabled = true;
+        g.managed_by = s(&["admin"]);
+        assert_eq!(
+            outcome(&g, &anyone),
+            Outcome::Held {
+                moderators: s(&["admin"])
+            }
+        );
+        g.accept_messages_only_from = s(&["Jan Jansen"]);
+        assert_eq!(outcome(&g, &anyone), rejected(NdrCode::NotInAllowedSenders));
+        // The listed contact is allowed, and then held.
+        assert_eq!(
+            outcome(&g, &with_contact(vec![])),
+            evaluate(&g, &with_contact(vec![])).outcome
+        );
+        g.external_senders = ExternalSenders::Rejected;
+        assert_eq!(
+            outcome(&g, &anyone),
+            rejected(NdrCode::SenderNotAuthenticated)
+        );
+        assert_eq!(outcome(&g, &anyone), evaluate(&g, &anyone).outcome);
     }
 
     #[test]

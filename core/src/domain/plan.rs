@@ -14,9 +14,13 @@
 //!   proxy address (New-MailContact fails with ProxyAddressExists);
 //! - distribution and mail-enabled security groups: members through Exchange; Microsoft 365
 //!   and security groups through Graph; dynamic groups can't take members;
-//! - a target group that rejects external senders gets one optional "open it" operation.
+//! - a target group that rejects external senders gets one optional "open it" operation;
+//! - a target group that takes mail only from its allowed senders (read by the engine, direct
+//!   mode) gets, for each new member the list doesn't name, one optional operation that puts
+//!   them on it ([`Plan::allowing_senders`]): otherwise they'd still bounce (5.7.124) after the
+//!   switch is open.
 
-use super::delivery::{DeliveryChange, SenderList};
+use super::delivery::{DeliveryChange, DeliverySettings, SenderList};
 use super::email::EmailAddress;
 use super::group::{ExternalSenders, ExternalSendersControl, GroupKind, MemberKind, MembershipApi};
 use super::person::{derive_contact_name, FieldError, Person, TakenNames};
@@ -535,6 +539,10 @@ pub enum GroupWarning {
     DynamicGroup { group: usize },
     /// Members of a group synchronised from on-premises AD are changed there.
     OnPremisesSynced { group: usize },
+    /// The group takes mail only from its allowed senders, and the people this plan adds aren't
+    /// on the list: even with the group open to external senders their mail bounces (5.7.124).
+    /// `fixes` are the optional operations that put them on it, one per person.
+    NotOnAllowedSenders { group: usize, fixes: Vec<OpId> },
     /// A guest is invited for an address a mail contact already holds. Proxy addresses are
     /// unique in Exchange, so the new guest's mail user may not get that address while the
     /// contact exists; the admin should know (once per person, not per group).
@@ -653,7 +661,9 @@ impl Plan {
     /// Opening `group` to external senders as a one-operation plan; `None` for a kind of group
     /// without that setting here (security groups have no mail; dynamic groups are Exchange's).
     pub fn opening(group: &TargetGroup) -> Option<Plan> {
-        if group.kind == GroupKind::DynamicDistribution {
+        // Exchange Online refuses changes to a group synced from on-premises: its settings are
+        // made there (`DeliverySettings::no_fix_reason`).
+        if group.kind == GroupKind::DynamicDistribution || group.on_premises_synced {
             return None;
         }
         let control = group.kind.external_senders_control()?;
@@ -751,6 +761,77 @@ impl Plan {
             warnings: Vec::new(),
             totals,
         })
+    }
+
+    /// `settings` are the delivery restrictions of the target group `group`. Where it takes mail
+    /// only from its allowed senders, each person this plan adds to it whom the lists don't name
+    /// (by address, Exchange identity or object id) gets an optional
+    /// [`Operation::EditSenderList`] putting them on `AcceptMessagesOnlyFrom` (a Microsoft 365
+    /// group's `AcceptMessagesOnlyFromSendersOrMembers`), run after they are added (the contact
+    /// or guest exists by then), and the group a [`GroupWarning::NotOnAllowedSenders`]. Nothing
+    /// for a group Guestlist can't change (dynamic, synchronised from on-premises).
+    pub fn allowing_senders(mut self, group: usize, settings: &DeliverySettings) -> Plan {
+        let Some(g) = self.groups.get(group) else {
+            return self;
+        };
+        if !settings.has_allowed_senders_list() || settings.no_fix_reason().is_some() {
+            return self;
+        }
+        let listed = |m: &MemberRef| {
+            let mut ids = vec![m.address.to_string(), m.exchange_identity.clone()];
+            if let MemberTarget::Existing { id } = &m.target {
+                ids.push(id.clone());
+            }
+            [
+                &settings.accept_messages_only_from,
+                &settings.accept_messages_only_from_senders_or_members,
+            ]
+            .into_iter()
+            .flatten()
+            .any(|e| ids.iter().any(|i| i.eq_ignore_ascii_case(e.trim())))
+        };
+        let adds: Vec<(OpId, String)> = self
+            .entries
+            .iter()
+            .filter(|e| e.group == group)
+            .flat_map(|e| &e.steps)
+            .filter_map(|s| match s {
+                Step::AddMember(id) => Some(*id),
+                _ => None,
+            })
+            .filter_map(|id| match self.op(id).map(|o| &o.op) {
+                Some(Operation::AddMember { member, .. }) if !listed(member) => {
+                    Some((id, member.exchange_identity.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        if adds.is_empty() {
+            return self;
+        }
+        let op = |entry: String| Operation::EditSenderList {
+            group_id: g.id.clone(),
+            group_name: g.name.clone(),
+            group_exchange_identity: g.exchange_identity().to_owned(),
+            kind: g.kind,
+            list: SenderList::AcceptMessagesOnlyFrom,
+            entry,
+            add: true,
+        };
+        let ops: Vec<Operation> = adds.iter().map(|(_, e)| op(e.clone())).collect();
+        let mut builder = Builder {
+            ops: std::mem::take(&mut self.ops),
+        };
+        let fixes = adds
+            .iter()
+            .zip(ops)
+            .map(|((add, _), o)| builder.push(o, vec![*add], true))
+            .collect();
+        self.totals.exchange_ops += adds.len();
+        self.ops = builder.ops;
+        self.warnings
+            .push(GroupWarning::NotOnAllowedSenders { group, fixes });
+        self
     }
 
     /// Entries with this outcome (for the preview's filters).
@@ -2217,5 +2298,87 @@ mod tests {
             ExternalSenders::Allowed,
         );
         assert!(Plan::fixing(&dynamic, &changes).is_none());
+    }
+
+    #[test]
+    fn a_group_with_an_allowed_senders_list_offers_to_list_the_new_members() {
+        use crate::domain::delivery::RecipientRef;
+        let dl = group("dl", GroupKind::Distribution, ExternalSenders::Allowed);
+        let rows = desired(&[
+            ("new@partner.nl", "New"),
+            ("anna@partner.nl", "Anna"),
+            ("listed@partner.nl", "Listed"),
+        ]);
+        let p = plan(
+            std::slice::from_ref(&dl),
+            &rows,
+            &tenant(),
+            &PlanOptions::default(),
+        );
+        let mut settings = DeliverySettings::open(
+            RecipientRef::new("dl name", &["dl"]),
+            GroupKind::Distribution,
+        );
+        // No list: nothing to say.
+        assert_eq!(p.clone().allowing_senders(0, &settings), p);
+        settings.accept_messages_only_from =
+            vec!["Chris Preston".into(), "LISTED@partner.nl".into()];
+        let exchange_ops = p.totals.exchange_ops;
+        let listed = p.clone().allowing_senders(0, &settings);
+        let Some(GroupWarning::NotOnAllowedSenders { group: 0, fixes }) = listed.warnings.last()
+        else {
+            panic!("{:?}", listed.warnings)
+        };
+        // The new contact and the existing one; the listed person is already on it.
+        assert_eq!(fixes.len(), 2);
+        assert_eq!(listed.totals.exchange_ops, exchange_ops + 2);
+        let mut entries = Vec::new();
+        for f in fixes {
+            let o = listed.op(*f).expect("the fix is in the plan");
+            assert!(o.optional);
+            // After the person is added to the group (their contact exists by then).
+            let [add] = o.depends_on[..] else {
+                panic!("{o:?}")
+            };
+            assert!(matches!(
+                listed.op(add).map(|a| &a.op),
+                Some(Operation::AddMember { .. })
+            ));
+            match &o.op {
+                Operation::EditSenderList {
+                    list: SenderList::AcceptMessagesOnlyFrom,
+                    add: true,
+                    entry,
+                    group_id,
+                    ..
+                } if group_id == "dl" => entries.push(entry.to_lowercase()),
+                other => panic!("{other:?}"),
+            }
+        }
+        entries.sort();
+        assert_eq!(entries, ["anna@partner.nl", "new@partner.nl"]);
+        // Declined, the plan is what it was.
+        let declined = listed.clone().without_optional(|_| false);
+        assert_eq!(declined.ops.len(), p.ops.len());
+        // A group Guestlist can't change gets no offer.
+        settings.mastered = crate::domain::delivery::Mastered::OnPremises;
+        assert_eq!(p.clone().allowing_senders(0, &settings), p);
+    }
+
+    #[test]
+    fn opening_is_offered_only_where_guestlist_can_change_the_setting() {
+        let dl = group("dl", GroupKind::Distribution, ExternalSenders::Rejected);
+        assert_eq!(Plan::opening(&dl).map(|p| p.ops.len()), Some(1));
+        let mut synced = dl.clone();
+        synced.on_premises_synced = true;
+        assert!(Plan::opening(&synced).is_none());
+        let dynamic = group(
+            "all",
+            GroupKind::DynamicDistribution,
+            ExternalSenders::Rejected,
+        );
+        assert!(Plan::opening(&dynamic).is_none());
+        let security = group("sec", GroupKind::Security, ExternalSenders::NotApplicable);
+        assert!(Plan::opening(&security).is_none());
     }
 }

@@ -29,7 +29,9 @@ use crate::domain::email::EmailAddress;
 use crate::domain::group::ExternalSenders;
 use crate::domain::group::GroupKind;
 use crate::domain::journal::{JournalEntry, OpResult, OpState};
-use crate::domain::plan::{plan, Desired, OpId, Plan, PlanOptions, TargetGroup, TenantSnapshot};
+use crate::domain::plan::{
+    plan, Desired, OpId, Plan, PlanOptions, Step, TargetGroup, TenantSnapshot,
+};
 use crate::domain::powershell::{exchange_script, PsError};
 use crate::domain::verify::{self, Verified};
 use crate::run::{
@@ -437,7 +439,38 @@ impl<'c, T: Transport, K: TokenSource, S: Sleeper> Engine<'c, T, K, S> {
         known_members: HashMap<String, HashSet<String>>,
     ) -> Result<Plan, TenantError> {
         let snapshot = self.snapshot(groups, desired, known_members).await?;
-        Ok(plan(groups, desired, &snapshot, options))
+        let mut planned = plan(groups, desired, &snapshot, options);
+        // Direct mode: a group that takes mail only from its allowed senders would still bounce
+        // the new people after the external-senders switch; the plan offers to list them. (One
+        // Exchange read per group that gets new members; script mode can't read the lists.)
+        if let Some(exchange) = self.exchange {
+            let gaining: Vec<usize> = (0..groups.len())
+                .filter(|&g| {
+                    planned.entries.iter().any(|e| {
+                        e.group == g && e.steps.iter().any(|s| matches!(s, Step::AddMember(_)))
+                    })
+                })
+                .collect();
+            for g in gaining {
+                let target = &groups[g];
+                if target.on_premises_synced
+                    || !matches!(
+                        target.kind,
+                        GroupKind::Distribution
+                            | GroupKind::MailEnabledSecurity
+                            | GroupKind::Microsoft365
+                    )
+                {
+                    continue;
+                }
+                let settings = exchange
+                    .get_group_delivery(target.exchange_identity(), target.kind)
+                    .await?
+                    .settings(target.kind, None);
+                planned = planned.allowing_senders(g, &settings);
+            }
+        }
+        Ok(planned)
     }
 
     // --- run ---

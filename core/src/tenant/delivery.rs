@@ -9,14 +9,15 @@
 //! Property names: the Set-DistributionGroup and Set-UnifiedGroup pages
 //! (<https://learn.microsoft.com/powershell/module/exchangepowershell/set-distributiongroup>,
 //! <https://learn.microsoft.com/powershell/module/exchangepowershell/set-unifiedgroup>).
-//! Exchange renders an empty multi-valued property as `[]` or `null`: both decode as empty.
+//! Exchange renders an empty multi-valued property as `[]` or `null`: both decode as empty
+//! ([`super::exchange::null_as_empty`]).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::exchange::{ExchangeClient, NewMailContact, Recipient};
+use super::exchange::{null_as_empty as list, ExchangeClient, NewMailContact, Recipient};
 use super::http::{Sleeper, TokenSource, Transport};
 use super::retry::ReplicationWait;
 use super::TenantError;
@@ -29,32 +30,31 @@ use crate::domain::group::{ExternalSenders, ExternalSendersControl, GroupKind};
 /// At most this many groups are expanded for one question (nested groups, groups named in lists).
 const MAX_GROUPS_EXPANDED: usize = 200;
 
-fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
+/// A group's delivery restrictions as Exchange shows them (`Get-DistributionGroup`,
+/// `Get-UnifiedGroup`, `Get-DynamicDistributionGroup`), with the group's identity: the fields
+/// every recipient has, decoded as a [`Recipient`] from the same object. (Decoded twice rather
+/// than with `#[serde(flatten)]`, whose buffering code is large in wasm.)
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupDelivery {
+    pub recipient: Recipient,
+    pub restrictions: Restrictions,
 }
 
-/// A group's delivery restrictions as Exchange shows them.
+impl<'de> Deserialize<'de> for GroupDelivery {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = serde_json::Value::deserialize(d)?;
+        Ok(GroupDelivery {
+            recipient: Recipient::deserialize(&v).map_err(D::Error::custom)?,
+            restrictions: Restrictions::deserialize(&v).map_err(D::Error::custom)?,
+        })
+    }
+}
+
+/// The delivery settings of a group's Exchange object, by their PowerShell names.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct GroupDelivery {
-    #[serde(default)]
-    pub identity: Option<String>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub display_name: Option<String>,
-    #[serde(default)]
-    pub alias: Option<String>,
-    #[serde(default)]
-    pub primary_smtp_address: Option<String>,
-    #[serde(default, deserialize_with = "list")]
-    pub email_addresses: Vec<String>,
-    #[serde(default)]
-    pub recipient_type_details: Option<String>,
-    #[serde(default)]
-    pub external_directory_object_id: Option<String>,
-    #[serde(default)]
-    pub guid: Option<String>,
+pub struct Restrictions {
     #[serde(default)]
     pub require_sender_authentication_enabled: Option<bool>,
     #[serde(default, deserialize_with = "list")]
@@ -93,45 +93,7 @@ pub struct GroupDelivery {
     pub is_dir_synced: Option<bool>,
 }
 
-fn strip_smtp(s: &str) -> &str {
-    if s.len() > 5 && s[..5].eq_ignore_ascii_case("smtp:") {
-        &s[5..]
-    } else {
-        s
-    }
-}
-
 impl GroupDelivery {
-    /// Every string that names the group.
-    pub fn recipient_ref(&self) -> RecipientRef {
-        let mut ids: Vec<String> = [
-            &self.identity,
-            &self.name,
-            &self.display_name,
-            &self.alias,
-            &self.primary_smtp_address,
-            &self.external_directory_object_id,
-            &self.guid,
-        ]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
-        ids.extend(
-            self.email_addresses
-                .iter()
-                .map(|a| strip_smtp(a).to_owned()),
-        );
-        RecipientRef {
-            display: self
-                .display_name
-                .clone()
-                .or_else(|| self.name.clone())
-                .unwrap_or_default(),
-            identities: ids,
-        }
-    }
-
     /// The domain's settings. `kind` is what the caller knows the group to be;
     /// `allow_external_senders` is Graph's switch for a Microsoft 365 group, when read (it wins
     /// over Exchange's `RequireSenderAuthenticationEnabled`, the same switch seen from Exchange).
@@ -140,42 +102,43 @@ impl GroupDelivery {
         kind: GroupKind,
         allow_external_senders: Option<bool>,
     ) -> DeliverySettings {
+        let r = &self.restrictions;
         let external_senders = match (kind, allow_external_senders) {
             (GroupKind::Microsoft365, Some(true)) => ExternalSenders::Allowed,
             (GroupKind::Microsoft365, Some(false)) => ExternalSenders::Rejected,
-            _ => match self.require_sender_authentication_enabled {
+            _ => match r.require_sender_authentication_enabled {
                 Some(true) => ExternalSenders::Rejected,
                 Some(false) => ExternalSenders::Allowed,
                 None => ExternalSenders::Unknown,
             },
         };
         DeliverySettings {
-            group: self.recipient_ref(),
+            group: self.recipient.recipient_ref(),
             kind,
-            mastered: if self.is_dir_synced == Some(true) {
+            mastered: if r.is_dir_synced == Some(true) {
                 Mastered::OnPremises
             } else {
                 Mastered::Cloud
             },
             external_senders,
-            accept_messages_only_from: self.accept_messages_only_from.clone(),
-            accept_messages_only_from_dl_members: self.accept_messages_only_from_dl_members.clone(),
-            accept_messages_only_from_senders_or_members: self
+            accept_messages_only_from: r.accept_messages_only_from.clone(),
+            accept_messages_only_from_dl_members: r.accept_messages_only_from_dl_members.clone(),
+            accept_messages_only_from_senders_or_members: r
                 .accept_messages_only_from_senders_or_members
                 .clone(),
-            reject_messages_from: self.reject_messages_from.clone(),
-            reject_messages_from_dl_members: self.reject_messages_from_dl_members.clone(),
-            reject_messages_from_senders_or_members: self
+            reject_messages_from: r.reject_messages_from.clone(),
+            reject_messages_from_dl_members: r.reject_messages_from_dl_members.clone(),
+            reject_messages_from_senders_or_members: r
                 .reject_messages_from_senders_or_members
                 .clone(),
-            moderation_enabled: self.moderation_enabled.unwrap_or(false),
-            moderated_by: self.moderated_by.clone(),
-            managed_by: self.managed_by.clone(),
-            bypass_moderation_from_senders_or_members: self
+            moderation_enabled: r.moderation_enabled.unwrap_or(false),
+            moderated_by: r.moderated_by.clone(),
+            managed_by: r.managed_by.clone(),
+            bypass_moderation_from_senders_or_members: r
                 .bypass_moderation_from_senders_or_members
                 .clone(),
-            report_to_originator_enabled: self.report_to_originator_enabled,
-            report_to_manager_enabled: self.report_to_manager_enabled,
+            report_to_originator_enabled: r.report_to_originator_enabled,
+            report_to_manager_enabled: r.report_to_manager_enabled,
         }
     }
 }
@@ -191,34 +154,6 @@ fn is_distribution_group(details: Option<&str>) -> bool {
                 | "RoomList"
         )
     )
-}
-
-fn recipient_ref(r: &Recipient) -> RecipientRef {
-    let mut ids: Vec<String> = [
-        &r.identity,
-        &r.name,
-        &r.display_name,
-        &r.alias,
-        &r.primary_smtp_address,
-        &r.external_directory_object_id,
-        &r.guid,
-    ]
-    .into_iter()
-    .flatten()
-    .cloned()
-    .collect();
-    if let Some(e) = &r.external_email_address {
-        ids.push(strip_smtp(e).to_owned());
-    }
-    ids.extend(r.email_addresses.iter().map(|a| strip_smtp(a).to_owned()));
-    RecipientRef {
-        display: r
-            .display_name
-            .clone()
-            .or_else(|| r.name.clone())
-            .unwrap_or_default(),
-        identities: ids,
-    }
 }
 
 /// A delivery check's reads and its answer.
@@ -339,7 +274,7 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
         let Some(r) = found else {
             return Ok(Sender::any_external(address));
         };
-        let me = recipient_ref(&r);
+        let me = r.recipient_ref();
         let recipient = match r.recipient_type_details.as_deref() {
             Some("MailContact") => SenderRecipient::Contact(me),
             Some("GuestMailUser" | "MailUser") => SenderRecipient::Guest(me),
@@ -470,17 +405,23 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
                 let mut names = match list {
                     SenderList::AcceptMessagesOnlyFrom
                     | SenderList::AcceptMessagesOnlyFromDLMembers => {
-                        current.accept_messages_only_from_senders_or_members
+                        current
+                            .restrictions
+                            .accept_messages_only_from_senders_or_members
                     }
                     SenderList::RejectMessagesFrom | SenderList::RejectMessagesFromDLMembers => {
-                        current.reject_messages_from_senders_or_members
+                        current.restrictions.reject_messages_from_senders_or_members
                     }
                     SenderList::BypassModerationFromSendersOrMembers => {
-                        current.bypass_moderation_from_senders_or_members
+                        current
+                            .restrictions
+                            .bypass_moderation_from_senders_or_members
                     }
                 };
-                // The lists show Names: compare with the entry's own.
-                let name = match self.get_recipient(entry).await {
+                // The lists show Names: compare with the entry's own (a guest this run just
+                // invited may take seconds to reach Exchange).
+                let seen = if *add { wait } else { ReplicationWait::None };
+                let name = match self.get_recipient_waiting(entry, seen).await {
                     Ok(r) => r.name.unwrap_or_else(|| entry.clone()),
                     Err(TenantError::NotFound(_)) if !add => return Ok(Applied::AlreadyDone),
                     Err(e) => return Err(e),
@@ -551,9 +492,13 @@ mod tests {
             "SomethingElse": 1
         }))
         .unwrap();
-        assert!(g.accept_messages_only_from.is_empty());
-        assert_eq!(g.accept_messages_only_from_dl_members, ["Partners"]);
-        assert_eq!(g.reject_messages_from_dl_members, ["Blocked"]);
+        assert!(g.restrictions.accept_messages_only_from.is_empty());
+        assert_eq!(
+            g.restrictions.accept_messages_only_from_dl_members,
+            ["Partners"]
+        );
+        assert_eq!(g.restrictions.reject_messages_from_dl_members, ["Blocked"]);
+        assert_eq!(g.recipient.alias.as_deref(), Some("sales"));
         let s = g.settings(GroupKind::Distribution, None);
         assert_eq!(s.external_senders, ExternalSenders::Rejected);
         assert_eq!(s.mastered, Mastered::OnPremises);
@@ -566,7 +511,10 @@ mod tests {
     #[test]
     fn graph_switch_wins_for_microsoft_365_groups_and_unknown_stays_unknown() {
         let g = GroupDelivery {
-            require_sender_authentication_enabled: Some(true),
+            restrictions: Restrictions {
+                require_sender_authentication_enabled: Some(true),
+                ..Restrictions::default()
+            },
             ..GroupDelivery::default()
         };
         assert_eq!(

@@ -9,6 +9,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use crate::domain::delivery::{strip_smtp, RecipientRef};
+
 use super::error::{decode_json, decode_value, exchange_error, TenantError};
 use super::http::{
     encode_path_segment, HttpRequest, Method, Resource, Sleeper, TokenSource, Transport,
@@ -64,7 +66,8 @@ pub struct MailContact {
     pub recipient_type_details: Option<String>,
 }
 
-/// Any recipient (`Get-Recipient`, `Get-DistributionGroupMember` items).
+/// Any recipient (`Get-Recipient`, `Get-DistributionGroupMember` items), and the identity part
+/// of every other cmdlet's object (`GroupDelivery` flattens it in).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Recipient {
@@ -88,10 +91,51 @@ pub struct Recipient {
     pub recipient_type_details: Option<String>,
     #[serde(default)]
     pub external_directory_object_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub email_addresses: Vec<String>,
     #[serde(default)]
     pub guid: Option<String>,
+}
+
+/// Exchange renders an empty multi-valued property as `[]` or `null`: both decode as empty.
+pub(super) fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
+}
+
+impl Recipient {
+    /// Every string that names the recipient, as Exchange's lists may name it: Identity, Name,
+    /// DisplayName, Alias, the addresses, the object ids.
+    pub fn recipient_ref(&self) -> RecipientRef {
+        let mut ids: Vec<String> = [
+            &self.identity,
+            &self.name,
+            &self.display_name,
+            &self.alias,
+            &self.primary_smtp_address,
+            &self.external_directory_object_id,
+            &self.guid,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+        ids.extend(
+            self.external_email_address
+                .iter()
+                .chain(&self.email_addresses)
+                .map(|a| strip_smtp(a).to_owned()),
+        );
+        RecipientRef {
+            display: self
+                .display_name
+                .clone()
+                .or_else(|| self.name.clone())
+                .unwrap_or_default(),
+            identities: ids,
+        }
+    }
 }
 
 /// `Get-DistributionGroup` output: distribution lists and mail-enabled security groups.
@@ -351,6 +395,19 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
     pub async fn get_recipient(&self, identity: &str) -> Result<Recipient, TenantError> {
         self.invoke_one("Get-Recipient", json!({ "Identity": identity }))
             .await
+    }
+
+    /// [`ExchangeClient::get_recipient`], retrying "couldn't be found" as `wait` says (a
+    /// recipient this run just created may not be visible to Exchange for seconds).
+    pub(super) async fn get_recipient_waiting(
+        &self,
+        identity: &str,
+        wait: ReplicationWait,
+    ) -> Result<Recipient, TenantError> {
+        retry_not_found(&self.sleeper, &self.policy, wait, || {
+            self.get_recipient(identity)
+        })
+        .await
     }
 
     /// `Get-DistributionGroup -Identity`

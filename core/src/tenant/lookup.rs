@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::delivery::GroupDelivery;
 use super::exchange::{DistributionGroup, ExchangeClient};
 use super::graph::{odata_string, BatchRequest, GraphClient, MAX_BATCH};
 use super::http::{
@@ -780,10 +781,12 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
     /// `Get-DistributionGroup` for the groups matching `query` by ambiguous name resolution
     /// (`-Anr`), or the first 1,000 without one
     /// (<https://learn.microsoft.com/powershell/module/exchange/get-distributiongroup>).
+    /// Each comes with its delivery restrictions, which Get-DistributionGroup always shows: the
+    /// finder's delivery badge needs no further read.
     pub async fn find_distribution_groups(
         &self,
         query: &str,
-    ) -> Result<Vec<DistributionGroup>, TenantError> {
+    ) -> Result<Vec<GroupDelivery>, TenantError> {
         self.invoke_list("Get-DistributionGroup", query).await
     }
 
@@ -797,11 +800,11 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
             .await
     }
 
-    async fn invoke_list(
+    async fn invoke_list<R: DeserializeOwned>(
         &self,
         cmdlet: &str,
         query: &str,
-    ) -> Result<Vec<DistributionGroup>, TenantError> {
+    ) -> Result<Vec<R>, TenantError> {
         let params = if query.trim().is_empty() {
             json!({ "ResultSize": 1000 })
         } else {

@@ -23,7 +23,7 @@ pub mod lookup;
 pub mod models;
 pub mod retry;
 
-pub use delivery::{Applied, DeliveryCheck, GroupDelivery};
+pub use delivery::{Applied, DeliveryCheck, GroupDelivery, Restrictions};
 pub use error::{ErrorDetail, TenantError};
 pub use exchange::{
     DistributionGroup, ExchangeClient, MailContact, NewMailContact, OrganizationConfig, Recipient,

@@ -6,6 +6,12 @@
 //! - Add-DistributionGroupMember (BypassSecurityGroupManagerCheck): https://learn.microsoft.com/en-us/powershell/module/exchangepowershell/add-distributiongroupmember
 //! - Remove-DistributionGroupMember: https://learn.microsoft.com/en-us/powershell/module/exchangepowershell/remove-distributiongroupmember
 //! - Get-DynamicDistributionGroup: https://learn.microsoft.com/en-us/powershell/module/exchangepowershell/get-dynamicdistributiongroup
+//! - Groups synchronised from on-premises Active Directory (`IsDirSynced`) are mastered there:
+//!   Exchange Online refuses to change them ("Group source of authority" overview,
+//!   https://learn.microsoft.com/entra/identity/hybrid/concept-source-of-authority-overview: a
+//!   synced group is read-only in the cloud and managed on-premises until its source of authority
+//!   is converted; `onPremisesSyncBehavior`,
+//!   https://learn.microsoft.com/graph/api/resources/onpremisessyncbehavior).
 
 use std::time::Duration;
 
@@ -16,6 +22,7 @@ use super::delivery::{delivery_props, set_delivery};
 use super::recipients::View;
 use super::{
     ExoError, GROUP_MANAGER_TYPE, INVALID_ARGUMENT_TYPE, MEMBER_EXISTS_TYPE, MEMBER_NOT_FOUND_TYPE,
+    SYNCED_OBJECT_TYPE,
 };
 use crate::contract::Caller;
 use crate::store::{Group, GroupKind, Tenant};
@@ -82,6 +89,22 @@ fn check_manager(caller: &Caller, g: &Group, p: &Params) -> Result<(), ExoError>
     }
 }
 
+/// A group synchronised from on-premises can't be changed in Exchange Online: every
+/// Set-DistributionGroup and membership change is refused, in the words Exchange Online uses
+/// (the action, the object, and where to make the change instead).
+fn check_cloud_mastered(cmdlet: &str, g: &Group) -> Result<(), ExoError> {
+    if !g.dir_synced {
+        return Ok(());
+    }
+    Err(ExoError::new(
+        SYNCED_OBJECT_TYPE,
+        format!(
+            "The action '{cmdlet}' can't be performed on the object '{}' because the object is being synchronized from your on-premises organization. This action should be performed on the object in your on-premises organization.",
+            g.name
+        ),
+    ))
+}
+
 /// Set-DistributionGroup: sender authentication, address-list visibility, display name, and the
 /// delivery restrictions (`delivery::set_delivery`).
 pub(super) fn set_distribution_group(
@@ -93,6 +116,7 @@ pub(super) fn set_distribution_group(
     let view = View { t: &*t, delay };
     let id = p.required("Identity")?;
     let g = view.resolve_group(&id)?;
+    check_cloud_mastered("Set-DistributionGroup", g)?;
     check_manager(caller, g, p)?;
     let gid = g.id.clone();
     let rsa = p.bool("RequireSenderAuthenticationEnabled")?;
@@ -125,6 +149,12 @@ pub(super) fn change_membership(
     let id = p.required("Identity")?;
     let member = p.required("Member")?;
     let g = view.resolve_group(&id)?;
+    let cmdlet = if adding {
+        "Add-DistributionGroupMember"
+    } else {
+        "Remove-DistributionGroupMember"
+    };
+    check_cloud_mastered(cmdlet, g)?;
     check_manager(caller, g, p)?;
     // A just-created recipient isn't found by the membership cmdlets until it has replicated
     // (the app retries "couldn't be found" for a few seconds).

@@ -70,6 +70,8 @@ pub const COMMAND_NOT_FOUND_TYPE: &str = "System.Management.Automation.CommandNo
 pub const PARAMETER_TYPE: &str = "System.Management.Automation.ParameterBindingException";
 pub const INVALID_ARGUMENT_TYPE: &str =
     "Microsoft.Exchange.Configuration.Tasks.InvalidArgumentException";
+/// A change to an object synchronised from on-premises (`groups::check_cloud_mastered`).
+pub const SYNCED_OBJECT_TYPE: &str = "Microsoft.Exchange.Configuration.Tasks.TaskException";
 
 /// An error a cmdlet raises, rendered in Exchange's REST error shape.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]

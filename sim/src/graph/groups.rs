@@ -44,7 +44,8 @@ pub fn group_json(g: &Group) -> Map<String, Value> {
         "onPremisesNetBiosName": null,
         "onPremisesSamAccountName": null,
         "onPremisesSecurityIdentifier": null,
-        "onPremisesSyncEnabled": null,
+        // Synced from on-premises Active Directory: true; cloud groups: null (the group resource).
+        "onPremisesSyncEnabled": if g.dir_synced { json!(true) } else { Value::Null },
         "preferredDataLocation": null,
         "preferredLanguage": null,
         "proxyAddresses": g.proxy_addresses(),

@@ -26,6 +26,10 @@ pub const READ_SCOPES: &[&str] = &[
     "OrgContact.Read.All",
 ];
 
+/// Exchange's exception type for an identity that matches nothing.
+pub const NOT_FOUND: &str =
+    "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException";
+
 pub struct Sim {
     pub sim: RunningSim,
     pub http: reqwest::Client,
@@ -161,6 +165,13 @@ impl Sim {
             .await
     }
 
+    /// Runs a cmdlet that must succeed, as the caller of `token`; the answer's body.
+    pub async fn exo_ok(&self, token: &str, cmdlet: &str, params: Value) -> Value {
+        let r = self.exo(token, cmdlet, params).await;
+        assert_eq!(r.status, 200, "{cmdlet}: {}", r.text);
+        r.body
+    }
+
     /// Runs a cmdlet and follows `@odata.nextLink` by re-POSTing the same body; returns every item.
     pub async fn exo_all(
         &self,
@@ -279,6 +290,13 @@ pub fn assert_graph_error(r: &Reply, status: u16, code: &str, message: &str) {
     for k in ["date", "request-id", "client-request-id"] {
         assert!(inner[k].is_string(), "innerError.{k} missing: {}", r.text);
     }
+}
+
+/// An Exchange error answer: status, exception type, and a message containing `part`.
+pub fn assert_exo_error_containing(r: &Reply, status: u16, exception: &str, part: &str) {
+    assert_eq!(r.status.as_u16(), status, "{}", r.text);
+    assert_eq!(exo_type(&r.body), exception, "{}", r.text);
+    assert!(exo_message(&r.body).contains(part), "{}", r.text);
 }
 
 /// An Exchange error answer: status, exception type and message.

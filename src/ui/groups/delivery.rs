@@ -11,7 +11,7 @@
 //! with no fix.
 
 use super::add_person::finished::{finished, not_run, Finished, FinishedView};
-use super::{explain, FailureView, GroupInfo};
+use super::{explain, ExternalsBadge as Badge, FailureView, GroupInfo};
 use crate::activity::LocalActivity;
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::platform::BrowserClock;
@@ -19,8 +19,8 @@ use crate::probe::Mode;
 use crate::ui::groups::tx;
 use crate::ui::session::Session;
 use guestlist_core::domain::delivery::{
-    Fix, Membership, NdrCode, NoFixReason, Outcome, ReceiveCheck, ReceiveFinding, ReportedBounce,
-    Restriction,
+    outcome, Fix, Membership, NdrCode, NoFixReason, Outcome, ReceiveCheck, ReceiveFinding,
+    ReportedBounce, Restriction, Sender,
 };
 use guestlist_core::domain::email::EmailAddress;
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
@@ -29,31 +29,12 @@ use guestlist_core::domain::plan::Plan;
 use guestlist_core::tenant::DeliveryCheck;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::collections::HashMap;
 use std::sync::Arc;
 
-/// What the badge on the group page says about external senders.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Badge {
-    /// Any external sender's mail is delivered.
-    Open,
-    /// Any external sender bounces with this code.
-    Bounces(NdrCode),
-    /// Any external sender's mail waits for a moderator.
-    Moderated,
-}
-
-/// The badge for the "any external sender" check, or, where Exchange's restrictions can't be
-/// read (script mode), for the group's external-senders switch alone when it is closed.
+/// The badge for the group page: the "any external sender" check, or the switch alone.
 pub fn badge(any: Option<&DeliveryCheck>, external: ExternalSenders) -> Option<Badge> {
-    match any.map(|c| &c.send.outcome) {
-        Some(Outcome::Delivered) => Some(Badge::Open),
-        Some(Outcome::Rejected { code }) => Some(Badge::Bounces(*code)),
-        Some(Outcome::Held { .. }) => Some(Badge::Moderated),
-        None if external == ExternalSenders::Rejected => {
-            Some(Badge::Bounces(NdrCode::SenderNotAuthenticated))
-        }
-        None => None,
-    }
+    Badge::of(any.map(|c| &c.send.outcome), external)
 }
 
 /// The delivery badge of the group page.
@@ -64,21 +45,52 @@ pub fn DeliveryBadge(
 ) -> impl IntoView {
     let i18n = use_i18n();
     move || {
-        let t = i18n.t();
         let b = any.with(|a| badge(a.as_ref().and_then(|r| r.as_ref().ok()), external.get()))?;
-        let (class, text) = match b {
-            Badge::Open => ("badge badge--ok", t.groups().dl_badge_ok.to_owned()),
-            Badge::Bounces(code) => (
-                "badge badge--bounce",
-                fill(t.groups().dl_badge_bounces, &[("code", code.as_str())]),
-            ),
-            Badge::Moderated => (
-                "badge badge--held",
-                t.groups().dl_badge_moderated.to_owned(),
-            ),
-        };
+        let (class, text) = b.class_and_text(i18n.t());
         Some(view! { <span class=class data-testid="delivery-badge">{text}</span> })
     }
+}
+
+/// A distribution group the finder found, as the delivery check sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FoundDelivery {
+    /// `RequireSenderAuthenticationEnabled`.
+    pub require_sender_authentication: Option<bool>,
+    /// What any external sender gets.
+    pub any_external: Outcome,
+}
+
+/// The finder's part of the check: the distribution and mail-enabled security groups matching
+/// `query` (`Get-DistributionGroup`, which shows their restrictions), each with what any external
+/// sender gets, by lower-cased object id. A split point of its own with the `split` feature
+/// (see `lazy_route!` in `ui/mod.rs`): decoding the restrictions and the rules stay out of the
+/// first load, fetched with the first search in direct mode.
+#[cfg_attr(feature = "split", leptos::lazy)]
+pub async fn found_distribution_groups(
+    session: Session,
+    query: String,
+) -> Result<HashMap<String, FoundDelivery>, Failure> {
+    let found = session
+        .exchange
+        .find_distribution_groups(&query)
+        .await
+        .map_err(|e| explain(Service::Exchange, &e))?;
+    let anyone = Sender::any_external("");
+    Ok(found
+        .into_iter()
+        .filter_map(|d| {
+            let id = crate::ui::lowercase(d.recipient.external_directory_object_id.as_deref()?);
+            let kind = GroupKind::from_recipient_type_details(
+                d.recipient.recipient_type_details.as_deref()?,
+            )
+            .ok()?;
+            let found = FoundDelivery {
+                require_sender_authentication: d.restrictions.require_sender_authentication_enabled,
+                any_external: outcome(&d.settings(kind, None), &anyone),
+            };
+            Some((id, found))
+        })
+        .collect())
 }
 
 /// Reads the "any external sender" answer once Exchange answers this browser (direct mode), and

@@ -66,6 +66,7 @@ pub fn ExternalSendersCard(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let kind = info.target.kind;
+    let synced = info.target.on_premises_synced;
     let name = info.target.name.clone();
     let sentence = move || {
         let t = i18n.t();
@@ -76,6 +77,7 @@ pub fn ExternalSendersCard(
             (GroupKind::DynamicDistribution, ExternalSenders::Rejected) => {
                 t.groups().ext_rejected_dynamic
             }
+            (_, ExternalSenders::Rejected) if synced => t.groups().ext_rejected_onprem,
             (_, ExternalSenders::Allowed) => t.groups().ext_allowed,
             (_, ExternalSenders::Rejected) => t.groups().ext_rejected,
             (GroupKind::Microsoft365, ExternalSenders::Unknown) => t.groups().ext_unknown_m365,
@@ -105,6 +107,8 @@ pub fn OpenToExternalSenders(
     label: Signal<String>,
 ) -> impl IntoView {
     let kind = info.target.kind;
+    // Exchange Online refuses changes to a group synced from on-premises: no button for them.
+    let synced = info.target.on_premises_synced;
     let fix = RwSignal::new(FixState::Idle);
     let show_script = RwSignal::new(false);
     // Script mode: the step's script, made (and its handover recorded) when first shown.
@@ -176,13 +180,16 @@ pub fn OpenToExternalSenders(
     // Memos, so that the fix's button is rebuilt only when what it does changes: a button
     // rebuilt under the admin's click (Idle → Working) would drop keyboard focus.
     let fixable = Memo::new(move |_| {
-        matches!(
-            kind,
-            GroupKind::Distribution | GroupKind::MailEnabledSecurity | GroupKind::Microsoft365
-        ) && matches!(
-            status.get(),
-            ExternalSenders::Rejected | ExternalSenders::Unknown
-        ) && fix.get() != FixState::Done
+        !synced
+            && matches!(
+                kind,
+                GroupKind::Distribution | GroupKind::MailEnabledSecurity | GroupKind::Microsoft365
+            )
+            && matches!(
+                status.get(),
+                ExternalSenders::Rejected | ExternalSenders::Unknown
+            )
+            && fix.get() != FixState::Done
     });
     let via_script = {
         let session = session.clone();

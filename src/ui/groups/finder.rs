@@ -1,7 +1,11 @@
 //! The group finder: search as you type. Graph's `$search` (with `ConsistencyLevel: eventual`)
 //! finds distribution lists, mail-enabled security, Microsoft 365 and security groups; in direct
 //! mode Exchange adds the dynamic distribution groups (which Graph doesn't know) and, in one
-//! call, the external-senders setting of the distribution lists found.
+//! call, the delivery restrictions of the distribution lists found: each row's badge says what
+//! any external sender gets (`delivery::found_distribution_groups`, a split point of its own:
+//! delivered, bounced with its code, held for a moderator), as the group page's does. Microsoft
+//! 365 groups' restrictions aren't read here (that would be a read per group): their page has
+//! the badge.
 //!
 //! Typing is debounced (300 ms) and every search carries a generation number: an answer that
 //! arrives after a newer search started is dropped, so results never jump back to an older query.
@@ -12,11 +16,12 @@
 //! can't be read simply isn't shown (the list is what matters). Dynamic distribution groups live
 //! in Exchange only: no count.
 
-use super::{explain, sleep_ms, KindBadge};
+use super::{explain, sleep_ms, ExternalsBadge, KindBadge};
 use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::probe::Mode;
 use crate::ui::groups::tx;
 use crate::ui::session::Session;
+use guestlist_core::domain::delivery::Outcome;
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::journal::{Failure, Service};
 use guestlist_core::engine::reads::from_require_sender_authentication;
@@ -43,6 +48,8 @@ pub struct FoundGroup {
     pub mail: Option<String>,
     pub kind: GroupKind,
     pub external: ExternalSenders,
+    /// What any external sender gets, where Exchange's restrictions were read.
+    pub delivery: Option<Outcome>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -83,29 +90,25 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
                 mail: g.mail,
                 kind,
                 external: initial_external(kind),
+                delivery: None,
             })
         })
         .collect();
     let mut exchange_note = None;
     if mode == Some(Mode::Direct) {
-        match session.exchange.find_distribution_groups(query).await {
+        // Decoding the restrictions and the rules are the group page's code: a split point of
+        // their own, fetched with the first search in direct mode, not with the first load.
+        match super::delivery::found_distribution_groups(session.clone(), query.to_owned()).await {
             Ok(found) => {
-                let by_id: HashMap<String, Option<bool>> = found
-                    .into_iter()
-                    .filter_map(|d| {
-                        Some((
-                            crate::ui::lowercase(&d.external_directory_object_id?),
-                            d.require_sender_authentication_enabled,
-                        ))
-                    })
-                    .collect();
                 for g in &mut groups {
-                    if let Some(r) = by_id.get(&crate::ui::lowercase(&g.route_id)) {
-                        g.external = from_require_sender_authentication(*r);
+                    if let Some(d) = found.get(&crate::ui::lowercase(&g.route_id)) {
+                        g.external =
+                            from_require_sender_authentication(d.require_sender_authentication);
+                        g.delivery = Some(d.any_external.clone());
                     }
                 }
             }
-            Err(e) => exchange_note = Some(explain(Service::Exchange, &e)),
+            Err(e) => exchange_note = Some(e),
         }
         match session
             .exchange
@@ -123,6 +126,7 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
                         external: from_require_sender_authentication(
                             d.require_sender_authentication_enabled,
                         ),
+                        delivery: None,
                     });
                 }
             }
@@ -348,6 +352,7 @@ fn ResultRow(group: FoundGroup, count: Signal<Option<u64>>) -> impl IntoView {
     let i18n = use_i18n();
     let href = format!("/groups/{}", group.route_id);
     let external = group.external;
+    let badge = ExternalsBadge::of(group.delivery.as_ref(), external);
     view! {
         <li class="group-result">
             // The name is text: Leptos sets it as a text node, so markup in it stays inert.
@@ -357,14 +362,18 @@ fn ResultRow(group: FoundGroup, count: Signal<Option<u64>>) -> impl IntoView {
             {move || count.get().map(|n| view! {
                 <span class="group-result-count">{members_short(i18n.t(), n)}</span>
             })}
-            {move || external_short(i18n.t(), external).map(|s| {
-                let class = if external == ExternalSenders::Rejected {
-                    "ext ext--rejected"
-                } else {
-                    "ext ext--allowed"
-                };
-                view! { <span class=class>{s}</span> }
-            })}
+            {move || {
+                let t = i18n.t();
+                match badge {
+                    Some(b) => {
+                        let (class, text) = b.class_and_text(t);
+                        Some(view! { <span class=class>{text}</span> }.into_any())
+                    }
+                    // The switch is open but the rest wasn't read: say only that.
+                    None => external_short(t, external)
+                        .map(|s| view! { <span class="ext ext--allowed">{s}</span> }.into_any()),
+                }
+            }}
         </li>
     }
 }
@@ -381,6 +390,7 @@ mod tests {
             mail: None,
             kind,
             external: initial_external(kind),
+            delivery: None,
         }
     }
 

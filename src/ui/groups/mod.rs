@@ -19,8 +19,9 @@ pub mod members;
 pub mod run_result;
 pub mod virtual_list;
 
-use crate::i18n::use_i18n;
-use guestlist_core::domain::group::GroupKind;
+use crate::i18n::{fill, use_i18n, Texts};
+use guestlist_core::domain::delivery::{NdrCode, Outcome};
+use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::journal::{Failure, Service};
 use guestlist_core::tenant::TenantError;
 use leptos::prelude::*;
@@ -40,6 +41,47 @@ fn kind_class(kind: GroupKind) -> &'static str {
 pub fn KindBadge(kind: GroupKind) -> impl IntoView {
     let i18n = use_i18n();
     view! { <span class=kind_class(kind)>{move || i18n.t().finder.kind(kind)}</span> }
+}
+
+/// What a group does with any external sender's mail, as a badge in the finder and on the group
+/// page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExternalsBadge {
+    /// Any external sender's mail is delivered.
+    Open,
+    /// Any external sender bounces with this code.
+    Bounces(NdrCode),
+    /// Any external sender's mail waits for a moderator.
+    Moderated,
+}
+
+impl ExternalsBadge {
+    /// The badge for the "any external sender" outcome, or, where Exchange's restrictions
+    /// weren't read (script mode), for the group's external-senders switch alone when closed.
+    pub fn of(any: Option<&Outcome>, external: ExternalSenders) -> Option<ExternalsBadge> {
+        match any {
+            Some(Outcome::Delivered) => Some(ExternalsBadge::Open),
+            Some(Outcome::Rejected { code }) => Some(ExternalsBadge::Bounces(*code)),
+            Some(Outcome::Held { .. }) => Some(ExternalsBadge::Moderated),
+            None if external == ExternalSenders::Rejected => {
+                Some(ExternalsBadge::Bounces(NdrCode::SenderNotAuthenticated))
+            }
+            None => None,
+        }
+    }
+
+    /// Its class and words.
+    pub fn class_and_text(self, t: &Texts) -> (&'static str, String) {
+        let g = t.groups();
+        match self {
+            ExternalsBadge::Open => ("badge badge--ok", g.dl_badge_ok.to_owned()),
+            ExternalsBadge::Bounces(code) => (
+                "badge badge--bounce",
+                fill(g.dl_badge_bounces, &[("code", code.as_str())]),
+            ),
+            ExternalsBadge::Moderated => ("badge badge--held", g.dl_badge_moderated.to_owned()),
+        }
+    }
 }
 
 /// A failure in words, in the admin's language (it follows the language switch), with the

@@ -68,6 +68,7 @@ pub fn AddPersonDialog(
     let hide = RwSignal::new(true);
     let send_invitation = RwSignal::new(false);
     let open_external = RwSignal::new(false);
+    let allow_listed = RwSignal::new(false);
     let errors = RwSignal::new(Vec::<String>::new());
     let failure = RwSignal::new(None::<Failure>);
     let changed = StoredValue::new(false);
@@ -158,8 +159,12 @@ pub fn AddPersonDialog(
         let session = session.clone();
         move |p: Arc<Plan>| {
             let session = session.clone();
-            let keep_open = open_external.get_untracked();
-            let p = (*p).clone().without_optional(|_| keep_open);
+            let (keep_open, keep_listed) =
+                (open_external.get_untracked(), allow_listed.get_untracked());
+            let p = (*p).clone().without_optional(|o| match o.op {
+                Operation::EditSenderList { .. } => keep_listed,
+                _ => keep_open,
+            });
             stage.set(Stage::Running);
             spawn_local(async move {
                 // A guest's end date needs User.ReadWrite.All (asked on a person's page first).
@@ -297,7 +302,7 @@ pub fn AddPersonDialog(
                 let run = run.clone();
                 let p_run = p.clone();
                 let direct = session.mode() == Some(Mode::Direct);
-                view! { <ReviewView plan=p direct=direct open_external=open_external/>
+                view! { <ReviewView plan=p direct=direct open_external=open_external allow_listed=allow_listed/>
                     <div class="actions">
                         {
                             let nothing = p_run.ops.iter().all(|o| o.optional);

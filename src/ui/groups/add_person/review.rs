@@ -1,11 +1,20 @@
 //! The dialog's plan in words, before anything changes.
 
-use crate::i18n::{fill, use_i18n};
+use crate::i18n::{fill, use_i18n, Texts};
 
 use crate::ui::groups::tx;
 use guestlist_core::domain::plan::{GroupWarning, Plan, Step};
 use leptos::prelude::*;
 use std::sync::Arc;
+
+/// A fix a warning offers, chosen with a checkbox.
+#[derive(Clone, Copy)]
+enum Offer {
+    /// Open the group to external senders.
+    Open,
+    /// Put the person on the group's allowed senders.
+    Allow,
+}
 
 /// The plan in words, before anything changes.
 #[component]
@@ -13,6 +22,8 @@ pub(super) fn ReviewView(
     plan: Arc<Plan>,
     direct: bool,
     open_external: RwSignal<bool>,
+    /// Whether to put the person on the group's allowed senders too.
+    allow_listed: RwSignal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let p = plan.clone();
@@ -49,6 +60,7 @@ pub(super) fn ReviewView(
                 .map(|w| {
                     let group = match w {
                         GroupWarning::RejectsExternalSenders { group, .. }
+                        | GroupWarning::NotOnAllowedSenders { group, .. }
                         | GroupWarning::ExternalSendersUnknown { group }
                         | GroupWarning::DynamicGroup { group }
                         | GroupWarning::OnPremisesSynced { group } => p.groups[*group].name.clone(),
@@ -57,19 +69,22 @@ pub(super) fn ReviewView(
                     let args = [("group", group.as_str())];
                     match w {
                         GroupWarning::RejectsExternalSenders { .. } => {
-                            (fill(t.groups().warn_rejects, &args), true)
+                            (fill(t.groups().warn_rejects, &args), Some(Offer::Open))
+                        }
+                        GroupWarning::NotOnAllowedSenders { .. } => {
+                            (fill(t.groups().warn_not_allowed, &args), Some(Offer::Allow))
                         }
                         GroupWarning::ExternalSendersUnknown { .. } => {
-                            (fill(t.groups().warn_unknown, &args), false)
+                            (fill(t.groups().warn_unknown, &args), None)
                         }
                         GroupWarning::DynamicGroup { .. } => {
-                            (fill(t.groups().skip_dynamic, &args), false)
+                            (fill(t.groups().skip_dynamic, &args), None)
                         }
                         GroupWarning::OnPremisesSynced { .. } => {
-                            (fill(t.groups().skip_onprem, &args), false)
+                            (fill(t.groups().skip_onprem, &args), None)
                         }
                         GroupWarning::GuestAddressHeldByContact { .. } => {
-                            (t.groups().warn_contact_holds_address.to_owned(), false)
+                            (t.groups().warn_contact_holds_address.to_owned(), None)
                         }
                     }
                 })
@@ -88,12 +103,18 @@ pub(super) fn ReviewView(
                 view! {
                     <div class="warning">
                         <p>{w}</p>
-                        {offer.then(|| view! {
-                            <div class="field field--check">
-                                <input id="add-open" type="checkbox" prop:checked=move || open_external.get()
-                                    on:change=move |ev| open_external.set(event_target_checked(&ev))/>
-                                <label for="add-open">{move || fill(i18n.t().groups().offer_open, &[("group", &group_name)])}</label>
-                            </div>
+                        {offer.map(|offer| {
+                            let (id, choice, words): (_, _, fn(&'static Texts) -> &'static str) = match offer {
+                                Offer::Open => ("add-open", open_external, |t| t.groups().offer_open),
+                                Offer::Allow => ("add-allow", allow_listed, |t| t.groups().offer_allow),
+                            };
+                            view! {
+                                <div class="field field--check">
+                                    <input id=id type="checkbox" prop:checked=move || choice.get()
+                                        on:change=move |ev| choice.set(event_target_checked(&ev))/>
+                                    <label for=id>{move || fill(words(i18n.t()), &[("group", &group_name)])}</label>
+                                </div>
+                            }
                         })}
                     </div>
                 }

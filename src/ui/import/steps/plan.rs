@@ -94,6 +94,31 @@ fn warning_view(
             }
             .into_any()
         }
+        GroupWarning::NotOnAllowedSenders { group: g, fixes } => {
+            let name = group(*g);
+            let fixes = fixes.clone();
+            let first = fixes.first().map_or(0, |f| f.0);
+            let declined = st.declined.clone();
+            let declined_read = declined.clone();
+            let (read, toggle) = (fixes.clone(), fixes);
+            let id = format!("imp-allow-{first}");
+            view! {
+                <li class="import-warning">
+                    <p>{fill(t.import().warn_not_allowed, &[("group", &name)])}</p>
+                    <input type="checkbox" id=id.clone()
+                        prop:checked=move || declined_read.with(|d| !read.iter().any(|f| d.contains(f)))
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            declined.update(|d| {
+                                d.retain(|x| !toggle.contains(x));
+                                if !on { d.extend(toggle.iter().copied()) }
+                            });
+                        }/>
+                    <label for=id>{fill(t.import().warn_allow_fix, &[("group", &name)])}</label>
+                </li>
+            }
+            .into_any()
+        }
         GroupWarning::ExternalSendersUnknown { group: g } => {
             view! { <li class="import-warning">{fill(t.import().warn_unknown, &[("group", &group(*g))])}</li> }.into_any()
         }
