@@ -1,7 +1,10 @@
 //! End-to-end: the External people page in headless Chromium with the real MSAL.js against the
 //! simulated tenant over HTTPS — the register's filters, and offboarding a person from every
-//! group in direct mode and in script mode (script run against the sim, then Verify). The sim's
-//! state is read afterwards to check that the tenant really changed.
+//! group in direct mode and in script mode (script run against the sim, then Verify); a person's
+//! own page: out of a distribution, a Microsoft 365 and a security group (directly, and as a
+//! script + Verify), an invitation sent again, a guest deleted (after the consent to
+//! User.ReadWrite.All) and restored from Activity. The sim's state is read afterwards to check
+//! that the tenant really changed.
 //!
 //! Run: `cargo xtask test --only build,e2e`, or with an existing build
 //! `GUESTLIST_DIST=dist cargo test -p guestlist --test e2e_externals`.
@@ -16,7 +19,7 @@ mod support;
 use guestlist_sim::store::ADMIN_UPN;
 use guestlist_sim::Knobs;
 use serde_json::{json, Value};
-use signin::{exchange_refuses_cors, members, run_cmdlet, SignInSetup};
+use signin::{exchange_refuses_cors, members, run_cmdlet, sign_in_in_popup, SignInSetup};
 use support::browser::Browser;
 use support::{check, Result};
 
@@ -218,6 +221,311 @@ async fn script_mode_scripts_the_exchange_removals_then_verify() -> Result<()> {
             format!("Aaron is still in {g}")
         })?;
     }
+    browser.close().await?;
+    Ok(())
+}
+
+const KIM: &str = "kim.akers@fabrikam.com";
+const KIM_NAME: &str = "Kim Akers (Fabrikam)";
+/// Kim's groups in the seed (a distribution group and a Microsoft 365 group), and the security
+/// group the tests put Kim in.
+const KIM_GROUPS: [&str; 3] = ["Partner Announcements", "Project Falcon", "VPN Users"];
+
+/// Puts `member` in the group called `group` (in the sim's store: the setup, not what is tested).
+fn add_to_group(setup: &SignInSetup, group: &str, member: &str) -> Result<()> {
+    let id = signin::group(&setup.state(), group)?["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut t = setup.sim.state.tenant.lock().expect("tenant lock");
+    t.group_mut(&id)
+        .ok_or_else(|| support::Error::Setup(format!("no group {group}")))?
+        .add_member(member);
+    Ok(())
+}
+
+/// Opens the person's page from their row in the register.
+async fn open_person(browser: &Browser, query: &str, name: &str) -> Result<()> {
+    open_register(browser).await?;
+    search(browser, query).await?;
+    browser.wait_text("1 of ").await?;
+    browser.click("link", name).await?;
+    browser.find("heading", name).await?;
+    Ok(())
+}
+
+/// Kim in the three groups, and the person's page open.
+async fn kim_in_three_groups(setup: &SignInSetup, browser: &Browser) -> Result<String> {
+    let kim = id_of(&setup.state(), "users", KIM)?;
+    add_to_group(setup, "VPN Users", &kim)?;
+    open_person(browser, "kim", KIM_NAME).await?;
+    browser.wait_text("3 groups: ").await?;
+    for g in KIM_GROUPS {
+        browser.find("checkbox", &format!("Choose {g}")).await?;
+    }
+    Ok(kim)
+}
+
+fn groups_holding(setup: &SignInSetup, id: &str) -> Result<Vec<&'static str>> {
+    let state = setup.state();
+    let mut out = Vec::new();
+    for g in KIM_GROUPS {
+        if members(&state, g)?.iter().any(|m| m == id) {
+            out.push(g);
+        }
+    }
+    Ok(out)
+}
+
+#[tokio::test]
+async fn a_persons_page_takes_them_out_of_a_dl_an_m365_and_a_security_group_directly() -> Result<()>
+{
+    let (setup, browser) = SignInSetup::signed_in(
+        "externals-person-direct",
+        Knobs::default(),
+        ADMIN_UPN,
+        "Direct mode",
+    )
+    .await?;
+    let kim = kim_in_three_groups(&setup, &browser).await?;
+    support::axe::check_page(&browser, "a person's page").await?;
+    browser.click("button", "Remove from all groups…").await?;
+    let preview = browser
+        .wait_text("3 changes, shown before anything happens:")
+        .await?;
+    check(groups_holding(&setup, &kim)?.len() == 3, || {
+        format!("changed before the run: {preview:?}")
+    })?;
+    browser.click("button", "Make the change").await?;
+    browser.wait_text("What was done").await?;
+    // Read again afterwards: in no group.
+    browser.wait_text("In no group.").await?;
+    browser.screenshot("externals-person-removed").await?;
+    let failed = browser
+        .eval("return document.querySelectorAll('.op--failed').length")
+        .await?;
+    check(failed == 0, || format!("{failed} failed steps"))?;
+    let left = groups_holding(&setup, &kim)?;
+    check(left.is_empty(), || format!("Kim is still in {left:?}"))?;
+    browser.close().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_persons_page_in_script_mode_scripts_the_dl_removal_then_verify() -> Result<()> {
+    let (setup, browser) = SignInSetup::signed_in(
+        "externals-person-script",
+        exchange_refuses_cors(),
+        ADMIN_UPN,
+        "Script mode",
+    )
+    .await?;
+    let kim = kim_in_three_groups(&setup, &browser).await?;
+    let upn = setup.state()["users"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|u| u["id"] == kim.as_str())
+        .and_then(|u| u["userPrincipalName"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    browser.click("button", "Remove from all groups…").await?;
+    browser
+        .wait_text("3 changes, shown before anything happens:")
+        .await?;
+    browser
+        .click("button", "Run the Graph steps and make the script")
+        .await?;
+    let report = browser.wait_text("Remove-DistributionGroupMember").await?;
+    check(report.contains(&upn), || format!("script: {report:?}"))?;
+    // The Graph removals are done; the distribution group waits for the script.
+    browser.wait_text("Partner Announcements").await?;
+    check(
+        groups_holding(&setup, &kim)? == ["Partner Announcements"],
+        || format!("after the Graph steps: {:?}", groups_holding(&setup, &kim)),
+    )?;
+    browser.click("button", "Verify").await?;
+    browser
+        .wait_text("Some steps are still missing; run the script, then verify again.")
+        .await?;
+    run_cmdlet(
+        &setup,
+        "Remove-DistributionGroupMember",
+        json!({"Identity": "partners@contoso.onmicrosoft.com", "Member": upn}),
+    )
+    .await?;
+    browser.click("button", "Verify").await?;
+    browser.wait_text("Every step is done.").await?;
+    browser
+        .screenshot("externals-person-script-verified")
+        .await?;
+    let left = groups_holding(&setup, &kim)?;
+    check(left.is_empty(), || format!("Kim is still in {left:?}"))?;
+    browser.close().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_pending_guest_is_invited_again_with_a_personal_message() -> Result<()> {
+    const MEI: &str = "mei.lin@tailspintoys.com";
+    const MESSAGE: &str = "Here is the link again; see you on Monday.";
+    let (setup, browser) = SignInSetup::signed_in(
+        "externals-person-resend",
+        Knobs::default(),
+        ADMIN_UPN,
+        "Direct mode",
+    )
+    .await?;
+    let mei = id_of(&setup.state(), "users", MEI)?;
+    open_person(&browser, "mei.lin@", "Mei Lin (Tailspin)").await?;
+    browser
+        .find("textbox", "Personal message in the mail (optional)")
+        .await?
+        .send_keys(MESSAGE)
+        .await?;
+    browser.click("button", "Invite again…").await?;
+    browser.wait_text(&format!("Invite {MEI} again")).await?;
+    check(
+        setup.state()["invitationMails"]
+            .as_array()
+            .is_none_or(|m| m.is_empty()),
+        || "an invitation went out before the run".to_owned(),
+    )?;
+    browser.click("button", "Make the change").await?;
+    browser.wait_text("What was done").await?;
+    let state = setup.state();
+    let mails = state["invitationMails"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    check(
+        mails.len() == 1
+            && mails[0]["to"] == MEI
+            && mails[0]["userId"] == mei.as_str()
+            && mails[0]["message"] == MESSAGE,
+        || format!("invitation mails: {mails:?}"),
+    )?;
+    // The same guest, still pending.
+    id_of(&state, "users", MEI)?;
+    browser.close().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_deleted_guest_is_restored_from_its_activity_entry() -> Result<()> {
+    let (setup, browser) = SignInSetup::signed_in(
+        "externals-person-delete",
+        Knobs::default(),
+        ADMIN_UPN,
+        "Direct mode",
+    )
+    .await?;
+    let kim = id_of(&setup.state(), "users", KIM)?;
+    let before = groups_holding(&setup, &kim)?;
+    check(before.len() == 2, || format!("Kim's groups: {before:?}"))?;
+    open_person(&browser, "kim", KIM_NAME).await?;
+    browser.click("button", "Delete this guest…").await?;
+    browser
+        .wait_text("restorable from deleted items for 30 days")
+        .await?;
+    browser.click("button", "Make the change").await?;
+    // User.ReadWrite.All is asked the first time it is needed; nothing is deleted before.
+    browser.find("button", "Consent and go on").await?;
+    id_of(&setup.state(), "users", KIM)?;
+    browser.screenshot("externals-person-consent").await?;
+    browser.click("button", "Consent and go on").await?;
+    sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
+    browser.wait_text("What was done").await?;
+    let state = setup.state();
+    check(id_of(&state, "users", KIM).is_err(), || {
+        "Kim is still a user".to_owned()
+    })?;
+    check(state["counts"]["deletedUsers"] == 1, || {
+        format!("deleted items: {}", state["counts"])
+    })?;
+    check(groups_holding(&setup, &kim)?.is_empty(), || {
+        "a deleted guest left their groups".to_owned()
+    })?;
+
+    browser.click("link", "Activity").await?;
+    browser
+        .click("button", &format!("Restore {KIM_NAME} from deleted items"))
+        .await?;
+    browser.click("button", "Make the change").await?;
+    browser.wait_text("What was done").await?;
+    browser.screenshot("externals-person-restored").await?;
+    id_of(&setup.state(), "users", KIM)?;
+    let after = groups_holding(&setup, &kim)?;
+    check(after == before, || {
+        format!("back in {after:?}, was in {before:?}")
+    })?;
+    browser.close().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_end_date_set_on_a_persons_page_shows_as_access_ended_and_plans_the_offboarding(
+) -> Result<()> {
+    let (setup, browser) = SignInSetup::signed_in(
+        "externals-person-until",
+        Knobs::default(),
+        ADMIN_UPN,
+        "Direct mode",
+    )
+    .await?;
+    open_person(&browser, "kim", KIM_NAME).await?;
+    // A date control takes keys in the browser's locale order: set its value as the control
+    // reports a chosen date instead.
+    browser
+        .eval("const d = document.getElementById('person-until-date'); d.value = '2020-01-31'; d.dispatchEvent(new Event('input', {bubbles: true})); return null")
+        .await?;
+    browser.click("button", "Set the end date…").await?;
+    browser
+        .wait_text(&format!(
+            "Set the end date of {KIM_NAME} <{KIM}> to 2020-01-31"
+        ))
+        .await?;
+    browser.click("button", "Make the change").await?;
+    // User.ReadWrite.All is asked the first time a guest's attribute is written.
+    browser.click("button", "Consent and go on").await?;
+    sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
+    browser.wait_text("Ended 2020-01-31").await?;
+    let kim = id_of(&setup.state(), "users", KIM)?;
+    let stored = {
+        let t = setup.sim.state.tenant.lock().expect("tenant lock");
+        t.user(&kim).map(|u| {
+            u.extension_attributes[guestlist_sim::seed::ACCESS_UNTIL_ATTRIBUTE - 1].clone()
+        })
+    };
+    check(stored == Some(Some("2020-01-31".into())), || {
+        format!("the end date in the tenant: {stored:?}")
+    })?;
+
+    // The register's "access ended" filter finds Kim, and one button plans the offboarding.
+    browser.click("link", "Back to External people").await?;
+    browser.find("heading", "External people").await?;
+    browser.wait_text("2 groups: ").await?;
+    browser
+        .find("checkbox", "Access ended")
+        .await?
+        .click()
+        .await?;
+    browser.wait_text("Ended 2020-01-31").await?;
+    let ended = rows(&browser).await?;
+    check(ended.iter().any(|r| r[0] == KIM_NAME), || {
+        format!("access ended: {ended:?}")
+    })?;
+    let button = browser
+        .eval("return Array.from(document.querySelectorAll('button')).map((b) => b.textContent).find((t) => t.includes('whose access ended')) || ''")
+        .await?;
+    let label = button.as_str().unwrap_or_default().to_owned();
+    check(!label.is_empty(), || "no access-ended button".to_owned())?;
+    browser.click("button", &label).await?;
+    let plan = browser.wait_text("through Microsoft Graph.").await?;
+    check(
+        plan.contains("Partner Announcements") && plan.contains("Project Falcon"),
+        || format!("plan: {plan:?}"),
+    )?;
+    browser.screenshot("externals-access-ended-plan").await?;
     browser.close().await?;
     Ok(())
 }

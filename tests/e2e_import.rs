@@ -1369,3 +1369,49 @@ async fn exchange_steps(browser: &Browser) -> Result<Vec<(String, Value)>> {
     }
     Ok(steps)
 }
+
+#[tokio::test]
+async fn an_end_date_given_at_import_shows_as_access_ended_and_a_bad_one_is_a_row_error(
+) -> Result<()> {
+    let (setup, browser) =
+        SignInSetup::signed_in("import-until", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+    const ENDED: &str = "ended.partner@until.example";
+    let file = Csv {
+        text: format!(
+            "Naam;E-mailadres;Tot\r\nEnded Partner;{ENDED};2020-06-30\r\nBad Date;bad.date@until.example;30-06-2020\r\n"
+        ),
+        valid: vec![ENDED.to_owned()],
+        invalid: 1,
+        duplicates: 0,
+    };
+    to_plan(&browser, &file, "import-until.csv", 2, &[DG]).await?;
+    browser
+        .wait_text("not a date (year-month-day, e.g. 2026-12-31): 30-06-2020")
+        .await?;
+    browser.click("button", "Start the run").await?;
+    wait_finished(&browser).await?;
+    // Written to the tenant with the contact: Exchange's custom attribute.
+    let stored = {
+        let t = setup.sim.state.tenant.lock().expect("tenant lock");
+        t.contacts()
+            .iter()
+            .find(|c| c.external_email == ENDED)
+            .map(|c| c.custom_attributes[guestlist_sim::seed::ACCESS_UNTIL_ATTRIBUTE - 1].clone())
+    };
+    check(stored == Some(Some("2020-06-30".into())), || {
+        format!("the end date in the tenant: {stored:?}")
+    })?;
+    // The register shows it as ended.
+    browser.click("link", "External people").await?;
+    browser.find("heading", "External people").await?;
+    browser.wait_text("2 groups: ").await?;
+    browser
+        .find("checkbox", "Access ended")
+        .await?
+        .click()
+        .await?;
+    let text = browser.wait_text("Ended 2020-06-30").await?;
+    check(text.contains(ENDED), || format!("access ended: {text}"))?;
+    browser.screenshot("import-until-access-ended").await?;
+    browser.close().await
+}

@@ -9,9 +9,10 @@
 
 use crate::domain::csv_export::{to_csv, ExportOptions};
 use crate::domain::delivery::SenderList;
+use crate::domain::email::EmailAddress;
 use crate::domain::group::GroupKind;
 use crate::domain::journal::{Failure, FailureKind, Service};
-use crate::domain::plan::Operation;
+use crate::domain::plan::{Operation, PersonRef};
 use crate::domain::template::fill;
 use crate::run::failure::FailureTexts;
 use serde::{Deserialize, Serialize};
@@ -76,6 +77,40 @@ pub enum Action {
         list: SenderList,
         add: bool,
     },
+    /// A mail contact deleted (Exchange `Remove-MailContact`).
+    DeleteContact {
+        name: String,
+        address: String,
+    },
+    /// A guest deleted (Graph): in deleted items for 30 days, restorable by `id` from the
+    /// Activity page.
+    DeleteGuest {
+        name: String,
+        address: String,
+        id: String,
+    },
+    /// A deleted guest restored from deleted items.
+    RestoreGuest {
+        name: String,
+        address: String,
+        id: String,
+    },
+    /// A guest's invitation sent again.
+    ResendInvitation {
+        address: String,
+    },
+    /// A contact's details changed.
+    EditContact {
+        name: String,
+        address: String,
+    },
+    /// A person's end date set (`until`, `YYYY-MM-DD`) or cleared.
+    SetAccessUntil {
+        name: String,
+        address: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
+    },
 }
 
 impl From<&Operation> for Action {
@@ -118,6 +153,32 @@ impl From<&Operation> for Action {
                 group: group_name.clone(),
                 list: *list,
                 add: *add,
+            },
+            Operation::DeleteContact { person } => Action::DeleteContact {
+                name: person.name.clone(),
+                address: person.address.to_string(),
+            },
+            Operation::DeleteGuest { person } => Action::DeleteGuest {
+                name: person.name.clone(),
+                address: person.address.to_string(),
+                id: person.id.clone(),
+            },
+            Operation::RestoreGuest { person } => Action::RestoreGuest {
+                name: person.name.clone(),
+                address: person.address.to_string(),
+                id: person.id.clone(),
+            },
+            Operation::ResendInvitation { person, .. } => Action::ResendInvitation {
+                address: person.address.to_string(),
+            },
+            Operation::EditContact { person, .. } => Action::EditContact {
+                name: person.name.clone(),
+                address: person.address.to_string(),
+            },
+            Operation::SetAccessUntil { person, until, .. } => Action::SetAccessUntil {
+                name: person.name.clone(),
+                address: person.address.to_string(),
+                until: until.clone(),
             },
         }
     }
@@ -226,6 +287,23 @@ impl Entry {
                 said: failure.said.clone(),
             }),
             ..Entry::new(action, group, Outcome::Failed, at_ms)
+        }
+    }
+
+    /// The guest this entry deleted, while it may still be in deleted items: what the Activity
+    /// page offers to restore ([`crate::domain::plan::Plan::restoring`]).
+    pub fn deleted_guest(&self) -> Option<PersonRef> {
+        if !matches!(self.outcome, Outcome::Done | Outcome::Skipped) {
+            return None;
+        }
+        match &self.action {
+            Some(Action::DeleteGuest { name, address, id }) => Some(PersonRef {
+                id: id.clone(),
+                name: name.clone(),
+                address: EmailAddress::parse(address).ok()?,
+                exchange_identity: id.clone(),
+            }),
+            _ => None,
         }
     }
 
@@ -340,6 +418,16 @@ pub struct ActivityTexts {
     pub unblock_sender: &'static str,
     pub list_add: &'static str,
     pub list_remove: &'static str,
+    /// Deleting and restoring people ([`Action::DeleteContact`], [`Action::DeleteGuest`],
+    /// [`Action::RestoreGuest`]).
+    pub delete_contact: &'static str,
+    pub delete_guest: &'static str,
+    pub restore_guest: &'static str,
+    pub resend_invitation: &'static str,
+    pub edit_contact: &'static str,
+    /// `{date}`: the new end date.
+    pub set_access_until: &'static str,
+    pub clear_access_until: &'static str,
     /// Why a change was skipped or handed over ([`Reason`]).
     pub already_done: &'static str,
     pub in_script: &'static str,
@@ -361,6 +449,13 @@ pub static ACTIVITY_EN: ActivityTexts = ActivityTexts {
     unblock_sender: "Take {entry} off the blocked senders of {group}",
     list_add: "Add {entry} to {list} of {group}",
     list_remove: "Remove {entry} from {list} of {group}",
+    delete_contact: "Delete mail contact {name} <{address}>",
+    delete_guest: "Delete guest {name} <{address}> (restorable from deleted items for 30 days)",
+    restore_guest: "Restore guest {name} <{address}> from deleted items",
+    resend_invitation: "Invite {address} again",
+    edit_contact: "Change the details of mail contact {name} <{address}>",
+    set_access_until: "Set the end date of {name} <{address}> to {date}",
+    clear_access_until: "Clear the end date of {name} <{address}>",
     already_done: "already done",
     in_script: "handed over as a PowerShell script",
     confirmed_by_verify: "confirmed by Verify after the script ran",
@@ -370,7 +465,7 @@ pub static ACTIVITY_EN: ActivityTexts = ActivityTexts {
 impl ActivityTexts {
     /// `(field name, text)` for every text of this area (failures apart), for the catalogue's
     /// tests.
-    pub fn entries(&self) -> [(&'static str, &'static str); 14] {
+    pub fn entries(&self) -> [(&'static str, &'static str); 21] {
         [
             ("create_contact", self.create_contact),
             ("invite_guest", self.invite_guest),
@@ -383,6 +478,13 @@ impl ActivityTexts {
             ("unblock_sender", self.unblock_sender),
             ("list_add", self.list_add),
             ("list_remove", self.list_remove),
+            ("delete_contact", self.delete_contact),
+            ("delete_guest", self.delete_guest),
+            ("restore_guest", self.restore_guest),
+            ("resend_invitation", self.resend_invitation),
+            ("edit_contact", self.edit_contact),
+            ("set_access_until", self.set_access_until),
+            ("clear_access_until", self.clear_access_until),
             ("already_done", self.already_done),
             ("in_script", self.in_script),
             ("confirmed_by_verify", self.confirmed_by_verify),
@@ -433,6 +535,37 @@ impl ActivityTexts {
                     ],
                 )
             }
+            Action::DeleteContact { name, address } => {
+                fill(self.delete_contact, &[("name", name), ("address", address)])
+            }
+            Action::DeleteGuest { name, address, .. } => {
+                fill(self.delete_guest, &[("name", name), ("address", address)])
+            }
+            Action::RestoreGuest { name, address, .. } => {
+                fill(self.restore_guest, &[("name", name), ("address", address)])
+            }
+            Action::ResendInvitation { address } => {
+                fill(self.resend_invitation, &[("address", address)])
+            }
+            Action::EditContact { name, address } => {
+                fill(self.edit_contact, &[("name", name), ("address", address)])
+            }
+            Action::SetAccessUntil {
+                name,
+                address,
+                until: Some(date),
+            } => fill(
+                self.set_access_until,
+                &[("name", name), ("address", address), ("date", date)],
+            ),
+            Action::SetAccessUntil {
+                name,
+                address,
+                until: None,
+            } => fill(
+                self.clear_access_until,
+                &[("name", name), ("address", address)],
+            ),
         }
     }
 

@@ -494,6 +494,7 @@ async fn invitation_is_posted_and_its_guest_decoded() {
             display_name: Some("Ann Partner".into()),
             redirect_url: "https://myapplications.microsoft.com".into(),
             send_invitation_message: false,
+            message: None,
         })
         .await
         .unwrap();
@@ -685,6 +686,7 @@ async fn write_batch_answers_each_write_and_sends_a_throttled_one_again_after_it
             display_name: Some("Ann Partner".into()),
             redirect_url: "https://myapplications.microsoft.com".into(),
             send_invitation_message: false,
+            message: None,
         }),
         GraphWrite::AddMember {
             group: GroupId("g/1".into()),
@@ -1588,6 +1590,7 @@ async fn sim_replication_delay_not_found_is_retried_until_visible() {
             display_name: Some("Guest Replication".into()),
             redirect_url: "https://myapplications.microsoft.com".into(),
             send_invitation_message: false,
+            message: None,
         })
         .await
         .unwrap();

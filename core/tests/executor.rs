@@ -405,6 +405,7 @@ async fn already_members_are_skipped_and_a_late_member_counts_as_skipped() {
             display_name: Some("Late Member".into()),
             redirect_url: "https://myapps.microsoft.com".into(),
             send_invitation_message: false,
+            message: None,
         })
         .await
         .unwrap()

@@ -8,7 +8,10 @@
 mod support;
 
 use guestlist_core::domain::group::GroupKind;
-use guestlist_core::domain::plan::{offboarding, LeaverSkip, Operation};
+use guestlist_core::domain::journal::{JournalEntry, OpResult};
+use guestlist_core::domain::plan::{
+    offboarding, offboarding_deleting, LeaverSkip, OpId, Operation,
+};
 use guestlist_core::domain::register::{ExternalKind, Filter, Register};
 use guestlist_core::engine::reads::register_snapshot;
 use guestlist_core::engine::record::MemoryActivity;
@@ -242,4 +245,150 @@ async fn script_mode_runs_the_graph_removals_and_scripts_the_exchange_ones() {
             .all(|k| matches!(k, SimKind::Distribution | SimKind::MailSecurity)),
         "{holding:?}"
     );
+}
+
+/// The register's leavers for the guest and the contact `arrange` placed.
+async fn guest_and_contact(
+    engine: &Eng<'_>,
+) -> (RegisterReads, Vec<guestlist_core::domain::plan::Leaver>) {
+    let (reads, register) = read(engine).await;
+    let leavers = [GUEST, CONTACT]
+        .iter()
+        .map(|a| {
+            register
+                .people
+                .iter()
+                .find(|p| p.address == *a)
+                .and_then(|p| p.leaver())
+                .expect("in the register")
+        })
+        .collect();
+    (reads, leavers)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_in_direct_mode_and_the_guest_restored_from_its_activity_entry() {
+    let env = Env::start(Knobs::default()).await;
+    let (guest, contact) = arrange(&env);
+    let in_groups = groups_holding(&env, &guest);
+    let engine = Engine::new(&env.graph, Some(&env.exchange)).signed_in_as(ADMIN_UPN);
+    let (reads, leavers) = guest_and_contact(&engine).await;
+    let off = offboarding_deleting(&leavers, &register_snapshot(&reads));
+    assert_eq!(
+        (off.plan.totals.exchange_ops, off.plan.totals.graph_ops),
+        (1, 1)
+    );
+    let activity = MemoryActivity::default();
+    let clock = SystemClock;
+    let now = engine
+        .run_now(&off.plan, None, &clock, &activity)
+        .await
+        .expect("run");
+    assert!(now.script.is_none());
+    assert!(
+        now.outcome.journal.entries.iter().all(|e| !matches!(
+            e,
+            JournalEntry::Finished {
+                result: OpResult::Failed(_),
+                ..
+            }
+        )),
+        "{:?}",
+        now.outcome.journal
+    );
+    // Out of every group; the guest in deleted items, the contact gone from Exchange.
+    assert_eq!(groups_holding(&env, &guest), 0);
+    assert_eq!(groups_holding(&env, &contact), 0);
+    let deleted = env.graph.deleted_users().await.expect("deleted items");
+    assert!(deleted.iter().any(|d| d.user.id.as_str() == guest));
+    assert!(matches!(
+        env.exchange.get_mail_contact(CONTACT).await,
+        Err(guestlist_core::tenant::TenantError::NotFound(_))
+    ));
+
+    // The Activity entry of the guest's deletion offers the restore; run through the engine.
+    let entry = activity
+        .log
+        .borrow()
+        .entries
+        .iter()
+        .find_map(|e| e.deleted_guest())
+        .expect("a deleted guest in Activity");
+    assert_eq!(entry.id, guest);
+    let restore = guestlist_core::domain::plan::Plan::restoring(entry);
+    let back = engine
+        .run_now(&restore, None, &clock, &activity)
+        .await
+        .expect("restore");
+    assert_eq!(
+        back.result(OpId(0)),
+        Some(OpResult::Done { object_id: None })
+    );
+    assert_eq!(
+        groups_holding(&env, &guest),
+        in_groups,
+        "back in its groups"
+    );
+    let entries = activity.log.borrow().entries.clone();
+    assert!(entries[0].what.starts_with("Restore guest"), "{entries:?}");
+    // Restoring again: back already, not a failure.
+    let again = engine
+        .run_now(&restore, None, &clock, &activity)
+        .await
+        .expect("restore again");
+    assert_eq!(
+        again.result(OpId(0)),
+        Some(OpResult::AlreadyDone { object_id: None })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn script_mode_deletes_the_guest_and_scripts_remove_mail_contact_then_verify() {
+    let env = Env::start(Knobs::default()).await;
+    let (guest, contact) = arrange(&env);
+    let engine = Engine::new(&env.graph, None).signed_in_as(ADMIN_UPN);
+    let (reads, leavers) = guest_and_contact(&engine).await;
+    let off = offboarding_deleting(&leavers, &register_snapshot(&reads));
+    let activity = MemoryActivity::default();
+    let clock = SystemClock;
+    let now = engine
+        .run_now(&off.plan, None, &clock, &activity)
+        .await
+        .expect("run");
+    let script = now.script.clone().expect("the Exchange step as a script");
+    assert_eq!(script.matches("Remove-MailContact").count(), 1, "{script}");
+    assert!(script.contains(CONTACT), "{script}");
+    assert_eq!(groups_holding(&env, &guest), 0, "the guest is Graph's");
+    assert!(groups_holding(&env, &contact) >= 2, "not before the script");
+    let verified = engine
+        .verify(&off.plan, &now.store, &clock, &activity, None)
+        .await
+        .expect("verify");
+    assert_eq!((verified.done(), verified.missing()), (1, 1));
+    // The script's step, run against the sim.
+    env.exchange
+        .remove_mail_contact(CONTACT)
+        .await
+        .expect("Remove-MailContact");
+    // Graph lists the contact until Exchange's removal has replicated: verify until it has.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let v = engine
+            .verify(&off.plan, &now.store, &clock, &activity, None)
+            .await
+            .expect("verify");
+        if v.missing() == 0 {
+            assert_eq!(v.done(), 2);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{:?}", v.results);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(activity
+        .log
+        .borrow()
+        .entries
+        .iter()
+        .any(|e| e.what.starts_with("Delete mail contact")
+            && e.outcome == guestlist_core::activity::Outcome::Done));
 }

@@ -177,6 +177,32 @@ async fn the_default_tenant_reads_in_few_requests_and_inverts_memberships() {
 }
 
 #[tokio::test]
+async fn one_person_is_read_with_every_group_they_are_in() {
+    let (sim, graph, _, _) = start(false).await;
+    let truth = truth(&sim);
+    for (id, kind) in truth.kind_of.iter().take(40) {
+        let reads = graph.register_person(*kind, id).await.expect("person");
+        assert_eq!(reads.requests, 2);
+        let register = Register::build(reads.source(ACCESS_UNTIL_ATTRIBUTE as u8));
+        assert_eq!(register.people.len(), 1);
+        let p = &register.people[0];
+        assert_eq!((&p.id, p.kind), (id, *kind));
+        let got: HashSet<String> = p
+            .groups
+            .iter()
+            .map(|&g| register.groups[g as usize].id.clone())
+            .collect();
+        assert_eq!(got, truth.groups_of.get(id).cloned().unwrap_or_default());
+    }
+    assert!(matches!(
+        graph
+            .register_person(ExternalKind::Guest, "00000000-0000-0000-0000-000000000000")
+            .await,
+        Err(guestlist_core::tenant::TenantError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
 async fn the_large_tenant_register_matches_the_sim_and_its_request_count() {
     let (sim, graph, sent, tokens) = start(true).await;
     let truth = truth(&sim);

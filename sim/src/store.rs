@@ -503,6 +503,18 @@ pub struct Tenant {
     rng: ChaCha8Rng,
     /// Counter for generated names (bulk groups), so they never collide.
     bulk_groups: usize,
+    /// The invitation mails Microsoft would have sent (`sendInvitationMessage: true`): the
+    /// tests' evidence that an invitation went out again, with its personal message.
+    invitation_mails: Vec<InvitationMail>,
+}
+
+/// An invitation mail the tenant sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvitationMail {
+    pub to: String,
+    pub user_id: String,
+    /// `invitedUserMessageInfo.customizedMessageBody`.
+    pub message: Option<String>,
 }
 
 impl Tenant {
@@ -524,6 +536,7 @@ impl Tenant {
             unsettled: None,
             rng: ChaCha8Rng::seed_from_u64(seed),
             bulk_groups: 0,
+            invitation_mails: Vec::new(),
         }
     }
 
@@ -835,6 +848,16 @@ impl Tenant {
         true
     }
 
+    /// Records an invitation mail sent to `to`.
+    pub fn send_invitation_mail(&mut self, mail: InvitationMail) {
+        self.invitation_mails.push(mail);
+    }
+
+    /// The invitation mails sent, oldest first.
+    pub fn invitation_mails(&self) -> &[InvitationMail] {
+        &self.invitation_mails
+    }
+
     /// The users in deleted items, in store order.
     pub fn deleted_users(&self) -> impl Iterator<Item = &User> {
         self.users.iter().filter(|u| u.deleted.is_some())
@@ -992,6 +1015,11 @@ impl Tenant {
             "users": users,
             "contacts": contacts,
             "groups": groups,
+            "invitationMails": self.invitation_mails.iter().map(|m| json!({
+                "to": m.to,
+                "userId": m.user_id,
+                "message": m.message,
+            })).collect::<Vec<_>>(),
         })
     }
 }

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::scopes::{partner_scopes, sign_in_scopes, when_needed_scopes};
+use super::scopes::{partner_scopes, sign_in_scopes, when_needed_scopes, Need};
 use super::{Account, BridgeError, BridgeSettings};
 use guestlist_core::tenant::{AuthError, Resource, TokenSource};
 
@@ -149,10 +149,14 @@ pub enum Permissions {
     /// What sign-in consented to (every client but one).
     #[default]
     SignIn,
-    /// The resource's incremental permissions ([`Asked::WhenNeeded`](super::scopes::Asked)):
-    /// for Graph, `Group.ReadWrite.All`. Until the admin consents, tokens fail with
-    /// "interaction required" and the caller offers [`consent`].
-    WhenNeeded,
+    /// The resource's incremental permission for opening Microsoft 365 groups
+    /// ([`Need::GroupSettings`]: `Group.ReadWrite.All`). Until the admin consents, tokens fail
+    /// with "interaction required" and the caller offers [`consent`].
+    GroupSettings,
+    /// What sign-in consented to and the permission for changing people ([`Need::People`]:
+    /// `User.ReadWrite.All`), so that one client carries out a person's whole plan (removals,
+    /// deletion, end date). Until the admin consents, as above.
+    People,
     /// A partner's: listing the GDAP customers ([`super::scopes::partner_scopes`]).
     Partners,
 }
@@ -171,7 +175,12 @@ impl TokenSource for BridgeTokenSource {
     async fn token(&self, resource: Resource, force_refresh: bool) -> Result<String, AuthError> {
         let scopes = match self.permissions {
             Permissions::SignIn => sign_in_scopes(resource),
-            Permissions::WhenNeeded => when_needed_scopes(resource),
+            Permissions::GroupSettings => when_needed_scopes(resource, Need::GroupSettings),
+            Permissions::People => {
+                let mut scopes = sign_in_scopes(resource);
+                scopes.extend(when_needed_scopes(resource, Need::People));
+                scopes
+            }
             Permissions::Partners => partner_scopes(),
         };
         token_for(&scopes, force_refresh, self.tenant.as_deref())

@@ -16,7 +16,7 @@ pub mod state;
 use serde::Deserialize;
 
 pub use bridge::{BridgeTokenSource, Permissions, SignInMode, TokenResponse};
-pub use scopes::{Asked, Scope, DELEGATED_SCOPES};
+pub use scopes::{Asked, Need, Scope, DELEGATED_SCOPES};
 pub use settings::{bridge_settings, BridgeSettings, ProtocolMode};
 pub use state::{use_auth, Auth, AuthStatus};
 

@@ -12,10 +12,19 @@ pub enum Asked {
     /// At sign-in, for every admin.
     AtSignIn,
     /// Only when the feature that needs it is used (incremental consent).
-    WhenNeeded,
+    WhenNeeded(Need),
     /// At sign-in, only in a partner's deployment (`tenantId` `organizations`): listing the
     /// GDAP customers.
     ForPartners,
+}
+
+/// The features whose permission is asked only when they are used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Opening a Microsoft 365 group to external senders.
+    GroupSettings,
+    /// Deleting and restoring guests, writing their end date.
+    People,
 }
 
 /// One delegated permission.
@@ -64,7 +73,7 @@ pub const DELEGATED_SCOPES: &[Scope] = &[
     Scope {
         resource: Resource::Graph,
         scope: "https://graph.microsoft.com/Group.ReadWrite.All",
-        asked: Asked::WhenNeeded,
+        asked: Asked::WhenNeeded(Need::GroupSettings),
         why: "open a Microsoft 365 group to external senders (allowExternalSenders accepts nothing less)",
     },
     Scope {
@@ -74,6 +83,12 @@ pub const DELEGATED_SCOPES: &[Scope] = &[
         why: "partners: list the customers whose tenants you administer through GDAP (the tenant switcher)",
     },
     Scope {
+        resource: Resource::Graph,
+        scope: "https://graph.microsoft.com/User.ReadWrite.All",
+        asked: Asked::WhenNeeded(Need::People),
+        why: "delete a guest and restore it from deleted items, and write a guest's end date (onPremisesExtensionAttributes)",
+    },
+    Scope {
         resource: Resource::Exchange,
         scope: "https://outlook.office365.com/Exchange.Manage",
         asked: Asked::AtSignIn,
@@ -81,11 +96,12 @@ pub const DELEGATED_SCOPES: &[Scope] = &[
     },
 ];
 
-/// The permissions asked only when their feature is used (incremental consent), for `resource`.
-pub fn when_needed_scopes(resource: Resource) -> Vec<String> {
+/// The permissions asked only when `need`'s feature is used (incremental consent), for
+/// `resource`.
+pub fn when_needed_scopes(resource: Resource, need: Need) -> Vec<String> {
     DELEGATED_SCOPES
         .iter()
-        .filter(|s| s.resource == resource && s.asked == Asked::WhenNeeded)
+        .filter(|s| s.resource == resource && s.asked == Asked::WhenNeeded(need))
         .map(|s| s.scope.to_owned())
         .collect()
 }
@@ -153,6 +169,22 @@ mod tests {
             sign_in_scopes(Resource::Exchange),
             ["https://outlook.office365.com/Exchange.Manage"]
         );
+    }
+
+    #[test]
+    fn each_feature_asks_its_own_permission_when_needed() {
+        assert_eq!(
+            when_needed_scopes(Resource::Graph, Need::GroupSettings),
+            ["https://graph.microsoft.com/Group.ReadWrite.All"]
+        );
+        assert_eq!(
+            when_needed_scopes(Resource::Graph, Need::People),
+            ["https://graph.microsoft.com/User.ReadWrite.All"]
+        );
+        assert!(!sign_in_scopes(Resource::Graph)
+            .iter()
+            .any(|s| s.ends_with("User.ReadWrite.All")));
+        assert!(when_needed_scopes(Resource::Exchange, Need::People).is_empty());
     }
 
     #[test]

@@ -71,6 +71,7 @@ impl CommonTexts {
             PersonField::FirstName => self.field_first,
             PersonField::LastName => self.field_last,
             PersonField::Company => self.field_company,
+            PersonField::AccessUntil => self.field_until,
         }
     }
 
@@ -87,6 +88,7 @@ impl CommonTexts {
     pub fn field_problem(&self, p: &FieldProblem) -> String {
         match p {
             FieldProblem::Missing => self.problem_missing.to_owned(),
+            FieldProblem::NotADate { value } => fill(self.problem_not_a_date, &[("value", value)]),
             FieldProblem::InvalidEmail(e) => self.address_problem(e),
             FieldProblem::TooLong { len, max } => fill(
                 self.problem_too_long,
@@ -426,6 +428,15 @@ impl Texts {
                     ),
                 }
             }
+            // Worded as the Activity page words them.
+            Operation::DeleteContact { .. }
+            | Operation::DeleteGuest { .. }
+            | Operation::RestoreGuest { .. }
+            | Operation::ResendInvitation { .. }
+            | Operation::EditContact { .. }
+            | Operation::SetAccessUntil { .. } => self
+                .activity()
+                .action(&guestlist_core::activity::Action::from(op)),
         }
     }
 
@@ -438,6 +449,7 @@ impl Texts {
             MapTarget::LastNamePrefix => self.import().field_prefix,
             MapTarget::LastName => self.common.field_last,
             MapTarget::Company => self.common.field_company,
+            MapTarget::AccessUntil => self.common.field_until,
         }
     }
 

@@ -24,7 +24,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, Lazy, LazyRoute};
 use pages::{
     AboutPage, ActivityPage, ConfigErrorPage, ExternalsPage, GroupPage, GroupsPage, ImportPage,
-    NotFoundPage,
+    NotFoundPage, PersonPage,
 };
 use std::any::Any;
 use std::rc::Rc;
@@ -140,6 +140,7 @@ pub fn Shell(config: Config) -> impl IntoView {
                     <Route path=path!("/groups/:id") view={Lazy::<GroupRoute>::new()}/>
                     <Route path=path!("/import") view={Lazy::<ImportRoute>::new()}/>
                     <Route path=path!("/externals") view={Lazy::<ExternalsRoute>::new()}/>
+                    <Route path=path!("/externals/:kind/:id") view={Lazy::<PersonRoute>::new()}/>
                     <Route path=path!("/activity") view={Lazy::<ActivityRoute>::new()}/>
                     <Route path=path!("/about") view={Lazy::<AboutRoute>::new()}/>
                 </Routes>
@@ -182,4 +183,5 @@ lazy_route!(GroupRoute, group_page_view, GroupPage);
 lazy_route!(ImportRoute, import_page_view, ImportPage);
 lazy_route!(ActivityRoute, activity_page_view, ActivityPage);
 lazy_route!(ExternalsRoute, externals_page_view, ExternalsPage);
+lazy_route!(PersonRoute, person_page_view, PersonPage);
 lazy_route!(AboutRoute, about_page_view, AboutPage);

@@ -101,6 +101,9 @@ pub struct Session {
     /// `allowExternalSenders`); its calls fail with "sign in again" until the admin consents
     /// ([`crate::auth::bridge::consent`]).
     pub graph_when_needed: Shared<Graph>,
+    /// Graph with `User.ReadWrite.All` as well (deleting and restoring guests, their end date),
+    /// asked only when needed like `graph_when_needed`'s.
+    pub graph_people: Shared<Graph>,
     pub exchange: Shared<Exchange>,
     /// The same Exchange endpoint for the mode probe, which gives up after a second try
     /// ([`RetryPolicy::probe`]): the verdict shouldn't wait out a long backoff.
@@ -162,7 +165,8 @@ impl Session {
             )
         };
         let graph = graph_client(Permissions::SignIn);
-        let graph_when_needed = graph_client(Permissions::WhenNeeded);
+        let graph_when_needed = graph_client(Permissions::GroupSettings);
+        let graph_people = graph_client(Permissions::People);
         // The tenant id is the directory GUID; config's tenant may be a name or
         // `organizations`, which the Exchange endpoint does not take when the account has one.
         let exchange_tenant = if tenant.id.is_empty() {
@@ -190,6 +194,7 @@ impl Session {
             tenant,
             graph: Shared::new(graph),
             graph_when_needed: Shared::new(graph_when_needed),
+            graph_people: Shared::new(graph_people),
             exchange: Shared::new(exchange),
             probe_exchange: Shared::new(probe_exchange),
             mode_state: RwSignal::new(ModeState::Unknown),

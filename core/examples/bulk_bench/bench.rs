@@ -103,7 +103,14 @@ async fn bulk_into_distribution_group(
                 &[("Set-DistributionGroup", true)]
             }
             Operation::RemoveMember { .. } => &[("Remove-DistributionGroupMember", true)],
-            Operation::InviteGuest { .. } => &[],
+            Operation::DeleteContact { .. } => &[("Remove-MailContact", true)],
+            Operation::EditContact { .. } | Operation::SetAccessUntil { .. } => {
+                &[("Set-MailContact", true)]
+            }
+            Operation::InviteGuest { .. }
+            | Operation::DeleteGuest { .. }
+            | Operation::RestoreGuest { .. }
+            | Operation::ResendInvitation { .. } => &[],
         };
         for (cmdlet, _) in calls.iter().filter(|(_, needed)| *needed) {
             *needed.entry(cmdlet).or_default() += 1;

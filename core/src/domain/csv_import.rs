@@ -340,16 +340,19 @@ pub enum MapTarget {
     LastNamePrefix,
     LastName,
     Company,
+    /// The last day of access (`YYYY-MM-DD`).
+    AccessUntil,
 }
 
 impl MapTarget {
-    pub const ALL: [MapTarget; 6] = [
+    pub const ALL: [MapTarget; 7] = [
         MapTarget::Email,
         MapTarget::DisplayName,
         MapTarget::FirstName,
         MapTarget::LastNamePrefix,
         MapTarget::LastName,
         MapTarget::Company,
+        MapTarget::AccessUntil,
     ];
 
     /// Normalised header names (see [`normalise_header`]) recognised for this field.
@@ -422,6 +425,16 @@ impl MapTarget {
                 "entreprise",
                 "societe",
             ],
+            MapTarget::AccessUntil => &[
+                "until",
+                "tot",
+                "accessuntil",
+                "toegangtot",
+                "enddate",
+                "einddatum",
+                "expires",
+                "verloopt",
+            ],
         }
     }
 }
@@ -435,6 +448,7 @@ impl fmt::Display for MapTarget {
             MapTarget::LastNamePrefix => "last name prefix",
             MapTarget::LastName => "last name",
             MapTarget::Company => "company",
+            MapTarget::AccessUntil => "access until",
         })
     }
 }
@@ -487,6 +501,8 @@ pub struct ColumnMapping {
     pub last_name_prefix: Option<usize>,
     pub last_name: Option<usize>,
     pub company: Option<usize>,
+    #[serde(default)]
+    pub access_until: Option<usize>,
 }
 
 impl ColumnMapping {
@@ -516,6 +532,7 @@ impl ColumnMapping {
             MapTarget::LastNamePrefix => self.last_name_prefix,
             MapTarget::LastName => self.last_name,
             MapTarget::Company => self.company,
+            MapTarget::AccessUntil => self.access_until,
         }
     }
 
@@ -527,6 +544,7 @@ impl ColumnMapping {
             MapTarget::LastNamePrefix => &mut self.last_name_prefix,
             MapTarget::LastName => &mut self.last_name,
             MapTarget::Company => &mut self.company,
+            MapTarget::AccessUntil => &mut self.access_until,
         };
         *slot = column;
     }
@@ -563,6 +581,7 @@ impl ColumnMapping {
             PersonField::FirstName => self.first_name,
             PersonField::LastName => self.last_name.or(self.last_name_prefix),
             PersonField::Company => self.company,
+            PersonField::AccessUntil => self.access_until,
         }
     }
 }
@@ -707,6 +726,7 @@ pub fn validate(table: &Table, mapping: &ColumnMapping) -> Result<Validated, Map
             first_name: cell(raw, mapping.first_name).to_owned(),
             last_name,
             company: cell(raw, mapping.company).to_owned(),
+            access_until: cell(raw, mapping.access_until).to_owned(),
         };
         let mut notes = Vec::new();
         for (field, value) in [
@@ -908,6 +928,39 @@ mod tests {
     }
 
     #[test]
+    fn an_until_or_tot_column_gives_the_end_date_and_a_bad_date_is_a_row_error() {
+        for header in ["until", "Tot", "Access until", "Toegang tot"] {
+            let csv = format!(
+                "email;{header}\njan@partner.nl;2026-12-31\npiet@partner.nl;31-12-2026\nanna@partner.nl;\n"
+            );
+            let imp = import(csv.as_bytes()).unwrap();
+            assert_eq!(imp.mapping.access_until, Some(1), "{header}");
+            let v = imp.validated.unwrap();
+            let people = ok_people(&v);
+            assert_eq!(people.len(), 2, "{header}");
+            assert_eq!(
+                people[0].access_until.map(|d| d.to_string()).as_deref(),
+                Some("2026-12-31")
+            );
+            assert_eq!(people[1].access_until, None, "an empty cell: no end date");
+            let issues: Vec<&RowIssue> = v.issues().collect();
+            assert_eq!(issues.len(), 1);
+            assert_eq!(issues[0].line, 3);
+            assert_eq!(issues[0].column, Some(1));
+            assert_eq!(
+                issues[0].error.problem,
+                FieldProblem::NotADate {
+                    value: "31-12-2026".into()
+                }
+            );
+            assert_eq!(
+                issues[0].to_string(),
+                "line 3, column 2: access until: not a date (year-month-day, e.g. 2026-12-31): 31-12-2026"
+            );
+        }
+    }
+
+    #[test]
     fn excel_comma_with_bom_and_quotes() {
         let imp = import(corpus!("excel_comma_en.csv")).unwrap();
         assert_eq!(imp.table.encoding, Encoding::Utf8Bom);
@@ -922,6 +975,7 @@ mod tests {
                 last_name_prefix: None,
                 last_name: Some(1),
                 company: Some(3),
+                access_until: None,
             }
         );
         let v = imp.validated.unwrap();

@@ -36,10 +36,13 @@
 //! `Source::add_exchange_contacts` in direct mode) → `register::Register::build`; the page asks
 //! `Register::select(filter, sort)` and exports with `Register::to_csv`; the chosen rows'
 //! `Person::leaver`s (or `Register::find_addresses` for a list) → `plan::offboarding` with the
-//! targets and `engine::reads::register_snapshot` → a plan of removals for the executor, and
-//! `powershell::offboarding_script` for script mode (removals, then `Remove-MailContact`).
+//! targets and `engine::reads::register_snapshot` → a plan of removals for the executor (or
+//! `plan::offboarding_deleting`: `DeleteContact` / `DeleteGuest` operations), scripted by
+//! `powershell::exchange_script` like any plan (`Remove-DistributionGroupMember`,
+//! `Remove-MailContact`).
 pub mod csv_export;
 pub mod csv_import;
+pub mod day;
 pub mod delivery;
 pub mod email;
 #[cfg(any(test, feature = "fixtures"))]

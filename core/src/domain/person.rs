@@ -17,6 +17,7 @@
 //! address itself. We don't guess a name from the local part ("jan.devries" → "Jan Devries"):
 //! a wrong guess ends up in every recipient's address book, the address never is wrong.
 
+use super::day::Day;
 use super::email::{EmailAddress, EmailError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -36,15 +37,18 @@ pub enum PersonField {
     FirstName,
     LastName,
     Company,
+    /// The last day of access (`YYYY-MM-DD`), kept in the tenant like the register's.
+    AccessUntil,
 }
 
 impl PersonField {
-    pub const ALL: [PersonField; 5] = [
+    pub const ALL: [PersonField; 6] = [
         PersonField::Email,
         PersonField::DisplayName,
         PersonField::FirstName,
         PersonField::LastName,
         PersonField::Company,
+        PersonField::AccessUntil,
     ];
 
     /// The longest value Exchange accepts (UTF-16 code units).
@@ -55,6 +59,7 @@ impl PersonField {
             PersonField::FirstName => MAX_FIRST_NAME,
             PersonField::LastName => MAX_LAST_NAME,
             PersonField::Company => MAX_COMPANY,
+            PersonField::AccessUntil => 10,
         }
     }
 }
@@ -67,6 +72,7 @@ impl fmt::Display for PersonField {
             PersonField::FirstName => "first name",
             PersonField::LastName => "last name",
             PersonField::Company => "company",
+            PersonField::AccessUntil => "access until",
         })
     }
 }
@@ -84,6 +90,8 @@ pub enum FieldProblem {
     ControlCharacter { position: usize, code: u32 },
     #[error("the same address is already on line {first_line}")]
     DuplicateOf { first_line: u64 },
+    #[error("not a date (year-month-day, e.g. 2026-12-31): {value}")]
+    NotADate { value: String },
 }
 
 /// A problem with a named field.
@@ -102,6 +110,9 @@ pub struct PersonInput {
     pub first_name: String,
     pub last_name: String,
     pub company: String,
+    /// The last day of access, `YYYY-MM-DD` (empty: none).
+    #[serde(default)]
+    pub access_until: String,
 }
 
 /// A validated external person. Optional fields are `None` when empty.
@@ -112,6 +123,9 @@ pub struct Person {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub company: Option<String>,
+    /// The last day of access, written to the tenant with the person.
+    #[serde(default)]
+    pub access_until: Option<Day>,
 }
 
 /// Length as Exchange counts it.
@@ -171,6 +185,16 @@ impl PersonInput {
         let first_name = optional(&self.first_name);
         let last_name = optional(&self.last_name);
         let company = optional(&self.company);
+        let access_until = optional(&self.access_until).and_then(|v| match Day::parse(&v) {
+            Some(d) => Some(d),
+            None => {
+                errors.push(FieldError {
+                    field: PersonField::AccessUntil,
+                    problem: FieldProblem::NotADate { value: v },
+                });
+                None
+            }
+        });
         let display_input = self.display_name.trim();
         check_text(PersonField::DisplayName, display_input, &mut errors);
         for (field, value) in [
@@ -195,6 +219,7 @@ impl PersonInput {
                     first_name,
                     last_name,
                     company,
+                    access_until,
                 })
             }
             _ => Err(errors),
@@ -312,6 +337,7 @@ mod tests {
             first_name: "Jan".into(),
             last_name: "de Vries".into(),
             company: "  ".into(),
+            access_until: String::new(),
         }
         .validate()
         .unwrap();
@@ -352,6 +378,7 @@ mod tests {
             first_name: "J\u{0000}an".into(),
             last_name: "y".repeat(65),
             company: "z".repeat(64),
+            access_until: String::new(),
         }
         .validate()
         .unwrap_err();

@@ -112,6 +112,13 @@ pub struct PlanOptions {
     pub invite_redirect_url: String,
     /// Allow inviting guests at all (for Microsoft 365 groups).
     pub allow_guest_invites: bool,
+    /// Which attribute (1–15) holds a person's "access until" date, as `config.json` names it.
+    #[serde(default = "default_access_attribute")]
+    pub access_until_attribute: u8,
+}
+
+fn default_access_attribute() -> u8 {
+    15
 }
 
 impl Default for PlanOptions {
@@ -121,6 +128,7 @@ impl Default for PlanOptions {
             send_invitation: false,
             invite_redirect_url: "https://myapps.microsoft.com".into(),
             allow_guest_invites: true,
+            access_until_attribute: default_access_attribute(),
         }
     }
 }
@@ -208,9 +216,102 @@ pub enum Operation {
         entry: String,
         add: bool,
     },
+    /// Exchange `Remove-MailContact`: the contact is deleted and leaves every group
+    /// (<https://learn.microsoft.com/powershell/module/exchangepowershell/remove-mailcontact>).
+    /// Gone already is done.
+    DeleteContact { person: PersonRef },
+    /// Graph `DELETE /users/{id}`: the guest goes to deleted items, where it can be restored for
+    /// 30 days, and leaves its groups (<https://learn.microsoft.com/graph/api/user-delete>). Gone
+    /// already is done.
+    DeleteGuest { person: PersonRef },
+    /// Graph `POST /directory/deletedItems/{id}/restore`: a deleted guest back, with its id
+    /// (<https://learn.microsoft.com/graph/api/directory-deleteditems-restore>). Back already is
+    /// done.
+    RestoreGuest { person: PersonRef },
+    /// Graph `POST /invitations` again for a guest who hasn't accepted: the same user, a new
+    /// redemption link, Microsoft's mail if asked, with a personal message
+    /// (<https://learn.microsoft.com/graph/api/invitation-post>).
+    ResendInvitation {
+        person: PersonRef,
+        send_mail: bool,
+        message: Option<String>,
+        redirect_url: String,
+    },
+    /// A contact's details as the admin edited them (Exchange `Set-MailContact`, `Set-Contact`).
+    EditContact {
+        person: PersonRef,
+        edit: ContactEdit,
+    },
+    /// A person's "access until" date, `YYYY-MM-DD` (`None` clears it), kept in the tenant (an
+    /// empty `person.id`: the object the operation it depends on created): a
+    /// guest's `onPremisesExtensionAttributes.extensionAttribute{attribute}` through Graph
+    /// (<https://learn.microsoft.com/graph/api/resources/onpremisesextensionattributes>), a
+    /// contact's `CustomAttribute{attribute}` through Exchange `Set-MailContact`.
+    SetAccessUntil {
+        person: PersonRef,
+        kind: MemberKind,
+        attribute: u8,
+        until: Option<String>,
+    },
+}
+
+/// A contact's details to change: `None` leaves a field as it is, an empty string clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactEdit {
+    pub display_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company: Option<String>,
+    pub hidden: Option<bool>,
+}
+
+/// The external person a delete or restore is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRef {
+    /// Entra object id.
+    pub id: String,
+    pub name: String,
+    pub address: EmailAddress,
+    /// How Exchange cmdlets name them: the address for a contact, the UPN for a guest.
+    pub exchange_identity: String,
+}
+
+impl From<&Leaver> for PersonRef {
+    fn from(l: &Leaver) -> PersonRef {
+        PersonRef {
+            id: l.id.clone(),
+            name: l.name.clone(),
+            address: l.address.clone(),
+            exchange_identity: l.exchange_identity.clone(),
+        }
+    }
 }
 
 impl Operation {
+    /// Deleting `leaver`: [`Operation::DeleteContact`] or [`Operation::DeleteGuest`]; `None` for
+    /// a member user, whom Guestlist doesn't delete.
+    pub fn deleting(leaver: &Leaver) -> Option<Operation> {
+        let person = PersonRef::from(leaver);
+        match leaver.kind {
+            MemberKind::MailContact => Some(Operation::DeleteContact { person }),
+            MemberKind::Guest => Some(Operation::DeleteGuest { person }),
+            MemberKind::MemberUser => None,
+        }
+    }
+
+    /// The person a delete or restore is about.
+    pub fn person(&self) -> Option<&PersonRef> {
+        match self {
+            Operation::DeleteContact { person }
+            | Operation::DeleteGuest { person }
+            | Operation::RestoreGuest { person }
+            | Operation::ResendInvitation { person, .. }
+            | Operation::EditContact { person, .. }
+            | Operation::SetAccessUntil { person, .. } => Some(person),
+            _ => None,
+        }
+    }
+
     /// Opening a Microsoft 365 group to external senders (Graph `allowExternalSenders`).
     pub fn opens_microsoft_365_group(&self) -> bool {
         matches!(
@@ -231,6 +332,12 @@ impl Operation {
             Operation::AddMember { member, .. } | Operation::RemoveMember { member, .. } => {
                 Some(&member.address)
             }
+            Operation::DeleteContact { person }
+            | Operation::DeleteGuest { person }
+            | Operation::RestoreGuest { person }
+            | Operation::ResendInvitation { person, .. }
+            | Operation::EditContact { person, .. }
+            | Operation::SetAccessUntil { person, .. } => Some(&person.address),
             Operation::OpenExternalSenders { .. } | Operation::EditSenderList { .. } => None,
         }
     }
@@ -242,17 +349,32 @@ impl Operation {
             | Operation::RemoveMember { group_name, .. }
             | Operation::OpenExternalSenders { group_name, .. }
             | Operation::EditSenderList { group_name, .. } => Some(group_name),
-            Operation::CreateContact { .. } | Operation::InviteGuest { .. } => None,
+            Operation::CreateContact { .. }
+            | Operation::InviteGuest { .. }
+            | Operation::DeleteContact { .. }
+            | Operation::DeleteGuest { .. }
+            | Operation::RestoreGuest { .. }
+            | Operation::ResendInvitation { .. }
+            | Operation::EditContact { .. }
+            | Operation::SetAccessUntil { .. } => None,
         }
     }
 
     /// The service that performs it.
     pub fn service(&self) -> MembershipApi {
         match self {
-            Operation::CreateContact { .. } | Operation::EditSenderList { .. } => {
-                MembershipApi::Exchange
-            }
-            Operation::InviteGuest { .. } => MembershipApi::Graph,
+            Operation::CreateContact { .. }
+            | Operation::EditSenderList { .. }
+            | Operation::DeleteContact { .. }
+            | Operation::EditContact { .. } => MembershipApi::Exchange,
+            Operation::InviteGuest { .. }
+            | Operation::DeleteGuest { .. }
+            | Operation::RestoreGuest { .. }
+            | Operation::ResendInvitation { .. } => MembershipApi::Graph,
+            Operation::SetAccessUntil { kind, .. } => match kind {
+                MemberKind::MailContact => MembershipApi::Exchange,
+                MemberKind::Guest | MemberKind::MemberUser => MembershipApi::Graph,
+            },
             Operation::AddMember { via, .. } | Operation::RemoveMember { via, .. } => *via,
             Operation::OpenExternalSenders { control, .. } => match control {
                 ExternalSendersControl::ExchangeRequireSenderAuthentication => {
@@ -477,23 +599,45 @@ impl Plan {
     /// page's single changes (remove a member, open to external senders) go through, so that
     /// they are journalled, reported, scripted and recorded like any run.
     pub fn single(group: TargetGroup, op: Operation) -> Plan {
+        Plan::of(vec![group], vec![op])
+    }
+
+    /// A plan of independent operations on `groups` (none for changes to a person alone), in
+    /// this order: what a person's page and the Activity page's restore go through.
+    pub fn of(groups: Vec<TargetGroup>, ops: Vec<Operation>) -> Plan {
         let mut totals = Totals::default();
-        match op.service() {
-            MembershipApi::Exchange => totals.exchange_ops = 1,
-            MembershipApi::Graph => totals.graph_ops = 1,
+        for op in &ops {
+            match op.service() {
+                MembershipApi::Exchange => totals.exchange_ops += 1,
+                MembershipApi::Graph => totals.graph_ops += 1,
+            }
         }
         Plan {
-            groups: vec![group],
+            groups,
             entries: Vec::new(),
-            ops: vec![PlannedOp {
-                id: OpId(0),
-                op,
-                depends_on: Vec::new(),
-                optional: false,
-            }],
+            ops: ops
+                .into_iter()
+                .enumerate()
+                .map(|(i, op)| PlannedOp {
+                    id: OpId(i as u32),
+                    op,
+                    depends_on: Vec::new(),
+                    optional: false,
+                })
+                .collect(),
             warnings: Vec::new(),
             totals,
         }
+    }
+
+    /// Deleting `leaver` as a one-operation plan (see [`Operation::deleting`]).
+    pub fn deletion(leaver: &Leaver) -> Option<Plan> {
+        Some(Plan::of(Vec::new(), vec![Operation::deleting(leaver)?]))
+    }
+
+    /// Bringing a deleted guest back from deleted items, as a one-operation plan.
+    pub fn restoring(guest: PersonRef) -> Plan {
+        Plan::of(Vec::new(), vec![Operation::RestoreGuest { person: guest }])
     }
 
     /// The group an operation is for: its own, or for a new contact or guest the group of the
@@ -817,6 +961,8 @@ pub fn plan(
             .collect();
         let mut created_contact: Option<OpId> = None;
         let mut invited_guest: Option<OpId> = None;
+        // The objects that stand for this person in their groups: each gets the end date.
+        let mut dated: Vec<MemberRef> = Vec::new();
         // Whether this person gets a new guest (for a Microsoft 365 group): if so, that guest
         // is their object in every group, and no contact is created for the same address.
         let guest_for_all = user.is_none()
@@ -851,11 +997,27 @@ pub fn plan(
                 other => other,
             };
             match &principal {
-                Some(Principal::Existing { id, kind, .. }) => steps.push(match kind {
-                    MemberKind::MailContact => Step::ReuseContact { id: id.clone() },
-                    MemberKind::Guest => Step::ReuseGuest { id: id.clone() },
-                    MemberKind::MemberUser => Step::ReuseUser { id: id.clone() },
-                }),
+                Some(Principal::Existing {
+                    id,
+                    kind,
+                    exchange_identity,
+                }) => {
+                    steps.push(match kind {
+                        MemberKind::MailContact => Step::ReuseContact { id: id.clone() },
+                        MemberKind::Guest => Step::ReuseGuest { id: id.clone() },
+                        MemberKind::MemberUser => Step::ReuseUser { id: id.clone() },
+                    });
+                    // Dated even where already a member: the date is the person's.
+                    let target = MemberTarget::Existing { id: id.clone() };
+                    if !dated.iter().any(|m| m.target == target) {
+                        dated.push(MemberRef {
+                            kind: *kind,
+                            target,
+                            address: person.email.clone(),
+                            exchange_identity: exchange_identity.clone(),
+                        });
+                    }
+                }
                 Some(Principal::NewContact) | Some(Principal::NewGuest) => {}
                 None => {}
             }
@@ -949,6 +1111,9 @@ pub fn plan(
                 MemberTarget::Created { op } => vec![*op],
                 MemberTarget::Existing { .. } => vec![],
             };
+            if !dated.iter().any(|m| m.target == member.target) {
+                dated.push(member.clone());
+            }
             let add = builder.push(
                 Operation::AddMember {
                     group_id: group.id.clone(),
@@ -967,6 +1132,34 @@ pub fn plan(
                 address: Some(person.email.clone()),
                 steps,
             });
+        }
+        if let Some(until) = person.access_until {
+            // External people only: a member of staff's attributes are not Guestlist's.
+            for member in dated
+                .into_iter()
+                .filter(|m| m.kind != MemberKind::MemberUser)
+            {
+                let (id, depends_on) = match member.target {
+                    MemberTarget::Existing { id } => (id, vec![]),
+                    // Known once the operation that creates it has run.
+                    MemberTarget::Created { op } => (String::new(), vec![op]),
+                };
+                builder.push(
+                    Operation::SetAccessUntil {
+                        person: PersonRef {
+                            id,
+                            name: person.display_name.clone(),
+                            address: person.email.clone(),
+                            exchange_identity: member.exchange_identity,
+                        },
+                        kind: member.kind,
+                        attribute: options.access_until_attribute,
+                        until: Some(until.to_string()),
+                    },
+                    depends_on,
+                    false,
+                );
+            }
         }
     }
 
@@ -1080,6 +1273,9 @@ fn choose_principal(
 pub struct Leaver {
     /// Entra object id.
     pub id: String,
+    /// The display name (the address when there is none).
+    #[serde(default)]
+    pub name: String,
     /// [`MemberKind::MailContact`] or [`MemberKind::Guest`].
     pub kind: MemberKind,
     pub address: EmailAddress,
@@ -1109,6 +1305,16 @@ pub struct Offboarding {
     pub skips: Vec<(usize, LeaverSkip)>,
 }
 
+/// The ids of every contact and user in `snapshot`.
+fn existing_ids(snapshot: &TenantSnapshot) -> HashSet<&str> {
+    snapshot
+        .contacts
+        .iter()
+        .map(|c| c.id.as_str())
+        .chain(snapshot.users.iter().map(|u| u.id.as_str()))
+        .collect()
+}
+
 /// Plans taking `leavers` out of every group in `groups` that fresh reads (`snapshot`) show them
 /// in: one `RemoveMember` per membership, through Exchange for distribution and mail-enabled
 /// security groups and through Graph for Microsoft 365 and security groups. Someone who no longer
@@ -1120,12 +1326,7 @@ pub fn offboarding(
     groups: &[TargetGroup],
     snapshot: &TenantSnapshot,
 ) -> Offboarding {
-    let exists: HashSet<&str> = snapshot
-        .contacts
-        .iter()
-        .map(|c| c.id.as_str())
-        .chain(snapshot.users.iter().map(|u| u.id.as_str()))
-        .collect();
+    let exists = existing_ids(snapshot);
     let mut ops = Vec::new();
     let mut skips = Vec::new();
     let mut totals = Totals::default();
@@ -1185,6 +1386,31 @@ pub fn offboarding(
             warnings: Vec::new(),
             totals,
         },
+        skips,
+    }
+}
+
+/// Plans deleting `leavers` outright ([`Operation::deleting`]: a contact with
+/// `Remove-MailContact`, a guest to deleted items), which also takes them out of every group.
+/// Someone no longer in `snapshot` is skipped as already gone; the same person chosen twice is
+/// planned once.
+pub fn offboarding_deleting(leavers: &[Leaver], snapshot: &TenantSnapshot) -> Offboarding {
+    let exists = existing_ids(snapshot);
+    let mut ops = Vec::new();
+    let mut skips = Vec::new();
+    let mut seen = HashSet::new();
+    for (li, l) in leavers.iter().enumerate() {
+        if !seen.insert(l.id.as_str()) {
+            continue;
+        }
+        if !exists.contains(l.id.as_str()) {
+            skips.push((li, LeaverSkip::AlreadyGone));
+            continue;
+        }
+        ops.extend(Operation::deleting(l));
+    }
+    Offboarding {
+        plan: Plan::of(Vec::new(), ops),
         skips,
     }
 }
@@ -1790,10 +2016,93 @@ mod tests {
     fn leaver(id: &str, kind: MemberKind, address: &str, identity: &str) -> Leaver {
         Leaver {
             id: id.into(),
+            name: id.into(),
             kind,
             address: addr(address),
             exchange_identity: identity.into(),
         }
+    }
+
+    #[test]
+    fn an_end_date_is_set_on_each_object_the_person_joins_with_after_it_is_made() {
+        let groups = [
+            group("dg", GroupKind::Distribution, ExternalSenders::Allowed),
+            group("m365", GroupKind::Microsoft365, ExternalSenders::Allowed),
+        ];
+        let dated = |email: &str| Desired {
+            row: 2,
+            person: PersonInput {
+                email: email.into(),
+                access_until: "2027-03-31".into(),
+                ..Default::default()
+            }
+            .validate(),
+        };
+        // A new person: one guest for both groups, dated once the invitation has made it.
+        let p = plan(
+            &groups,
+            &[dated("new@x.example")],
+            &TenantSnapshot::default(),
+            &PlanOptions::default(),
+        );
+        let sets: Vec<&PlannedOp> = p
+            .ops
+            .iter()
+            .filter(|o| matches!(o.op, Operation::SetAccessUntil { .. }))
+            .collect();
+        assert_eq!(sets.len(), 1);
+        let invite = p
+            .ops
+            .iter()
+            .find(|o| matches!(o.op, Operation::InviteGuest { .. }))
+            .unwrap();
+        assert_eq!(sets[0].depends_on, [invite.id]);
+        match &sets[0].op {
+            Operation::SetAccessUntil {
+                person,
+                kind,
+                attribute,
+                until,
+            } => {
+                assert!(person.id.is_empty());
+                assert_eq!(*kind, MemberKind::Guest);
+                assert_eq!(*attribute, 15);
+                assert_eq!(until.as_deref(), Some("2027-03-31"));
+            }
+            _ => unreachable!(),
+        }
+        // An existing contact into the distribution group: its own id, nothing to wait for.
+        let p = plan(
+            &groups[..1],
+            &[dated("Anna@Partner.nl")],
+            &tenant(),
+            &PlanOptions {
+                access_until_attribute: 7,
+                ..PlanOptions::default()
+            },
+        );
+        let set = p
+            .ops
+            .iter()
+            .find(|o| matches!(o.op, Operation::SetAccessUntil { .. }))
+            .expect("dated");
+        assert!(set.depends_on.is_empty());
+        assert!(matches!(
+            &set.op,
+            Operation::SetAccessUntil { person, kind: MemberKind::MailContact, attribute: 7, .. }
+                if person.id == "c-anna"
+        ));
+        // Without a date, nothing is written.
+        let p = plan(
+            &groups,
+            &desired(&[("new@x.example", "New")]),
+            &TenantSnapshot::default(),
+            &PlanOptions::default(),
+        );
+        assert!(!p
+            .ops
+            .iter()
+            .any(|o| matches!(o.op, Operation::SetAccessUntil { .. })));
     }
 
     #[test]

@@ -13,7 +13,7 @@
 use super::delivery::{DeliveryChange, SenderList};
 use super::email::EmailAddress;
 use super::group::{ExternalSendersControl, GroupKind, MemberKind, MembershipApi};
-use super::plan::{Leaver, MemberRef, Operation, Plan};
+use super::plan::{MemberRef, Operation, Plan};
 use std::fmt::Write as _;
 
 /// The characters PowerShell reads as a single quote.
@@ -166,41 +166,6 @@ pub fn exchange_script(plan: &Plan, admin_upn: Option<&str>) -> Result<String, P
     wrap(PLAN_INTRO, steps, admin_upn)
 }
 
-/// The offboarding script: the plan's Exchange removals (`Remove-DistributionGroupMember`),
-/// then each contact in `delete_contacts` deleted with `Remove-MailContact`
-/// (<https://learn.microsoft.com/powershell/module/exchangepowershell/remove-mailcontact>),
-/// which also takes it out of any group left; a contact that is gone already is "already done".
-/// Leavers that aren't contacts are not Exchange's to delete and are left out.
-pub fn offboarding_script(
-    plan: &Plan,
-    delete_contacts: &[Leaver],
-    admin_upn: Option<&str>,
-) -> Result<String, PsError> {
-    let mut steps = Steps {
-        body: String::new(),
-        count: 0,
-    };
-    plan_steps(plan, &mut steps)?;
-    for l in delete_contacts
-        .iter()
-        .filter(|l| l.kind == MemberKind::MailContact)
-    {
-        let identity = if l.exchange_identity == l.address.to_string() {
-            ps_address(&l.address)
-        } else {
-            l.exchange_identity.clone()
-        };
-        steps.add(
-            &format!("Delete the mail contact {}", l.address),
-            &format!(
-                "    try {{\n        Remove-MailContact -Identity {} -Confirm:$false\n        'done'\n    }} catch {{\n        if (Test-ExchangeError $_ 'ManagementObjectNotFoundException') {{ 'already done' }} else {{ throw }}\n    }}\n",
-                quote(&identity)?
-            ),
-        )?;
-    }
-    wrap(PLAN_INTRO, steps, admin_upn)
-}
-
 /// The plan's Exchange operations as steps, in plan order.
 fn plan_steps(plan: &Plan, steps: &mut Steps) -> Result<(), PsError> {
     for planned in &plan.ops {
@@ -308,8 +273,83 @@ fn plan_steps(plan: &Plan, steps: &mut Steps) -> Result<(), PsError> {
                 add,
                 ..
             } => list_step(steps, group_exchange_identity, *kind, *list, entry, *add)?,
+            Operation::DeleteContact { person } => {
+                // By its address (what the admin recognises in the script) unless the plan only
+                // knows another identity.
+                let identity = if person.exchange_identity == person.address.to_string() {
+                    ps_address(&person.address)
+                } else {
+                    person.exchange_identity.clone()
+                };
+                steps.add(
+                    &format!("Delete the mail contact {}", person.address),
+                    &format!(
+                        "    try {{\n        Remove-MailContact -Identity {} -Confirm:$false\n        'done'\n    }} catch {{\n        if (Test-ExchangeError $_ 'ManagementObjectNotFoundException') {{ 'already done' }} else {{ throw }}\n    }}\n",
+                        quote(&identity)?
+                    ),
+                )?;
+            }
+            Operation::EditContact { person, edit } => {
+                let id = quote(&ps_address(&person.address))?;
+                let mut mail = String::new();
+                if let Some(v) = &edit.display_name {
+                    let _ = write!(mail, " -DisplayName {}", quote(v)?);
+                }
+                if let Some(h) = edit.hidden {
+                    let _ = write!(mail, " -HiddenFromAddressListsEnabled ${h}");
+                }
+                let mut contact = String::new();
+                for (param, v) in [
+                    ("FirstName", &edit.first_name),
+                    ("LastName", &edit.last_name),
+                    ("Company", &edit.company),
+                ] {
+                    if let Some(v) = v {
+                        let _ = write!(contact, " -{param} {}", quote(v)?);
+                    }
+                }
+                // Setting a value it already has changes nothing: safe to run again.
+                let mut body = String::new();
+                if !mail.is_empty() {
+                    let _ = writeln!(body, "    Set-MailContact -Identity {id}{mail}");
+                }
+                if !contact.is_empty() {
+                    let _ = writeln!(body, "    Set-Contact -Identity {id}{contact}");
+                }
+                body.push_str("    'done'\n");
+                steps.add(
+                    &format!("Change the details of the mail contact {}", person.address),
+                    &body,
+                )?;
+            }
+            Operation::SetAccessUntil {
+                person,
+                kind: MemberKind::MailContact,
+                attribute,
+                until,
+            } => {
+                let value = match until {
+                    Some(d) => quote(d)?,
+                    None => "$null".to_owned(),
+                };
+                steps.add(
+                    &format!(
+                        "Set the end date of {} to {}",
+                        person.address,
+                        until.as_deref().unwrap_or("none")
+                    ),
+                    &format!(
+                        "    Set-MailContact -Identity {} -CustomAttribute{attribute} {value}\n    'done'\n",
+                        quote(&ps_address(&person.address))?
+                    ),
+                )?;
+            }
             // Graph steps run in the browser.
-            Operation::InviteGuest { .. }
+            Operation::SetAccessUntil { .. }
+            | Operation::ResendInvitation { .. }
+            | Operation::DeleteGuest { .. }
+            | Operation::RestoreGuest { .. }
+            | Operation::InviteGuest { .. }
             | Operation::AddMember {
                 via: MembershipApi::Graph,
                 ..
@@ -632,6 +672,7 @@ mod tests {
                 first_name: "Jan".into(),
                 last_name: "de Vries".into(),
                 company: "Partner B.V.".into(),
+                access_until: String::new(),
             },
             PersonInput {
                 email: "seán@bücher.de".replace('á', "a"),
@@ -757,30 +798,28 @@ mod tests {
     }
 
     #[test]
-    fn offboarding_script_removes_then_deletes_contacts_idempotently() {
+    fn deleting_a_contact_is_an_idempotent_remove_mail_contact_and_a_guest_is_graphs() {
         use crate::domain::group::MemberKind;
-        use crate::domain::plan::{offboarding, ExistingContact, Leaver};
-        use std::collections::{HashMap, HashSet};
-        let dl = TargetGroup {
-            id: "dl".into(),
-            name: "Partners".into(),
-            mail: Some("partners@contoso.com".into()),
-            kind: GroupKind::Distribution,
-            external_senders: ExternalSenders::Allowed,
-            dynamic_membership: false,
-            on_premises_synced: false,
-        };
+        use crate::domain::plan::{offboarding_deleting, ExistingContact, Leaver};
         let contact = Leaver {
             id: "c1".into(),
+            name: "O'Brien".into(),
             kind: MemberKind::MailContact,
             address: EmailAddress::parse("o'brien@partner.example").unwrap(),
             exchange_identity: "o'brien@partner.example".into(),
         };
         let guest = Leaver {
             id: "g1".into(),
+            name: "Kim".into(),
             kind: MemberKind::Guest,
             address: EmailAddress::parse("kim@partner.example").unwrap(),
             exchange_identity: "kim_partner.example#EXT#@contoso.onmicrosoft.com".into(),
+        };
+        let gone = Leaver {
+            id: "c-gone".into(),
+            address: EmailAddress::parse("gone@partner.example").unwrap(),
+            exchange_identity: "gone@partner.example".into(),
+            ..contact.clone()
         };
         let snapshot = TenantSnapshot {
             contacts: vec![ExistingContact {
@@ -796,17 +835,16 @@ mod tests {
                 other_mails: vec![],
                 display_name: "Kim".into(),
             }],
-            members: HashMap::from([(
-                "dl".to_string(),
-                HashSet::from(["c1".to_string(), "g1".to_string()]),
-            )]),
-            taken_names: vec![],
+            ..TenantSnapshot::default()
         };
-        let leavers = vec![contact, guest];
-        let off = offboarding(&leavers, &[dl], &snapshot);
-        let script = offboarding_script(&off.plan, &leavers, Some("admin@contoso.com")).unwrap();
-        assert!(script.contains("$Total = 3"), "{script}");
-        assert_eq!(script.matches("Remove-DistributionGroupMember").count(), 2);
+        let off = offboarding_deleting(&[contact, guest, gone], &snapshot);
+        assert_eq!(off.plan.ops.len(), 2);
+        assert_eq!(
+            (off.plan.totals.exchange_ops, off.plan.totals.graph_ops),
+            (1, 1)
+        );
+        let script = exchange_script(&off.plan, Some("admin@contoso.com")).unwrap();
+        assert!(script.contains("$Total = 1"), "{script}");
         assert_eq!(
             script.matches("Remove-MailContact").count(),
             1,
@@ -818,18 +856,6 @@ mod tests {
         assert!(script.contains(
             "if (Test-ExchangeError $_ 'ManagementObjectNotFoundException') { 'already done' } else { throw }"
         ));
-        // The deletions come after the removals.
-        assert!(
-            script.rfind("Remove-DistributionGroupMember").unwrap()
-                < script.find("Remove-MailContact").unwrap()
-        );
-        // Nothing to remove or delete still gives a runnable script of no steps.
-        let empty = offboarding_script(&off.plan, &[], None).unwrap();
-        assert!(empty.contains("$Total = 2"));
-        assert_eq!(
-            exchange_script(&off.plan, Some("admin@contoso.com")).unwrap(),
-            offboarding_script(&off.plan, &[], Some("admin@contoso.com")).unwrap()
-        );
     }
 
     #[test]

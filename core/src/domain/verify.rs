@@ -88,6 +88,21 @@ pub fn verify(
                     Verified::Missing
                 }
             }
+            // Gone from Graph (a removed contact leaves once Exchange has replicated it).
+            Operation::DeleteContact { person } => {
+                done_if(!after.contacts.iter().any(|c| c.id == person.id))
+            }
+            Operation::DeleteGuest { person } => {
+                done_if(!after.users.iter().any(|u| u.id == person.id))
+            }
+            Operation::RestoreGuest { person } | Operation::ResendInvitation { person, .. } => {
+                done_if(after.users.iter().any(|u| u.id == person.id))
+            }
+            Operation::EditContact { .. } | Operation::SetAccessUntil { .. } => {
+                Verified::CannotCheck {
+                    reason: "Graph doesn't show every detail of this change; open the person's page to read them back".into(),
+                }
+            }
             Operation::EditSenderList { .. } => Verified::CannotCheck {
                 reason:
                     "the group's sender lists are kept by Exchange only; check the script's output"
@@ -110,6 +125,14 @@ pub fn verify(
         out.push((planned.id, v));
     }
     out
+}
+
+fn done_if(done: bool) -> Verified {
+    if done {
+        Verified::Done { object_id: None }
+    } else {
+        Verified::Missing
+    }
 }
 
 /// Records the verified operations in the journal (as already done), so the report and a later
@@ -173,6 +196,65 @@ mod tests {
             &TenantSnapshot::default(),
             &PlanOptions::default(),
         )
+    }
+
+    #[test]
+    fn deletes_are_done_when_graph_no_longer_shows_the_person_and_a_restore_when_it_does() {
+        use crate::domain::plan::PersonRef;
+        let person = |id: &str, a: &str| PersonRef {
+            id: id.into(),
+            name: id.into(),
+            address: addr(a),
+            exchange_identity: a.into(),
+        };
+        let p = Plan::of(
+            Vec::new(),
+            vec![
+                Operation::DeleteContact {
+                    person: person("c1", "ann@x.nl"),
+                },
+                Operation::DeleteGuest {
+                    person: person("g1", "kim@x.nl"),
+                },
+                Operation::RestoreGuest {
+                    person: person("g2", "bo@x.nl"),
+                },
+            ],
+        );
+        let guest = |id: &str, a: &str| ExistingUser {
+            id: id.into(),
+            user_type: UserType::Guest,
+            user_principal_name: format!("{id}#EXT#@contoso.onmicrosoft.com"),
+            mail: Some(addr(a)),
+            other_mails: vec![],
+            display_name: id.into(),
+        };
+        // Before the script (and before replication): the contact is still there, the guest too.
+        let before = TenantSnapshot {
+            contacts: vec![ExistingContact {
+                id: "c1".into(),
+                mail: addr("ann@x.nl"),
+                display_name: "Ann".into(),
+            }],
+            users: vec![guest("g1", "kim@x.nl")],
+            ..Default::default()
+        };
+        let states = |after: &TenantSnapshot| -> Vec<Verified> {
+            verify(&p, after, &HashMap::new())
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect()
+        };
+        let done = Verified::Done { object_id: None };
+        assert_eq!(
+            states(&before),
+            [Verified::Missing, Verified::Missing, Verified::Missing]
+        );
+        let after = TenantSnapshot {
+            users: vec![guest("g2", "bo@x.nl")],
+            ..Default::default()
+        };
+        assert_eq!(states(&after), [done.clone(), done.clone(), done]);
     }
 
     #[test]

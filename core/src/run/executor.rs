@@ -775,6 +775,95 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                 }
                 Ok(OpResult::Done { object_id: None })
             }
+            Operation::DeleteContact { person } => {
+                // By its object id: its address may be a guest's too (see
+                // `exchange_member_identity`).
+                let gone = self.tenant.remove_mail_contact(&person.id).await;
+                gone_already(gone, mode)
+            }
+            Operation::DeleteGuest { person } => {
+                let gone = self
+                    .tenant
+                    .delete_user(&ObjectId::from(person.id.as_str()))
+                    .await;
+                gone_already(gone, mode)
+            }
+            Operation::RestoreGuest { person } => {
+                match self
+                    .tenant
+                    .restore_deleted_user(&ObjectId::from(person.id.as_str()))
+                    .await
+                {
+                    Ok(()) => Ok(OpResult::Done { object_id: None }),
+                    // Not in deleted items: back already (live with its id), or gone for good.
+                    Err(e @ TenantError::NotFound(_)) => {
+                        let live = self.tenant.find_guest(&person.address.to_ascii()).await?;
+                        match live {
+                            Some(id) if id.as_str() == person.id && mode == Mode::Recheck => {
+                                Ok(OpResult::Done { object_id: None })
+                            }
+                            Some(id) if id.as_str() == person.id => {
+                                Ok(OpResult::AlreadyDone { object_id: None })
+                            }
+                            _ => Err(e),
+                        }
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Operation::ResendInvitation {
+                person,
+                send_mail,
+                message,
+                redirect_url,
+            } => {
+                let invitation = self
+                    .tenant
+                    .invite_guest(&NewInvitation {
+                        message: message.clone(),
+                        ..new_invitation(&person.address, &person.name, *send_mail, redirect_url)
+                    })
+                    .await?;
+                invited(invitation)
+            }
+            Operation::EditContact { person, edit } => {
+                self.tenant.edit_mail_contact(&person.id, edit).await?;
+                Ok(OpResult::Done { object_id: None })
+            }
+            Operation::SetAccessUntil {
+                person,
+                kind,
+                attribute,
+                until,
+            } => {
+                // A person this run created: their id is in the journal of that operation.
+                let id = match (person.id.is_empty(), planned.depends_on.first()) {
+                    (true, Some(op)) => journal.borrow().object_id(*op).ok_or_else(|| {
+                        TenantError::InvalidRequest(format!(
+                            "the id of the object {op} created for {} is not known",
+                            person.address
+                        ))
+                    })?,
+                    _ => person.id.clone(),
+                };
+                match kind {
+                    MemberKind::MailContact => {
+                        self.tenant
+                            .set_mail_contact_custom_attribute(&id, *attribute, until.as_deref())
+                            .await?
+                    }
+                    MemberKind::Guest | MemberKind::MemberUser => {
+                        self.tenant
+                            .set_extension_attribute(
+                                &ObjectId::from(id.as_str()),
+                                *attribute,
+                                until.as_deref(),
+                            )
+                            .await?
+                    }
+                }
+                Ok(OpResult::Done { object_id: None })
+            }
             Operation::EditSenderList { .. } => {
                 let change = op
                     .sender_list_change()
@@ -800,17 +889,37 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
     }
 }
 
+/// A delete answered: "not found" is gone already — done by us when re-checking our own delete
+/// that got through before a reload.
+fn gone_already(r: Result<(), TenantError>, mode: Mode) -> Result<OpResult, TenantError> {
+    match r {
+        Ok(()) => Ok(OpResult::Done { object_id: None }),
+        Err(TenantError::NotFound(_)) if mode == Mode::Recheck => {
+            Ok(OpResult::Done { object_id: None })
+        }
+        Err(TenantError::NotFound(_)) => Ok(OpResult::AlreadyDone { object_id: None }),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether the operation writes through Graph (what the write budget counts).
 fn graph_write(op: &Operation) -> bool {
     match op {
-        Operation::InviteGuest { .. } => true,
+        Operation::InviteGuest { .. }
+        | Operation::DeleteGuest { .. }
+        | Operation::RestoreGuest { .. }
+        | Operation::ResendInvitation { .. } => true,
+        Operation::SetAccessUntil { kind, .. } => *kind != MemberKind::MailContact,
         Operation::AddMember { via, .. } | Operation::RemoveMember { via, .. } => {
             *via == crate::domain::group::MembershipApi::Graph
         }
         Operation::OpenExternalSenders { control, .. } => {
             *control == ExternalSendersControl::GraphAllowExternalSenders
         }
-        Operation::CreateContact { .. } | Operation::EditSenderList { .. } => false,
+        Operation::CreateContact { .. }
+        | Operation::EditSenderList { .. }
+        | Operation::DeleteContact { .. }
+        | Operation::EditContact { .. } => false,
     }
 }
 
@@ -860,6 +969,7 @@ fn new_invitation(
         display_name: Some(display_name.to_owned()),
         redirect_url: redirect_url.to_owned(),
         send_invitation_message: send_invitation,
+        message: None,
     }
 }
 
@@ -1102,6 +1212,60 @@ mod tests {
             self.call(format!("invite {}", invite.email));
             self.invite(invite)
         }
+        async fn remove_mail_contact(&self, identity: &str) -> Result<(), TenantError> {
+            self.call(format!("Remove-MailContact {identity}"));
+            let mut contacts = self.contacts.borrow_mut();
+            let before = contacts.len();
+            contacts.retain(|_, id| id != identity);
+            if contacts.len() < before {
+                Ok(())
+            } else {
+                Err(TenantError::NotFound(err(404)))
+            }
+        }
+        async fn delete_user(&self, id: &ObjectId) -> Result<(), TenantError> {
+            self.call(format!("DELETE users/{id}"));
+            let mut guests = self.guests.borrow_mut();
+            let before = guests.len();
+            guests.retain(|_, g| g != id.as_str());
+            if guests.len() < before {
+                Ok(())
+            } else {
+                Err(TenantError::NotFound(err(404)))
+            }
+        }
+        async fn restore_deleted_user(&self, id: &ObjectId) -> Result<(), TenantError> {
+            self.call(format!("restore {id}"));
+            Err(TenantError::NotFound(err(404)))
+        }
+        async fn edit_mail_contact(
+            &self,
+            identity: &str,
+            _edit: &crate::domain::plan::ContactEdit,
+        ) -> Result<(), TenantError> {
+            self.call(format!("Set-MailContact {identity}"));
+            Ok(())
+        }
+        async fn set_mail_contact_custom_attribute(
+            &self,
+            identity: &str,
+            n: u8,
+            value: Option<&str>,
+        ) -> Result<(), TenantError> {
+            self.call(format!(
+                "Set-MailContact {identity} CustomAttribute{n}={value:?}"
+            ));
+            Ok(())
+        }
+        async fn set_extension_attribute(
+            &self,
+            id: &ObjectId,
+            n: u8,
+            value: Option<&str>,
+        ) -> Result<(), TenantError> {
+            self.call(format!("PATCH users/{id} extensionAttribute{n}={value:?}"));
+            Ok(())
+        }
         async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError> {
             self.call(format!("find guest {address}"));
             Ok(self
@@ -1266,6 +1430,79 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_person_is_deleted_once_and_a_second_delete_is_already_done() {
+        use crate::domain::plan::PersonRef;
+        let fake = Fake::default();
+        fake.contacts
+            .borrow_mut()
+            .insert("ann@fabrikam.example".into(), "c-1".into());
+        fake.guests
+            .borrow_mut()
+            .insert("kim@fabrikam.example".into(), "g-1".into());
+        let person = |id: &str, address: &str| PersonRef {
+            id: id.into(),
+            name: id.into(),
+            address: address.parse().unwrap(),
+            exchange_identity: address.into(),
+        };
+        let plan = Plan::of(
+            Vec::new(),
+            vec![
+                Operation::DeleteContact {
+                    person: person("c-1", "ann@fabrikam.example"),
+                },
+                Operation::DeleteGuest {
+                    person: person("g-1", "kim@fabrikam.example"),
+                },
+            ],
+        );
+        let done = OpState::Finished(OpResult::Done { object_id: None });
+        let out = block_on(Executor::new(&fake, MemoryJournalStore::new(), FixedClock).run(&plan))
+            .unwrap();
+        assert_eq!(
+            (out.journal.state(OpId(0)), out.journal.state(OpId(1))),
+            (done.clone(), done.clone())
+        );
+        // A contact is named by its object id, not by an address a guest may hold too.
+        assert!(fake
+            .calls
+            .borrow()
+            .contains(&"Remove-MailContact c-1".to_owned()));
+        assert!(fake.contacts.borrow().is_empty() && fake.guests.borrow().is_empty());
+        // Gone already: done, not a failure; and our own delete re-checked after a reload is ours.
+        let again =
+            block_on(Executor::new(&fake, MemoryJournalStore::new(), FixedClock).run(&plan))
+                .unwrap();
+        let already = OpState::Finished(OpResult::AlreadyDone { object_id: None });
+        assert_eq!(again.journal.state(OpId(0)), already);
+        assert_eq!(again.journal.state(OpId(1)), already);
+        let mut j = Journal::default();
+        j.started(OpId(1), 1);
+        let resumed = block_on(
+            Executor::new(&fake, MemoryJournalStore::with_journal(j), FixedClock).run(&plan),
+        )
+        .unwrap();
+        assert_eq!(resumed.journal.state(OpId(1)), done);
+
+        // Restoring: a guest live again with its id is back already; one gone for good fails.
+        let restore = Plan::restoring(person("g-1", "kim@fabrikam.example"));
+        let out =
+            block_on(Executor::new(&fake, MemoryJournalStore::new(), FixedClock).run(&restore))
+                .unwrap();
+        assert!(matches!(
+            out.journal.state(OpId(0)),
+            OpState::Finished(OpResult::Failed(_))
+        ));
+        fake.guests
+            .borrow_mut()
+            .insert("kim@fabrikam.example".into(), "g-1".into());
+        let out =
+            block_on(Executor::new(&fake, MemoryJournalStore::new(), FixedClock).run(&restore))
+                .unwrap();
+        assert_eq!(out.journal.state(OpId(0)), already);
     }
 
     struct FixedClock;

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::domain::delivery::DeliveryChange;
+use crate::domain::plan::ContactEdit;
 use crate::tenant::{
     Applied, ExchangeClient, GraphClient, GraphWrite, GraphWritten, GroupId, Invitation,
     MailContact, NewInvitation, NewMailContact, ObjectId, Recipient, ReplicationWait, Sleeper,
@@ -56,8 +57,38 @@ pub trait TenantApi {
         wait: ReplicationWait,
     ) -> Result<Applied, TenantError>;
 
+    /// `Remove-MailContact` ([`ExchangeClient::remove_mail_contact`]).
+    async fn remove_mail_contact(&self, identity: &str) -> Result<(), TenantError>;
+    /// `Set-MailContact` / `Set-Contact` ([`ExchangeClient::edit_mail_contact`]).
+    async fn edit_mail_contact(
+        &self,
+        identity: &str,
+        edit: &ContactEdit,
+    ) -> Result<(), TenantError>;
+    /// `Set-MailContact -CustomAttribute{n}`
+    /// ([`ExchangeClient::set_mail_contact_custom_attribute`]).
+    async fn set_mail_contact_custom_attribute(
+        &self,
+        identity: &str,
+        n: u8,
+        value: Option<&str>,
+    ) -> Result<(), TenantError>;
+
     /// Graph `POST /invitations`.
     async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError>;
+    /// Graph `DELETE /users/{id}` ([`GraphClient::delete_user`]).
+    async fn delete_user(&self, id: &ObjectId) -> Result<(), TenantError>;
+    /// Graph `PATCH /users/{id}` of one extension attribute
+    /// ([`GraphClient::set_extension_attribute`]).
+    async fn set_extension_attribute(
+        &self,
+        id: &ObjectId,
+        n: u8,
+        value: Option<&str>,
+    ) -> Result<(), TenantError>;
+    /// Graph `POST /directory/deletedItems/{id}/restore`
+    /// ([`GraphClient::restore_deleted_user`]).
+    async fn restore_deleted_user(&self, id: &ObjectId) -> Result<(), TenantError>;
     /// The id of a guest holding `address`, if any (Graph user list by mail).
     async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError>;
     /// Graph `POST /groups/{id}/members/$ref`.
@@ -137,8 +168,42 @@ impl<A: TenantApi + ?Sized> TenantApi for &A {
     ) -> Result<Applied, TenantError> {
         (**self).apply_delivery_change(change, wait).await
     }
+    async fn remove_mail_contact(&self, identity: &str) -> Result<(), TenantError> {
+        (**self).remove_mail_contact(identity).await
+    }
+    async fn edit_mail_contact(
+        &self,
+        identity: &str,
+        edit: &ContactEdit,
+    ) -> Result<(), TenantError> {
+        (**self).edit_mail_contact(identity, edit).await
+    }
+    async fn set_mail_contact_custom_attribute(
+        &self,
+        identity: &str,
+        n: u8,
+        value: Option<&str>,
+    ) -> Result<(), TenantError> {
+        (**self)
+            .set_mail_contact_custom_attribute(identity, n, value)
+            .await
+    }
     async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {
         (**self).invite_guest(invite).await
+    }
+    async fn delete_user(&self, id: &ObjectId) -> Result<(), TenantError> {
+        (**self).delete_user(id).await
+    }
+    async fn set_extension_attribute(
+        &self,
+        id: &ObjectId,
+        n: u8,
+        value: Option<&str>,
+    ) -> Result<(), TenantError> {
+        (**self).set_extension_attribute(id, n, value).await
+    }
+    async fn restore_deleted_user(&self, id: &ObjectId) -> Result<(), TenantError> {
+        (**self).restore_deleted_user(id).await
     }
     async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError> {
         (**self).find_guest(address).await
@@ -254,8 +319,48 @@ impl<T: Transport, K: TokenSource, S: Sleeper> TenantApi for Clients<'_, T, K, S
         self.exchange()?.apply_delivery_change(change, wait).await
     }
 
+    async fn remove_mail_contact(&self, identity: &str) -> Result<(), TenantError> {
+        self.exchange()?.remove_mail_contact(identity).await
+    }
+
+    async fn edit_mail_contact(
+        &self,
+        identity: &str,
+        edit: &ContactEdit,
+    ) -> Result<(), TenantError> {
+        self.exchange()?.edit_mail_contact(identity, edit).await
+    }
+
+    async fn set_mail_contact_custom_attribute(
+        &self,
+        identity: &str,
+        n: u8,
+        value: Option<&str>,
+    ) -> Result<(), TenantError> {
+        self.exchange()?
+            .set_mail_contact_custom_attribute(identity, n, value)
+            .await
+    }
+
     async fn invite_guest(&self, invite: &NewInvitation) -> Result<Invitation, TenantError> {
         self.graph.invite_guest(invite).await
+    }
+
+    async fn delete_user(&self, id: &ObjectId) -> Result<(), TenantError> {
+        self.graph.delete_user(id).await
+    }
+
+    async fn set_extension_attribute(
+        &self,
+        id: &ObjectId,
+        n: u8,
+        value: Option<&str>,
+    ) -> Result<(), TenantError> {
+        self.graph.set_extension_attribute(id, n, value).await
+    }
+
+    async fn restore_deleted_user(&self, id: &ObjectId) -> Result<(), TenantError> {
+        self.graph.restore_deleted_user(id).await.map(drop)
     }
 
     async fn find_guest(&self, address: &str) -> Result<Option<ObjectId>, TenantError> {

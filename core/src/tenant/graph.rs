@@ -221,6 +221,9 @@ fn invitation_body(invite: &NewInvitation) -> Value {
     if let Some(name) = &invite.display_name {
         body["invitedUserDisplayName"] = json!(name);
     }
+    if let Some(message) = &invite.message {
+        body["invitedUserMessageInfo"] = json!({ "customizedMessageBody": message });
+    }
     body
 }
 

@@ -20,8 +20,9 @@ use super::models::{
     Collection as Paged, Group, GroupId, Member, ObjectId, OrgContact, Page, User,
 };
 use super::TenantError;
+use crate::domain::plan::ContactEdit;
 use crate::domain::register::{
-    AccessUntil, Day, InvitationState, RegisterGroup, Source, SourcePerson,
+    AccessUntil, Day, ExternalKind, InvitationState, RegisterGroup, Source, SourcePerson,
 };
 
 /// Addresses per contact query: `mail eq … or mail eq …`, kept well under Graph's limit on `or`
@@ -295,6 +296,64 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         reads.members = members;
         reads.requests += requests;
         Ok(())
+    }
+
+    /// One person of the register read afresh, for their own page: the contact
+    /// (`GET /contacts/{id}`) or guest (`GET /users/{id}`, with the register's `$select`), and
+    /// every group they are directly in (`GET /contacts/{id}/memberOf`,
+    /// `GET /users/{id}/memberOf`: <https://learn.microsoft.com/graph/api/orgcontact-list-memberof>,
+    /// <https://learn.microsoft.com/graph/api/user-list-memberof>), as [`RegisterReads`] of one
+    /// person (`members` holds just them) so that [`RegisterReads::source`] makes their row.
+    /// Gone → [`TenantError::NotFound`].
+    pub async fn register_person(
+        &self,
+        kind: ExternalKind,
+        id: &str,
+    ) -> Result<RegisterReads, TenantError> {
+        let seg = encode_path_segment(id);
+        let mut reads = RegisterReads::default();
+        let collection = match kind {
+            ExternalKind::Contact => {
+                let url = self.url(&format!(
+                    "/contacts/{seg}?$select={REGISTER_CONTACT_SELECT}"
+                ));
+                reads
+                    .contacts
+                    .push(self.get_json("GET /contacts/{id}", url, false).await?);
+                "contacts"
+            }
+            ExternalKind::Guest => {
+                let url = self.url(&format!("/users/{seg}?$select={REGISTER_GUEST_SELECT}"));
+                reads
+                    .guests
+                    .push(self.get_json("GET /users/{id}", url, false).await?);
+                "users"
+            }
+        };
+        reads.requests = 1;
+        // memberOf lists directory roles and administrative units too: groups only.
+        let of: Vec<serde_json::Value> = self
+            .every_page(
+                "GET memberOf",
+                &format!("/{collection}/{seg}/memberOf?$top={PAGE_SIZE}"),
+                false,
+                &mut reads.requests,
+            )
+            .await?;
+        for item in of {
+            if item.get("@odata.type").and_then(|t| t.as_str()) != Some("#microsoft.graph.group") {
+                continue;
+            }
+            reads.groups.push(
+                serde_json::from_value(item).map_err(|e| TenantError::Decode {
+                    what: "GET memberOf".into(),
+                    path: "value[]".into(),
+                    message: e.to_string(),
+                })?,
+            );
+            reads.members.push(vec![id.to_owned()]);
+        }
+        Ok(reads)
     }
 
     /// Every item of a collection, following `@odata.nextLink`s.
@@ -607,6 +666,44 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
         Ok(())
     }
 
+    /// A contact's details as the admin edited them: `Set-MailContact` for the display name and
+    /// "hidden from address lists", `Set-Contact` for the first and last name and the company
+    /// (<https://learn.microsoft.com/powershell/module/exchangepowershell/set-mailcontact>,
+    /// <https://learn.microsoft.com/powershell/module/exchangepowershell/set-contact>); a field
+    /// left `None` is not sent, an empty one clears it. Gone → [`TenantError::NotFound`].
+    pub async fn edit_mail_contact(
+        &self,
+        identity: &str,
+        edit: &ContactEdit,
+    ) -> Result<(), TenantError> {
+        let mut mail = serde_json::Map::new();
+        if let Some(v) = &edit.display_name {
+            mail.insert("DisplayName".into(), json!(v));
+        }
+        if let Some(v) = edit.hidden {
+            mail.insert("HiddenFromAddressListsEnabled".into(), json!(v));
+        }
+        let mut contact = serde_json::Map::new();
+        for (key, v) in [
+            ("FirstName", &edit.first_name),
+            ("LastName", &edit.last_name),
+            ("Company", &edit.company),
+        ] {
+            if let Some(v) = v {
+                contact.insert(key.into(), json!(v));
+            }
+        }
+        for (cmdlet, mut params) in [("Set-MailContact", mail), ("Set-Contact", contact)] {
+            if params.is_empty() {
+                continue;
+            }
+            params.insert("Identity".into(), json!(identity));
+            self.invoke(cmdlet, serde_json::Value::Object(params))
+                .await?;
+        }
+        Ok(())
+    }
+
     /// `Set-MailContact -CustomAttribute{n}` (an empty value clears it)
     /// (<https://learn.microsoft.com/powershell/module/exchangepowershell/set-mailcontact>).
     pub async fn set_mail_contact_custom_attribute(
@@ -629,7 +726,44 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
     }
 }
 
+/// A `Get-MailContact` item's Entra object id with its creation date and custom attributes.
+fn contact_details(v: &serde_json::Value) -> Option<(String, ContactDetails)> {
+    let id = v.get("ExternalDirectoryObjectId")?.as_str()?;
+    let created = v
+        .get("WhenCreatedUTC")
+        .or_else(|| v.get("WhenCreated"))
+        .and_then(|x| x.as_str())
+        .and_then(Day::parse);
+    let mut custom: [Option<String>; 15] = Default::default();
+    for (i, slot) in custom.iter_mut().enumerate() {
+        *slot = v
+            .get(format!("CustomAttribute{}", i + 1))
+            .and_then(|x| x.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+    }
+    Some((
+        id.to_owned(),
+        ContactDetails {
+            created,
+            custom_attributes: custom,
+        },
+    ))
+}
+
 impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
+    /// One mail contact's creation date and custom attributes (`Get-MailContact -Identity`),
+    /// by Entra object id as [`ExchangeClient::mail_contact_details`] has them.
+    pub async fn mail_contact_detail(
+        &self,
+        identity: &str,
+    ) -> Result<HashMap<String, ContactDetails>, TenantError> {
+        let items = self
+            .invoke("Get-MailContact", json!({ "Identity": identity }))
+            .await?;
+        Ok(items.iter().filter_map(contact_details).collect())
+    }
+
     /// Every mail contact's creation date and custom attributes, by Entra object id:
     /// `Get-MailContact -ResultSize Unlimited`, 1,000 a page
     /// (<https://learn.microsoft.com/powershell/module/exchangepowershell/get-mailcontact>).
@@ -639,33 +773,7 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
         let items = self
             .invoke("Get-MailContact", json!({ "ResultSize": "Unlimited" }))
             .await?;
-        let mut out = HashMap::with_capacity(items.len());
-        for v in items {
-            let Some(id) = v.get("ExternalDirectoryObjectId").and_then(|x| x.as_str()) else {
-                continue;
-            };
-            let created = v
-                .get("WhenCreatedUTC")
-                .or_else(|| v.get("WhenCreated"))
-                .and_then(|x| x.as_str())
-                .and_then(Day::parse);
-            let mut custom: [Option<String>; 15] = Default::default();
-            for (i, slot) in custom.iter_mut().enumerate() {
-                *slot = v
-                    .get(format!("CustomAttribute{}", i + 1))
-                    .and_then(|x| x.as_str())
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned);
-            }
-            out.insert(
-                id.to_owned(),
-                ContactDetails {
-                    created,
-                    custom_attributes: custom,
-                },
-            );
-        }
-        Ok(out)
+        Ok(items.iter().filter_map(contact_details).collect())
     }
 }
 

@@ -366,4 +366,7 @@ pub struct NewInvitation {
     /// Where the guest lands after redeeming (e.g. `https://myapplications.microsoft.com`).
     pub redirect_url: String,
     pub send_invitation_message: bool,
+    /// A personal message in Microsoft's invitation mail (`invitedUserMessageInfo`
+    /// `customizedMessageBody`).
+    pub message: Option<String>,
 }

@@ -144,6 +144,7 @@ pub fn people(prefix: &str, n: usize) -> Vec<Desired> {
                 last_name: format!("Partner {i}"),
                 // The sim has no Set-Contact (company): left empty here.
                 company: String::new(),
+                access_until: String::new(),
             }
             .validate(),
         })

@@ -117,6 +117,17 @@ pub(super) async fn invite(
             (t.insert_user(guest), "PendingAcceptance")
         }
     };
+    if send {
+        t.send_invitation_mail(crate::store::InvitationMail {
+            to: email.to_string(),
+            user_id: user_id.clone(),
+            message: b
+                .get("invitedUserMessageInfo")
+                .and_then(|i| i.get("customizedMessageBody"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        });
+    }
     let invitation_id = t.new_guid();
     let redeem = format!(
         "https://login.microsoftonline.com/redeem?rd=https%3a%2f%2finvitations.microsoft.com%2fredeem%2f%3ftenant%3d{}%26user%3d{}%26ticket%3d{}",

@@ -47,6 +47,8 @@ pub const APP_GRAPH_PERMISSIONS: &[&str] = &[
     "Group.ReadWrite.All",
     "OrgContact.Read.All",
     "User.Invite.All",
+    // Asked by incremental consent when a guest is deleted or restored, or an end date written.
+    "User.ReadWrite.All",
 ];
 /// What `https://outlook.office365.com/.default` grants.
 pub const APP_EXCHANGE_PERMISSIONS: &[&str] = &["Exchange.Manage"];

@@ -1,14 +1,17 @@
 //! The External people page: every mail contact and guest of the tenant in one register (the
 //! core's `domain::register`), with the groups each is in, filters, search as you type, a
 //! virtualized list, CSV export, and offboarding the chosen people through the change engine
-//! ([`offboard`]).
+//! ([`offboard`]). Each row's name opens the person's own page ([`person`]), where every change
+//! for one person is made ([`change`]).
 //!
 //! The register is read in two halves (`GraphClient::register_people`, then
 //! `register_memberships`): the first rows show as soon as the people are in, the groups when
 //! the memberships arrive; in direct mode Exchange then adds contacts' creation dates and
 //! end dates (`Get-MailContact`).
 
+mod change;
 mod offboard;
+mod person;
 
 use crate::config::{Config, DEFAULT_ACCESS_UNTIL_ATTRIBUTE};
 use crate::i18n::{fill, plural, use_i18n, Texts};
@@ -26,9 +29,12 @@ use guestlist_core::domain::register::{
 use guestlist_core::run::Clock;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use std::collections::BTreeSet;
 
+pub use change::{writes_users, Change, ChangePanel};
 pub use offboard::OffboardPanel;
+pub use person::PersonPage;
 
 /// Row height in pixels; style/groups.css gives `.register-row` the same height.
 pub const ROW_PX: f64 = 52.0;
@@ -66,7 +72,7 @@ pub fn today() -> Day {
 }
 
 /// The attribute number `config.json` names for "access until" (its default without a config).
-fn access_attribute() -> u8 {
+pub fn access_attribute() -> u8 {
     use_context::<Config>().map_or(DEFAULT_ACCESS_UNTIL_ATTRIBUTE, |c| c.access_until_attribute)
 }
 
@@ -142,6 +148,22 @@ fn Externals(session: Session) -> impl IntoView {
         }
     };
     reload();
+    // Read before the mode probe answered: once it says direct mode, read again, so that the
+    // contacts' end dates (Exchange's) are filled in rather than left unknown.
+    {
+        let session = session.clone();
+        let reload = reload.clone();
+        let was_known = StoredValue::new(session.mode().is_some());
+        Effect::new(move |_| {
+            let direct = session.mode() == Some(crate::probe::Mode::Direct);
+            if !was_known.get_value() && session.mode().is_some() {
+                was_known.set_value(true);
+                if direct {
+                    reload();
+                }
+            }
+        });
+    }
     view! {
         <RegisterList register load selected today=today()/>
         <OffboardPanel session register load selected on_finished=move || {
@@ -202,8 +224,10 @@ pub fn groups_text(t: &Texts, register: &Register, p: &Person, groups_read: bool
     format!("{count}: {}", names.join(", "))
 }
 
-/// A row's end date, or why there is none to show.
-pub fn until_text(t: &Texts, p: &Person, today: Day) -> String {
+/// A row's end date, or why there is none to show. `mode_known`: the mode probe has answered
+/// (before that, a contact's date that Graph can't show may yet be read from Exchange: it is
+/// said to be unknown, not unreadable).
+pub fn until_text(t: &Texts, p: &Person, today: Day, mode_known: bool) -> String {
     match &p.access_until {
         AccessUntil::None => String::new(),
         AccessUntil::Until(d) if *d < today => {
@@ -211,6 +235,7 @@ pub fn until_text(t: &Texts, p: &Person, today: Day) -> String {
         }
         AccessUntil::Until(d) => fill(t.externals().until, &[("date", &d.to_string())]),
         AccessUntil::Unreadable(v) => fill(t.externals().until_unreadable, &[("value", v)]),
+        AccessUntil::NotAvailable if !mode_known => t.externals().until_mode_unknown.to_owned(),
         AccessUntil::NotAvailable => t.externals().until_not_available.to_owned(),
     }
 }
@@ -242,6 +267,9 @@ pub fn RegisterList(
     let i18n = use_i18n();
     let filter = RwSignal::new(Filter::default());
     let scroll = Scroll::new(DEFAULT_VIEWPORT_PX);
+    // Without a session (tests mounting the list alone) there is no probe to wait for.
+    let session = use_session();
+    let mode_known = Signal::derive(move || session.as_ref().is_none_or(|s| s.mode().is_some()));
     let notice = RwSignal::new(None::<String>);
     // Row indices the filter keeps, by name.
     let visible =
@@ -554,7 +582,7 @@ pub fn RegisterList(
                         };
                         let until = {
                             let p = p.clone();
-                            move || until_text(i18n.t(), &p, today)
+                            move || until_text(i18n.t(), &p, today, mode_known.get())
                         };
                         let ended = p.access_ended(today);
                         view! {
@@ -562,7 +590,7 @@ pub fn RegisterList(
                                 aria-setsize=total aria-posinset=pos + 1>
                                 <input type="checkbox" prop:checked=checked on:change=toggle aria-label=select_label/>
                                 <span class="register-who">
-                                    <span class="member-name">{name}</span>
+                                    <A href=person::person_href(&p) attr:class="member-name">{name}</A>
                                     <span class="member-mail">{p.address.clone()}</span>
                                 </span>
                                 <span class="member-mail register-company">{p.company.clone().unwrap_or_default()}</span>
@@ -654,13 +682,19 @@ mod tests {
         // Before the memberships are read, no row claims to be in no group.
         assert_eq!(groups_text(&EN, &r, jan, false), "Groups not read yet");
         // The end day itself still counts as access.
-        assert_eq!(until_text(&EN, kim, TODAY), "Ended 2026-12-05");
+        assert_eq!(until_text(&EN, kim, TODAY, true), "Ended 2026-12-05");
         let day_of = Day::parse("2026-12-05").unwrap();
-        assert_eq!(until_text(&EN, kim, day_of), "Until 2026-12-05");
+        assert_eq!(until_text(&EN, kim, day_of, true), "Until 2026-12-05");
         assert_eq!(
-            until_text(&EN, jan, TODAY),
+            until_text(&EN, jan, TODAY, true),
             "End date not readable in script mode"
         );
+        // Before the mode probe has answered, a contact's date may yet come from Exchange.
+        assert_eq!(
+            until_text(&EN, jan, TODAY, false),
+            "End date unknown until the mode is known"
+        );
+        assert_eq!(until_text(&EN, kim, TODAY, false), "Ended 2026-12-05");
     }
 
     #[test]

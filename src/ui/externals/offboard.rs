@@ -6,16 +6,15 @@
 use super::Load;
 use crate::i18n::{fill, plural, use_i18n};
 use crate::platform::BrowserClock;
-use crate::ui::groups::{explain, tx, FailureView, ScriptBox};
+use crate::ui::groups::run_result::{op_lines, OpLine, OpLines, ScriptAndVerify};
+use crate::ui::groups::{explain, tx, FailureView};
 use crate::ui::session::Session;
 use guestlist_core::domain::group::ExternalSenders;
-use guestlist_core::domain::journal::OpState;
-use guestlist_core::domain::journal::{Failure, OpResult, Service};
+use guestlist_core::domain::journal::{Failure, Service};
 use guestlist_core::domain::plan::{offboarding, Leaver, LeaverSkip, OpId, Plan, TargetGroup};
-use guestlist_core::domain::register::Register;
-use guestlist_core::domain::verify::Verified;
+use guestlist_core::domain::register::{Filter, Register};
 use guestlist_core::engine::reads::register_snapshot;
-use guestlist_core::engine::{EngineError, RunSetup};
+use guestlist_core::engine::RunSetup;
 use guestlist_core::run::{MemoryJournalStore, RunControl, RunEvent};
 use guestlist_core::tenant::{Group, TenantError};
 use leptos::prelude::*;
@@ -52,20 +51,9 @@ pub struct Prepared {
     pub skips: Vec<(usize, LeaverSkip)>,
 }
 
-/// How one operation of the run ended.
-#[derive(Clone, PartialEq)]
-enum Line {
-    Done,
-    AlreadyDone,
-    Failed(Failure),
-    InScript,
-    /// Not reached: the run was cancelled.
-    NotRun,
-}
-
 pub struct Finished {
-    plan: Plan,
-    lines: Vec<(OpId, Line)>,
+    plan: Arc<Plan>,
+    lines: Vec<(OpId, OpLine)>,
     script: Option<String>,
     store: SendWrapper<Rc<MemoryJournalStore>>,
 }
@@ -116,13 +104,6 @@ async fn prepare(
     })
 }
 
-fn verify_failure(e: &EngineError) -> Failure {
-    match e {
-        EngineError::Tenant(t) => explain(Service::Graph, t),
-        other => Failure::new(Service::Graph, other.to_string()),
-    }
-}
-
 /// The offboard button, the plan's preview, the run and its report.
 #[component]
 pub fn OffboardPanel(
@@ -135,8 +116,6 @@ pub fn OffboardPanel(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let step = RwSignal::new(Step::Idle);
-    let verified = RwSignal::new(None::<Result<Vec<(OpId, Verified)>, Failure>>);
-    let verifying = RwSignal::new(false);
     // Operations finished in the run under way, and its control (cancel).
     let progress = RwSignal::new(0usize);
     let control = StoredValue::new_local(None::<RunControl>);
@@ -144,13 +123,25 @@ pub fn OffboardPanel(
         let session = session.clone();
         move || session.is_direct()
     };
+    // The people whose access has ended (as the register's "access ended" filter finds them).
+    let ended = Memo::new(move |_| {
+        let only = Filter {
+            access_ended_by: Some(super::today()),
+            ..Filter::default()
+        };
+        register.with(|r| {
+            r.filter(&only)
+                .into_iter()
+                .map(|i| r.people[i as usize].id.clone())
+                .collect::<BTreeSet<String>>()
+        })
+    });
 
     let start = {
         let session = session.clone();
-        move |_| {
+        move || {
             let session = session.clone();
             step.set(Step::Planning);
-            verified.set(None);
             let ids = selected.get_untracked();
             let snapshot = register.get_untracked();
             spawn_local(async move {
@@ -201,34 +192,17 @@ pub fn OffboardPanel(
                 let next = match outcome {
                     Err(e) => Step::Failed(Failure::new(Service::Graph, e.to_string())),
                     Ok(outcome) => {
-                        let sign_in = needs_sign_in
-                            .into_inner()
-                            .map(|why| explain(Service::Graph, &TenantError::SignInAgain(why)));
                         let script = engine
                             .script(&prepared.plan, &outcome.pending_script)
                             .unwrap_or_else(|e| Some(format!("# {e}")));
-                        let lines = prepared
-                            .plan
-                            .ops
-                            .iter()
-                            .map(|op| {
-                                let line = match outcome.journal.state(op.id) {
-                                    OpState::Finished(OpResult::Done { .. }) => Line::Done,
-                                    OpState::Finished(OpResult::AlreadyDone { .. }) => {
-                                        Line::AlreadyDone
-                                    }
-                                    OpState::Finished(OpResult::Failed(f)) => Line::Failed(f),
-                                    _ if outcome.pending_script.contains(&op.id) => Line::InScript,
-                                    _ => match &sign_in {
-                                        Some(f) => Line::Failed(f.clone()),
-                                        None => Line::NotRun,
-                                    },
-                                };
-                                (op.id, line)
-                            })
-                            .collect();
+                        let lines = op_lines(
+                            &prepared.plan,
+                            &outcome.journal,
+                            &outcome.pending_script,
+                            needs_sign_in.into_inner().as_deref(),
+                        );
                         Step::Finished(Arc::new(Finished {
-                            plan: prepared.plan.clone(),
+                            plan: Arc::new(prepared.plan.clone()),
                             lines,
                             script,
                             store: SendWrapper::new(Rc::new(store)),
@@ -239,41 +213,35 @@ pub fn OffboardPanel(
             });
         }
     };
-    let verify = {
-        let session = session.clone();
-        move |f: Arc<Finished>| {
-            let session = session.clone();
-            verifying.set(true);
-            spawn_local(async move {
-                let r = session
-                    .engine()
-                    .verify(
-                        &f.plan,
-                        &**f.store,
-                        &BrowserClock,
-                        &session.activity(),
-                        None,
-                    )
-                    .await
-                    .map(|v| v.results)
-                    .map_err(|e| verify_failure(&e));
-                verifying.try_set(false);
-                verified.try_set(Some(r));
-            });
-        }
-    };
-
     let body = move || {
         match step.get() {
         Step::Idle => {
             let n = selected.with(BTreeSet::len) as u64;
             let ready = load.with(Load::groups_read);
-            let start = start.clone();
+            let ended = ended.get();
+            let n_ended = ended.len() as u64;
+            let start_chosen = {
+                let start = start.clone();
+                move |_| start()
+            };
+            // "Access ended" in one click: everyone whose end date has passed, planned at once.
+            let start_ended = {
+                let start = start.clone();
+                move |_| {
+                    selected.set(ended.clone());
+                    start();
+                }
+            };
             view! {
                 <div class="actions">
-                    <button type="button" class="button button--primary" disabled=n == 0 || !ready on:click=start>
+                    <button type="button" class="button button--primary" disabled=n == 0 || !ready on:click=start_chosen>
                         {move || { let t = i18n.t(); plural(&t.externals().offboard, t.count(n), &[]) }}
                     </button>
+                    {(n_ended > 0).then(|| view! {
+                        <button type="button" class="button" disabled=!ready on:click=start_ended>
+                            {move || { let t = i18n.t(); plural(&t.externals().offboard_ended, t.count(n_ended), &[]) }}
+                        </button>
+                    })}
                 </div>
                 {(!ready).then(|| view! { <p class="hint">{tx(|t| t.externals().offboard_wait)}</p> })}
             }
@@ -389,12 +357,12 @@ pub fn OffboardPanel(
             .into_any()
         }
         Step::Finished(f) => {
-            let count = |want: fn(&Line) -> bool| f.lines.iter().filter(|(_, l)| want(l)).count() as u64;
-            let done = count(|l| matches!(l, Line::Done));
-            let already = count(|l| matches!(l, Line::AlreadyDone));
-            let failed = count(|l| matches!(l, Line::Failed(_)));
-            let scripted = count(|l| matches!(l, Line::InScript));
-            let not_run = count(|l| matches!(l, Line::NotRun));
+            let count = |want: fn(&OpLine) -> bool| f.lines.iter().filter(|(_, l)| want(l)).count() as u64;
+            let done = count(|l| matches!(l, OpLine::Done));
+            let already = count(|l| matches!(l, OpLine::AlreadyDone));
+            let failed = count(|l| matches!(l, OpLine::Failed(_)));
+            let scripted = count(|l| matches!(l, OpLine::InScript));
+            let not_run = count(|l| matches!(l, OpLine::NotRun));
             let summary = move || {
                 let t = i18n.t();
                 let (d, a, x, s) = (t.count(done), t.count(already), t.count(failed), t.count(scripted));
@@ -409,95 +377,19 @@ pub fn OffboardPanel(
                 );
                 format!("{summary} {cancelled}").trim_end().to_owned()
             };
-            let lines = {
-                let f = f.clone();
-                move || {
-                    let t = i18n.t();
-                    f.lines
-                        .iter()
-                        .filter_map(|(id, line)| {
-                            let op = f.plan.op(*id)?;
-                            let what = t.operation(&f.plan, &op.op);
-                            let (status, class) = match line {
-                                Line::Done => (t.groups().status_done, "op op--done"),
-                                Line::AlreadyDone => (t.groups().status_already, "op op--done"),
-                                Line::Failed(_) => (t.groups().status_failed, "op op--failed"),
-                                Line::InScript => (t.groups().status_script, "op op--script"),
-                                Line::NotRun => (t.externals().status_not_run, "op op--failed"),
-                            };
-                            let fail = match line {
-                                Line::Failed(f) => Some(f.clone()),
-                                _ => None,
-                            };
-                            Some(view! {
-                                <li class=class>
-                                    <span class="op-status">{status}</span> " " {what}
-                                    {fail.map(|f| view! { <FailureView failure=f/> })}
-                                </li>
-                            })
-                        })
-                        .collect_view()
-                }
-            };
-            let script = f.script.clone().map(|script| {
-                let f = f.clone();
-                let verify = verify.clone();
-                view! {
-                    <p>{tx(|t| t.externals().script_intro)}</p>
-                    <ScriptBox script file_name="offboarding.ps1".to_owned()/>
-                    <div class="actions">
-                        <button type="button" class="button button--primary" disabled=move || verifying.get()
-                            on:click=move |_| verify(f.clone())>
-                            {tx(|t| t.groups().verify)}
-                        </button>
-                    </div>
-                }
+            let script = f.script.clone().map(|script| view! {
+                <ScriptAndVerify session=session.clone() plan=f.plan.clone() store=f.store.clone() script
+                    file_name="offboarding.ps1".to_owned() intro=|t| t.externals().script_intro/>
             });
-            let verify_lines = {
-                let f = f.clone();
-                move || {
-                    let t = i18n.t();
-                    if verifying.get() {
-                        return Some(view! { <p role="status" aria-busy="true">{t.groups().verifying}</p> }.into_any());
-                    }
-                    match verified.get()? {
-                        Err(e) => Some(view! { <FailureView failure=e/> }.into_any()),
-                        Ok(list) => {
-                            let all_done = list.iter().all(|(_, v)| !matches!(v, Verified::Missing));
-                            let items = list
-                                .iter()
-                                .filter_map(|(id, v)| {
-                                    let op = f.plan.op(*id)?;
-                                    let what = t.operation(&f.plan, &op.op);
-                                    let (status, class) = match v {
-                                        Verified::Done { .. } => (t.groups().status_done, "op op--done"),
-                                        Verified::Missing => (t.groups().status_missing, "op op--failed"),
-                                        Verified::CannotCheck { .. } => (t.groups().status_cannot_check, "op op--script"),
-                                    };
-                                    Some(view! { <li class=class><span class="op-status">{status}</span> " " {what}</li> })
-                                })
-                                .collect_view();
-                            Some(view! {
-                                <p role="status" class=if all_done { "success" } else { "notice" }>
-                                    {if all_done { t.groups().verify_all_done } else { t.groups().verify_some_missing }}
-                                </p>
-                                <ul class="verify-list" aria-label=t.groups().verify_heading>{items}</ul>
-                            }.into_any())
-                        }
-                    }
-                }
-            };
             let back = on_finished.clone();
             view! {
                 <h3>{tx(|t| t.externals().report_heading)}</h3>
                 <p role="status">{summary}</p>
-                <ul class="op-list">{lines}</ul>
+                <OpLines plan=f.plan.clone() lines=f.lines.clone()/>
                 {script}
-                {verify_lines}
                 <div class="actions">
                     <button type="button" class="button" on:click=move |_| {
                         step.set(Step::Idle);
-                        verified.set(None);
                         back();
                     }>{tx(|t| t.externals().back)}</button>
                 </div>

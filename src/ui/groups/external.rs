@@ -122,7 +122,10 @@ pub fn OpenToExternalSenders(
             spawn_local(async move {
                 if consent_first {
                     // Called from the click, so the browser lets MSAL open its popup.
-                    let scopes = crate::auth::scopes::when_needed_scopes(Resource::Graph);
+                    let scopes = crate::auth::scopes::when_needed_scopes(
+                        Resource::Graph,
+                        crate::auth::Need::GroupSettings,
+                    );
                     match crate::auth::bridge::consent(&scopes).await {
                         Ok(_) => {}
                         Err(BridgeError::Cancelled { .. }) => {

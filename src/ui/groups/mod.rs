@@ -7,6 +7,7 @@
 //! - [`external`]: the external-senders status and its fix.
 //! - [`delivery`]: the delivery check (can they send, will they receive), its badge and fixes.
 //! - [`add_person`]: the add-an-external-person dialog (plan, run or script, verify).
+//! - [`run_result`]: a run's result per operation, and script mode's script and Verify.
 //! - [`virtual_list`]: the window arithmetic of the member list (pure).
 
 pub mod add_person;
@@ -15,6 +16,7 @@ pub mod dialog;
 pub mod external;
 pub mod finder;
 pub mod members;
+pub mod run_result;
 pub mod virtual_list;
 
 use crate::i18n::{fill, use_i18n, Texts};

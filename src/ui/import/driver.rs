@@ -31,9 +31,11 @@ async fn make_plan(
 ) -> Result<Planned, TenantError> {
     let engine = session.engine();
     let targets = engine.targets(groups).await?;
-    let plan = engine
-        .plan_adds(&targets, &desired, &PlanOptions::default())
-        .await?;
+    let options = PlanOptions {
+        access_until_attribute: crate::ui::externals::access_attribute(),
+        ..PlanOptions::default()
+    };
+    let plan = engine.plan_adds(&targets, &desired, &options).await?;
     Ok(Planned {
         plan,
         desired,
@@ -144,11 +146,21 @@ pub fn resume(st: ImportState, session: Session) {
     run(st, session, info.saved, false);
 }
 
-/// The engine as the run was planned: direct or script mode as it was then.
+/// The engine as the run was planned: direct or script mode as it was then; with
+/// `User.ReadWrite.All` where the plan writes guests' end dates.
 #[cfg(target_arch = "wasm32")]
 fn engine_for<'s>(session: &'s Session, saved: &'s SavedRun) -> SessionEngine<'s> {
-    Engine::new(&session.graph, saved.direct.then_some(&*session.exchange))
-        .signed_in_as(&saved.signed_in_as)
+    let people = saved
+        .plan
+        .ops
+        .iter()
+        .any(|o| crate::ui::externals::writes_users(&o.op));
+    let graph = if people {
+        &session.graph_people
+    } else {
+        &session.graph
+    };
+    Engine::new(graph, saved.direct.then_some(&*session.exchange)).signed_in_as(&saved.signed_in_as)
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -1,10 +1,13 @@
 use crate::activity::{self, iso_time, Log, Outcome};
-use crate::i18n::{plural, use_i18n, Texts};
+use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::ui::components::Page;
+use crate::ui::externals::{Change, ChangePanel};
 use crate::ui::groups::download;
 use crate::ui::groups::tx;
 use crate::ui::session::use_session;
+use guestlist_core::domain::plan::Plan;
 use leptos::prelude::*;
+use std::sync::Arc;
 
 fn outcome_label(t: &Texts, o: Outcome) -> &'static str {
     match o {
@@ -51,6 +54,17 @@ pub fn ActivityPage() -> impl IntoView {
         Ok(()) => log.set(Log::default()),
         Err(e) => notice.set(Some(e.to_string())),
     };
+    // A deleted guest's entry offers the restore, run through the change engine like any change.
+    let change = RwSignal::new(Change::Idle);
+    let session = use_session();
+    let can_restore = session.is_some();
+    let restore_panel = session.map(|session| {
+        view! {
+            <section class="card" aria-live="polite">
+                <ChangePanel session change on_done=move || log.set(activity::load(tenant.get_untracked().as_deref()))/>
+            </section>
+        }
+    });
     view! {
         <Page title=|t| t.common.activity_title>
             <p class="lead">{tx(|t| t.common.activity_intro)}</p>
@@ -60,6 +74,7 @@ pub fn ActivityPage() -> impl IntoView {
                 <button type="button" class="button" on:click=clear>{tx(|t| t.groups().activity_clear)}</button>
             </div>
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            {restore_panel}
             {move || {
                 let total = log.with(|l| l.entries.len());
                 let entries = log.with(|l| l.entries.iter().take(shown.get()).cloned().collect::<Vec<_>>());
@@ -92,6 +107,18 @@ pub fn ActivityPage() -> impl IntoView {
                                 let datetime = when.clone();
                                 let group = e.group.clone();
                                 let request_id = e.request_id.clone().unwrap_or_default();
+                                let restore = e.deleted_guest().filter(|_| can_restore).map(|guest| {
+                                    let label = {
+                                        let name = guest.name.clone();
+                                        move || fill(i18n.t().externals().restore_label, &[("name", &name)])
+                                    };
+                                    view! {
+                                        " "
+                                        <button type="button" class="button" aria-label=label on:click=move |_| {
+                                            change.set(Change::Preview(Arc::new(Plan::restoring(guest.clone()))));
+                                        }>{tx(|t| t.externals().restore)}</button>
+                                    }
+                                });
                                 let e = std::sync::Arc::new(e);
                                 let what = {
                                     let e = e.clone();
@@ -113,7 +140,7 @@ pub fn ActivityPage() -> impl IntoView {
                                         <td><time datetime=datetime>{when}</time></td>
                                         <td>{what}</td>
                                         <td>{group}</td>
-                                        <td>{result}</td>
+                                        <td>{result}{restore}</td>
                                         <td><code>{request_id}</code></td>
                                     </tr>
                                 }

@@ -7,7 +7,7 @@ mod group;
 pub(crate) mod groups;
 mod not_found;
 
-pub use crate::ui::externals::ExternalsPage;
+pub use crate::ui::externals::{ExternalsPage, PersonPage};
 pub use crate::ui::import::ImportPage;
 pub use about::AboutPage;
 pub use activity::ActivityPage;

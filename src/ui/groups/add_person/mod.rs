@@ -21,6 +21,7 @@ use review::ReviewView;
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::platform::BrowserClock;
 use crate::probe::Mode;
+use crate::ui::externals::writes_users;
 use crate::ui::groups::dialog::{focus_soon, Modal};
 use crate::ui::groups::members::MemberRow;
 use crate::ui::groups::tx;
@@ -62,6 +63,7 @@ pub fn AddPersonDialog(
     let first_name = RwSignal::new(String::new());
     let last_name = RwSignal::new(String::new());
     let company = RwSignal::new(String::new());
+    let until = RwSignal::new(String::new());
     let hide = RwSignal::new(true);
     let send_invitation = RwSignal::new(false);
     let open_external = RwSignal::new(false);
@@ -95,6 +97,7 @@ pub fn AddPersonDialog(
                 first_name: first_name.get_untracked(),
                 last_name: last_name.get_untracked(),
                 company: company.get_untracked(),
+                access_until: until.get_untracked(),
             };
             let person = match input.validate() {
                 Ok(p) => p,
@@ -116,6 +119,7 @@ pub fn AddPersonDialog(
             let options = PlanOptions {
                 hide_contacts: hide.get_untracked(),
                 send_invitation: send_invitation.get_untracked(),
+                access_until_attribute: crate::ui::externals::access_attribute(),
                 ..PlanOptions::default()
             };
             // The members the page has just listed: the group isn't read again for them.
@@ -162,8 +166,13 @@ pub fn AddPersonDialog(
             });
             stage.set(Stage::Running);
             spawn_local(async move {
-                let run = session
-                    .engine()
+                // A guest's end date needs User.ReadWrite.All (asked on a person's page first).
+                let engine = if p.ops.iter().any(|o| writes_users(&o.op)) {
+                    session.engine_with(&session.graph_people)
+                } else {
+                    session.engine()
+                };
+                let run = engine
                     .run_now(&p, None, &BrowserClock, &session.activity())
                     .await;
                 let finished = match run {
@@ -250,6 +259,7 @@ pub fn AddPersonDialog(
                         {field("add-first", |t| t.groups().field_first, first_name, "text", None)}
                         {field("add-last", |t| t.groups().field_last, last_name, "text", None)}
                         {field("add-company", |t| t.groups().field_company, company, "text", None)}
+                        {field("add-until", |t| t.common.field_until, until, "date", None)}
                         {(kind != GroupKind::Microsoft365).then(|| view! {
                             <div class="field field--check">
                                 <input id="add-hide" type="checkbox" prop:checked=move || hide.get()

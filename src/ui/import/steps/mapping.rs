@@ -14,6 +14,7 @@ fn map_target_id(target: MapTarget) -> &'static str {
         MapTarget::LastNamePrefix => "imp-map-prefix",
         MapTarget::LastName => "imp-map-last",
         MapTarget::Company => "imp-map-company",
+        MapTarget::AccessUntil => "imp-map-until",
     }
 }
 
