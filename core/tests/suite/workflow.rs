@@ -4,7 +4,7 @@
 //! one-operation plans. Each test checks the sim's own state, not only what the engine says.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod support;
+use crate::support;
 
 use guestlist_core::activity::Entry;
 use guestlist_core::activity::{Outcome, Reason};

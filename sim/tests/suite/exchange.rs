@@ -1,7 +1,7 @@
 //! Exchange `InvokeCommand` over real HTTP: cmdlets, identity resolution, paging by re-POST, error
 //! bodies with exception type names, tokens and roles.
 
-mod tenant_support;
+use crate::tenant_support;
 
 use std::collections::HashSet;
 

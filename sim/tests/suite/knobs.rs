@@ -3,7 +3,7 @@
 //! limit, CORS (refused on Exchange while Graph answers), token lifetime, request ids, and the
 //! seeded reproducibility of random faults.
 
-mod server_support;
+use crate::server_support;
 
 use std::time::{Duration, Instant};
 

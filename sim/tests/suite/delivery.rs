@@ -3,7 +3,7 @@
 //! Get-DistributionGroupMember with a nested group, and the oracle `POST /_sim/deliver` on every
 //! seeded case, before and after the fix that resolves it.
 
-mod tenant_support;
+use crate::tenant_support;
 
 use guestlist_sim::Knobs;
 use reqwest::Method;

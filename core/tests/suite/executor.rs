@@ -25,7 +25,7 @@ use guestlist_sim::Knobs;
 
 // ====================================================================== support
 
-mod support;
+use crate::support;
 
 use support::{people, Env};
 

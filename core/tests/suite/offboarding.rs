@@ -5,7 +5,7 @@
 //! nothing but "already out".
 #![cfg(not(target_arch = "wasm32"))]
 
-mod support;
+use crate::support;
 
 use guestlist_core::domain::group::GroupKind;
 use guestlist_core::domain::journal::{JournalEntry, OpResult};

@@ -2,7 +2,7 @@
 //! tokens from each customer's authority (refused until the app is consented there) and every
 //! Graph and Exchange call answers within the token's tenant and the relationship's roles.
 
-mod tenant_support;
+use crate::tenant_support;
 
 use std::collections::HashMap;
 

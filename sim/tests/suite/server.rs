@@ -2,7 +2,7 @@
 //! `config.json` and rewritten CSP, `/_sim/state` and `/_sim/reset`, start errors, shutdown, and the
 //! command line.
 
-mod server_support;
+use crate::server_support;
 
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;

@@ -1,7 +1,7 @@
 //! Graph v1.0 subset over real HTTP: queries, paging, members and `$ref`, contacts, invitations,
 //! `$batch`, scopes and error bodies.
 
-mod tenant_support;
+use crate::tenant_support;
 
 use std::collections::HashSet;
 

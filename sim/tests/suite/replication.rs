@@ -2,7 +2,7 @@
 //! (Exchange contact → Graph `/contacts` and members; Graph guest → Exchange mail user), and the
 //! membership operations can't find them until then. Polls with a deadline; no fixed sleeps.
 
-mod tenant_support;
+use crate::tenant_support;
 
 use std::time::{Duration, Instant};
 

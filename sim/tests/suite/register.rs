@@ -3,7 +3,7 @@
 //! re-inviting a pending guest, `onPremisesExtensionAttributes`, Remove-MailContact across the
 //! replication delay, Set-MailContact's custom attributes, and the large seed.
 
-mod tenant_support;
+use crate::tenant_support;
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! to at an interactive sign-in; anything more needs interaction (AADSTS65001, suberror
 //! `consent_required`), after which silent tokens carry it.
 
-mod server_support;
+use crate::server_support;
 
 use guestlist_sim::RunningSim;
 use serde_json::Value;

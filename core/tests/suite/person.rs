@@ -4,7 +4,7 @@
 //! register reading the end dates back.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod support;
+use crate::support;
 
 use guestlist_core::domain::group::MemberKind;
 use guestlist_core::domain::journal::OpResult;

@@ -1,7 +1,7 @@
 //! The sim's Entra ID over real HTTP: discovery, keys, the authorization-code flow with PKCE, refresh
 //! tokens across resources, ROPC, Entra's error codes, and bearer-token validation.
 
-mod server_support;
+use crate::server_support;
 
 use std::time::Duration;
 
