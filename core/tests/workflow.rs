@@ -884,3 +884,53 @@ async fn adding_to_an_allowed_senders_group_offers_the_list_and_the_run_lets_the
         .iter()
         .any(|w| matches!(w, GroupWarning::NotOnAllowedSenders { .. })));
 }
+
+/// Get-DistributionGroup shows list entries by the recipients' Names, and a contact's Name isn't
+/// its address or its display name (Chris Preston's contact shows as "Chris Preston (Northwind
+/// Traders)" in Graph): adding him to Vendor Portal Updates, where he is listed by Name, offers
+/// nothing for him — the engine resolves the entries through Exchange — and still offers the
+/// list for a new person.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_listed_by_name_gets_no_offer() {
+    use guestlist_core::domain::plan::{GroupWarning, Operation};
+
+    let env = Env::start(Knobs::default()).await;
+    let engine = direct(&env);
+    let vendor = target(&engine, "Vendor Portal Updates").await;
+    let to = vendor.mail.clone().expect("a DG has an address");
+    let chris = "chris.preston@northwindtraders.com";
+    assert_eq!(oracle(&env, chris, &to).await, ("delivered".into(), None));
+    let mut desired = people("listed", 1);
+    let mut his = people("chris", 1).remove(0);
+    if let Ok(p) = his.person.as_mut() {
+        p.email = guestlist_core::domain::email::EmailAddress::parse(chris).unwrap();
+    }
+    his.row = 3;
+    desired.push(his);
+    let plan = engine
+        .plan_adds(
+            std::slice::from_ref(&vendor),
+            &desired,
+            &PlanOptions::default(),
+        )
+        .await
+        .expect("plan");
+    // Chris's contact is added to the group (he isn't a member), but not offered for the list.
+    assert!(plan.adds_existing_to(0));
+    let fixes = plan
+        .warnings
+        .iter()
+        .find_map(|w| match w {
+            GroupWarning::NotOnAllowedSenders { group: 0, fixes } => Some(fixes.clone()),
+            _ => None,
+        })
+        .expect("the allowed-senders warning for the new person");
+    let entries: Vec<String> = fixes
+        .iter()
+        .filter_map(|f| match plan.op(*f).map(|o| &o.op) {
+            Some(Operation::EditSenderList { entry, .. }) => Some(entry.to_lowercase()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(entries, ["listed.0@partner0.example"]);
+}
