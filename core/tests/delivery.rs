@@ -674,7 +674,7 @@ async fn verify_reads_graph_after_the_changes() {
 /// The finder's badge for Microsoft 365 groups: `allowExternalSenders` of a page of groups in one
 /// `$batch` of single-group GETs (Graph shows it on nothing else), each group's own answer kept
 /// (a distribution group has none; a group that's gone fails alone); in direct mode
-/// `Get-UnifiedGroup -Anr` adds the lists, one call for all of them.
+/// `Get-UnifiedGroup -Filter` on their ids adds the lists, one call for all of them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn microsoft_365_groups_external_senders_for_a_page_in_one_batch() {
     let env = Env::start().await;
@@ -699,11 +699,13 @@ async fn microsoft_365_groups_external_senders_for_a_page_in_one_batch() {
         "{:?}",
         answers[4]
     );
+    let unified: Vec<String> = ids[..3].iter().map(|g| g.0.clone()).collect();
     let found = env
         .exchange()
-        .find_unified_groups("Customer")
+        .unified_groups_by_id(&unified)
         .await
-        .expect("Get-UnifiedGroup -Anr");
+        .expect("Get-UnifiedGroup -Filter");
+    assert_eq!(found.len(), 3);
     let cab = found
         .iter()
         .find(|g| g.recipient.external_directory_object_id.as_deref() == Some(ids[2].as_str()))

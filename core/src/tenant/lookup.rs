@@ -826,12 +826,31 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
         self.invoke_list("Get-DistributionGroup", query).await
     }
 
-    /// `Get-UnifiedGroup -Anr`, the same way: the Microsoft 365 groups matching `query` with
-    /// their delivery restrictions (the allowed and blocked senders, moderation), in one call for
-    /// the finder's whole page
-    /// (<https://learn.microsoft.com/powershell/module/exchangepowershell/get-unifiedgroup>).
-    pub async fn find_unified_groups(&self, query: &str) -> Result<Vec<GroupDelivery>, TenantError> {
-        self.invoke_list("Get-UnifiedGroup", query).await
+    /// The Microsoft 365 groups `ids` (object ids) with their delivery restrictions (the allowed
+    /// and blocked senders, moderation), in one `Get-UnifiedGroup -Filter
+    /// "ExternalDirectoryObjectId -eq '…' -or …"` for the finder's whole page: the groups Graph's
+    /// `$search` found by a word of their name, which Exchange's `-Anr` (a prefix match) may not
+    /// (<https://learn.microsoft.com/powershell/module/exchangepowershell/get-unifiedgroup>,
+    /// <https://learn.microsoft.com/powershell/exchange/filter-properties>). Decoded leniently,
+    /// like the lists below.
+    pub async fn unified_groups_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<GroupDelivery>, TenantError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = ids
+            .iter()
+            .map(|id| format!("ExternalDirectoryObjectId -eq '{}'", id.replace('\'', "''")))
+            .collect::<Vec<_>>()
+            .join(" -or ");
+        Ok(self
+            .invoke("Get-UnifiedGroup", json!({ "Filter": filter }))
+            .await?
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect())
     }
 
     /// `Get-DynamicDistributionGroup`, the same way: dynamic groups are not in Graph at all

@@ -75,8 +75,9 @@ pub struct FoundBadges {
 /// - the Microsoft 365 groups among them (`unified`, object ids): `allowExternalSenders`, 20
 ///   groups to a Graph `$batch` (Graph shows it only on a single-group GET), in both modes;
 /// - in direct mode, the distribution and mail-enabled security groups matching `query`
-///   (`Get-DistributionGroup`) and the Microsoft 365 ones (`Get-UnifiedGroup`), one call each,
-///   which show their restrictions: each with what any external sender gets.
+///   (`Get-DistributionGroup -Anr`) and the Microsoft 365 ones by id (`Get-UnifiedGroup
+///   -Filter`), one call each, which show their restrictions: each with what any external
+///   sender gets.
 ///
 /// A group whose switch can't be read keeps no badge (the list is what matters). A split point
 /// of its own with the `split` feature (see `lazy_route!` in `ui/mod.rs`): decoding the
@@ -106,13 +107,7 @@ pub async fn found_delivery(
     let exchange = &session.exchange;
     let (lists, unified_lists) = futures::future::join(
         exchange.find_distribution_groups(&query),
-        async {
-            if unified.is_empty() {
-                Ok(Vec::new())
-            } else {
-                exchange.find_unified_groups(&query).await
-            }
-        },
+        exchange.unified_groups_by_id(&unified),
     )
     .await;
     for answer in [lists, unified_lists] {
