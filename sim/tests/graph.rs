@@ -345,13 +345,13 @@ async fn allow_external_senders_only_with_select_and_patched_alone() {
     assert_eq!(sel.body["allowExternalSenders"], false);
     // Not on a list, even `$select`ed ("Supported only on the Get group API (GET /groups/{ID})",
     // the group resource's page), but on each single-group GET inside a `$batch`.
-    let listed = s
-        .get(&tok, "/groups?$select=id,allowExternalSenders")
-        .await;
+    let listed = s.get(&tok, "/groups?$select=id,allowExternalSenders").await;
     assert_eq!(listed.status, 200);
     let items = listed.body["value"].as_array().expect("value");
     assert!(!items.is_empty());
-    assert!(items.iter().all(|g| g.get("allowExternalSenders").is_none()));
+    assert!(items
+        .iter()
+        .all(|g| g.get("allowExternalSenders").is_none()));
     let batched = s
         .post(
             &tok,

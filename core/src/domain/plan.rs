@@ -2390,7 +2390,9 @@ mod tests {
         assert!(p.adds_existing_to(0), "Anna's contact exists");
         // Anna's contact listed by its Name, which is neither her address nor her display name:
         // Exchange resolves the entry to her contact, so no offer for her.
-        settings.accept_messages_only_from.push("Anna van Dijk".into());
+        settings
+            .accept_messages_only_from
+            .push("Anna van Dijk".into());
         let anna = RecipientRef::new(
             "Anna (Partner)",
             &["Anna van Dijk", "annavandijk", "anna@partner.nl", "c-anna"],

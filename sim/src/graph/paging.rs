@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::{authorize, eventual, into_map, Ctx};
+use super::{authorize, eventual, into_map, Ctx, Origin};
 use crate::contract::Caller;
 use crate::odata::Query;
 use crate::state::AppState;
@@ -117,17 +117,26 @@ pub(super) fn parse_query(
     Query::parse(pairs, eventual(headers)).map_err(|e| Box::new(ctx.query_error(e)))
 }
 
-/// The start of a read: the caller's token holds one of `scopes`, then the OData query parses
-/// (an unauthorised caller hears 401/403 before any query error).
-pub(super) fn read_request(
+/// A read handler: the caller's token holds one of `scopes`, then the OData query parses (an
+/// unauthorised caller hears 401/403 before any query error), then `answer` gets the request's
+/// context, the caller and the query.
+pub(super) fn read(
     state: &AppState,
     headers: &HeaderMap,
-    ctx: &Ctx,
+    origin: Origin,
     scopes: &[&str],
     pairs: &[(String, String)],
-) -> Result<(Caller, Query), Box<Response>> {
-    let caller = authorize(state, headers, ctx, scopes)?;
-    Ok((caller, parse_query(ctx, headers, pairs)?))
+    answer: impl FnOnce(Ctx, Caller, Query) -> Response,
+) -> Response {
+    let ctx = Ctx::new(origin);
+    let caller = match authorize(state, headers, &ctx, scopes) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    match parse_query(&ctx, headers, pairs) {
+        Ok(q) => answer(ctx, caller, q),
+        Err(r) => *r,
+    }
 }
 
 /// A single entity: `@odata.context` (`{set}/$entity`) first, then the selected properties.

@@ -11,8 +11,8 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::into_map;
-use super::paging::{collection, paginate, read_request};
-use super::{Ctx, Origin};
+use super::paging::{collection, paginate, read};
+use super::Origin;
 use crate::contract::Organization;
 use crate::state::AppState;
 
@@ -36,18 +36,22 @@ pub(super) async fn list_customers(
     origin: Origin,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(origin);
-    let (caller, q) = match read_request(&state, &headers, &ctx, READ_CUSTOMERS, &pairs) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    let customers = state.tenancy.customers_of(&caller.tid);
-    let page = paginate(&customers, &q, |_| true, customer_json, |m| q.project(m));
-    collection(
-        &ctx,
-        &q,
-        "tenantRelationships/delegatedAdminCustomers",
-        "/tenantRelationships/delegatedAdminCustomers",
-        page,
+    read(
+        &state,
+        &headers,
+        origin,
+        READ_CUSTOMERS,
+        &pairs,
+        |ctx, caller, q| {
+            let customers = state.tenancy.customers_of(&caller.tid);
+            let page = paginate(&customers, &q, |_| true, customer_json, |m| q.project(m));
+            collection(
+                &ctx,
+                &q,
+                "tenantRelationships/delegatedAdminCustomers",
+                "/tenantRelationships/delegatedAdminCustomers",
+                page,
+            )
+        },
     )
 }
