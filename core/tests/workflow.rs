@@ -56,6 +56,13 @@ async fn run(
         .expect("run")
 }
 
+/// Vendor Portal Updates, the seeded group with an allowed-senders list, and its address.
+async fn vendor_updates(engine: &Eng<'_>) -> (TargetGroup, String) {
+    let vendor = target(engine, "Vendor Portal Updates").await;
+    let to = vendor.mail.clone().expect("a DG has an address");
+    (vendor, to)
+}
+
 async fn target(engine: &Eng<'_>, name: &str) -> TargetGroup {
     let page = engine
         .graph()
@@ -525,8 +532,7 @@ async fn a_delivery_fix_is_a_plan_run_by_the_engine_until_the_oracle_delivers() 
 
     let env = Env::start(Knobs::default()).await;
     let engine = direct(&env);
-    let vendor = target(&engine, "Vendor Portal Updates").await;
-    let to = vendor.mail.clone().expect("a DG has an address");
+    let (vendor, to) = vendor_updates(&engine).await;
     let from = "new.supplier@unknown.example";
 
     // Before: the allowed-senders list bounces the stranger, and the domain says why.
@@ -724,8 +730,7 @@ async fn script_mode_fixes_a_reported_bounce_with_a_script_that_verify_checks() 
 
     let env = Env::start(Knobs::default()).await;
     let scripted = script_mode(&env);
-    let vendor = target(&scripted, "Vendor Portal Updates").await;
-    let to = vendor.mail.clone().expect("address");
+    let (vendor, to) = vendor_updates(&scripted).await;
     // A stranger: the contact is created first. Chris Preston is on the list already; a contact
     // of the directory that isn't (Paul West) gets no second contact.
     let stranger = EmailAddress::parse("stranger@unknown.example").unwrap();
@@ -797,8 +802,7 @@ async fn adding_to_an_allowed_senders_group_offers_the_list_and_the_run_lets_the
 
     let env = Env::start(Knobs::default()).await;
     let engine = direct(&env);
-    let vendor = target(&engine, "Vendor Portal Updates").await;
-    let to = vendor.mail.clone().expect("a DG has an address");
+    let (vendor, to) = vendor_updates(&engine).await;
     let desired = people("listed", 2);
     let addresses: Vec<String> = desired
         .iter()
@@ -870,8 +874,7 @@ async fn a_contact_listed_by_name_gets_no_offer() {
 
     let env = Env::start(Knobs::default()).await;
     let engine = direct(&env);
-    let vendor = target(&engine, "Vendor Portal Updates").await;
-    let to = vendor.mail.clone().expect("a DG has an address");
+    let (vendor, to) = vendor_updates(&engine).await;
     let chris = "chris.preston@northwindtraders.com";
     assert_eq!(oracle(&env, chris, &to).await, ("delivered".into(), None));
     let mut desired = people("listed", 1);

@@ -117,25 +117,46 @@ pub(super) fn parse_query(
     Query::parse(pairs, eventual(headers)).map_err(|e| Box::new(ctx.query_error(e)))
 }
 
-/// A read handler: the caller's token holds one of `scopes`, then the OData query parses (an
-/// unauthorised caller hears 401/403 before any query error), then `answer` gets the request's
-/// context, the caller and the query.
-pub(super) fn read(
-    state: &AppState,
-    headers: &HeaderMap,
+/// A read request as a handler receives it.
+pub(super) struct Read<'a> {
+    state: &'a AppState,
+    headers: &'a HeaderMap,
     origin: Origin,
-    scopes: &[&str],
-    pairs: &[(String, String)],
-    answer: impl FnOnce(Ctx, Caller, Query) -> Response,
-) -> Response {
-    let ctx = Ctx::new(origin);
-    let caller = match authorize(state, headers, &ctx, scopes) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
-    match parse_query(&ctx, headers, pairs) {
-        Ok(q) => answer(ctx, caller, q),
-        Err(r) => *r,
+    pairs: &'a [(String, String)],
+}
+
+impl<'a> Read<'a> {
+    pub(super) fn new(
+        state: &'a AppState,
+        headers: &'a HeaderMap,
+        origin: Origin,
+        pairs: &'a [(String, String)],
+    ) -> Self {
+        Read {
+            state,
+            headers,
+            origin,
+            pairs,
+        }
+    }
+
+    /// The start of every read: the caller's token holds one of `scopes`, then the OData query
+    /// parses (an unauthorised caller hears 401/403 before any query error); then `answer` gets
+    /// the request's context, the caller and the query.
+    pub(super) fn answer(
+        self,
+        scopes: &[&str],
+        answer: impl FnOnce(Ctx, Caller, Query) -> Response,
+    ) -> Response {
+        let ctx = Ctx::new(self.origin);
+        let caller = match authorize(self.state, self.headers, &ctx, scopes) {
+            Ok(c) => c,
+            Err(r) => return *r,
+        };
+        match parse_query(&ctx, self.headers, self.pairs) {
+            Ok(q) => answer(ctx, caller, q),
+            Err(r) => *r,
+        }
     }
 }
 
