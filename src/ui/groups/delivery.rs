@@ -167,7 +167,9 @@ async fn unified_switches(session: &Session, ids: &[String]) -> HashMap<String, 
                             allow.insert(crate::ui::lowercase(id.as_str()), a);
                         }
                         Ok(None) => {}
-                        Err(e) => leptos::logging::log!("external senders of {id:?} not shown: {e}"),
+                        Err(e) => {
+                            leptos::logging::log!("external senders of {id:?} not shown: {e}")
+                        }
                     }
                 }
             }
