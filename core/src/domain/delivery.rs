@@ -162,6 +162,32 @@ impl DeliverySettings {
             && self.accept_messages_only_from_senders_or_members.is_empty())
     }
 
+    /// The entries of the allowed-senders lists that can name a sender (`AcceptMessagesOnlyFrom`
+    /// and `AcceptMessagesOnlyFromSendersOrMembers`), each once. Exchange shows each entry as the
+    /// recipient's Name (the lists hold recipients, `MultiValuedProperty<ADObjectId>`), and a
+    /// Name needn't be an address or the display name: [`DeliverySettings::lists_as_allowed`]
+    /// takes the recipients they resolve to.
+    pub fn allowed_sender_entries(&self) -> Vec<&String> {
+        let mut seen = HashSet::new();
+        self.accept_messages_only_from
+            .iter()
+            .chain(&self.accept_messages_only_from_senders_or_members)
+            .filter(|e| seen.insert(e.trim().to_ascii_lowercase()))
+            .collect()
+    }
+
+    /// Whether the allowed-senders lists name `sender` itself: an entry is one of its identities
+    /// (an address, an object id, its Name), or `resolved` — the recipients the entries name, as
+    /// Exchange resolves them (`Get-Recipient`: "any value that uniquely identifies the
+    /// recipient", Set-DistributionGroup's page) — holds one that is `sender`.
+    pub fn lists_as_allowed(&self, sender: &RecipientRef, resolved: &[RecipientRef]) -> bool {
+        let entries: Vec<String> = self.allowed_sender_entries().into_iter().cloned().collect();
+        sender.entry_in(&entries).is_some()
+            || resolved
+                .iter()
+                .any(|r| r.entry_in(&entries).is_some() && same_recipient(r, sender))
+    }
+
     /// Where the "accept mail from outside" switch is changed.
     pub fn external_senders_control(&self) -> ExternalSendersControl {
         if self.kind == GroupKind::Microsoft365 {
@@ -1112,6 +1138,33 @@ mod tests {
             evaluate(&g, &with_contact(vec![])).outcome,
             rejected(NdrCode::NotInAllowedSenders)
         );
+    }
+
+    #[test]
+    fn a_contact_listed_by_its_name_is_recognised() {
+        // Exchange shows list entries as the recipients' Names; the check's sender carries its
+        // Name among its identities (Get-Recipient), so an entry by Name admits it.
+        let mut g = dl();
+        g.accept_messages_only_from = s(&["jan jansen"]);
+        assert_eq!(
+            evaluate(&g, &with_contact(vec![])).outcome,
+            Outcome::Delivered
+        );
+        // Someone known only by address and id (a plan's member) is listed by Name through the
+        // recipient Exchange resolves the entry to; another recipient's Name doesn't count.
+        let known = RecipientRef::new(EXT, &[EXT, "c-1"]);
+        assert!(!g.lists_as_allowed(&known, &[]));
+        assert!(g.lists_as_allowed(&known, &[contact()]));
+        let other = RecipientRef::new("Piet", &["Piet Pietersen", "piet@partner.example"]);
+        assert!(!g.lists_as_allowed(&known, &[other]));
+        // A resolved recipient the lists don't name doesn't count either.
+        g.accept_messages_only_from = s(&["Somebody Else"]);
+        assert!(!g.lists_as_allowed(&known, &[contact()]));
+        // By address or id: no read needed. Each entry once across both lists.
+        g.accept_messages_only_from = s(&["C-1", "Partners"]);
+        g.accept_messages_only_from_senders_or_members = s(&["c-1", "partners", "Sales"]);
+        assert!(g.lists_as_allowed(&known, &[]));
+        assert_eq!(g.allowed_sender_entries(), ["C-1", "Partners", "Sales"]);
     }
 
     #[test]

@@ -20,7 +20,7 @@
 //!   them on it ([`Plan::allowing_senders`]): otherwise they'd still bounce (5.7.124) after the
 //!   switch is open.
 
-use super::delivery::{DeliveryChange, DeliverySettings, SenderList};
+use super::delivery::{DeliveryChange, DeliverySettings, RecipientRef, SenderList};
 use super::email::EmailAddress;
 use super::group::{ExternalSenders, ExternalSendersControl, GroupKind, MemberKind, MembershipApi};
 use super::person::{derive_contact_name, FieldError, Person, TakenNames};
@@ -156,6 +156,26 @@ pub struct MemberRef {
     pub address: EmailAddress,
     /// How Exchange cmdlets name it: the address for contacts, the UPN for users and guests.
     pub exchange_identity: String,
+}
+
+impl MemberRef {
+    /// The strings that name it in Exchange's lists, as far as the plan knows them: its address,
+    /// its Exchange identity and, for someone who exists, the object id.
+    pub fn recipient_ref(&self) -> RecipientRef {
+        let mut identities = vec![self.address.to_string(), self.exchange_identity.clone()];
+        if let MemberTarget::Existing { id } = &self.target {
+            identities.push(id.clone());
+        }
+        RecipientRef {
+            display: self.address.to_string(),
+            identities,
+        }
+    }
+
+    /// Whether it exists in the tenant already (only someone who exists can be on a list).
+    pub fn exists(&self) -> bool {
+        matches!(self.target, MemberTarget::Existing { .. })
+    }
 }
 
 /// An operation that changes the tenant.
@@ -763,33 +783,44 @@ impl Plan {
         })
     }
 
+    /// Whether this plan adds to the group `group` someone who exists already (whom its
+    /// allowed-senders list may name: nobody new can be on it).
+    pub fn adds_existing_to(&self, group: usize) -> bool {
+        self.entries
+            .iter()
+            .filter(|e| e.group == group)
+            .flat_map(|e| &e.steps)
+            .any(|s| match s {
+                Step::AddMember(id) => matches!(
+                    self.op(*id).map(|o| &o.op),
+                    Some(Operation::AddMember { member, .. }) if member.exists()
+                ),
+                _ => false,
+            })
+    }
+
     /// `settings` are the delivery restrictions of the target group `group`. Where it takes mail
     /// only from its allowed senders, each person this plan adds to it whom the lists don't name
-    /// (by address, Exchange identity or object id) gets an optional
+    /// (by address, Exchange identity or object id, or by Name through `resolved`, the
+    /// recipients Exchange resolves the list's entries to: see
+    /// [`DeliverySettings::lists_as_allowed`]) gets an optional
     /// [`Operation::EditSenderList`] putting them on `AcceptMessagesOnlyFrom` (a Microsoft 365
     /// group's `AcceptMessagesOnlyFromSendersOrMembers`), run after they are added (the contact
     /// or guest exists by then), and the group a [`GroupWarning::NotOnAllowedSenders`]. Nothing
     /// for a group Guestlist can't change (dynamic, synchronised from on-premises).
-    pub fn allowing_senders(mut self, group: usize, settings: &DeliverySettings) -> Plan {
+    pub fn allowing_senders(
+        mut self,
+        group: usize,
+        settings: &DeliverySettings,
+        resolved: &[RecipientRef],
+    ) -> Plan {
         let Some(g) = self.groups.get(group) else {
             return self;
         };
         if !settings.has_allowed_senders_list() || settings.no_fix_reason().is_some() {
             return self;
         }
-        let listed = |m: &MemberRef| {
-            let mut ids = vec![m.address.to_string(), m.exchange_identity.clone()];
-            if let MemberTarget::Existing { id } = &m.target {
-                ids.push(id.clone());
-            }
-            [
-                &settings.accept_messages_only_from,
-                &settings.accept_messages_only_from_senders_or_members,
-            ]
-            .into_iter()
-            .flatten()
-            .any(|e| ids.iter().any(|i| i.eq_ignore_ascii_case(e.trim())))
-        };
+        let listed = |m: &MemberRef| settings.lists_as_allowed(&m.recipient_ref(), resolved);
         let adds: Vec<(OpId, String)> = self
             .entries
             .iter()
@@ -2302,7 +2333,6 @@ mod tests {
 
     #[test]
     fn a_group_with_an_allowed_senders_list_offers_to_list_the_new_members() {
-        use crate::domain::delivery::RecipientRef;
         let dl = group("dl", GroupKind::Distribution, ExternalSenders::Allowed);
         let rows = desired(&[
             ("new@partner.nl", "New"),
@@ -2320,11 +2350,11 @@ mod tests {
             GroupKind::Distribution,
         );
         // No list: nothing to say.
-        assert_eq!(p.clone().allowing_senders(0, &settings), p);
+        assert_eq!(p.clone().allowing_senders(0, &settings, &[]), p);
         settings.accept_messages_only_from =
             vec!["Chris Preston".into(), "LISTED@partner.nl".into()];
         let exchange_ops = p.totals.exchange_ops;
-        let listed = p.clone().allowing_senders(0, &settings);
+        let listed = p.clone().allowing_senders(0, &settings, &[]);
         let Some(GroupWarning::NotOnAllowedSenders { group: 0, fixes }) = listed.warnings.last()
         else {
             panic!("{:?}", listed.warnings)
@@ -2357,12 +2387,37 @@ mod tests {
         }
         entries.sort();
         assert_eq!(entries, ["anna@partner.nl", "new@partner.nl"]);
+        assert!(p.adds_existing_to(0), "Anna's contact exists");
+        // Anna's contact listed by its Name, which is neither her address nor her display name:
+        // Exchange resolves the entry to her contact, so no offer for her.
+        settings
+            .accept_messages_only_from
+            .push("Anna van Dijk".into());
+        let anna = RecipientRef::new(
+            "Anna (Partner)",
+            &["Anna van Dijk", "annavandijk", "anna@partner.nl", "c-anna"],
+        );
+        let chris = RecipientRef::new("Chris", &["Chris Preston", "chris@northwind.example"]);
+        let by_name = p
+            .clone()
+            .allowing_senders(0, &settings, &[chris.clone(), anna.clone()]);
+        let Some(GroupWarning::NotOnAllowedSenders { fixes, .. }) = by_name.warnings.last() else {
+            panic!("{:?}", by_name.warnings)
+        };
+        assert_eq!(fixes.len(), 1, "only the new contact");
+        // A resolved recipient counts only if the list names it: Anna resolved, but not listed.
+        settings.accept_messages_only_from.pop();
+        let unlisted = p.clone().allowing_senders(0, &settings, &[anna]);
+        let Some(GroupWarning::NotOnAllowedSenders { fixes, .. }) = unlisted.warnings.last() else {
+            panic!("{:?}", unlisted.warnings)
+        };
+        assert_eq!(fixes.len(), 2);
         // Declined, the plan is what it was.
         let declined = listed.clone().without_optional(|_| false);
         assert_eq!(declined.ops.len(), p.ops.len());
         // A group Guestlist can't change gets no offer.
         settings.mastered = crate::domain::delivery::Mastered::OnPremises;
-        assert_eq!(p.clone().allowing_senders(0, &settings), p);
+        assert_eq!(p.clone().allowing_senders(0, &settings, &[]), p);
     }
 
     #[test]

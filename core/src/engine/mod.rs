@@ -442,7 +442,8 @@ impl<'c, T: Transport, K: TokenSource, S: Sleeper> Engine<'c, T, K, S> {
         let mut planned = plan(groups, desired, &snapshot, options);
         // Direct mode: a group that takes mail only from its allowed senders would still bounce
         // the new people after the external-senders switch; the plan offers to list them. (One
-        // Exchange read per group that gets new members; script mode can't read the lists.)
+        // Exchange read per group that gets new members, and one per named entry of its list
+        // when someone who exists is added; script mode can't read the lists.)
         if let Some(exchange) = self.exchange {
             let gaining: Vec<usize> = (0..groups.len())
                 .filter(|&g| {
@@ -467,7 +468,16 @@ impl<'c, T: Transport, K: TokenSource, S: Sleeper> Engine<'c, T, K, S> {
                     .get_group_delivery(target.exchange_identity(), target.kind)
                     .await?
                     .settings(target.kind, None);
-                planned = planned.allowing_senders(g, &settings);
+                // The lists show their entries by Name: who they are, for the people who exist.
+                let resolved = if settings.has_allowed_senders_list() && planned.adds_existing_to(g)
+                {
+                    exchange
+                        .resolve_entries(&settings.allowed_sender_entries())
+                        .await?
+                } else {
+                    Vec::new()
+                };
+                planned = planned.allowing_senders(g, &settings, &resolved);
             }
         }
         Ok(planned)

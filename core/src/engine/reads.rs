@@ -94,7 +94,7 @@ pub fn member_ref(member: &Member) -> Option<MemberRef> {
 }
 
 /// `allowExternalSenders` in the plan's terms.
-fn from_allow_external_senders(allow: Option<bool>) -> ExternalSenders {
+pub fn from_allow_external_senders(allow: Option<bool>) -> ExternalSenders {
     match allow {
         Some(true) => ExternalSenders::Allowed,
         Some(false) => ExternalSenders::Rejected,

@@ -258,6 +258,24 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
         Ok(false)
     }
 
+    /// The recipients a list's `entries` name (`Get-Recipient` each; an entry that is an address
+    /// names whoever carries it, which [`RecipientRef::is_named_by`] matches without a read, and
+    /// one that no longer resolves names nobody).
+    pub async fn resolve_entries(
+        &self,
+        entries: &[&String],
+    ) -> Result<Vec<RecipientRef>, TenantError> {
+        let mut resolved = Vec::new();
+        for e in entries.iter().filter(|e| !e.contains('@')) {
+            match self.get_recipient(e).await {
+                Ok(r) => resolved.push(r.recipient_ref()),
+                Err(TenantError::NotFound(_)) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(resolved)
+    }
+
     /// Who `address` is to Exchange (`Get-Recipient`; not found → nobody: an external sender no
     /// list can name yet), and which of the groups `settings` names (and the group itself) it is a
     /// member of. Contacts and guests (mail users) send from outside; mailboxes from inside.

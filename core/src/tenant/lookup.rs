@@ -39,6 +39,22 @@ struct Collection<T> {
     value: Vec<T>,
 }
 
+/// A group's `allowExternalSenders` as `GET /groups/{id}?$select=…` answers it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Senders {
+    #[serde(default)]
+    allow_external_senders: Option<bool>,
+}
+
+/// The one request Graph shows a group's `allowExternalSenders` on.
+fn senders_path(group: &GroupId) -> String {
+    format!(
+        "/groups/{}?$select=id,allowExternalSenders",
+        encode_path_segment(group.as_str())
+    )
+}
+
 impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
     /// Every contact whose `mail` is one of `addresses` (each contact once)
     /// (<https://learn.microsoft.com/graph/api/orgcontact-list>).
@@ -114,24 +130,44 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         &self,
         group: &GroupId,
     ) -> Result<Option<bool>, TenantError> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Senders {
-            #[serde(default)]
-            allow_external_senders: Option<bool>,
-        }
-        let path = format!(
-            "/groups/{}?$select=id,allowExternalSenders",
-            encode_path_segment(group.as_str())
-        );
         let s: Senders = self
             .get_json(
                 "GET /groups/{id}?$select=allowExternalSenders",
-                self.url(&path),
+                self.url(&senders_path(group)),
                 false,
             )
             .await?;
         Ok(s.allow_external_senders)
+    }
+
+    /// [`GraphClient::allow_external_senders`] of up to [`MAX_BATCH`] groups in one `POST
+    /// /$batch`: still one single-group GET per group, the only request Graph answers it on
+    /// ("Returned only on `$select`. Supported only on the Get group API (`GET /groups/{ID}`)":
+    /// the group resource's properties, <https://learn.microsoft.com/graph/api/resources/group>).
+    /// One result per id, in order; the outer error is the batch's own.
+    pub async fn allow_external_senders_of(
+        &self,
+        groups: &[GroupId],
+    ) -> Result<Vec<Result<Option<bool>, TenantError>>, TenantError> {
+        let requests = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| BatchRequest::new(i.to_string(), Method::Get, senders_path(g)))
+            .collect();
+        let answers = self.batch(requests).await?;
+        Ok(answers
+            .into_iter()
+            .map(|a| match a.error() {
+                Some(e) => Err(e),
+                None => serde_json::from_value::<Senders>(a.body.unwrap_or_default())
+                    .map(|s| s.allow_external_senders)
+                    .map_err(|e| TenantError::Decode {
+                        what: format!("$batch item {} (allowExternalSenders)", a.id),
+                        path: "body".into(),
+                        message: e.to_string(),
+                    }),
+            })
+            .collect())
     }
 
     /// Runs list queries (paths under the Graph root) as `$batch`es of 20 and returns every
@@ -788,6 +824,33 @@ impl<T: Transport, K: TokenSource, S: Sleeper> ExchangeClient<T, K, S> {
         query: &str,
     ) -> Result<Vec<GroupDelivery>, TenantError> {
         self.invoke_list("Get-DistributionGroup", query).await
+    }
+
+    /// The Microsoft 365 groups `ids` (object ids) with their delivery restrictions (the allowed
+    /// and blocked senders, moderation), in one `Get-UnifiedGroup -Filter
+    /// "ExternalDirectoryObjectId -eq '…' -or …"` for the finder's whole page: the groups Graph's
+    /// `$search` found by a word of their name, which Exchange's `-Anr` (a prefix match) may not
+    /// (<https://learn.microsoft.com/powershell/module/exchangepowershell/get-unifiedgroup>,
+    /// <https://learn.microsoft.com/powershell/exchange/filter-properties>). Decoded leniently,
+    /// like the lists below.
+    pub async fn unified_groups_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<GroupDelivery>, TenantError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = ids
+            .iter()
+            .map(|id| format!("ExternalDirectoryObjectId -eq '{}'", id.replace('\'', "''")))
+            .collect::<Vec<_>>()
+            .join(" -or ");
+        Ok(self
+            .invoke("Get-UnifiedGroup", json!({ "Filter": filter }))
+            .await?
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect())
     }
 
     /// `Get-DynamicDistributionGroup`, the same way: dynamic groups are not in Graph at all

@@ -670,3 +670,55 @@ async fn verify_reads_graph_after_the_changes() {
         ("delivered".into(), None)
     );
 }
+
+/// The finder's badge for Microsoft 365 groups: `allowExternalSenders` of a page of groups in one
+/// `$batch` of single-group GETs (Graph shows it on nothing else), each group's own answer kept
+/// (a distribution group has none; a group that's gone fails alone); in direct mode
+/// `Get-UnifiedGroup -Filter` on their ids adds the lists, one call for all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn microsoft_365_groups_external_senders_for_a_page_in_one_batch() {
+    let env = Env::start().await;
+    let ids: Vec<GroupId> = ["marketing", "projectfalcon", "cab", "sales"]
+        .iter()
+        .map(|a| GroupId(env.group_id(a)))
+        .chain([GroupId("00000000-0000-0000-0000-000000000000".into())])
+        .collect();
+    let answers = env
+        .graph()
+        .allow_external_senders_of(&ids)
+        .await
+        .expect("the batch answers");
+    assert_eq!(answers.len(), 5);
+    let values: Vec<Option<bool>> = answers[..4]
+        .iter()
+        .map(|a| *a.as_ref().expect("answered"))
+        .collect();
+    assert_eq!(values, [Some(false), Some(true), Some(true), None]);
+    assert!(
+        matches!(answers[4], Err(TenantError::NotFound(_))),
+        "{:?}",
+        answers[4]
+    );
+    let unified: Vec<String> = ids[..3].iter().map(|g| g.0.clone()).collect();
+    let found = env
+        .exchange()
+        .unified_groups_by_id(&unified)
+        .await
+        .expect("Get-UnifiedGroup -Filter");
+    assert_eq!(found.len(), 3);
+    let cab = found
+        .iter()
+        .find(|g| g.recipient.external_directory_object_id.as_deref() == Some(ids[2].as_str()))
+        .expect("the Customer Advisory Board");
+    let settings = cab.settings(GroupKind::Microsoft365, Some(true));
+    assert!(settings.has_allowed_senders_list());
+    assert_eq!(
+        guestlist_core::domain::delivery::outcome(
+            &settings,
+            &guestlist_core::domain::delivery::Sender::any_external("")
+        ),
+        Outcome::Rejected {
+            code: NdrCode::NotInAllowedSenders
+        }
+    );
+}

@@ -10,12 +10,14 @@ use guestlist_core::activity::Entry;
 use guestlist_core::activity::{Outcome, Reason};
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::journal::JournalEntry;
-use guestlist_core::domain::plan::{OutcomeKind, Plan, PlanOptions, TargetGroup};
+use guestlist_core::domain::plan::{Desired, OutcomeKind, Plan, PlanOptions, TargetGroup};
 use guestlist_core::domain::report::RowOutcome;
 use guestlist_core::engine::reads::member_ref;
 use guestlist_core::engine::record::{ActivitySink, MemoryActivity, FLUSH_AT};
 use guestlist_core::engine::{Engine, RunSetup};
-use guestlist_core::run::{MemoryJournalStore, RunControl, RunEvent, RunState, SystemClock};
+use guestlist_core::run::{
+    MemoryJournalStore, RunControl, RunEvent, RunOutcome, RunState, SystemClock,
+};
 use guestlist_core::tenant::{GroupFilter, GroupId, Member};
 use guestlist_sim::client::{SimTokens, TokioSleeper};
 use guestlist_sim::store::ADMIN_UPN;
@@ -33,6 +35,34 @@ fn script_mode(env: &Env) -> Eng<'_> {
 }
 
 /// A seeded group found the way the finder finds it, as a planning target.
+/// The engine's plan for adding `desired` to `groups`, with the default options.
+async fn plan_adds(engine: &Eng<'_>, groups: &[TargetGroup], desired: &[Desired]) -> Plan {
+    engine
+        .plan_adds(groups, desired, &PlanOptions::default())
+        .await
+        .expect("plan")
+}
+
+/// Runs `plan` with `store`'s journal, recording in `activity`.
+async fn run(
+    engine: &Eng<'_>,
+    plan: &Plan,
+    store: &MemoryJournalStore,
+    activity: &MemoryActivity,
+) -> RunOutcome {
+    engine
+        .run(plan, store, &SystemClock, activity, RunSetup::default())
+        .await
+        .expect("run")
+}
+
+/// Vendor Portal Updates, the seeded group with an allowed-senders list, and its address.
+async fn vendor_updates(engine: &Eng<'_>) -> (TargetGroup, String) {
+    let vendor = target(engine, "Vendor Portal Updates").await;
+    let to = vendor.mail.clone().expect("a DG has an address");
+    (vendor, to)
+}
+
 async fn target(engine: &Eng<'_>, name: &str) -> TargetGroup {
     let page = engine
         .graph()
@@ -73,22 +103,13 @@ async fn one_person_into_a_distribution_group_is_planned_run_and_recorded() {
     assert_eq!(sales.external_senders, ExternalSenders::Rejected);
 
     let desired = people("one", 1);
-    let plan = engine
-        .plan_adds(
-            std::slice::from_ref(&sales),
-            &desired,
-            &PlanOptions::default(),
-        )
+    let plan = plan_adds(&engine, std::slice::from_ref(&sales), &desired)
         .await
-        .expect("plan")
         .without_optional(|_| false);
     assert_eq!(plan.totals.count(OutcomeKind::CreateContact), 1);
     let store = MemoryJournalStore::new();
     let activity = MemoryActivity::default();
-    let outcome = engine
-        .run(&plan, &store, &SystemClock, &activity, RunSetup::default())
-        .await
-        .expect("run");
+    let outcome = run(&engine, &plan, &store, &activity).await;
     assert_eq!(outcome.state, RunState::Finished);
     assert!(outcome
         .report
@@ -115,14 +136,7 @@ async fn one_person_into_a_distribution_group_is_planned_run_and_recorded() {
         .any(|e| e.what == format!("Add {address} to Sales Team")));
 
     // Planned again: the same reads now find the contact in the group, so nothing is to do.
-    let again = engine
-        .plan_adds(
-            std::slice::from_ref(&sales),
-            &desired,
-            &PlanOptions::default(),
-        )
-        .await
-        .expect("plan again");
+    let again = plan_adds(&engine, std::slice::from_ref(&sales), &desired).await;
     assert_eq!(again.totals.count(OutcomeKind::AlreadyMember), 1);
     assert!(again.ops.iter().all(|o| o.optional));
 }
@@ -136,10 +150,8 @@ async fn a_bulk_run_into_two_kinds_of_group_records_every_operation_in_few_write
         target(&engine, "Project Falcon").await,
     ];
     let desired = people("bulk", 120);
-    let plan = engine
-        .plan_adds(&groups, &desired, &PlanOptions::default())
+    let plan = plan_adds(&engine, &groups, &desired)
         .await
-        .expect("plan")
         .without_optional(|_| false);
     // A new person for a Microsoft 365 group is invited once and joins the DG as that guest.
     assert_eq!(plan.totals.count(OutcomeKind::InviteGuest), 240);
@@ -192,21 +204,12 @@ async fn script_mode_hands_over_once_then_verify_confirms_and_the_run_finishes()
     // Without Exchange the sender setting of a DG can't be read: unknown, not guessed.
     assert_eq!(sales.external_senders, ExternalSenders::Unknown);
     let desired = people("script", 3);
-    let plan = scripted
-        .plan_adds(
-            std::slice::from_ref(&sales),
-            &desired,
-            &PlanOptions::default(),
-        )
+    let plan = plan_adds(&scripted, std::slice::from_ref(&sales), &desired)
         .await
-        .expect("plan")
         .without_optional(|_| false);
     let store = MemoryJournalStore::new();
     let activity = MemoryActivity::default();
-    let first = scripted
-        .run(&plan, &store, &SystemClock, &activity, RunSetup::default())
-        .await
-        .expect("run");
+    let first = run(&scripted, &plan, &store, &activity).await;
     assert_eq!(first.pending_script.len(), plan.ops.len());
     let script = scripted
         .script(&plan, &first.pending_script)
@@ -229,10 +232,7 @@ async fn script_mode_hands_over_once_then_verify_confirms_and_the_run_finishes()
     assert!(early.added.is_empty());
 
     // Resumed before the script ran: the handover is not said again.
-    let resumed = scripted
-        .run(&plan, &store, &SystemClock, &activity, RunSetup::default())
-        .await
-        .expect("resume");
+    let resumed = run(&scripted, &plan, &store, &activity).await;
     assert_eq!(resumed.pending_script, first.pending_script);
     assert_eq!(activity.log.borrow().entries.len(), plan.ops.len());
 
@@ -264,10 +264,7 @@ async fn script_mode_hands_over_once_then_verify_confirms_and_the_run_finishes()
         .filter(|e| e.reason == Some(Reason::ConfirmedByVerify) && e.outcome == Outcome::Done)
         .count();
     assert_eq!(confirmed, plan.ops.len());
-    let done = scripted
-        .run(&plan, &store, &SystemClock, &activity, RunSetup::default())
-        .await
-        .expect("after verify");
+    let done = run(&scripted, &plan, &store, &activity).await;
     assert!(done.pending_script.is_empty());
     // Done by the script, as Verify found: nothing failed or still pending.
     assert!(
@@ -293,10 +290,8 @@ async fn a_cancelled_run_resumes_from_its_journal_without_repeating_or_rerecordi
     let engine = direct(&env);
     let groups = [target(&engine, "Suppliers").await];
     let desired = people("resume", 40);
-    let plan = engine
-        .plan_adds(&groups, &desired, &PlanOptions::default())
+    let plan = plan_adds(&engine, &groups, &desired)
         .await
-        .expect("plan")
         .without_optional(|_| false);
     let store = MemoryJournalStore::new();
     let activity = MemoryActivity::default();
@@ -329,10 +324,7 @@ async fn a_cancelled_run_resumes_from_its_journal_without_repeating_or_rerecordi
     );
 
     // "After a reload": the same journal, a new run.
-    let rest = engine
-        .run(&plan, &store, &SystemClock, &activity, RunSetup::default())
-        .await
-        .expect("rest");
+    let rest = run(&engine, &plan, &store, &activity).await;
     assert_eq!(rest.state, RunState::Finished);
     assert!(rest
         .report
@@ -366,10 +358,8 @@ async fn a_journalled_run_records_every_operation_once_even_when_a_reload_lost_e
     let env = Env::start(Knobs::default()).await;
     let engine = direct(&env);
     let groups = [target(&engine, "Event Attendees 2025").await];
-    let plan = engine
-        .plan_adds(&groups, &people("lost", 20), &PlanOptions::default())
+    let plan = plan_adds(&engine, &groups, &people("lost", 20))
         .await
-        .expect("plan")
         .without_optional(|_| false);
     let store = MemoryJournalStore::new();
     let control = RunControl::new();
@@ -542,8 +532,7 @@ async fn a_delivery_fix_is_a_plan_run_by_the_engine_until_the_oracle_delivers() 
 
     let env = Env::start(Knobs::default()).await;
     let engine = direct(&env);
-    let vendor = target(&engine, "Vendor Portal Updates").await;
-    let to = vendor.mail.clone().expect("a DG has an address");
+    let (vendor, to) = vendor_updates(&engine).await;
     let from = "new.supplier@unknown.example";
 
     // Before: the allowed-senders list bounces the stranger, and the domain says why.
@@ -741,8 +730,7 @@ async fn script_mode_fixes_a_reported_bounce_with_a_script_that_verify_checks() 
 
     let env = Env::start(Knobs::default()).await;
     let scripted = script_mode(&env);
-    let vendor = target(&scripted, "Vendor Portal Updates").await;
-    let to = vendor.mail.clone().expect("address");
+    let (vendor, to) = vendor_updates(&scripted).await;
     // A stranger: the contact is created first. Chris Preston is on the list already; a contact
     // of the directory that isn't (Paul West) gets no second contact.
     let stranger = EmailAddress::parse("stranger@unknown.example").unwrap();
@@ -814,21 +802,13 @@ async fn adding_to_an_allowed_senders_group_offers_the_list_and_the_run_lets_the
 
     let env = Env::start(Knobs::default()).await;
     let engine = direct(&env);
-    let vendor = target(&engine, "Vendor Portal Updates").await;
-    let to = vendor.mail.clone().expect("a DG has an address");
+    let (vendor, to) = vendor_updates(&engine).await;
     let desired = people("listed", 2);
     let addresses: Vec<String> = desired
         .iter()
         .map(|d| d.person.as_ref().unwrap().email.to_string())
         .collect();
-    let plan = engine
-        .plan_adds(
-            std::slice::from_ref(&vendor),
-            &desired,
-            &PlanOptions::default(),
-        )
-        .await
-        .expect("plan");
+    let plan = plan_adds(&engine, std::slice::from_ref(&vendor), &desired).await;
     let fixes = plan
         .warnings
         .iter()
@@ -871,16 +851,56 @@ async fn adding_to_an_allowed_senders_group_offers_the_list_and_the_run_lets_the
         ("rejected".into(), Some("5.7.124".into()))
     );
     // Script mode: the lists can't be read, so the plan has no offer.
-    let scripted = script_mode(&env)
-        .plan_adds(
-            std::slice::from_ref(&vendor),
-            &people("unlisted", 1),
-            &PlanOptions::default(),
-        )
-        .await
-        .expect("plan");
+    let scripted = plan_adds(
+        &script_mode(&env),
+        std::slice::from_ref(&vendor),
+        &people("unlisted", 1),
+    )
+    .await;
     assert!(!scripted
         .warnings
         .iter()
         .any(|w| matches!(w, GroupWarning::NotOnAllowedSenders { .. })));
+}
+
+/// Get-DistributionGroup shows list entries by the recipients' Names, and a contact's Name isn't
+/// its address or its display name (Chris Preston's contact shows as "Chris Preston (Northwind
+/// Traders)" in Graph): adding him to Vendor Portal Updates, where he is listed by Name, offers
+/// nothing for him — the engine resolves the entries through Exchange — and still offers the
+/// list for a new person.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_listed_by_name_gets_no_offer() {
+    use guestlist_core::domain::plan::{GroupWarning, Operation};
+
+    let env = Env::start(Knobs::default()).await;
+    let engine = direct(&env);
+    let (vendor, to) = vendor_updates(&engine).await;
+    let chris = "chris.preston@northwindtraders.com";
+    assert_eq!(oracle(&env, chris, &to).await, ("delivered".into(), None));
+    let mut desired = people("listed", 1);
+    let mut his = people("chris", 1).remove(0);
+    if let Ok(p) = his.person.as_mut() {
+        p.email = guestlist_core::domain::email::EmailAddress::parse(chris).unwrap();
+    }
+    his.row = 3;
+    desired.push(his);
+    let plan = plan_adds(&engine, std::slice::from_ref(&vendor), &desired).await;
+    // Chris's contact is added to the group (he isn't a member), but not offered for the list.
+    assert!(plan.adds_existing_to(0));
+    let fixes = plan
+        .warnings
+        .iter()
+        .find_map(|w| match w {
+            GroupWarning::NotOnAllowedSenders { group: 0, fixes } => Some(fixes.clone()),
+            _ => None,
+        })
+        .expect("the allowed-senders warning for the new person");
+    let entries: Vec<String> = fixes
+        .iter()
+        .filter_map(|f| match plan.op(*f).map(|o| &o.op) {
+            Some(Operation::EditSenderList { entry, .. }) => Some(entry.to_lowercase()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(entries, ["listed.0@partner0.example"]);
 }

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::paging::{collection, entity, paginate, read_request};
+use super::paging::{collection, entity, paginate, Read};
 use super::{delay, into_map, tenant, Ctx, Origin, METHOD_NOT_ALLOWED, READ_CONTACTS};
 use crate::contract::GRAPH_AUDIENCE;
 use crate::state::AppState;
@@ -42,21 +42,18 @@ pub(super) async fn list_contacts(
     origin: Origin,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(origin);
-    let (caller, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    let d = delay(&state);
-    let t = tenant(&state, &caller);
-    let page = paginate(
-        t.contacts(),
-        &q,
-        |c| c.provenance.visible_to(Side::Graph, d),
-        contact_json,
-        |m| q.project(m),
-    );
-    collection(&ctx, &q, "contacts", "/contacts", page)
+    Read::new(&state, &headers, origin, &pairs).answer(READ_CONTACTS, |ctx, caller, q| {
+        let d = delay(&state);
+        let t = tenant(&state, &caller);
+        let page = paginate(
+            t.contacts(),
+            &q,
+            |c| c.provenance.visible_to(Side::Graph, d),
+            contact_json,
+            |m| q.project(m),
+        );
+        collection(&ctx, &q, "contacts", "/contacts", page)
+    })
 }
 
 pub(super) async fn get_contact(
@@ -66,20 +63,14 @@ pub(super) async fn get_contact(
     Path(id): Path<String>,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(origin);
-    let (caller, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    let d = delay(&state);
-    let t = tenant(&state, &caller);
-    let Some(c) = t
-        .contact(&id)
-        .filter(|c| c.provenance.visible_to(Side::Graph, d))
-    else {
-        return ctx.not_found(&id);
-    };
-    entity(&ctx, &q, "contacts", contact_json(c))
+    Read::new(&state, &headers, origin, &pairs).answer(READ_CONTACTS, |ctx, caller, q| {
+        let d = delay(&state);
+        let t = tenant(&state, &caller);
+        let Some(c) = super::users::visible_contact(&t, &id, d) else {
+            return ctx.not_found(&id);
+        };
+        entity(&ctx, &q, "contacts", contact_json(c))
+    })
 }
 
 /// orgContacts are read-only in Graph: they are created in Exchange (New-MailContact) or synced from
@@ -110,19 +101,13 @@ pub(super) async fn contact_member_of(
     Path(id): Path<String>,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(origin);
-    let (caller, q) = match read_request(&state, &headers, &ctx, READ_CONTACTS, &pairs) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    let d = delay(&state);
-    let t = tenant(&state, &caller);
-    let Some(c) = t
-        .contact(&id)
-        .filter(|c| c.provenance.visible_to(Side::Graph, d))
-    else {
-        return ctx.not_found(&id);
-    };
-    let groups = super::users::direct_groups(&t, &c.id, d);
-    super::users::member_of_page(&ctx, &q, &groups, &format!("/contacts/{id}/memberOf"))
+    Read::new(&state, &headers, origin, &pairs).answer(READ_CONTACTS, |ctx, caller, q| {
+        let d = delay(&state);
+        let t = tenant(&state, &caller);
+        let Some(c) = super::users::visible_contact(&t, &id, d) else {
+            return ctx.not_found(&id);
+        };
+        let groups = super::users::direct_groups(&t, &c.id, d);
+        super::users::member_of_page(&ctx, &q, &groups, &format!("/contacts/{id}/memberOf"))
+    })
 }

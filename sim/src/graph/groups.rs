@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::paging::{collection, entity, paginate, read_request};
+use super::paging::{collection, entity, paginate, Read};
 use super::{authorize, date, into_map, tenant, Ctx, Origin, READ_GROUPS, WRITE_GROUP};
 use crate::contract::Role;
 use crate::state::AppState;
@@ -90,21 +90,18 @@ pub(super) async fn list_groups(
     origin: Origin,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(origin);
-    let (caller, q) = match read_request(&state, &headers, &ctx, READ_GROUPS, &pairs) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    let t = tenant(&state, &caller);
-    // Dynamic distribution groups exist only in Exchange.
-    let page = paginate(
-        t.groups(),
-        &q,
-        |g| g.kind.in_graph(),
-        group_json,
-        |m| q.project(m),
-    );
-    collection(&ctx, &q, "groups", "/groups", page)
+    Read::new(&state, &headers, origin, &pairs).answer(READ_GROUPS, |ctx, caller, q| {
+        let t = tenant(&state, &caller);
+        // Dynamic distribution groups exist only in Exchange.
+        let page = paginate(
+            t.groups(),
+            &q,
+            |g| g.kind.in_graph(),
+            group_json,
+            |m| q.project(m),
+        );
+        collection(&ctx, &q, "groups", "/groups", page)
+    })
 }
 
 pub(super) async fn get_group(
@@ -114,21 +111,18 @@ pub(super) async fn get_group(
     Path(id): Path<String>,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(origin);
-    let (caller, q) = match read_request(&state, &headers, &ctx, READ_GROUPS, &pairs) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    let t = tenant(&state, &caller);
-    let Some(g) = t.group(&id).filter(|g| g.kind.in_graph()) else {
-        return ctx.not_found(&id);
-    };
-    let mut m = group_json(g);
-    if q.select.is_some() {
-        // allowExternalSenders & co. come from Exchange and only on $select (group-get page).
-        m.extend(group_exchange_props(g));
-    }
-    entity(&ctx, &q, "groups", m)
+    Read::new(&state, &headers, origin, &pairs).answer(READ_GROUPS, |ctx, caller, q| {
+        let t = tenant(&state, &caller);
+        let Some(g) = t.group(&id).filter(|g| g.kind.in_graph()) else {
+            return ctx.not_found(&id);
+        };
+        let mut m = group_json(g);
+        if q.select.is_some() {
+            // allowExternalSenders & co. come from Exchange and only on $select (group-get page).
+            m.extend(group_exchange_props(g));
+        }
+        entity(&ctx, &q, "groups", m)
+    })
 }
 
 pub(super) async fn patch_group(

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::{authorize, eventual, into_map, Ctx};
+use super::{authorize, eventual, into_map, Ctx, Origin};
 use crate::contract::Caller;
 use crate::odata::Query;
 use crate::state::AppState;
@@ -117,17 +117,47 @@ pub(super) fn parse_query(
     Query::parse(pairs, eventual(headers)).map_err(|e| Box::new(ctx.query_error(e)))
 }
 
-/// The start of a read: the caller's token holds one of `scopes`, then the OData query parses
-/// (an unauthorised caller hears 401/403 before any query error).
-pub(super) fn read_request(
-    state: &AppState,
-    headers: &HeaderMap,
-    ctx: &Ctx,
-    scopes: &[&str],
-    pairs: &[(String, String)],
-) -> Result<(Caller, Query), Box<Response>> {
-    let caller = authorize(state, headers, ctx, scopes)?;
-    Ok((caller, parse_query(ctx, headers, pairs)?))
+/// A read request as a handler receives it.
+pub(super) struct Read<'a> {
+    state: &'a AppState,
+    headers: &'a HeaderMap,
+    origin: Origin,
+    pairs: &'a [(String, String)],
+}
+
+impl<'a> Read<'a> {
+    pub(super) fn new(
+        state: &'a AppState,
+        headers: &'a HeaderMap,
+        origin: Origin,
+        pairs: &'a [(String, String)],
+    ) -> Self {
+        Read {
+            state,
+            headers,
+            origin,
+            pairs,
+        }
+    }
+
+    /// The start of every read: the caller's token holds one of `scopes`, then the OData query
+    /// parses (an unauthorised caller hears 401/403 before any query error); then `answer` gets
+    /// the request's context, the caller and the query.
+    pub(super) fn answer(
+        self,
+        scopes: &[&str],
+        answer: impl FnOnce(Ctx, Caller, Query) -> Response,
+    ) -> Response {
+        let ctx = Ctx::new(self.origin);
+        let caller = match authorize(self.state, self.headers, &ctx, scopes) {
+            Ok(c) => c,
+            Err(r) => return *r,
+        };
+        match parse_query(&ctx, self.headers, self.pairs) {
+            Ok(q) => answer(ctx, caller, q),
+            Err(r) => *r,
+        }
+    }
 }
 
 /// A single entity: `@odata.context` (`{set}/$entity`) first, then the selected properties.

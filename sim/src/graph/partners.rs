@@ -11,8 +11,8 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::into_map;
-use super::paging::{collection, paginate, read_request};
-use super::{Ctx, Origin};
+use super::paging::{collection, paginate, Read};
+use super::Origin;
 use crate::contract::Organization;
 use crate::state::AppState;
 
@@ -36,18 +36,15 @@ pub(super) async fn list_customers(
     origin: Origin,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(origin);
-    let (caller, q) = match read_request(&state, &headers, &ctx, READ_CUSTOMERS, &pairs) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    let customers = state.tenancy.customers_of(&caller.tid);
-    let page = paginate(&customers, &q, |_| true, customer_json, |m| q.project(m));
-    collection(
-        &ctx,
-        &q,
-        "tenantRelationships/delegatedAdminCustomers",
-        "/tenantRelationships/delegatedAdminCustomers",
-        page,
-    )
+    Read::new(&state, &headers, origin, &pairs).answer(READ_CUSTOMERS, |ctx, caller, q| {
+        let customers = state.tenancy.customers_of(&caller.tid);
+        let page = paginate(&customers, &q, |_| true, customer_json, |m| q.project(m));
+        collection(
+            &ctx,
+            &q,
+            "tenantRelationships/delegatedAdminCustomers",
+            "/tenantRelationships/delegatedAdminCustomers",
+            page,
+        )
+    })
 }

@@ -17,7 +17,7 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::groups::group_json;
-use super::paging::{collection, entity, paginate, read_request};
+use super::paging::{collection, entity, paginate, Read};
 use super::{
     authorize, date, defaults_only, delay, into_map, tenant, with_type, Ctx, Origin, READ_ME,
     READ_USERS, WRITE_USERS,
@@ -25,7 +25,7 @@ use super::{
 use crate::contract::{Caller, Role};
 use crate::odata::Field;
 use crate::state::AppState;
-use crate::store::{Group, Side, Tenant, User, UserType};
+use crate::store::{Contact, Group, Side, Tenant, User, UserType};
 
 /// Properties `GET /users` returns without `$select`
 /// (https://learn.microsoft.com/en-us/graph/api/user-list?view=graph-rest-1.0#optional-query-parameters).
@@ -90,26 +90,23 @@ pub(super) async fn me(
     origin: Origin,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(origin);
-    let (caller, q) = match read_request(&state, &headers, &ctx, READ_ME, &pairs) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    // A partner's admin in a customer tenant has no user object there: `/me` is still the
-    // signed-in user, whose object lives in their home tenant.
-    let home = crate::auth::account_by_oid(&state, &caller.oid)
-        .map(|a| a.tenant_id)
-        .unwrap_or(crate::contract::TENANT_ID);
-    let t = state.tenant_of(home);
-    let Some(u) = t.user(&caller.oid) else {
-        return ctx.not_found(&caller.oid);
-    };
-    let m = if q.select.is_some() {
-        user_json(u)
-    } else {
-        defaults_only(user_json(u), USER_DEFAULT)
-    };
-    entity(&ctx, &q, "users", m)
+    Read::new(&state, &headers, origin, &pairs).answer(READ_ME, |ctx, caller, q| {
+        // A partner's admin in a customer tenant has no user object there: `/me` is still the
+        // signed-in user, whose object lives in their home tenant.
+        let home = crate::auth::account_by_oid(&state, &caller.oid)
+            .map(|a| a.tenant_id)
+            .unwrap_or(crate::contract::TENANT_ID);
+        let t = state.tenant_of(home);
+        let Some(u) = t.user(&caller.oid) else {
+            return ctx.not_found(&caller.oid);
+        };
+        let m = if q.select.is_some() {
+            user_json(u)
+        } else {
+            defaults_only(user_json(u), USER_DEFAULT)
+        };
+        entity(&ctx, &q, "users", m)
+    })
 }
 
 pub(super) async fn list_users(
@@ -118,44 +115,41 @@ pub(super) async fn list_users(
     origin: Origin,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(origin);
-    let (caller, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    let d = delay(&state);
-    let t = tenant(&state, &caller);
-    let selected = q.select.is_some();
-    // Pre-check the common filters on the stored fields so a lookup among 50,000 users doesn't build
-    // 50,000 JSON objects.
-    let may_match = |u: &User| {
-        q.filter.as_ref().is_none_or(|f| {
-            f.may_match(&|p: &str| match p.to_ascii_lowercase().as_str() {
-                "mail" => Some(Field::Str(u.mail.as_deref())),
-                "userprincipalname" => Some(Field::Str(Some(&u.user_principal_name))),
-                "displayname" => Some(Field::Str(Some(&u.display_name))),
-                "usertype" => Some(Field::Str(Some(u.user_type.as_str()))),
-                "othermails" => Some(Field::List(&u.other_mails)),
-                "externaluserstate" => Some(Field::Str(u.external_user_state.as_deref())),
-                "proxyaddresses" => Some(Field::List(&u.proxy_addresses)),
-                _ => None,
+    Read::new(&state, &headers, origin, &pairs).answer(READ_USERS, |ctx, caller, q| {
+        let d = delay(&state);
+        let t = tenant(&state, &caller);
+        let selected = q.select.is_some();
+        // Pre-check the common filters on the stored fields so a lookup among 50,000 users doesn't build
+        // 50,000 JSON objects.
+        let may_match = |u: &User| {
+            q.filter.as_ref().is_none_or(|f| {
+                f.may_match(&|p: &str| match p.to_ascii_lowercase().as_str() {
+                    "mail" => Some(Field::Str(u.mail.as_deref())),
+                    "userprincipalname" => Some(Field::Str(Some(&u.user_principal_name))),
+                    "displayname" => Some(Field::Str(Some(&u.display_name))),
+                    "usertype" => Some(Field::Str(Some(u.user_type.as_str()))),
+                    "othermails" => Some(Field::List(&u.other_mails)),
+                    "externaluserstate" => Some(Field::Str(u.external_user_state.as_deref())),
+                    "proxyaddresses" => Some(Field::List(&u.proxy_addresses)),
+                    _ => None,
+                })
             })
-        })
-    };
-    let page = paginate(
-        t.users(),
-        &q,
-        |u| u.provenance.visible_to(Side::Graph, d) && may_match(u),
-        user_json,
-        |m| {
-            if selected {
-                q.project(m)
-            } else {
-                Value::Object(defaults_only(m, USER_DEFAULT))
-            }
-        },
-    );
-    collection(&ctx, &q, "users", "/users", page)
+        };
+        let page = paginate(
+            t.users(),
+            &q,
+            |u| u.provenance.visible_to(Side::Graph, d) && may_match(u),
+            user_json,
+            |m| {
+                if selected {
+                    q.project(m)
+                } else {
+                    Value::Object(defaults_only(m, USER_DEFAULT))
+                }
+            },
+        );
+        collection(&ctx, &q, "users", "/users", page)
+    })
 }
 
 pub(super) async fn get_user(
@@ -165,26 +159,40 @@ pub(super) async fn get_user(
     Path(id): Path<String>,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(origin);
-    let (caller, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    let d = delay(&state);
-    let t = tenant(&state, &caller);
-    let found = t
-        .user(&id)
-        .or_else(|| t.user_by_upn(&id))
-        .filter(|u| u.provenance.visible_to(Side::Graph, d));
-    let Some(u) = found else {
-        return ctx.not_found(&id);
-    };
-    let m = if q.select.is_some() {
-        user_json(u)
-    } else {
-        defaults_only(user_json(u), USER_DEFAULT)
-    };
-    entity(&ctx, &q, "users", m)
+    Read::new(&state, &headers, origin, &pairs).answer(READ_USERS, |ctx, caller, q| {
+        let d = delay(&state);
+        let t = tenant(&state, &caller);
+        let Some(u) = visible_user(&t, &id, d) else {
+            return ctx.not_found(&id);
+        };
+        let m = if q.select.is_some() {
+            user_json(u)
+        } else {
+            defaults_only(user_json(u), USER_DEFAULT)
+        };
+        entity(&ctx, &q, "users", m)
+    })
+}
+
+/// The user `id` (object id or user principal name), if Graph sees it now.
+pub(super) fn visible_user<'a>(
+    t: &'a Tenant,
+    id: &str,
+    d: std::time::Duration,
+) -> Option<&'a User> {
+    t.user(id)
+        .or_else(|| t.user_by_upn(id))
+        .filter(|u| u.provenance.visible_to(Side::Graph, d))
+}
+
+/// The contact `id`, if Graph sees it now.
+pub(super) fn visible_contact<'a>(
+    t: &'a Tenant,
+    id: &str,
+    d: std::time::Duration,
+) -> Option<&'a Contact> {
+    t.contact(id)
+        .filter(|c| c.provenance.visible_to(Side::Graph, d))
 }
 
 /// The groups (visible to Graph) that hold `id` as a direct member, in store order.
@@ -206,22 +214,15 @@ pub(super) async fn user_member_of(
     Path(id): Path<String>,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(origin);
-    let (caller, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    let d = delay(&state);
-    let t = tenant(&state, &caller);
-    let Some(u) = t
-        .user(&id)
-        .or_else(|| t.user_by_upn(&id))
-        .filter(|u| u.provenance.visible_to(Side::Graph, d))
-    else {
-        return ctx.not_found(&id);
-    };
-    let groups = direct_groups(&t, &u.id, d);
-    member_of_page(&ctx, &q, &groups, &format!("/users/{id}/memberOf"))
+    Read::new(&state, &headers, origin, &pairs).answer(READ_USERS, |ctx, caller, q| {
+        let d = delay(&state);
+        let t = tenant(&state, &caller);
+        let Some(u) = visible_user(&t, &id, d) else {
+            return ctx.not_found(&id);
+        };
+        let groups = direct_groups(&t, &u.id, d);
+        member_of_page(&ctx, &q, &groups, &format!("/users/{id}/memberOf"))
+    })
 }
 
 /// A memberOf page: `#microsoft.graph.group` items.
@@ -391,36 +392,33 @@ pub(super) async fn list_deleted_users(
     origin: Origin,
     QueryPairs(pairs): QueryPairs<Vec<(String, String)>>,
 ) -> Response {
-    let ctx = Ctx::new(origin);
-    let (caller, q) = match read_request(&state, &headers, &ctx, READ_USERS, &pairs) {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    let t = tenant(&state, &caller);
-    let deleted: Vec<&User> = t.deleted_users().collect();
-    let selected = q.select.is_some();
-    let page = paginate(
-        &deleted,
-        &q,
-        |_| true,
-        |u| deleted_json(u),
-        |m| {
-            if selected {
-                q.project(m)
-            } else {
-                let mut keep = USER_DEFAULT.to_vec();
-                keep.push("deletedDateTime");
-                Value::Object(defaults_only(m, &keep))
-            }
-        },
-    );
-    collection(
-        &ctx,
-        &q,
-        "directoryObjects/microsoft.graph.user",
-        "/directory/deletedItems/microsoft.graph.user",
-        page,
-    )
+    Read::new(&state, &headers, origin, &pairs).answer(READ_USERS, |ctx, caller, q| {
+        let t = tenant(&state, &caller);
+        let deleted: Vec<&User> = t.deleted_users().collect();
+        let selected = q.select.is_some();
+        let page = paginate(
+            &deleted,
+            &q,
+            |_| true,
+            |u| deleted_json(u),
+            |m| {
+                if selected {
+                    q.project(m)
+                } else {
+                    let mut keep = USER_DEFAULT.to_vec();
+                    keep.push("deletedDateTime");
+                    Value::Object(defaults_only(m, &keep))
+                }
+            },
+        );
+        collection(
+            &ctx,
+            &q,
+            "directoryObjects/microsoft.graph.user",
+            "/directory/deletedItems/microsoft.graph.user",
+            page,
+        )
+    })
 }
 
 fn deleted_json(u: &User) -> Map<String, Value> {

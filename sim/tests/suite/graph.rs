@@ -343,6 +343,34 @@ async fn allow_external_senders_only_with_select_and_patched_alone() {
         )
         .await;
     assert_eq!(sel.body["allowExternalSenders"], false);
+    // Not on a list, even `$select`ed ("Supported only on the Get group API (GET /groups/{ID})",
+    // the group resource's page), but on each single-group GET inside a `$batch`.
+    let listed = s.get(&tok, "/groups?$select=id,allowExternalSenders").await;
+    assert_eq!(listed.status, 200);
+    let items = listed.body["value"].as_array().expect("value");
+    assert!(!items.is_empty());
+    assert!(items
+        .iter()
+        .all(|g| g.get("allowExternalSenders").is_none()));
+    let batched = s
+        .post(
+            &tok,
+            "/$batch",
+            json!({"requests": [
+                {"id": "1", "method": "GET", "url": format!("/groups/{marketing}?$select=id,allowExternalSenders")},
+                {"id": "2", "method": "GET", "url": format!("/groups/{falcon}?$select=id,allowExternalSenders")},
+            ]}),
+        )
+        .await;
+    assert_eq!(batched.status, 200);
+    let by_id = |id: &str| {
+        batched.body["responses"]
+            .as_array()
+            .and_then(|r| r.iter().find(|x| x["id"] == id))
+            .map(|x| x["body"]["allowExternalSenders"].clone())
+    };
+    assert_eq!(by_id("1"), Some(json!(false)));
+    assert_eq!(by_id("2"), Some(json!(true)));
     assert_eq!(sel.body["displayName"], "Marketing");
     let sel = s
         .get(

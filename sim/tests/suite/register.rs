@@ -14,7 +14,7 @@ use guestlist_sim::store::{GroupKind, Tenant, UserType, ADMIN_UPN, HELPDESK_UPN}
 use guestlist_sim::Knobs;
 use serde_json::{json, Value};
 use tenant_support::{
-    assert_graph_error, eventually, exo_type, Sim, ADMIN_GRAPH_SCOPES, NOT_FOUND,
+    assert_graph_error, eventually, exo_type, Reply, Sim, ADMIN_GRAPH_SCOPES, NOT_FOUND,
 };
 
 const INSUFFICIENT: &str = "Insufficient privileges to complete the operation.";
@@ -24,6 +24,14 @@ fn writer(s: &Sim) -> String {
     let mut scopes = ADMIN_GRAPH_SCOPES.to_vec();
     scopes.push("User.ReadWrite.All");
     s.token(ADMIN_UPN, GRAPH_AUDIENCE, &scopes)
+}
+
+/// A fresh sim, the admin's writing token ([`writer`]) and the id of the seeded guest `mail`.
+async fn writing_on_guest(mail: &str) -> (Sim, String, String) {
+    let s = Sim::start(Knobs::default()).await;
+    let tok = writer(&s);
+    let guest = user_id(&s, mail);
+    (s, tok, guest)
 }
 
 fn ids(v: &Value) -> HashSet<String> {
@@ -63,6 +71,22 @@ fn contact_id(s: &Sim, mail: &str) -> String {
         .expect("seeded contact")
         .id
         .clone()
+}
+
+/// `POST /directory/deletedItems/{id}/restore`.
+async fn restore(s: &Sim, tok: &str, id: &str) -> Reply {
+    s.post(
+        tok,
+        &format!("/directory/deletedItems/{id}/restore"),
+        json!({}),
+    )
+    .await
+}
+
+/// `GET /directory/deletedItems/microsoft.graph.user`.
+async fn deleted_users(s: &Sim, tok: &str) -> Reply {
+    s.get(tok, "/directory/deletedItems/microsoft.graph.user")
+        .await
 }
 
 /// Get-MailContact's answer for `identity`.
@@ -185,9 +209,7 @@ async fn external_user_state_only_on_select_and_filterable() {
 
 #[tokio::test]
 async fn deleting_a_guest_puts_it_in_deleted_items_and_restore_gives_its_groups_back() {
-    let s = Sim::start(Knobs::default()).await;
-    let tok = writer(&s);
-    let guest = user_id(&s, "kim.akers@fabrikam.com");
+    let (s, tok, guest) = writing_on_guest("kim.akers@fabrikam.com").await;
     let groups = groups_of(&s, &guest);
     assert!(!groups.is_empty());
     // Reading is not enough to delete.
@@ -209,46 +231,28 @@ async fn deleting_a_guest_puts_it_in_deleted_items_and_restore_gives_its_groups_
     }
     let again = s.delete(&tok, &format!("/users/{guest}")).await;
     assert_eq!(again.status, 404, "{}", again.text);
-    let deleted = s
-        .get(&tok, "/directory/deletedItems/microsoft.graph.user")
-        .await;
+    let deleted = deleted_users(&s, &tok).await;
     assert_eq!(deleted.status, 200, "{}", deleted.text);
     let items = deleted.body["value"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"], guest.as_str());
     assert!(items[0]["deletedDateTime"].is_string(), "{}", items[0]);
 
-    let restored = s
-        .post(
-            &tok,
-            &format!("/directory/deletedItems/{guest}/restore"),
-            json!({}),
-        )
-        .await;
+    let restored = restore(&s, &tok, &guest).await;
     assert_eq!(restored.status, 200, "{}", restored.text);
     assert_eq!(restored.body["id"], guest.as_str());
     assert_eq!(restored.body["@odata.type"], "#microsoft.graph.user");
     assert_eq!(groups_of(&s, &guest), groups, "back in its groups");
     assert_eq!(s.get(&tok, &format!("/users/{guest}")).await.status, 200);
-    let none = s
-        .get(&tok, "/directory/deletedItems/microsoft.graph.user")
-        .await;
+    let none = deleted_users(&s, &tok).await;
     assert!(none.body["value"].as_array().unwrap().is_empty());
-    let twice = s
-        .post(
-            &tok,
-            &format!("/directory/deletedItems/{guest}/restore"),
-            json!({}),
-        )
-        .await;
+    let twice = restore(&s, &tok, &guest).await;
     assert_eq!(twice.status, 404, "{}", twice.text);
 }
 
 #[tokio::test]
 async fn a_new_guest_for_a_deleted_guests_address_blocks_its_restore() {
-    let s = Sim::start(Knobs::default()).await;
-    let tok = writer(&s);
-    let guest = user_id(&s, "mei.lin@tailspintoys.com");
+    let (s, tok, guest) = writing_on_guest("mei.lin@tailspintoys.com").await;
     assert_eq!(s.delete(&tok, &format!("/users/{guest}")).await.status, 204);
     let inv = s
         .post(
@@ -259,13 +263,7 @@ async fn a_new_guest_for_a_deleted_guests_address_blocks_its_restore() {
         .await;
     assert_eq!(inv.status, 201, "{}", inv.text);
     assert_ne!(inv.body["invitedUser"]["id"], guest.as_str(), "a new user");
-    let r = s
-        .post(
-            &tok,
-            &format!("/directory/deletedItems/{guest}/restore"),
-            json!({}),
-        )
-        .await;
+    let r = restore(&s, &tok, &guest).await;
     assert_eq!(r.status, 400, "{}", r.text);
     assert_eq!(r.body["error"]["code"], "Request_BadRequest");
 }
@@ -301,9 +299,7 @@ async fn inviting_a_pending_guest_again_returns_the_same_user() {
 
 #[tokio::test]
 async fn extension_attributes_are_written_on_cloud_users_and_refused_on_synced_ones() {
-    let s = Sim::start(Knobs::default()).await;
-    let tok = writer(&s);
-    let guest = user_id(&s, "kim.akers@fabrikam.com");
+    let (s, tok, guest) = writing_on_guest("kim.akers@fabrikam.com").await;
     let r = s
         .patch(
             &tok,

@@ -25,7 +25,9 @@ use guestlist_core::domain::email::EmailAddress;
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::journal::{Failure, Service};
 use guestlist_core::domain::plan::Plan;
-use guestlist_core::tenant::DeliveryCheck;
+use guestlist_core::engine::reads::from_allow_external_senders;
+use guestlist_core::tenant::graph::MAX_BATCH;
+use guestlist_core::tenant::{DeliveryCheck, GroupId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::HashMap;
@@ -50,46 +52,131 @@ pub fn DeliveryBadge(
     }
 }
 
-/// A distribution group the finder found, as the delivery check sees it.
+/// A group the finder found, as the delivery check sees it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FoundDelivery {
-    /// `RequireSenderAuthenticationEnabled`.
-    pub require_sender_authentication: Option<bool>,
-    /// What any external sender gets.
-    pub any_external: Outcome,
+    /// The external-senders switch (`RequireSenderAuthenticationEnabled`, a Microsoft 365
+    /// group's `allowExternalSenders`).
+    pub external: ExternalSenders,
+    /// What any external sender gets, where Exchange's restrictions were read (direct mode).
+    pub any_external: Option<Outcome>,
 }
 
-/// The finder's part of the check: the distribution and mail-enabled security groups matching
-/// `query` (`Get-DistributionGroup`, which shows their restrictions), each with what any external
-/// sender gets, by lower-cased object id. A split point of its own with the `split` feature
-/// (see `lazy_route!` in `ui/mod.rs`): decoding the restrictions and the rules stay out of the
-/// first load, fetched with the first search in direct mode.
+/// The finder's badges: what [`found_delivery`] read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FoundBadges {
+    /// By lower-cased object id.
+    pub groups: HashMap<String, FoundDelivery>,
+    /// Exchange couldn't add its part (Graph's still stands).
+    pub exchange_failed: Option<Failure>,
+}
+
+/// The finder's part of the check, for the results of `query`:
+/// - the Microsoft 365 groups among them (`unified`, object ids): `allowExternalSenders`, 20
+///   groups to a Graph `$batch` (Graph shows it only on a single-group GET), in both modes;
+/// - in direct mode, the distribution and mail-enabled security groups matching `query`
+///   (`Get-DistributionGroup -Anr`) and the Microsoft 365 ones by id (`Get-UnifiedGroup
+///   -Filter`), one call each, which show their restrictions: each with what any external
+///   sender gets.
+///
+/// A group whose switch can't be read keeps no badge (the list is what matters). A split point
+/// of its own with the `split` feature (see `lazy_route!` in `ui/mod.rs`): decoding the
+/// restrictions and the rules stay out of the first load, fetched with the first search.
 #[cfg_attr(feature = "split", leptos::lazy)]
-pub async fn found_distribution_groups(
+pub async fn found_delivery(
     session: Session,
     query: String,
-) -> Result<HashMap<String, FoundDelivery>, Failure> {
-    let found = session
-        .exchange
-        .find_distribution_groups(&query)
-        .await
-        .map_err(|e| explain(Service::Exchange, &e))?;
+    unified: Vec<String>,
+    direct: bool,
+) -> FoundBadges {
+    let allow = unified_switches(&session, &unified).await;
+    let mut found = FoundBadges::default();
+    for (id, a) in &allow {
+        found.groups.insert(
+            id.clone(),
+            FoundDelivery {
+                external: from_allow_external_senders(Some(*a)),
+                any_external: None,
+            },
+        );
+    }
+    if !direct {
+        return found;
+    }
     let anyone = Sender::any_external("");
-    Ok(found
-        .into_iter()
-        .filter_map(|d| {
-            let id = crate::ui::lowercase(d.recipient.external_directory_object_id.as_deref()?);
-            let kind = GroupKind::from_recipient_type_details(
-                d.recipient.recipient_type_details.as_deref()?,
-            )
-            .ok()?;
-            let found = FoundDelivery {
-                require_sender_authentication: d.restrictions.require_sender_authentication_enabled,
-                any_external: outcome(&d.settings(kind, None), &anyone),
+    let exchange = &session.exchange;
+    let (lists, unified_lists) = futures::future::join(
+        exchange.find_distribution_groups(&query),
+        exchange.unified_groups_by_id(&unified),
+    )
+    .await;
+    for answer in [lists, unified_lists] {
+        let groups = match answer {
+            Ok(g) => g,
+            Err(e) => {
+                found
+                    .exchange_failed
+                    .get_or_insert(explain(Service::Exchange, &e));
+                continue;
+            }
+        };
+        for d in groups {
+            let Some(id) = d.recipient.external_directory_object_id.as_deref() else {
+                continue;
             };
-            Some((id, found))
-        })
-        .collect())
+            let id = crate::ui::lowercase(id);
+            let Some(kind) = d
+                .recipient
+                .recipient_type_details
+                .as_deref()
+                .and_then(|t| GroupKind::from_recipient_type_details(t).ok())
+            else {
+                continue;
+            };
+            // Graph's switch, where read, wins over Exchange's view of it.
+            let settings = d.settings(kind, allow.get(&id).copied());
+            found.groups.insert(
+                id,
+                FoundDelivery {
+                    external: settings.external_senders,
+                    any_external: Some(outcome(&settings, &anyone)),
+                },
+            );
+        }
+    }
+    found
+}
+
+/// `allowExternalSenders` of the Microsoft 365 groups `ids`, by lower-cased id: the batches of 20
+/// sent together; a batch or a group that fails is left out.
+async fn unified_switches(session: &Session, ids: &[String]) -> HashMap<String, bool> {
+    let ids: Vec<GroupId> = ids.iter().map(|id| GroupId(id.clone())).collect();
+    let batches = ids
+        .chunks(MAX_BATCH)
+        .map(|chunk| session.graph.allow_external_senders_of(chunk));
+    let mut allow = HashMap::new();
+    for (chunk, answers) in ids
+        .chunks(MAX_BATCH)
+        .zip(futures::future::join_all(batches).await)
+    {
+        match answers {
+            Ok(answers) => {
+                for (id, a) in chunk.iter().zip(answers) {
+                    match a {
+                        Ok(Some(a)) => {
+                            allow.insert(crate::ui::lowercase(id.as_str()), a);
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            leptos::logging::log!("external senders of {id:?} not shown: {e}")
+                        }
+                    }
+                }
+            }
+            Err(e) => leptos::logging::log!("external senders not shown: {e}"),
+        }
+    }
+    allow
 }
 
 /// Reads the "any external sender" answer once Exchange answers this browser (direct mode), and

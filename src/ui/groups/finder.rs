@@ -1,11 +1,11 @@
 //! The group finder: search as you type. Graph's `$search` (with `ConsistencyLevel: eventual`)
 //! finds distribution lists, mail-enabled security, Microsoft 365 and security groups; in direct
-//! mode Exchange adds the dynamic distribution groups (which Graph doesn't know) and, in one
-//! call, the delivery restrictions of the distribution lists found: each row's badge says what
-//! any external sender gets (`delivery::found_distribution_groups`, a split point of its own:
-//! delivered, bounced with its code, held for a moderator), as the group page's does. Microsoft
-//! 365 groups' restrictions aren't read here (that would be a read per group): their page has
-//! the badge.
+//! mode Exchange adds the dynamic distribution groups (which Graph doesn't know). Each row's
+//! badge says what any external sender gets, as the group page's does (`delivery::found_delivery`,
+//! a split point of its own): the Microsoft 365 groups' `allowExternalSenders` in Graph
+//! `$batch`es of 20, in both modes; in direct mode the restrictions of the groups found, one
+//! Exchange call per cmdlet (`Get-DistributionGroup`, `Get-UnifiedGroup`): delivered, bounced with
+//! its code, held for a moderator. Script mode shows the switch alone.
 //!
 //! Typing is debounced (300 ms) and every search carries a generation number: an answer that
 //! arrives after a newer search started is dropped, so results never jump back to an older query.
@@ -94,22 +94,27 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
             })
         })
         .collect();
-    let mut exchange_note = None;
-    if mode == Some(Mode::Direct) {
-        // Decoding the restrictions and the rules are the group page's code: a split point of
-        // their own, fetched with the first search in direct mode, not with the first load.
-        match super::delivery::found_distribution_groups(session.clone(), query.to_owned()).await {
-            Ok(found) => {
-                for g in &mut groups {
-                    if let Some(d) = found.get(&crate::ui::lowercase(&g.route_id)) {
-                        g.external =
-                            from_require_sender_authentication(d.require_sender_authentication);
-                        g.delivery = Some(d.any_external.clone());
-                    }
-                }
-            }
-            Err(e) => exchange_note = Some(e),
+    // The badges' reads and rules are the group page's code: a split point of their own,
+    // fetched with the first search, not with the first load.
+    let unified: Vec<String> = groups
+        .iter()
+        .filter(|g| g.kind == GroupKind::Microsoft365)
+        .map(|g| g.route_id.clone())
+        .collect();
+    let direct = mode == Some(Mode::Direct);
+    let found = if unified.is_empty() && !direct {
+        Default::default()
+    } else {
+        super::delivery::found_delivery(session.clone(), query.to_owned(), unified, direct).await
+    };
+    for g in &mut groups {
+        if let Some(d) = found.groups.get(&crate::ui::lowercase(&g.route_id)) {
+            g.external = d.external;
+            g.delivery = d.any_external.clone();
         }
+    }
+    let mut exchange_note = found.exchange_failed;
+    if direct {
         match session
             .exchange
             .find_dynamic_distribution_groups(query)
