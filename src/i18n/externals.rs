@@ -74,6 +74,12 @@ area! {
         /// `{done}` of the `{count}` removals finished.
         running: Plural,
         cancel_run,
+        /// A run a reload interrupted: `{done}` of `{count}` operations finished.
+        interrupted,
+        resume_run,
+        forget_run,
+        /// A run planned in the tenant `{planned}`, and Guestlist acts in another now.
+        other_tenant,
         status_not_run,
         not_run: Plural,
         report_heading,
@@ -222,6 +228,10 @@ pub static EN: ExternalsTexts = ExternalsTexts {
         other: "Removing… {done} of {count} removals finished.",
     },
     cancel_run: "Stop after the steps under way",
+    interrupted: "This offboarding stopped before it finished (the page was closed or reloaded): {done} of {count} steps finished. Resume it: whatever was under way is checked first, nothing is done twice.",
+    resume_run: "Resume the offboarding",
+    forget_run: "Leave it and start over",
+    other_tenant: "This offboarding was planned for tenant {planned}, and Guestlist now acts in another tenant, so it was not resumed here: nothing changed. Switch back to {planned} to resume it.",
     status_not_run: "Not done:",
     not_run: Plural {
         one: "{count} step was not done: the run was stopped.",
@@ -371,6 +381,10 @@ pub static NL: ExternalsTexts = ExternalsTexts {
         other: "Bezig met verwijderen… {done} van {count} verwijderingen klaar.",
     },
     cancel_run: "Stoppen na de lopende stappen",
+    interrupted: "Dit offboarden stopte voordat het klaar was (de pagina werd gesloten of opnieuw geladen): {done} van {count} stappen klaar. Ga verder: wat onderweg was, wordt eerst gecontroleerd, niets gebeurt twee keer.",
+    resume_run: "Ga verder met offboarden",
+    forget_run: "Laat het zo en begin opnieuw",
+    other_tenant: "Dit offboarden is gepland voor tenant {planned}, en Guestlist werkt nu in een andere tenant, dus het is hier niet hervat: er is niets veranderd. Ga terug naar {planned} om het te hervatten.",
     status_not_run: "Niet gedaan:",
     not_run: Plural {
         one: "{count} stap is niet gedaan: de uitvoering is gestopt.",

@@ -11,6 +11,7 @@
 
 mod change;
 mod offboard;
+mod offboard_run;
 mod person;
 
 use crate::config::{Config, DEFAULT_ACCESS_UNTIL_ATTRIBUTE};

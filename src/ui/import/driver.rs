@@ -16,8 +16,6 @@ use crate::ui::session::SessionEngine;
 use guestlist_core::domain::journal::{Journal, Service};
 use guestlist_core::domain::plan::{Desired, PlanOptions};
 use guestlist_core::domain::report::build_report;
-#[cfg(target_arch = "wasm32")]
-use guestlist_core::engine::Engine;
 use guestlist_core::run::failure;
 use guestlist_core::tenant::{Group, GroupId, TenantError};
 use leptos::prelude::*;
@@ -128,17 +126,7 @@ pub fn resume(st: ImportState, session: Session) {
 /// `User.ReadWrite.All` where the plan writes guests' end dates.
 #[cfg(target_arch = "wasm32")]
 fn engine_for<'s>(session: &'s Session, saved: &'s SavedRun) -> SessionEngine<'s> {
-    let people = saved
-        .plan
-        .ops
-        .iter()
-        .any(|o| crate::ui::externals::writes_users(&o.op));
-    let graph = if people {
-        &session.graph_people
-    } else {
-        &session.graph
-    };
-    Engine::new(graph, saved.direct.then_some(&*session.exchange)).signed_in_as(&saved.signed_in_as)
+    crate::ui::runs::run_engine(session, &saved.plan, saved.direct, &saved.signed_in_as)
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -148,8 +148,7 @@ impl IdbJournalStore {
         let header = it
             .next()
             .ok_or_else(|| StoreError::Read(format!("run {run} is not saved in this browser")))?;
-        let saved: H =
-            serde_json::from_str(header).map_err(|e| StoreError::Read(e.to_string()))?;
+        let saved: H = serde_json::from_str(header).map_err(|e| StoreError::Read(e.to_string()))?;
         let mut journal = Journal::default();
         for r in it {
             let entry: JournalEntry =

@@ -38,8 +38,36 @@ impl RunPointer {
 }
 
 #[cfg(target_arch = "wasm32")]
+use crate::ui::session::{Session, SessionEngine};
+#[cfg(target_arch = "wasm32")]
+use guestlist_core::domain::plan::Plan;
+#[cfg(target_arch = "wasm32")]
+use guestlist_core::engine::Engine;
+
+#[cfg(target_arch = "wasm32")]
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// The engine for a journalled run: direct or script mode as it was planned, and the Graph
+/// client holding `User.ReadWrite.All` where the plan writes people (deletes guests, end dates).
+#[cfg(target_arch = "wasm32")]
+pub fn run_engine<'s>(
+    session: &'s Session,
+    plan: &Plan,
+    direct: bool,
+    signed_in_as: &'s str,
+) -> SessionEngine<'s> {
+    let graph = if plan
+        .ops
+        .iter()
+        .any(|o| crate::ui::externals::writes_users(&o.op))
+    {
+        &session.graph_people
+    } else {
+        &session.graph
+    };
+    Engine::new(graph, direct.then_some(&*session.exchange)).signed_in_as(signed_in_as)
 }
 
 /// Whether a run planned in `planned` may act in `current` (a run saved before runs carried
