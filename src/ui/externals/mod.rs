@@ -375,8 +375,8 @@ pub fn RegisterList(
         selected.update(|s| s.extend(ids));
     };
     let pasted = RwSignal::new(String::new());
-    let select_list = move |_| {
-        let addresses = addresses_in(&pasted.get_untracked());
+    // Chooses the people with these addresses, and says who isn't in the register.
+    let select_addresses = move |addresses: Vec<String>| {
         let (ids, missing): (Vec<String>, Vec<String>) = register.with_untracked(|r| {
             let (rows, missing) = r.find_addresses(&addresses);
             (
@@ -398,6 +398,28 @@ pub fn RegisterList(
             );
         }
         notice.set(Some(text));
+    };
+    let select_list = move |_| select_addresses(addresses_in(&pasted.get_untracked()));
+    // A CSV of addresses, read as the import reads a file: its e-mail column.
+    let select_file = move |ev: leptos::ev::Event| {
+        #[cfg(target_arch = "wasm32")]
+        if let Some((name, bytes)) = crate::ui::browser::chosen_file(&ev) {
+            spawn_local(async move {
+                use crate::ui::import::state::LoadProblem;
+                let read = bytes.await.map_err(LoadProblem::Browser).and_then(|b| {
+                    guestlist_core::domain::csv_import::addresses(&b).map_err(LoadProblem::File)
+                });
+                let t = untrack(|| i18n.t());
+                let problem = match read {
+                    Ok(Some(addresses)) => return select_addresses(addresses),
+                    Ok(None) => fill(t.externals().by_file_no_column, &[("file", &name)]),
+                    Err(p) => t.import().load_problem(&p),
+                };
+                notice.try_set(Some(problem));
+            });
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = ev;
     };
     let clear = move |_| {
         filter.set(Filter::default());
@@ -537,6 +559,10 @@ pub fn RegisterList(
                         on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
                 </div>
                 <button type="button" class="button" on:click=select_list>{tx(|t| t.externals().by_list_button)}</button>
+                <div class="field">
+                    <label for="register-file">{tx(|t| t.externals().by_file_label)}</label>
+                    <input id="register-file" type="file" accept=".csv,.txt,text/csv,text/plain" on:change=select_file/>
+                </div>
             </details>
             <VirtualRows scroll len=Signal::derive(move || visible.with(Vec::len)) row_px=ROW_PX overscan=OVERSCAN
                 label=|t| t.externals().list_label class="register-viewport"
