@@ -58,6 +58,21 @@ pub fn writes_users(op: &Operation) -> bool {
     )
 }
 
+/// Asks the admin to consent to `User.ReadWrite.All` in MSAL's popup (call it from a click, so
+/// the browser lets the popup open): `Ok(true)` once consented, `Ok(false)` if the admin closed
+/// the popup, else why it failed.
+pub async fn consent_to_people() -> Result<bool, Failure> {
+    let scopes = crate::auth::scopes::when_needed_scopes(Resource::Graph, Need::People);
+    match crate::auth::bridge::consent(&scopes).await {
+        Ok(_) => Ok(true),
+        Err(BridgeError::Cancelled { .. }) => Ok(false),
+        Err(e) => Err(explain(
+            Service::Graph,
+            &TenantError::from(AuthError::from(e)),
+        )),
+    }
+}
+
 /// Runs `plan` (going on from `again`'s journal), with the Graph client that holds
 /// `User.ReadWrite.All` where the plan needs it.
 async fn run(session: &Session, plan: Arc<Plan>, again: Option<MemoryJournalStore>) -> Change {
@@ -122,18 +137,14 @@ pub fn ChangePanel(
             change.set(Change::Running);
             spawn_local(async move {
                 if consent {
-                    // From the click, so the browser lets MSAL open its popup.
-                    let scopes =
-                        crate::auth::scopes::when_needed_scopes(Resource::Graph, Need::People);
-                    match crate::auth::bridge::consent(&scopes).await {
-                        Ok(_) => {}
-                        Err(BridgeError::Cancelled { .. }) => {
+                    match consent_to_people().await {
+                        Ok(true) => {}
+                        Ok(false) => {
                             let store = again.unwrap_or_else(|| SendWrapper::new(Rc::default()));
                             change.try_set(Change::NeedsConsent(plan, store));
                             return;
                         }
-                        Err(e) => {
-                            let f = explain(Service::Graph, &TenantError::from(AuthError::from(e)));
+                        Err(f) => {
                             change.try_set(Change::Failed(f));
                             return;
                         }

@@ -33,7 +33,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use std::collections::BTreeSet;
 
-pub use change::{writes_users, Change, ChangePanel};
+pub use change::{consent_to_people, writes_users, Change, ChangePanel};
 pub use offboard::OffboardPanel;
 pub use person::PersonPage;
 

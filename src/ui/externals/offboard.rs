@@ -12,7 +12,9 @@ use crate::ui::groups::{explain, tx, FailureView};
 use crate::ui::session::Session;
 use guestlist_core::domain::group::ExternalSenders;
 use guestlist_core::domain::journal::Service;
-use guestlist_core::domain::plan::{offboarding, Leaver, LeaverSkip, Plan, TargetGroup};
+use guestlist_core::domain::plan::{
+    offboarding, offboarding_deleting, Leaver, LeaverSkip, Plan, TargetGroup,
+};
 use guestlist_core::domain::register::{Filter, Register};
 use guestlist_core::engine::reads::register_snapshot;
 use guestlist_core::tenant::{Group, TenantError};
@@ -47,14 +49,18 @@ pub struct Prepared {
     /// Per leaver: the name to show.
     pub names: Vec<String>,
     pub skips: Vec<(usize, LeaverSkip)>,
+    /// The people are deleted (and so leave every group), not only taken out of their groups.
+    #[serde(default)]
+    pub deleting: bool,
 }
 
 /// Reads the tenant afresh and plans taking the people with `ids` (as the register shows them)
-/// out of every group they are in.
+/// out of every group they are in, or (`deleting`) deleting them.
 async fn prepare(
     session: &Session,
     register: &Register,
     ids: &BTreeSet<String>,
+    deleting: bool,
 ) -> Result<Prepared, TenantError> {
     let mut leavers: Vec<Leaver> = Vec::new();
     let mut names = Vec::new();
@@ -69,6 +75,16 @@ async fn prepare(
         }
     }
     let reads = session.graph.register_reads().await?;
+    let snapshot = register_snapshot(&reads);
+    if deleting {
+        let off = offboarding_deleting(&leavers, &snapshot);
+        return Ok(Prepared {
+            plan: off.plan,
+            names,
+            skips: off.skips,
+            deleting,
+        });
+    }
     let held: HashSet<&str> = leavers.iter().map(|l| l.id.as_str()).collect();
     let targets: Vec<TargetGroup> = reads
         .groups
@@ -77,11 +93,12 @@ async fn prepare(
         .filter(|(_, members)| members.iter().any(|m| held.contains(m.as_str())))
         .filter_map(|(g, _)| offboarding_target(g))
         .collect();
-    let off = offboarding(&leavers, &targets, &register_snapshot(&reads));
+    let off = offboarding(&leavers, &targets, &snapshot);
     Ok(Prepared {
         plan: off.plan,
         names,
         skips: off.skips,
+        deleting,
     })
 }
 
@@ -95,13 +112,23 @@ fn PlanPreview(prepared: Arc<Prepared>) -> impl IntoView {
         move || {
             let t = i18n.t();
             let totals = &p.plan.totals;
+            let x = t.externals();
             if p.plan.ops.is_empty() {
-                return t.externals().plan_nothing.to_owned();
+                return if p.deleting {
+                    x.plan_nothing_delete
+                } else {
+                    x.plan_nothing
+                }
+                .to_owned();
             }
             let exchange = t.count(totals.exchange_ops as u64);
             let graph = t.count(totals.graph_ops as u64);
             plural(
-                &t.externals().plan_summary,
+                if p.deleting {
+                    &x.plan_summary_delete
+                } else {
+                    &x.plan_summary
+                },
                 t.count(p.plan.ops.len() as u64),
                 &[("exchange", exchange.as_str()), ("graph", graph.as_str())],
             )
@@ -118,6 +145,7 @@ fn PlanPreview(prepared: Arc<Prepared>) -> impl IntoView {
                 .collect_view()
         }
     };
+    let deleting = p.deleting;
     let skips = move || {
         let t = i18n.t();
         p.skips
@@ -138,7 +166,9 @@ fn PlanPreview(prepared: Arc<Prepared>) -> impl IntoView {
     };
     view! {
         <p role="status">{summary}</p>
-        <p class="hint">{tx(|t| t.externals().plan_note)}</p>
+        <p class="hint">
+            {move || if deleting { i18n.t().externals().plan_note_delete } else { i18n.t().externals().plan_note }}
+        </p>
         <ul class="plan-ops">{ops}</ul>
         <ul class="plan-skips">{skips}</ul>
     }
@@ -159,6 +189,8 @@ pub fn OffboardPanel(
     let step = RwSignal::from(job.step.clone());
     let progress = RwSignal::from(job.progress.clone());
     let job = StoredValue::new_local(job);
+    // Delete the people rather than only take them out of their groups.
+    let deleting = RwSignal::new(false);
     let direct = {
         let session = session.clone();
         move || session.is_direct()
@@ -185,8 +217,9 @@ pub fn OffboardPanel(
             step.set(Step::Planning);
             let ids = selected.get_untracked();
             let snapshot = register.get_untracked();
+            let delete = deleting.get_untracked();
             spawn_local(async move {
-                let next = match prepare(&session, &snapshot, &ids).await {
+                let next = match prepare(&session, &snapshot, &ids, delete).await {
                     Ok(p) => Step::Preview(Arc::new(p)),
                     Err(e) => Step::Failed(explain(Service::Graph, &e)),
                 };
@@ -214,6 +247,19 @@ pub fn OffboardPanel(
                 }
             };
             view! {
+                <fieldset class="offboard-mode">
+                    <legend>{tx(|t| t.externals().mode_label)}</legend>
+                    <label class="checkbox">
+                        <input type="radio" name="offboard-mode" prop:checked=move || !deleting.get()
+                            on:change=move |_| deleting.set(false)/>
+                        {tx(|t| t.externals().mode_remove)}
+                    </label>
+                    <label class="checkbox">
+                        <input type="radio" name="offboard-mode" prop:checked=move || deleting.get()
+                            on:change=move |_| deleting.set(true)/>
+                        {tx(|t| t.externals().mode_delete)}
+                    </label>
+                </fieldset>
                 <div class="actions">
                     <button type="button" class="button button--primary" disabled=n == 0 || !ready on:click=start_chosen>
                         {move || { let t = i18n.t(); plural(&t.externals().offboard, t.count(n), &[]) }}
@@ -257,11 +303,18 @@ pub fn OffboardPanel(
             };
             let direct = direct.clone();
             view! {
-                <PlanPreview prepared=p/>
+                <PlanPreview prepared=p.clone()/>
                 <div class="actions">
                     {has_ops.then(|| view! {
                         <button type="button" class="button button--danger" on:click=go.clone()>
-                            {move || if direct() { i18n.t().externals().run_direct } else { i18n.t().externals().run_script }}
+                            {move || {
+                                let x = i18n.t().externals();
+                                match (p.deleting, direct()) {
+                                    (true, true) => x.run_delete,
+                                    (false, true) => x.run_direct,
+                                    (_, false) => x.run_script,
+                                }
+                            }}
                         </button>
                     })}
                     <button type="button" class="button" on:click=move |_| step.set(Step::Idle)>
@@ -286,6 +339,31 @@ pub fn OffboardPanel(
                     <button type="button" class="button" on:click=move |_| job.get_value().cancel()>
                         {tx(|t| t.externals().cancel_run)}
                     </button>
+                </div>
+            }
+            .into_any()
+        }
+        Step::NeedsConsent(saved) => {
+            let go = {
+                let session = session.clone();
+                move |_| {
+                    let session = session.clone();
+                    let saved = saved.clone();
+                    let job = job.get_value();
+                    spawn_local(async move {
+                        match super::consent_to_people().await {
+                            Ok(true) => offboard_run::resume(job, session, saved),
+                            Ok(false) => {}
+                            Err(f) => job.step.set(Step::Failed(f)),
+                        }
+                    });
+                }
+            };
+            view! {
+                <p class="notice" role="status">{tx(|t| t.externals().needs_people_consent)}</p>
+                <div class="actions">
+                    <button type="button" class="button button--primary" on:click=go>{tx(|t| t.externals().consent_button)}</button>
+                    <button type="button" class="button" on:click=move |_| offboard_run::forget(&job.get_value())>{tx(|t| t.externals().forget_run)}</button>
                 </div>
             }
             .into_any()

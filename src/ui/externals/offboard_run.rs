@@ -58,6 +58,10 @@ pub enum Step {
     Planning,
     Preview(Arc<Prepared>),
     Running(Arc<SavedOffboarding>),
+    /// Stopped before the operations that need `User.ReadWrite.All` (deleting guests): the
+    /// admin consents, then the run goes on with its journal.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    NeedsConsent(Arc<SavedOffboarding>),
     /// Found after a reload, not running: `.1` operations finished before.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     Interrupted(Arc<SavedOffboarding>, usize),
@@ -241,6 +245,11 @@ async fn run_journalled(
         Ok(o) => o,
         Err(e) => return journal_failed(&job, &e),
     };
+    let people = plan.ops.iter().any(|o| super::writes_users(&o.op));
+    if people && needs_sign_in.borrow().is_some() {
+        // A token without the permission: what needs it hasn't been sent.
+        return job.step.set(Step::NeedsConsent(saved.clone()));
+    }
     if outcome.state == RunState::Finished && outcome.pending_script.is_empty() {
         CURRENT_RUN.set(None);
     }
