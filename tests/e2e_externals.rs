@@ -593,8 +593,12 @@ fn leavers(setup: &SignInSetup, n: usize) -> Result<(Vec<String>, Vec<String>)> 
     Ok((guests, contacts))
 }
 
-/// Everyone at [`LEAVING`] chosen in the register, and the plan made.
-async fn plan_domain(browser: &Browser, people: usize) -> Result<String> {
+/// The offboarding panel's choice to delete the people rather than only take them out.
+const DELETE_THEM: &str = "Delete them (contacts for good, guests to deleted items for 30 days)";
+
+/// Everyone at [`LEAVING`] chosen in the register, and the plan made (`deleting` them, or
+/// taking them out of their groups).
+async fn plan_domain(browser: &Browser, people: usize, deleting: bool) -> Result<String> {
     open_register(browser).await?;
     browser
         .find("combobox", "Domain")
@@ -604,6 +608,9 @@ async fn plan_domain(browser: &Browser, people: usize) -> Result<String> {
     browser
         .click("button", &format!("Select everyone at @{LEAVING}"))
         .await?;
+    if deleting {
+        browser.click("radio", DELETE_THEM).await?;
+    }
     browser
         .click(
             "button",
@@ -670,7 +677,7 @@ async fn a_reload_in_the_middle_of_an_offboarding_run_resumes_without_repeating_
     .await?;
     let (guests, contacts) = leavers(&setup, EACH)?;
     let before = setup.state();
-    let plan = plan_domain(&browser, 2 * EACH).await?;
+    let plan = plan_domain(&browser, 2 * EACH, false).await?;
     check(
         plan.contains(&format!(
             "{} removals: {EACH} through Exchange, {EACH} through Microsoft Graph.",
@@ -754,6 +761,71 @@ async fn a_reload_in_the_middle_of_an_offboarding_run_resumes_without_repeating_
     check(!page.contains("This offboarding stopped"), || {
         "the finished run is offered again".to_owned()
     })?;
+    browser.close().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_whole_domain_is_offboarded_with_deletion_and_its_guests_are_restorable() -> Result<()> {
+    const EACH: usize = 3;
+    let (setup, browser) = SignInSetup::signed_in(
+        "externals-offboard-delete",
+        Knobs::default(),
+        ADMIN_UPN,
+        "Direct mode",
+    )
+    .await?;
+    let (guests, contacts) = leavers(&setup, EACH)?;
+    let before = setup.state();
+    let plan = plan_domain(&browser, 2 * EACH, true).await?;
+    check(
+        plan.contains(&format!(
+            "{} deletions: {EACH} through Exchange, {EACH} through Microsoft Graph.",
+            2 * EACH
+        )) && plan.contains("restored for 30 days"),
+        || format!("plan: {plan:?}"),
+    )?;
+    // Nothing happens before the run.
+    check(setup.state()["counts"] == before["counts"], || {
+        "the tenant changed before the run".to_owned()
+    })?;
+    browser.click("button", "Delete them now").await?;
+    // User.ReadWrite.All is asked the first time guests are deleted; the contacts (Exchange)
+    // may go meanwhile, no guest is deleted before the consent.
+    browser.click("button", "Consent and go on").await?;
+    check(setup.state()["counts"]["deletedUsers"] == 0, || {
+        "a guest was deleted before the consent".to_owned()
+    })?;
+    sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
+    let text = browser.wait_text_within("Done: ", RUN_DEADLINE).await?;
+    let [d, a, f, s] = report_totals(&text)?;
+    check(d == 2 * EACH && a == 0 && f == 0 && s == 0, || {
+        format!("report: {text:?}")
+    })?;
+    browser.screenshot("externals-offboard-deleted").await?;
+    let after = setup.state();
+    check(
+        after["counts"]["deletedUsers"] == EACH
+            && after["counts"]["contacts"].as_u64()
+                == before["counts"]["contacts"]
+                    .as_u64()
+                    .map(|n| n - EACH as u64),
+        || format!("counts after: {}", after["counts"]),
+    )?;
+    for (group, ids) in [
+        ("Project Falcon", &guests),
+        ("Partner Announcements", &contacts),
+    ] {
+        let now = members(&after, group)?;
+        check(ids.iter().all(|id| !now.contains(id)), || {
+            format!("a deleted person is still in {group}")
+        })?;
+    }
+    // Each deleted guest can be restored from its Activity entry.
+    browser.click("link", "Activity").await?;
+    browser
+        .find("button", "Restore Leaving Guest 00 from deleted items")
+        .await?;
     browser.close().await?;
     Ok(())
 }

@@ -33,7 +33,10 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use std::collections::BTreeSet;
 
-pub use change::{consent_to_people, writes_users, Change, ChangePanel};
+pub use change::{
+    consent_to_people, run_now_for_people, writes_users, Change, ChangePanel, ConsentNeeded,
+    PeopleRun,
+};
 pub use offboard::OffboardPanel;
 pub use person::PersonPage;
 

@@ -346,7 +346,7 @@ pub fn OffboardPanel(
         Step::NeedsConsent(saved) => {
             let go = {
                 let session = session.clone();
-                move |_| {
+                move || {
                     let session = session.clone();
                     let saved = saved.clone();
                     let job = job.get_value();
@@ -360,11 +360,8 @@ pub fn OffboardPanel(
                 }
             };
             view! {
-                <p class="notice" role="status">{tx(|t| t.externals().needs_people_consent)}</p>
-                <div class="actions">
-                    <button type="button" class="button button--primary" on:click=go>{tx(|t| t.externals().consent_button)}</button>
-                    <button type="button" class="button" on:click=move |_| offboard_run::forget(&job.get_value())>{tx(|t| t.externals().forget_run)}</button>
-                </div>
+                <super::ConsentNeeded on_consent=go on_leave=move || offboard_run::forget(&job.get_value())
+                    leave=|t| t.externals().forget_run/>
             }
             .into_any()
         }
