@@ -24,6 +24,7 @@ use guestlist_sim::Knobs;
 use serde_json::{json, Value};
 use signin::{exchange_refuses_cors, members, run_cmdlet, sign_in_in_popup, SignInSetup};
 use support::browser::Browser;
+use support::externals::{access_ended, open_register};
 use support::wait::{until, Poll};
 use support::{check, Result};
 
@@ -43,14 +44,6 @@ async fn rows(browser: &Browser) -> Result<Vec<[String; 3]>> {
             [s(0), s(1), s(2)]
         })
         .collect())
-}
-
-/// Opens the page from the navigation and waits until the groups are read.
-async fn open_register(browser: &Browser) -> Result<()> {
-    browser.click("link", "External people").await?;
-    browser.find("heading", "External people").await?;
-    browser.wait_text("2 groups: ").await?;
-    Ok(())
 }
 
 async fn search(browser: &Browser, text: &str) -> Result<()> {
@@ -505,15 +498,7 @@ async fn an_end_date_set_on_a_persons_page_shows_as_access_ended_and_plans_the_o
     })?;
 
     // The register's "access ended" filter finds Kim, and one button plans the offboarding.
-    browser.click("link", "Back to External people").await?;
-    browser.find("heading", "External people").await?;
-    browser.wait_text("2 groups: ").await?;
-    browser
-        .find("checkbox", "Access ended")
-        .await?
-        .click()
-        .await?;
-    browser.wait_text("Ended 2020-01-31").await?;
+    access_ended(&browser, "2020-01-31", KIM_NAME).await?;
     let ended = rows(&browser).await?;
     check(ended.iter().any(|r| r[0] == KIM_NAME), || {
         format!("access ended: {ended:?}")

@@ -1402,16 +1402,7 @@ async fn an_end_date_given_at_import_shows_as_access_ended_and_a_bad_one_is_a_ro
         format!("the end date in the tenant: {stored:?}")
     })?;
     // The register shows it as ended.
-    browser.click("link", "External people").await?;
-    browser.find("heading", "External people").await?;
-    browser.wait_text("2 groups: ").await?;
-    browser
-        .find("checkbox", "Access ended")
-        .await?
-        .click()
-        .await?;
-    let text = browser.wait_text("Ended 2020-06-30").await?;
-    check(text.contains(ENDED), || format!("access ended: {text}"))?;
+    support::externals::access_ended(&browser, "2020-06-30", ENDED).await?;
     browser.screenshot("import-until-access-ended").await?;
     browser.close().await
 }
