@@ -742,7 +742,7 @@ async fn a_reload_in_the_middle_of_an_offboarding_run_resumes_without_repeating_
     browser.click("button", "Back to the list").await?;
     browser.client.refresh().await?;
     open_register(&browser).await?;
-    let page = browser.wait_text("Select everyone").await?;
+    let page = browser.wait_text("out of their groups…").await?;
     check(!page.contains("This offboarding stopped"), || {
         "the finished run is offered again".to_owned()
     })?;

@@ -98,7 +98,13 @@ async fn config(State(site): State<Arc<Site>>) -> Response {
 impl SignInSetup {
     /// The sim over HTTPS with `knobs`, and the app from `dist` on its own origin.
     pub async fn start(dist: &Path, knobs: Knobs) -> Result<SignInSetup> {
-        SignInSetup::start_serving(dist, knobs, false, |_| {}).await
+        SignInSetup::start_serving(dist, knobs, false, false, |_| {}).await
+    }
+
+    /// [`SignInSetup::start`] with the sim's large tenant (thousands of contacts and guests
+    /// across hundreds of groups, on top of the default one): the register's measurement.
+    pub async fn start_large(dist: &Path, knobs: Knobs) -> Result<SignInSetup> {
+        SignInSetup::start_serving(dist, knobs, false, true, |_| {}).await
     }
 
     /// [`SignInSetup::start`] with the app's config.json changed by `edit` (e.g. another
@@ -108,25 +114,27 @@ impl SignInSetup {
         knobs: Knobs,
         edit: fn(&mut Value),
     ) -> Result<SignInSetup> {
-        SignInSetup::start_serving(dist, knobs, false, edit).await
+        SignInSetup::start_serving(dist, knobs, false, false, edit).await
     }
 
     /// [`SignInSetup::start`] with the app's files gzip-compressed on the wire, as a static host
     /// serves them (the cold-load measurement).
     pub async fn start_compressed(dist: &Path, knobs: Knobs) -> Result<SignInSetup> {
-        SignInSetup::start_serving(dist, knobs, true, |_| {}).await
+        SignInSetup::start_serving(dist, knobs, true, false, |_| {}).await
     }
 
     async fn start_serving(
         dist: &Path,
         knobs: Knobs,
         compress: bool,
+        large_tenant: bool,
         edit: fn(&mut Value),
     ) -> Result<SignInSetup> {
         let sim = guestlist_sim::start(SimConfig {
             http: None,
             https: Some(([127, 0, 0, 1], 0).into()),
             knobs,
+            large_tenant,
             ..SimConfig::default()
         })
         .await
