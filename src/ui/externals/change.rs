@@ -96,7 +96,7 @@ pub fn ConsentNeeded(
 
 /// How a run that may need `User.ReadWrite.All` came back.
 pub enum PeopleRun {
-    Ran(RunNow),
+    Ran(Box<RunNow>),
     /// Stopped before what needs `User.ReadWrite.All` was sent: the journal so far, to go on
     /// from once the admin has consented.
     NeedsConsent(MemoryJournalStore),
@@ -122,7 +122,7 @@ pub async fn run_now_for_people(
         .await?;
     Ok(match now.needs_sign_in {
         Some(_) if people => PeopleRun::NeedsConsent(now.store),
-        _ => PeopleRun::Ran(now),
+        _ => PeopleRun::Ran(Box::new(now)),
     })
 }
 

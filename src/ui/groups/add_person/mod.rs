@@ -186,7 +186,7 @@ pub fn AddPersonDialog(
                 let again = again.map(|s| MemoryJournalStore::with_journal(s.snapshot()));
                 // A guest's end date needs User.ReadWrite.All: asked here the first time.
                 let finished = match run_now_for_people(&session, &p, again).await {
-                    Ok(PeopleRun::Ran(run)) => finished((*p).clone(), run),
+                    Ok(PeopleRun::Ran(run)) => finished((*p).clone(), *run),
                     Ok(PeopleRun::NeedsConsent(store)) => {
                         stage.try_set(Stage::NeedsConsent(p, SendWrapper::new(Rc::new(store))));
                         return;
