@@ -22,10 +22,12 @@ use std::time::Duration;
 use guestlist_sim::store::{Provenance, ADMIN_UPN};
 use guestlist_sim::Knobs;
 use serde_json::{json, Value};
-use signin::{exchange_refuses_cors, members, run_cmdlet, sign_in_in_popup, SignInSetup};
+use signin::{
+    exchange_refuses_cors, members, reload_mid_run, run_cmdlet, sign_in_in_popup, RunPage,
+    SignInSetup,
+};
 use support::browser::Browser;
 use support::externals::{access_ended, open_register};
-use support::wait::{until, Poll};
 use support::{check, Result};
 
 /// The register's rows as `[name, address, groups]`.
@@ -605,6 +607,35 @@ async fn plan_domain(browser: &Browser, people: usize, deleting: bool) -> Result
     browser.wait_text(" through Microsoft Graph.").await
 }
 
+/// A domain's offboarding planned: the sim, the browser, the leavers' ids, the sim's state
+/// before, and the plan's text.
+struct Planned {
+    setup: SignInSetup,
+    browser: Browser,
+    guests: Vec<String>,
+    contacts: Vec<String>,
+    before: Value,
+    plan: String,
+}
+
+/// Signed in (screenshots named `label`), `each` guests and contacts at [`LEAVING`] in their
+/// groups ([`leavers`]), and everyone there planned for offboarding ([`plan_domain`]).
+async fn leaving_domain_planned(label: &str, each: usize, deleting: bool) -> Result<Planned> {
+    let (setup, browser) =
+        SignInSetup::signed_in(label, Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+    let (guests, contacts) = leavers(&setup, each)?;
+    let before = setup.state();
+    let plan = plan_domain(&browser, 2 * each, deleting).await?;
+    Ok(Planned {
+        setup,
+        browser,
+        guests,
+        contacts,
+        before,
+        plan,
+    })
+}
+
 /// The offboarding run's "Removing… {done} of {count}" while it runs.
 async fn removing(browser: &Browser) -> Result<Option<(u64, u64)>> {
     let text = browser
@@ -653,16 +684,14 @@ async fn activity_kinds(browser: &Browser) -> Result<Value> {
 async fn a_reload_in_the_middle_of_an_offboarding_run_resumes_without_repeating_a_step(
 ) -> Result<()> {
     const EACH: usize = 40;
-    let (setup, browser) = SignInSetup::signed_in(
-        "externals-offboard-reload",
-        Knobs::default(),
-        ADMIN_UPN,
-        "Direct mode",
-    )
-    .await?;
-    let (guests, contacts) = leavers(&setup, EACH)?;
-    let before = setup.state();
-    let plan = plan_domain(&browser, 2 * EACH, false).await?;
+    let Planned {
+        setup,
+        browser,
+        guests,
+        contacts,
+        before,
+        plan,
+    } = leaving_domain_planned("externals-offboard-reload", EACH, false).await?;
     check(
         plan.contains(&format!(
             "{} removals: {EACH} through Exchange, {EACH} through Microsoft Graph.",
@@ -670,36 +699,13 @@ async fn a_reload_in_the_middle_of_an_offboarding_run_resumes_without_repeating_
         )),
         || format!("plan: {plan:?}"),
     )?;
-    // Slow enough that the reload lands mid-run.
-    setup.set_knobs(Knobs {
-        latency_ms: 150,
-        ..Knobs::default()
-    })?;
-    browser.click("button", "Remove them now").await?;
-    let (done, total) = until("a quarter of the run", RUN_DEADLINE, || async {
-        Ok(match removing(&browser).await? {
-            Some((done, total)) if done * 4 >= total && done < total => Poll::Ready((done, total)),
-            other => Poll::NotYet(format!("{other:?}")),
-        })
-    })
-    .await?;
-    // From here each request takes seconds, so the run cannot finish before the page goes,
-    // and the requests under way then are the ones the resume has to check first.
-    setup.set_knobs(Knobs {
-        latency_ms: 2_000,
-        ..Knobs::default()
-    })?;
-    browser.client.refresh().await?;
-    browser
-        .wait_text_within("This offboarding stopped before it finished", RUN_DEADLINE)
-        .await?;
-    browser.find("group", "Signed-in account").await?;
-    browser.screenshot("externals-offboard-interrupted").await?;
-    setup.set_knobs(Knobs {
-        latency_ms: 150,
-        ..Knobs::default()
-    })?;
-    browser.click("button", "Resume the offboarding").await?;
+    let page = RunPage {
+        start: "Remove them now",
+        stopped: "This offboarding stopped before it finished",
+        resume: "Resume the offboarding",
+    };
+    let (done, total) =
+        reload_mid_run(&setup, &browser, page, RUN_DEADLINE, || removing(&browser)).await?;
     let text = browser.wait_text_within("Done: ", RUN_DEADLINE).await?;
     setup.set_knobs(Knobs::default())?;
     let [d, a, f, s] = report_totals(&text)?;
@@ -753,16 +759,14 @@ async fn a_reload_in_the_middle_of_an_offboarding_run_resumes_without_repeating_
 #[tokio::test]
 async fn a_whole_domain_is_offboarded_with_deletion_and_its_guests_are_restorable() -> Result<()> {
     const EACH: usize = 3;
-    let (setup, browser) = SignInSetup::signed_in(
-        "externals-offboard-delete",
-        Knobs::default(),
-        ADMIN_UPN,
-        "Direct mode",
-    )
-    .await?;
-    let (guests, contacts) = leavers(&setup, EACH)?;
-    let before = setup.state();
-    let plan = plan_domain(&browser, 2 * EACH, true).await?;
+    let Planned {
+        setup,
+        browser,
+        guests,
+        contacts,
+        before,
+        plan,
+    } = leaving_domain_planned("externals-offboard-delete", EACH, true).await?;
     check(
         plan.contains(&format!(
             "{} deletions: {EACH} through Exchange, {EACH} through Microsoft Graph.",

@@ -24,8 +24,8 @@ use guestlist_sim::store::{UserType, ADMIN_UPN};
 use guestlist_sim::Knobs;
 use serde_json::{json, Value};
 use signin::{
-    consent_and_see_group_opened, exchange_refuses_cors, group, members, run_cmdlet,
-    switch_to_dutch, SignInSetup,
+    consent_and_see_group_opened, exchange_refuses_cors, group, members, reload_mid_run,
+    run_cmdlet, switch_to_dutch, RunPage, SignInSetup,
 };
 use support::browser::Browser;
 use support::wait::{until, Poll};
@@ -594,37 +594,13 @@ async fn a_reload_in_the_middle_of_a_run_resumes_without_duplicates() -> Result<
     let before = setup.state();
     let file = csv(120, "reload", None);
     to_plan(&browser, &file, "import-reload.csv", 120, &[DG, M365]).await?;
-    // Slow enough that the reload lands mid-run.
-    setup.set_knobs(Knobs {
-        latency_ms: 150,
-        ..Knobs::default()
-    })?;
-    browser.click("button", "Start the run").await?;
-    let (done, total) = until("a quarter of the run", RUN_DEADLINE, || async {
-        Ok(match progress(&browser).await? {
-            Some((done, total)) if done * 4 >= total && done < total => Poll::Ready((done, total)),
-            other => Poll::NotYet(format!("{other:?}")),
-        })
-    })
-    .await?;
-    // The reload must land before the run ends, however slowly this machine runs the test:
-    // from here each request takes seconds, so the run cannot finish meanwhile, and the
-    // requests under way when the page goes are the ones a resume has to re-check.
-    setup.set_knobs(Knobs {
-        latency_ms: 2_000,
-        ..Knobs::default()
-    })?;
-    browser.client.refresh().await?;
-    // After the reload the run is found in IndexedDB, interrupted, and resumes on request.
-    browser
-        .wait_text_within("This import stopped before it finished", RUN_DEADLINE)
-        .await?;
-    browser.find("group", "Signed-in account").await?;
-    setup.set_knobs(Knobs {
-        latency_ms: 150,
-        ..Knobs::default()
-    })?;
-    browser.click("button", "Resume the import").await?;
+    let page = RunPage {
+        start: "Start the run",
+        stopped: "This import stopped before it finished",
+        resume: "Resume the import",
+    };
+    let (done, total) =
+        reload_mid_run(&setup, &browser, page, RUN_DEADLINE, || progress(&browser)).await?;
     let text = wait_finished(&browser).await?;
     setup.set_knobs(Knobs::default())?;
     let (d, s, f, p) = totals(&text)?;
