@@ -25,7 +25,7 @@ use guestlist_sim::Knobs;
 use serde_json::{json, Value};
 use signin::{
     consent_and_see_group_opened, exchange_refuses_cors, group, members, reload_mid_run,
-    run_cmdlet, switch_to_dutch, RunPage, SignInSetup,
+    run_cmdlet, sign_in_in_popup, switch_to_dutch, RunPage, SignInSetup,
 };
 use support::browser::Browser;
 use support::wait::{until, Poll};
@@ -1380,5 +1380,55 @@ async fn an_end_date_given_at_import_shows_as_access_ended_and_a_bad_one_is_a_ro
     // The register shows it as ended.
     support::externals::access_ended(&browser, "2020-06-30", ENDED).await?;
     browser.screenshot("import-until-access-ended").await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_guests_end_date_at_import_waits_for_consent_then_is_written() -> Result<()> {
+    let (setup, browser) = SignInSetup::signed_in(
+        "import-until-guest",
+        Knobs::default(),
+        ADMIN_UPN,
+        "Direct mode",
+    )
+    .await?;
+    const GUEST: &str = "dated.guest@until.example";
+    let file = Csv {
+        text: format!("Name,Email,Until\r\nDated Guest,{GUEST},2031-03-31\r\n"),
+        valid: vec![GUEST.to_owned()],
+        invalid: 0,
+        duplicates: 0,
+    };
+    to_plan(&browser, &file, "import-until-guest.csv", 1, &[M365]).await?;
+    browser.click("button", "Start the run").await?;
+    // The guest's end date needs User.ReadWrite.All: the run waits for the admin's consent
+    // before its Graph steps, and nothing of them has been done.
+    browser
+        .wait_text_within("User.ReadWrite.All", RUN_DEADLINE)
+        .await?;
+    check(
+        guests_by_address(&setup.state()).get(GUEST).is_none(),
+        || "the guest was invited before the consent".to_owned(),
+    )?;
+    browser.click("button", "Consent and go on").await?;
+    sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
+    let text = wait_finished(&browser).await?;
+    let (d, s, f, p) = totals(&text)?;
+    check(f == 0 && p == 0 && d + s == 1, || {
+        format!("{d} done, {s} skipped, {f} failed, {p} pending")
+    })?;
+    let ids = guests_by_address(&setup.state())
+        .get(GUEST)
+        .cloned()
+        .unwrap_or_default();
+    let stored = {
+        let t = setup.sim.state.tenant.lock().expect("tenant lock");
+        ids.first().and_then(|id| t.user(id)).map(|u| {
+            u.extension_attributes[guestlist_sim::seed::ACCESS_UNTIL_ATTRIBUTE - 1].clone()
+        })
+    };
+    check(stored == Some(Some("2031-03-31".into())), || {
+        format!("the end date in the tenant: {stored:?}")
+    })?;
     browser.close().await
 }
