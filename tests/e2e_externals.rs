@@ -3,7 +3,8 @@
 //! group in direct mode and in script mode (script run against the sim, then Verify); a person's
 //! own page: out of a distribution, a Microsoft 365 and a security group (directly, and as a
 //! script + Verify), an invitation sent again, a guest deleted (after the consent to
-//! User.ReadWrite.All) and restored from Activity. The sim's state is read afterwards to check
+//! User.ReadWrite.All) and restored from Activity; a reload in the middle of a domain's
+//! offboarding run, resumed without repeating a step. The sim's state is read afterwards to check
 //! that the tenant really changed.
 //!
 //! Run: `cargo xtask test --only build,e2e`, or with an existing build
@@ -16,11 +17,17 @@
 mod signin;
 mod support;
 
-use guestlist_sim::store::ADMIN_UPN;
+use std::time::Duration;
+
+use guestlist_sim::store::{Provenance, ADMIN_UPN};
 use guestlist_sim::Knobs;
 use serde_json::{json, Value};
-use signin::{exchange_refuses_cors, members, run_cmdlet, sign_in_in_popup, SignInSetup};
+use signin::{
+    exchange_refuses_cors, members, reload_mid_run, run_cmdlet, sign_in_in_popup, RunPage,
+    SignInSetup,
+};
 use support::browser::Browser;
+use support::externals::{access_ended, open_register};
 use support::{check, Result};
 
 /// The register's rows as `[name, address, groups]`.
@@ -39,14 +46,6 @@ async fn rows(browser: &Browser) -> Result<Vec<[String; 3]>> {
             [s(0), s(1), s(2)]
         })
         .collect())
-}
-
-/// Opens the page from the navigation and waits until the groups are read.
-async fn open_register(browser: &Browser) -> Result<()> {
-    browser.click("link", "External people").await?;
-    browser.find("heading", "External people").await?;
-    browser.wait_text("2 groups: ").await?;
-    Ok(())
 }
 
 async fn search(browser: &Browser, text: &str) -> Result<()> {
@@ -501,15 +500,7 @@ async fn an_end_date_set_on_a_persons_page_shows_as_access_ended_and_plans_the_o
     })?;
 
     // The register's "access ended" filter finds Kim, and one button plans the offboarding.
-    browser.click("link", "Back to External people").await?;
-    browser.find("heading", "External people").await?;
-    browser.wait_text("2 groups: ").await?;
-    browser
-        .find("checkbox", "Access ended")
-        .await?
-        .click()
-        .await?;
-    browser.wait_text("Ended 2020-01-31").await?;
+    access_ended(&browser, "2020-01-31", KIM_NAME).await?;
     let ended = rows(&browser).await?;
     check(ended.iter().any(|r| r[0] == KIM_NAME), || {
         format!("access ended: {ended:?}")
@@ -526,6 +517,304 @@ async fn an_end_date_set_on_a_persons_page_shows_as_access_ended_and_plans_the_o
         || format!("plan: {plan:?}"),
     )?;
     browser.screenshot("externals-access-ended-plan").await?;
+    browser.close().await?;
+    Ok(())
+}
+
+/// A domain of leavers the seed doesn't have, for the bulk offboarding tests.
+const LEAVING: &str = "leaving.example";
+/// A slow machine runs a few hundred operations for minutes.
+const RUN_DEADLINE: Duration = Duration::from_secs(300);
+
+/// Adds `n` guests at [`LEAVING`] to Project Falcon (removed through Graph) and `n` mail
+/// contacts there to Partner Announcements (removed through Exchange), in the sim's store (the
+/// setup, not what is tested). Returns the guests' and the contacts' ids.
+fn leavers(setup: &SignInSetup, n: usize) -> Result<(Vec<String>, Vec<String>)> {
+    let state = setup.state();
+    let group_id = |name: &str| -> Result<String> {
+        Ok(signin::group(&state, name)?["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    };
+    let (falcon, partners) = (
+        group_id("Project Falcon")?,
+        group_id("Partner Announcements")?,
+    );
+    let mut t = setup.sim.state.tenant.lock().expect("tenant lock");
+    let template = t
+        .contacts()
+        .first()
+        .cloned()
+        .ok_or_else(|| support::Error::Setup("no contact in the sim".into()))?;
+    let mut guests = Vec::new();
+    let mut contacts = Vec::new();
+    for i in 0..n {
+        let address = format!("guest.{i:02}@{LEAVING}");
+        let g = guestlist_sim::seed::guest_user(
+            &mut t,
+            &format!("Leaving Guest {i:02}"),
+            &address,
+            true,
+            Provenance::SEEDED,
+        );
+        guests.push(t.insert_user(g));
+        let mut c = template.clone();
+        c.id = t.new_guid();
+        c.exchange_guid = t.new_guid();
+        c.name = format!("Leaving Contact {i:02}");
+        c.alias = format!("leavingcontact{i:02}");
+        c.display_name = c.name.clone();
+        c.external_email = format!("contact.{i:02}@{LEAVING}");
+        c.company_name = Some("Leaving Ltd".into());
+        contacts.push(t.insert_contact(c));
+    }
+    for (group, ids) in [(&falcon, &guests), (&partners, &contacts)] {
+        let g = t
+            .group_mut(group)
+            .ok_or_else(|| support::Error::Setup(format!("no group {group}")))?;
+        for id in ids {
+            g.add_member(id);
+        }
+    }
+    Ok((guests, contacts))
+}
+
+/// The offboarding panel's choice to delete the people rather than only take them out.
+const DELETE_THEM: &str = "Delete them (contacts for good, guests to deleted items for 30 days)";
+
+/// Everyone at [`LEAVING`] chosen in the register, and the plan made (`deleting` them, or
+/// taking them out of their groups).
+async fn plan_domain(browser: &Browser, people: usize, deleting: bool) -> Result<String> {
+    open_register(browser).await?;
+    browser
+        .find("combobox", "Domain")
+        .await?
+        .select_by_value(LEAVING)
+        .await?;
+    browser
+        .click("button", &format!("Select everyone at @{LEAVING}"))
+        .await?;
+    if deleting {
+        browser.click("radio", DELETE_THEM).await?;
+    }
+    browser
+        .click(
+            "button",
+            &format!("Take {people} people out of their groups…"),
+        )
+        .await?;
+    browser.wait_text(" through Microsoft Graph.").await
+}
+
+/// A domain's offboarding planned: the sim, the browser, the leavers' ids, the sim's state
+/// before, and the plan's text.
+struct Planned {
+    setup: SignInSetup,
+    browser: Browser,
+    guests: Vec<String>,
+    contacts: Vec<String>,
+    before: Value,
+    plan: String,
+}
+
+/// Signed in (screenshots named `label`), `each` guests and contacts at [`LEAVING`] in their
+/// groups ([`leavers`]), and everyone there planned for offboarding ([`plan_domain`]).
+async fn leaving_domain_planned(label: &str, each: usize, deleting: bool) -> Result<Planned> {
+    let (setup, browser) =
+        SignInSetup::signed_in(label, Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+    let (guests, contacts) = leavers(&setup, each)?;
+    let before = setup.state();
+    let plan = plan_domain(&browser, 2 * each, deleting).await?;
+    Ok(Planned {
+        setup,
+        browser,
+        guests,
+        contacts,
+        before,
+        plan,
+    })
+}
+
+/// The offboarding run's "Removing… {done} of {count}" while it runs.
+async fn removing(browser: &Browser) -> Result<Option<(u64, u64)>> {
+    let text = browser
+        .eval("const s = document.querySelector('.offboard [aria-busy=true]'); return s ? s.textContent : ''")
+        .await?;
+    let text = text.as_str().unwrap_or_default();
+    let Some(rest) = text.strip_prefix("Removing… ") else {
+        return Ok(None);
+    };
+    let mut words = rest.split(' ');
+    let done = words.next().and_then(|w| w.parse().ok());
+    let total = words.nth(1).and_then(|w| w.parse().ok());
+    Ok(done.zip(total))
+}
+
+/// "Done: d. Already so: a. Failed: f. In the script: s." as numbers.
+fn report_totals(text: &str) -> Result<[usize; 4]> {
+    let start = text
+        .find("Done: ")
+        .ok_or_else(|| support::Error::Check(format!("no report in {text:?}")))?;
+    let mut out = [0; 4];
+    let numbers = text[start..]
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .take(4);
+    for (slot, n) in out.iter_mut().zip(numbers) {
+        *slot = n.parse().unwrap_or(0);
+    }
+    Ok(out)
+}
+
+/// How many entries of each kind the Activity log in the browser holds.
+async fn activity_kinds(browser: &Browser) -> Result<Value> {
+    browser
+        .eval(
+            "const log = JSON.parse(localStorage.getItem('guestlist.activity') || '{}'); \
+             const n = {}; \
+             for (const e of log.entries || []) { \
+               const t = e.action ? e.action.type : 'none'; n[t] = (n[t] || 0) + 1; } \
+             return n;",
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_reload_in_the_middle_of_an_offboarding_run_resumes_without_repeating_a_step(
+) -> Result<()> {
+    const EACH: usize = 40;
+    let Planned {
+        setup,
+        browser,
+        guests,
+        contacts,
+        before,
+        plan,
+    } = leaving_domain_planned("externals-offboard-reload", EACH, false).await?;
+    check(
+        plan.contains(&format!(
+            "{} removals: {EACH} through Exchange, {EACH} through Microsoft Graph.",
+            2 * EACH
+        )),
+        || format!("plan: {plan:?}"),
+    )?;
+    let page = RunPage {
+        start: "Remove them now",
+        stopped: "This offboarding stopped before it finished",
+        resume: "Resume the offboarding",
+    };
+    let (done, total) =
+        reload_mid_run(&setup, &browser, page, RUN_DEADLINE, || removing(&browser)).await?;
+    let text = browser.wait_text_within("Done: ", RUN_DEADLINE).await?;
+    setup.set_knobs(Knobs::default())?;
+    let [d, a, f, s] = report_totals(&text)?;
+    check(d + a == 2 * EACH && f == 0 && s == 0, || {
+        format!("after the reload at {done}/{total}: {d} done, {a} already so, {f} failed, {s} in the script")
+    })?;
+    // In the tenant: every leaver out of their group, everyone else still in it, and the
+    // leavers themselves still there (offboarding removes, it doesn't delete).
+    let after = setup.state();
+    for (group, ids) in [
+        ("Project Falcon", &guests),
+        ("Partner Announcements", &contacts),
+    ] {
+        let now = members(&after, group)?;
+        let was = members(&before, group)?;
+        check(
+            ids.iter().all(|id| !now.contains(id))
+                && now.len() + ids.len() == was.len()
+                && now.iter().all(|id| was.contains(id)),
+            || format!("{group}: {} members, {} before", now.len(), was.len()),
+        )?;
+    }
+    for id in &guests {
+        check(
+            after["users"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|u| u["id"] == id.as_str()),
+            || format!("guest {id} is gone from the tenant"),
+        )?;
+    }
+    // Every removal recorded in Activity exactly once, those finished before the reload too.
+    let kinds = activity_kinds(&browser).await?;
+    check(
+        kinds["removeMember"].as_u64() == Some(2 * EACH as u64),
+        || format!("activity log by kind: {kinds}"),
+    )?;
+    // Done: leaving the report clears the run, and a reload doesn't offer it again.
+    browser.click("button", "Back to the list").await?;
+    browser.client.refresh().await?;
+    open_register(&browser).await?;
+    let page = browser.wait_text("out of their groups…").await?;
+    check(!page.contains("This offboarding stopped"), || {
+        "the finished run is offered again".to_owned()
+    })?;
+    browser.close().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_whole_domain_is_offboarded_with_deletion_and_its_guests_are_restorable() -> Result<()> {
+    const EACH: usize = 3;
+    let Planned {
+        setup,
+        browser,
+        guests,
+        contacts,
+        before,
+        plan,
+    } = leaving_domain_planned("externals-offboard-delete", EACH, true).await?;
+    check(
+        plan.contains(&format!(
+            "{} deletions: {EACH} through Exchange, {EACH} through Microsoft Graph.",
+            2 * EACH
+        )) && plan.contains("restored for 30 days"),
+        || format!("plan: {plan:?}"),
+    )?;
+    // Nothing happens before the run.
+    check(setup.state()["counts"] == before["counts"], || {
+        "the tenant changed before the run".to_owned()
+    })?;
+    browser.click("button", "Delete them now").await?;
+    // User.ReadWrite.All is asked the first time guests are deleted; the contacts (Exchange)
+    // may go meanwhile, no guest is deleted before the consent.
+    browser.click("button", "Consent and go on").await?;
+    check(setup.state()["counts"]["deletedUsers"] == 0, || {
+        "a guest was deleted before the consent".to_owned()
+    })?;
+    sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
+    let text = browser.wait_text_within("Done: ", RUN_DEADLINE).await?;
+    let [d, a, f, s] = report_totals(&text)?;
+    check(d == 2 * EACH && a == 0 && f == 0 && s == 0, || {
+        format!("report: {text:?}")
+    })?;
+    browser.screenshot("externals-offboard-deleted").await?;
+    let after = setup.state();
+    check(
+        after["counts"]["deletedUsers"] == EACH
+            && after["counts"]["contacts"].as_u64()
+                == before["counts"]["contacts"]
+                    .as_u64()
+                    .map(|n| n - EACH as u64),
+        || format!("counts after: {}", after["counts"]),
+    )?;
+    for (group, ids) in [
+        ("Project Falcon", &guests),
+        ("Partner Announcements", &contacts),
+    ] {
+        let now = members(&after, group)?;
+        check(ids.iter().all(|id| !now.contains(id)), || {
+            format!("a deleted person is still in {group}")
+        })?;
+    }
+    // Each deleted guest can be restored from its Activity entry.
+    browser.click("link", "Activity").await?;
+    browser
+        .find("button", "Restore Leaving Guest 00 from deleted items")
+        .await?;
     browser.close().await?;
     Ok(())
 }

@@ -20,7 +20,7 @@ use guestlist_sim::Knobs;
 use serde_json::{json, Value};
 use signin::{
     exchange_refuses_cors, ignore_certificate_errors, members, run_cmdlet, sign_in,
-    switch_to_dutch, SignInSetup,
+    sign_in_in_popup, switch_to_dutch, SignInSetup,
 };
 use support::browser::{Browser, Options};
 use support::wait::{until, Poll};
@@ -480,6 +480,66 @@ async fn m365_group_invites_a_guest_and_adds_it() -> Result<()> {
             .is_some_and(|us| us.iter().any(|u| u["id"] == id)),
         || "the guest user was deleted".into(),
     )?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_guests_end_date_at_add_time_asks_consent_first_then_is_written() -> Result<()> {
+    let (setup, browser) =
+        SignInSetup::signed_in("groups-until", Knobs::default(), ADMIN_UPN, "Direct mode").await?;
+    open_group(&browser, &EN, "Falcon", "Project Falcon").await?;
+    let address = "end.date@fabrikam.example";
+    browser.click("button", EN.add).await?;
+    browser
+        .find("textbox", EN.email)
+        .await?
+        .send_keys(address)
+        .await?;
+    // A date control takes keys in the browser's locale order: set its value as the control
+    // reports a chosen date instead.
+    browser
+        .eval("const d = document.getElementById('add-until'); d.value = '2031-03-31'; d.dispatchEvent(new Event('input', {bubbles: true})); return null")
+        .await?;
+    browser.click("button", EN.review).await?;
+    browser.find("region", EN.plan).await?;
+    browser.click("button", "Make these changes").await?;
+    // User.ReadWrite.All is asked the first time a guest's end date is written; nothing of
+    // the plan's Graph steps has been sent before the admin consents.
+    browser.find("button", "Consent and go on").await?;
+    let guest_of = |s: &Value| {
+        s["users"].as_array().and_then(|us| {
+            us.iter()
+                .find(|u| {
+                    u["mail"]
+                        .as_str()
+                        .is_some_and(|m| m.eq_ignore_ascii_case(address))
+                })
+                .and_then(|u| u["id"].as_str().map(str::to_owned))
+        })
+    };
+    check(guest_of(&setup.state()).is_none(), || {
+        "the guest was invited before the consent".to_owned()
+    })?;
+    browser.click("button", "Consent and go on").await?;
+    sign_in_in_popup(&browser, &setup.sim, ADMIN_UPN).await?;
+    browser
+        .wait_text(&format!("Done: {address} is a member of Project Falcon."))
+        .await?;
+    let failed = browser
+        .eval("return document.querySelectorAll('.op--failed').length")
+        .await?;
+    check(failed == 0, || format!("{failed} failed steps"))?;
+    let id = guest_of(&setup.state())
+        .ok_or_else(|| support::Error::Check(format!("no guest for {address}")))?;
+    let stored = {
+        let t = setup.sim.state.tenant.lock().expect("tenant lock");
+        t.user(&id).map(|u| {
+            u.extension_attributes[guestlist_sim::seed::ACCESS_UNTIL_ATTRIBUTE - 1].clone()
+        })
+    };
+    check(stored == Some(Some("2031-03-31".into())), || {
+        format!("the end date in the tenant: {stored:?}")
+    })?;
     browser.close().await
 }
 

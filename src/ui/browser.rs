@@ -111,6 +111,34 @@ pub fn reload() {
     }
 }
 
+/// The file chosen in a file input's `change` event: its name, and a future with its bytes or
+/// the browser's words for why it couldn't be read. `None` when no file was chosen.
+#[cfg(target_arch = "wasm32")]
+pub fn chosen_file(
+    ev: &leptos::ev::Event,
+) -> Option<(
+    String,
+    impl std::future::Future<Output = Result<Vec<u8>, String>>,
+)> {
+    use wasm_bindgen::JsCast;
+    let input = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())?;
+    let file = input.files().and_then(|f| f.get(0))?;
+    let name = file.name();
+    let bytes = async move {
+        match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+            Ok(buf) => Ok(js_sys::Uint8Array::new(&buf).to_vec()),
+            Err(e) => Err(e
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .or_else(|| e.as_string())
+                .unwrap_or_default()),
+        }
+    };
+    Some((name, bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ pub mod groups;
 pub mod import;
 pub mod layout;
 pub mod pages;
+pub mod runs;
 pub mod session;
 pub mod tenants;
 

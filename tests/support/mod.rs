@@ -9,6 +9,7 @@ pub mod a11y;
 pub mod app;
 pub mod axe;
 pub mod browser;
+pub mod externals;
 pub mod wait;
 
 use std::fmt;

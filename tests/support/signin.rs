@@ -98,7 +98,13 @@ async fn config(State(site): State<Arc<Site>>) -> Response {
 impl SignInSetup {
     /// The sim over HTTPS with `knobs`, and the app from `dist` on its own origin.
     pub async fn start(dist: &Path, knobs: Knobs) -> Result<SignInSetup> {
-        SignInSetup::start_serving(dist, knobs, false, |_| {}).await
+        SignInSetup::start_serving(dist, knobs, false, false, |_| {}).await
+    }
+
+    /// [`SignInSetup::start`] with the sim's large tenant (thousands of contacts and guests
+    /// across hundreds of groups, on top of the default one): the register's measurement.
+    pub async fn start_large(dist: &Path, knobs: Knobs) -> Result<SignInSetup> {
+        SignInSetup::start_serving(dist, knobs, false, true, |_| {}).await
     }
 
     /// [`SignInSetup::start`] with the app's config.json changed by `edit` (e.g. another
@@ -108,25 +114,27 @@ impl SignInSetup {
         knobs: Knobs,
         edit: fn(&mut Value),
     ) -> Result<SignInSetup> {
-        SignInSetup::start_serving(dist, knobs, false, edit).await
+        SignInSetup::start_serving(dist, knobs, false, false, edit).await
     }
 
     /// [`SignInSetup::start`] with the app's files gzip-compressed on the wire, as a static host
     /// serves them (the cold-load measurement).
     pub async fn start_compressed(dist: &Path, knobs: Knobs) -> Result<SignInSetup> {
-        SignInSetup::start_serving(dist, knobs, true, |_| {}).await
+        SignInSetup::start_serving(dist, knobs, true, false, |_| {}).await
     }
 
     async fn start_serving(
         dist: &Path,
         knobs: Knobs,
         compress: bool,
+        large_tenant: bool,
         edit: fn(&mut Value),
     ) -> Result<SignInSetup> {
         let sim = guestlist_sim::start(SimConfig {
             http: None,
             https: Some(([127, 0, 0, 1], 0).into()),
             knobs,
+            large_tenant,
             ..SimConfig::default()
         })
         .await
@@ -411,6 +419,59 @@ pub async fn sign_in(browser: &Browser, setup: &SignInSetup, upn: &str, mode: &s
     browser.find("group", "Signed-in account").await?;
     browser.find("button", mode).await?;
     Ok(())
+}
+
+/// A journalled run's buttons and texts, for [`reload_mid_run`].
+pub struct RunPage<'a> {
+    /// The button that starts the run.
+    pub start: &'a str,
+    /// What the page says after a reload about the run that didn't finish.
+    pub stopped: &'a str,
+    /// The button that resumes it.
+    pub resume: &'a str,
+}
+
+/// Starts a run, reloads the page once a quarter of it is done, and resumes it, with the sim's
+/// latency making the reload land mid-run whatever the machine's speed (no sleeps): 150 ms
+/// per request while running; 2 s from the quarter on, so the run can't end before the page
+/// goes and the requests under way then are the ones the resume must check. `progress` reads
+/// `(done, total)` off the page. Returns where the run was; the sim stays at 150 ms.
+pub async fn reload_mid_run<F, Fut>(
+    setup: &SignInSetup,
+    browser: &Browser,
+    page: RunPage<'_>,
+    deadline: std::time::Duration,
+    mut progress: F,
+) -> Result<(u64, u64)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<(u64, u64)>>>,
+{
+    let latency = |latency_ms| Knobs {
+        latency_ms,
+        ..Knobs::default()
+    };
+    setup.set_knobs(latency(150))?;
+    browser.click("button", page.start).await?;
+    let at = wait::until("a quarter of the run", deadline, || {
+        let read = progress();
+        async move {
+            Ok(match read.await? {
+                Some((done, total)) if done * 4 >= total && done < total => {
+                    wait::Poll::Ready((done, total))
+                }
+                other => wait::Poll::NotYet(format!("{other:?}")),
+            })
+        }
+    })
+    .await?;
+    setup.set_knobs(latency(2_000))?;
+    browser.client.refresh().await?;
+    browser.wait_text_within(page.stopped, deadline).await?;
+    browser.find("group", "Signed-in account").await?;
+    setup.set_knobs(latency(150))?;
+    browser.click("button", page.resume).await?;
+    Ok(at)
 }
 
 /// The mode panel's text, opened from the header's status button named `mode` ("Direct

@@ -506,6 +506,22 @@ pub struct ColumnMapping {
 }
 
 impl ColumnMapping {
+    /// The mapping a read table starts with: its header recognised, or without a header (bare
+    /// addresses) the first column holding an address.
+    pub fn for_table(table: &Table) -> Self {
+        if table.has_header {
+            return ColumnMapping::recognise(&table.headers);
+        }
+        let email = table
+            .rows
+            .first()
+            .and_then(|r| r.fields.iter().position(|f| EmailAddress::parse(f).is_ok()));
+        ColumnMapping {
+            email,
+            ..Default::default()
+        }
+    }
+
     /// Recognises header names; the first column matching a field wins.
     pub fn recognise<S: AsRef<str>>(headers: &[S]) -> Self {
         let mut m = ColumnMapping::default();
@@ -785,25 +801,33 @@ pub struct Import {
 /// Read, recognise and validate in one go (the upload path, and the benchmark's unit of work).
 pub fn import(bytes: &[u8]) -> Result<Import, ImportError> {
     let table = read_table(bytes)?;
-    let mapping = if table.has_header {
-        ColumnMapping::recognise(&table.headers)
-    } else {
-        // Bare addresses: the first column holding one.
-        let email = table
-            .rows
-            .first()
-            .and_then(|r| r.fields.iter().position(|f| EmailAddress::parse(f).is_ok()));
-        ColumnMapping {
-            email,
-            ..Default::default()
-        }
-    };
+    let mapping = ColumnMapping::for_table(&table);
     let validated = validate(&table, &mapping).ok();
     Ok(Import {
         table,
         mapping,
         validated,
     })
+}
+
+/// The addresses in a CSV file of people (offboarding "from a CSV of addresses"): read as the
+/// import reads a file, the values of its e-mail column, trimmed, empty ones left out. `None`
+/// when no column is recognised as the e-mail column.
+pub fn addresses(bytes: &[u8]) -> Result<Option<Vec<String>>, ImportError> {
+    let table = read_table(bytes)?;
+    let Some(column) = ColumnMapping::for_table(&table).email else {
+        return Ok(None);
+    };
+    Ok(Some(
+        table
+            .rows
+            .iter()
+            .filter_map(|r| r.fields.get(column))
+            .map(|f| f.trim())
+            .filter(|f| !f.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    ))
 }
 
 /// The example file the import page offers, in the shape the admin's Excel writes: English
@@ -874,6 +898,33 @@ pub fn synthetic_csv(rows: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_csv_of_addresses_gives_its_email_column() {
+        // Dutch headers, semicolons, a blank address skipped.
+        let file = "Naam;E-mailadres\r\nJan;jan@partner.nl\r\nLeeg; \r\nKim; kim@fabrikam.com\r\n";
+        assert_eq!(
+            addresses(file.as_bytes()).unwrap(),
+            Some(vec![
+                "jan@partner.nl".to_owned(),
+                "kim@fabrikam.com".to_owned()
+            ])
+        );
+        // No header: the first column holding an address.
+        let bare = "Jan,jan@partner.nl\nKim,kim@fabrikam.com\n";
+        assert_eq!(
+            addresses(bare.as_bytes()).unwrap(),
+            Some(vec![
+                "jan@partner.nl".to_owned(),
+                "kim@fabrikam.com".to_owned()
+            ])
+        );
+        // A header without an e-mail column.
+        assert_eq!(
+            addresses("Name,Company\nJan,Partner\n".as_bytes()).unwrap(),
+            None
+        );
+    }
 
     #[test]
     fn example_files_read_back_with_every_column_recognised_and_every_row_valid() {

@@ -5,8 +5,15 @@
 //! membership can be checked. A distribution group's `RequireSenderAuthenticationEnabled` is an
 //! Exchange-only setting that Graph doesn't return, so opening such a group can't be checked
 //! from the browser in script mode: it is reported as such, not guessed.
+//!
+//! A contact's edited display name, first and last name and company are read back from Graph's
+//! orgContact (`displayName`, `givenName`, `surname`, `companyName`:
+//! <https://learn.microsoft.com/graph/api/resources/orgcontact>), a guest's end date from its
+//! `onPremisesExtensionAttributes`. What Graph doesn't show — whether a contact is hidden from
+//! address lists, a contact's custom attributes (Exchange's) — stays "can't check", with why.
 
 use super::group::ExternalSenders;
+use super::group::MemberKind;
 use super::journal::{Journal, OpResult};
 use super::plan::{MemberTarget, OpId, Operation, Plan, TenantSnapshot};
 use serde::{Deserialize, Serialize};
@@ -22,25 +29,81 @@ pub enum Verified {
     CannotCheck { reason: String },
 }
 
-/// Checks every operation of `plan` against `after`, a snapshot read after the script ran.
-/// `external_senders` holds what could be read per group id (Microsoft 365 groups through
-/// `allowExternalSenders`).
-pub fn verify(
-    plan: &Plan,
-    after: &TenantSnapshot,
-    external_senders: &HashMap<String, ExternalSenders>,
-) -> Vec<(OpId, Verified)> {
-    let contacts: HashMap<&str, &str> = after
-        .contacts
-        .iter()
-        .map(|c| (c.mail.key(), c.id.as_str()))
-        .collect();
+/// What Graph shows of a person whose details or end date a plan changes, read afresh for
+/// Verify: an orgContact's names and company, a user's `onPremisesExtensionAttributes`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonDetails {
+    pub display_name: Option<String>,
+    pub given_name: Option<String>,
+    pub surname: Option<String>,
+    pub company: Option<String>,
+    /// A user's `extensionAttribute1` … `15` (index 0 is attribute 1), empty ones as `None`;
+    /// empty for a contact.
+    pub extension_attributes: Vec<Option<String>>,
+}
+
+/// Who Verify reads back, per [`PersonDetails`]: `(object id, is a contact)` of every person
+/// a contact edit or a guest's end date is for. A person the plan itself creates is found by
+/// address in `after`.
+pub fn readbacks(plan: &Plan, after: &TenantSnapshot) -> Vec<(String, bool)> {
+    let users = users_by_address(after);
+    let mut out: Vec<(String, bool)> = Vec::new();
+    for planned in &plan.ops {
+        let wanted = match &planned.op {
+            Operation::EditContact { person, .. } => Some((person.id.clone(), true)),
+            Operation::SetAccessUntil {
+                person,
+                kind: MemberKind::Guest | MemberKind::MemberUser,
+                ..
+            } if person.id.is_empty() => users
+                .get(person.address.key())
+                .map(|id| ((*id).to_owned(), false)),
+            Operation::SetAccessUntil {
+                person,
+                kind: MemberKind::Guest | MemberKind::MemberUser,
+                ..
+            } => Some((person.id.clone(), false)),
+            _ => None,
+        };
+        if let Some(w) = wanted.filter(|w| !w.0.is_empty() && !out.contains(w)) {
+            out.push(w);
+        }
+    }
+    out
+}
+
+fn users_by_address(after: &TenantSnapshot) -> HashMap<&str, &str> {
     let mut users: HashMap<&str, &str> = HashMap::new();
     for u in &after.users {
         for m in u.mail.iter().chain(u.other_mails.iter()) {
             users.entry(m.key()).or_insert(u.id.as_str());
         }
     }
+    users
+}
+
+/// Whether a field Graph shows is as planned: `None` wasn't to change; an empty value is cleared.
+fn as_planned(want: &Option<String>, have: &Option<String>) -> bool {
+    want.as_ref()
+        .is_none_or(|w| w.trim() == have.as_deref().unwrap_or_default().trim())
+}
+
+/// Checks every operation of `plan` against `after`, a snapshot read after the script ran.
+/// `external_senders` holds what could be read per group id (Microsoft 365 groups through
+/// `allowExternalSenders`), `details` what Graph shows of the people [`readbacks`] names, by
+/// object id (someone not there is gone).
+pub fn verify(
+    plan: &Plan,
+    after: &TenantSnapshot,
+    external_senders: &HashMap<String, ExternalSenders>,
+    details: &HashMap<String, PersonDetails>,
+) -> Vec<(OpId, Verified)> {
+    let contacts: HashMap<&str, &str> = after
+        .contacts
+        .iter()
+        .map(|c| (c.mail.key(), c.id.as_str()))
+        .collect();
+    let users = users_by_address(after);
     let mut created: HashMap<OpId, Option<String>> = HashMap::new();
     let mut out = Vec::with_capacity(plan.ops.len());
     for planned in &plan.ops {
@@ -98,9 +161,47 @@ pub fn verify(
             Operation::RestoreGuest { person } | Operation::ResendInvitation { person, .. } => {
                 done_if(after.users.iter().any(|u| u.id == person.id))
             }
-            Operation::EditContact { .. } | Operation::SetAccessUntil { .. } => {
-                Verified::CannotCheck {
-                    reason: "Graph doesn't show every detail of this change; open the person's page to read them back".into(),
+            Operation::EditContact { person, edit } => match details.get(&person.id) {
+                None => Verified::Missing,
+                Some(d)
+                    if !(as_planned(&edit.display_name, &d.display_name)
+                        && as_planned(&edit.first_name, &d.given_name)
+                        && as_planned(&edit.last_name, &d.surname)
+                        && as_planned(&edit.company, &d.company)) =>
+                {
+                    Verified::Missing
+                }
+                Some(_) if edit.hidden.is_some() => Verified::CannotCheck {
+                    reason: "the names and company are as planned; whether the contact is hidden from address lists is kept by Exchange only, and Graph doesn't show it".into(),
+                },
+                Some(_) => Verified::Done { object_id: None },
+            },
+            Operation::SetAccessUntil {
+                kind: MemberKind::MailContact,
+                ..
+            } => Verified::CannotCheck {
+                reason: "a contact's custom attributes are kept by Exchange only, and Graph doesn't show them; check the script's output".into(),
+            },
+            Operation::SetAccessUntil {
+                person,
+                attribute,
+                until,
+                ..
+            } => {
+                let id = if person.id.is_empty() {
+                    users.get(person.address.key()).copied().unwrap_or_default()
+                } else {
+                    person.id.as_str()
+                };
+                match details.get(id) {
+                    None => Verified::Missing,
+                    Some(d) => {
+                        let have = usize::from(*attribute)
+                            .checked_sub(1)
+                            .and_then(|i| d.extension_attributes.get(i).cloned().flatten());
+                        let want = until.clone().filter(|u| !u.trim().is_empty());
+                        done_if(have.as_deref().map(str::trim) == want.as_deref().map(str::trim))
+                    }
                 }
             }
             Operation::EditSenderList { .. } => Verified::CannotCheck {
@@ -240,7 +341,7 @@ mod tests {
             ..Default::default()
         };
         let states = |after: &TenantSnapshot| -> Vec<Verified> {
-            verify(&p, after, &HashMap::new())
+            verify(&p, after, &HashMap::new(), &HashMap::new())
                 .into_iter()
                 .map(|(_, v)| v)
                 .collect()
@@ -278,7 +379,9 @@ mod tests {
             ..Default::default()
         };
         let senders = HashMap::from([("m365".to_string(), ExternalSenders::Allowed)]);
-        let v: HashMap<OpId, Verified> = verify(&p, &after, &senders).into_iter().collect();
+        let v: HashMap<OpId, Verified> = verify(&p, &after, &senders, &HashMap::new())
+            .into_iter()
+            .collect();
         assert_eq!(
             v[&OpId(0)],
             Verified::Done {
@@ -294,7 +397,7 @@ mod tests {
         assert_eq!(v[&OpId(7)], Verified::Done { object_id: None });
 
         let mut j = Journal::default();
-        let list: Vec<_> = verify(&p, &after, &senders);
+        let list: Vec<_> = verify(&p, &after, &senders, &HashMap::new());
         record(&mut j, &list, 42);
         assert_eq!(
             j.state(OpId(0)),
@@ -327,7 +430,9 @@ mod tests {
             }],
             ..Default::default()
         };
-        let v: HashMap<OpId, Verified> = verify(&p, &after, &HashMap::new()).into_iter().collect();
+        let v: HashMap<OpId, Verified> = verify(&p, &after, &HashMap::new(), &HashMap::new())
+            .into_iter()
+            .collect();
         assert_eq!(
             v[&OpId(0)],
             Verified::Done {
@@ -338,7 +443,135 @@ mod tests {
         after
             .members
             .insert("dg".to_string(), HashSet::from(["contact-a".to_string()]));
-        let v: HashMap<OpId, Verified> = verify(&p, &after, &HashMap::new()).into_iter().collect();
+        let v: HashMap<OpId, Verified> = verify(&p, &after, &HashMap::new(), &HashMap::new())
+            .into_iter()
+            .collect();
         assert_eq!(v[&OpId(1)], Verified::Done { object_id: None });
+    }
+
+    #[test]
+    fn a_contacts_edit_and_a_guests_end_date_are_read_back_what_graph_cant_show_is_said() {
+        use crate::domain::plan::{ContactEdit, PersonRef};
+        let person = |id: &str, a: &str| PersonRef {
+            id: id.into(),
+            name: id.into(),
+            address: addr(a),
+            exchange_identity: a.into(),
+        };
+        let until = |person, kind| Operation::SetAccessUntil {
+            person,
+            kind,
+            attribute: 15,
+            until: Some("2031-03-31".into()),
+        };
+        let edit = ContactEdit {
+            display_name: Some("Ann Smit (Partner)".into()),
+            company: Some(String::new()),
+            ..ContactEdit::default()
+        };
+        let p = Plan::of(
+            Vec::new(),
+            vec![
+                Operation::EditContact {
+                    person: person("c1", "ann@x.nl"),
+                    edit: edit.clone(),
+                },
+                Operation::EditContact {
+                    person: person("c1", "ann@x.nl"),
+                    edit: ContactEdit {
+                        hidden: Some(true),
+                        ..edit
+                    },
+                },
+                until(person("g1", "kim@x.nl"), MemberKind::Guest),
+                // A guest the plan invites: found by address.
+                until(person("", "bo@x.nl"), MemberKind::Guest),
+                until(person("c1", "ann@x.nl"), MemberKind::MailContact),
+            ],
+        );
+        let after = TenantSnapshot {
+            users: vec![ExistingUser {
+                id: "g2".into(),
+                user_type: UserType::Guest,
+                user_principal_name: "bo_x.nl#EXT#@contoso.onmicrosoft.com".into(),
+                mail: Some(addr("bo@x.nl")),
+                other_mails: vec![],
+                display_name: "Bo".into(),
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            readbacks(&p, &after),
+            [
+                ("c1".into(), true),
+                ("g1".into(), false),
+                ("g2".into(), false)
+            ]
+        );
+        let dated = |v: Option<&str>| PersonDetails {
+            extension_attributes: (1..=15)
+                .map(|n| (n == 15).then(|| v.map(str::to_owned)).flatten())
+                .collect(),
+            ..PersonDetails::default()
+        };
+        let states = |details: &HashMap<String, PersonDetails>| -> Vec<Verified> {
+            verify(&p, &after, &HashMap::new(), details)
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect()
+        };
+        // Not yet: the old name and company, no end date.
+        let before = HashMap::from([
+            (
+                "c1".to_string(),
+                PersonDetails {
+                    display_name: Some("Ann".into()),
+                    company: Some("Partner".into()),
+                    ..PersonDetails::default()
+                },
+            ),
+            ("g1".to_string(), dated(None)),
+            ("g2".to_string(), dated(Some("2030-01-01"))),
+        ]);
+        let v = states(&before);
+        assert_eq!(
+            v[..4],
+            [
+                Verified::Missing,
+                Verified::Missing,
+                Verified::Missing,
+                Verified::Missing
+            ]
+        );
+        assert!(
+            matches!(&v[4], Verified::CannotCheck { reason } if reason.contains("custom attributes"))
+        );
+        // Done: the name as planned, the company cleared, the dates written.
+        let done = HashMap::from([
+            (
+                "c1".to_string(),
+                PersonDetails {
+                    display_name: Some("Ann Smit (Partner)".into()),
+                    company: None,
+                    ..PersonDetails::default()
+                },
+            ),
+            ("g1".to_string(), dated(Some("2031-03-31"))),
+            ("g2".to_string(), dated(Some("2031-03-31"))),
+        ]);
+        let v = states(&done);
+        assert_eq!(v[0], Verified::Done { object_id: None });
+        assert!(
+            matches!(&v[1], Verified::CannotCheck { reason } if reason.contains("hidden from address lists"))
+        );
+        assert_eq!(
+            v[2..4],
+            [
+                Verified::Done { object_id: None },
+                Verified::Done { object_id: None }
+            ]
+        );
+        // Someone Graph no longer shows: not done.
+        assert_eq!(states(&HashMap::new())[0], Verified::Missing);
     }
 }

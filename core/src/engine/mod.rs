@@ -584,8 +584,12 @@ impl<'c, T: Transport, K: TokenSource, S: Sleeper> Engine<'c, T, K, S> {
         activity: &A,
         run_id: Option<&str>,
     ) -> Result<Verification, EngineError> {
-        let (after, senders) = reads::after_snapshot(self.graph, plan).await?;
-        let results = verify::verify(plan, &after, &senders);
+        let reads::AfterReads {
+            after,
+            senders,
+            details,
+        } = reads::after_snapshot(self.graph, plan).await?;
+        let results = verify::verify(plan, &after, &senders, &details);
         let mut journal = store.load().await?;
         let before = journal.entries.len();
         let now = clock.now_ms();

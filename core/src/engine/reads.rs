@@ -10,6 +10,7 @@ use crate::domain::plan::{
     ExistingContact, ExistingUser, MemberRef, MemberTarget, Plan, TargetGroup, TenantSnapshot,
     UserType,
 };
+use crate::domain::verify::{self, PersonDetails};
 use crate::tenant::lookup::RegisterReads;
 use crate::tenant::{
     ExchangeClient, GraphClient, Group, GroupId, Member, OrgContact, Sleeper, TenantError,
@@ -213,12 +214,13 @@ pub fn plan_addresses(plan: &Plan) -> Vec<EmailAddress> {
         .collect()
 }
 
-/// What Verify re-reads: the snapshot for the plan's people and groups, and the external-senders
-/// setting of every Microsoft 365 group (the one Graph can show).
+/// What Verify re-reads: the snapshot for the plan's people and groups, the external-senders
+/// setting of every Microsoft 365 group (the one Graph can show), and what Graph shows of the
+/// people whose details or end date the plan changes ([`verify::readbacks`]).
 pub async fn after_snapshot<T: Transport, K: TokenSource, S: Sleeper>(
     graph: &GraphClient<T, K, S>,
     plan: &Plan,
-) -> Result<(TenantSnapshot, HashMap<String, ExternalSenders>), TenantError> {
+) -> Result<AfterReads, TenantError> {
     let after = snapshot(graph, &plan.groups, &plan_addresses(plan)).await?;
     let mut senders = HashMap::new();
     for g in plan
@@ -231,5 +233,62 @@ pub async fn after_snapshot<T: Transport, K: TokenSource, S: Sleeper>(
         );
         senders.insert(g.id.clone(), s);
     }
-    Ok((after, senders))
+    let mut details = HashMap::new();
+    for (id, contact) in verify::readbacks(plan, &after) {
+        let read = if contact {
+            graph
+                .register_contact(&id)
+                .await
+                .map(|c| contact_details(&c))
+        } else {
+            graph.register_guest(&id).await.map(|u| user_details(&u))
+        };
+        match read {
+            Ok(d) => {
+                details.insert(id, d);
+            }
+            // Gone: whatever was to change on them is not there.
+            Err(TenantError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(AfterReads {
+        after,
+        senders,
+        details,
+    })
+}
+
+/// What [`after_snapshot`] read.
+pub struct AfterReads {
+    pub after: TenantSnapshot,
+    pub senders: HashMap<String, ExternalSenders>,
+    pub details: HashMap<String, PersonDetails>,
+}
+
+/// What Graph's orgContact shows of a contact's details: `displayName`, `givenName`, `surname`,
+/// `companyName` (<https://learn.microsoft.com/graph/api/resources/orgcontact>).
+fn contact_details(c: &OrgContact) -> PersonDetails {
+    PersonDetails {
+        display_name: c.display_name.clone(),
+        given_name: c.given_name.clone(),
+        surname: c.surname.clone(),
+        company: c.company_name.clone(),
+        extension_attributes: Vec::new(),
+    }
+}
+
+/// A user's names and `onPremisesExtensionAttributes`
+/// (<https://learn.microsoft.com/graph/api/resources/onpremisesextensionattributes>).
+fn user_details(u: &User) -> PersonDetails {
+    let attributes = u.on_premises_extension_attributes.as_ref();
+    PersonDetails {
+        display_name: u.display_name.clone(),
+        given_name: u.given_name.clone(),
+        surname: u.surname.clone(),
+        company: u.company_name.clone(),
+        extension_attributes: (1..=15)
+            .map(|n| attributes.and_then(|a| a.get(n)).map(str::to_owned))
+            .collect(),
+    }
 }

@@ -740,9 +740,18 @@ impl<'a, A: TenantApi, J: JournalStore, C: Clock> Executor<'a, A, J, C> {
                     }
                     crate::domain::group::MembershipApi::Graph => {
                         let member_id = member_object_id(member, journal)?;
-                        self.tenant
+                        // Graph answers the removal of someone who isn't (any more) in the
+                        // group with 404 Request_ResourceNotFound ("… does not exist or one of
+                        // its queried reference-property objects are not present",
+                        // microsoftgraph/microsoft-graph-docs-contrib#4847): not a member.
+                        match self
+                            .tenant
                             .remove_member_ref(&GroupId::from(group_id.as_str()), &member_id)
                             .await
+                        {
+                            Err(TenantError::NotFound(d)) => Err(TenantError::NotMember(d)),
+                            other => other,
+                        }
                     }
                 };
                 match removed {
@@ -1420,8 +1429,9 @@ mod tests {
             );
             assert_eq!(*fake.calls.borrow(), [call]);
             assert!(fake.members.borrow().is_empty());
-            if kind == GroupKind::Distribution {
-                // Not a member (any more): already done, not a failure.
+            {
+                // Not a member (any more): already done, not a failure (Exchange's
+                // MemberNotFoundException, Graph's 404).
                 let again = MemoryJournalStore::new();
                 let out = block_on(Executor::new(&fake, &again, FixedClock).run(&plan)).unwrap();
                 assert_eq!(

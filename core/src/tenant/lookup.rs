@@ -334,6 +334,24 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         Ok(())
     }
 
+    /// A contact with the register's `$select` (`GET /contacts/{id}`: names, company, address;
+    /// <https://learn.microsoft.com/graph/api/orgcontact-get>). Gone → [`TenantError::NotFound`].
+    pub async fn register_contact(&self, id: &str) -> Result<OrgContact, TenantError> {
+        let seg = encode_path_segment(id);
+        let url = self.url(&format!(
+            "/contacts/{seg}?$select={REGISTER_CONTACT_SELECT}"
+        ));
+        self.get_json("GET /contacts/{id}", url, false).await
+    }
+
+    /// A guest (or any user) with the register's `$select` (`GET /users/{id}`, with
+    /// `onPremisesExtensionAttributes`). Gone → [`TenantError::NotFound`].
+    pub async fn register_guest(&self, id: &str) -> Result<User, TenantError> {
+        let seg = encode_path_segment(id);
+        let url = self.url(&format!("/users/{seg}?$select={REGISTER_GUEST_SELECT}"));
+        self.get_json("GET /users/{id}", url, false).await
+    }
+
     /// One person of the register read afresh, for their own page: the contact
     /// (`GET /contacts/{id}`) or guest (`GET /users/{id}`, with the register's `$select`), and
     /// every group they are directly in (`GET /contacts/{id}/memberOf`,
@@ -350,19 +368,11 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         let mut reads = RegisterReads::default();
         let collection = match kind {
             ExternalKind::Contact => {
-                let url = self.url(&format!(
-                    "/contacts/{seg}?$select={REGISTER_CONTACT_SELECT}"
-                ));
-                reads
-                    .contacts
-                    .push(self.get_json("GET /contacts/{id}", url, false).await?);
+                reads.contacts.push(self.register_contact(id).await?);
                 "contacts"
             }
             ExternalKind::Guest => {
-                let url = self.url(&format!("/users/{seg}?$select={REGISTER_GUEST_SELECT}"));
-                reads
-                    .guests
-                    .push(self.get_json("GET /users/{id}", url, false).await?);
+                reads.guests.push(self.register_guest(id).await?);
                 "users"
             }
         };

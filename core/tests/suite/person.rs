@@ -10,6 +10,7 @@ use guestlist_core::domain::group::MemberKind;
 use guestlist_core::domain::journal::OpResult;
 use guestlist_core::domain::plan::{ContactEdit, OpId, Operation, PersonRef, Plan};
 use guestlist_core::domain::register::{AccessUntil, Day, ExternalKind, Register};
+use guestlist_core::domain::verify::Verified;
 use guestlist_core::engine::record::MemoryActivity;
 use guestlist_core::engine::Engine;
 use guestlist_core::run::SystemClock;
@@ -209,6 +210,12 @@ async fn script_mode_scripts_the_contacts_changes_and_runs_the_guests() {
     // The Graph steps ran here.
     assert!(matches!(now.result(OpId(2)), Some(OpResult::Done { .. })));
     assert!(matches!(now.result(OpId(3)), Some(OpResult::Done { .. })));
+    // Before the script, Verify reads the contact's old name back from Graph: not done.
+    let v = engine
+        .verify(&plan, &now.store, &SystemClock, &activity, None)
+        .await
+        .expect("verify before the script");
+    assert_eq!(v.results[0].1, Verified::Missing, "{:?}", v.results);
     // The script's steps, run against the sim.
     env.exchange
         .edit_mail_contact(
@@ -229,6 +236,19 @@ async fn script_mode_scripts_the_contacts_changes_and_runs_the_guests() {
         .verify(&plan, &now.store, &SystemClock, &activity, None)
         .await
         .expect("verify");
-    // Graph shows the guest; the contact's attributes are Exchange's and said to be so.
+    // Graph shows the contact's names and company (orgContact) and the guest's end date
+    // (onPremisesExtensionAttributes); whether the contact is hidden and its custom attribute
+    // are Exchange's, and said to be so.
     assert_eq!(v.missing(), 0, "{:?}", v.results);
+    assert!(
+        matches!(&v.results[0].1, Verified::CannotCheck { reason } if reason.contains("names and company are as planned")),
+        "{:?}",
+        v.results[0]
+    );
+    assert!(
+        matches!(&v.results[1].1, Verified::CannotCheck { reason } if reason.contains("custom attributes")),
+        "{:?}",
+        v.results[1]
+    );
+    assert_eq!(v.results[2].1, Verified::Done { object_id: None });
 }

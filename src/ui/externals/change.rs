@@ -8,13 +8,15 @@
 use crate::auth::{BridgeError, Need};
 use crate::i18n::{plural, use_i18n};
 use crate::platform::BrowserClock;
+use crate::ui::components::TextFn;
 use crate::ui::groups::run_result::{op_lines, OpLine, OpLines, ScriptAndVerify};
 use crate::ui::groups::{explain, tx, FailureView};
 use crate::ui::session::Session;
 use guestlist_core::domain::group::MemberKind;
 use guestlist_core::domain::journal::{Failure, FailureKind, Service};
 use guestlist_core::domain::plan::{OpId, Operation, Plan};
-use guestlist_core::run::MemoryJournalStore;
+use guestlist_core::engine::RunNow;
+use guestlist_core::run::{MemoryJournalStore, RunError};
 use guestlist_core::tenant::{AuthError, Resource, TenantError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -58,25 +60,80 @@ pub fn writes_users(op: &Operation) -> bool {
     )
 }
 
-/// Runs `plan` (going on from `again`'s journal), with the Graph client that holds
-/// `User.ReadWrite.All` where the plan needs it.
-async fn run(session: &Session, plan: Arc<Plan>, again: Option<MemoryJournalStore>) -> Change {
+/// Asks the admin to consent to `User.ReadWrite.All` in MSAL's popup (call it from a click, so
+/// the browser lets the popup open): `Ok(true)` once consented, `Ok(false)` if the admin closed
+/// the popup, else why it failed.
+pub async fn consent_to_people() -> Result<bool, Failure> {
+    let scopes = crate::auth::scopes::when_needed_scopes(Resource::Graph, Need::People);
+    match crate::auth::bridge::consent(&scopes).await {
+        Ok(_) => Ok(true),
+        Err(BridgeError::Cancelled { .. }) => Ok(false),
+        Err(e) => Err(explain(
+            Service::Graph,
+            &TenantError::from(AuthError::from(e)),
+        )),
+    }
+}
+
+/// Why the run stopped for `User.ReadWrite.All`, "Consent and go on", and a way out (`leave`).
+#[component]
+pub fn ConsentNeeded(
+    on_consent: impl Fn() + Send + Sync + 'static,
+    on_leave: impl Fn() + Send + Sync + 'static,
+    /// The way out's label.
+    leave: TextFn,
+) -> impl IntoView {
+    view! {
+        <p class="notice" role="status">{tx(|t| t.externals().needs_people_consent)}</p>
+        <div class="actions">
+            <button type="button" class="button button--primary" on:click=move |_| on_consent()>
+                {tx(|t| t.externals().consent_button)}
+            </button>
+            <button type="button" class="button" on:click=move |_| on_leave()>{tx(leave)}</button>
+        </div>
+    }
+}
+
+/// How a run that may need `User.ReadWrite.All` came back.
+pub enum PeopleRun {
+    Ran(Box<RunNow>),
+    /// Stopped before what needs `User.ReadWrite.All` was sent: the journal so far, to go on
+    /// from once the admin has consented.
+    NeedsConsent(MemoryJournalStore),
+}
+
+/// Runs `plan` now (going on from `again`'s journal) with the Graph client that holds
+/// `User.ReadWrite.All` where the plan needs it (deleting or restoring guests, their end dates).
+/// A token without that permission stops the run for consent: the add dialog, a person's page
+/// and the import's plan all ask it this way.
+pub async fn run_now_for_people(
+    session: &Session,
+    plan: &Plan,
+    again: Option<MemoryJournalStore>,
+) -> Result<PeopleRun, RunError> {
     let people = plan.ops.iter().any(|o| writes_users(&o.op));
     let engine = if people {
         session.engine_with(&session.graph_people)
     } else {
         session.engine()
     };
-    match engine
-        .run_now(&plan, again, &BrowserClock, &session.activity())
-        .await
-    {
+    let now = engine
+        .run_now(plan, again, &BrowserClock, &session.activity())
+        .await?;
+    Ok(match now.needs_sign_in {
+        Some(_) if people => PeopleRun::NeedsConsent(now.store),
+        _ => PeopleRun::Ran(Box::new(now)),
+    })
+}
+
+/// Runs `plan` (going on from `again`'s journal), stopping for consent where it needs it.
+async fn run(session: &Session, plan: Arc<Plan>, again: Option<MemoryJournalStore>) -> Change {
+    match run_now_for_people(session, &plan, again).await {
         Err(e) => Change::Failed(Failure::new(Service::Graph, e.to_string())),
-        // A token without the permission: nothing of what needs it has been sent.
-        Ok(now) if people && now.needs_sign_in.is_some() => {
-            Change::NeedsConsent(plan, SendWrapper::new(Rc::new(now.store)))
+        Ok(PeopleRun::NeedsConsent(store)) => {
+            Change::NeedsConsent(plan, SendWrapper::new(Rc::new(store)))
         }
-        Ok(now) => {
+        Ok(PeopleRun::Ran(now)) => {
             let lines = op_lines(
                 &plan,
                 &now.outcome.journal,
@@ -122,18 +179,14 @@ pub fn ChangePanel(
             change.set(Change::Running);
             spawn_local(async move {
                 if consent {
-                    // From the click, so the browser lets MSAL open its popup.
-                    let scopes =
-                        crate::auth::scopes::when_needed_scopes(Resource::Graph, Need::People);
-                    match crate::auth::bridge::consent(&scopes).await {
-                        Ok(_) => {}
-                        Err(BridgeError::Cancelled { .. }) => {
+                    match consent_to_people().await {
+                        Ok(true) => {}
+                        Ok(false) => {
                             let store = again.unwrap_or_else(|| SendWrapper::new(Rc::default()));
                             change.try_set(Change::NeedsConsent(plan, store));
                             return;
                         }
-                        Err(e) => {
-                            let f = explain(Service::Graph, &TenantError::from(AuthError::from(e)));
+                        Err(f) => {
                             change.try_set(Change::Failed(f));
                             return;
                         }
@@ -190,19 +243,12 @@ pub fn ChangePanel(
         Change::NeedsConsent(plan, store) => {
             let go = {
                 let start = start.clone();
-                move |_| start(plan.clone(), Some(store.clone()), true)
+                move || start(plan.clone(), Some(store.clone()), true)
             };
             Some(
                 view! {
-                    <p class="notice" role="status">{tx(|t| t.externals().needs_people_consent)}</p>
-                    <div class="actions">
-                        <button type="button" class="button button--primary" on:click=go>
-                            {tx(|t| t.externals().consent_button)}
-                        </button>
-                        <button type="button" class="button" on:click=move |_| change.set(Change::Idle)>
-                            {tx(|t| t.groups().cancel)}
-                        </button>
-                    </div>
+                    <ConsentNeeded on_consent=go on_leave=move || change.set(Change::Idle)
+                        leave=|t| t.groups().cancel/>
                 }
                 .into_any(),
             )

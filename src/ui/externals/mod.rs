@@ -11,6 +11,7 @@
 
 mod change;
 mod offboard;
+mod offboard_run;
 mod person;
 
 use crate::config::{Config, DEFAULT_ACCESS_UNTIL_ATTRIBUTE};
@@ -32,7 +33,10 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use std::collections::BTreeSet;
 
-pub use change::{writes_users, Change, ChangePanel};
+pub use change::{
+    consent_to_people, run_now_for_people, writes_users, Change, ChangePanel, ConsentNeeded,
+    PeopleRun,
+};
 pub use offboard::OffboardPanel;
 pub use person::PersonPage;
 
@@ -374,8 +378,8 @@ pub fn RegisterList(
         selected.update(|s| s.extend(ids));
     };
     let pasted = RwSignal::new(String::new());
-    let select_list = move |_| {
-        let addresses = addresses_in(&pasted.get_untracked());
+    // Chooses the people with these addresses, and says who isn't in the register.
+    let select_addresses = move |addresses: Vec<String>| {
         let (ids, missing): (Vec<String>, Vec<String>) = register.with_untracked(|r| {
             let (rows, missing) = r.find_addresses(&addresses);
             (
@@ -397,6 +401,28 @@ pub fn RegisterList(
             );
         }
         notice.set(Some(text));
+    };
+    let select_list = move |_| select_addresses(addresses_in(&pasted.get_untracked()));
+    // A CSV of addresses, read as the import reads a file: its e-mail column.
+    let select_file = move |ev: leptos::ev::Event| {
+        #[cfg(target_arch = "wasm32")]
+        if let Some((name, bytes)) = crate::ui::browser::chosen_file(&ev) {
+            spawn_local(async move {
+                use crate::ui::import::state::LoadProblem;
+                let read = bytes.await.map_err(LoadProblem::Browser).and_then(|b| {
+                    guestlist_core::domain::csv_import::addresses(&b).map_err(LoadProblem::File)
+                });
+                let t = untrack(|| i18n.t());
+                let problem = match read {
+                    Ok(Some(addresses)) => return select_addresses(addresses),
+                    Ok(None) => fill(t.externals().by_file_no_column, &[("file", &name)]),
+                    Err(p) => t.import().load_problem(&p),
+                };
+                notice.try_set(Some(problem));
+            });
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = ev;
     };
     let clear = move |_| {
         filter.set(Filter::default());
@@ -536,6 +562,10 @@ pub fn RegisterList(
                         on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
                 </div>
                 <button type="button" class="button" on:click=select_list>{tx(|t| t.externals().by_list_button)}</button>
+                <div class="field">
+                    <label for="register-file">{tx(|t| t.externals().by_file_label)}</label>
+                    <input id="register-file" type="file" accept=".csv,.txt,text/csv,text/plain" on:change=select_file/>
+                </div>
             </details>
             <VirtualRows scroll len=Signal::derive(move || visible.with(Vec::len)) row_px=ROW_PX overscan=OVERSCAN
                 label=|t| t.externals().list_label class="register-viewport"

@@ -1,28 +1,27 @@
 //! Offboarding the chosen people: fresh reads of the register → `plan::offboarding` (one
 //! `RemoveMember` per group they are in) → the plan previewed → run through the change engine
 //! (journalled, recorded in Activity) → a line per operation; in script mode the Exchange
-//! removals come back as the engine's script, then Verify.
+//! removals come back as the engine's script, then Verify. The run and the panel's state are
+//! the tab's ([`super::offboard_run`]): journalled in IndexedDB and resumed after a reload.
 
+use super::offboard_run::{self, offboard_job, Step};
 use super::Load;
 use crate::i18n::{fill, plural, use_i18n};
-use crate::platform::BrowserClock;
-use crate::ui::groups::run_result::{op_lines, OpLine, OpLines, ScriptAndVerify};
+use crate::ui::groups::run_result::{OpLine, OpLines, ScriptAndVerify};
 use crate::ui::groups::{explain, tx, FailureView};
 use crate::ui::session::Session;
 use guestlist_core::domain::group::ExternalSenders;
-use guestlist_core::domain::journal::{Failure, Service};
-use guestlist_core::domain::plan::{offboarding, Leaver, LeaverSkip, OpId, Plan, TargetGroup};
+use guestlist_core::domain::journal::Service;
+use guestlist_core::domain::plan::{
+    offboarding, offboarding_deleting, Leaver, LeaverSkip, Plan, TargetGroup,
+};
 use guestlist_core::domain::register::{Filter, Register};
 use guestlist_core::engine::reads::register_snapshot;
-use guestlist_core::engine::RunSetup;
-use guestlist_core::run::{MemoryJournalStore, RunControl, RunEvent};
 use guestlist_core::tenant::{Group, TenantError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use send_wrapper::SendWrapper;
-use std::cell::RefCell;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashSet};
-use std::rc::Rc;
 use std::sync::Arc;
 
 /// A group as an offboarding target: no external-senders read (removing doesn't need it).
@@ -44,36 +43,24 @@ pub fn offboarding_target(g: &Group) -> Option<TargetGroup> {
 }
 
 /// The plan, with the names of the people in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prepared {
     pub plan: Plan,
     /// Per leaver: the name to show.
     pub names: Vec<String>,
     pub skips: Vec<(usize, LeaverSkip)>,
-}
-
-pub struct Finished {
-    plan: Arc<Plan>,
-    lines: Vec<(OpId, OpLine)>,
-    script: Option<String>,
-    store: SendWrapper<Rc<MemoryJournalStore>>,
-}
-
-#[derive(Clone)]
-enum Step {
-    Idle,
-    Planning,
-    Preview(Arc<Prepared>),
-    Running(Arc<Prepared>),
-    Finished(Arc<Finished>),
-    Failed(Failure),
+    /// The people are deleted (and so leave every group), not only taken out of their groups.
+    #[serde(default)]
+    pub deleting: bool,
 }
 
 /// Reads the tenant afresh and plans taking the people with `ids` (as the register shows them)
-/// out of every group they are in.
+/// out of every group they are in, or (`deleting`) deleting them.
 async fn prepare(
     session: &Session,
     register: &Register,
     ids: &BTreeSet<String>,
+    deleting: bool,
 ) -> Result<Prepared, TenantError> {
     let mut leavers: Vec<Leaver> = Vec::new();
     let mut names = Vec::new();
@@ -88,6 +75,16 @@ async fn prepare(
         }
     }
     let reads = session.graph.register_reads().await?;
+    let snapshot = register_snapshot(&reads);
+    if deleting {
+        let off = offboarding_deleting(&leavers, &snapshot);
+        return Ok(Prepared {
+            plan: off.plan,
+            names,
+            skips: off.skips,
+            deleting,
+        });
+    }
     let held: HashSet<&str> = leavers.iter().map(|l| l.id.as_str()).collect();
     let targets: Vec<TargetGroup> = reads
         .groups
@@ -96,12 +93,85 @@ async fn prepare(
         .filter(|(_, members)| members.iter().any(|m| held.contains(m.as_str())))
         .filter_map(|(g, _)| offboarding_target(g))
         .collect();
-    let off = offboarding(&leavers, &targets, &register_snapshot(&reads));
+    let off = offboarding(&leavers, &targets, &snapshot);
     Ok(Prepared {
         plan: off.plan,
         names,
         skips: off.skips,
+        deleting,
     })
+}
+
+/// What the plan does: its summary, each operation, and who or what it leaves alone.
+#[component]
+fn PlanPreview(prepared: Arc<Prepared>) -> impl IntoView {
+    let i18n = use_i18n();
+    let p = prepared;
+    let summary = {
+        let p = p.clone();
+        move || {
+            let t = i18n.t();
+            let totals = &p.plan.totals;
+            let x = t.externals();
+            if p.plan.ops.is_empty() {
+                return if p.deleting {
+                    x.plan_nothing_delete
+                } else {
+                    x.plan_nothing
+                }
+                .to_owned();
+            }
+            let exchange = t.count(totals.exchange_ops as u64);
+            let graph = t.count(totals.graph_ops as u64);
+            plural(
+                if p.deleting {
+                    &x.plan_summary_delete
+                } else {
+                    &x.plan_summary
+                },
+                t.count(p.plan.ops.len() as u64),
+                &[("exchange", exchange.as_str()), ("graph", graph.as_str())],
+            )
+        }
+    };
+    let ops = {
+        let p = p.clone();
+        move || {
+            let t = i18n.t();
+            p.plan
+                .ops
+                .iter()
+                .map(|o| view! { <li>{t.operation(&p.plan, &o.op)}</li> })
+                .collect_view()
+        }
+    };
+    let deleting = p.deleting;
+    let skips = move || {
+        let t = i18n.t();
+        p.skips
+            .iter()
+            .filter_map(|(li, s)| {
+                let name = p.names.get(*li)?;
+                let text = match s {
+                    LeaverSkip::AlreadyGone => fill(t.externals().skip_gone, &[("name", name)]),
+                    LeaverSkip::NotChangeable { group } => fill(
+                        t.externals().skip_not_changeable,
+                        &[("name", name), ("group", &p.plan.groups.get(*group)?.name)],
+                    ),
+                    LeaverSkip::AlreadyOut { .. } => return None,
+                };
+                Some(view! { <li>{text}</li> })
+            })
+            .collect_view()
+    };
+    view! {
+        <p role="status">{summary}</p>
+        <p class="hint">
+            {move || if deleting { i18n.t().externals().plan_note_delete } else { i18n.t().externals().plan_note }}
+        </p>
+        <ul class="plan-ops">{ops}</ul>
+        <ul class="plan-skips">{skips}</ul>
+    }
 }
 
 /// The offboard button, the plan's preview, the run and its report.
@@ -115,10 +185,12 @@ pub fn OffboardPanel(
     on_finished: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let step = RwSignal::new(Step::Idle);
-    // Operations finished in the run under way, and its control (cancel).
-    let progress = RwSignal::new(0usize);
-    let control = StoredValue::new_local(None::<RunControl>);
+    let job = offboard_job();
+    let step = RwSignal::from(job.step.clone());
+    let progress = RwSignal::from(job.progress.clone());
+    let job = StoredValue::new_local(job);
+    // Delete the people rather than only take them out of their groups.
+    let deleting = RwSignal::new(false);
     let direct = {
         let session = session.clone();
         move || session.is_direct()
@@ -141,75 +213,17 @@ pub fn OffboardPanel(
         let session = session.clone();
         move || {
             let session = session.clone();
+            let step = job.get_value().step;
             step.set(Step::Planning);
             let ids = selected.get_untracked();
             let snapshot = register.get_untracked();
+            let delete = deleting.get_untracked();
             spawn_local(async move {
-                let next = match prepare(&session, &snapshot, &ids).await {
+                let next = match prepare(&session, &snapshot, &ids, delete).await {
                     Ok(p) => Step::Preview(Arc::new(p)),
                     Err(e) => Step::Failed(explain(Service::Graph, &e)),
                 };
-                step.try_set(next);
-            });
-        }
-    };
-    let run = {
-        let session = session.clone();
-        move |prepared: Arc<Prepared>| {
-            let session = session.clone();
-            progress.set(0);
-            let ctl = RunControl::new();
-            control.set_value(Some(ctl.clone()));
-            step.set(Step::Running(prepared.clone()));
-            spawn_local(async move {
-                let engine = session.engine();
-                let store = MemoryJournalStore::new();
-                let needs_sign_in = RefCell::new(None::<String>);
-                // As the engine's run_now, with the progress shown and a cancel button: a
-                // token that can't be had without the admin ends the run.
-                let setup = RunSetup::default()
-                    .with_control(ctl.clone())
-                    .on_event(|e| match e {
-                        RunEvent::OpFinished { .. } => {
-                            progress.try_update(|n| *n += 1);
-                        }
-                        RunEvent::NeedsSignIn { message, .. } => {
-                            needs_sign_in.replace(Some(message.clone()));
-                            ctl.cancel();
-                        }
-                        _ => {}
-                    });
-                let outcome = engine
-                    .run(
-                        &prepared.plan,
-                        &store,
-                        &BrowserClock,
-                        &session.activity(),
-                        setup,
-                    )
-                    .await;
-                control.set_value(None);
-                let next = match outcome {
-                    Err(e) => Step::Failed(Failure::new(Service::Graph, e.to_string())),
-                    Ok(outcome) => {
-                        let script = engine
-                            .script(&prepared.plan, &outcome.pending_script)
-                            .unwrap_or_else(|e| Some(format!("# {e}")));
-                        let lines = op_lines(
-                            &prepared.plan,
-                            &outcome.journal,
-                            &outcome.pending_script,
-                            needs_sign_in.into_inner().as_deref(),
-                        );
-                        Step::Finished(Arc::new(Finished {
-                            plan: Arc::new(prepared.plan.clone()),
-                            lines,
-                            script,
-                            store: SendWrapper::new(Rc::new(store)),
-                        }))
-                    }
-                };
-                step.try_set(next);
+                step.set(next);
             });
         }
     };
@@ -233,6 +247,19 @@ pub fn OffboardPanel(
                 }
             };
             view! {
+                <fieldset class="offboard-mode">
+                    <legend>{tx(|t| t.externals().mode_label)}</legend>
+                    <label class="checkbox">
+                        <input type="radio" name="offboard-mode" prop:checked=move || !deleting.get()
+                            on:change=move |_| deleting.set(false)/>
+                        {tx(|t| t.externals().mode_remove)}
+                    </label>
+                    <label class="checkbox">
+                        <input type="radio" name="offboard-mode" prop:checked=move || deleting.get()
+                            on:change=move |_| deleting.set(true)/>
+                        {tx(|t| t.externals().mode_delete)}
+                    </label>
+                </fieldset>
                 <div class="actions">
                     <button type="button" class="button button--primary" disabled=n == 0 || !ready on:click=start_chosen>
                         {move || { let t = i18n.t(); plural(&t.externals().offboard, t.count(n), &[]) }}
@@ -254,105 +281,107 @@ pub fn OffboardPanel(
         Step::Failed(f) => view! {
             <FailureView failure=f/>
             <div class="actions">
-                <button type="button" class="button" on:click=move |_| step.set(Step::Idle)>{tx(|t| t.externals().back)}</button>
+                <button type="button" class="button" on:click=move |_| offboard_run::forget(&job.get_value())>{tx(|t| t.externals().back)}</button>
             </div>
         }
         .into_any(),
-        Step::Preview(p) | Step::Running(p) => {
-            let running = matches!(step.get_untracked(), Step::Running(_));
-            let summary = {
-                let p = p.clone();
-                move || {
-                    let t = i18n.t();
-                    let totals = &p.plan.totals;
-                    if p.plan.ops.is_empty() {
-                        return t.externals().plan_nothing.to_owned();
-                    }
-                    let exchange = t.count(totals.exchange_ops as u64);
-                    let graph = t.count(totals.graph_ops as u64);
-                    plural(
-                        &t.externals().plan_summary,
-                        t.count(p.plan.ops.len() as u64),
-                        &[("exchange", exchange.as_str()), ("graph", graph.as_str())],
-                    )
-                }
-            };
-            let ops = {
-                let p = p.clone();
-                move || {
-                    let t = i18n.t();
-                    p.plan
-                        .ops
-                        .iter()
-                        .map(|o| view! { <li>{t.operation(&p.plan, &o.op)}</li> })
-                        .collect_view()
-                }
-            };
-            let skips = {
-                let p = p.clone();
-                move || {
-                    let t = i18n.t();
-                    p.skips
-                        .iter()
-                        .filter_map(|(li, s)| {
-                            let name = p.names.get(*li)?;
-                            let text = match s {
-                                LeaverSkip::AlreadyGone => {
-                                    fill(t.externals().skip_gone, &[("name", name)])
-                                }
-                                LeaverSkip::NotChangeable { group } => fill(
-                                    t.externals().skip_not_changeable,
-                                    &[("name", name), ("group", &p.plan.groups.get(*group)?.name)],
-                                ),
-                                LeaverSkip::AlreadyOut { .. } => return None,
-                            };
-                            Some(view! { <li>{text}</li> })
-                        })
-                        .collect_view()
-                }
-            };
+        Step::OtherTenant(planned) => view! {
+            <p class="notice" role="alert">
+                {move || fill(i18n.t().externals().other_tenant, &[("planned", &planned)])}
+            </p>
+            <div class="actions">
+                <button type="button" class="button" on:click=move |_| offboard_run::forget(&job.get_value())>{tx(|t| t.externals().forget_run)}</button>
+            </div>
+        }
+        .into_any(),
+        Step::Preview(p) => {
             let has_ops = !p.plan.ops.is_empty();
             let go = {
-                let run = run.clone();
+                let session = session.clone();
                 let p = p.clone();
-                move |_| run(p.clone())
+                move |_| offboard_run::start(job.get_value(), session.clone(), p.clone())
             };
             let direct = direct.clone();
             view! {
-                <p role="status">{summary}</p>
-                <p class="hint">{tx(|t| t.externals().plan_note)}</p>
-                <ul class="plan-ops">{ops}</ul>
-                <ul class="plan-skips">{skips}</ul>
-                {if running {
-                    let total = p.plan.ops.len() as u64;
-                    view! {
-                        <p role="status" aria-busy="true">
+                <PlanPreview prepared=p.clone()/>
+                <div class="actions">
+                    {has_ops.then(|| view! {
+                        <button type="button" class="button button--danger" on:click=go.clone()>
                             {move || {
-                                let t = i18n.t();
-                                let done = t.count(progress.get() as u64);
-                                plural(&t.externals().running, t.count(total), &[("done", done.as_str())])
+                                let x = i18n.t().externals();
+                                match (p.deleting, direct()) {
+                                    (true, true) => x.run_delete,
+                                    (false, true) => x.run_direct,
+                                    (_, false) => x.run_script,
+                                }
                             }}
-                        </p>
-                        <div class="actions">
-                            <button type="button" class="button" on:click=move |_| {
-                                control.with_value(|c| if let Some(c) = c { c.cancel() });
-                            }>{tx(|t| t.externals().cancel_run)}</button>
-                        </div>
-                    }.into_any()
-                } else {
-                    view! {
-                        <div class="actions">
-                            {has_ops.then(|| view! {
-                                <button type="button" class="button button--danger" on:click=go.clone()>
-                                    {move || if direct() { i18n.t().externals().run_direct } else { i18n.t().externals().run_script }}
-                                </button>
-                            })}
-                            <button type="button" class="button" on:click=move |_| step.set(Step::Idle)>
-                                {tx(|t| t.groups().cancel)}
-                            </button>
-                        </div>
-                    }.into_any()
-                }}
+                        </button>
+                    })}
+                    <button type="button" class="button" on:click=move |_| step.set(Step::Idle)>
+                        {tx(|t| t.groups().cancel)}
+                    </button>
+                </div>
+            }
+            .into_any()
+        }
+        Step::Running(saved) => {
+            let total = saved.prepared.plan.ops.len() as u64;
+            view! {
+                <PlanPreview prepared=Arc::new(saved.prepared.clone())/>
+                <p role="status" aria-busy="true">
+                    {move || {
+                        let t = i18n.t();
+                        let done = t.count(progress.get() as u64);
+                        plural(&t.externals().running, t.count(total), &[("done", done.as_str())])
+                    }}
+                </p>
+                <div class="actions">
+                    <button type="button" class="button" on:click=move |_| job.get_value().cancel()>
+                        {tx(|t| t.externals().cancel_run)}
+                    </button>
+                </div>
+            }
+            .into_any()
+        }
+        Step::NeedsConsent(saved) => {
+            let go = {
+                let session = session.clone();
+                move || {
+                    let session = session.clone();
+                    let saved = saved.clone();
+                    let job = job.get_value();
+                    spawn_local(async move {
+                        match super::consent_to_people().await {
+                            Ok(true) => offboard_run::resume(job, session, saved),
+                            Ok(false) => {}
+                            Err(f) => job.step.set(Step::Failed(f)),
+                        }
+                    });
+                }
+            };
+            view! {
+                <super::ConsentNeeded on_consent=go on_leave=move || offboard_run::forget(&job.get_value())
+                    leave=|t| t.externals().forget_run/>
+            }
+            .into_any()
+        }
+        Step::Interrupted(saved, finished) => {
+            let total = saved.prepared.plan.ops.len().to_string();
+            let finished = finished.to_string();
+            let go = {
+                let session = session.clone();
+                let saved = saved.clone();
+                move |_| offboard_run::resume(job.get_value(), session.clone(), saved.clone())
+            };
+            view! {
+                <p class="notice" role="status">
+                    {move || fill(i18n.t().externals().interrupted, &[("done", &finished), ("count", &total)])}
+                </p>
+                <PlanPreview prepared=Arc::new(saved.prepared.clone())/>
+                <div class="actions">
+                    <button type="button" class="button button--primary" on:click=go>{tx(|t| t.externals().resume_run)}</button>
+                    <button type="button" class="button" on:click=move |_| offboard_run::forget(&job.get_value())>{tx(|t| t.externals().forget_run)}</button>
+                </div>
             }
             .into_any()
         }
@@ -389,7 +418,7 @@ pub fn OffboardPanel(
                 {script}
                 <div class="actions">
                     <button type="button" class="button" on:click=move |_| {
-                        step.set(Step::Idle);
+                        offboard_run::forget(&job.get_value());
                         back();
                     }>{tx(|t| t.externals().back)}</button>
                 </div>

@@ -11,7 +11,7 @@ use guestlist_core::domain::journal::{Failure, Journal, OpResult, OpState, Servi
 use guestlist_core::domain::plan::{OpId, Plan};
 use guestlist_core::domain::verify::Verified;
 use guestlist_core::engine::EngineError;
-use guestlist_core::run::MemoryJournalStore;
+use guestlist_core::run::JournalStore;
 use guestlist_core::tenant::TenantError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -113,10 +113,11 @@ fn verify_failure(e: &EngineError) -> Failure {
 /// through Graph, records what is now done in the run's journal (`store`) and Activity, and lists
 /// every operation done, missing or not checkable from here.
 #[component]
-pub fn ScriptAndVerify(
+pub fn ScriptAndVerify<S: JournalStore + 'static>(
     session: Session,
     plan: Arc<Plan>,
-    store: SendWrapper<Rc<MemoryJournalStore>>,
+    /// The run's journal (in memory, or IndexedDB for a journalled run).
+    store: SendWrapper<Rc<S>>,
     script: String,
     file_name: String,
     /// The sentence before the script.

@@ -2,18 +2,20 @@
 //! reload, verified in script mode, retried for failed rows). Every task here only touches the
 //! tab-wide [`ImportState`], never a page's signals, so it may outlive the page.
 
-use super::state::{ImportProblem, ImportState, Phase, Planned, RunInfo, SavedRun, VerifyCounts};
-#[cfg(target_arch = "wasm32")]
+use super::state::{
+    ImportProblem, ImportState, Phase, Planned, RunInfo, SavedRun, VerifyCounts, CURRENT_RUN,
+};
 #[cfg(target_arch = "wasm32")]
 use crate::platform::BrowserClock;
+#[cfg(target_arch = "wasm32")]
+use crate::ui::runs::idb::IdbJournalStore;
+use crate::ui::runs::{new_run_id, now_iso, same_tenant};
 use crate::ui::session::Session;
 #[cfg(target_arch = "wasm32")]
 use crate::ui::session::SessionEngine;
 use guestlist_core::domain::journal::{Journal, Service};
 use guestlist_core::domain::plan::{Desired, PlanOptions};
 use guestlist_core::domain::report::build_report;
-#[cfg(target_arch = "wasm32")]
-use guestlist_core::engine::Engine;
 use guestlist_core::run::failure;
 use guestlist_core::tenant::{Group, GroupId, TenantError};
 use leptos::prelude::*;
@@ -62,38 +64,12 @@ pub fn prepare(st: ImportState, session: Session) {
     });
 }
 
-fn now_iso() -> String {
-    #[cfg(target_arch = "wasm32")]
-    {
-        String::from(js_sys::Date::new_0().to_iso_string())
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        String::new()
-    }
-}
-
-fn new_run_id() -> String {
-    #[cfg(target_arch = "wasm32")]
-    {
-        format!(
-            "run-{}-{:06}",
-            js_sys::Date::now() as u64,
-            (js_sys::Math::random() * 1e6) as u32
-        )
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        "run".into()
-    }
-}
-
 /// Starts a run of the previewed plan (declined fixes dropped).
 pub fn start(st: ImportState, session: Session) {
     let Some(Ok(planned)) = st.planned.get_untracked() else {
         return;
     };
-    if !planned.tenant_id.eq_ignore_ascii_case(&session.tenant.id) {
+    if !same_tenant(&planned.tenant_id, &session.tenant.id) {
         // Planned in another tenant (the admin switched since): plan again here.
         let planned = planned.tenant_id;
         st.planned
@@ -103,7 +79,7 @@ pub fn start(st: ImportState, session: Session) {
     let declined = st.declined.get_untracked();
     let plan = planned.plan.for_bulk_run(&declined);
     let saved = SavedRun {
-        id: new_run_id(),
+        id: new_run_id("run"),
         plan,
         desired: planned.desired,
         direct: session.is_direct(),
@@ -126,7 +102,7 @@ pub fn start(st: ImportState, session: Session) {
 /// Whether `session` acts in the tenant the run was planned for; if not, the run shows why and
 /// is left alone. A run (journal, report) names its tenant, and never acts in another.
 fn in_planned_tenant(st: &ImportState, session: &Session, saved: &SavedRun) -> bool {
-    if saved.tenant_id.is_empty() || saved.tenant_id.eq_ignore_ascii_case(&session.tenant.id) {
+    if same_tenant(&saved.tenant_id, &session.tenant.id) {
         return true;
     }
     let planned = saved.tenant_id.clone();
@@ -150,30 +126,21 @@ pub fn resume(st: ImportState, session: Session) {
 /// `User.ReadWrite.All` where the plan writes guests' end dates.
 #[cfg(target_arch = "wasm32")]
 fn engine_for<'s>(session: &'s Session, saved: &'s SavedRun) -> SessionEngine<'s> {
-    let people = saved
-        .plan
-        .ops
-        .iter()
-        .any(|o| crate::ui::externals::writes_users(&o.op));
-    let graph = if people {
-        &session.graph_people
-    } else {
-        &session.graph
-    };
-    Engine::new(graph, saved.direct.then_some(&*session.exchange)).signed_in_as(&saved.signed_in_as)
+    crate::ui::runs::run_engine(session, &saved.plan, saved.direct, &saved.signed_in_as)
 }
 
 #[cfg(target_arch = "wasm32")]
 fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
-    use super::idb::IdbJournalStore;
     use guestlist_core::engine::RunSetup;
     use guestlist_core::run::{RunControl, RunEvent, RunState};
 
     leptos::task::spawn_local(async move {
         let store = if fresh {
-            IdbJournalStore::create(&saved).await
+            IdbJournalStore::create(&saved.id, &saved).await
         } else {
-            IdbJournalStore::open(&saved.id).await.map(|(s, _, _)| s)
+            IdbJournalStore::open::<SavedRun>(&saved.id)
+                .await
+                .map(|(s, _, _)| s)
         };
         let store = match store {
             Ok(s) => s,
@@ -182,7 +149,7 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
                 return;
             }
         };
-        set_current(Some(&saved.id));
+        CURRENT_RUN.set(Some(&saved.id));
         let control = RunControl::new();
         st.set_control(Some(control.clone()));
         st.update_run(|r| r.phase = Phase::Running);
@@ -239,7 +206,7 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
                     .map_err(ImportProblem::Script)
                     .transpose();
                 if o.state == RunState::Finished && o.pending_script.is_empty() {
-                    set_current(None);
+                    CURRENT_RUN.set(None);
                 }
                 st.update_run(|r| {
                     r.phase = Phase::Ended(o.state);
@@ -315,31 +282,15 @@ fn run(st: ImportState, _session: Session, _saved: SavedRun, _fresh: bool) {
     });
 }
 
-/// Points `localStorage` at the unfinished run (or clears it).
-pub fn set_current(run: Option<&str>) {
-    #[cfg(target_arch = "wasm32")]
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-        let _ = match run {
-            Some(id) => storage.set_item(super::state::CURRENT_RUN_KEY, id),
-            None => storage.remove_item(super::state::CURRENT_RUN_KEY),
-        };
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    let _ = run;
-}
-
 /// After a reload: shows the unfinished run, ready to resume.
 pub fn find_interrupted(st: ImportState) {
     #[cfg(target_arch = "wasm32")]
     {
-        let Some(id) = web_sys::window()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .and_then(|s| s.get_item(super::state::CURRENT_RUN_KEY).ok().flatten())
-        else {
+        let Some(id) = CURRENT_RUN.get() else {
             return;
         };
         leptos::task::spawn_local(async move {
-            match super::idb::IdbJournalStore::open(&id).await {
+            match IdbJournalStore::open::<SavedRun>(&id).await {
                 Ok((_, saved, journal)) => {
                     let report = build_report(&saved.plan, &journal);
                     st.run.set(Some(RunInfo {
@@ -354,7 +305,7 @@ pub fn find_interrupted(st: ImportState) {
                 }
                 Err(e) => {
                     leptos::logging::warn!("the interrupted import can't be read: {e}");
-                    set_current(None);
+                    CURRENT_RUN.set(None);
                 }
             }
         });
@@ -402,7 +353,7 @@ async fn verify_run(
     saved: &SavedRun,
 ) -> Result<guestlist_core::engine::Verification, ImportProblem> {
     use guestlist_core::engine::EngineError;
-    let (store, _, _) = super::idb::IdbJournalStore::open(&saved.id)
+    let (store, _, _) = IdbJournalStore::open::<SavedRun>(&saved.id)
         .await
         .map_err(ImportProblem::Journal)?;
     engine_for(session, saved)
@@ -455,7 +406,7 @@ pub fn retry_failed(st: ImportState, session: Session) {
     // with its "Start the run", until the re-plan arrives.
     st.planned.set(None);
     st.declined.set(Vec::new());
-    set_current(None);
+    CURRENT_RUN.set(None);
     st.run.set(None);
     let ids: Vec<GroupId> = info
         .saved
@@ -484,7 +435,7 @@ pub fn retry_failed(st: ImportState, session: Session) {
 
 /// Forgets the finished (or abandoned) run and starts over.
 pub fn new_import(st: ImportState) {
-    set_current(None);
+    CURRENT_RUN.set(None);
     st.run.set(None);
     st.planned.set(None);
 }

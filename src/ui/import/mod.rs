@@ -8,13 +8,11 @@
 //! - [`driver`]: the engine's steps started from the page: planning, running, resuming,
 //!   verifying, retrying.
 //! - [`renewal`]: a run paused for sign-in first tries to renew the tokens silently.
-//! - `idb`: the run's journal in IndexedDB (browser only).
+//! - the run's journal in IndexedDB and the pointer to an unfinished run: [`crate::ui::runs`].
 //!
 //! Files for the admin (report CSV, audit JSON, script) go through [`crate::ui::groups::download`].
 
 pub mod driver;
-#[cfg(target_arch = "wasm32")]
-pub mod idb;
 pub mod page;
 pub mod renewal;
 pub mod state;

@@ -4,7 +4,7 @@
 //! is a task of its own (`spawn_local`) that only touches these signals.
 //!
 //! A reload finds the unfinished run through a pointer in `localStorage` and its plan and
-//! journal in IndexedDB ([`super::idb`]); resuming hands both to the executor, which re-checks
+//! journal in IndexedDB ([`crate::ui::runs::idb`]); resuming hands both to the executor, which re-checks
 //! whatever was under way before repeating anything.
 
 use std::cell::RefCell;
@@ -15,6 +15,7 @@ use send_wrapper::SendWrapper;
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{fill, Texts};
+use crate::ui::runs::RunPointer;
 use crate::ui::JobSlot;
 use guestlist_core::domain::journal::Failure;
 use guestlist_core::domain::powershell::PsError;
@@ -27,9 +28,8 @@ use guestlist_core::domain::report::RunReport;
 use guestlist_core::run::{Progress, RunControl, RunState};
 use guestlist_core::tenant::Group;
 
-/// `localStorage` key naming the run that hasn't finished.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub const CURRENT_RUN_KEY: &str = "guestlist.import.run";
+/// Where `localStorage` names the import run that hasn't finished.
+pub const CURRENT_RUN: RunPointer = RunPointer("guestlist.import.run");
 
 /// What IndexedDB keeps of a run besides its journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

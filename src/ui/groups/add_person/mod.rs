@@ -19,9 +19,8 @@ use finished::{finished, not_run, Finished, FinishedView, OpLine};
 use review::ReviewView;
 
 use crate::i18n::{fill, use_i18n, Texts};
-use crate::platform::BrowserClock;
 use crate::probe::Mode;
-use crate::ui::externals::writes_users;
+use crate::ui::externals::{consent_to_people, run_now_for_people, ConsentNeeded, PeopleRun};
 use crate::ui::groups::dialog::{focus_soon, Modal};
 use crate::ui::groups::members::MemberRow;
 use crate::ui::groups::tx;
@@ -31,9 +30,12 @@ use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::journal::{Failure, Service};
 use guestlist_core::domain::person::PersonInput;
 use guestlist_core::domain::plan::{Desired, Operation, Plan, PlanOptions};
+use guestlist_core::run::MemoryJournalStore;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use send_wrapper::SendWrapper;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// Where the dialog stands.
@@ -43,6 +45,9 @@ enum Stage {
     Planning,
     Review(Arc<Plan>),
     Running,
+    /// Stopped before a guest's end date was written: `User.ReadWrite.All` is consented first,
+    /// then the run goes on with its journal.
+    NeedsConsent(Arc<Plan>, SendWrapper<Rc<MemoryJournalStore>>),
     Finished(Arc<Finished>),
 }
 
@@ -78,7 +83,7 @@ pub fn AddPersonDialog(
     Effect::new(move |_| {
         let target = match stage.get() {
             Stage::Form => "#add-email",
-            Stage::Planning | Stage::Running => "#add-title",
+            Stage::Planning | Stage::Running | Stage::NeedsConsent(..) => "#add-title",
             Stage::Review(_) => "#plan-heading",
             Stage::Finished(_) => "#result-heading",
         };
@@ -154,30 +159,39 @@ pub fn AddPersonDialog(
         }
     };
 
+    // Runs the reviewed plan (`again`: going on with a stopped run's journal, after `consent`).
     let run = {
         let session = session.clone();
-        move |p: Arc<Plan>| {
+        move |p: Arc<Plan>, again: Option<SendWrapper<Rc<MemoryJournalStore>>>, consent: bool| {
             let session = session.clone();
-            let (keep_open, keep_listed) =
-                (open_external.get_untracked(), allow_listed.get_untracked());
-            let p = (*p).clone().without_optional(|o| match o.op {
-                Operation::EditSenderList { .. } => keep_listed,
-                _ => keep_open,
-            });
             stage.set(Stage::Running);
             spawn_local(async move {
-                // A guest's end date needs User.ReadWrite.All (asked on a person's page first).
-                let engine = if p.ops.iter().any(|o| writes_users(&o.op)) {
-                    session.engine_with(&session.graph_people)
-                } else {
-                    session.engine()
-                };
-                let run = engine
-                    .run_now(&p, None, &BrowserClock, &session.activity())
-                    .await;
-                let finished = match run {
-                    Ok(run) => finished(p, run),
-                    Err(e) => not_run(p, &e),
+                if consent {
+                    match consent_to_people().await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            let store = again.unwrap_or_else(|| SendWrapper::new(Rc::default()));
+                            stage.try_set(Stage::NeedsConsent(p, store));
+                            return;
+                        }
+                        Err(f) => {
+                            stage.try_set(Stage::Finished(Arc::new(not_run(
+                                (*p).clone(),
+                                &f.message,
+                            ))));
+                            return;
+                        }
+                    }
+                }
+                let again = again.map(|s| MemoryJournalStore::with_journal(s.snapshot()));
+                // A guest's end date needs User.ReadWrite.All: asked here the first time.
+                let finished = match run_now_for_people(&session, &p, again).await {
+                    Ok(PeopleRun::Ran(run)) => finished((*p).clone(), *run),
+                    Ok(PeopleRun::NeedsConsent(store)) => {
+                        stage.try_set(Stage::NeedsConsent(p, SendWrapper::new(Rc::new(store))));
+                        return;
+                    }
+                    Err(e) => not_run((*p).clone(), &e),
                 };
                 let any_change = finished
                     .results
@@ -305,9 +319,17 @@ pub fn AddPersonDialog(
                     <div class="actions">
                         {
                             let nothing = p_run.ops.iter().all(|o| o.optional);
-                            let p2 = p_run.clone();
+                            // The optional changes the admin kept.
+                            let chosen = move || {
+                                let (keep_open, keep_listed) =
+                                    (open_external.get_untracked(), allow_listed.get_untracked());
+                                Arc::new((*p_run).clone().without_optional(|o| match o.op {
+                                    Operation::EditSenderList { .. } => keep_listed,
+                                    _ => keep_open,
+                                }))
+                            };
                             (!nothing).then(|| view! {
-                                <button type="button" class="button button--primary" on:click=move |_| run(p2.clone())>
+                                <button type="button" class="button button--primary" on:click=move |_| run(chosen(), None, false)>
                                     {move || if direct { i18n.t().groups().make_changes } else { i18n.t().groups().make_changes_script }}
                                 </button>
                             })
@@ -326,6 +348,14 @@ pub fn AddPersonDialog(
                 <p role="status" aria-busy="true">{tx(|t| t.groups().running)}</p>
             }
             .into_any(),
+            Stage::NeedsConsent(p, store) => {
+                let run = run.clone();
+                view! {
+                    <ConsentNeeded on_consent=move || run(p.clone(), Some(store.clone()), true)
+                        on_leave=move || close() leave=|t| t.groups().close/>
+                }
+                .into_any()
+            }
             Stage::Finished(f) => view! {
                 <FinishedView session=session.clone() finished=f info=info.clone()/>
                 <div class="actions">

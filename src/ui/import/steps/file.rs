@@ -3,10 +3,7 @@
 
 use crate::i18n::{plural, use_i18n, Lang};
 use crate::ui::import::state::{ImportState, LoadProblem};
-use guestlist_core::domain::csv_import::{
-    read_pasted, ColumnMapping, Encoding, ExampleFile, Table,
-};
-use guestlist_core::domain::email::EmailAddress;
+use guestlist_core::domain::csv_import::{read_pasted, ColumnMapping, Encoding, ExampleFile};
 use leptos::prelude::*;
 
 fn encoding_name(e: Encoding) -> &'static str {
@@ -19,51 +16,18 @@ fn encoding_name(e: Encoding) -> &'static str {
     }
 }
 
-/// The mapping for a table without a recognised header: the first column holding an address.
-fn initial_mapping(table: &Table) -> ColumnMapping {
-    if table.has_header {
-        ColumnMapping::recognise(&table.headers)
-    } else {
-        ColumnMapping {
-            email: table
-                .rows
-                .first()
-                .and_then(|r| r.fields.iter().position(|f| EmailAddress::parse(f).is_ok())),
-            ..Default::default()
-        }
-    }
-}
-
 #[cfg(target_arch = "wasm32")]
 fn read_file(ev: leptos::ev::Event, st: ImportState) {
-    use wasm_bindgen::JsCast;
-    let Some(input) = ev
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-    else {
-        return;
-    };
-    let Some(file) = input.files().and_then(|f| f.get(0)) else {
+    let Some((name, bytes)) = crate::ui::browser::chosen_file(&ev) else {
         return;
     };
     leptos::task::spawn_local(async move {
-        let name = file.name();
-        match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-            Ok(buf) => {
-                let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-                match guestlist_core::domain::csv_import::import(&bytes) {
-                    Ok(imp) => st.set_table(name, imp.table, imp.mapping),
-                    Err(e) => st.load_error.set(Some(LoadProblem::File(e))),
-                }
-            }
-            Err(e) => {
-                let said = e
-                    .dyn_ref::<js_sys::Error>()
-                    .map(|e| String::from(e.message()))
-                    .or_else(|| e.as_string())
-                    .unwrap_or_default();
-                st.load_error.set(Some(LoadProblem::Browser(said)))
-            }
+        match bytes.await {
+            Ok(bytes) => match guestlist_core::domain::csv_import::import(&bytes) {
+                Ok(imp) => st.set_table(name, imp.table, imp.mapping),
+                Err(e) => st.load_error.set(Some(LoadProblem::File(e))),
+            },
+            Err(said) => st.load_error.set(Some(LoadProblem::Browser(said))),
         }
     });
 }
@@ -85,7 +49,7 @@ pub(crate) fn FileStep(st: ImportState) -> impl IntoView {
             let text = paste.get().map(|t| t.value()).unwrap_or_default();
             match read_pasted(&text) {
                 Ok(table) => {
-                    let mapping = initial_mapping(&table);
+                    let mapping = ColumnMapping::for_table(&table);
                     st.set_table(i18n.t().import().pasted.to_owned(), table, mapping);
                 }
                 Err(e) => st.load_error.set(Some(LoadProblem::File(e))),

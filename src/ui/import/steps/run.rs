@@ -6,10 +6,20 @@ use super::session_fn;
 use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::ui::import::driver;
 
-use crate::ui::import::state::{ImportProblem, ImportState, Phase};
+use crate::ui::externals::{consent_to_people, writes_users, ConsentNeeded};
+use crate::ui::import::state::{ImportProblem, ImportState, Phase, RunInfo};
 use crate::ui::tenants::Tenants;
 use guestlist_core::run::RunState;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+
+/// Whether the run writes guests (their end dates), which needs `User.ReadWrite.All`.
+fn writes_people(run: &ArcRwSignal<Option<RunInfo>>) -> bool {
+    run.with(|r| {
+        r.as_ref()
+            .is_some_and(|r| r.saved.plan.ops.iter().any(|o| writes_users(&o.op)))
+    })
+}
 
 fn state_text(
     t: &Texts,
@@ -153,6 +163,26 @@ pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
                             {t.import().new_import}
                         </button>
                     }.into_any()
+                }
+                Phase::Running if pstate == Some(RunState::NeedsSignIn) && writes_people(&run) => {
+                    // Guests' end dates need User.ReadWrite.All, asked the first time it is
+                    // needed: the run waits, paused, before what needs it is sent.
+                    let control = SendWrapper::new(st.control());
+                    let cancel = control.clone();
+                    view! {
+                        <ConsentNeeded
+                            on_consent=move || {
+                                let control = control.clone();
+                                leptos::task::spawn_local(async move {
+                                    if let (Ok(true), Some(c)) = (consent_to_people().await, &*control) {
+                                        c.resume();
+                                    }
+                                });
+                            }
+                            on_leave=move || if let Some(c) = &*cancel { c.cancel() }
+                            leave=|t| t.import().cancel/>
+                    }
+                    .into_any()
                 }
                 Phase::Running => {
                     let paused = matches!(pstate, Some(RunState::Paused | RunState::NeedsSignIn));

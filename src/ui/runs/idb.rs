@@ -1,6 +1,6 @@
-//! The run's journal in IndexedDB: one object store, `runs`, keyed by `[run id, sequence]`.
-//! Sequence 0 holds the run itself (plan, mode, start time) as JSON; 1, 2, … the journal
-//! entries in the order written. Appending is one small `put` whose transaction has completed
+//! A run's journal in IndexedDB: one object store, `runs`, keyed by `[run id, sequence]`.
+//! Sequence 0 holds the run itself (the job's own header: plan, mode, tenant, start time) as
+//! JSON; 1, 2, … the journal entries in the order written. Appending is one small `put` whose transaction has completed
 //! before [`JournalStore::append`] returns, so a reload loses nothing that was acknowledged.
 
 use std::cell::Cell;
@@ -11,7 +11,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbRequest, IdbTransactionMode};
 
-use super::state::SavedRun;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
 use guestlist_core::domain::journal::{Journal, JournalEntry};
 use guestlist_core::run::{JournalStore, StoreError};
 
@@ -124,30 +126,29 @@ pub struct IdbJournalStore {
 }
 
 impl IdbJournalStore {
-    /// Saves a new run's header; its journal starts empty.
-    pub async fn create(saved: &SavedRun) -> Result<Self, StoreError> {
+    /// Saves a new run `run`'s header; its journal starts empty.
+    pub async fn create<H: Serialize>(run: &str, header: &H) -> Result<Self, StoreError> {
         let db = open().await.map_err(StoreError::Write)?;
-        let json = serde_json::to_string(saved).map_err(|e| StoreError::Write(e.to_string()))?;
-        put(&db, key(&saved.id, 0), &json)
+        let json = serde_json::to_string(header).map_err(|e| StoreError::Write(e.to_string()))?;
+        put(&db, key(run, 0), &json)
             .await
             .map_err(StoreError::Write)?;
         Ok(IdbJournalStore {
             db,
-            run: saved.id.clone(),
+            run: run.to_owned(),
             next: Cell::new(1),
         })
     }
 
     /// Opens a saved run: its header and the journal written so far.
-    pub async fn open(run: &str) -> Result<(Self, SavedRun, Journal), StoreError> {
+    pub async fn open<H: DeserializeOwned>(run: &str) -> Result<(Self, H, Journal), StoreError> {
         let db = open().await.map_err(StoreError::Read)?;
         let recs = records(&db, run).await.map_err(StoreError::Read)?;
         let mut it = recs.iter();
         let header = it
             .next()
             .ok_or_else(|| StoreError::Read(format!("run {run} is not saved in this browser")))?;
-        let saved: SavedRun =
-            serde_json::from_str(header).map_err(|e| StoreError::Read(e.to_string()))?;
+        let saved: H = serde_json::from_str(header).map_err(|e| StoreError::Read(e.to_string()))?;
         let mut journal = Journal::default();
         for r in it {
             let entry: JournalEntry =
