@@ -447,3 +447,42 @@ async fn a_customer_without_consent_refuses_until_an_admin_consents() {
         .unwrap();
     assert_eq!(anonymous.status(), 400);
 }
+
+#[tokio::test]
+async fn a_customers_default_domain_is_found_by_its_tenant_id() {
+    let sim = Sim::start(Knobs::default()).await;
+    // Any tenant's public facts, whoever asks (no Entra role needed).
+    let token = sim.token(
+        "admin@contoso.onmicrosoft.com",
+        GRAPH_AUDIENCE,
+        &["CrossTenantInformation.ReadBasic.All"],
+    );
+    for org in CUSTOMERS {
+        let path = format!(
+            "/tenantRelationships/findTenantInformationByTenantId(tenantId='{}')",
+            org.id
+        );
+        let r = sim.get(&token, &path).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["tenantId"], org.id);
+        assert_eq!(r.body["displayName"], org.name);
+        assert_eq!(r.body["defaultDomainName"], org.domain);
+        assert!(r.body["@odata.context"]
+            .as_str()
+            .is_some_and(|c| c.ends_with("$metadata#microsoft.graph.tenantInformation")));
+    }
+    // An unknown tenant: 404; without the permission: 403.
+    let r = sim
+        .get(
+            &token,
+            "/tenantRelationships/findTenantInformationByTenantId(tenantId='00000000-0000-0000-0000-000000000000')",
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let plain = sim.token("admin@contoso.onmicrosoft.com", GRAPH_AUDIENCE, &["User.Read"]);
+    let path = format!(
+        "/tenantRelationships/findTenantInformationByTenantId(tenantId='{}')",
+        CUSTOMERS[0].id
+    );
+    assert_eq!(sim.get(&plain, &path).await.status, 403);
+}
