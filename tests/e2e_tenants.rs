@@ -333,3 +333,138 @@ async fn a_run_reloaded_in_one_customer_resumes_only_there() -> Result<()> {
     })?;
     browser.close().await
 }
+
+/// Writes `text` as a CSV file for the browser to upload, and returns its path.
+fn csv_file(name: &str, text: &str) -> Result<std::path::PathBuf> {
+    let path = output_dir("e2e")?.join(name);
+    std::fs::write(&path, text).map_err(|source| support::Error::Io {
+        what: format!("writing {}", path.display()),
+        source,
+    })?;
+    Ok(path)
+}
+
+/// In the import's groups step: searches `group` in `org` and adds it as a target.
+async fn choose_group_in(browser: &Browser, org: &Organization, group: &str) -> Result<()> {
+    browser
+        .find("combobox", "Search in tenant")
+        .await?
+        .select_by_label(&option(org))
+        .await?;
+    let q = browser.find("searchbox", "Find a group").await?;
+    q.clear().await?;
+    q.send_keys(group).await?;
+    browser.click("button", "Search").await?;
+    browser
+        .click("button", &format!("Add {group} as a target"))
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_csv_with_a_tenant_column_imports_each_row_into_its_own_tenant() -> Result<()> {
+    let (setup, browser) = partner_signed_in("tenants-import").await?;
+    let [northwind, tailspin, adatum] = CUSTOMERS;
+    let contoso_before = contact_addresses(&setup.state());
+    // Rows for Northwind (by name, in any case) and Tailspin (by tenant id); one for Adatum,
+    // where Guestlist isn't consented; one for a tenant the partner doesn't have.
+    let text = format!(
+        "E-mailadres;Voornaam;Achternaam;Klant\r\n\
+         nw.one@fabrikam.example;Nia;One;{nw}\r\n\
+         ts.one@fabrikam.example;Tom;One;{ts}\r\n\
+         nw.two@fabrikam.example;Noor;Two;{nw_lower}\r\n\
+         ts.two@fabrikam.example;Tess;Two;{ts}\r\n\
+         ad.one@fabrikam.example;Ada;One;{ad}\r\n\
+         xx.one@fabrikam.example;Xavi;One;Fabrikam\r\n",
+        nw = northwind.name,
+        nw_lower = northwind.name.to_lowercase(),
+        ts = tailspin.id,
+        ad = adatum.name,
+    );
+    let path = csv_file("tenants-import.csv", &text)?;
+    browser.click("link", "Import").await?;
+    browser.find("heading", "Import").await?;
+    let input = browser.client.find(Locator::Css("#imp-file")).await?;
+    input.send_keys(&path.to_string_lossy()).await?;
+    browser.wait_text("6 rows can be imported").await?;
+    browser
+        .wait_text("“Fabrikam” is none of your tenants")
+        .await?;
+
+    choose_group_in(&browser, &northwind, "Northwind Suppliers").await?;
+    choose_group_in(&browser, &tailspin, "Tailspin Suppliers").await?;
+    until("Prepare the plan to be enabled", DEADLINE, || async {
+        let prepare = browser.find("button", "Prepare the plan").await?;
+        Ok(match prepare.is_enabled().await {
+            Ok(true) => Poll::Ready(()),
+            Ok(false) => Poll::NotYet("disabled".into()),
+            Err(e) if e.is_stale_element_reference() => Poll::NotYet(e.to_string()),
+            Err(e) => return Err(e.into()),
+        })
+    })
+    .await?;
+    browser.click("button", "Prepare the plan").await?;
+
+    // One plan per tenant, previewed together; Adatum with its consent path.
+    for org in [&northwind, &tailspin] {
+        let part = browser.find("region", &option(org)).await?;
+        let text = part.text().await?;
+        check(text.contains("The plan, row by row"), || {
+            format!("{}'s plan: {text:?}", org.name)
+        })?;
+    }
+    browser
+        .wait_text(&format!(
+            "Guestlist isn't consented in {} yet, so its rows are not imported",
+            adatum.name
+        ))
+        .await?;
+    browser
+        .find("link", &format!("Grant admin consent for {}", adatum.name))
+        .await?;
+    browser.screenshot("tenants-import-plan").await?;
+    support::axe::check_page(&browser, "a plan per tenant").await?;
+
+    browser.click("button", "Start the run").await?;
+    let rows: Vec<String> = ["nw.one", "ts.one", "nw.two", "ts.two", "ad.one", "xx.one"]
+        .iter()
+        .map(|p| format!("{p}@fabrikam.example"))
+        .collect();
+    // Whether every row `org` holds starts with `prefix`, and how many it holds.
+    let own = |org: &Organization, prefix: &str| {
+        let contacts = contact_addresses(&tenant_state(&setup, org.id));
+        let theirs: Vec<&String> = rows.iter().filter(|a| contacts.contains(a)).collect();
+        (theirs.iter().all(|a| a.starts_with(prefix)), theirs.len())
+    };
+    until("each tenant to hold its own rows", DEADLINE * 4, || async {
+        Ok(match (own(&northwind, "nw."), own(&tailspin, "ts.")) {
+            ((true, 2), (true, 2)) => Poll::Ready(()),
+            other => Poll::NotYet(format!("{other:?}")),
+        })
+    })
+    .await?;
+    let report = browser
+        .find("table", "Every row and what happened")
+        .await?;
+    until("the report of both tenants", DEADLINE, || async {
+        let text = report.text().await?;
+        Ok(
+            if text.contains(northwind.name) && text.contains(tailspin.name) {
+                Poll::Ready(())
+            } else {
+                Poll::NotYet(text)
+            },
+        )
+    })
+    .await?;
+    browser.screenshot("tenants-import-report").await?;
+    // Nothing anywhere else: not in Adatum, the partner's own tenant or Contoso.
+    for org in [&adatum, &guestlist_sim::contract::PARTNER] {
+        let (_, n) = own(org, "");
+        check(n == 0, || format!("{} got {n} of the rows", org.name))?;
+    }
+    check(contact_addresses(&setup.state()) == contoso_before, || {
+        "Contoso changed".into()
+    })?;
+    browser.close().await
+}

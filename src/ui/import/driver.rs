@@ -19,12 +19,12 @@ use guestlist_core::tenant::{Group, GroupId, TenantError};
 use leptos::prelude::*;
 
 /// A tenant's refusal, as the page shows it.
-fn tenant(e: &TenantError) -> ImportProblem {
+pub(super) fn tenant(e: &TenantError) -> ImportProblem {
     ImportProblem::Tenant(failure(Service::Graph, e))
 }
 
 /// The groups as targets, then the plan from the engine's bulk reads in `session`'s tenant.
-async fn make_plan(
+pub(super) async fn make_plan(
     session: &Session,
     groups: &[Group],
     desired: Vec<Desired>,
@@ -62,7 +62,7 @@ pub fn prepare(st: ImportState, session: Session) {
     });
 }
 
-fn now_iso() -> String {
+pub(super) fn now_iso() -> String {
     #[cfg(target_arch = "wasm32")]
     {
         String::from(js_sys::Date::new_0().to_iso_string())
@@ -73,7 +73,7 @@ fn now_iso() -> String {
     }
 }
 
-fn new_run_id() -> String {
+pub(super) fn new_run_id() -> String {
     #[cfg(target_arch = "wasm32")]
     {
         format!(
@@ -149,7 +149,7 @@ pub fn resume(st: ImportState, session: Session) {
 /// The engine as the run was planned: direct or script mode as it was then; with
 /// `User.ReadWrite.All` where the plan writes guests' end dates.
 #[cfg(target_arch = "wasm32")]
-fn engine_for<'s>(session: &'s Session, saved: &'s SavedRun) -> SessionEngine<'s> {
+pub(super) fn engine_for<'s>(session: &'s Session, saved: &'s SavedRun) -> SessionEngine<'s> {
     let people = saved
         .plan
         .ops
@@ -163,19 +163,27 @@ fn engine_for<'s>(session: &'s Session, saved: &'s SavedRun) -> SessionEngine<'s
     Engine::new(graph, saved.direct.then_some(&*session.exchange)).signed_in_as(&saved.signed_in_as)
 }
 
+/// The run's journal in IndexedDB: made for a run starting now (`fresh`), else found again.
+#[cfg(target_arch = "wasm32")]
+pub(super) async fn open_store(
+    saved: &SavedRun,
+    fresh: bool,
+) -> Result<super::idb::IdbJournalStore, guestlist_core::run::StoreError> {
+    use super::idb::IdbJournalStore;
+    if fresh {
+        IdbJournalStore::create(saved).await
+    } else {
+        IdbJournalStore::open(&saved.id).await.map(|(s, _, _)| s)
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
-    use super::idb::IdbJournalStore;
     use guestlist_core::engine::RunSetup;
     use guestlist_core::run::{RunControl, RunEvent, RunState};
 
     leptos::task::spawn_local(async move {
-        let store = if fresh {
-            IdbJournalStore::create(&saved).await
-        } else {
-            IdbJournalStore::open(&saved.id).await.map(|(s, _, _)| s)
-        };
-        let store = match store {
+        let store = match open_store(&saved, fresh).await {
             Ok(s) => s,
             Err(e) => {
                 st.update_run(|r| r.phase = Phase::Error(ImportProblem::Journal(e)));
@@ -330,6 +338,7 @@ pub fn set_current(run: Option<&str>) {
 
 /// After a reload: shows the unfinished run, ready to resume.
 pub fn find_interrupted(st: ImportState) {
+    super::tenants::find_interrupted(st.clone());
     #[cfg(target_arch = "wasm32")]
     {
         let Some(id) = web_sys::window()
@@ -484,6 +493,7 @@ pub fn retry_failed(st: ImportState, session: Session) {
 
 /// Forgets the finished (or abandoned) run and starts over.
 pub fn new_import(st: ImportState) {
+    super::tenants::forget(&st);
     set_current(None);
     st.run.set(None);
     st.planned.set(None);

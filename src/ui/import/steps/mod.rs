@@ -1,5 +1,6 @@
 //! The import page's steps, one file each, top to bottom: [`file`], [`mapping`], [`rows`],
-//! [`groups`], [`plan`]; once a run exists, [`run`] with its [`report`] instead.
+//! [`groups`], [`plan`]; once a run exists, [`run`] with its [`report`] instead. A partner's
+//! file for several tenants plans and runs through [`tenants`].
 
 mod file;
 mod groups;
@@ -8,6 +9,7 @@ mod plan;
 mod report;
 mod rows;
 mod run;
+mod tenants;
 
 pub(crate) use file::FileStep;
 pub(crate) use groups::GroupsStep;
@@ -15,6 +17,7 @@ pub(crate) use mapping::MappingStep;
 pub(crate) use plan::PlanStep;
 pub(crate) use rows::RowsStep;
 pub(crate) use run::RunSection;
+pub(crate) use tenants::{TenantsPlanStep, TenantsRunSection};
 
 use crate::ui::session::{Session, SessionSlot};
 use leptos::prelude::*;

@@ -2,10 +2,30 @@
 //! JSON to download.
 
 use super::SHOWN;
-use crate::i18n::{fill, use_i18n};
+use crate::i18n::{fill, use_i18n, Texts};
 use crate::ui::import::state::SavedRun;
-use guestlist_core::domain::report::{RowOutcome, RunReport};
+use guestlist_core::domain::report::{ReportRow, RowOutcome, RunReport};
 use leptos::prelude::*;
+
+/// One row of a report; a partner's import into several tenants names the row's tenant first.
+pub(super) fn report_row(t: &'static Texts, r: &ReportRow, tenant: Option<String>) -> impl IntoView {
+    let (why, request) = match &r.outcome {
+        RowOutcome::Skipped(reason) => (t.skip_reason(reason), String::new()),
+        RowOutcome::Failed(f) => (t.failure(f), f.request_id.clone().unwrap_or_default()),
+        _ => (String::new(), String::new()),
+    };
+    view! {
+        <tr class=format!("import-row--{}", r.outcome.status())>
+            {tenant.map(|name| view! { <td>{name}</td> })}
+            <td>{r.row}</td>
+            <td>{r.address.clone().unwrap_or_default()}</td>
+            <td>{r.group_name.clone()}</td>
+            <td>{t.import().row_status(&r.outcome)}</td>
+            <td>{why}</td>
+            <td>{request}</td>
+        </tr>
+    }
+}
 
 #[component]
 pub(super) fn ReportView(
@@ -56,25 +76,7 @@ pub(super) fn ReportView(
         let body = matching
             .into_iter()
             .take(SHOWN)
-            .map(|r| {
-                let (why, request) = match &r.outcome {
-                    RowOutcome::Skipped(reason) => (t.skip_reason(reason), String::new()),
-                    RowOutcome::Failed(f) => {
-                        (t.failure(f), f.request_id.clone().unwrap_or_default())
-                    }
-                    _ => (String::new(), String::new()),
-                };
-                view! {
-                    <tr class=format!("import-row--{}", r.outcome.status())>
-                        <td>{r.row}</td>
-                        <td>{r.address.clone().unwrap_or_default()}</td>
-                        <td>{r.group_name.clone()}</td>
-                        <td>{t.import().row_status(&r.outcome)}</td>
-                        <td>{why}</td>
-                        <td>{request}</td>
-                    </tr>
-                }
-            })
+            .map(|r| report_row(t, r, None))
             .collect_view();
         view! {
             <table class="import-table">

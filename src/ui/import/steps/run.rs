@@ -11,7 +11,7 @@ use crate::ui::tenants::Tenants;
 use guestlist_core::run::RunState;
 use leptos::prelude::*;
 
-fn state_text(
+pub(super) fn state_text(
     t: &Texts,
     phase: &Phase,
     progress: Option<&guestlist_core::run::Progress>,
