@@ -468,3 +468,84 @@ async fn a_csv_with_a_tenant_column_imports_each_row_into_its_own_tenant() -> Re
     })?;
     browser.close().await
 }
+
+#[tokio::test]
+async fn the_cross_tenant_register_lists_customers_people_and_exports_a_tenant_column() -> Result<()> {
+    let (setup, browser) = partner_signed_in("tenants-register").await?;
+    let [northwind, tailspin, adatum] = CUSTOMERS;
+    // A person in each customer, by the sim's own seed: the first contact of each.
+    let first_contact = |org: &Organization| -> String {
+        contact_addresses(&tenant_state(&setup, org.id))
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    };
+    let (in_northwind, in_tailspin) = (first_contact(&northwind), first_contact(&tailspin));
+    check(!in_northwind.is_empty() && !in_tailspin.is_empty(), || {
+        "the customers have no seeded contacts".into()
+    })?;
+
+    browser.click("link", "External people").await?;
+    browser.find("region", "All customers").await?;
+    // Only Northwind and Tailspin: the partner's own tenant and Adatum unticked.
+    let home = guestlist_sim::contract::PARTNER;
+    for label in [
+        format!("{} (your tenant) · {}", home.domain, home.id),
+        option(&adatum),
+    ] {
+        browser.click("checkbox", &label).await?;
+    }
+    browser.click("button", "Read the chosen tenants").await?;
+    let table = browser
+        .find("table", "External people in the chosen tenants")
+        .await?;
+    until("both customers' people", DEADLINE * 2, || async {
+        let text = table.text().await?.to_lowercase();
+        Ok(
+            if text.contains(&in_northwind) && text.contains(&in_tailspin) {
+                Poll::Ready(())
+            } else {
+                Poll::NotYet(text)
+            },
+        )
+    })
+    .await?;
+    let text = table.text().await?;
+    check(
+        text.contains(northwind.name) && text.contains(tailspin.name) && !text.contains(adatum.name),
+        || format!("the list: {text:?}"),
+    )?;
+    browser.screenshot("tenants-register").await?;
+    support::axe::check_page(&browser, "the cross-tenant register").await?;
+
+    // The CSV: caught as the page hands it to the browser.
+    browser
+        .eval(
+            "window.__blobs = []; const make = URL.createObjectURL; \
+             URL.createObjectURL = b => { window.__blobs.push(b); return make.call(URL, b); }; \
+             return true",
+        )
+        .await?;
+    browser.click("button", "Export CSV").await?;
+    let csv = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             window.__blobs[window.__blobs.length - 1].text().then(done)",
+            vec![],
+        )
+        .await?;
+    let csv = csv.as_str().unwrap_or_default().trim_start_matches('\u{feff}');
+    let mut lines = csv.lines();
+    check(
+        lines.next().is_some_and(|h| h.starts_with("Tenant,Name,Address,")),
+        || format!("CSV: {csv:?}"),
+    )?;
+    let rows: Vec<&str> = lines.collect();
+    check(
+        rows.iter().any(|l| l.starts_with(&format!("{},", northwind.name)) && l.to_lowercase().contains(&in_northwind))
+            && rows.iter().any(|l| l.starts_with(&format!("{},", tailspin.name)) && l.to_lowercase().contains(&in_tailspin)),
+        || format!("CSV rows: {rows:?}"),
+    )?;
+    browser.close().await
+}

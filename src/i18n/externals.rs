@@ -129,6 +129,21 @@ area! {
         restore,
         restore_label,
         restored,
+        /// Partners (GDAP): every customer's externals in one view.
+        tenants_heading,
+        tenants_intro,
+        tenants_choose,
+        tenants_read,
+        tenants_reading,
+        tenants_not_consented,
+        tenants_failed,
+        tenants_caption,
+        tenants_summary: Plural,
+        col_tenant,
+        col_name,
+        col_address,
+        col_kind,
+        col_groups,
     }
 }
 
@@ -279,6 +294,23 @@ pub static EN: ExternalsTexts = ExternalsTexts {
     restore: "Restore",
     restore_label: "Restore {name} from deleted items",
     restored: "Restored from deleted items, with their groups.",
+    tenants_heading: "All customers",
+    tenants_intro: "Every external person and their groups in the tenants you choose, read in each tenant with your GDAP roles there, and exported as one CSV with a tenant column.",
+    tenants_choose: "Tenants",
+    tenants_read: "Read the chosen tenants",
+    tenants_reading: "Reading {tenant}…",
+    tenants_not_consented: "{tenant}: Guestlist isn't consented there yet, so it isn't listed.",
+    tenants_failed: "{tenant}: {detail}",
+    tenants_caption: "External people in the chosen tenants",
+    tenants_summary: Plural {
+        one: "{count} external person in {tenants} tenants.",
+        other: "{count} external people in {tenants} tenants.",
+    },
+    col_tenant: "Tenant",
+    col_name: "Name",
+    col_address: "Address",
+    col_kind: "Kind",
+    col_groups: "Groups",
 };
 
 pub static NL: ExternalsTexts = ExternalsTexts {
@@ -428,4 +460,21 @@ pub static NL: ExternalsTexts = ExternalsTexts {
     restore: "Terugzetten",
     restore_label: "{name} terugzetten uit verwijderde items",
     restored: "Teruggezet uit de verwijderde items, met de groepen.",
+    tenants_heading: "Alle klanten",
+    tenants_intro: "Alle externe personen en hun groepen in de tenants die je kiest, per tenant gelezen met je GDAP-rollen daar, en geëxporteerd als één CSV met een kolom tenant.",
+    tenants_choose: "Tenants",
+    tenants_read: "De gekozen tenants lezen",
+    tenants_reading: "Bezig met {tenant}…",
+    tenants_not_consented: "{tenant}: Guestlist heeft daar nog geen toestemming, dus staat deze tenant er niet bij.",
+    tenants_failed: "{tenant}: {detail}",
+    tenants_caption: "Externe personen in de gekozen tenants",
+    tenants_summary: Plural {
+        one: "{count} externe persoon in {tenants} tenants.",
+        other: "{count} externe personen in {tenants} tenants.",
+    },
+    col_tenant: "Tenant",
+    col_name: "Naam",
+    col_address: "Adres",
+    col_kind: "Soort",
+    col_groups: "Groepen",
 };
