@@ -37,9 +37,10 @@ async fn partner_signed_in(label: &str) -> Result<(SignInSetup, Browser)> {
     Ok((setup, browser))
 }
 
-/// The switcher's option for `org`, as the header shows it.
+/// The switcher's option for `org`, as the header shows it: the customer's name, its default
+/// domain (from `findTenantInformationByTenantId`) and its tenant id.
 fn option(org: &Organization) -> String {
-    format!("{} · {}", org.name, org.id)
+    format!("{} · {} · {}", org.name, org.domain, org.id)
 }
 
 /// Picks `org` in the header's tenant switcher.

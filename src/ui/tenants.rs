@@ -141,7 +141,14 @@ pub fn provide_tenants(config: &Config) -> Tenants {
                 leptos::task::spawn_local(async move {
                     match crate::ui::session::load_customers(&config).await {
                         Ok(customers) => {
-                            tenants.choices.try_set(choices(&account, &customers));
+                            let (list, domains): (Vec<_>, Vec<_>) = customers.into_iter().unzip();
+                            let mut made = choices(&account, &list);
+                            for (c, domain) in list.iter().zip(domains) {
+                                if let Some(choice) = made.iter_mut().find(|m| m.id == c.tenant_id) {
+                                    choice.domain = domain;
+                                }
+                            }
+                            tenants.choices.try_set(made);
                         }
                         // No permission to list them (not consented, not a partner): the admin
                         // works in their own tenant, as a single-tenant admin does.
@@ -158,12 +165,13 @@ pub fn provide_tenants(config: &Config) -> Tenants {
 
 /// A tenant as the switcher names it: "Tailspin Toys · {id}", the admin's own marked.
 pub fn tenant_label(t: &crate::i18n::Texts, c: &TenantChoice) -> String {
-    let pattern = if c.home {
-        t.common.tenant_home
-    } else {
-        t.common.tenant_customer
+    let pattern = match (&c.domain, c.home) {
+        (_, true) => t.common.tenant_home,
+        (Some(_), false) => t.common.tenant_customer_domain,
+        (None, false) => t.common.tenant_customer,
     };
-    fill(pattern, &[("name", &c.name), ("id", &c.id)])
+    let domain = c.domain.clone().unwrap_or_default();
+    fill(pattern, &[("name", &c.name), ("domain", &domain), ("id", &c.id)])
 }
 
 /// The header's switcher: the tenant Guestlist acts in, and the others to choose from. Shown

@@ -35,6 +35,7 @@ pub use http::{
 };
 pub use models::{
     DelegatedAdminCustomer, Group, GroupId, GroupKind, GroupKindError, Invitation, Member,
+    TenantInformation,
     NewInvitation, ObjectId, OrgContact, Page, User,
 };
 pub use retry::{ReplicationWait, RetryPolicy};
