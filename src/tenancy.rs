@@ -47,10 +47,14 @@ impl TenantChoice {
     pub fn is_named(&self, cell: &str) -> bool {
         let cell = cell.trim();
         !cell.is_empty()
-            && [Some(self.id.as_str()), Some(self.name.as_str()), self.domain.as_deref()]
-                .into_iter()
-                .flatten()
-                .any(|n| n.eq_ignore_ascii_case(cell))
+            && [
+                Some(self.id.as_str()),
+                Some(self.name.as_str()),
+                self.domain.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|n| n.eq_ignore_ascii_case(cell))
     }
 
     /// The tenant id to ask tokens for: `None` for the home tenant (the configured authority).

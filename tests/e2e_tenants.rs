@@ -444,9 +444,7 @@ async fn a_csv_with_a_tenant_column_imports_each_row_into_its_own_tenant() -> Re
         })
     })
     .await?;
-    let report = browser
-        .find("table", "Every row and what happened")
-        .await?;
+    let report = browser.find("table", "Every row and what happened").await?;
     until("the report of both tenants", DEADLINE, || async {
         let text = report.text().await?;
         Ok(
@@ -471,7 +469,8 @@ async fn a_csv_with_a_tenant_column_imports_each_row_into_its_own_tenant() -> Re
 }
 
 #[tokio::test]
-async fn the_cross_tenant_register_lists_customers_people_and_exports_a_tenant_column() -> Result<()> {
+async fn the_cross_tenant_register_lists_customers_people_and_exports_a_tenant_column() -> Result<()>
+{
     let (setup, browser) = partner_signed_in("tenants-register").await?;
     let [northwind, tailspin, adatum] = CUSTOMERS;
     // A person in each customer, by the sim's own seed: the first contact of each.
@@ -513,7 +512,9 @@ async fn the_cross_tenant_register_lists_customers_people_and_exports_a_tenant_c
     .await?;
     let text = table.text().await?;
     check(
-        text.contains(northwind.name) && text.contains(tailspin.name) && !text.contains(adatum.name),
+        text.contains(northwind.name)
+            && text.contains(tailspin.name)
+            && !text.contains(adatum.name),
         || format!("the list: {text:?}"),
     )?;
     browser.screenshot("tenants-register").await?;
@@ -536,16 +537,25 @@ async fn the_cross_tenant_register_lists_customers_people_and_exports_a_tenant_c
             vec![],
         )
         .await?;
-    let csv = csv.as_str().unwrap_or_default().trim_start_matches('\u{feff}');
+    let csv = csv
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches('\u{feff}');
     let mut lines = csv.lines();
     check(
-        lines.next().is_some_and(|h| h.starts_with("Tenant,Name,Address,")),
+        lines
+            .next()
+            .is_some_and(|h| h.starts_with("Tenant,Name,Address,")),
         || format!("CSV: {csv:?}"),
     )?;
     let rows: Vec<&str> = lines.collect();
     check(
-        rows.iter().any(|l| l.starts_with(&format!("{},", northwind.name)) && l.to_lowercase().contains(&in_northwind))
-            && rows.iter().any(|l| l.starts_with(&format!("{},", tailspin.name)) && l.to_lowercase().contains(&in_tailspin)),
+        rows.iter().any(|l| {
+            l.starts_with(&format!("{},", northwind.name))
+                && l.to_lowercase().contains(&in_northwind)
+        }) && rows.iter().any(|l| {
+            l.starts_with(&format!("{},", tailspin.name)) && l.to_lowercase().contains(&in_tailspin)
+        }),
         || format!("CSV rows: {rows:?}"),
     )?;
     browser.close().await

@@ -479,7 +479,11 @@ async fn a_customers_default_domain_is_found_by_its_tenant_id() {
         )
         .await;
     assert_eq!(r.status, 404, "{}", r.text);
-    let plain = sim.token("admin@contoso.onmicrosoft.com", GRAPH_AUDIENCE, &["User.Read"]);
+    let plain = sim.token(
+        "admin@contoso.onmicrosoft.com",
+        GRAPH_AUDIENCE,
+        &["User.Read"],
+    );
     let path = format!(
         "/tenantRelationships/findTenantInformationByTenantId(tenantId='{}')",
         CUSTOMERS[0].id

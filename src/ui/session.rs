@@ -353,7 +353,13 @@ pub fn provide_session(config: Config) {
 /// (`findTenantInformationByTenantId`; a customer whose lookup fails is listed without one).
 pub async fn load_customers(
     config: &Config,
-) -> Result<Vec<(guestlist_core::tenant::DelegatedAdminCustomer, Option<String>)>, TenantError> {
+) -> Result<
+    Vec<(
+        guestlist_core::tenant::DelegatedAdminCustomer,
+        Option<String>,
+    )>,
+    TenantError,
+> {
     let graph = GraphClient::new(
         format!("{}/v1.0", config.graph_base_url.trim_end_matches('/')),
         transport()?,

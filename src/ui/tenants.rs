@@ -93,9 +93,9 @@ impl OtherSessions {
         if let Some(s) = kept {
             return Ok(s);
         }
-        let session = self.owner.with(|| {
-            Session::new(&self.config, current.account.clone(), Some(tenant.clone()))
-        })?;
+        let session = self
+            .owner
+            .with(|| Session::new(&self.config, current.account.clone(), Some(tenant.clone())))?;
         session.probe().await;
         if !not_consented(&session) {
             self.sessions.borrow_mut().push(session.clone());
@@ -144,7 +144,8 @@ pub fn provide_tenants(config: &Config) -> Tenants {
                             let (list, domains): (Vec<_>, Vec<_>) = customers.into_iter().unzip();
                             let mut made = choices(&account, &list);
                             for (c, domain) in list.iter().zip(domains) {
-                                if let Some(choice) = made.iter_mut().find(|m| m.id == c.tenant_id) {
+                                if let Some(choice) = made.iter_mut().find(|m| m.id == c.tenant_id)
+                                {
                                     choice.domain = domain;
                                 }
                             }
@@ -171,7 +172,10 @@ pub fn tenant_label(t: &crate::i18n::Texts, c: &TenantChoice) -> String {
         (None, false) => t.common.tenant_customer,
     };
     let domain = c.domain.clone().unwrap_or_default();
-    fill(pattern, &[("name", &c.name), ("domain", &domain), ("id", &c.id)])
+    fill(
+        pattern,
+        &[("name", &c.name), ("domain", &domain), ("id", &c.id)],
+    )
 }
 
 /// The header's switcher: the tenant Guestlist acts in, and the others to choose from. Shown

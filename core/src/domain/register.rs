@@ -1016,7 +1016,10 @@ mod tests {
             bom: false,
         };
         let csv = Register::tenants_csv(
-            &[("Northwind Traders", &r, &rows[..2]), ("@Tailspin", &r, &rows[3..4])],
+            &[
+                ("Northwind Traders", &r, &rows[..2]),
+                ("@Tailspin", &r, &rows[3..4]),
+            ],
             options,
         );
         let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();

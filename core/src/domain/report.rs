@@ -133,7 +133,11 @@ fn report_cells(r: &ReportRow) -> Vec<String> {
 
 /// The report as CSV (formula injection neutralised by the writer).
 pub fn report_csv(report: &RunReport, options: ExportOptions) -> String {
-    to_csv(&REPORT_HEADER, report.rows.iter().map(report_cells), options)
+    to_csv(
+        &REPORT_HEADER,
+        report.rows.iter().map(report_cells),
+        options,
+    )
 }
 
 /// A partner's import into several tenants as one CSV: each tenant's report (named by the

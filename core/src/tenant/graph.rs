@@ -13,8 +13,7 @@ use super::http::{
 };
 use super::models::{
     Collection, DelegatedAdminCustomer, Group, GroupId, Invitation, Member, NewInvitation,
-    TenantInformation,
-    ObjectId, OrgContact, Page, User,
+    ObjectId, OrgContact, Page, TenantInformation, User,
 };
 use super::retry::{execute, next_delay, retry_not_found, Ctx, ReplicationWait, RetryPolicy};
 

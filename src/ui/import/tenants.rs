@@ -76,19 +76,25 @@ pub fn file_tenants(st: ImportState) -> Memo<Vec<TenantChoice>> {
         let Some(choices) = choices.filter(|_| st.by_tenant()) else {
             return Vec::new();
         };
-        st.validated.with(|v| match v {
-            Some(Ok(v)) => choices.with(|c| split_by_tenant(v, c).0),
-            _ => Vec::new(),
-        })
-        .into_iter()
-        .map(|share| share.tenant)
-        .collect()
+        st.validated
+            .with(|v| match v {
+                Some(Ok(v)) => choices.with(|c| split_by_tenant(v, c).0),
+                _ => Vec::new(),
+            })
+            .into_iter()
+            .map(|share| share.tenant)
+            .collect()
     })
 }
 
 /// "Prepare the plan" for a file with a tenant column: each tenant's rows planned in that
 /// tenant, against the groups chosen there.
-pub fn prepare(st: ImportState, current: Session, reach: OtherSessions, choices: Vec<TenantChoice>) {
+pub fn prepare(
+    st: ImportState,
+    current: Session,
+    reach: OtherSessions,
+    choices: Vec<TenantChoice>,
+) {
     let Some(Ok(validated)) = st.validated.get_untracked() else {
         return;
     };
@@ -174,11 +180,20 @@ fn new_run_id_for(tenant: &TenantChoice) -> String {
     format!("{}-{}", new_run_id(), tenant.id)
 }
 
-/// "Resume the import" after a reload: each tenant's unfinished part, in that tenant.
+/// Whether a tenant's run can be resumed: found after a reload, or stopped.
+pub fn resumable(phase: &Phase) -> bool {
+    matches!(
+        phase,
+        Phase::Interrupted | Phase::Ended(guestlist_core::run::RunState::Cancelled)
+    )
+}
+
+/// "Resume the import" after a reload or a stop: each tenant's unfinished part, in that
+/// tenant.
 pub fn resume(st: ImportState, current: Session, reach: OtherSessions) {
     st.parts.update(|parts| {
         for run in parts.iter_mut().flatten().filter_map(|p| p.run.as_mut()) {
-            if matches!(run.phase, Phase::Interrupted) {
+            if resumable(&run.phase) {
                 run.phase = Phase::Starting;
             }
         }
@@ -199,10 +214,14 @@ async fn run_all(st: ImportState, current: Session, reach: OtherSessions, fresh:
         }
     }
     let finished = st.parts.with_untracked(|parts| {
-        parts.iter().flatten().filter_map(|p| p.run.as_ref()).all(|r| {
-            r.phase == Phase::Ended(guestlist_core::run::RunState::Finished)
-                && r.progress.as_ref().is_none_or(|p| p.pending_script == 0)
-        })
+        parts
+            .iter()
+            .flatten()
+            .filter_map(|p| p.run.as_ref())
+            .all(|r| {
+                r.phase == Phase::Ended(guestlist_core::run::RunState::Finished)
+                    && r.progress.as_ref().is_none_or(|p| p.pending_script == 0)
+            })
     });
     if finished {
         clear_current();
@@ -210,7 +229,13 @@ async fn run_all(st: ImportState, current: Session, reach: OtherSessions, fresh:
 }
 
 #[cfg(target_arch = "wasm32")]
-async fn run_part(st: &ImportState, index: usize, session: &Session, saved: &SavedRun, fresh: bool) {
+async fn run_part(
+    st: &ImportState,
+    index: usize,
+    session: &Session,
+    saved: &SavedRun,
+    fresh: bool,
+) {
     use crate::platform::BrowserClock;
     use guestlist_core::engine::RunSetup;
     use guestlist_core::run::RunEvent;
@@ -224,11 +249,19 @@ async fn run_part(st: &ImportState, index: usize, session: &Session, saved: &Sav
     };
     st.update_part(index, |r| r.phase = Phase::Running);
     let events = st.clone();
-    let setup = RunSetup::default().on_event(move |e| {
-        if let RunEvent::Progress(p) = e {
-            events.update_part(index, |r| r.progress = Some(p.clone()));
-        }
-    });
+    let control = guestlist_core::run::RunControl::new();
+    let stop = control.clone();
+    let setup = RunSetup::default()
+        .with_control(control)
+        .on_event(move |e| match e {
+            RunEvent::Progress(p) => {
+                events.update_part(index, |r| r.progress = Some(p.clone()));
+            }
+            // A token refused mid-run: this tenant's run stops (journalled), and "Resume the
+            // import" goes on with fresh tokens; the other tenants still run.
+            RunEvent::NeedsSignIn { .. } => stop.cancel(),
+            _ => {}
+        });
     let engine = super::driver::engine_for(session, saved);
     let outcome = engine
         .run(

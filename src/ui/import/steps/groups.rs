@@ -176,4 +176,3 @@ pub(crate) fn GroupsStep(st: ImportState) -> impl IntoView {
         </section>
     }
 }
-

@@ -8,7 +8,11 @@ use guestlist_core::domain::report::{ReportRow, RowOutcome, RunReport};
 use leptos::prelude::*;
 
 /// One row of a report; a partner's import into several tenants names the row's tenant first.
-pub(super) fn report_row(t: &'static Texts, r: &ReportRow, tenant: Option<String>) -> impl IntoView {
+pub(super) fn report_row(
+    t: &'static Texts,
+    r: &ReportRow,
+    tenant: Option<String>,
+) -> impl IntoView {
     let (why, request) = match &r.outcome {
         RowOutcome::Skipped(reason) => (t.skip_reason(reason), String::new()),
         RowOutcome::Failed(f) => (t.failure(f), f.request_id.clone().unwrap_or_default()),

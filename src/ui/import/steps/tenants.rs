@@ -10,7 +10,7 @@ use crate::i18n::{fill, use_i18n};
 use crate::tenancy::{split_by_tenant, TenantChoice};
 use crate::ui::components::ConsentLink;
 use crate::ui::import::driver;
-use crate::ui::import::state::{ImportState, Phase};
+use crate::ui::import::state::ImportState;
 use crate::ui::import::tenants::{self, PartPlan};
 use crate::ui::tenants::{tenant_label, OtherSessions, Tenants};
 use leptos::prelude::*;
@@ -184,7 +184,7 @@ pub(crate) fn TenantsRunSection(st: ImportState) -> impl IntoView {
                 p.iter()
                     .flatten()
                     .filter_map(|p| p.run.as_ref())
-                    .any(|r| r.phase == Phase::Interrupted)
+                    .any(|r| tenants::resumable(&r.phase))
             });
             let (st, st2, reach) = (st.clone(), st.clone(), reach.clone());
             view! {
@@ -216,10 +216,8 @@ pub(crate) fn TenantsRunSection(st: ImportState) -> impl IntoView {
             let reports = reports.clone();
             move |_| {
                 let named: Vec<_> = reports.iter().map(|(n, r)| (n.as_str(), r)).collect();
-                let text = guestlist_core::domain::report::tenants_report_csv(
-                    &named,
-                    Default::default(),
-                );
+                let text =
+                    guestlist_core::domain::report::tenants_report_csv(&named, Default::default());
                 let _ =
                     crate::ui::groups::download("guestlist-import-report.csv", "text/csv", &text);
             }
