@@ -229,23 +229,10 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
                 }
                 _ => {}
             });
-        let engine = engine_for(&session, &saved);
-        let outcome = engine
-            .run(
-                &saved.plan,
-                &store,
-                &BrowserClock,
-                &session.activity(),
-                setup.recorded_as(&saved.id),
-            )
-            .await;
+        let outcome = execute(&session, &saved, &store, setup).await;
         st.set_control(None);
         match outcome {
-            Ok(o) => {
-                let script = engine
-                    .script(&saved.plan, &o.pending_script)
-                    .map_err(ImportProblem::Script)
-                    .transpose();
+            Ok((o, script)) => {
                 if o.state == RunState::Finished && o.pending_script.is_empty() {
                     set_current(None);
                 }
@@ -259,17 +246,45 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
                     }
                 });
             }
-            Err(e) => {
-                let problem = match e {
-                    guestlist_core::run::RunError::Store(s) => ImportProblem::Journal(s),
-                    other => ImportProblem::Journal(guestlist_core::run::StoreError::Write(
-                        other.to_string(),
-                    )),
-                };
-                st.update_run(|r| r.phase = Phase::Error(problem))
-            }
+            Err(problem) => st.update_run(|r| r.phase = Phase::Error(problem)),
         }
     });
+}
+
+/// A script-mode run's PowerShell for what it left, or why it can't be written.
+#[cfg(target_arch = "wasm32")]
+pub(super) type Script = Option<Result<String, ImportProblem>>;
+
+/// Runs `saved`'s plan in `session`'s tenant, journalled in `store`: the outcome, and in
+/// script mode the script for the Exchange steps it left.
+#[cfg(target_arch = "wasm32")]
+pub(super) async fn execute(
+    session: &Session,
+    saved: &SavedRun,
+    store: &super::idb::IdbJournalStore,
+    setup: guestlist_core::engine::RunSetup<'_>,
+) -> Result<(guestlist_core::run::RunOutcome, Script), ImportProblem> {
+    let engine = engine_for(session, saved);
+    let o = engine
+        .run(
+            &saved.plan,
+            store,
+            &BrowserClock,
+            &session.activity(),
+            setup.recorded_as(&saved.id),
+        )
+        .await
+        .map_err(|e| match e {
+            guestlist_core::run::RunError::Store(s) => ImportProblem::Journal(s),
+            other => {
+                ImportProblem::Journal(guestlist_core::run::StoreError::Write(other.to_string()))
+            }
+        })?;
+    let script = engine
+        .script(&saved.plan, &o.pending_script)
+        .map_err(ImportProblem::Script)
+        .transpose();
+    Ok((o, script))
 }
 
 /// See [`super::renewal`]: fresh tokens for the run's resources without the admin, then the

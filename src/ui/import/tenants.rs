@@ -236,7 +236,6 @@ async fn run_part(
     saved: &SavedRun,
     fresh: bool,
 ) {
-    use crate::platform::BrowserClock;
     use guestlist_core::engine::RunSetup;
     use guestlist_core::run::RunEvent;
 
@@ -262,38 +261,14 @@ async fn run_part(
             RunEvent::NeedsSignIn { .. } => stop.cancel(),
             _ => {}
         });
-    let engine = super::driver::engine_for(session, saved);
-    let outcome = engine
-        .run(
-            &saved.plan,
-            &store,
-            &BrowserClock,
-            &session.activity(),
-            setup.recorded_as(&saved.id),
-        )
-        .await;
-    match outcome {
-        Ok(o) => {
-            let script = engine
-                .script(&saved.plan, &o.pending_script)
-                .map_err(ImportProblem::Script)
-                .transpose();
-            st.update_part(index, |r| {
-                r.phase = Phase::Ended(o.state);
-                r.progress = Some(o.progress.clone());
-                r.report = Some(o.report.clone());
-                r.script = script;
-            });
-        }
-        Err(e) => {
-            let problem = match e {
-                guestlist_core::run::RunError::Store(s) => ImportProblem::Journal(s),
-                other => ImportProblem::Journal(guestlist_core::run::StoreError::Write(
-                    other.to_string(),
-                )),
-            };
-            st.update_part(index, |r| r.phase = Phase::Error(problem));
-        }
+    match super::driver::execute(session, saved, &store, setup).await {
+        Ok((o, script)) => st.update_part(index, |r| {
+            r.phase = Phase::Ended(o.state);
+            r.progress = Some(o.progress.clone());
+            r.report = Some(o.report.clone());
+            r.script = script;
+        }),
+        Err(problem) => st.update_part(index, |r| r.phase = Phase::Error(problem)),
     }
 }
 

@@ -25,6 +25,20 @@ use leptos::prelude::*;
 /// Rows of a list shown at once; the downloads hold everything.
 const SHOWN: usize = 200;
 
+/// Under a list cut at [`SHOWN`] rows: how many of all are shown (nothing when all are).
+fn more_rows(t: &'static crate::i18n::Texts, total: usize) -> Option<impl IntoView> {
+    (total > SHOWN).then(|| {
+        let text = crate::i18n::fill(
+            t.import().shown_of,
+            &[
+                ("shown", t.count(SHOWN as u64).as_str()),
+                ("total", t.count(total as u64).as_str()),
+            ],
+        );
+        view! { <p class="import-more">{text}</p> }
+    })
+}
+
 /// The signed-in session, if any (tracked).
 fn session_fn() -> impl Fn() -> Option<Session> + Copy + 'static {
     let slot = use_context::<SessionSlot>();

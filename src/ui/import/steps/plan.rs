@@ -1,7 +1,7 @@
 //! Step 5, the plan: bulk reads and the planner, then totals, the groups' warnings (with their
 //! fixes) and the plan row by row, before anything changes.
 
-use super::{session_fn, SHOWN};
+use super::{more_rows, session_fn, SHOWN};
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::ui::groups::external::OpenToExternalSenders;
 use crate::ui::groups::GroupInfo;
@@ -278,9 +278,7 @@ pub(super) fn PlanTable(plan: Plan, filter: RwSignal<String>) -> impl IntoView {
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-            {(total > SHOWN).then(|| view! {
-                <p class="import-more">{fill(t.import().shown_of, &[("shown", t.count(SHOWN as u64).as_str()), ("total", t.count(total as u64).as_str())])}</p>
-            })}
+            {more_rows(t, total)}
         }
     }
 }

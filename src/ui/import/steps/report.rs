@@ -1,7 +1,7 @@
 //! The run's report: totals, every row and what became of it, the report CSV and the audit
 //! JSON to download.
 
-use super::SHOWN;
+use super::{more_rows, SHOWN};
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::ui::import::state::SavedRun;
 use guestlist_core::domain::report::{ReportRow, RowOutcome, RunReport};
@@ -95,9 +95,7 @@ pub(super) fn ReportView(
                 </tr></thead>
                 <tbody>{body}</tbody>
             </table>
-            {(total > SHOWN).then(|| view! {
-                <p class="import-more">{fill(t.import().shown_of, &[("shown", t.count(SHOWN as u64).as_str()), ("total", t.count(total as u64).as_str())])}</p>
-            })}
+            {more_rows(t, total)}
         }
     };
     view! {

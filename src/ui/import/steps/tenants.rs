@@ -5,7 +5,7 @@
 use super::plan::{totals_view, PlanTable};
 use super::report::report_row;
 use super::run::state_text;
-use super::{session_fn, SHOWN};
+use super::{more_rows, session_fn, SHOWN};
 use crate::i18n::{fill, use_i18n};
 use crate::tenancy::{split_by_tenant, TenantChoice};
 use crate::ui::components::ConsentLink;
@@ -248,9 +248,7 @@ pub(crate) fn TenantsRunSection(st: ImportState) -> impl IntoView {
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
-                {(total > SHOWN).then(|| view! {
-                    <p class="import-more">{fill(t.import().shown_of, &[("shown", t.count(SHOWN as u64).as_str()), ("total", t.count(total as u64).as_str())])}</p>
-                })}
+                {more_rows(t, total)}
             </section>
         })
     };
