@@ -255,7 +255,7 @@ pub(crate) fn TenantsRunSection(st: ImportState) -> impl IntoView {
     view! {
         <section class="card import-step" aria-labelledby="imp-run-h">
             <h2 id="imp-run-h">{move || i18n.t().import().run_heading}</h2>
-            <ul class="import-tenant-runs" role="status">{states}</ul>
+            <div role="status"><ul class="import-tenant-runs">{states}</ul></div>
             <div class="import-actions">{controls}</div>
         </section>
         {report}
