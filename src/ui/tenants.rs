@@ -60,7 +60,8 @@ fn store(choice: Option<&TenantChoice>) {
 pub struct OtherSessions {
     config: Config,
     sessions: SendWrapper<Rc<RefCell<Vec<Session>>>>,
-    /// Owns the sessions' signals: they outlive the page that asked for them.
+    /// Owns the sessions' signals (a child of the shell's owner): they outlive the page that
+    /// asked for them.
     owner: Owner,
 }
 
@@ -69,7 +70,7 @@ impl OtherSessions {
         OtherSessions {
             config: config.clone(),
             sessions: SendWrapper::new(Rc::new(RefCell::new(Vec::new()))),
-            owner: Owner::new_root(None),
+            owner: Owner::new(),
         }
     }
 
