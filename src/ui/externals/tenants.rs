@@ -220,7 +220,7 @@ pub fn AllCustomers(session: Session) -> impl IntoView {
                 .collect_view();
             Some(view! {
                 <p role="status">{summary}</p>
-                <button type="button" class="button" on:click=export>{t.groups().export_csv}</button>
+                <button type="button" class="button" on:click=export>{t.externals().tenants_export}</button>
                 <table class="import-table">
                     <caption>{t.externals().tenants_caption}</caption>
                     <thead><tr>
