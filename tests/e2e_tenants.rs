@@ -574,3 +574,89 @@ async fn the_cross_tenant_register_lists_customers_people_and_exports_a_tenant_c
     })?;
     browser.close().await
 }
+
+#[tokio::test]
+async fn a_cross_tenant_import_reloaded_mid_run_resumes_each_tenant_in_its_own() -> Result<()> {
+    let (setup, browser) = partner_signed_in("tenants-import-reload").await?;
+    let [northwind, tailspin, _] = CUSTOMERS;
+    let rows = 20;
+    let addresses = |tag: &str| -> Vec<String> {
+        (1..=rows)
+            .map(|i| format!("reload.{tag}.{i:03}@partner.example"))
+            .collect()
+    };
+    let (nw_rows, ts_rows) = (addresses("nw"), addresses("ts"));
+    let mut text = String::from("E-mailadres;Voornaam;Achternaam;Klant\r\n");
+    for (list, org) in [(&nw_rows, &northwind), (&ts_rows, &tailspin)] {
+        for (i, a) in list.iter().enumerate() {
+            text.push_str(&format!("{a};Row;{i};{}\r\n", org.name));
+        }
+    }
+    let path = csv_file("tenants-import-reload.csv", &text)?;
+    browser.click("link", "Import").await?;
+    browser.find("heading", "Import").await?;
+    let input = browser.client.find(Locator::Css("#imp-file")).await?;
+    input.send_keys(&path.to_string_lossy()).await?;
+    browser
+        .wait_text(&format!("{} rows can be imported", 2 * rows))
+        .await?;
+    choose_group_in(&browser, &northwind, "Northwind Suppliers").await?;
+    choose_group_in(&browser, &tailspin, "Tailspin Suppliers").await?;
+    until("Prepare the plan to be enabled", DEADLINE, || async {
+        let prepare = browser.find("button", "Prepare the plan").await?;
+        Ok(match prepare.is_enabled().await {
+            Ok(true) => Poll::Ready(()),
+            Ok(false) => Poll::NotYet("disabled".into()),
+            Err(e) if e.is_stale_element_reference() => Poll::NotYet(e.to_string()),
+            Err(e) => return Err(e.into()),
+        })
+    })
+    .await?;
+    browser.click("button", "Prepare the plan").await?;
+    browser.find("region", &option(&tailspin)).await?;
+    // Slow enough that the reload lands in Northwind's part.
+    setup.set_knobs(Knobs {
+        latency_ms: 200,
+        ..Knobs::default()
+    })?;
+    let held = |org: &Organization, list: &[String]| {
+        let contacts = contact_addresses(&tenant_state(&setup, org.id));
+        list.iter().filter(|a| contacts.contains(a)).count()
+    };
+    browser.click("button", "Start the run").await?;
+    until("a part of Northwind's run", DEADLINE, || async {
+        Ok(match held(&northwind, &nw_rows) {
+            n if n >= 2 && n < rows => Poll::Ready(()),
+            n => Poll::NotYet(format!("{n} in Northwind")),
+        })
+    })
+    .await?;
+    browser.client.refresh().await?;
+    setup.set_knobs(Knobs::default())?;
+
+    // After the reload, from Tailspin in the header: each tenant's part resumes in its own.
+    browser.find("button", "Direct mode").await?;
+    switch_to(&browser, &tailspin).await?;
+    browser.find("button", "Direct mode").await?;
+    browser.click("button", "Resume the import").await?;
+    until(
+        "each tenant to hold exactly its rows",
+        DEADLINE * 4,
+        || async {
+            let own = (held(&northwind, &nw_rows), held(&tailspin, &ts_rows));
+            let crossed = (held(&northwind, &ts_rows), held(&tailspin, &nw_rows));
+            if crossed != (0, 0) {
+                return Err(support::Error::Check(format!(
+                    "rows in the wrong tenant: {crossed:?}"
+                )));
+            }
+            Ok(if own == (rows, rows) {
+                Poll::Ready(())
+            } else {
+                Poll::NotYet(format!("{own:?}"))
+            })
+        },
+    )
+    .await?;
+    browser.close().await
+}

@@ -169,10 +169,31 @@ pub fn start(st: ImportState, current: Session, reach: OtherSessions) {
                 script: None,
             });
         }
+        // Every tenant's plan and journal are kept before the first run starts: a reload
+        // during one tenant's run finds the tenants still waiting too.
+        for part in parts.iter_mut() {
+            if let Some(run) = part.run.as_mut() {
+                if let Err(e) = create_journal(&run.saved).await {
+                    run.phase = Phase::Error(ImportProblem::Journal(e));
+                }
+            }
+        }
         set_current(&parts);
         st.parts.set(Some(parts));
-        run_all(st, current, reach, true).await;
+        run_all(st, current, reach).await;
     });
+}
+
+#[cfg(target_arch = "wasm32")]
+async fn create_journal(saved: &SavedRun) -> Result<(), guestlist_core::run::StoreError> {
+    super::idb::IdbJournalStore::create(saved).await.map(|_| ())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+async fn create_journal(_: &SavedRun) -> Result<(), guestlist_core::run::StoreError> {
+    Err(guestlist_core::run::StoreError::Write(
+        "no IndexedDB outside the browser".into(),
+    ))
 }
 
 /// A run id unique within the import (several runs start in the same millisecond).
@@ -198,18 +219,18 @@ pub fn resume(st: ImportState, current: Session, reach: OtherSessions) {
             }
         }
     });
-    leptos::task::spawn_local(run_all(st, current, reach, false));
+    leptos::task::spawn_local(run_all(st, current, reach));
 }
 
 /// Runs every part that is starting, in order, each with its tenant's session.
-async fn run_all(st: ImportState, current: Session, reach: OtherSessions, fresh: bool) {
+async fn run_all(st: ImportState, current: Session, reach: OtherSessions) {
     let parts = st.parts.get_untracked().unwrap_or_default();
     for (index, part) in parts.iter().enumerate() {
         let Some(run) = part.run.as_ref().filter(|r| r.phase == Phase::Starting) else {
             continue;
         };
         match reach.session(&current, &part.tenant).await {
-            Ok(session) => run_part(&st, index, &session, &run.saved, fresh).await,
+            Ok(session) => run_part(&st, index, &session, &run.saved).await,
             Err(e) => st.update_part(index, |r| r.phase = Phase::Error(refusal(&e))),
         }
     }
@@ -229,17 +250,11 @@ async fn run_all(st: ImportState, current: Session, reach: OtherSessions, fresh:
 }
 
 #[cfg(target_arch = "wasm32")]
-async fn run_part(
-    st: &ImportState,
-    index: usize,
-    session: &Session,
-    saved: &SavedRun,
-    fresh: bool,
-) {
+async fn run_part(st: &ImportState, index: usize, session: &Session, saved: &SavedRun) {
     use guestlist_core::engine::RunSetup;
     use guestlist_core::run::RunEvent;
 
-    let store = match super::driver::open_store(saved, fresh).await {
+    let store = match super::driver::open_store(saved, false).await {
         Ok(s) => s,
         Err(e) => {
             st.update_part(index, |r| r.phase = Phase::Error(ImportProblem::Journal(e)));
@@ -273,7 +288,7 @@ async fn run_part(
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-async fn run_part(st: &ImportState, index: usize, _: &Session, _: &SavedRun, _: bool) {
+async fn run_part(st: &ImportState, index: usize, _: &Session, _: &SavedRun) {
     // Natively the UI is only type-checked: there is no IndexedDB to journal in.
     st.update_part(index, |r| {
         r.phase = Phase::Error(ImportProblem::Journal(
