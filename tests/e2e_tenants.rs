@@ -251,30 +251,14 @@ async fn a_run_reloaded_in_one_customer_resumes_only_there() -> Result<()> {
         what: format!("writing {}", path.display()),
         source,
     })?;
-    browser.click("link", "Import").await?;
-    browser.find("heading", "Import").await?;
-    let input = browser.client.find(Locator::Css("#imp-file")).await?;
-    input.send_keys(&path.to_string_lossy()).await?;
-    browser
-        .wait_text(&format!("{rows} rows can be imported"))
-        .await?;
+    upload(&browser, &path, rows).await?;
     let q = browser.find("searchbox", "Find a group").await?;
     q.send_keys(group).await?;
     browser.click("button", "Search").await?;
     browser
         .click("button", &format!("Add {group} as a target"))
         .await?;
-    until("Prepare the plan to be enabled", DEADLINE, || async {
-        let prepare = browser.find("button", "Prepare the plan").await?;
-        Ok(match prepare.is_enabled().await {
-            Ok(true) => Poll::Ready(()),
-            Ok(false) => Poll::NotYet("disabled".into()),
-            Err(e) if e.is_stale_element_reference() => Poll::NotYet(e.to_string()),
-            Err(e) => return Err(e.into()),
-        })
-    })
-    .await?;
-    browser.click("button", "Prepare the plan").await?;
+    prepare_plan(&browser).await?;
     browser.find("table", "The plan, row by row").await?;
     // Slow enough that the reload lands mid-run.
     setup.set_knobs(Knobs {
@@ -336,6 +320,34 @@ async fn a_run_reloaded_in_one_customer_resumes_only_there() -> Result<()> {
         "the run acted in Northwind".into()
     })?;
     browser.close().await
+}
+
+/// Opens the Import page and uploads the CSV at `path`, until it says all `rows` can be
+/// imported.
+async fn upload(browser: &Browser, path: &std::path::Path, rows: usize) -> Result<()> {
+    browser.click("link", "Import").await?;
+    browser.find("heading", "Import").await?;
+    let input = browser.client.find(Locator::Css("#imp-file")).await?;
+    input.send_keys(&path.to_string_lossy()).await?;
+    browser
+        .wait_text(&format!("{rows} rows can be imported"))
+        .await?;
+    Ok(())
+}
+
+/// "Prepare the plan", once the page enables it (the mode probe has answered).
+async fn prepare_plan(browser: &Browser) -> Result<()> {
+    until("Prepare the plan to be enabled", DEADLINE, || async {
+        let prepare = browser.find("button", "Prepare the plan").await?;
+        Ok(match prepare.is_enabled().await {
+            Ok(true) => Poll::Ready(()),
+            Ok(false) => Poll::NotYet("disabled".into()),
+            Err(e) if e.is_stale_element_reference() => Poll::NotYet(e.to_string()),
+            Err(e) => return Err(e.into()),
+        })
+    })
+    .await?;
+    browser.click("button", "Prepare the plan").await
 }
 
 /// The text of the table captioned `caption`, empty while there is none (read afresh each time:
@@ -401,28 +413,14 @@ async fn a_csv_with_a_tenant_column_imports_each_row_into_its_own_tenant() -> Re
         ad = adatum.name,
     );
     let path = csv_file("tenants-import.csv", &text)?;
-    browser.click("link", "Import").await?;
-    browser.find("heading", "Import").await?;
-    let input = browser.client.find(Locator::Css("#imp-file")).await?;
-    input.send_keys(&path.to_string_lossy()).await?;
-    browser.wait_text("6 rows can be imported").await?;
+    upload(&browser, &path, 6).await?;
     browser
         .wait_text("“Fabrikam” is none of your tenants")
         .await?;
 
     choose_group_in(&browser, &northwind, "Northwind Suppliers").await?;
     choose_group_in(&browser, &tailspin, "Tailspin Suppliers").await?;
-    until("Prepare the plan to be enabled", DEADLINE, || async {
-        let prepare = browser.find("button", "Prepare the plan").await?;
-        Ok(match prepare.is_enabled().await {
-            Ok(true) => Poll::Ready(()),
-            Ok(false) => Poll::NotYet("disabled".into()),
-            Err(e) if e.is_stale_element_reference() => Poll::NotYet(e.to_string()),
-            Err(e) => return Err(e.into()),
-        })
-    })
-    .await?;
-    browser.click("button", "Prepare the plan").await?;
+    prepare_plan(&browser).await?;
 
     // One plan per tenant, previewed together; Adatum with its consent path.
     for org in [&northwind, &tailspin] {
@@ -593,26 +591,10 @@ async fn a_cross_tenant_import_reloaded_mid_run_resumes_each_tenant_in_its_own()
         }
     }
     let path = csv_file("tenants-import-reload.csv", &text)?;
-    browser.click("link", "Import").await?;
-    browser.find("heading", "Import").await?;
-    let input = browser.client.find(Locator::Css("#imp-file")).await?;
-    input.send_keys(&path.to_string_lossy()).await?;
-    browser
-        .wait_text(&format!("{} rows can be imported", 2 * rows))
-        .await?;
+    upload(&browser, &path, 2 * rows).await?;
     choose_group_in(&browser, &northwind, "Northwind Suppliers").await?;
     choose_group_in(&browser, &tailspin, "Tailspin Suppliers").await?;
-    until("Prepare the plan to be enabled", DEADLINE, || async {
-        let prepare = browser.find("button", "Prepare the plan").await?;
-        Ok(match prepare.is_enabled().await {
-            Ok(true) => Poll::Ready(()),
-            Ok(false) => Poll::NotYet("disabled".into()),
-            Err(e) if e.is_stale_element_reference() => Poll::NotYet(e.to_string()),
-            Err(e) => return Err(e.into()),
-        })
-    })
-    .await?;
-    browser.click("button", "Prepare the plan").await?;
+    prepare_plan(&browser).await?;
     browser.find("region", &option(&tailspin)).await?;
     // Slow enough that the reload lands in Northwind's part.
     setup.set_knobs(Knobs {
