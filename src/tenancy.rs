@@ -8,6 +8,8 @@
 
 use crate::auth::Account;
 use crate::config::Config;
+use guestlist_core::domain::csv_import::Validated;
+use guestlist_core::domain::plan::Desired;
 use guestlist_core::tenant::{encode_query_value, DelegatedAdminCustomer, TenantError};
 
 /// A tenant the admin can act in.
@@ -20,6 +22,9 @@ pub struct TenantChoice {
     pub name: String,
     /// The admin's own tenant (tokens from the configured authority).
     pub home: bool,
+    /// The tenant's default domain (`contoso.onmicrosoft.com`), where known.
+    #[serde(default)]
+    pub domain: Option<String>,
 }
 
 impl TenantChoice {
@@ -33,7 +38,23 @@ impl TenantChoice {
             id: account.tenant_id.clone(),
             name: domain.to_owned(),
             home: true,
+            domain: Some(domain.to_owned()),
         }
+    }
+
+    /// Whether a CSV's tenant cell names this tenant: its id, its name or its default domain,
+    /// ignoring case.
+    pub fn is_named(&self, cell: &str) -> bool {
+        let cell = cell.trim();
+        !cell.is_empty()
+            && [
+                Some(self.id.as_str()),
+                Some(self.name.as_str()),
+                self.domain.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|n| n.eq_ignore_ascii_case(cell))
     }
 
     /// The tenant id to ask tokens for: `None` for the home tenant (the configured authority).
@@ -57,11 +78,53 @@ pub fn choices(account: &Account, customers: &[DelegatedAdminCustomer]) -> Vec<T
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| c.tenant_id.clone()),
             home: false,
+            domain: None,
         })
         .collect();
     others.sort_by_key(|c| c.name.to_lowercase());
     others.dedup_by(|a, b| a.id.eq_ignore_ascii_case(&b.id));
     std::iter::once(home).chain(others).collect()
+}
+
+/// One tenant's rows of a partner's import (a CSV with a tenant column), in file order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TenantRows {
+    pub tenant: TenantChoice,
+    pub desired: Vec<Desired>,
+}
+
+/// A row whose tenant cell names none of the admin's tenants (or is empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownTenant {
+    pub line: u64,
+    pub value: String,
+}
+
+/// A partner's import split by the rows' tenant cells: one share per tenant named (in the
+/// switcher's order), and the rows naming none, which are not imported anywhere.
+pub fn split_by_tenant(
+    validated: &Validated,
+    choices: &[TenantChoice],
+) -> (Vec<TenantRows>, Vec<UnknownTenant>) {
+    let mut shares: Vec<TenantRows> = Vec::new();
+    let mut unknown = Vec::new();
+    for row in &validated.rows {
+        match choices.iter().find(|c| c.is_named(&row.tenant)) {
+            Some(tenant) => match shares.iter_mut().find(|s| s.tenant.id == tenant.id) {
+                Some(share) => share.desired.push(row.desired()),
+                None => shares.push(TenantRows {
+                    tenant: tenant.clone(),
+                    desired: vec![row.desired()],
+                }),
+            },
+            None => unknown.push(UnknownTenant {
+                line: row.line,
+                value: row.tenant.clone(),
+            }),
+        }
+    }
+    shares.sort_by_key(|s| choices.iter().position(|c| c.id == s.tenant.id));
+    (shares, unknown)
 }
 
 /// Whether a failed token request says the app isn't consented in the tenant: Entra's
@@ -134,6 +197,56 @@ mod tests {
         assert_eq!(list[1].authority_tenant(), Some("t-1"));
         // A single-tenant admin: only the home tenant, so no switcher.
         assert_eq!(choices(&partner(), &[]).len(), 1);
+    }
+
+    #[test]
+    fn a_csv_is_split_by_tenant_id_name_or_domain_and_unknown_tenants_are_named() {
+        let mut list = choices(
+            &partner(),
+            &[
+                customer("t-1", Some("Northwind Traders")),
+                customer("t-2", Some("Tailspin Toys")),
+            ],
+        );
+        list[2].domain = Some("tailspintoys.onmicrosoft.com".into());
+        let csv = "email;tenant\r\n\
+                   a@x.example;tailspintoys.onmicrosoft.com\r\n\
+                   b@x.example;northwind traders\r\n\
+                   c@x.example;T-1\r\n\
+                   d@x.example;Fabrikam\r\n\
+                   e@x.example;\r\n\
+                   f@x.example;litwarepartners.onmicrosoft.com\r\n";
+        let validated = guestlist_core::domain::csv_import::import(csv.as_bytes())
+            .unwrap()
+            .validated
+            .unwrap();
+        let (shares, unknown) = split_by_tenant(&validated, &list);
+        let lines = |s: &TenantRows| s.desired.iter().map(|d| d.row).collect::<Vec<_>>();
+        let summary: Vec<(&str, Vec<u64>)> = shares
+            .iter()
+            .map(|s| (s.tenant.id.as_str(), lines(s)))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("4d7e9a10-5b2c-4e8f-a1d3-6c9b8e7f0a21", vec![7]),
+                ("t-1", vec![3, 4]),
+                ("t-2", vec![2]),
+            ]
+        );
+        assert_eq!(
+            unknown,
+            [
+                UnknownTenant {
+                    line: 5,
+                    value: "Fabrikam".into()
+                },
+                UnknownTenant {
+                    line: 6,
+                    value: String::new()
+                }
+            ]
+        );
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! browser. The app is deployed with `tenantId` `organizations`; the partner's admin signs in at
 //! home, picks a customer in the header's tenant switcher, and every change lands in that
 //! customer's tenant only. A customer where the app was never consented shows the consent path.
+//! Across customers at once: a CSV with a tenant column imports each row into its own tenant,
+//! and the cross-tenant register lists chosen customers' people and exports them with a tenant
+//! column.
 //!
 //! Run with an existing build: `GUESTLIST_DIST=dist cargo test -p guestlist --test e2e_tenants`.
 //! Screenshots: test-output/e2e/tenants-*.png.
@@ -37,9 +40,10 @@ async fn partner_signed_in(label: &str) -> Result<(SignInSetup, Browser)> {
     Ok((setup, browser))
 }
 
-/// The switcher's option for `org`, as the header shows it.
+/// The switcher's option for `org`, as the header shows it: the customer's name, its default
+/// domain (from `findTenantInformationByTenantId`) and its tenant id.
 fn option(org: &Organization) -> String {
-    format!("{} · {}", org.name, org.id)
+    format!("{} · {} · {}", org.name, org.domain, org.id)
 }
 
 /// Picks `org` in the header's tenant switcher.
@@ -247,30 +251,14 @@ async fn a_run_reloaded_in_one_customer_resumes_only_there() -> Result<()> {
         what: format!("writing {}", path.display()),
         source,
     })?;
-    browser.click("link", "Import").await?;
-    browser.find("heading", "Import").await?;
-    let input = browser.client.find(Locator::Css("#imp-file")).await?;
-    input.send_keys(&path.to_string_lossy()).await?;
-    browser
-        .wait_text(&format!("{rows} rows can be imported"))
-        .await?;
+    upload(&browser, &path, rows).await?;
     let q = browser.find("searchbox", "Find a group").await?;
     q.send_keys(group).await?;
     browser.click("button", "Search").await?;
     browser
         .click("button", &format!("Add {group} as a target"))
         .await?;
-    until("Prepare the plan to be enabled", DEADLINE, || async {
-        let prepare = browser.find("button", "Prepare the plan").await?;
-        Ok(match prepare.is_enabled().await {
-            Ok(true) => Poll::Ready(()),
-            Ok(false) => Poll::NotYet("disabled".into()),
-            Err(e) if e.is_stale_element_reference() => Poll::NotYet(e.to_string()),
-            Err(e) => return Err(e.into()),
-        })
-    })
-    .await?;
-    browser.click("button", "Prepare the plan").await?;
+    prepare_plan(&browser).await?;
     browser.find("table", "The plan, row by row").await?;
     // Slow enough that the reload lands mid-run.
     setup.set_knobs(Knobs {
@@ -331,5 +319,326 @@ async fn a_run_reloaded_in_one_customer_resumes_only_there() -> Result<()> {
     check(nothing_in_northwind(), || {
         "the run acted in Northwind".into()
     })?;
+    browser.close().await
+}
+
+/// Opens the Import page and uploads the CSV at `path`, until it says all `rows` can be
+/// imported.
+async fn upload(browser: &Browser, path: &std::path::Path, rows: usize) -> Result<()> {
+    browser.click("link", "Import").await?;
+    browser.find("heading", "Import").await?;
+    let input = browser.client.find(Locator::Css("#imp-file")).await?;
+    input.send_keys(&path.to_string_lossy()).await?;
+    browser
+        .wait_text(&format!("{rows} rows can be imported"))
+        .await?;
+    Ok(())
+}
+
+/// "Prepare the plan", once the page enables it (the mode probe has answered).
+async fn prepare_plan(browser: &Browser) -> Result<()> {
+    until("Prepare the plan to be enabled", DEADLINE, || async {
+        let prepare = browser.find("button", "Prepare the plan").await?;
+        Ok(match prepare.is_enabled().await {
+            Ok(true) => Poll::Ready(()),
+            Ok(false) => Poll::NotYet("disabled".into()),
+            Err(e) if e.is_stale_element_reference() => Poll::NotYet(e.to_string()),
+            Err(e) => return Err(e.into()),
+        })
+    })
+    .await?;
+    browser.click("button", "Prepare the plan").await
+}
+
+/// The text of the table captioned `caption`, empty while there is none (read afresh each time:
+/// the page re-renders it as the tenants' work comes in).
+async fn table_text(browser: &Browser, caption: &str) -> Result<String> {
+    let script = format!(
+        "const t = [...document.querySelectorAll('table')].find(t => t.caption && t.caption.textContent === {caption:?}); \
+         return t ? t.innerText : ''"
+    );
+    Ok(browser
+        .eval(&script)
+        .await?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+/// Writes `text` as a CSV file for the browser to upload, and returns its path.
+fn csv_file(name: &str, text: &str) -> Result<std::path::PathBuf> {
+    let path = output_dir("e2e")?.join(name);
+    std::fs::write(&path, text).map_err(|source| support::Error::Io {
+        what: format!("writing {}", path.display()),
+        source,
+    })?;
+    Ok(path)
+}
+
+/// In the import's groups step: searches `group` in `org` and adds it as a target.
+async fn choose_group_in(browser: &Browser, org: &Organization, group: &str) -> Result<()> {
+    browser
+        .find("combobox", "Search in tenant")
+        .await?
+        .select_by_label(&option(org))
+        .await?;
+    let q = browser.find("searchbox", "Find a group").await?;
+    q.clear().await?;
+    q.send_keys(group).await?;
+    browser.click("button", "Search").await?;
+    browser
+        .click("button", &format!("Add {group} as a target"))
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_csv_with_a_tenant_column_imports_each_row_into_its_own_tenant() -> Result<()> {
+    let (setup, browser) = partner_signed_in("tenants-import").await?;
+    let [northwind, tailspin, adatum] = CUSTOMERS;
+    let contoso_before = contact_addresses(&setup.state());
+    // Rows for Northwind (by name, in any case) and Tailspin (by tenant id); one for Adatum,
+    // where Guestlist isn't consented; one for a tenant the partner doesn't have.
+    let text = format!(
+        "E-mailadres;Voornaam;Achternaam;Klant\r\n\
+         nw.one@fabrikam.example;Nia;One;{nw}\r\n\
+         ts.one@fabrikam.example;Tom;One;{ts}\r\n\
+         nw.two@fabrikam.example;Noor;Two;{nw_lower}\r\n\
+         ts.two@fabrikam.example;Tess;Two;{ts}\r\n\
+         ad.one@fabrikam.example;Ada;One;{ad}\r\n\
+         xx.one@fabrikam.example;Xavi;One;Fabrikam\r\n",
+        nw = northwind.name,
+        nw_lower = northwind.name.to_lowercase(),
+        ts = tailspin.id,
+        ad = adatum.name,
+    );
+    let path = csv_file("tenants-import.csv", &text)?;
+    upload(&browser, &path, 6).await?;
+    browser
+        .wait_text("“Fabrikam” is none of your tenants")
+        .await?;
+
+    choose_group_in(&browser, &northwind, "Northwind Suppliers").await?;
+    choose_group_in(&browser, &tailspin, "Tailspin Suppliers").await?;
+    prepare_plan(&browser).await?;
+
+    // One plan per tenant, previewed together; Adatum with its consent path.
+    for org in [&northwind, &tailspin] {
+        let part = browser.find("region", &option(org)).await?;
+        let text = part.text().await?;
+        check(text.contains("The plan, row by row"), || {
+            format!("{}'s plan: {text:?}", org.name)
+        })?;
+    }
+    browser
+        .wait_text(&format!(
+            "Guestlist isn't consented in {} yet, so its rows are not imported",
+            adatum.name
+        ))
+        .await?;
+    browser
+        .find("link", &format!("Grant admin consent for {}", adatum.name))
+        .await?;
+    browser.screenshot("tenants-import-plan").await?;
+    support::axe::check_page(&browser, "a plan per tenant").await?;
+
+    browser.click("button", "Start the run").await?;
+    let rows: Vec<String> = ["nw.one", "ts.one", "nw.two", "ts.two", "ad.one", "xx.one"]
+        .iter()
+        .map(|p| format!("{p}@fabrikam.example"))
+        .collect();
+    // Whether every row `org` holds starts with `prefix`, and how many it holds.
+    let own = |org: &Organization, prefix: &str| {
+        let contacts = contact_addresses(&tenant_state(&setup, org.id));
+        let theirs: Vec<&String> = rows.iter().filter(|a| contacts.contains(a)).collect();
+        (theirs.iter().all(|a| a.starts_with(prefix)), theirs.len())
+    };
+    until("each tenant to hold its own rows", DEADLINE * 4, || async {
+        Ok(match (own(&northwind, "nw."), own(&tailspin, "ts.")) {
+            ((true, 2), (true, 2)) => Poll::Ready(()),
+            other => Poll::NotYet(format!("{other:?}")),
+        })
+    })
+    .await?;
+    until("both tenants' runs finished, in one report", DEADLINE * 2, || async {
+        let report = table_text(&browser, "Every row and what happened").await?;
+        let states = browser
+            .eval("const l = document.querySelector('.import-tenant-runs'); return l ? l.innerText : ''")
+            .await?;
+        let finished = states.as_str().unwrap_or_default().matches("Finished").count();
+        Ok(
+            if finished == 2 && report.contains(northwind.name) && report.contains(tailspin.name) {
+                Poll::Ready(())
+            } else {
+                Poll::NotYet(format!("{states}; report: {report}"))
+            },
+        )
+    })
+    .await?;
+    browser.screenshot("tenants-import-report").await?;
+    // Nothing anywhere else: not in Adatum, the partner's own tenant or Contoso.
+    for org in [&adatum, &guestlist_sim::contract::PARTNER] {
+        let (_, n) = own(org, "");
+        check(n == 0, || format!("{} got {n} of the rows", org.name))?;
+    }
+    check(contact_addresses(&setup.state()) == contoso_before, || {
+        "Contoso changed".into()
+    })?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn the_cross_tenant_register_lists_customers_people_and_exports_a_tenant_column() -> Result<()>
+{
+    let (_setup, browser) = partner_signed_in("tenants-register").await?;
+    let [northwind, tailspin, adatum] = CUSTOMERS;
+    // The seeds of both customers hold the same people; each is in the customer's own groups
+    // (`Northwind Suppliers`), so a row names its tenant and that tenant's group.
+    let in_tenant = |text: &str, org: &Organization| {
+        let short = org.name.split(' ').next().unwrap_or(org.name);
+        text.lines().any(|l| {
+            l.starts_with(&format!("{}\t", org.name)) && l.contains(&format!("{short} Suppliers"))
+        })
+    };
+
+    browser.click("link", "External people").await?;
+    browser.find("region", "All customers").await?;
+    // Only Northwind and Tailspin: the partner's own tenant and Adatum unticked.
+    let home = guestlist_sim::contract::PARTNER;
+    for label in [
+        format!("{} (your tenant) · {}", home.domain, home.id),
+        option(&adatum),
+    ] {
+        browser.click("checkbox", &label).await?;
+    }
+    browser.click("button", "Read the chosen tenants").await?;
+    let caption = "External people in the chosen tenants";
+    until("both customers' people", DEADLINE * 2, || async {
+        let text = table_text(&browser, caption).await?;
+        Ok(
+            if in_tenant(&text, &northwind) && in_tenant(&text, &tailspin) {
+                Poll::Ready(())
+            } else {
+                Poll::NotYet(text)
+            },
+        )
+    })
+    .await?;
+    let text = table_text(&browser, caption).await?;
+    check(!text.contains(adatum.name), || {
+        format!("the list: {text:?}")
+    })?;
+    browser.screenshot("tenants-register").await?;
+    support::axe::check_page(&browser, "the cross-tenant register").await?;
+
+    // The CSV: caught as the page hands it to the browser.
+    browser
+        .eval(
+            "window.__blobs = []; const make = URL.createObjectURL; \
+             URL.createObjectURL = b => { window.__blobs.push(b); return make.call(URL, b); }; \
+             return true",
+        )
+        .await?;
+    browser.click("button", "Export all as CSV").await?;
+    let csv = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             window.__blobs[window.__blobs.length - 1].text().then(done)",
+            vec![],
+        )
+        .await?;
+    let csv = csv
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches('\u{feff}');
+    let mut lines = csv.lines();
+    check(
+        lines
+            .next()
+            .is_some_and(|h| h.starts_with("Tenant,Name,Address,")),
+        || format!("CSV: {csv:?}"),
+    )?;
+    let rows: Vec<&str> = lines.collect();
+    // The CSV's cells are comma-separated: a row of each tenant, in that tenant's group.
+    let csv_in = |org: &Organization| {
+        let short = org.name.split(' ').next().unwrap_or(org.name);
+        rows.iter().any(|l| {
+            l.starts_with(&format!("{},", org.name)) && l.contains(&format!("{short} Suppliers"))
+        })
+    };
+    check(csv_in(&northwind) && csv_in(&tailspin), || {
+        format!("CSV rows: {rows:?}")
+    })?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_cross_tenant_import_reloaded_mid_run_resumes_each_tenant_in_its_own() -> Result<()> {
+    let (setup, browser) = partner_signed_in("tenants-import-reload").await?;
+    let [northwind, tailspin, _] = CUSTOMERS;
+    let rows = 20;
+    let addresses = |tag: &str| -> Vec<String> {
+        (1..=rows)
+            .map(|i| format!("reload.{tag}.{i:03}@partner.example"))
+            .collect()
+    };
+    let (nw_rows, ts_rows) = (addresses("nw"), addresses("ts"));
+    let mut text = String::from("E-mailadres;Voornaam;Achternaam;Klant\r\n");
+    for (list, org) in [(&nw_rows, &northwind), (&ts_rows, &tailspin)] {
+        for (i, a) in list.iter().enumerate() {
+            text.push_str(&format!("{a};Row;{i};{}\r\n", org.name));
+        }
+    }
+    let path = csv_file("tenants-import-reload.csv", &text)?;
+    upload(&browser, &path, 2 * rows).await?;
+    choose_group_in(&browser, &northwind, "Northwind Suppliers").await?;
+    choose_group_in(&browser, &tailspin, "Tailspin Suppliers").await?;
+    prepare_plan(&browser).await?;
+    browser.find("region", &option(&tailspin)).await?;
+    // Slow enough that the reload lands in Northwind's part.
+    setup.set_knobs(Knobs {
+        latency_ms: 200,
+        ..Knobs::default()
+    })?;
+    let held = |org: &Organization, list: &[String]| {
+        let contacts = contact_addresses(&tenant_state(&setup, org.id));
+        list.iter().filter(|a| contacts.contains(a)).count()
+    };
+    browser.click("button", "Start the run").await?;
+    until("a part of Northwind's run", DEADLINE, || async {
+        Ok(match held(&northwind, &nw_rows) {
+            n if n >= 2 && n < rows => Poll::Ready(()),
+            n => Poll::NotYet(format!("{n} in Northwind")),
+        })
+    })
+    .await?;
+    browser.client.refresh().await?;
+    setup.set_knobs(Knobs::default())?;
+
+    // After the reload, from Tailspin in the header: each tenant's part resumes in its own.
+    browser.find("button", "Direct mode").await?;
+    switch_to(&browser, &tailspin).await?;
+    browser.find("button", "Direct mode").await?;
+    browser.click("button", "Resume the import").await?;
+    until(
+        "each tenant to hold exactly its rows",
+        DEADLINE * 4,
+        || async {
+            let own = (held(&northwind, &nw_rows), held(&tailspin, &ts_rows));
+            let crossed = (held(&northwind, &ts_rows), held(&tailspin, &nw_rows));
+            if crossed != (0, 0) {
+                return Err(support::Error::Check(format!(
+                    "rows in the wrong tenant: {crossed:?}"
+                )));
+            }
+            Ok(if own == (rows, rows) {
+                Poll::Ready(())
+            } else {
+                Poll::NotYet(format!("{own:?}"))
+            })
+        },
+    )
+    .await?;
     browser.close().await
 }

@@ -2,7 +2,9 @@
 //! over real HTTP with 40 ms added latency per request: externals and groups, the requests the
 //! reads took (and what `register_read_requests` says they should), the time to the first rows
 //! (people without groups) and until every membership is known, building the register, one filter and one search pass, and the CSV
-//! export. Prints, doesn't assert. Run: `cargo run --release -p guestlist-core --example
+//! export; then the cross-tenant register a partner's admin (GDAP) reads over the seeded
+//! customers, tenant by tenant with each tenant's own tokens: tenants, externals, requests,
+//! time, and the one CSV with a tenant column. Prints, doesn't assert. Run: `cargo run --release -p guestlist-core --example
 //! register_bench`.
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -165,6 +167,68 @@ mod bench {
         println!(
             "one memberOf per person instead: {} requests",
             contacts + guests
+        );
+        cross_tenant(&sim).await;
+    }
+
+    /// The cross-tenant register: every seeded customer consented, the partner's admin reads
+    /// each customer's register with tokens from that customer's authority, one after another.
+    async fn cross_tenant(sim: &guestlist_sim::RunningSim) {
+        use guestlist_sim::contract::{CUSTOMERS, PARTNER};
+        let admin = format!("admin@{}", PARTNER.domain);
+        for c in CUSTOMERS {
+            sim.state.tenancy.consent(c.id);
+        }
+        println!(
+            "== the cross-tenant register (partners, GDAP): {} customers, {LATENCY_MS} ms per request",
+            CUSTOMERS.len()
+        );
+        let start = Instant::now();
+        let mut registers = Vec::new();
+        let mut requests = 0;
+        for c in CUSTOMERS {
+            let graph = GraphClient::new(
+                format!("{}/v1.0", sim.base_url()),
+                SimTransport::new(),
+                SimTokens::in_tenant(sim, &admin, c.id),
+                TokioSleeper::default(),
+            );
+            let mut reads = graph.register_people().await.expect("people");
+            graph
+                .register_memberships(&mut reads)
+                .await
+                .expect("memberships");
+            requests += reads.requests;
+            let register = Register::build(reads.source(ACCESS_UNTIL_ATTRIBUTE as u8));
+            println!(
+                "  {}: {} externals, {} groups, {} requests",
+                c.name,
+                register.people.len(),
+                register.groups.len(),
+                reads.requests
+            );
+            registers.push((c.name, register));
+        }
+        let read_time = start.elapsed();
+        let rows: Vec<Vec<u32>> = registers
+            .iter()
+            .map(|(_, r)| r.filter(&Filter::default()))
+            .collect();
+        let parts: Vec<_> = registers
+            .iter()
+            .zip(&rows)
+            .map(|((name, r), rows)| (*name, r, rows.as_slice()))
+            .collect();
+        let t = Instant::now();
+        let csv = Register::tenants_csv(&parts, ExportOptions::default());
+        let externals: usize = rows.iter().map(Vec::len).sum();
+        println!(
+            "cross-tenant register: {} tenants, {externals} externals, {requests} Graph requests, read in {}; one CSV with a tenant column: {} lines, {} KB in {}",
+            registers.len(),
+            ms(read_time),
+            csv.trim_end().lines().count(),
+            csv.len().div_ceil(1024),
+            ms(t.elapsed())
         );
     }
 }

@@ -199,6 +199,15 @@ impl SimTokens {
         }
     }
 
+    /// Tokens for `username` from tenant `tenant`'s authority (a partner's admin in a GDAP
+    /// customer, once the app is consented there).
+    pub fn in_tenant(sim: &RunningSim, username: &str, tenant: &str) -> Self {
+        Self {
+            token_url: format!("{}/{tenant}/oauth2/v2.0/token", sim.base_url()),
+            ..Self::new(sim, username)
+        }
+    }
+
     pub fn username(&self) -> &str {
         &self.username
     }

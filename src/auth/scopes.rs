@@ -84,6 +84,12 @@ pub const DELEGATED_SCOPES: &[Scope] = &[
     },
     Scope {
         resource: Resource::Graph,
+        scope: "https://graph.microsoft.com/CrossTenantInformation.ReadBasic.All",
+        asked: Asked::ForPartners,
+        why: "partners: each customer's default domain in the tenant switcher (findTenantInformationByTenantId)",
+    },
+    Scope {
+        resource: Resource::Graph,
         scope: "https://graph.microsoft.com/User.ReadWrite.All",
         asked: Asked::WhenNeeded(Need::People),
         why: "delete a guest and restore it from deleted items, and write a guest's end date (onPremisesExtensionAttributes)",

@@ -233,7 +233,8 @@ mod tests {
             s.extra_scopes_to_consent,
             [
                 "https://outlook.office365.com/Exchange.Manage",
-                "https://graph.microsoft.com/DelegatedAdminRelationship.Read.All"
+                "https://graph.microsoft.com/DelegatedAdminRelationship.Read.All",
+                "https://graph.microsoft.com/CrossTenantInformation.ReadBasic.All"
             ]
         );
         // A single-tenant deployment asks nothing new.

@@ -40,6 +40,7 @@ area! {
         tenant_label,
         tenant_home,
         tenant_customer,
+        tenant_customer_domain,
         /// The mode panel when the app isn't consented in the chosen customer tenant.
         tenant_no_consent,
         tenant_consent_link,
@@ -160,6 +161,7 @@ pub static EN: CommonTexts = CommonTexts {
     tenant_label: "Tenant",
     tenant_home: "{name} (your tenant) · {id}",
     tenant_customer: "{name} · {id}",
+    tenant_customer_domain: "{name} · {domain} · {id}",
     tenant_no_consent: "Guestlist isn't consented in {tenant} yet: Microsoft Entra answers that no administrator has allowed the app there ({detail}). A customer's tenant needs its own admin consent once; after that you work there with your GDAP roles.",
     tenant_consent_link: "Grant admin consent for {tenant}",
     tenant_consent_then: "The link opens Microsoft's consent page for that tenant in a new tab (an administrator there, or you with a GDAP role that may consent, such as Cloud Application Administrator). Come back and press Check again.",
@@ -274,6 +276,7 @@ pub static NL: CommonTexts = CommonTexts {
     tenant_label: "Tenant",
     tenant_home: "{name} (uw tenant) · {id}",
     tenant_customer: "{name} · {id}",
+    tenant_customer_domain: "{name} · {domain} · {id}",
     tenant_no_consent: "Guestlist heeft nog geen toestemming in {tenant}: Microsoft Entra antwoordt dat geen beheerder de app daar heeft toegestaan ({detail}). De tenant van een klant heeft één keer een eigen beheerderstoestemming nodig; daarna werkt u er met uw GDAP-rollen.",
     tenant_consent_link: "Beheerderstoestemming geven voor {tenant}",
     tenant_consent_then: "De link opent de toestemmingspagina van Microsoft voor die tenant in een nieuw tabblad (voor een beheerder daar, of voor u met een GDAP-rol die toestemming mag geven, zoals Cloud Application Administrator). Kom terug en kies Opnieuw controleren.",

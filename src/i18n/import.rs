@@ -143,6 +143,15 @@ area! {
         switch_tenant,
         /// The script can't be written; `{detail}` says which value.
         script_failed,
+        /// Partners (GDAP): a CSV with a tenant column, imported into several tenants.
+        field_tenant,
+        col_tenant,
+        tenant_search_in,
+        tenants_plan_intro,
+        tenant_unknown,
+        tenant_no_groups,
+        tenant_consent,
+        tenant_script,
     }
 }
 
@@ -297,6 +306,14 @@ pub static EN: ImportTexts = ImportTexts {
     other_tenant: "This run was planned for tenant {planned}, and Guestlist now acts in another tenant, so it was not resumed here: nothing changed. Switch back to {planned} to resume it.",
     switch_tenant: "Switch to the run's tenant",
     script_failed: "The script could not be written: {detail}",
+    field_tenant: "Tenant",
+    col_tenant: "Tenant",
+    tenant_search_in: "Search in tenant",
+    tenants_plan_intro: "One plan per tenant: each runs in its own tenant, one after the other, and the report covers them all.",
+    tenant_unknown: "Line {line}: “{value}” is none of your tenants (give a tenant id, or a customer's name or domain), so the row is not imported.",
+    tenant_no_groups: "No group chosen in {tenant}: its rows are not imported. Choose its groups above.",
+    tenant_consent: "Guestlist isn't consented in {tenant} yet, so its rows are not imported; the other tenants' are.",
+    tenant_script: "Download {tenant}'s script",
 };
 
 pub static NL: ImportTexts = ImportTexts {
@@ -450,4 +467,12 @@ pub static NL: ImportTexts = ImportTexts {
     other_tenant: "Deze uitvoering is gepland voor tenant {planned}, en Guestlist werkt nu in een andere tenant, dus is ze hier niet hervat: er is niets veranderd. Schakel terug naar {planned} om verder te gaan.",
     switch_tenant: "Naar de tenant van de uitvoering",
     script_failed: "Het script kon niet worden gemaakt: {detail}",
+    field_tenant: "Tenant (klant)",
+    col_tenant: "Tenant",
+    tenant_search_in: "Zoeken in tenant",
+    tenants_plan_intro: "Eén plan per tenant: elk wordt in zijn eigen tenant uitgevoerd, na elkaar, en het verslag omvat ze allemaal.",
+    tenant_unknown: "Regel {line}: “{value}” is geen van uw tenants (geef een tenant-id, of de naam of het domein van een klant), dus wordt de rij niet geïmporteerd.",
+    tenant_no_groups: "Geen groep gekozen in {tenant}: de rijen daarvan worden niet geïmporteerd. Kies hierboven de groepen.",
+    tenant_consent: "Guestlist heeft nog geen toestemming in {tenant}, dus worden de rijen daarvan niet geïmporteerd; die van de andere tenants wel.",
+    tenant_script: "Script van {tenant} downloaden",
 };

@@ -14,6 +14,11 @@ const SAME_IN_BOTH: &[&str] = &[
     "common.account_tenant",
     "common.tenant_label",
     "common.tenant_customer",
+    "common.tenant_customer_domain",
+    "import.col_tenant",
+    "externals.tenants_choose",
+    "externals.tenants_failed",
+    "externals.col_tenant",
     "deploy.config_bad",
 ];
 

@@ -450,6 +450,7 @@ impl Texts {
             MapTarget::LastName => self.common.field_last,
             MapTarget::Company => self.common.field_company,
             MapTarget::AccessUntil => self.common.field_until,
+            MapTarget::Tenant => self.import().field_tenant,
         }
     }
 

@@ -349,10 +349,17 @@ pub fn provide_session(config: Config) {
 }
 
 /// The signed-in admin's GDAP customers, read from their own tenant with the partners'
-/// permission ([`Permissions::Partners`]).
+/// permissions ([`Permissions::Partners`]), each with its default domain where Graph tells it
+/// (`findTenantInformationByTenantId`; a customer whose lookup fails is listed without one).
 pub async fn load_customers(
     config: &Config,
-) -> Result<Vec<guestlist_core::tenant::DelegatedAdminCustomer>, TenantError> {
+) -> Result<
+    Vec<(
+        guestlist_core::tenant::DelegatedAdminCustomer,
+        Option<String>,
+    )>,
+    TenantError,
+> {
     let graph = GraphClient::new(
         format!("{}/v1.0", config.graph_base_url.trim_end_matches('/')),
         transport()?,
@@ -362,7 +369,19 @@ pub async fn load_customers(
         },
         sleeper(),
     );
-    graph.delegated_admin_customers().await
+    let customers = graph.delegated_admin_customers().await?;
+    let mut out = Vec::with_capacity(customers.len());
+    for c in customers {
+        let domain = match graph.tenant_information(&c.tenant_id).await {
+            Ok(info) => info.default_domain_name,
+            Err(e) => {
+                leptos::logging::log!("no domain for tenant {}: {e}", c.tenant_id);
+                None
+            }
+        };
+        out.push((c, domain));
+    }
+    Ok(out)
 }
 
 /// The current session (tracked); `None` while nobody is signed in or outside the shell.

@@ -11,7 +11,12 @@ use crate::auth::Account;
 use crate::config::{Config, Tenant};
 use crate::i18n::{fill, use_i18n};
 use crate::tenancy::{choices, TenantChoice};
+use crate::ui::session::Session;
+use guestlist_core::tenant::TenantError;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// sessionStorage key of the chosen tenant.
 const CHOSEN_KEY: &str = "guestlist.tenant";
@@ -48,6 +53,64 @@ fn store(choice: Option<&TenantChoice>) {
     };
 }
 
+/// Sessions in other tenants than the header's, for work across tenants (a partner's import
+/// with a tenant column, the cross-tenant register): made on first use — tokens from that
+/// tenant's authority, its own mode probe — and kept for the tab. Provided by the shell.
+#[derive(Clone)]
+pub struct OtherSessions {
+    config: Config,
+    sessions: SendWrapper<Rc<RefCell<Vec<Session>>>>,
+    /// Owns the sessions' signals (a child of the shell's owner): they outlive the page that
+    /// asked for them.
+    owner: Owner,
+}
+
+impl OtherSessions {
+    fn new(config: &Config) -> OtherSessions {
+        OtherSessions {
+            config: config.clone(),
+            sessions: SendWrapper::new(Rc::new(RefCell::new(Vec::new()))),
+            owner: Owner::new(),
+        }
+    }
+
+    /// A session acting in `tenant` for the admin of `current`: `current` itself when it acts
+    /// there, else one made for that tenant and kept — unless Guestlist isn't consented there
+    /// yet, so that trying again after consenting finds it consented.
+    pub async fn session(
+        &self,
+        current: &Session,
+        tenant: &TenantChoice,
+    ) -> Result<Session, TenantError> {
+        if current.tenant.id.eq_ignore_ascii_case(&tenant.id) {
+            return Ok(current.clone());
+        }
+        let kept = self
+            .sessions
+            .borrow()
+            .iter()
+            .find(|s| s.tenant.id.eq_ignore_ascii_case(&tenant.id) && s.account == current.account)
+            .cloned();
+        if let Some(s) = kept {
+            return Ok(s);
+        }
+        let session = self
+            .owner
+            .with(|| Session::new(&self.config, current.account.clone(), Some(tenant.clone())))?;
+        session.probe().await;
+        if !not_consented(&session) {
+            self.sessions.borrow_mut().push(session.clone());
+        }
+        Ok(session)
+    }
+}
+
+/// Whether the session's probe found Guestlist not consented in its tenant (AADSTS65001).
+pub fn not_consented(session: &Session) -> bool {
+    untrack(|| session.report())
+        .is_some_and(|r| matches!(r.graph, crate::probe::GraphStatus::NotConsented(_)))
+}
+
 /// Provides [`Tenants`] once (the shell) and returns it. The choices are read for each new
 /// signed-in account through [`crate::ui::session::load_customers`].
 pub fn provide_tenants(config: &Config) -> Tenants {
@@ -59,6 +122,7 @@ pub fn provide_tenants(config: &Config) -> Tenants {
         chosen: RwSignal::new(stored().filter(|c| !c.home)),
     };
     provide_context(tenants);
+    provide_context(OtherSessions::new(config));
     let partner = config.tenant == Tenant::Organizations;
     let config = config.clone();
     Effect::new(move |previous: Option<Option<Account>>| {
@@ -78,7 +142,15 @@ pub fn provide_tenants(config: &Config) -> Tenants {
                 leptos::task::spawn_local(async move {
                     match crate::ui::session::load_customers(&config).await {
                         Ok(customers) => {
-                            tenants.choices.try_set(choices(&account, &customers));
+                            let (list, domains): (Vec<_>, Vec<_>) = customers.into_iter().unzip();
+                            let mut made = choices(&account, &list);
+                            for (c, domain) in list.iter().zip(domains) {
+                                if let Some(choice) = made.iter_mut().find(|m| m.id == c.tenant_id)
+                                {
+                                    choice.domain = domain;
+                                }
+                            }
+                            tenants.choices.try_set(made);
                         }
                         // No permission to list them (not consented, not a partner): the admin
                         // works in their own tenant, as a single-tenant admin does.
@@ -91,6 +163,20 @@ pub fn provide_tenants(config: &Config) -> Tenants {
         account
     });
     tenants
+}
+
+/// A tenant as the switcher names it: "Tailspin Toys · {id}", the admin's own marked.
+pub fn tenant_label(t: &crate::i18n::Texts, c: &TenantChoice) -> String {
+    let pattern = match (&c.domain, c.home) {
+        (_, true) => t.common.tenant_home,
+        (Some(_), false) => t.common.tenant_customer_domain,
+        (None, false) => t.common.tenant_customer,
+    };
+    let domain = c.domain.clone().unwrap_or_default();
+    fill(
+        pattern,
+        &[("name", &c.name), ("domain", &domain), ("id", &c.id)],
+    )
 }
 
 /// The header's switcher: the tenant Guestlist acts in, and the others to choose from. Shown
@@ -128,15 +214,7 @@ pub fn TenantSwitcher() -> impl IntoView {
                                 .into_iter()
                                 .map(|c| {
                                     let id = c.id.clone();
-                                    let text = move || {
-                                        let t = i18n.t();
-                                        let pattern = if c.home {
-                                            t.common.tenant_home
-                                        } else {
-                                            t.common.tenant_customer
-                                        };
-                                        fill(pattern, &[("name", &c.name), ("id", &c.id)])
-                                    };
+                                    let text = move || tenant_label(i18n.t(), &c);
                                     let is_selected = {
                                         let id = id.clone();
                                         move || selected() == id

@@ -92,7 +92,8 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
 /// rows lost or duplicated; 2,000 new guests into a Microsoft 365 group against Graph's write
 /// budget scaled down; ratio to the budget's bound, writes throttled, rows lost or duplicated),
 /// `examples/register_bench` (the externals register over the large seed: requests, time to the
-/// first rows and to every membership), then parse + validate + plan of 10,000 CSV rows in headless Chromium
+/// first rows and to every membership; then the cross-tenant register over the seeded GDAP
+/// customers: tenants, externals, requests, time), then parse + validate + plan of 10,000 CSV rows in headless Chromium
 /// (`tests/web_import.rs`, release build). Both print their own figures.
 fn bulk(ws: &Workspace) -> Result<()> {
     println!(
@@ -109,7 +110,7 @@ bulk run against the simulated tenant (native executor)"
     ]))?;
     println!(
         "
-the externals register over the large simulated tenant (native reads)"
+the externals register over the large simulated tenant, then across the seeded customers (native reads)"
     );
     crate::cmd::run(ws.cargo().args([
         "run",

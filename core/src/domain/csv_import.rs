@@ -342,10 +342,14 @@ pub enum MapTarget {
     Company,
     /// The last day of access (`YYYY-MM-DD`).
     AccessUntil,
+    /// Partners (GDAP): the tenant the row is for — a tenant id, or a customer's name or
+    /// default domain. Not a field of the person: a file with this column is imported into
+    /// several tenants, one plan each.
+    Tenant,
 }
 
 impl MapTarget {
-    pub const ALL: [MapTarget; 7] = [
+    pub const ALL: [MapTarget; 8] = [
         MapTarget::Email,
         MapTarget::DisplayName,
         MapTarget::FirstName,
@@ -353,6 +357,7 @@ impl MapTarget {
         MapTarget::LastName,
         MapTarget::Company,
         MapTarget::AccessUntil,
+        MapTarget::Tenant,
     ];
 
     /// Normalised header names (see [`normalise_header`]) recognised for this field.
@@ -435,6 +440,7 @@ impl MapTarget {
                 "expires",
                 "verloopt",
             ],
+            MapTarget::Tenant => &["tenant", "tenantid", "klant"],
         }
     }
 }
@@ -449,6 +455,7 @@ impl fmt::Display for MapTarget {
             MapTarget::LastName => "last name",
             MapTarget::Company => "company",
             MapTarget::AccessUntil => "access until",
+            MapTarget::Tenant => "tenant",
         })
     }
 }
@@ -503,6 +510,9 @@ pub struct ColumnMapping {
     pub company: Option<usize>,
     #[serde(default)]
     pub access_until: Option<usize>,
+    /// A partner's file for several tenants (see [`MapTarget::Tenant`]).
+    #[serde(default)]
+    pub tenant: Option<usize>,
 }
 
 impl ColumnMapping {
@@ -549,6 +559,7 @@ impl ColumnMapping {
             MapTarget::LastName => self.last_name,
             MapTarget::Company => self.company,
             MapTarget::AccessUntil => self.access_until,
+            MapTarget::Tenant => self.tenant,
         }
     }
 
@@ -561,6 +572,7 @@ impl ColumnMapping {
             MapTarget::LastName => &mut self.last_name,
             MapTarget::Company => &mut self.company,
             MapTarget::AccessUntil => &mut self.access_until,
+            MapTarget::Tenant => &mut self.tenant,
         };
         *slot = column;
     }
@@ -650,6 +662,9 @@ pub struct ImportedRow {
     /// What reading changed in this row's cells (absent in journals written before notes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<RowNote>,
+    /// The row's tenant cell, trimmed (empty without a tenant column).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tenant: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -676,16 +691,20 @@ impl Validated {
     }
     /// Input for the planner.
     pub fn desired(&self) -> Vec<Desired> {
-        self.rows
-            .iter()
-            .map(|r| Desired {
-                row: r.line,
-                person: r
-                    .result
-                    .clone()
-                    .map_err(|issues| issues.into_iter().map(|i| i.error).collect()),
-            })
-            .collect()
+        self.rows.iter().map(ImportedRow::desired).collect()
+    }
+}
+
+impl ImportedRow {
+    /// The row as the planner's input.
+    pub fn desired(&self) -> Desired {
+        Desired {
+            row: self.line,
+            person: self
+                .result
+                .clone()
+                .map_err(|issues| issues.into_iter().map(|i| i.error).collect()),
+        }
     }
 }
 
@@ -744,6 +763,7 @@ pub fn validate(table: &Table, mapping: &ColumnMapping) -> Result<Validated, Map
             company: cell(raw, mapping.company).to_owned(),
             access_until: cell(raw, mapping.access_until).to_owned(),
         };
+        let tenant = cell(raw, mapping.tenant).trim().to_owned();
         let mut notes = Vec::new();
         for (field, value) in [
             (PersonField::DisplayName, &mut input.display_name),
@@ -766,14 +786,15 @@ pub fn validate(table: &Table, mapping: &ColumnMapping) -> Result<Validated, Map
             column: mapping.column_of(error.field),
             error,
         };
+        // The same address may be in each of several tenants, once.
         let result = match input.validate() {
-            Ok(person) => match first_line.get(person.email.key()) {
+            Ok(person) => match first_line.get(&duplicate_key(&tenant, &person)) {
                 Some(&first) => Err(vec![issue(FieldError {
                     field: PersonField::Email,
                     problem: FieldProblem::DuplicateOf { first_line: first },
                 })]),
                 None => {
-                    first_line.insert(person.email.key().to_owned(), raw.line);
+                    first_line.insert(duplicate_key(&tenant, &person), raw.line);
                     Ok(person)
                 }
             },
@@ -784,9 +805,15 @@ pub fn validate(table: &Table, mapping: &ColumnMapping) -> Result<Validated, Map
             input,
             result,
             notes,
+            tenant,
         });
     }
     Ok(Validated { rows })
+}
+
+/// Rows with the same key are duplicates: the address, within its tenant cell.
+fn duplicate_key(tenant: &str, person: &Person) -> String {
+    format!("{}\n{}", tenant.to_lowercase(), person.email.key())
 }
 
 /// A read file with its recognised mapping, validated when an e-mail column was found.
@@ -979,6 +1006,32 @@ mod tests {
     }
 
     #[test]
+    fn a_tenant_column_is_recognised_and_an_address_may_be_in_each_tenant_once() {
+        for header in ["tenant", "Tenant ID", "Klant"] {
+            let csv = format!(
+                "email;{header}\r\na@x.example;Northwind\r\na@x.example; tailspin.example \r\nA@x.example;northwind\r\n"
+            );
+            let read = import(csv.as_bytes()).expect("reads");
+            assert_eq!(read.mapping.tenant, Some(1), "{header}");
+            let v = read.validated.expect("validated");
+            let tenants: Vec<&str> = v.rows.iter().map(|r| r.tenant.as_str()).collect();
+            assert_eq!(tenants, ["Northwind", "tailspin.example", "northwind"]);
+            assert!(v.rows[0].result.is_ok() && v.rows[1].result.is_ok());
+            assert!(matches!(
+                &v.rows[2].result,
+                Err(issues) if issues[0].error.problem == FieldProblem::DuplicateOf { first_line: 2 }
+            ));
+        }
+        // Without the column every row's tenant is empty, and duplicates are as before.
+        let v = import(b"email\r\na@x.example\r\na@x.example\r\n")
+            .unwrap()
+            .validated
+            .unwrap();
+        assert!(v.rows.iter().all(|r| r.tenant.is_empty()));
+        assert_eq!(v.valid_count(), 1);
+    }
+
+    #[test]
     fn an_until_or_tot_column_gives_the_end_date_and_a_bad_date_is_a_row_error() {
         for header in ["until", "Tot", "Access until", "Toegang tot"] {
             let csv = format!(
@@ -1027,6 +1080,7 @@ mod tests {
                 last_name: Some(1),
                 company: Some(3),
                 access_until: None,
+                tenant: None,
             }
         );
         let v = imp.validated.unwrap();

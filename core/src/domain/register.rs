@@ -447,34 +447,52 @@ impl Register {
         let mut out = CsvExport::new(options);
         out.record(CSV_HEADER);
         for &i in rows {
-            let p = &self.people[i as usize];
-            let names: Vec<&str> = p
-                .groups
-                .iter()
-                .map(|&g| self.groups[g as usize].name.as_str())
-                .collect();
-            let c = p.counts;
-            out.record([
-                p.name.clone(),
-                p.address.clone(),
-                p.domain.clone(),
-                p.company.clone().unwrap_or_default(),
-                p.kind.english().to_owned(),
-                p.invitation
-                    .map(|s| s.english().to_owned())
-                    .unwrap_or_default(),
-                p.invitation_since
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-                p.created.map(|d| d.to_string()).unwrap_or_default(),
-                names.join("; "),
-                c.total().to_string(),
-                (c.distribution + c.mail_enabled_security).to_string(),
-                c.microsoft365.to_string(),
-                p.access_until.export(),
-            ]);
+            out.record(self.csv_cells(i));
         }
         out.finish()
+    }
+
+    /// Partners (GDAP): several tenants' registers as one CSV, a first column "Tenant" naming
+    /// each row's tenant; `parts` are (tenant, register, its rows).
+    pub fn tenants_csv(parts: &[(&str, &Register, &[u32])], options: ExportOptions) -> String {
+        let mut out = CsvExport::new(options);
+        out.record(std::iter::once("Tenant").chain(CSV_HEADER));
+        for (tenant, register, rows) in parts {
+            for &i in *rows {
+                out.record(std::iter::once((*tenant).to_owned()).chain(register.csv_cells(i)));
+            }
+        }
+        out.finish()
+    }
+
+    /// Row `i`'s cells, as [`CSV_HEADER`] names them.
+    fn csv_cells(&self, i: u32) -> [String; CSV_HEADER.len()] {
+        let p = &self.people[i as usize];
+        let names: Vec<&str> = p
+            .groups
+            .iter()
+            .map(|&g| self.groups[g as usize].name.as_str())
+            .collect();
+        let c = p.counts;
+        [
+            p.name.clone(),
+            p.address.clone(),
+            p.domain.clone(),
+            p.company.clone().unwrap_or_default(),
+            p.kind.english().to_owned(),
+            p.invitation
+                .map(|s| s.english().to_owned())
+                .unwrap_or_default(),
+            p.invitation_since
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            p.created.map(|d| d.to_string()).unwrap_or_default(),
+            names.join("; "),
+            c.total().to_string(),
+            (c.distribution + c.mail_enabled_security).to_string(),
+            c.microsoft365.to_string(),
+            p.access_until.export(),
+        ]
     }
 }
 
@@ -987,6 +1005,31 @@ mod tests {
             },
         );
         assert!(semi.starts_with("Name;Address;"));
+    }
+
+    #[test]
+    fn several_tenants_export_as_one_csv_with_a_tenant_column() {
+        let r = sample();
+        let rows = r.select(&Filter::default(), Sort::default());
+        let options = ExportOptions {
+            delimiter: b',',
+            bom: false,
+        };
+        let csv = Register::tenants_csv(
+            &[
+                ("Northwind Traders", &r, &rows[..2]),
+                ("@Tailspin", &r, &rows[3..4]),
+            ],
+            options,
+        );
+        let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert!(lines[0].starts_with("Tenant,Name,Address,"));
+        assert_eq!(lines.len(), 4);
+        let one = r.to_csv(&rows[..1], options);
+        let first_row = one.split("\r\n").nth(1).unwrap();
+        assert_eq!(lines[1], format!("Northwind Traders,{first_row}"));
+        // The tenant's name is data too: neutralised like every cell.
+        assert!(lines[3].starts_with("'@Tailspin,Dana Reyes,"));
     }
 
     /// 10,000 rows across 300 groups: a search pass and a filter pass stay well under a frame

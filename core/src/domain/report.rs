@@ -112,23 +112,44 @@ pub fn build_report(plan: &Plan, journal: &Journal) -> RunReport {
     RunReport { rows, totals }
 }
 
+const REPORT_HEADER: [&str; 6] = ["Line", "Address", "Group", "Status", "Reason", "Request id"];
+
+/// A report row's cells, as the CSV has them.
+fn report_cells(r: &ReportRow) -> Vec<String> {
+    let (reason, request_id) = match &r.outcome {
+        RowOutcome::Skipped(reason) => (reason.to_string(), String::new()),
+        RowOutcome::Failed(f) => (f.message.clone(), f.request_id.clone().unwrap_or_default()),
+        RowOutcome::Done | RowOutcome::Pending => (String::new(), String::new()),
+    };
+    vec![
+        r.row.to_string(),
+        r.address.clone().unwrap_or_default(),
+        r.group_name.clone(),
+        r.outcome.status().to_owned(),
+        reason,
+        request_id,
+    ]
+}
+
 /// The report as CSV (formula injection neutralised by the writer).
 pub fn report_csv(report: &RunReport, options: ExportOptions) -> String {
-    let header = ["Line", "Address", "Group", "Status", "Reason", "Request id"];
-    let rows = report.rows.iter().map(|r| {
-        let (reason, request_id) = match &r.outcome {
-            RowOutcome::Skipped(reason) => (reason.to_string(), String::new()),
-            RowOutcome::Failed(f) => (f.message.clone(), f.request_id.clone().unwrap_or_default()),
-            RowOutcome::Done | RowOutcome::Pending => (String::new(), String::new()),
-        };
-        vec![
-            r.row.to_string(),
-            r.address.clone().unwrap_or_default(),
-            r.group_name.clone(),
-            r.outcome.status().to_owned(),
-            reason,
-            request_id,
-        ]
+    to_csv(
+        &REPORT_HEADER,
+        report.rows.iter().map(report_cells),
+        options,
+    )
+}
+
+/// A partner's import into several tenants as one CSV: each tenant's report (named by the
+/// tenant's name or id) with a first column "Tenant".
+pub fn tenants_report_csv(parts: &[(&str, &RunReport)], options: ExportOptions) -> String {
+    let header: Vec<&str> = std::iter::once("Tenant").chain(REPORT_HEADER).collect();
+    let rows = parts.iter().flat_map(|(tenant, report)| {
+        report.rows.iter().map(move |r| {
+            let mut cells = vec![(*tenant).to_owned()];
+            cells.extend(report_cells(r));
+            cells
+        })
     });
     to_csv(&header, rows, options)
 }
@@ -284,6 +305,25 @@ mod tests {
             Some("2,a@x.nl,Project,failed,\"'=HYPERLINK(\"\"x\"\") can't\",rid-9")
         );
         assert_eq!(lines.next(), Some("3,b@x.nl,Sales,pending,,"));
+    }
+
+    #[test]
+    fn a_tenants_report_has_a_tenant_column_and_stays_formula_safe() {
+        let p = plan();
+        let report = build_report(&p, &Journal::default());
+        let options = ExportOptions {
+            delimiter: b',',
+            bom: false,
+        };
+        let csv = tenants_report_csv(&[("Northwind", &report), ("=cmd", &report)], options);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "Tenant,Line,Address,Group,Status,Reason,Request id"
+        );
+        assert_eq!(lines[1], "Northwind,2,a@x.nl,Sales,pending,,");
+        assert_eq!(lines.len(), 1 + 2 * report.rows.len());
+        assert!(lines[1 + report.rows.len()].starts_with("'=cmd,2,"));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::http::{
 };
 use super::models::{
     Collection, DelegatedAdminCustomer, Group, GroupId, Invitation, Member, NewInvitation,
-    ObjectId, OrgContact, Page, User,
+    ObjectId, OrgContact, Page, TenantInformation, User,
 };
 use super::retry::{execute, next_delay, retry_not_found, Ctx, ReplicationWait, RetryPolicy};
 
@@ -360,6 +360,23 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
             )
             .await?;
         Ok(self.all_pages(c.into(), usize::MAX).await?.items)
+    }
+
+    /// A tenant's display name and default domain, by its id
+    /// (`GET /tenantRelationships/findTenantInformationByTenantId(tenantId='{id}')`, delegated
+    /// `CrossTenantInformation.ReadBasic.All`, no Entra role needed:
+    /// <https://learn.microsoft.com/graph/api/tenantrelationship-findtenantinformationbytenantid>).
+    /// A GDAP customer (`delegatedAdminCustomer`) has no domain of its own.
+    pub async fn tenant_information(
+        &self,
+        tenant_id: &str,
+    ) -> Result<TenantInformation, TenantError> {
+        let url = self.url(&format!(
+            "/tenantRelationships/findTenantInformationByTenantId(tenantId='{}')",
+            encode_path_segment(tenant_id)
+        ));
+        self.get_json("GET findTenantInformationByTenantId", url, false)
+            .await
     }
 
     /// Follows an `@odata.nextLink`. The link must lie under this client's base URL: the bearer token

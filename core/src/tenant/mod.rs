@@ -35,6 +35,6 @@ pub use http::{
 };
 pub use models::{
     DelegatedAdminCustomer, Group, GroupId, GroupKind, GroupKindError, Invitation, Member,
-    NewInvitation, ObjectId, OrgContact, Page, User,
+    NewInvitation, ObjectId, OrgContact, Page, TenantInformation, User,
 };
 pub use retry::{ReplicationWait, RetryPolicy};

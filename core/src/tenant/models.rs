@@ -96,6 +96,19 @@ pub struct DelegatedAdminCustomer {
     pub display_name: Option<String>,
 }
 
+/// A tenant's public facts (`tenantInformation`), from
+/// `findTenantInformationByTenantId`
+/// (<https://learn.microsoft.com/graph/api/resources/tenantinformation>).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantInformation {
+    pub tenant_id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub default_domain_name: Option<String>,
+}
+
 /// `GET /me` and user search results. (`user` in the CSDL.)
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -141,6 +141,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/tenantRelationships/delegatedAdminCustomers",
             get(partners::list_customers),
         )
+        .route(
+            "/tenantRelationships/{function}",
+            get(partners::tenant_function),
+        )
         .route("/$batch", post(batch::batch))
         .route("/groups/$count", get(count_collection))
         .route("/contacts/$count", get(count_collection))

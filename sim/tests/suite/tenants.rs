@@ -447,3 +447,98 @@ async fn a_customer_without_consent_refuses_until_an_admin_consents() {
         .unwrap();
     assert_eq!(anonymous.status(), 400);
 }
+
+#[tokio::test]
+async fn a_customers_default_domain_is_found_by_its_tenant_id() {
+    let sim = Sim::start(Knobs::default()).await;
+    // Any tenant's public facts, whoever asks (no Entra role needed).
+    let token = sim.token(
+        "admin@contoso.onmicrosoft.com",
+        GRAPH_AUDIENCE,
+        &["CrossTenantInformation.ReadBasic.All"],
+    );
+    for org in CUSTOMERS {
+        let path = format!(
+            "/tenantRelationships/findTenantInformationByTenantId(tenantId='{}')",
+            org.id
+        );
+        let r = sim.get(&token, &path).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["tenantId"], org.id);
+        assert_eq!(r.body["displayName"], org.name);
+        assert_eq!(r.body["defaultDomainName"], org.domain);
+        assert!(r.body["@odata.context"]
+            .as_str()
+            .is_some_and(|c| c.ends_with("$metadata#microsoft.graph.tenantInformation")));
+    }
+    // An unknown tenant: 404; without the permission: 403.
+    let r = sim
+        .get(
+            &token,
+            "/tenantRelationships/findTenantInformationByTenantId(tenantId='00000000-0000-0000-0000-000000000000')",
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let plain = sim.token(
+        "admin@contoso.onmicrosoft.com",
+        GRAPH_AUDIENCE,
+        &["User.Read"],
+    );
+    let path = format!(
+        "/tenantRelationships/findTenantInformationByTenantId(tenantId='{}')",
+        CUSTOMERS[0].id
+    );
+    assert_eq!(sim.get(&plain, &path).await.status, 403);
+}
+
+/// Graph's write budgets are per tenant and per app and tenant
+/// (<https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits>):
+/// a partner's admin who spends one customer's budget can still write in another customer.
+#[tokio::test]
+async fn one_customers_spent_write_budget_does_not_throttle_another() {
+    for knobs in [
+        Knobs {
+            graph_app_write_limit: 2,
+            graph_app_write_window_ms: 60_000,
+            graph_tenant_write_limit: 0,
+            ..Knobs::default()
+        },
+        Knobs {
+            graph_app_write_limit: 0,
+            graph_tenant_write_limit: 2,
+            graph_tenant_write_window_ms: 60_000,
+            ..Knobs::default()
+        },
+    ] {
+        let sim = Sim::start(knobs).await;
+        let (rt, _) = sign_in(&sim, PARTNER_ADMIN).await;
+        let [northwind, tailspin, _] = CUSTOMERS;
+        let northwind_token = access_token_at(&sim, northwind.id, &rt, GRAPH).await;
+        let tailspin_token = access_token_at(&sim, tailspin.id, &rt, GRAPH).await;
+        let invite = |token: String, n: usize| {
+            let sim = &sim;
+            async move {
+                sim.post(
+                    &token,
+                    "/invitations",
+                    json!({"invitedUserEmailAddress": format!("budget{n}@fabrikam.com"),
+                           "inviteRedirectUrl": "https://myapps.microsoft.com"}),
+                )
+                .await
+            }
+        };
+        for n in 0..2 {
+            let r = invite(northwind_token.clone(), n).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+        let r = invite(northwind_token.clone(), 2).await;
+        assert_eq!(r.status, 429, "Northwind's budget is spent: {}", r.text);
+        assert!(r.headers.contains_key("retry-after"), "{:?}", r.headers);
+        // Tailspin's is untouched: the same admin and app write there.
+        for n in 0..2 {
+            let r = invite(tailspin_token.clone(), n).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+        assert_eq!(invite(tailspin_token.clone(), 2).await.status, 429);
+    }
+}

@@ -155,6 +155,7 @@ fn ModeReportView(report: ModeReport, open: RwSignal<bool>) -> impl IntoView {
             id: String::new(),
             name: String::new(),
             home: true,
+            domain: None,
         });
     let tenant_name = tenant.name.clone();
     let not_consented = matches!(report.graph, GraphStatus::NotConsented(_));
@@ -206,7 +207,7 @@ fn ModeReportView(report: ModeReport, open: RwSignal<bool>) -> impl IntoView {
 /// First use in a GDAP customer's tenant: the admin-consent link for that tenant (a new tab:
 /// the app's state stays here), then "Check again" in the panel.
 #[component]
-fn ConsentLink(tenant: TenantChoice) -> impl IntoView {
+pub fn ConsentLink(tenant: TenantChoice) -> impl IntoView {
     let i18n = use_i18n();
     let config = use_context::<crate::config::Config>();
     let href =

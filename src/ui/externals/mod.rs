@@ -2,7 +2,8 @@
 //! core's `domain::register`), with the groups each is in, filters, search as you type, a
 //! virtualized list, CSV export, and offboarding the chosen people through the change engine
 //! ([`offboard`]). Each row's name opens the person's own page ([`person`]), where every change
-//! for one person is made ([`change`]).
+//! for one person is made ([`change`]). Partners also get every chosen customer's externals in
+//! one list ([`tenants`]).
 //!
 //! The register is read in two halves (`GraphClient::register_people`, then
 //! `register_memberships`): the first rows show as soon as the people are in, the groups when
@@ -13,6 +14,7 @@ mod change;
 mod offboard;
 mod offboard_run;
 mod person;
+mod tenants;
 
 use crate::config::{Config, DEFAULT_ACCESS_UNTIL_ATTRIBUTE};
 use crate::i18n::{fill, plural, use_i18n, Texts};
@@ -169,6 +171,7 @@ fn Externals(session: Session) -> impl IntoView {
         });
     }
     view! {
+        <tenants::AllCustomers session=session.clone()/>
         <RegisterList register load selected today=today()/>
         <OffboardPanel session register load selected on_finished=move || {
             selected.set(BTreeSet::new());

@@ -21,12 +21,12 @@ use guestlist_core::tenant::{Group, GroupId, TenantError};
 use leptos::prelude::*;
 
 /// A tenant's refusal, as the page shows it.
-fn tenant(e: &TenantError) -> ImportProblem {
+pub(super) fn tenant(e: &TenantError) -> ImportProblem {
     ImportProblem::Tenant(failure(Service::Graph, e))
 }
 
 /// The groups as targets, then the plan from the engine's bulk reads in `session`'s tenant.
-async fn make_plan(
+pub(super) async fn make_plan(
     session: &Session,
     groups: &[Group],
     desired: Vec<Desired>,
@@ -125,8 +125,23 @@ pub fn resume(st: ImportState, session: Session) {
 /// The engine as the run was planned: direct or script mode as it was then; with
 /// `User.ReadWrite.All` where the plan writes guests' end dates.
 #[cfg(target_arch = "wasm32")]
-fn engine_for<'s>(session: &'s Session, saved: &'s SavedRun) -> SessionEngine<'s> {
+pub(super) fn engine_for<'s>(session: &'s Session, saved: &'s SavedRun) -> SessionEngine<'s> {
     crate::ui::runs::run_engine(session, &saved.plan, saved.direct, &saved.signed_in_as)
+}
+
+/// The run's journal in IndexedDB: made for a run starting now (`fresh`), else found again.
+#[cfg(target_arch = "wasm32")]
+pub(super) async fn open_store(
+    saved: &SavedRun,
+    fresh: bool,
+) -> Result<IdbJournalStore, guestlist_core::run::StoreError> {
+    if fresh {
+        IdbJournalStore::create(&saved.id, saved).await
+    } else {
+        IdbJournalStore::open::<SavedRun>(&saved.id)
+            .await
+            .map(|(s, _, _)| s)
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -135,14 +150,7 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
     use guestlist_core::run::{RunControl, RunEvent, RunState};
 
     leptos::task::spawn_local(async move {
-        let store = if fresh {
-            IdbJournalStore::create(&saved.id, &saved).await
-        } else {
-            IdbJournalStore::open::<SavedRun>(&saved.id)
-                .await
-                .map(|(s, _, _)| s)
-        };
-        let store = match store {
+        let store = match open_store(&saved, fresh).await {
             Ok(s) => s,
             Err(e) => {
                 st.update_run(|r| r.phase = Phase::Error(ImportProblem::Journal(e)));
@@ -188,23 +196,10 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
                 }
                 _ => {}
             });
-        let engine = engine_for(&session, &saved);
-        let outcome = engine
-            .run(
-                &saved.plan,
-                &store,
-                &BrowserClock,
-                &session.activity(),
-                setup.recorded_as(&saved.id),
-            )
-            .await;
+        let outcome = execute(&session, &saved, &store, setup).await;
         st.set_control(None);
         match outcome {
-            Ok(o) => {
-                let script = engine
-                    .script(&saved.plan, &o.pending_script)
-                    .map_err(ImportProblem::Script)
-                    .transpose();
+            Ok((o, script)) => {
                 if o.state == RunState::Finished && o.pending_script.is_empty() {
                     CURRENT_RUN.set(None);
                 }
@@ -218,17 +213,45 @@ fn run(st: ImportState, session: Session, saved: SavedRun, fresh: bool) {
                     }
                 });
             }
-            Err(e) => {
-                let problem = match e {
-                    guestlist_core::run::RunError::Store(s) => ImportProblem::Journal(s),
-                    other => ImportProblem::Journal(guestlist_core::run::StoreError::Write(
-                        other.to_string(),
-                    )),
-                };
-                st.update_run(|r| r.phase = Phase::Error(problem))
-            }
+            Err(problem) => st.update_run(|r| r.phase = Phase::Error(problem)),
         }
     });
+}
+
+/// A script-mode run's PowerShell for what it left, or why it can't be written.
+#[cfg(target_arch = "wasm32")]
+pub(super) type Script = Option<Result<String, ImportProblem>>;
+
+/// Runs `saved`'s plan in `session`'s tenant, journalled in `store`: the outcome, and in
+/// script mode the script for the Exchange steps it left.
+#[cfg(target_arch = "wasm32")]
+pub(super) async fn execute(
+    session: &Session,
+    saved: &SavedRun,
+    store: &IdbJournalStore,
+    setup: guestlist_core::engine::RunSetup<'_>,
+) -> Result<(guestlist_core::run::RunOutcome, Script), ImportProblem> {
+    let engine = engine_for(session, saved);
+    let o = engine
+        .run(
+            &saved.plan,
+            store,
+            &BrowserClock,
+            &session.activity(),
+            setup.recorded_as(&saved.id),
+        )
+        .await
+        .map_err(|e| match e {
+            guestlist_core::run::RunError::Store(s) => ImportProblem::Journal(s),
+            other => {
+                ImportProblem::Journal(guestlist_core::run::StoreError::Write(other.to_string()))
+            }
+        })?;
+    let script = engine
+        .script(&saved.plan, &o.pending_script)
+        .map_err(ImportProblem::Script)
+        .transpose();
+    Ok((o, script))
 }
 
 /// See [`super::renewal`]: fresh tokens for the run's resources without the admin, then the
@@ -284,6 +307,7 @@ fn run(st: ImportState, _session: Session, _saved: SavedRun, _fresh: bool) {
 
 /// After a reload: shows the unfinished run, ready to resume.
 pub fn find_interrupted(st: ImportState) {
+    super::tenants::find_interrupted(st.clone());
     #[cfg(target_arch = "wasm32")]
     {
         let Some(id) = CURRENT_RUN.get() else {
@@ -435,6 +459,7 @@ pub fn retry_failed(st: ImportState, session: Session) {
 
 /// Forgets the finished (or abandoned) run and starts over.
 pub fn new_import(st: ImportState) {
+    super::tenants::forget(&st);
     CURRENT_RUN.set(None);
     st.run.set(None);
     st.planned.set(None);

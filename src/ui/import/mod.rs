@@ -8,6 +8,8 @@
 //! - [`driver`]: the engine's steps started from the page: planning, running, resuming,
 //!   verifying, retrying.
 //! - [`renewal`]: a run paused for sign-in first tries to renew the tokens silently.
+//! - [`tenants`]: a partner's file for several tenants (a tenant column): one plan and one
+//!   run per tenant, each in its own tenant's session.
 //! - the run's journal in IndexedDB and the pointer to an unfinished run: [`crate::ui::runs`].
 //!
 //! Files for the admin (report CSV, audit JSON, script) go through [`crate::ui::groups::download`].
@@ -17,5 +19,6 @@ pub mod page;
 pub mod renewal;
 pub mod state;
 mod steps;
+pub mod tenants;
 
 pub use page::ImportPage;

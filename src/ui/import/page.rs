@@ -4,7 +4,10 @@
 //! left and found again.
 
 use super::state::{import_state, ImportState};
-use super::steps::{FileStep, GroupsStep, MappingStep, PlanStep, RowsStep, RunSection};
+use super::steps::{
+    FileStep, GroupsStep, MappingStep, PlanStep, RowsStep, RunSection, TenantsPlanStep,
+    TenantsRunSection,
+};
 use crate::i18n::use_i18n;
 use crate::ui::components::Page;
 use leptos::prelude::*;
@@ -17,6 +20,11 @@ pub fn ImportPage() -> impl IntoView {
         let run = st.run.clone();
         Memo::new(move |_| run.with(|r| r.is_some()))
     };
+    // A partner's import into several tenants, once its runs have started.
+    let has_runs = {
+        let parts = st.parts.clone();
+        Memo::new(move |_| parts.with(|p| p.iter().flatten().any(|p| p.run.is_some())))
+    };
     let st2 = st.clone();
     view! {
         <Page title=|t| t.import().title>
@@ -25,6 +33,8 @@ pub fn ImportPage() -> impl IntoView {
                 let st = st2.clone();
                 if has_run.get() {
                     view! { <RunSection st/> }.into_any()
+                } else if has_runs.get() {
+                    view! { <TenantsRunSection st/> }.into_any()
                 } else {
                     view! { <Wizard st/> }.into_any()
                 }
@@ -48,7 +58,14 @@ fn Wizard(st: ImportState) -> impl IntoView {
                 <MappingStep st=st.clone()/>
                 <RowsStep st=st.clone()/>
                 <GroupsStep st=st.clone()/>
-                <PlanStep st/>
+                {
+                    let st = st.clone();
+                    move || if st.by_tenant() {
+                        view! { <TenantsPlanStep st=st.clone()/> }.into_any()
+                    } else {
+                        view! { <PlanStep st=st.clone()/> }.into_any()
+                    }
+                }
             })
         }}
     }

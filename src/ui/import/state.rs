@@ -14,7 +14,9 @@ use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use serde::{Deserialize, Serialize};
 
+use super::tenants::TenantPart;
 use crate::i18n::{fill, Texts};
+use crate::tenancy::TenantChoice;
 use crate::ui::runs::RunPointer;
 use crate::ui::JobSlot;
 use guestlist_core::domain::journal::Failure;
@@ -156,6 +158,10 @@ pub struct ImportState {
     pub run: ArcRwSignal<Option<RunInfo>>,
     /// The running executor's control handle, for the buttons.
     control: SendWrapper<Rc<RefCell<Option<RunControl>>>>,
+    /// Partners (a CSV with a tenant column): the groups chosen, each in its tenant.
+    pub tenant_groups: ArcRwSignal<Vec<(TenantChoice, Group)>>,
+    /// Partners: the import's share per tenant, planned, then run ([`super::tenants`]).
+    pub parts: ArcRwSignal<Option<Vec<TenantPart>>>,
 }
 
 impl ImportState {
@@ -171,6 +177,8 @@ impl ImportState {
             declined: ArcRwSignal::new(Vec::new()),
             run: ArcRwSignal::new(None),
             control: SendWrapper::new(Rc::new(RefCell::new(None))),
+            tenant_groups: ArcRwSignal::new(Vec::new()),
+            parts: ArcRwSignal::new(None),
         }
     }
 
@@ -207,6 +215,7 @@ impl ImportState {
     pub fn set_table(&self, name: String, table: Table, mapping: ColumnMapping) {
         self.load_error.set(None);
         self.planned.set(None);
+        self.parts.set(None);
         self.mapping.set(mapping.clone());
         self.validated
             .set(Some(guestlist_core::domain::csv_import::validate(
@@ -236,10 +245,16 @@ impl ImportState {
                 self.mapping.set(m);
                 self.validated.set(Some(validated));
                 self.planned.set(None);
+                self.parts.set(None);
             }
             Some(Err(e)) => self.validated.set(Some(Err(e))),
             None => {}
         }
+    }
+
+    /// Whether the file is a partner's, for several tenants (it has a tenant column).
+    pub fn by_tenant(&self) -> bool {
+        self.mapping.with(|m| m.tenant.is_some())
     }
 
     pub fn update_run(&self, f: impl FnOnce(&mut RunInfo)) {

@@ -15,6 +15,7 @@ fn map_target_id(target: MapTarget) -> &'static str {
         MapTarget::LastName => "imp-map-last",
         MapTarget::Company => "imp-map-company",
         MapTarget::AccessUntil => "imp-map-until",
+        MapTarget::Tenant => "imp-map-tenant",
     }
 }
 

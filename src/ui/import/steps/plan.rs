@@ -1,7 +1,7 @@
 //! Step 5, the plan: bulk reads and the planner, then totals, the groups' warnings (with their
 //! fixes) and the plan row by row, before anything changes.
 
-use super::{session_fn, SHOWN};
+use super::{more_rows, session_fn, SHOWN};
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::ui::groups::external::OpenToExternalSenders;
 use crate::ui::groups::GroupInfo;
@@ -134,6 +134,18 @@ fn warning_view(
     }
 }
 
+/// The plan's totals by outcome.
+pub(super) fn totals_view(t: &'static Texts, plan: &Plan) -> impl IntoView {
+    let totals = OUTCOMES
+        .iter()
+        .filter(|k| plan.totals.count(**k) > 0)
+        .map(|k| view! {
+            <div><dt>{t.import().outcome(*k)}</dt><dd>{t.count(plan.totals.count(*k) as u64).to_string()}</dd></div>
+        })
+        .collect_view();
+    view! { <dl class="import-totals" aria-label=t.import().totals_label>{totals}</dl> }
+}
+
 #[component]
 pub(crate) fn PlanStep(st: ImportState) -> impl IntoView {
     let i18n = use_i18n();
@@ -167,9 +179,7 @@ pub(crate) fn PlanStep(st: ImportState) -> impl IntoView {
             }.into_any(),
             Some(Ok(p)) => {
                 let plan = &p.plan;
-                let totals = OUTCOMES.iter().filter(|k| plan.totals.count(**k) > 0).map(|k| view! {
-                    <div><dt>{t.import().outcome(*k)}</dt><dd>{t.count(plan.totals.count(*k) as u64).to_string()}</dd></div>
-                }).collect_view();
+                let totals = totals_view(t, plan);
                 let warnings = plan.warnings.iter().map(|w| warning_view(t, plan, w, &st_view, session())).collect_view();
                 let st = st_view.clone();
                 let start = move |_| {
@@ -180,7 +190,7 @@ pub(crate) fn PlanStep(st: ImportState) -> impl IntoView {
                 let script_mode = session().is_some_and(|s| s.mode() == Some(crate::probe::Mode::Script));
                 view! {
                     <p>{t.import().plan_intro}</p>
-                    <dl class="import-totals" aria-label=t.import().totals_label>{totals}</dl>
+                    {totals}
                     {(!plan.warnings.is_empty()).then(|| view! {
                         <ul class="import-warnings" aria-label=t.import().warnings_label>{warnings}</ul>
                     })}
@@ -268,9 +278,7 @@ pub(super) fn PlanTable(plan: Plan, filter: RwSignal<String>) -> impl IntoView {
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-            {(total > SHOWN).then(|| view! {
-                <p class="import-more">{fill(t.import().shown_of, &[("shown", t.count(SHOWN as u64).as_str()), ("total", t.count(total as u64).as_str())])}</p>
-            })}
+            {more_rows(t, total)}
         }
     }
 }

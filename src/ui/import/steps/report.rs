@@ -1,11 +1,35 @@
 //! The run's report: totals, every row and what became of it, the report CSV and the audit
 //! JSON to download.
 
-use super::SHOWN;
-use crate::i18n::{fill, use_i18n};
+use super::{more_rows, SHOWN};
+use crate::i18n::{fill, use_i18n, Texts};
 use crate::ui::import::state::SavedRun;
-use guestlist_core::domain::report::{RowOutcome, RunReport};
+use guestlist_core::domain::report::{ReportRow, RowOutcome, RunReport};
 use leptos::prelude::*;
+
+/// One row of a report; a partner's import into several tenants names the row's tenant first.
+pub(super) fn report_row(
+    t: &'static Texts,
+    r: &ReportRow,
+    tenant: Option<String>,
+) -> impl IntoView {
+    let (why, request) = match &r.outcome {
+        RowOutcome::Skipped(reason) => (t.skip_reason(reason), String::new()),
+        RowOutcome::Failed(f) => (t.failure(f), f.request_id.clone().unwrap_or_default()),
+        _ => (String::new(), String::new()),
+    };
+    view! {
+        <tr class=format!("import-row--{}", r.outcome.status())>
+            {tenant.map(|name| view! { <td>{name}</td> })}
+            <td>{r.row}</td>
+            <td>{r.address.clone().unwrap_or_default()}</td>
+            <td>{r.group_name.clone()}</td>
+            <td>{t.import().row_status(&r.outcome)}</td>
+            <td>{why}</td>
+            <td>{request}</td>
+        </tr>
+    }
+}
 
 #[component]
 pub(super) fn ReportView(
@@ -56,25 +80,7 @@ pub(super) fn ReportView(
         let body = matching
             .into_iter()
             .take(SHOWN)
-            .map(|r| {
-                let (why, request) = match &r.outcome {
-                    RowOutcome::Skipped(reason) => (t.skip_reason(reason), String::new()),
-                    RowOutcome::Failed(f) => {
-                        (t.failure(f), f.request_id.clone().unwrap_or_default())
-                    }
-                    _ => (String::new(), String::new()),
-                };
-                view! {
-                    <tr class=format!("import-row--{}", r.outcome.status())>
-                        <td>{r.row}</td>
-                        <td>{r.address.clone().unwrap_or_default()}</td>
-                        <td>{r.group_name.clone()}</td>
-                        <td>{t.import().row_status(&r.outcome)}</td>
-                        <td>{why}</td>
-                        <td>{request}</td>
-                    </tr>
-                }
-            })
+            .map(|r| report_row(t, r, None))
             .collect_view();
         view! {
             <table class="import-table">
@@ -89,9 +95,7 @@ pub(super) fn ReportView(
                 </tr></thead>
                 <tbody>{body}</tbody>
             </table>
-            {(total > SHOWN).then(|| view! {
-                <p class="import-more">{fill(t.import().shown_of, &[("shown", t.count(SHOWN as u64).as_str()), ("total", t.count(total as u64).as_str())])}</p>
-            })}
+            {more_rows(t, total)}
         }
     };
     view! {

@@ -21,7 +21,7 @@ fn writes_people(run: &ArcRwSignal<Option<RunInfo>>) -> bool {
     })
 }
 
-fn state_text(
+pub(super) fn state_text(
     t: &Texts,
     phase: &Phase,
     progress: Option<&guestlist_core::run::Progress>,
