@@ -830,7 +830,7 @@ async fn dutch_script_mode_then_verify() -> Result<()> {
     browser.close().await
 }
 
-/// Holds every Graph `$batch` request (the finder's member counts) until the test answers it:
+/// Holds every Graph `$batch` of member counts (`/members/$count`) until the test answers it:
 /// `release()` sends it to the sim, `answer(status, body)` answers instead of the sim. Each
 /// entry notes the ids it asked for and when the app has read the answer. Installed before
 /// any page script runs (CDP), so it sees the very first search too.
@@ -842,19 +842,23 @@ const HOLD_BATCHES: &str = r#"
     // A string, a URL (the split loader fetches its modules with one) or a Request.
     const url = input instanceof Request ? input.url : String(input);
     if (!url.endsWith('/$batch')) return send(input, init);
-    return new Promise((resolve, reject) => {
-      const entry = { requests: null, read: false };
-      const body = input instanceof Request ? input.clone().text() : Promise.resolve(init && init.body);
-      body.then((t) => { entry.requests = JSON.parse(t).requests; });
-      const noting = (r) => {
-        const text = r.text.bind(r);
-        r.text = () => text().then((t) => { entry.read = true; return t; });
-        return r;
-      };
-      entry.release = () => send(input, init).then((r) => resolve(noting(r)), reject);
-      entry.answer = (status, json) => resolve(noting(new Response(JSON.stringify(json),
-        { status, headers: { 'Content-Type': 'application/json' } })));
-      window.__batches.push(entry);
+    const body = input instanceof Request ? input.clone().text() : Promise.resolve(init && init.body);
+    return body.then((t) => JSON.parse(t).requests).then((requests) => {
+      // Only the member counts' batches are held; the finder's other reads (the Microsoft 365
+      // groups' delivery badges) go to the sim.
+      if (!requests.some((r) => r.url.endsWith('/members/$count'))) return send(input, init);
+      return new Promise((resolve, reject) => {
+        const entry = { requests, read: false };
+        const noting = (r) => {
+          const text = r.text.bind(r);
+          r.text = () => text().then((t) => { entry.read = true; return t; });
+          return r;
+        };
+        entry.release = () => send(input, init).then((r) => resolve(noting(r)), reject);
+        entry.answer = (status, json) => resolve(noting(new Response(JSON.stringify(json),
+          { status, headers: { 'Content-Type': 'application/json' } })));
+        window.__batches.push(entry);
+      });
     });
   };
 })();

@@ -89,7 +89,24 @@ pub async fn found_delivery(
     unified: Vec<String>,
     direct: bool,
 ) -> FoundBadges {
-    let allow = unified_switches(&session, &unified).await;
+    // Graph's switches and Exchange's lists are read side by side: the results wait for the
+    // slower of the two, not for both in turn.
+    let exchange = &session.exchange;
+    let exchange_reads = async {
+        if direct {
+            Some(
+                futures::future::join(
+                    exchange.find_distribution_groups(&query),
+                    exchange.unified_groups_by_id(&unified),
+                )
+                .await,
+            )
+        } else {
+            None
+        }
+    };
+    let (allow, exchange_answers) =
+        futures::future::join(unified_switches(&session, &unified), exchange_reads).await;
     let mut found = FoundBadges::default();
     for (id, a) in &allow {
         found.groups.insert(
@@ -100,16 +117,10 @@ pub async fn found_delivery(
             },
         );
     }
-    if !direct {
+    let Some((lists, unified_lists)) = exchange_answers else {
         return found;
-    }
+    };
     let anyone = Sender::any_external("");
-    let exchange = &session.exchange;
-    let (lists, unified_lists) = futures::future::join(
-        exchange.find_distribution_groups(&query),
-        exchange.unified_groups_by_id(&unified),
-    )
-    .await;
     for answer in [lists, unified_lists] {
         let groups = match answer {
             Ok(g) => g,
