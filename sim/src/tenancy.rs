@@ -37,7 +37,7 @@ const ADMIN_ROLES: [Role; 4] = [
 /// The partner's and the customers' tenants, the GDAP relationships and the consents.
 pub struct Tenancy {
     tenants: Vec<(Organization, Mutex<Tenant>)>,
-    relationships: Vec<Relationship>,
+    relationships: Mutex<Vec<Relationship>>,
     /// Tenants (other than the home and partner tenants) where the app has been consented.
     consented: Mutex<HashSet<&'static str>>,
 }
@@ -72,7 +72,7 @@ impl Tenancy {
         });
         Tenancy {
             tenants,
-            relationships,
+            relationships: Mutex::new(relationships),
             consented: Mutex::new([CUSTOMERS[0].id, CUSTOMERS[1].id].into_iter().collect()),
         }
     }
@@ -100,7 +100,7 @@ impl Tenancy {
 
     /// The roles account `upn` holds in `customer` through GDAP; `None` without a relationship.
     pub fn gdap_roles(&self, upn: &str, customer: &str) -> Option<Vec<Role>> {
-        self.relationships
+        lock(&self.relationships)
             .iter()
             .find(|r| r.upn.eq_ignore_ascii_case(upn) && r.customer.eq_ignore_ascii_case(customer))
             .map(|r| r.roles.clone())
@@ -112,10 +112,34 @@ impl Tenancy {
         if !partner.eq_ignore_ascii_case(PARTNER.id) {
             return Vec::new();
         }
+        let relationships = lock(&self.relationships);
         CUSTOMERS
             .into_iter()
-            .filter(|c| self.relationships.iter().any(|r| r.customer == c.id))
+            .filter(|c| relationships.iter().any(|r| r.customer == c.id))
             .collect()
+    }
+
+    /// The partner changes the roles account `upn` holds in `customer` (a relationship's
+    /// security groups and roles are the partner's to change in Partner Center:
+    /// <https://learn.microsoft.com/partner-center/customers/gdap-assign-microsoft-entra-roles>).
+    /// E.g. without Exchange Recipient Administrator the admin works there in script mode.
+    pub fn set_gdap_roles(&self, upn: &str, customer: &str, roles: Vec<Role>) {
+        let mut relationships = lock(&self.relationships);
+        match relationships
+            .iter_mut()
+            .find(|r| r.upn.eq_ignore_ascii_case(upn) && r.customer.eq_ignore_ascii_case(customer))
+        {
+            Some(r) => r.roles = roles,
+            None => {
+                if let Some(org) = organization(customer) {
+                    relationships.push(Relationship {
+                        upn: upn.to_owned(),
+                        customer: org.id,
+                        roles,
+                    });
+                }
+            }
+        }
     }
 
     /// Whether the app may be used in tenant `id`: always in the home and partner tenants (they
@@ -146,6 +170,7 @@ impl Tenancy {
         }
         *self.consented.lock().expect("consent lock") =
             fresh.consented.into_inner().unwrap_or_default();
+        *lock(&self.relationships) = fresh.relationships.into_inner().unwrap_or_default();
     }
 }
 
@@ -159,7 +184,7 @@ pub fn organization(id_or_domain: &str) -> Option<Organization> {
         })
 }
 
-fn lock(m: &Mutex<Tenant>) -> MutexGuard<'_, Tenant> {
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock poisons it; the data is still consistent for reads.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }

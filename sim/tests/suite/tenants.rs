@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine as _;
-use guestlist_sim::contract::{CUSTOMERS, HOME, PARTNER};
+use guestlist_sim::contract::{Role, CUSTOMERS, HOME, PARTNER};
 use guestlist_sim::state::GRAPH_AUDIENCE;
 use guestlist_sim::{identity, Knobs};
 use serde_json::{json, Value};
@@ -395,6 +395,31 @@ async fn calls_in_a_customer_hold_only_the_relationships_roles() {
     )
     .await;
     assert_eq!(r.status.as_u16() / 100, 4, "no Exchange role: {}", r.text);
+}
+
+#[tokio::test]
+async fn a_partner_who_drops_the_exchange_role_in_one_customer_is_refused_only_there() {
+    let sim = Sim::start(Knobs::default()).await;
+    let (rt, _) = sign_in(&sim, PARTNER_ADMIN).await;
+    let [northwind, tailspin, _] = CUSTOMERS;
+    let tenancy = &sim.sim.state.tenancy;
+    let seeded = tenancy
+        .gdap_roles(PARTNER_ADMIN, tailspin.id)
+        .expect("a relationship with Tailspin");
+    let mut roles = seeded.clone();
+    roles.retain(|r| *r != Role::ExchangeRecipientManagement);
+    tenancy.set_gdap_roles(PARTNER_ADMIN, tailspin.id, roles);
+    let contact =
+        |name: &str| json!({"Name": name, "ExternalEmailAddress": format!("{name}@fabrikam.com")});
+    for (org, allowed) in [(tailspin, false), (northwind, true)] {
+        let exo = access_token_at(&sim, org.id, &rt, EXCHANGE).await;
+        let r = exo_at(&sim, org.id, &exo, "New-MailContact", contact(org.id)).await;
+        assert_eq!(r.status.is_success(), allowed, "{}: {}", org.name, r.text);
+    }
+    tenancy.set_gdap_roles(PARTNER_ADMIN, tailspin.id, seeded);
+    let exo = access_token_at(&sim, tailspin.id, &rt, EXCHANGE).await;
+    let r = exo_at(&sim, tailspin.id, &exo, "New-MailContact", contact("again")).await;
+    assert!(r.status.is_success(), "{}", r.text);
 }
 
 #[tokio::test]
