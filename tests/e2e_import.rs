@@ -22,10 +22,10 @@ use fantoccini::Locator;
 use guestlist_sim::state::TENANT_DOMAIN;
 use guestlist_sim::store::{UserType, ADMIN_UPN};
 use guestlist_sim::Knobs;
-use serde_json::{json, Value};
+use serde_json::Value;
 use signin::{
-    consent_and_see_group_opened, exchange_refuses_cors, group, members, reload_mid_run,
-    run_cmdlet, sign_in_in_popup, switch_to_dutch, RunPage, SignInSetup,
+    consent_and_see_group_opened, exchange_refuses_cors, exchange_steps, group, members,
+    reload_mid_run, run_cmdlet, sign_in_in_popup, switch_to_dutch, RunPage, SignInSetup,
 };
 use support::browser::Browser;
 use support::wait::{until, Poll};
@@ -710,7 +710,7 @@ async fn script_mode_runs_graph_steps_scripts_exchange_steps_then_verifies() -> 
         })?;
     }
     // The admin runs the script: here, its cmdlets against the sim, the way Exchange would.
-    for planned in exchange_steps(&browser).await? {
+    for planned in exchange_steps(&browser, "imp-script").await? {
         run_cmdlet(&setup, &planned.0, planned.1).await?;
     }
     browser.click("button", "Verify").await?;
@@ -1284,66 +1284,6 @@ async fn dutch_screenshots_of_mapping_plan_run_and_report() -> Result<()> {
     )?;
     check_in_both_groups(&before, &setup.state(), &file.valid)?;
     browser.close().await
-}
-
-/// The Exchange steps of the run as (cmdlet, parameters), read from the audit data the page
-/// holds: the plan's operations that the script covers.
-async fn exchange_steps(browser: &Browser) -> Result<Vec<(String, Value)>> {
-    let script = browser
-        .eval("return document.getElementById('imp-script').value")
-        .await?;
-    let script = script.as_str().unwrap_or_default();
-    // The script is the contract: each step names its cmdlet and single-quoted values. Read the
-    // cmdlet lines it would run.
-    let mut steps = Vec::new();
-    for line in script.lines().map(str::trim) {
-        let cmdlet = [
-            "New-MailContact",
-            "Add-DistributionGroupMember",
-            "Set-MailContact",
-            "Set-DistributionGroup",
-        ]
-        .into_iter()
-        .find(|c| line.starts_with(c));
-        let Some(cmdlet) = cmdlet else { continue };
-        let mut params = serde_json::Map::new();
-        let mut rest = &line[cmdlet.len()..];
-        while let Some(dash) = rest.find(" -") {
-            rest = &rest[dash + 2..];
-            let name_end = rest.find([' ', ':']).unwrap_or(rest.len());
-            let name = rest[..name_end].to_owned();
-            rest = &rest[name_end..];
-            let value = if let Some(r) = rest.strip_prefix(":$") {
-                let end = r.find(' ').unwrap_or(r.len());
-                let v = json!(&r[..end] == "true");
-                rest = &r[end..];
-                v
-            } else if let Some(r) = rest.strip_prefix(" '") {
-                let mut v = String::new();
-                let mut chars = r.char_indices();
-                let mut end = r.len();
-                while let Some((i, ch)) = chars.next() {
-                    if ch == '\'' {
-                        if r[i + 1..].starts_with('\'') {
-                            v.push('\'');
-                            chars.next();
-                            continue;
-                        }
-                        end = i + 1;
-                        break;
-                    }
-                    v.push(ch);
-                }
-                rest = &r[end..];
-                json!(v)
-            } else {
-                json!(true)
-            };
-            params.insert(name, value);
-        }
-        steps.push((cmdlet.to_owned(), Value::Object(params)));
-    }
-    Ok(steps)
 }
 
 #[tokio::test]

@@ -16,10 +16,10 @@ mod signin;
 mod support;
 
 use fantoccini::Locator;
-use guestlist_sim::contract::{Organization, CUSTOMERS, HOME};
+use guestlist_sim::contract::{Organization, Role, CUSTOMERS, HOME};
 use guestlist_sim::Knobs;
 use serde_json::Value;
-use signin::{ignore_certificate_errors, sign_in, SignInSetup};
+use signin::{exchange_steps, ignore_certificate_errors, run_cmdlet_in, sign_in, SignInSetup};
 use support::browser::Browser;
 use support::wait::{until, Poll};
 use support::{check, dist_dir, output_dir, Result, DEADLINE};
@@ -640,5 +640,146 @@ async fn a_cross_tenant_import_reloaded_mid_run_resumes_each_tenant_in_its_own()
         },
     )
     .await?;
+    browser.close().await
+}
+
+/// The partner's admin loses Exchange Recipient Administrator in `org` (the GDAP relationship's
+/// roles, as the partner may set them): Guestlist's probe finds no Exchange role there, so it
+/// works in `org` in script mode.
+fn without_exchange_role(setup: &SignInSetup, org: &Organization) {
+    let tenancy = &setup.sim.state.tenancy;
+    let mut roles = tenancy
+        .gdap_roles(PARTNER_ADMIN, org.id)
+        .unwrap_or_default();
+    roles.retain(|r| *r != Role::ExchangeRecipientManagement);
+    tenancy.set_gdap_roles(PARTNER_ADMIN, org.id, roles);
+}
+
+/// A CSV with a tenant column: `rows` addresses for each of `orgs` (by name), tagged with the
+/// tenant's first word; returns its path and each tenant's addresses.
+fn tenants_csv(
+    name: &str,
+    orgs: &[&Organization],
+    rows: usize,
+) -> Result<(std::path::PathBuf, Vec<Vec<String>>)> {
+    let mut text = String::from("E-mailadres;Voornaam;Achternaam;Klant\r\n");
+    let mut lists = Vec::new();
+    for org in orgs {
+        let tag = org
+            .name
+            .split(' ')
+            .next()
+            .unwrap_or(org.name)
+            .to_lowercase();
+        let list: Vec<String> = (1..=rows)
+            .map(|i| format!("{name}.{tag}.{i:03}@partner.example"))
+            .collect();
+        for (i, a) in list.iter().enumerate() {
+            text.push_str(&format!("{a};Row;{i};{}\r\n", org.name));
+        }
+        lists.push(list);
+    }
+    Ok((csv_file(&format!("{name}.csv"), &text)?, lists))
+}
+
+#[tokio::test]
+async fn a_customer_in_script_mode_gets_its_script_and_verify_in_a_cross_tenant_import(
+) -> Result<()> {
+    let (setup, browser) = partner_signed_in("tenants-import-script").await?;
+    let [northwind, tailspin, _] = CUSTOMERS;
+    without_exchange_role(&setup, &tailspin);
+    let (path, lists) = tenants_csv("tenants-script", &[&northwind, &tailspin], 2)?;
+    let (nw_rows, ts_rows) = (&lists[0], &lists[1]);
+    upload(&browser, &path, 4).await?;
+    choose_group_in(&browser, &northwind, "Northwind Suppliers").await?;
+    choose_group_in(&browser, &tailspin, "Tailspin Suppliers").await?;
+    prepare_plan(&browser).await?;
+    browser.find("region", &option(&tailspin)).await?;
+    browser.click("button", "Start the run").await?;
+
+    // Tailspin's part hands over its script, in a section of its own.
+    let area = format!("imp-script-{}", tailspin.id);
+    let script = until("Tailspin's script", DEADLINE * 4, || async {
+        let v = browser
+            .eval(&format!(
+                "const t = document.getElementById({area:?}); return t ? t.value : null"
+            ))
+            .await?;
+        Ok(match v.as_str() {
+            Some(s) if !s.is_empty() => Poll::Ready(s.to_owned()),
+            _ => Poll::NotYet("no script yet".into()),
+        })
+    })
+    .await?;
+    check(
+        ts_rows.iter().all(|a| script.contains(a.as_str()))
+            && !nw_rows.iter().any(|a| script.contains(a.as_str())),
+        || format!("Tailspin's script: {script}"),
+    )?;
+    let region = format!("PowerShell for the Exchange steps in {}", option(&tailspin));
+    browser.find("region", &region).await?;
+    let held = |org: &Organization, list: &[String]| {
+        let contacts = contact_addresses(&tenant_state(&setup, org.id));
+        list.iter().filter(|a| contacts.contains(a)).count()
+    };
+    // Northwind, in direct mode, has its rows and no script.
+    until("Northwind's rows", DEADLINE * 2, || async {
+        Ok(match held(&northwind, nw_rows) {
+            2 => Poll::Ready(()),
+            n => Poll::NotYet(format!("{n} in Northwind")),
+        })
+    })
+    .await?;
+    let nw_script = browser
+        .eval(&format!(
+            "return document.getElementById('imp-script-{}') !== null",
+            northwind.id
+        ))
+        .await?;
+    check(nw_script == Value::Bool(false), || {
+        "Northwind (direct mode) got a script".into()
+    })?;
+    check(held(&tailspin, ts_rows) == 0, || {
+        "Tailspin changed before its script ran".into()
+    })?;
+    browser.screenshot("tenants-import-script").await?;
+    support::axe::check_page(&browser, "a tenant's script in a cross-tenant import").await?;
+
+    // Tailspin's own admin runs the script there; then Verify, in Tailspin's session.
+    let tailspin_admin = format!("admin@{}", tailspin.domain);
+    for (cmdlet, params) in exchange_steps(&browser, &area).await? {
+        run_cmdlet_in(&setup, tailspin.id, &tailspin_admin, &cmdlet, params).await?;
+    }
+    browser.click("button", "Verify").await?;
+    let text = browser
+        .wait_text_within("are still missing.", DEADLINE * 2)
+        .await?;
+    check(text.contains("; 0 are still missing."), || {
+        format!("verify: {text}")
+    })?;
+    // The one report: every row of both tenants done.
+    until("every row done in the report", DEADLINE * 2, || async {
+        let report = table_text(&browser, "Every row and what happened").await?;
+        let done = |org: &Organization, list: &[String]| {
+            list.iter().all(|a| {
+                report.lines().any(|l| {
+                    l.starts_with(org.name) && l.contains(a.as_str()) && l.contains("\tdone")
+                })
+            })
+        };
+        Ok(if done(&northwind, nw_rows) && done(&tailspin, ts_rows) {
+            Poll::Ready(())
+        } else {
+            Poll::NotYet(report)
+        })
+    })
+    .await?;
+    browser.screenshot("tenants-import-script-verified").await?;
+    // Each tenant holds exactly its own rows.
+    check(
+        (held(&northwind, nw_rows), held(&tailspin, ts_rows)) == (2, 2)
+            && (held(&northwind, ts_rows), held(&tailspin, nw_rows)) == (0, 0),
+        || "rows in the wrong tenant".into(),
+    )?;
     browser.close().await
 }

@@ -151,7 +151,8 @@ area! {
         tenant_unknown,
         tenant_no_groups,
         tenant_consent,
-        tenant_script,
+        /// A tenant in script mode: the heading of its script and Verify.
+        tenant_script_heading,
     }
 }
 
@@ -313,7 +314,7 @@ pub static EN: ImportTexts = ImportTexts {
     tenant_unknown: "Line {line}: “{value}” is none of your tenants (give a tenant id, or a customer's name or domain), so the row is not imported.",
     tenant_no_groups: "No group chosen in {tenant}: its rows are not imported. Choose its groups above.",
     tenant_consent: "Guestlist isn't consented in {tenant} yet, so its rows are not imported; the other tenants' are.",
-    tenant_script: "Download {tenant}'s script",
+    tenant_script_heading: "PowerShell for the Exchange steps in {tenant}",
 };
 
 pub static NL: ImportTexts = ImportTexts {
@@ -474,5 +475,5 @@ pub static NL: ImportTexts = ImportTexts {
     tenant_unknown: "Regel {line}: “{value}” is geen van uw tenants (geef een tenant-id, of de naam of het domein van een klant), dus wordt de rij niet geïmporteerd.",
     tenant_no_groups: "Geen groep gekozen in {tenant}: de rijen daarvan worden niet geïmporteerd. Kies hierboven de groepen.",
     tenant_consent: "Guestlist heeft nog geen toestemming in {tenant}, dus worden de rijen daarvan niet geïmporteerd; die van de andere tenants wel.",
-    tenant_script: "Script van {tenant} downloaden",
+    tenant_script_heading: "PowerShell voor de Exchange-stappen in {tenant}",
 };

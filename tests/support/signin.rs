@@ -534,8 +534,26 @@ pub async fn run_cmdlet(
     cmdlet: &str,
     params: serde_json::Value,
 ) -> Result<()> {
+    run_cmdlet_in(
+        setup,
+        guestlist_sim::state::TENANT_ID,
+        guestlist_sim::store::ADMIN_UPN,
+        cmdlet,
+        params,
+    )
+    .await
+}
+
+/// [`run_cmdlet`] in tenant `tenant` as `upn` (e.g. a customer's own admin running the script
+/// a partner handed over).
+pub async fn run_cmdlet_in(
+    setup: &SignInSetup,
+    tenant: &str,
+    upn: &str,
+    cmdlet: &str,
+    params: serde_json::Value,
+) -> Result<()> {
     let base = setup.sim.https_url.clone().unwrap_or_default();
-    let tenant = guestlist_sim::state::TENANT_ID;
     let http = reqwest::Client::builder()
         .danger_accept_invalid_certs(true)
         .build()
@@ -545,7 +563,7 @@ pub async fn run_cmdlet(
         .form(&[
             ("grant_type", "password"),
             ("client_id", guestlist_sim::identity::SIM_CLIENT_ID),
-            ("username", guestlist_sim::store::ADMIN_UPN),
+            ("username", upn),
             ("password", guestlist_sim::store::DEMO_PASSWORD),
             ("scope", "https://outlook.office365.com/Exchange.Manage"),
         ])
@@ -560,10 +578,7 @@ pub async fn run_cmdlet(
     let resp = http
         .post(format!("{base}/adminapi/beta/{tenant}/InvokeCommand"))
         .bearer_auth(bearer)
-        .header(
-            "X-AnchorMailbox",
-            format!("UPN:{}", guestlist_sim::store::ADMIN_UPN),
-        )
+        .header("X-AnchorMailbox", format!("UPN:{upn}"))
         .json(&serde_json::json!({"CmdletInput": {"CmdletName": cmdlet, "Parameters": params}}))
         .send()
         .await
@@ -573,4 +588,66 @@ pub async fn run_cmdlet(
     crate::support::check(status.is_success(), || {
         format!("{cmdlet} {params}: {status} {body}")
     })
+}
+
+/// The Exchange steps of a script-mode run as (cmdlet, parameters), read from the script the
+/// page shows in the text area `area_id`: the plan's operations that the script covers.
+pub async fn exchange_steps(browser: &Browser, area_id: &str) -> Result<Vec<(String, Value)>> {
+    let script = browser
+        .eval(&format!(
+            "return document.getElementById({area_id:?}).value"
+        ))
+        .await?;
+    let script = script.as_str().unwrap_or_default();
+    // The script is the contract: each step names its cmdlet and single-quoted values. Read the
+    // cmdlet lines it would run.
+    let mut steps = Vec::new();
+    for line in script.lines().map(str::trim) {
+        let cmdlet = [
+            "New-MailContact",
+            "Add-DistributionGroupMember",
+            "Set-MailContact",
+            "Set-DistributionGroup",
+        ]
+        .into_iter()
+        .find(|c| line.starts_with(c));
+        let Some(cmdlet) = cmdlet else { continue };
+        let mut params = serde_json::Map::new();
+        let mut rest = &line[cmdlet.len()..];
+        while let Some(dash) = rest.find(" -") {
+            rest = &rest[dash + 2..];
+            let name_end = rest.find([' ', ':']).unwrap_or(rest.len());
+            let name = rest[..name_end].to_owned();
+            rest = &rest[name_end..];
+            let value = if let Some(r) = rest.strip_prefix(":$") {
+                let end = r.find(' ').unwrap_or(r.len());
+                let v = json!(&r[..end] == "true");
+                rest = &r[end..];
+                v
+            } else if let Some(r) = rest.strip_prefix(" '") {
+                let mut v = String::new();
+                let mut chars = r.char_indices();
+                let mut end = r.len();
+                while let Some((i, ch)) = chars.next() {
+                    if ch == '\'' {
+                        if r[i + 1..].starts_with('\'') {
+                            v.push('\'');
+                            chars.next();
+                            continue;
+                        }
+                        end = i + 1;
+                        break;
+                    }
+                    v.push(ch);
+                }
+                rest = &r[end..];
+                json!(v)
+            } else {
+                json!(true)
+            };
+            params.insert(name, value);
+        }
+        steps.push((cmdlet.to_owned(), Value::Object(params)));
+    }
+    Ok(steps)
 }

@@ -2,9 +2,7 @@
 //! reload, verified in script mode, retried for failed rows). Every task here only touches the
 //! tab-wide [`ImportState`], never a page's signals, so it may outlive the page.
 
-use super::state::{
-    ImportProblem, ImportState, Phase, Planned, RunInfo, SavedRun, VerifyCounts, CURRENT_RUN,
-};
+use super::state::{ImportProblem, ImportState, Phase, Planned, RunInfo, SavedRun, CURRENT_RUN};
 #[cfg(target_arch = "wasm32")]
 use crate::platform::BrowserClock;
 #[cfg(target_arch = "wasm32")]
@@ -13,9 +11,8 @@ use crate::ui::runs::{new_run_id, now_iso, same_tenant};
 use crate::ui::session::Session;
 #[cfg(target_arch = "wasm32")]
 use crate::ui::session::SessionEngine;
-use guestlist_core::domain::journal::{Journal, Service};
+use guestlist_core::domain::journal::Service;
 use guestlist_core::domain::plan::{Desired, PlanOptions};
-use guestlist_core::domain::report::build_report;
 use guestlist_core::run::failure;
 use guestlist_core::tenant::{Group, GroupId, TenantError};
 use leptos::prelude::*;
@@ -87,15 +84,7 @@ pub fn start(st: ImportState, session: Session) {
         signed_in_as: session.account.username.clone(),
         tenant_id: planned.tenant_id,
     };
-    st.run.set(Some(RunInfo {
-        saved: saved.clone(),
-        phase: Phase::Starting,
-        progress: None,
-        journal: Journal::default(),
-        report: None,
-        script: None,
-        verify: None,
-    }));
+    st.run.set(Some(RunInfo::starting(saved.clone())));
     run(st, session, saved, true);
 }
 
@@ -316,16 +305,7 @@ pub fn find_interrupted(st: ImportState) {
         leptos::task::spawn_local(async move {
             match IdbJournalStore::open::<SavedRun>(&id).await {
                 Ok((_, saved, journal)) => {
-                    let report = build_report(&saved.plan, &journal);
-                    st.run.set(Some(RunInfo {
-                        saved,
-                        phase: Phase::Interrupted,
-                        progress: None,
-                        journal,
-                        report: Some(report),
-                        script: None,
-                        verify: None,
-                    }));
+                    st.run.set(Some(RunInfo::interrupted(saved, journal)));
                 }
                 Err(e) => {
                     leptos::logging::warn!("the interrupted import can't be read: {e}");
@@ -349,21 +329,9 @@ pub fn verify(st: ImportState, session: Session) {
         return;
     }
     leptos::task::spawn_local(async move {
-        let result = verify_run(&session, &info.saved).await;
-        match result {
+        match verify_run(&session, &info.saved).await {
             Ok(v) => {
-                let mut journal = info.journal.clone();
-                journal.entries.extend(v.added.iter().cloned());
-                let report = build_report(&info.saved.plan, &journal);
-                let counts = VerifyCounts {
-                    done: v.done(),
-                    missing: v.missing(),
-                };
-                st.update_run(|r| {
-                    r.journal = journal;
-                    r.report = Some(report);
-                    r.verify = Some(Ok(counts));
-                });
+                st.update_run(|r| r.verified(&v));
                 resume(st, session);
             }
             Err(e) => st.update_run(|r| r.verify = Some(Err(e))),
@@ -371,8 +339,10 @@ pub fn verify(st: ImportState, session: Session) {
     });
 }
 
+/// Script mode's Verify of `saved`'s run in `session`'s tenant: fresh Graph reads, what is now
+/// done journalled.
 #[cfg(target_arch = "wasm32")]
-async fn verify_run(
+pub(super) async fn verify_run(
     session: &Session,
     saved: &SavedRun,
 ) -> Result<guestlist_core::engine::Verification, ImportProblem> {
@@ -399,7 +369,7 @@ async fn verify_run(
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-async fn verify_run(
+pub(super) async fn verify_run(
     _session: &Session,
     _saved: &SavedRun,
 ) -> Result<guestlist_core::engine::Verification, ImportProblem> {

@@ -143,6 +143,46 @@ pub struct RunInfo {
     pub verify: Option<Result<VerifyCounts, ImportProblem>>,
 }
 
+impl RunInfo {
+    /// A run about to start.
+    pub fn starting(saved: SavedRun) -> RunInfo {
+        RunInfo {
+            saved,
+            phase: Phase::Starting,
+            progress: None,
+            journal: Journal::default(),
+            report: None,
+            script: None,
+            verify: None,
+        }
+    }
+
+    /// A run found after a reload, with its journal so far, ready to resume.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub fn interrupted(saved: SavedRun, journal: Journal) -> RunInfo {
+        let report = guestlist_core::domain::report::build_report(&saved.plan, &journal);
+        RunInfo {
+            phase: Phase::Interrupted,
+            report: Some(report),
+            journal,
+            ..RunInfo::starting(saved)
+        }
+    }
+
+    /// Script mode's Verify found `v`: what is now done joins the journal and the report.
+    pub fn verified(&mut self, v: &guestlist_core::engine::Verification) {
+        self.journal.entries.extend(v.added.iter().cloned());
+        self.report = Some(guestlist_core::domain::report::build_report(
+            &self.saved.plan,
+            &self.journal,
+        ));
+        self.verify = Some(Ok(VerifyCounts {
+            done: v.done(),
+            missing: v.missing(),
+        }));
+    }
+}
+
 /// Everything the Import page shows. Cheap to clone.
 #[derive(Clone)]
 pub struct ImportState {

@@ -9,14 +9,12 @@
 //! tenant's part is resumed in that tenant, whichever tenant the header shows.
 
 use super::driver::{make_plan, tenant as refusal};
-use super::state::{ImportProblem, ImportState, Phase, Planned, SavedRun};
+use super::state::{ImportProblem, ImportState, Phase, Planned, RunInfo, SavedRun};
 use crate::tenancy::{consent_missing, split_by_tenant, TenantChoice};
 use crate::ui::runs::{new_run_id, now_iso};
 use crate::ui::session::Session;
 use crate::ui::tenants::{not_consented, OtherSessions};
 use guestlist_core::domain::plan::Desired;
-use guestlist_core::domain::report::RunReport;
-use guestlist_core::run::Progress;
 use guestlist_core::tenant::Group;
 use leptos::prelude::*;
 
@@ -35,28 +33,19 @@ pub enum PartPlan {
     Failed(ImportProblem),
 }
 
-/// One tenant's run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PartRun {
-    pub saved: SavedRun,
-    pub phase: Phase,
-    pub progress: Option<Progress>,
-    pub report: Option<RunReport>,
-    /// Script mode: the PowerShell for this tenant's Exchange steps.
-    pub script: Option<Result<String, ImportProblem>>,
-}
-
 /// One tenant's share of the import.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TenantPart {
     pub tenant: TenantChoice,
     pub desired: Vec<Desired>,
     pub plan: PartPlan,
-    pub run: Option<PartRun>,
+    /// The tenant's run: an ordinary run, as the single-tenant import's (in script mode with
+    /// its script and Verify).
+    pub run: Option<RunInfo>,
 }
 
 impl ImportState {
-    fn update_part(&self, index: usize, f: impl FnOnce(&mut PartRun)) {
+    fn update_part(&self, index: usize, f: impl FnOnce(&mut RunInfo)) {
         self.parts.update(|parts| {
             if let Some(run) = parts
                 .as_mut()
@@ -154,21 +143,15 @@ pub fn start(st: ImportState, current: Session, reach: OtherSessions) {
                 Ok(s) => s.is_direct(),
                 Err(_) => false,
             };
-            part.run = Some(PartRun {
-                saved: SavedRun {
-                    id: new_run_id_for(&part.tenant),
-                    plan: planned.plan.clone().for_bulk_run(&[]),
-                    desired: planned.desired.clone(),
-                    direct,
-                    started_at: now_iso(),
-                    signed_in_as: current.account.username.clone(),
-                    tenant_id: planned.tenant_id.clone(),
-                },
-                phase: Phase::Starting,
-                progress: None,
-                report: None,
-                script: None,
-            });
+            part.run = Some(RunInfo::starting(SavedRun {
+                id: new_run_id_for(&part.tenant),
+                plan: planned.plan.clone().for_bulk_run(&[]),
+                desired: planned.desired.clone(),
+                direct,
+                started_at: now_iso(),
+                signed_in_as: current.account.username.clone(),
+                tenant_id: planned.tenant_id.clone(),
+            }));
         }
         // Every tenant's plan and journal are kept before the first run starts: a reload
         // during one tenant's run finds the tenants still waiting too.
@@ -225,6 +208,38 @@ pub fn resume(st: ImportState, current: Session, reach: OtherSessions) {
     leptos::task::spawn_local(run_all(st, current, reach));
 }
 
+/// Script mode's Verify for tenant part `index`, in that tenant's session: the single-tenant
+/// import's ([`RunInfo::verified`]), then that tenant's run resumes for the steps that waited
+/// on the script.
+pub fn verify(st: ImportState, current: Session, reach: OtherSessions, index: usize) {
+    let Some(part) = st
+        .parts
+        .with_untracked(|p| p.as_ref().and_then(|p| p.get(index)).cloned())
+    else {
+        return;
+    };
+    let Some(run) = part.run else { return };
+    leptos::task::spawn_local(async move {
+        let verified = match reach.session(&current, &part.tenant).await {
+            Ok(session) => super::driver::verify_run(&session, &run.saved)
+                .await
+                .map(|v| (session, v)),
+            Err(e) => Err(refusal(&e)),
+        };
+        match verified {
+            Ok((session, v)) => {
+                st.update_part(index, |r| {
+                    r.verified(&v);
+                    r.phase = Phase::Starting;
+                });
+                run_part(&st, index, &session, &run.saved).await;
+                forget_when_finished(&st);
+            }
+            Err(e) => st.update_part(index, |r| r.verify = Some(Err(e))),
+        }
+    });
+}
+
 /// Runs every part that is starting, in order, each with its tenant's session.
 async fn run_all(st: ImportState, current: Session, reach: OtherSessions) {
     let parts = st.parts.get_untracked().unwrap_or_default();
@@ -237,6 +252,12 @@ async fn run_all(st: ImportState, current: Session, reach: OtherSessions) {
             Err(e) => st.update_part(index, |r| r.phase = Phase::Error(refusal(&e))),
         }
     }
+    forget_when_finished(&st);
+}
+
+/// Once every tenant's run has finished with nothing left to a script, a reload no longer
+/// offers the import to resume.
+fn forget_when_finished(st: &ImportState) {
     let finished = st.parts.with_untracked(|parts| {
         parts
             .iter()
@@ -283,8 +304,13 @@ async fn run_part(st: &ImportState, index: usize, session: &Session, saved: &Sav
         Ok((o, script)) => st.update_part(index, |r| {
             r.phase = Phase::Ended(o.state);
             r.progress = Some(o.progress.clone());
+            r.journal = o.journal.clone();
             r.report = Some(o.report.clone());
-            r.script = script;
+            // Resumed after Verify with nothing left to script: the script stays on screen
+            // with Verify's result, as in the single-tenant import.
+            if script.is_some() {
+                r.script = script;
+            }
         }),
         Err(problem) => st.update_part(index, |r| r.phase = Phase::Error(problem)),
     }
@@ -356,8 +382,6 @@ pub fn find_interrupted(st: ImportState) {
                             home: false,
                             domain: None,
                         });
-                        let report =
-                            guestlist_core::domain::report::build_report(&saved.plan, &journal);
                         parts.push(TenantPart {
                             tenant,
                             desired: saved.desired.clone(),
@@ -366,13 +390,7 @@ pub fn find_interrupted(st: ImportState) {
                                 desired: saved.desired.clone(),
                                 tenant_id: saved.tenant_id.clone(),
                             }),
-                            run: Some(PartRun {
-                                saved,
-                                phase: Phase::Interrupted,
-                                progress: None,
-                                report: Some(report),
-                                script: None,
-                            }),
+                            run: Some(RunInfo::interrupted(saved, journal)),
                         });
                     }
                     Err(e) => leptos::logging::warn!("a tenant's interrupted import: {e}"),

@@ -6,9 +6,10 @@ use super::session_fn;
 use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::ui::import::driver;
 
+use crate::tenancy::TenantChoice;
 use crate::ui::externals::{consent_to_people, writes_users, ConsentNeeded};
-use crate::ui::import::state::{ImportProblem, ImportState, Phase, RunInfo};
-use crate::ui::tenants::Tenants;
+use crate::ui::import::state::{ImportProblem, ImportState, Phase, RunInfo, VerifyCounts};
+use crate::ui::tenants::{tenant_label, Tenants};
 use guestlist_core::run::RunState;
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -240,38 +241,20 @@ pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
         let run = run.clone();
         let st = st.clone();
         move || {
-            let t = i18n.t();
             run.with(|r| {
                 let r = r.as_ref()?;
-                let script = r.script.clone()?;
-                let verify = r.verify.clone();
                 let st = st.clone();
-                Some(view! {
-                    <section class="card import-step" aria-labelledby="imp-script-h">
-                        <h2 id="imp-script-h">{t.import().script_heading}</h2>
-                        <p>{t.import().script_intro}</p>
-                        {match script {
-                            Ok(text) => {
-                                let dl = text.clone();
-                                view! {
-                                    <label for="imp-script">{t.import().script_label}</label>
-                                    <textarea id="imp-script" class="import-script" readonly rows="12" prop:value=text></textarea>
-                                    <button type="button" class="button" on:click=move |_| {
-                                        let _ = crate::ui::groups::download("guestlist-import.ps1", "text/plain", &dl);
-                                    }>{t.import().script_download}</button>
-                                }.into_any()
-                            }
-                            Err(e) => view! { <p class="import-error">{e.words(t)}</p> }.into_any(),
-                        }}
-                        <button type="button" class="button button--primary" on:click=move |_| {
-                            if let Some(s) = session() { driver::verify(st.clone(), s) }
-                        }>{t.import().verify}</button>
-                        {verify.map(|v| match v {
-                            Ok(c) => view! { <p role="status">{t.import().verify_result(t.count(c.done as u64), t.count(c.missing as u64))}</p> }.into_any(),
-                            Err(e) => view! { <p class="import-error" role="alert">{fill(t.import().error, &[("detail", &e.words(t))])}</p> }.into_any(),
-                        })}
-                    </section>
-                })
+                Some(script_view(
+                    i18n.t(),
+                    r.script.clone()?,
+                    r.verify.clone(),
+                    None,
+                    move || {
+                        if let Some(s) = session() {
+                            driver::verify(st.clone(), s)
+                        }
+                    },
+                ))
             })
         }
     };
@@ -284,5 +267,54 @@ pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
         </section>
         {script}
         {report}
+    }
+}
+
+/// Script mode: the PowerShell for a run's Exchange steps, Verify and what it found. A
+/// partner's import shows one for each tenant in script mode (`tenant`), named after it.
+pub(super) fn script_view(
+    t: &'static Texts,
+    script: Result<String, ImportProblem>,
+    verify: Option<Result<VerifyCounts, ImportProblem>>,
+    tenant: Option<&TenantChoice>,
+    on_verify: impl Fn() + 'static,
+) -> impl IntoView {
+    let (heading, suffix) = match tenant {
+        Some(c) => (
+            fill(
+                t.import().tenant_script_heading,
+                &[("tenant", &tenant_label(t, c))],
+            ),
+            format!("-{}", c.id),
+        ),
+        None => (t.import().script_heading.to_owned(), String::new()),
+    };
+    let heading_id = format!("imp-script-h{suffix}");
+    let labelled_by = heading_id.clone();
+    let area_id = format!("imp-script{suffix}");
+    let file = format!("guestlist-import{suffix}.ps1");
+    view! {
+        <section class="card import-step" aria-labelledby=labelled_by>
+            <h2 id=heading_id>{heading}</h2>
+            <p>{t.import().script_intro}</p>
+            {match script {
+                Ok(text) => {
+                    let dl = text.clone();
+                    view! {
+                        <label for=area_id.clone()>{t.import().script_label}</label>
+                        <textarea id=area_id class="import-script" readonly rows="12" prop:value=text></textarea>
+                        <button type="button" class="button" on:click=move |_| {
+                            let _ = crate::ui::groups::download(&file, "text/plain", &dl);
+                        }>{t.import().script_download}</button>
+                    }.into_any()
+                }
+                Err(e) => view! { <p class="import-error">{e.words(t)}</p> }.into_any(),
+            }}
+            <button type="button" class="button button--primary" on:click=move |_| on_verify()>{t.import().verify}</button>
+            {verify.map(|v| match v {
+                Ok(c) => view! { <p role="status">{t.import().verify_result(t.count(c.done as u64), t.count(c.missing as u64))}</p> }.into_any(),
+                Err(e) => view! { <p class="import-error" role="alert">{fill(t.import().error, &[("detail", &e.words(t))])}</p> }.into_any(),
+            })}
+        </section>
     }
 }

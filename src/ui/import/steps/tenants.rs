@@ -4,7 +4,7 @@
 
 use super::plan::{totals_view, PlanTable};
 use super::report::report_row;
-use super::run::state_text;
+use super::run::{script_view, state_text};
 use super::{more_rows, session_fn, SHOWN};
 use crate::i18n::{fill, use_i18n};
 use crate::tenancy::{split_by_tenant, TenantChoice};
@@ -150,28 +150,44 @@ pub(crate) fn TenantsRunSection(st: ImportState) -> impl IntoView {
                 .into_iter()
                 .filter_map(|p| {
                     let run = p.run?;
-                    let name = p.tenant.name.clone();
                     let state = state_text(t, &run.phase, run.progress.as_ref());
                     let counts = run.progress.map(|p| {
                         let settled = p.done + p.failed + p.pending_script;
                         format!(" ({settled}/{})", p.total)
                     });
-                    let script = run.script.and_then(Result::ok).map(|text| {
-                        let label = fill(t.import().tenant_script, &[("tenant", &name)]);
-                        let file = format!("guestlist-import-{}.ps1", run.saved.tenant_id);
-                        view! {
-                            " "
-                            <button type="button" class="button" on:click=move |_| {
-                                let _ = crate::ui::groups::download(&file, "text/plain", &text);
-                            }>{label}</button>
-                        }
-                    });
                     Some(view! {
                         <li>
                             <span class="import-tenant-name">{tenant_label(t, &p.tenant)}</span>
-                            ": " <span class="import-run-state">{state}</span>{counts}{script}
+                            ": " <span class="import-run-state">{state}</span>{counts}
                         </li>
                     })
+                })
+                .collect_view()
+        }
+    };
+    // Each tenant in script mode: its script and Verify, in that tenant.
+    let scripts = {
+        let (parts, st, reach) = (parts.clone(), st.clone(), reach.clone());
+        move || {
+            let t = i18n.t();
+            let parts = parts.get().unwrap_or_default();
+            parts
+                .into_iter()
+                .enumerate()
+                .filter_map(|(index, p)| {
+                    let run = p.run?;
+                    let (st, reach) = (st.clone(), reach.clone());
+                    Some(script_view(
+                        t,
+                        run.script?,
+                        run.verify,
+                        Some(&p.tenant),
+                        move || {
+                            if let (Some(s), Some(reach)) = (session(), reach.clone()) {
+                                tenants::verify(st.clone(), s, reach, index)
+                            }
+                        },
+                    ))
                 })
                 .collect_view()
         }
@@ -258,6 +274,7 @@ pub(crate) fn TenantsRunSection(st: ImportState) -> impl IntoView {
             <div role="status"><ul class="import-tenant-runs">{states}</ul></div>
             <div class="import-actions">{controls}</div>
         </section>
+        {scripts}
         {report}
     }
 }
