@@ -783,3 +783,76 @@ async fn a_customer_in_script_mode_gets_its_script_and_verify_in_a_cross_tenant_
     )?;
     browser.close().await
 }
+
+/// Whether group `name` of tenant `org` still accepts mail only from inside the organisation.
+fn rejects_external_senders(setup: &SignInSetup, org: &Organization, name: &str) -> Result<bool> {
+    let state = tenant_state(setup, org.id);
+    Ok(signin::group(&state, name)?["requireSenderAuthenticationEnabled"] == true)
+}
+
+#[tokio::test]
+async fn a_group_fix_unticked_in_one_tenant_leaves_only_that_tenants_group_closed() -> Result<()> {
+    let (setup, browser) = partner_signed_in("tenants-import-fixes").await?;
+    let [northwind, tailspin, _] = CUSTOMERS;
+    let (path, lists) = tenants_csv("tenants-fixes", &[&northwind, &tailspin], 2)?;
+    let (nw_group, ts_group) = ("Northwind All Staff", "Tailspin All Staff");
+    for (org, group) in [(&northwind, nw_group), (&tailspin, ts_group)] {
+        check(rejects_external_senders(&setup, org, group)?, || {
+            format!("{group} is seeded open")
+        })?;
+    }
+    upload(&browser, &path, 4).await?;
+    choose_group_in(&browser, &northwind, nw_group).await?;
+    choose_group_in(&browser, &tailspin, ts_group).await?;
+    prepare_plan(&browser).await?;
+
+    // Each tenant's preview offers to open its group, ticked; the admin unticks Tailspin's.
+    let fix = |group: &str| format!("Open {group} to external senders in this run");
+    for group in [nw_group, ts_group] {
+        let tick = browser.find("checkbox", &fix(group)).await?;
+        check(tick.is_selected().await?, || {
+            format!("{group}'s fix unticked")
+        })?;
+    }
+    browser.click("checkbox", &fix(ts_group)).await?;
+    check(
+        !browser
+            .find("checkbox", &fix(ts_group))
+            .await?
+            .is_selected()
+            .await?,
+        || "Tailspin's fix still ticked".into(),
+    )?;
+    browser.screenshot("tenants-import-fixes").await?;
+    browser.click("button", "Start the run").await?;
+
+    let held = |org: &Organization, list: &[String]| {
+        let contacts = contact_addresses(&tenant_state(&setup, org.id));
+        list.iter().filter(|a| contacts.contains(a)).count()
+    };
+    until("both tenants' runs finished", DEADLINE * 4, || async {
+        let states = browser
+            .eval("const l = document.querySelector('.import-tenant-runs'); return l ? l.innerText : ''")
+            .await?;
+        let states = states.as_str().unwrap_or_default().to_owned();
+        Ok(if states.matches("Finished").count() == 2 {
+            Poll::Ready(())
+        } else {
+            Poll::NotYet(states)
+        })
+    })
+    .await?;
+    check(
+        (held(&northwind, &lists[0]), held(&tailspin, &lists[1])) == (2, 2),
+        || "a tenant is missing its rows".into(),
+    )?;
+    check(
+        !rejects_external_senders(&setup, &northwind, nw_group)?,
+        || format!("{nw_group} was not opened"),
+    )?;
+    check(
+        rejects_external_senders(&setup, &tailspin, ts_group)?,
+        || format!("{ts_group} was opened though its fix was unticked"),
+    )?;
+    browser.close().await
+}

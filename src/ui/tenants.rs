@@ -82,16 +82,7 @@ impl OtherSessions {
         current: &Session,
         tenant: &TenantChoice,
     ) -> Result<Session, TenantError> {
-        if current.tenant.id.eq_ignore_ascii_case(&tenant.id) {
-            return Ok(current.clone());
-        }
-        let kept = self
-            .sessions
-            .borrow()
-            .iter()
-            .find(|s| s.tenant.id.eq_ignore_ascii_case(&tenant.id) && s.account == current.account)
-            .cloned();
-        if let Some(s) = kept {
+        if let Some(s) = self.kept(current, tenant) {
             return Ok(s);
         }
         let session = self
@@ -102,6 +93,21 @@ impl OtherSessions {
             self.sessions.borrow_mut().push(session.clone());
         }
         Ok(session)
+    }
+}
+
+impl OtherSessions {
+    /// The session acting in `tenant` if there is one already (`current`, or one made before),
+    /// without making one: for a view, which can't wait.
+    pub fn kept(&self, current: &Session, tenant: &TenantChoice) -> Option<Session> {
+        if current.tenant.id.eq_ignore_ascii_case(&tenant.id) {
+            return Some(current.clone());
+        }
+        self.sessions
+            .borrow()
+            .iter()
+            .find(|s| s.tenant.id.eq_ignore_ascii_case(&tenant.id) && s.account == current.account)
+            .cloned()
     }
 }
 

@@ -236,8 +236,9 @@ fn done_if(done: bool) -> Verified {
     }
 }
 
-/// Records the verified operations in the journal (as already done), so the report and a later
-/// direct run see them; missing ones are left as they were.
+/// Records the verified operations in the journal as done (by the script: the plan found them
+/// not done), so the report shows their rows done and a later run sees them; missing ones are
+/// left as they were.
 pub fn record(journal: &mut Journal, verified: &[(OpId, Verified)], at_ms: u64) {
     for (op, v) in verified {
         if let Verified::Done { object_id } = v {
@@ -245,7 +246,7 @@ pub fn record(journal: &mut Journal, verified: &[(OpId, Verified)], at_ms: u64) 
                 journal.finished(
                     *op,
                     at_ms,
-                    OpResult::AlreadyDone {
+                    OpResult::Done {
                         object_id: object_id.clone(),
                     },
                 );
@@ -401,7 +402,7 @@ mod tests {
         record(&mut j, &list, 42);
         assert_eq!(
             j.state(OpId(0)),
-            OpState::Finished(OpResult::AlreadyDone {
+            OpState::Finished(OpResult::Done {
                 object_id: Some("guest-a".into())
             })
         );

@@ -266,12 +266,12 @@ async fn script_mode_hands_over_once_then_verify_confirms_and_the_run_finishes()
     assert_eq!(confirmed, plan.ops.len());
     let done = run(&scripted, &plan, &store, &activity).await;
     assert!(done.pending_script.is_empty());
-    // Done by the script, as Verify found: nothing failed or still pending.
+    // Done by the script, as Verify found: every row done (not "already a member").
     assert!(
         done.report
             .rows
             .iter()
-            .all(|r| !matches!(r.outcome, RowOutcome::Failed(_) | RowOutcome::Pending)),
+            .all(|r| r.outcome == RowOutcome::Done),
         "{:?}",
         done.report.rows
     );

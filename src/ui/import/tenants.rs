@@ -14,7 +14,7 @@ use crate::tenancy::{consent_missing, split_by_tenant, TenantChoice};
 use crate::ui::runs::{new_run_id, now_iso};
 use crate::ui::session::Session;
 use crate::ui::tenants::{not_consented, OtherSessions};
-use guestlist_core::domain::plan::Desired;
+use guestlist_core::domain::plan::{Desired, OpId};
 use guestlist_core::tenant::Group;
 use leptos::prelude::*;
 
@@ -39,6 +39,8 @@ pub struct TenantPart {
     pub tenant: TenantChoice,
     pub desired: Vec<Desired>,
     pub plan: PartPlan,
+    /// The group fixes the admin unticked in this tenant's preview (all are offered ticked).
+    pub declined: ArcRwSignal<Vec<OpId>>,
     /// The tenant's run: an ordinary run, as the single-tenant import's (in script mode with
     /// its script and Verify).
     pub run: Option<RunInfo>,
@@ -120,6 +122,7 @@ pub fn prepare(
                 tenant: share.tenant,
                 desired: share.desired,
                 plan,
+                declined: ArcRwSignal::new(Vec::new()),
                 run: None,
             });
         }
@@ -145,7 +148,10 @@ pub fn start(st: ImportState, current: Session, reach: OtherSessions) {
             };
             part.run = Some(RunInfo::starting(SavedRun {
                 id: new_run_id_for(&part.tenant),
-                plan: planned.plan.clone().for_bulk_run(&[]),
+                plan: planned
+                    .plan
+                    .clone()
+                    .for_bulk_run(&part.declined.get_untracked()),
                 desired: planned.desired.clone(),
                 direct,
                 started_at: now_iso(),
@@ -390,6 +396,7 @@ pub fn find_interrupted(st: ImportState) {
                                 desired: saved.desired.clone(),
                                 tenant_id: saved.tenant_id.clone(),
                             }),
+                            declined: ArcRwSignal::new(Vec::new()),
                             run: Some(RunInfo::interrupted(saved, journal)),
                         });
                     }

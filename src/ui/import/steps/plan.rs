@@ -9,7 +9,7 @@ use crate::ui::import::driver;
 use crate::ui::import::state::ImportState;
 use crate::ui::session::Session;
 use guestlist_core::domain::group::ExternalSenders;
-use guestlist_core::domain::plan::{GroupWarning, OutcomeKind, Plan};
+use guestlist_core::domain::plan::{GroupWarning, OpId, OutcomeKind, Plan};
 use leptos::prelude::*;
 
 const OUTCOMES: [OutcomeKind; 9] = [
@@ -28,7 +28,8 @@ fn warning_view(
     t: &'static Texts,
     plan: &Plan,
     w: &GroupWarning,
-    st: &ImportState,
+    declined: &ArcRwSignal<Vec<OpId>>,
+    scope: &str,
     session: Option<Session>,
 ) -> AnyView {
     let group = |i: usize| {
@@ -74,9 +75,9 @@ fn warning_view(
         GroupWarning::RejectsExternalSenders { group: g, fix } => {
             let name = group(*g);
             let fix = *fix;
-            let declined = st.declined.clone();
+            let declined = declined.clone();
             let declined_read = declined.clone();
-            let id = format!("imp-fix-{}", fix.0);
+            let id = format!("imp-fix{scope}-{}", fix.0);
             view! {
                 <li class="import-warning">
                     <p>{fill(t.import().warn_rejects, &[("group", &name)])}</p>
@@ -98,10 +99,10 @@ fn warning_view(
             let name = group(*g);
             let fixes = fixes.clone();
             let first = fixes.first().map_or(0, |f| f.0);
-            let declined = st.declined.clone();
+            let declined = declined.clone();
             let declined_read = declined.clone();
             let (read, toggle) = (fixes.clone(), fixes);
-            let id = format!("imp-allow-{first}");
+            let id = format!("imp-allow{scope}-{first}");
             view! {
                 <li class="import-warning">
                     <p>{fill(t.import().warn_not_allowed, &[("group", &name)])}</p>
@@ -132,6 +133,25 @@ fn warning_view(
             view! { <li class="import-warning">{fill(t.import().warn_guest_contact, &[("line", &row.to_string())])}</li> }.into_any()
         }
     }
+}
+
+/// The plan's warnings about its groups, each fix with its tick box (unticked: in `declined`).
+/// A partner's import shows a list per tenant, `scope` keeping their ids apart.
+pub(super) fn warnings_view(
+    t: &'static Texts,
+    plan: &Plan,
+    declined: &ArcRwSignal<Vec<OpId>>,
+    scope: &str,
+    session: Option<Session>,
+) -> Option<impl IntoView> {
+    (!plan.warnings.is_empty()).then(|| {
+        let items = plan
+            .warnings
+            .iter()
+            .map(|w| warning_view(t, plan, w, declined, scope, session.clone()))
+            .collect_view();
+        view! { <ul class="import-warnings" aria-label=t.import().warnings_label>{items}</ul> }
+    })
 }
 
 /// The plan's totals by outcome.
@@ -180,7 +200,7 @@ pub(crate) fn PlanStep(st: ImportState) -> impl IntoView {
             Some(Ok(p)) => {
                 let plan = &p.plan;
                 let totals = totals_view(t, plan);
-                let warnings = plan.warnings.iter().map(|w| warning_view(t, plan, w, &st_view, session())).collect_view();
+                let warnings = warnings_view(t, plan, &st_view.declined, "", session());
                 let st = st_view.clone();
                 let start = move |_| {
                     if let Some(s) = session() {
@@ -191,9 +211,7 @@ pub(crate) fn PlanStep(st: ImportState) -> impl IntoView {
                 view! {
                     <p>{t.import().plan_intro}</p>
                     {totals}
-                    {(!plan.warnings.is_empty()).then(|| view! {
-                        <ul class="import-warnings" aria-label=t.import().warnings_label>{warnings}</ul>
-                    })}
+                    {warnings}
                     <div class="field">
                         <label for="imp-plan-filter">{t.import().filter_label}</label>
                         <select id="imp-plan-filter" on:change=move |ev| filter.set(event_target_value(&ev))>
@@ -211,16 +229,29 @@ pub(crate) fn PlanStep(st: ImportState) -> impl IntoView {
             }
         })
     };
+    plan_section(ready, planning, prepare, (), preview)
+}
+
+/// The plan step's card: its heading, `before` (a partner's file: the rows naming none of their
+/// tenants), "Prepare the plan" (enabled when `ready`, not while `planning`, which is said) and
+/// the `preview`.
+pub(super) fn plan_section(
+    ready: impl Fn() -> bool + Send + Sync + 'static,
+    planning: ArcRwSignal<bool>,
+    prepare: impl FnMut(leptos::ev::MouseEvent) + 'static,
+    before: impl IntoView + 'static,
+    preview: impl IntoView + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let busy = planning.clone();
     view! {
         <section class="card import-step" aria-labelledby="imp-plan-h">
             <h2 id="imp-plan-h">{move || i18n.t().import().plan_heading}</h2>
+            {before}
             <button type="button" class="button" disabled=move || !ready() || planning.get() on:click=prepare>
                 {move || i18n.t().import().plan_button}
             </button>
-            {
-                let planning = st.planning.clone();
-                move || planning.get().then(|| view! { <p role="status" aria-busy="true">{i18n.t().import().planning}</p> })
-            }
+            {move || busy.get().then(|| view! { <p role="status" aria-busy="true">{i18n.t().import().planning}</p> })}
             {preview}
         </section>
     }

@@ -31,6 +31,32 @@ pub(super) fn report_row(
     }
 }
 
+/// A report's table of `rows` (`total` in all, only the first [`SHOWN`] of them given): a
+/// partner's import into several tenants has a tenant column first.
+pub(super) fn report_table(
+    t: &'static Texts,
+    tenants: bool,
+    rows: impl IntoView,
+    total: usize,
+) -> impl IntoView {
+    view! {
+        <table class="import-table">
+            <caption>{t.import().report_caption}</caption>
+            <thead><tr>
+                {tenants.then(|| view! { <th scope="col">{t.import().col_tenant}</th> })}
+                <th scope="col">{t.import().col_line}</th>
+                <th scope="col">{t.import().col_address}</th>
+                <th scope="col">{t.import().col_group}</th>
+                <th scope="col">{t.import().col_status}</th>
+                <th scope="col">{t.import().col_why}</th>
+                <th scope="col">{t.import().col_request}</th>
+            </tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+        {more_rows(t, total)}
+    }
+}
+
 #[component]
 pub(super) fn ReportView(
     report: RunReport,
@@ -82,21 +108,7 @@ pub(super) fn ReportView(
             .take(SHOWN)
             .map(|r| report_row(t, r, None))
             .collect_view();
-        view! {
-            <table class="import-table">
-                <caption>{t.import().report_caption}</caption>
-                <thead><tr>
-                    <th scope="col">{t.import().col_line}</th>
-                    <th scope="col">{t.import().col_address}</th>
-                    <th scope="col">{t.import().col_group}</th>
-                    <th scope="col">{t.import().col_status}</th>
-                    <th scope="col">{t.import().col_why}</th>
-                    <th scope="col">{t.import().col_request}</th>
-                </tr></thead>
-                <tbody>{body}</tbody>
-            </table>
-            {more_rows(t, total)}
-        }
+        report_table(t, false, body, total)
     };
     view! {
         <section class="card import-step" aria-labelledby="imp-report-h">

@@ -2,10 +2,10 @@
 //! plan per tenant, previewed together; then the run, tenant by tenant, and one report with a
 //! tenant column.
 
-use super::plan::{totals_view, PlanTable};
-use super::report::report_row;
+use super::plan::{plan_section, totals_view, warnings_view, PlanTable};
+use super::report::{report_row, report_table};
 use super::run::{script_view, state_text};
-use super::{more_rows, session_fn, SHOWN};
+use super::{session_fn, SHOWN};
 use crate::i18n::{fill, use_i18n};
 use crate::tenancy::{split_by_tenant, TenantChoice};
 use crate::ui::components::ConsentLink;
@@ -79,9 +79,15 @@ pub(crate) fn TenantsPlanStep(st: ImportState) -> impl IntoView {
             .map(|part| {
                 let head = tenant_label(t, &part.tenant);
                 let name = part.tenant.name.clone();
+                // The tenant's own session, for a fix made now (opening a Microsoft 365 group).
+                let tenant_session = session()
+                    .zip(reach.as_ref())
+                    .and_then(|(s, reach)| reach.kept(&s, &part.tenant));
+                let scope = format!("-{}", part.tenant.id);
                 let body = match part.plan {
                     PartPlan::Planned(p) => view! {
                         {totals_view(t, &p.plan)}
+                        {warnings_view(t, &p.plan, &part.declined, &scope, tenant_session)}
                         <PlanTable plan=p.plan filter=RwSignal::new(String::new())/>
                     }
                     .into_any(),
@@ -117,21 +123,7 @@ pub(crate) fn TenantsPlanStep(st: ImportState) -> impl IntoView {
             })}
         })
     };
-    let planning = st.planning.clone();
-    view! {
-        <section class="card import-step" aria-labelledby="imp-plan-h">
-            <h2 id="imp-plan-h">{move || i18n.t().import().plan_heading}</h2>
-            {unknown}
-            <button type="button" class="button" disabled=move || !ready() || planning.get() on:click=prepare>
-                {move || i18n.t().import().plan_button}
-            </button>
-            {
-                let planning = st.planning.clone();
-                move || planning.get().then(|| view! { <p role="status" aria-busy="true">{i18n.t().import().planning}</p> })
-            }
-            {preview}
-        </section>
-    }
+    plan_section(ready, st.planning.clone(), prepare, unknown, preview)
 }
 
 /// The runs of a partner's import, tenant by tenant, and their one report.
@@ -251,20 +243,7 @@ pub(crate) fn TenantsRunSection(st: ImportState) -> impl IntoView {
                 <div class="import-actions">
                     <button type="button" class="button" on:click=csv>{t.import().download_csv}</button>
                 </div>
-                <table class="import-table">
-                    <caption>{t.import().report_caption}</caption>
-                    <thead><tr>
-                        <th scope="col">{t.import().col_tenant}</th>
-                        <th scope="col">{t.import().col_line}</th>
-                        <th scope="col">{t.import().col_address}</th>
-                        <th scope="col">{t.import().col_group}</th>
-                        <th scope="col">{t.import().col_status}</th>
-                        <th scope="col">{t.import().col_why}</th>
-                        <th scope="col">{t.import().col_request}</th>
-                    </tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-                {more_rows(t, total)}
+                {report_table(t, true, rows, total)}
             </section>
         })
     };
