@@ -831,10 +831,7 @@ async fn a_group_fix_unticked_in_one_tenant_leaves_only_that_tenants_group_close
         list.iter().filter(|a| contacts.contains(a)).count()
     };
     until("both tenants' runs finished", DEADLINE * 4, || async {
-        let states = browser
-            .eval("const l = document.querySelector('.import-tenant-runs'); return l ? l.innerText : ''")
-            .await?;
-        let states = states.as_str().unwrap_or_default().to_owned();
+        let states = run_states(&browser).await?;
         Ok(if states.matches("Finished").count() == 2 {
             Poll::Ready(())
         } else {
@@ -854,5 +851,89 @@ async fn a_group_fix_unticked_in_one_tenant_leaves_only_that_tenants_group_close
         rejects_external_senders(&setup, &tailspin, ts_group)?,
         || format!("{ts_group} was opened though its fix was unticked"),
     )?;
+    browser.close().await
+}
+
+/// The state of each tenant's run as the run section lists them.
+async fn run_states(browser: &Browser) -> Result<String> {
+    let states = browser
+        .eval(
+            "const l = document.querySelector('.import-tenant-runs'); return l ? l.innerText : ''",
+        )
+        .await?;
+    Ok(states.as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn a_cross_tenant_run_pauses_and_resumes_by_the_buttons() -> Result<()> {
+    let (setup, browser) = partner_signed_in("tenants-import-pause").await?;
+    let [northwind, tailspin, _] = CUSTOMERS;
+    let rows = 15;
+    let (path, lists) = tenants_csv("tenants-pause", &[&northwind, &tailspin], rows)?;
+    upload(&browser, &path, 2 * rows).await?;
+    choose_group_in(&browser, &northwind, "Northwind Suppliers").await?;
+    choose_group_in(&browser, &tailspin, "Tailspin Suppliers").await?;
+    prepare_plan(&browser).await?;
+    browser.find("region", &option(&tailspin)).await?;
+    // Slow enough to pause in the middle of Northwind's run.
+    setup.set_knobs(Knobs {
+        latency_ms: 150,
+        ..Knobs::default()
+    })?;
+    let held = || {
+        let count = |org: &Organization, list: &[String]| {
+            let contacts = contact_addresses(&tenant_state(&setup, org.id));
+            list.iter().filter(|a| contacts.contains(a)).count()
+        };
+        (count(&northwind, &lists[0]), count(&tailspin, &lists[1]))
+    };
+    browser.click("button", "Start the run").await?;
+    until("a part of Northwind's run", DEADLINE, || async {
+        Ok(match held() {
+            (n, _) if n >= 2 && n < rows => Poll::Ready(()),
+            other => Poll::NotYet(format!("{other:?}")),
+        })
+    })
+    .await?;
+    browser.click("button", "Pause").await?;
+    // Operations already sent finish ("Pausing: …"); then it says Paused.
+    until("Paused", DEADLINE, || async {
+        let states = run_states(&browser).await?;
+        Ok(if states.contains("Paused") {
+            Poll::Ready(())
+        } else {
+            Poll::NotYet(states)
+        })
+    })
+    .await?;
+    browser.find("button", "Resume").await?;
+    let paused = held();
+    check(paused.0 < rows && paused.1 == 0, || {
+        format!("paused at {paused:?}")
+    })?;
+    // Nothing moves while paused, in either tenant.
+    let watched = std::time::Instant::now();
+    while watched.elapsed() < std::time::Duration::from_secs(2) {
+        let now = held();
+        check(now == paused, || {
+            format!("the sim changed while paused: {paused:?} → {now:?}")
+        })?;
+        // The polling interval of the watch, not a wait for anything.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    browser.screenshot("tenants-import-paused").await?;
+    browser.click("button", "Resume").await?;
+    setup.set_knobs(Knobs::default())?;
+    until("both tenants' runs finished", DEADLINE * 4, || async {
+        let states = run_states(&browser).await?;
+        Ok(
+            if states.matches("Finished").count() == 2 && held() == (rows, rows) {
+                Poll::Ready(())
+            } else {
+                Poll::NotYet(format!("{states}; {:?}", held()))
+            },
+        )
+    })
+    .await?;
     browser.close().await
 }

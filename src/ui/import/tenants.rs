@@ -238,7 +238,7 @@ pub fn verify(st: ImportState, current: Session, reach: OtherSessions, index: us
                     r.verified(&v);
                     r.phase = Phase::Starting;
                 });
-                run_part(&st, index, &session, &run.saved).await;
+                let _ = run_part(&st, index, &session, &run.saved).await;
                 forget_when_finished(&st);
             }
             Err(e) => st.update_part(index, |r| r.verify = Some(Err(e))),
@@ -253,9 +253,23 @@ async fn run_all(st: ImportState, current: Session, reach: OtherSessions) {
         let Some(run) = part.run.as_ref().filter(|r| r.phase == Phase::Starting) else {
             continue;
         };
-        match reach.session(&current, &part.tenant).await {
+        let stopped = match reach.session(&current, &part.tenant).await {
             Ok(session) => run_part(&st, index, &session, &run.saved).await,
-            Err(e) => st.update_part(index, |r| r.phase = Phase::Error(refusal(&e))),
+            Err(e) => {
+                st.update_part(index, |r| r.phase = Phase::Error(refusal(&e)));
+                false
+            }
+        };
+        if stopped {
+            // The admin cancelled: the tenants still waiting wait for "Resume the import".
+            st.parts.update(|parts| {
+                for run in parts.iter_mut().flatten().filter_map(|p| p.run.as_mut()) {
+                    if run.phase == Phase::Starting {
+                        run.phase = Phase::Interrupted;
+                    }
+                }
+            });
+            break;
         }
     }
     forget_when_finished(&st);
@@ -279,22 +293,28 @@ fn forget_when_finished(st: &ImportState) {
     }
 }
 
+/// Runs part `index` in `session`'s tenant; true when the admin cancelled it (the tenants after
+/// it then wait), false when it ended otherwise or stopped for a refused token.
 #[cfg(target_arch = "wasm32")]
-async fn run_part(st: &ImportState, index: usize, session: &Session, saved: &SavedRun) {
+async fn run_part(st: &ImportState, index: usize, session: &Session, saved: &SavedRun) -> bool {
     use guestlist_core::engine::RunSetup;
-    use guestlist_core::run::RunEvent;
+    use guestlist_core::run::{RunEvent, RunState};
 
     let store = match super::driver::open_store(saved, false).await {
         Ok(s) => s,
         Err(e) => {
             st.update_part(index, |r| r.phase = Phase::Error(ImportProblem::Journal(e)));
-            return;
+            return false;
         }
     };
+    let control = guestlist_core::run::RunControl::new();
+    // The page's Pause, Resume and Cancel act on the tenant's run under way.
+    st.set_control(Some(control.clone()));
     st.update_part(index, |r| r.phase = Phase::Running);
     let events = st.clone();
-    let control = guestlist_core::run::RunControl::new();
     let stop = control.clone();
+    let signed_out = std::rc::Rc::new(std::cell::Cell::new(false));
+    let refused = signed_out.clone();
     let setup = RunSetup::default()
         .with_control(control)
         .on_event(move |e| match e {
@@ -303,10 +323,17 @@ async fn run_part(st: &ImportState, index: usize, session: &Session, saved: &Sav
             }
             // A token refused mid-run: this tenant's run stops (journalled), and "Resume the
             // import" goes on with fresh tokens; the other tenants still run.
-            RunEvent::NeedsSignIn { .. } => stop.cancel(),
+            RunEvent::NeedsSignIn { .. } => {
+                refused.set(true);
+                stop.cancel()
+            }
             _ => {}
         });
-    match super::driver::execute(session, saved, &store, setup).await {
+    let outcome = super::driver::execute(session, saved, &store, setup).await;
+    st.set_control(None);
+    let stopped =
+        matches!(&outcome, Ok((o, _)) if o.state == RunState::Cancelled) && !signed_out.get();
+    match outcome {
         Ok((o, script)) => st.update_part(index, |r| {
             r.phase = Phase::Ended(o.state);
             r.progress = Some(o.progress.clone());
@@ -320,16 +347,18 @@ async fn run_part(st: &ImportState, index: usize, session: &Session, saved: &Sav
         }),
         Err(problem) => st.update_part(index, |r| r.phase = Phase::Error(problem)),
     }
+    stopped
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-async fn run_part(st: &ImportState, index: usize, _: &Session, _: &SavedRun) {
+async fn run_part(st: &ImportState, index: usize, _: &Session, _: &SavedRun) -> bool {
     // Natively the UI is only type-checked: there is no IndexedDB to journal in.
     st.update_part(index, |r| {
         r.phase = Phase::Error(ImportProblem::Journal(
             guestlist_core::run::StoreError::Write("no IndexedDB outside the browser".into()),
         ))
     });
+    false
 }
 
 fn local_storage() -> Option<web_sys::Storage> {

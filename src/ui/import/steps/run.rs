@@ -10,7 +10,7 @@ use crate::tenancy::TenantChoice;
 use crate::ui::externals::{consent_to_people, writes_users, ConsentNeeded};
 use crate::ui::import::state::{ImportProblem, ImportState, Phase, RunInfo, VerifyCounts};
 use crate::ui::tenants::{tenant_label, Tenants};
-use guestlist_core::run::RunState;
+use guestlist_core::run::{RunControl, RunState};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 
@@ -53,6 +53,30 @@ pub(super) fn state_text(
             }
             .to_owned()
         }
+    }
+}
+
+/// A running run's buttons: Pause (or Resume, once paused) and Cancel, on its `control`.
+pub(super) fn run_controls(
+    t: &'static Texts,
+    control: Option<RunControl>,
+    state: Option<RunState>,
+) -> impl IntoView {
+    let paused = matches!(state, Some(RunState::Paused | RunState::NeedsSignIn));
+    let cancel = control.clone();
+    view! {
+        {if paused {
+            view! { <button type="button" class="button" on:click=move |_| {
+                if let Some(c) = &control { c.resume() }
+            }>{t.import().resume}</button> }.into_any()
+        } else {
+            view! { <button type="button" class="button" on:click=move |_| {
+                if let Some(c) = &control { c.pause() }
+            }>{t.import().pause}</button> }.into_any()
+        }}
+        <button type="button" class="button" on:click=move |_| {
+            if let Some(c) = &cancel { c.cancel() }
+        }>{t.import().cancel}</button>
     }
 }
 
@@ -185,26 +209,7 @@ pub(crate) fn RunSection(st: ImportState) -> impl IntoView {
                     }
                     .into_any()
                 }
-                Phase::Running => {
-                    let paused = matches!(pstate, Some(RunState::Paused | RunState::NeedsSignIn));
-                    let control = st.control();
-                    let cancel = control.clone();
-                    view! {
-                        {if paused {
-                            view! { <button type="button" class="button" on:click=move |_| {
-                                if let Some(c) = &control { c.resume() }
-                            }>{t.import().resume}</button> }.into_any()
-                        } else {
-                            view! { <button type="button" class="button" on:click=move |_| {
-                                if let Some(c) = &control { c.pause() }
-                            }>{t.import().pause}</button> }.into_any()
-                        }}
-                        <button type="button" class="button" on:click=move |_| {
-                            if let Some(c) = &cancel { c.cancel() }
-                        }>{t.import().cancel}</button>
-                    }
-                    .into_any()
-                }
+                Phase::Running => run_controls(t, st.control(), pstate).into_any(),
                 Phase::Ended(_) | Phase::Error(_) => {
                     let st2 = st.clone();
                     let failed = run.with(|r| {

@@ -4,13 +4,13 @@
 
 use super::plan::{plan_section, totals_view, warnings_view, PlanTable};
 use super::report::{report_row, report_table};
-use super::run::{script_view, state_text};
+use super::run::{run_controls, script_view, state_text};
 use super::{session_fn, SHOWN};
 use crate::i18n::{fill, use_i18n};
 use crate::tenancy::{split_by_tenant, TenantChoice};
 use crate::ui::components::ConsentLink;
 use crate::ui::import::driver;
-use crate::ui::import::state::ImportState;
+use crate::ui::import::state::{ImportState, Phase};
 use crate::ui::import::tenants::{self, PartPlan};
 use crate::ui::tenants::{tenant_label, OtherSessions, Tenants};
 use leptos::prelude::*;
@@ -194,8 +194,17 @@ pub(crate) fn TenantsRunSection(st: ImportState) -> impl IntoView {
                     .filter_map(|p| p.run.as_ref())
                     .any(|r| tenants::resumable(&r.phase))
             });
+            // The tenant's run under way: Pause, Resume and Cancel, as in a single-tenant run.
+            let running = parts.with(|p| {
+                p.iter()
+                    .flatten()
+                    .filter_map(|p| p.run.as_ref())
+                    .find(|r| r.phase == Phase::Running)
+                    .map(|r| r.progress.as_ref().map(|p| p.state))
+            });
             let (st, st2, reach) = (st.clone(), st.clone(), reach.clone());
             view! {
+                {running.map(|state| run_controls(t, st.control(), state))}
                 {interrupted.then(|| view! {
                     <button type="button" class="button button--primary" on:click=move |_| {
                         if let (Some(s), Some(reach)) = (session(), reach.clone()) {
