@@ -4,9 +4,12 @@
 //! probe), one tenant after the other. A tenant where Guestlist isn't consented yet is reported
 //! with its consent link, and the others still run.
 //!
-//! Each tenant's run is an ordinary run ([`SavedRun`], which names its tenant) with its own
-//! journal in IndexedDB; `localStorage` lists the runs of the import, so after a reload each
-//! tenant's part is resumed in that tenant, whichever tenant the header shows.
+//! Each tenant's run is an ordinary run ([`RunInfo`]: a [`SavedRun`], which names its tenant,
+//! with its own journal in IndexedDB), planned without the group fixes the admin unticked in
+//! that tenant's preview; in script mode it has its script and the single-tenant import's
+//! Verify, in that tenant's session. The run under way takes the page's Pause, Resume and
+//! Cancel. `localStorage` lists the runs of the import, so after a reload each tenant's part is
+//! resumed in that tenant, whichever tenant the header shows.
 
 use super::driver::{make_plan, tenant as refusal};
 use super::state::{ImportProblem, ImportState, Phase, Planned, RunInfo, SavedRun};
