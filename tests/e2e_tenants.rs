@@ -578,36 +578,17 @@ async fn a_cross_tenant_import_reloaded_mid_run_resumes_each_tenant_in_its_own()
     let (setup, browser) = partner_signed_in("tenants-import-reload").await?;
     let [northwind, tailspin, _] = CUSTOMERS;
     let rows = 20;
-    let addresses = |tag: &str| -> Vec<String> {
-        (1..=rows)
-            .map(|i| format!("reload.{tag}.{i:03}@partner.example"))
-            .collect()
-    };
-    let (nw_rows, ts_rows) = (addresses("nw"), addresses("ts"));
-    let mut text = String::from("E-mailadres;Voornaam;Achternaam;Klant\r\n");
-    for (list, org) in [(&nw_rows, &northwind), (&ts_rows, &tailspin)] {
-        for (i, a) in list.iter().enumerate() {
-            text.push_str(&format!("{a};Row;{i};{}\r\n", org.name));
-        }
-    }
-    let path = csv_file("tenants-import-reload.csv", &text)?;
-    upload(&browser, &path, 2 * rows).await?;
-    choose_group_in(&browser, &northwind, "Northwind Suppliers").await?;
-    choose_group_in(&browser, &tailspin, "Tailspin Suppliers").await?;
-    prepare_plan(&browser).await?;
-    browser.find("region", &option(&tailspin)).await?;
+    let (path, lists) = tenants_csv("tenants-import-reload", &[&northwind, &tailspin], rows)?;
+    let (nw_rows, ts_rows) = (&lists[0], &lists[1]);
+    plan_in_suppliers(&browser, &path, 2 * rows).await?;
     // Slow enough that the reload lands in Northwind's part.
     setup.set_knobs(Knobs {
         latency_ms: 200,
         ..Knobs::default()
     })?;
-    let held = |org: &Organization, list: &[String]| {
-        let contacts = contact_addresses(&tenant_state(&setup, org.id));
-        list.iter().filter(|a| contacts.contains(a)).count()
-    };
     browser.click("button", "Start the run").await?;
     until("a part of Northwind's run", DEADLINE, || async {
-        Ok(match held(&northwind, &nw_rows) {
+        Ok(match held(&setup, &northwind, nw_rows) {
             n if n >= 2 && n < rows => Poll::Ready(()),
             n => Poll::NotYet(format!("{n} in Northwind")),
         })
@@ -625,8 +606,14 @@ async fn a_cross_tenant_import_reloaded_mid_run_resumes_each_tenant_in_its_own()
         "each tenant to hold exactly its rows",
         DEADLINE * 4,
         || async {
-            let own = (held(&northwind, &nw_rows), held(&tailspin, &ts_rows));
-            let crossed = (held(&northwind, &ts_rows), held(&tailspin, &nw_rows));
+            let own = (
+                held(&setup, &northwind, nw_rows),
+                held(&setup, &tailspin, ts_rows),
+            );
+            let crossed = (
+                held(&setup, &northwind, ts_rows),
+                held(&setup, &tailspin, nw_rows),
+            );
             if crossed != (0, 0) {
                 return Err(support::Error::Check(format!(
                     "rows in the wrong tenant: {crossed:?}"
@@ -682,6 +669,24 @@ fn tenants_csv(
     Ok((csv_file(&format!("{name}.csv"), &text)?, lists))
 }
 
+/// How many of `list` tenant `org` holds as mail contacts.
+fn held(setup: &SignInSetup, org: &Organization, list: &[String]) -> usize {
+    let contacts = contact_addresses(&tenant_state(setup, org.id));
+    list.iter().filter(|a| contacts.contains(a)).count()
+}
+
+/// Uploads the CSV at `path` (`rows` rows for Northwind and Tailspin), chooses each tenant's
+/// Suppliers group and prepares the plan, until both tenants' plans are shown.
+async fn plan_in_suppliers(browser: &Browser, path: &std::path::Path, rows: usize) -> Result<()> {
+    let [northwind, tailspin, _] = CUSTOMERS;
+    upload(browser, path, rows).await?;
+    choose_group_in(browser, &northwind, "Northwind Suppliers").await?;
+    choose_group_in(browser, &tailspin, "Tailspin Suppliers").await?;
+    prepare_plan(browser).await?;
+    browser.find("region", &option(&tailspin)).await?;
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_customer_in_script_mode_gets_its_script_and_verify_in_a_cross_tenant_import(
 ) -> Result<()> {
@@ -690,11 +695,7 @@ async fn a_customer_in_script_mode_gets_its_script_and_verify_in_a_cross_tenant_
     without_exchange_role(&setup, &tailspin);
     let (path, lists) = tenants_csv("tenants-script", &[&northwind, &tailspin], 2)?;
     let (nw_rows, ts_rows) = (&lists[0], &lists[1]);
-    upload(&browser, &path, 4).await?;
-    choose_group_in(&browser, &northwind, "Northwind Suppliers").await?;
-    choose_group_in(&browser, &tailspin, "Tailspin Suppliers").await?;
-    prepare_plan(&browser).await?;
-    browser.find("region", &option(&tailspin)).await?;
+    plan_in_suppliers(&browser, &path, 4).await?;
     browser.click("button", "Start the run").await?;
 
     // Tailspin's part hands over its script, in a section of its own.
@@ -718,13 +719,9 @@ async fn a_customer_in_script_mode_gets_its_script_and_verify_in_a_cross_tenant_
     )?;
     let region = format!("PowerShell for the Exchange steps in {}", option(&tailspin));
     browser.find("region", &region).await?;
-    let held = |org: &Organization, list: &[String]| {
-        let contacts = contact_addresses(&tenant_state(&setup, org.id));
-        list.iter().filter(|a| contacts.contains(a)).count()
-    };
     // Northwind, in direct mode, has its rows and no script.
     until("Northwind's rows", DEADLINE * 2, || async {
-        Ok(match held(&northwind, nw_rows) {
+        Ok(match held(&setup, &northwind, nw_rows) {
             2 => Poll::Ready(()),
             n => Poll::NotYet(format!("{n} in Northwind")),
         })
@@ -739,7 +736,7 @@ async fn a_customer_in_script_mode_gets_its_script_and_verify_in_a_cross_tenant_
     check(nw_script == Value::Bool(false), || {
         "Northwind (direct mode) got a script".into()
     })?;
-    check(held(&tailspin, ts_rows) == 0, || {
+    check(held(&setup, &tailspin, ts_rows) == 0, || {
         "Tailspin changed before its script ran".into()
     })?;
     browser.screenshot("tenants-import-script").await?;
@@ -777,8 +774,14 @@ async fn a_customer_in_script_mode_gets_its_script_and_verify_in_a_cross_tenant_
     browser.screenshot("tenants-import-script-verified").await?;
     // Each tenant holds exactly its own rows.
     check(
-        (held(&northwind, nw_rows), held(&tailspin, ts_rows)) == (2, 2)
-            && (held(&northwind, ts_rows), held(&tailspin, nw_rows)) == (0, 0),
+        (
+            held(&setup, &northwind, nw_rows),
+            held(&setup, &tailspin, ts_rows),
+        ) == (2, 2)
+            && (
+                held(&setup, &northwind, ts_rows),
+                held(&setup, &tailspin, nw_rows),
+            ) == (0, 0),
         || "rows in the wrong tenant".into(),
     )?;
     browser.close().await
@@ -826,10 +829,6 @@ async fn a_group_fix_unticked_in_one_tenant_leaves_only_that_tenants_group_close
     browser.screenshot("tenants-import-fixes").await?;
     browser.click("button", "Start the run").await?;
 
-    let held = |org: &Organization, list: &[String]| {
-        let contacts = contact_addresses(&tenant_state(&setup, org.id));
-        list.iter().filter(|a| contacts.contains(a)).count()
-    };
     until("both tenants' runs finished", DEADLINE * 4, || async {
         let states = run_states(&browser).await?;
         Ok(if states.matches("Finished").count() == 2 {
@@ -840,7 +839,10 @@ async fn a_group_fix_unticked_in_one_tenant_leaves_only_that_tenants_group_close
     })
     .await?;
     check(
-        (held(&northwind, &lists[0]), held(&tailspin, &lists[1])) == (2, 2),
+        (
+            held(&setup, &northwind, &lists[0]),
+            held(&setup, &tailspin, &lists[1]),
+        ) == (2, 2),
         || "a tenant is missing its rows".into(),
     )?;
     check(
@@ -870,22 +872,17 @@ async fn a_cross_tenant_run_pauses_and_resumes_by_the_buttons() -> Result<()> {
     let [northwind, tailspin, _] = CUSTOMERS;
     let rows = 15;
     let (path, lists) = tenants_csv("tenants-pause", &[&northwind, &tailspin], rows)?;
-    upload(&browser, &path, 2 * rows).await?;
-    choose_group_in(&browser, &northwind, "Northwind Suppliers").await?;
-    choose_group_in(&browser, &tailspin, "Tailspin Suppliers").await?;
-    prepare_plan(&browser).await?;
-    browser.find("region", &option(&tailspin)).await?;
+    plan_in_suppliers(&browser, &path, 2 * rows).await?;
     // Slow enough to pause in the middle of Northwind's run.
     setup.set_knobs(Knobs {
         latency_ms: 150,
         ..Knobs::default()
     })?;
     let held = || {
-        let count = |org: &Organization, list: &[String]| {
-            let contacts = contact_addresses(&tenant_state(&setup, org.id));
-            list.iter().filter(|a| contacts.contains(a)).count()
-        };
-        (count(&northwind, &lists[0]), count(&tailspin, &lists[1]))
+        (
+            held(&setup, &northwind, &lists[0]),
+            held(&setup, &tailspin, &lists[1]),
+        )
     };
     browser.click("button", "Start the run").await?;
     until("a part of Northwind's run", DEADLINE, || async {
