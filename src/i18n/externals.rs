@@ -157,6 +157,14 @@ area! {
         tenants_failed,
         tenants_caption,
         tenants_summary: Plural,
+        /// The tenant filter's "every tenant".
+        tenants_all,
+        /// The export when filters hold: `{count}` rows.
+        tenants_export_shown: Plural,
+        /// A row's checkbox: `{name}` in `{tenant}`.
+        tenants_select_row,
+        /// Everyone at `{domain}` in every tenant read, whatever else the filters say.
+        tenants_select_domain,
         col_tenant,
         col_name,
         col_address,
@@ -341,6 +349,13 @@ pub static EN: ExternalsTexts = ExternalsTexts {
         one: "{count} external person in {tenants} tenants.",
         other: "{count} external people in {tenants} tenants.",
     },
+    tenants_all: "All tenants",
+    tenants_export_shown: Plural {
+        one: "Export the {count} shown as CSV",
+        other: "Export the {count} shown as CSV",
+    },
+    tenants_select_row: "Select {name} in {tenant}",
+    tenants_select_domain: "Select everyone at @{domain} in every tenant read",
     col_tenant: "Tenant",
     col_name: "Name",
     col_address: "Address",
@@ -524,6 +539,13 @@ pub static NL: ExternalsTexts = ExternalsTexts {
         one: "{count} externe persoon in {tenants} tenants.",
         other: "{count} externe personen in {tenants} tenants.",
     },
+    tenants_all: "Alle tenants",
+    tenants_export_shown: Plural {
+        one: "De {count} getoonde als CSV exporteren",
+        other: "De {count} getoonde als CSV exporteren",
+    },
+    tenants_select_row: "{name} in {tenant} selecteren",
+    tenants_select_domain: "Iedereen van @{domain} selecteren in elke gelezen tenant",
     col_tenant: "Tenant",
     col_name: "Naam",
     col_address: "Adres",
