@@ -497,7 +497,9 @@ async fn the_cross_tenant_register_lists_customers_people_and_exports_a_tenant_c
     let in_tenant = |text: &str, org: &Organization| {
         let short = org.name.split(' ').next().unwrap_or(org.name);
         text.lines().any(|l| {
-            l.starts_with(&format!("{}\t", org.name)) && l.contains(&format!("{short} Suppliers"))
+            // The first cell is the row's checkbox.
+            l.trim_start().starts_with(&format!("{}\t", org.name))
+                && l.contains(&format!("{short} Suppliers"))
         })
     };
 
@@ -531,27 +533,9 @@ async fn the_cross_tenant_register_lists_customers_people_and_exports_a_tenant_c
     browser.screenshot("tenants-register").await?;
     support::axe::check_page(&browser, "the cross-tenant register").await?;
 
-    // The CSV: caught as the page hands it to the browser.
-    browser
-        .eval(
-            "window.__blobs = []; const make = URL.createObjectURL; \
-             URL.createObjectURL = b => { window.__blobs.push(b); return make.call(URL, b); }; \
-             return true",
-        )
-        .await?;
+    catch_downloads(&browser).await?;
     browser.click("button", "Export all as CSV").await?;
-    let csv = browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1]; \
-             window.__blobs[window.__blobs.length - 1].text().then(done)",
-            vec![],
-        )
-        .await?;
-    let csv = csv
-        .as_str()
-        .unwrap_or_default()
-        .trim_start_matches('\u{feff}');
+    let csv = last_download(&browser).await?;
     let mut lines = csv.lines();
     check(
         lines
@@ -570,7 +554,78 @@ async fn the_cross_tenant_register_lists_customers_people_and_exports_a_tenant_c
     check(csv_in(&northwind) && csv_in(&tailspin), || {
         format!("CSV rows: {rows:?}")
     })?;
+
+    // The page register's filters over every tenant read (the same controls as the page's own
+    // register, so found by their ids): a domain, then one tenant, then a search as you type.
+    // Each customer's seed holds three people at fabrikam.com of its five.
+    let control = |name: &str| {
+        browser
+            .client
+            .find(Locator::Css(&format!("#tenants-register-{name}")))
+    };
+    control("domain")
+        .await?
+        .select_by_value("fabrikam.com")
+        .await?;
+    browser.wait_text("6 of 10 external people shown.").await?;
+    control("tenant")
+        .await?
+        .select_by_label(&format!("{} (5)", tailspin.name))
+        .await?;
+    browser.wait_text("3 of 10 external people shown.").await?;
+    let text = table_text(&browser, caption).await?;
+    let rows: Vec<&str> = text.lines().skip(2).collect();
+    check(
+        rows.len() == 3
+            && rows
+                .iter()
+                .all(|l| l.trim_start().starts_with(tailspin.name)),
+        || format!("Tailspin at fabrikam.com: {text:?}"),
+    )?;
+    control("search").await?.send_keys("aaron").await?;
+    browser.wait_text("1 of 10 external people shown.").await?;
+    // The export takes the rows shown, and says so.
+    browser.click("button", "Export the 1 shown as CSV").await?;
+    let csv = last_download(&browser).await?;
+    let lines: Vec<&str> = csv.lines().collect();
+    check(
+        lines.len() == 2
+            && lines[1].starts_with(&format!(
+                "{},Aaron Con,aaron.con@fabrikam.com,",
+                tailspin.name
+            )),
+        || format!("the filtered CSV: {csv:?}"),
+    )?;
     browser.close().await
+}
+
+/// Keeps every file the page hands to the browser, for [`last_download`].
+async fn catch_downloads(browser: &Browser) -> Result<()> {
+    browser
+        .eval(
+            "window.__blobs = []; const make = URL.createObjectURL; \
+             URL.createObjectURL = b => { window.__blobs.push(b); return make.call(URL, b); }; \
+             return true",
+        )
+        .await?;
+    Ok(())
+}
+
+/// The text of the last file the page handed to the browser, without a byte order mark.
+async fn last_download(browser: &Browser) -> Result<String> {
+    let csv = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             window.__blobs[window.__blobs.length - 1].text().then(done)",
+            vec![],
+        )
+        .await?;
+    Ok(csv
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches('\u{feff}')
+        .to_owned())
 }
 
 #[tokio::test]

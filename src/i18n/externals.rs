@@ -165,6 +165,21 @@ area! {
         tenants_select_row,
         /// Everyone at `{domain}` in every tenant read, whatever else the filters say.
         tenants_select_domain,
+        /// Offboarding the chosen people of every tenant read, each in their own tenant.
+        tenants_offboard_heading,
+        tenants_offboard: Plural,
+        tenants_planning,
+        /// A tenant's part of the plan, under `{tenant}`'s name.
+        tenants_part,
+        tenants_run,
+        /// `{tenant}`'s part is being run.
+        tenants_running,
+        tenants_waiting,
+        tenants_report_caption,
+        /// Deleting guests needs `User.ReadWrite.All` in `{tenant}`, not yet consented.
+        tenants_needs_people_consent,
+        col_result,
+        col_operation,
         col_tenant,
         col_name,
         col_address,
@@ -349,6 +364,20 @@ pub static EN: ExternalsTexts = ExternalsTexts {
         one: "{count} external person in {tenants} tenants.",
         other: "{count} external people in {tenants} tenants.",
     },
+    tenants_offboard_heading: "Offboarding in every tenant",
+    tenants_offboard: Plural {
+        one: "Plan offboarding {count} person in their tenant",
+        other: "Plan offboarding {count} people in their tenants",
+    },
+    tenants_planning: "Reading each tenant afresh and planning there…",
+    tenants_part: "In {tenant}",
+    tenants_run: "Make these changes, tenant by tenant",
+    tenants_running: "Running in {tenant}…",
+    tenants_waiting: "Waiting for its turn.",
+    tenants_report_caption: "Offboarding in every tenant, operation by operation",
+    tenants_needs_people_consent: "{tenant}: deleting guests needs User.ReadWrite.All there, which you haven't consented to yet. Choose this tenant in the header and offboard these people on its own External people page, which asks for it; nothing more was done here.",
+    col_result: "Result",
+    col_operation: "What",
     tenants_all: "All tenants",
     tenants_export_shown: Plural {
         one: "Export the {count} shown as CSV",
@@ -539,6 +568,20 @@ pub static NL: ExternalsTexts = ExternalsTexts {
         one: "{count} externe persoon in {tenants} tenants.",
         other: "{count} externe personen in {tenants} tenants.",
     },
+    tenants_offboard_heading: "Offboarden in elke tenant",
+    tenants_offboard: Plural {
+        one: "Offboarden van {count} persoon in diens tenant plannen",
+        other: "Offboarden van {count} personen in hun tenants plannen",
+    },
+    tenants_planning: "Elke tenant opnieuw lezen en daar plannen…",
+    tenants_part: "In {tenant}",
+    tenants_run: "Deze wijzigingen uitvoeren, tenant na tenant",
+    tenants_running: "Bezig in {tenant}…",
+    tenants_waiting: "Wacht op zijn beurt.",
+    tenants_report_caption: "Offboarden in elke tenant, bewerking voor bewerking",
+    tenants_needs_people_consent: "{tenant}: gasten verwijderen vraagt daar User.ReadWrite.All, waarvoor je nog geen toestemming hebt gegeven. Kies deze tenant in de kop en offboard deze personen op de eigen pagina Externe personen, die erom vraagt; hier is verder niets gedaan.",
+    col_result: "Resultaat",
+    col_operation: "Wat",
     tenants_all: "Alle tenants",
     tenants_export_shown: Plural {
         one: "De {count} getoonde als CSV exporteren",

@@ -7,7 +7,7 @@
 //! list; a row's tenant is found from where its tenant's rows start. Two tenants may hold the
 //! same ids, so a row is named by its index here, and by its id only within its tenant.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::csv_export::ExportOptions;
 use super::register::{Filter, Register, Sort};
@@ -81,17 +81,12 @@ impl TenantsRegister {
         Register::tenants_csv(&runs, options)
     }
 
-    /// The people of `rows` per tenant: each tenant's index and its people's ids there.
-    pub fn ids_by_tenant(
-        &self,
-        rows: impl IntoIterator<Item = u32>,
-    ) -> BTreeMap<usize, BTreeSet<String>> {
-        let mut out: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    /// `rows` per tenant: each tenant's index and its rows, in the order given.
+    pub fn rows_by_tenant(&self, rows: impl IntoIterator<Item = u32>) -> BTreeMap<usize, Vec<u32>> {
+        let mut out: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
         for row in rows {
-            if let Some(p) = self.register.people.get(row as usize) {
-                out.entry(self.tenant_of(row))
-                    .or_default()
-                    .insert(p.id.clone());
+            if (row as usize) < self.register.people.len() {
+                out.entry(self.tenant_of(row)).or_default().push(row);
             }
         }
         out
@@ -188,10 +183,18 @@ mod tests {
         };
         assert_eq!(m.select(&guests_in_tailspin, Some(1), Sort::default()), [5]);
         // The same ids in two tenants stay two people, each in its own tenant.
-        let by = m.ids_by_tenant(all);
+        let by = m.rows_by_tenant(all.iter().rev().copied());
         assert_eq!(by.len(), 2);
-        assert_eq!(by[&0], BTreeSet::from(["c1".to_owned(), "g1".to_owned()]));
-        assert_eq!(by[&1], by[&0]);
+        let ids = |t: usize| -> Vec<&str> {
+            by[&t]
+                .iter()
+                .map(|&r| m.register.people[r as usize].id.as_str())
+                .collect()
+        };
+        assert_eq!(by[&0], [2, 0]);
+        assert_eq!(by[&1], [5, 3]);
+        assert_eq!(ids(0), ["g1", "c1"]);
+        assert_eq!(ids(1), ids(0));
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod change;
 mod filters;
 mod offboard;
 mod offboard_run;
+mod offboard_tenants;
 mod person;
 mod tenants;
 

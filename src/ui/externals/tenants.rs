@@ -9,6 +9,7 @@
 //! the rows shown.
 
 use super::filters::RegisterFilters;
+use super::offboard_tenants::TenantsOffboard;
 use super::{access_attribute, count_words, groups_text, kind_text, today};
 use crate::i18n::{fill, plural, use_i18n};
 use crate::tenancy::TenantChoice;
@@ -108,7 +109,7 @@ pub fn AllCustomers(session: Session) -> impl IntoView {
     let read = {
         let others = others.clone();
         let session = session.clone();
-        move |_| {
+        move || {
             let (Some(others), session) = (others.clone(), session.clone()) else {
                 return;
             };
@@ -145,6 +146,11 @@ pub fn AllCustomers(session: Session) -> impl IntoView {
                 reading.try_set(false);
             });
         }
+    };
+    // After an offboarding: the same tenants read again.
+    let reread = {
+        let read = read.clone();
+        Callback::new(move |_| read())
     };
     let export = move |_| {
         let csv =
@@ -358,6 +364,7 @@ pub fn AllCustomers(session: Session) -> impl IntoView {
                     <button type="button" class="button" on:click=export>{export_label}</button>
                 </div>
                 {table}
+                <TenantsOffboard session=session.clone() joined selected on_finished=reread/>
             }
         })
     };
@@ -371,11 +378,11 @@ pub fn AllCustomers(session: Session) -> impl IntoView {
                         <legend>{move || i18n.t().externals().tenants_choose}</legend>
                         {choices_view}
                     </fieldset>
-                    <button type="button" class="button" disabled=move || reading.get() on:click=read.clone()>
+                    <button type="button" class="button" disabled=move || reading.get() on:click={ let read = read.clone(); move |_| read() }>
                         {move || i18n.t().externals().tenants_read}
                     </button>
                     <ul class="import-tenant-runs">{states}</ul>
-                    {list_view}
+                    {list_view.clone()}
                 </section>
             }
         })
