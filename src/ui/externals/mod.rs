@@ -3,7 +3,8 @@
 //! virtualized list, CSV export, and offboarding the chosen people through the change engine
 //! ([`offboard`]). Each row's name opens the person's own page ([`person`]), where every change
 //! for one person is made ([`change`]). Partners also get every chosen customer's externals in
-//! one list ([`tenants`]).
+//! one list with the same filters ([`filters`], [`tenants`]), and offboard people of several
+//! customers at once, each in their own tenant ([`offboard_tenants`]).
 //!
 //! The register is read in two halves (`GraphClient::register_people`, then
 //! `register_memberships`): the first rows show as soon as the people are in, the groups when
