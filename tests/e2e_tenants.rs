@@ -704,6 +704,22 @@ async fn a_cross_tenant_import_reloaded_mid_run_resumes_each_tenant_in_its_own()
     browser.close().await
 }
 
+/// How many removals from a group `org`'s Activity log (kept per tenant in the browser) holds.
+async fn removals_logged(browser: &Browser, org: &Organization) -> Result<u64> {
+    let key = if org.id == guestlist_sim::contract::PARTNER.id {
+        "guestlist.activity".to_owned()
+    } else {
+        format!("guestlist.activity.{}", org.id.to_ascii_lowercase())
+    };
+    let n = browser
+        .eval(&format!(
+            "const log = JSON.parse(localStorage.getItem({key:?}) || '{{}}'); \
+             return (log.entries || []).filter(e => e.action && e.action.type === 'removeMember').length;"
+        ))
+        .await?;
+    Ok(n.as_u64().unwrap_or(0))
+}
+
 /// The (group, member) pairs of a snapshot's groups.
 fn memberships(state: &Value) -> std::collections::BTreeSet<(String, String)> {
     state["groups"]
@@ -807,7 +823,8 @@ async fn offboarding_across_customers_takes_each_tenants_people_out_there_only()
     )?;
 
     // Each customer lost exactly its own Fabrikam people's memberships; the people stay (they
-    // were taken out, not deleted); the partner's tenant and Adatum are untouched.
+    // were taken out, not deleted); the partner's tenant and Adatum are untouched. Each
+    // tenant's Activity holds its own removals, and only those.
     for (org, was) in orgs.iter().zip(&before) {
         let now = tenant_state(&setup, org.id);
         let (then, after) = (memberships(was), memberships(&now));
@@ -824,6 +841,14 @@ async fn offboarding_across_customers_takes_each_tenants_people_out_there_only()
             } else {
                 then.clone()
             };
+        let removed = (then.len() - expected.len()) as u64;
+        let logged = removals_logged(&browser, org).await?;
+        check(logged == removed, || {
+            format!(
+                "{}: {logged} removals in its Activity, {removed} made",
+                org.name
+            )
+        })?;
         check(after == expected, || {
             format!(
                 "{}: memberships now {after:?}, expected {expected:?}",

@@ -157,6 +157,8 @@ area! {
         tenants_failed,
         tenants_caption,
         tenants_summary: Plural,
+        /// The tenant filter (the header's switcher is "Tenant").
+        tenants_filter,
         /// The tenant filter's "every tenant".
         tenants_all,
         /// The export when filters hold: `{count}` rows.
@@ -378,6 +380,7 @@ pub static EN: ExternalsTexts = ExternalsTexts {
     tenants_needs_people_consent: "{tenant}: deleting guests needs User.ReadWrite.All there, which you haven't consented to yet. Choose this tenant in the header and offboard these people on its own External people page, which asks for it; nothing more was done here.",
     col_result: "Result",
     col_operation: "What",
+    tenants_filter: "Show the tenant",
     tenants_all: "All tenants",
     tenants_export_shown: Plural {
         one: "Export the {count} shown as CSV",
@@ -582,6 +585,7 @@ pub static NL: ExternalsTexts = ExternalsTexts {
     tenants_needs_people_consent: "{tenant}: gasten verwijderen vraagt daar User.ReadWrite.All, waarvoor je nog geen toestemming hebt gegeven. Kies deze tenant in de kop en offboard deze personen op de eigen pagina Externe personen, die erom vraagt; hier is verder niets gedaan.",
     col_result: "Resultaat",
     col_operation: "Wat",
+    tenants_filter: "Tenant tonen",
     tenants_all: "Alle tenants",
     tenants_export_shown: Plural {
         one: "De {count} getoonde als CSV exporteren",

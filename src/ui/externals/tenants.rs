@@ -270,7 +270,7 @@ pub fn AllCustomers(session: Session) -> impl IntoView {
         });
         view! {
             <div class="field">
-                <label for="tenants-register-tenant">{t.externals().col_tenant}</label>
+                <label for="tenants-register-tenant">{t.externals().tenants_filter}</label>
                 <select id="tenants-register-tenant"
                     prop:value=move || tenant.get().map(|i| i.to_string()).unwrap_or_default()
                     on:change=move |ev| tenant.set(event_target_value(&ev).parse().ok())>
