@@ -178,6 +178,27 @@ pub fn PlanPreview(prepared: Arc<Prepared>) -> impl IntoView {
     }
 }
 
+/// Take the people out of their groups, or delete them (`deleting`): radio buttons named
+/// `name` (one group per panel).
+#[component]
+pub fn ModeChoice(deleting: RwSignal<bool>, name: &'static str) -> impl IntoView {
+    view! {
+        <fieldset class="offboard-mode">
+            <legend>{tx(|t| t.externals().mode_label)}</legend>
+            <label class="checkbox">
+                <input type="radio" name=name prop:checked=move || !deleting.get()
+                    on:change=move |_| deleting.set(false)/>
+                {tx(|t| t.externals().mode_remove)}
+            </label>
+            <label class="checkbox">
+                <input type="radio" name=name prop:checked=move || deleting.get()
+                    on:change=move |_| deleting.set(true)/>
+                {tx(|t| t.externals().mode_delete)}
+            </label>
+        </fieldset>
+    }
+}
+
 /// The offboard button, the plan's preview, the run and its report.
 #[component]
 pub fn OffboardPanel(
@@ -252,19 +273,7 @@ pub fn OffboardPanel(
                 }
             };
             view! {
-                <fieldset class="offboard-mode">
-                    <legend>{tx(|t| t.externals().mode_label)}</legend>
-                    <label class="checkbox">
-                        <input type="radio" name="offboard-mode" prop:checked=move || !deleting.get()
-                            on:change=move |_| deleting.set(false)/>
-                        {tx(|t| t.externals().mode_remove)}
-                    </label>
-                    <label class="checkbox">
-                        <input type="radio" name="offboard-mode" prop:checked=move || deleting.get()
-                            on:change=move |_| deleting.set(true)/>
-                        {tx(|t| t.externals().mode_delete)}
-                    </label>
-                </fieldset>
+                <ModeChoice deleting name="offboard-mode"/>
                 <div class="actions">
                     <button type="button" class="button button--primary" disabled=n == 0 || !ready on:click=start_chosen>
                         {move || { let t = i18n.t(); plural(&t.externals().offboard, t.count(n), &[]) }}

@@ -10,7 +10,7 @@
 //! The panel's state is the page's: leaving the page during a run loses the report (each
 //! tenant's journal and Activity entries stay), and a reload doesn't resume the run.
 
-use super::offboard::{self, PlanPreview, Prepared};
+use super::offboard::{self, ModeChoice, PlanPreview, Prepared};
 use super::offboard_run::{self, Finished};
 use super::tenants::Joined;
 use crate::i18n::{fill, plural, use_i18n};
@@ -183,19 +183,7 @@ pub fn TenantsOffboard(
         let n = selected.with(BTreeSet::len) as u64;
         let plan = plan.clone();
         view! {
-            <fieldset class="offboard-mode">
-                <legend>{tx(|t| t.externals().mode_label)}</legend>
-                <label class="checkbox">
-                    <input type="radio" name="tenants-offboard-mode" prop:checked=move || !deleting.get()
-                        on:change=move |_| deleting.set(false)/>
-                    {tx(|t| t.externals().mode_remove)}
-                </label>
-                <label class="checkbox">
-                    <input type="radio" name="tenants-offboard-mode" prop:checked=move || deleting.get()
-                        on:change=move |_| deleting.set(true)/>
-                    {tx(|t| t.externals().mode_delete)}
-                </label>
-            </fieldset>
+            <ModeChoice deleting name="tenants-offboard-mode"/>
             <div class="actions">
                 <button type="button" class="button button--primary" disabled=n == 0 on:click=plan>
                     {move || { let t = i18n.t(); plural(&t.externals().tenants_offboard, t.count(n), &[]) }}
