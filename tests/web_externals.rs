@@ -121,14 +121,7 @@ fn mount(source: Source, load: Load) -> Page {
     let selected = RwSignal::new(BTreeSet::new());
     let (app, _) = web_support::mount_with(
         || provide_context(guestlist::i18n::I18n::new(Lang::En)),
-        // The rows' names link to each person's page: the router the app gives them.
-        move || {
-            view! {
-                <leptos_router::components::Router>
-                    <RegisterList register load selected today=TODAY/>
-                </leptos_router::components::Router>
-            }
-        },
+        move || view! { <RegisterList register load selected today=TODAY/> },
     );
     Page {
         app,

@@ -3,10 +3,10 @@
 
 use crate::i18n::use_i18n;
 use crate::ui::components::{LanguageSwitch, ModeStatus, SignInSlot};
+use crate::ui::router::A;
 use crate::ui::tenants::TenantSwitcher;
 use leptos::html::Main;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// Page frame. `configured` adds the sign-in slot and the primary navigation, which only make
 /// sense once `config.json` is valid (they need the router the shell provides).

@@ -11,6 +11,7 @@ pub mod groups;
 pub mod import;
 pub mod layout;
 pub mod pages;
+pub mod router;
 pub mod runs;
 pub mod session;
 pub mod tenants;
@@ -21,13 +22,14 @@ use crate::i18n::{use_i18n, I18n};
 use components::{ModeDetails, ModePanel, SignInProblemPanel};
 use layout::Frame;
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, Lazy, LazyRoute};
 use pages::{
     AboutPage, ActivityPage, ConfigErrorPage, ExternalsPage, GroupPage, GroupsPage, ImportPage,
     NotFoundPage, PersonPage,
 };
+use router::{provide_router, Page, Routes};
+use send_wrapper::SendWrapper;
 use std::any::Any;
+use std::future::Future;
 use std::rc::Rc;
 
 /// `text` in lower case, for comparing and sorting names. In the browser this is JavaScript's
@@ -131,58 +133,57 @@ pub fn Shell(config: Config) -> impl IntoView {
     provide_context(NavFocus(StoredValue::new(false)));
     provide_context(JobSlot::new());
     ModeDetails::provide();
+    provide_router(browser::router_base());
     view! {
-        <Router base=browser::router_base()>
-            <Frame configured=true>
-                <SignInProblemPanel/>
-                <ModePanel/>
-                <Routes fallback=|| view! { <NotFoundPage/> }>
-                    <Route path=path!("/") view=GroupsPage/>
-                    <Route path=path!("/groups/:id") view={Lazy::<GroupRoute>::new()}/>
-                    <Route path=path!("/import") view={Lazy::<ImportRoute>::new()}/>
-                    <Route path=path!("/externals") view={Lazy::<ExternalsRoute>::new()}/>
-                    <Route path=path!("/externals/:kind/:id") view={Lazy::<PersonRoute>::new()}/>
-                    <Route path=path!("/activity") view={Lazy::<ActivityRoute>::new()}/>
-                    <Route path=path!("/about") view={Lazy::<AboutRoute>::new()}/>
-                </Routes>
-            </Frame>
-        </Router>
+        <Frame configured=true>
+            <SignInProblemPanel/>
+            <ModePanel/>
+            <Routes page=page_view/>
+        </Frame>
     }
 }
 
+/// The view of each page: the finder's at once, every other from its own module.
+fn page_view(page: Page) -> AnyView {
+    match page {
+        Page::Groups => view! { <GroupsPage/> }.into_any(),
+        Page::Group => lazy(group_page_view()),
+        Page::Import => lazy(import_page_view()),
+        Page::Externals => lazy(externals_page_view()),
+        Page::Person => lazy(person_page_view()),
+        Page::Activity => lazy(activity_page_view()),
+        Page::About => lazy(about_page_view()),
+        Page::NotFound => view! { <NotFoundPage/> }.into_any(),
+    }
+}
+
+/// A page whose view arrives with its module: nothing until then (at once when the module is
+/// already here). The browser runs one thread, so the future needn't be `Send`.
+fn lazy(view: impl Future<Output = AnyView> + 'static) -> AnyView {
+    Suspend::new(SendWrapper::new(view)).into_any()
+}
+
 // Code splitting. The first load carries the shell, sign-in, the mode panel and the group finder;
-// every other page is a route whose view comes from its own WebAssembly module, fetched the first
+// every other page's view comes from its own WebAssembly module, fetched the first
 // time the route is shown. With the `split` feature (the Trunk build: index.html) each view
 // function below is a `#[lazy]` split point, which `wasm-split` (xtask/src/split.rs) cuts out of
-// the module; without it (tests, clippy) the same functions are plain `async fn`s and the routes
-// resolve at once. `#[lazy]` turns a function into an import only wasm-split resolves, so a build
+// the module; without it (tests, clippy) the same functions are plain `async fn`s that resolve at
+// once. `#[lazy]` turns a function into an import only wasm-split resolves, so a build
 // with the feature cannot run unsplit.
 
-/// Declares a route type whose view is a split point.
-macro_rules! lazy_route {
-    ($route:ident, $view:ident, $page:ident) => {
-        struct $route;
-
+/// Declares a page view that is a split point.
+macro_rules! lazy_view {
+    ($view:ident, $page:ident) => {
         #[cfg_attr(feature = "split", leptos::lazy)]
         async fn $view() -> AnyView {
             view! { <$page/> }.into_any()
         }
-
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            async fn view(_: Self) -> AnyView {
-                $view().await
-            }
-        }
     };
 }
 
-lazy_route!(GroupRoute, group_page_view, GroupPage);
-lazy_route!(ImportRoute, import_page_view, ImportPage);
-lazy_route!(ActivityRoute, activity_page_view, ActivityPage);
-lazy_route!(ExternalsRoute, externals_page_view, ExternalsPage);
-lazy_route!(PersonRoute, person_page_view, PersonPage);
-lazy_route!(AboutRoute, about_page_view, AboutPage);
+lazy_view!(group_page_view, GroupPage);
+lazy_view!(import_page_view, ImportPage);
+lazy_view!(activity_page_view, ActivityPage);
+lazy_view!(externals_page_view, ExternalsPage);
+lazy_view!(person_page_view, PersonPage);
+lazy_view!(about_page_view, AboutPage);

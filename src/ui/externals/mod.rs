@@ -26,6 +26,7 @@ use crate::ui::components::Page;
 use crate::ui::groups::virtual_list::{Scroll, VirtualRows, Window};
 use crate::ui::groups::{download, explain, tx, FailureView};
 use crate::ui::pages::groups::SignInFirst;
+use crate::ui::router::A;
 use crate::ui::session::{use_session, Session};
 use guestlist_core::domain::csv_export::ExportOptions;
 use guestlist_core::domain::journal::{Failure, Service};
@@ -35,7 +36,6 @@ use guestlist_core::domain::register::{
 use guestlist_core::run::Clock;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 use std::collections::BTreeSet;
 
 pub use change::{

@@ -10,6 +10,8 @@ use super::{access_attribute, groups_text, kind_text, today, until_text};
 use crate::i18n::{fill, use_i18n};
 use crate::ui::groups::{explain, tx, FailureView, KindBadge};
 use crate::ui::pages::groups::SignInFirst;
+use crate::ui::router::use_params;
+use crate::ui::router::A;
 use crate::ui::session::{use_session, Session};
 use guestlist_core::domain::group::MemberKind;
 use guestlist_core::domain::journal::{Failure, Service};
@@ -23,8 +25,6 @@ use guestlist_core::engine::reads::register_snapshot;
 use guestlist_core::tenant::lookup::RegisterReads;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -80,7 +80,7 @@ async fn load(
 /// Route `/externals/:kind/:id`.
 #[component]
 pub fn PersonPage() -> impl IntoView {
-    let params = use_params_map();
+    let params = use_params();
     move || {
         let (kind, id) = params.with(|p| {
             let kind = match p.get("kind").as_deref() {

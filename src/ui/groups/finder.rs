@@ -20,6 +20,7 @@ use super::{explain, sleep_ms, ExternalsBadge, KindBadge};
 use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::probe::Mode;
 use crate::ui::groups::tx;
+use crate::ui::router::A;
 use crate::ui::session::Session;
 use guestlist_core::domain::delivery::Outcome;
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
@@ -29,7 +30,6 @@ use guestlist_core::tenant::graph::MAX_BATCH;
 use guestlist_core::tenant::{GroupFilter, GroupId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 use std::collections::HashMap;
 
 /// Debounce delay: long enough to skip the keystrokes of a word, short enough to feel live.

@@ -11,6 +11,8 @@ use crate::ui::groups::members::{load_members, LoadState, MemberList, MemberRow}
 use crate::ui::groups::tx;
 use crate::ui::groups::{explain, GroupInfo, KindBadge};
 use crate::ui::pages::groups::SignInFirst;
+use crate::ui::router::use_params;
+use crate::ui::router::A;
 use crate::ui::session::{use_session, Session};
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::journal::{Failure, Service};
@@ -19,13 +21,11 @@ use guestlist_core::engine::reads::{from_require_sender_authentication, target_g
 use guestlist_core::tenant::GroupId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 /// Route `/groups/:id`.
 #[component]
 pub fn GroupPage() -> impl IntoView {
-    let params = use_params_map();
+    let params = use_params();
     move || {
         let id = params.with(|p| p.get("id").unwrap_or_default());
         match use_session() {

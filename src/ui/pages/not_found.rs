@@ -1,7 +1,7 @@
 use crate::i18n::use_i18n;
 use crate::ui::components::Page;
+use crate::ui::router::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
