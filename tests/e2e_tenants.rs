@@ -3,8 +3,9 @@
 //! home, picks a customer in the header's tenant switcher, and every change lands in that
 //! customer's tenant only. A customer where the app was never consented shows the consent path.
 //! Across customers at once: a CSV with a tenant column imports each row into its own tenant,
-//! and the cross-tenant register lists chosen customers' people and exports them with a tenant
-//! column.
+//! and the cross-tenant register lists chosen customers' people, filters them with a tenant
+//! filter besides the register's own, and exports them with a tenant column; offboarding people
+//! of two customers in one go takes each tenant's people out there and nowhere else.
 //!
 //! Run with an existing build: `GUESTLIST_DIST=dist cargo test -p guestlist --test e2e_tenants`.
 //! Screenshots: test-output/e2e/tenants-*.png.
@@ -497,7 +498,9 @@ async fn the_cross_tenant_register_lists_customers_people_and_exports_a_tenant_c
     let in_tenant = |text: &str, org: &Organization| {
         let short = org.name.split(' ').next().unwrap_or(org.name);
         text.lines().any(|l| {
-            l.starts_with(&format!("{}\t", org.name)) && l.contains(&format!("{short} Suppliers"))
+            // The first cell is the row's checkbox.
+            l.trim_start().starts_with(&format!("{}\t", org.name))
+                && l.contains(&format!("{short} Suppliers"))
         })
     };
 
@@ -531,27 +534,9 @@ async fn the_cross_tenant_register_lists_customers_people_and_exports_a_tenant_c
     browser.screenshot("tenants-register").await?;
     support::axe::check_page(&browser, "the cross-tenant register").await?;
 
-    // The CSV: caught as the page hands it to the browser.
-    browser
-        .eval(
-            "window.__blobs = []; const make = URL.createObjectURL; \
-             URL.createObjectURL = b => { window.__blobs.push(b); return make.call(URL, b); }; \
-             return true",
-        )
-        .await?;
+    catch_downloads(&browser).await?;
     browser.click("button", "Export all as CSV").await?;
-    let csv = browser
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1]; \
-             window.__blobs[window.__blobs.length - 1].text().then(done)",
-            vec![],
-        )
-        .await?;
-    let csv = csv
-        .as_str()
-        .unwrap_or_default()
-        .trim_start_matches('\u{feff}');
+    let csv = last_download(&browser).await?;
     let mut lines = csv.lines();
     check(
         lines
@@ -570,7 +555,83 @@ async fn the_cross_tenant_register_lists_customers_people_and_exports_a_tenant_c
     check(csv_in(&northwind) && csv_in(&tailspin), || {
         format!("CSV rows: {rows:?}")
     })?;
+
+    // The page register's filters over every tenant read (the same controls as the page's own
+    // register, so found by their ids): a domain, then one tenant, then a search as you type.
+    // Each customer's seed holds three people at fabrikam.com of its five.
+    register_control(&browser, "domain")
+        .await?
+        .select_by_value("fabrikam.com")
+        .await?;
+    browser.wait_text("6 of 10 external people shown.").await?;
+    register_control(&browser, "tenant")
+        .await?
+        .select_by_label(&format!("{} (5)", tailspin.name))
+        .await?;
+    browser.wait_text("3 of 10 external people shown.").await?;
+    let text = table_text(&browser, caption).await?;
+    let rows: Vec<&str> = text.lines().skip(2).collect();
+    check(
+        rows.len() == 3
+            && rows
+                .iter()
+                .all(|l| l.trim_start().starts_with(tailspin.name)),
+        || format!("Tailspin at fabrikam.com: {text:?}"),
+    )?;
+    register_control(&browser, "search")
+        .await?
+        .send_keys("aaron")
+        .await?;
+    browser.wait_text("1 of 10 external people shown.").await?;
+    // The export takes the rows shown, and says so.
+    browser.click("button", "Export the 1 shown as CSV").await?;
+    let csv = last_download(&browser).await?;
+    let lines: Vec<&str> = csv.lines().collect();
+    check(
+        lines.len() == 2
+            && lines[1].starts_with(&format!(
+                "{},Aaron Con (Fabrikam),aaron.con@fabrikam.com,",
+                tailspin.name
+            )),
+        || format!("the filtered CSV: {csv:?}"),
+    )?;
     browser.close().await
+}
+
+/// A control of the cross-tenant register's filters: the same controls as the page's own
+/// register (the same names), so found by their ids.
+async fn register_control(browser: &Browser, name: &str) -> Result<fantoccini::elements::Element> {
+    let css = format!("#tenants-register-{name}");
+    Ok(browser.client.find(Locator::Css(&css)).await?)
+}
+
+/// Keeps every file the page hands to the browser, for [`last_download`].
+async fn catch_downloads(browser: &Browser) -> Result<()> {
+    browser
+        .eval(
+            "window.__blobs = []; const make = URL.createObjectURL; \
+             URL.createObjectURL = b => { window.__blobs.push(b); return make.call(URL, b); }; \
+             return true",
+        )
+        .await?;
+    Ok(())
+}
+
+/// The text of the last file the page handed to the browser, without a byte order mark.
+async fn last_download(browser: &Browser) -> Result<String> {
+    let csv = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             window.__blobs[window.__blobs.length - 1].text().then(done)",
+            vec![],
+        )
+        .await?;
+    Ok(csv
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches('\u{feff}')
+        .to_owned())
 }
 
 #[tokio::test]
@@ -932,5 +993,163 @@ async fn a_cross_tenant_run_pauses_and_resumes_by_the_buttons() -> Result<()> {
         )
     })
     .await?;
+    browser.close().await
+}
+
+/// How many removals from a group `org`'s Activity log (kept per tenant in the browser) holds.
+async fn removals_logged(browser: &Browser, org: &Organization) -> Result<u64> {
+    let key = if org.id == guestlist_sim::contract::PARTNER.id {
+        "guestlist.activity".to_owned()
+    } else {
+        format!("guestlist.activity.{}", org.id.to_ascii_lowercase())
+    };
+    let n = browser
+        .eval(&format!(
+            "const log = JSON.parse(localStorage.getItem({key:?}) || '{{}}'); \
+             return (log.entries || []).filter(e => e.action && e.action.type === 'removeMember').length;"
+        ))
+        .await?;
+    Ok(n.as_u64().unwrap_or(0))
+}
+
+/// The (group, member) pairs of a snapshot's groups.
+fn memberships(state: &Value) -> std::collections::BTreeSet<(String, String)> {
+    state["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|g| {
+            let group = g["id"].as_str().unwrap_or_default().to_owned();
+            g["members"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(move |m| Some((group.clone(), m.as_str()?.to_owned())))
+        })
+        .collect()
+}
+
+/// The ids of a snapshot's mail contacts and users whose address is at `domain`.
+fn people_at(state: &Value, domain: &str) -> std::collections::BTreeSet<String> {
+    let at = format!("@{domain}");
+    let contacts = state["contacts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| {
+            c["externalEmailAddress"]
+                .as_str()
+                .is_some_and(|a| a.to_lowercase().ends_with(&at))
+        });
+    let users = state["users"].as_array().into_iter().flatten().filter(|u| {
+        u["mail"]
+            .as_str()
+            .is_some_and(|a| a.to_lowercase().ends_with(&at))
+    });
+    contacts
+        .chain(users)
+        .filter_map(|p| p["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn offboarding_across_customers_takes_each_tenants_people_out_there_only() -> Result<()> {
+    let (setup, browser) = partner_signed_in("tenants-offboard").await?;
+    let [northwind, tailspin, adatum] = CUSTOMERS;
+    let home = guestlist_sim::contract::PARTNER;
+    let orgs = [home, northwind, tailspin, adatum];
+    let before: Vec<Value> = orgs.iter().map(|o| tenant_state(&setup, o.id)).collect();
+
+    browser.click("link", "External people").await?;
+    browser.find("region", "All customers").await?;
+    for label in [
+        format!("{} (your tenant) · {}", home.domain, home.id),
+        option(&adatum),
+    ] {
+        browser.click("checkbox", &label).await?;
+    }
+    browser.click("button", "Read the chosen tenants").await?;
+    browser
+        .wait_text_within("10 external people in 2 tenants.", DEADLINE * 2)
+        .await?;
+    // The partnership with Fabrikam ends: everyone at fabrikam.com in both customers.
+    register_control(&browser, "domain")
+        .await?
+        .select_by_value("fabrikam.com")
+        .await?;
+    browser.wait_text("6 of 10 external people shown.").await?;
+    browser
+        .click(
+            "button",
+            "Select everyone at @fabrikam.com in every tenant read",
+        )
+        .await?;
+    browser.wait_text("6 selected.").await?;
+    browser
+        .click("button", "Plan offboarding 6 people in their tenants")
+        .await?;
+    // Each customer's part, planned there.
+    for org in [&northwind, &tailspin] {
+        browser.find("heading", &format!("In {}", org.name)).await?;
+    }
+    browser.screenshot("tenants-offboard-preview").await?;
+    browser
+        .click("button", "Make these changes, tenant by tenant")
+        .await?;
+    browser.find("button", "Back to the list").await?;
+    let report = table_text(
+        &browser,
+        "Offboarding in every tenant, operation by operation",
+    )
+    .await?;
+    browser.screenshot("tenants-offboard-report").await?;
+    support::axe::check_page(&browser, "the cross-tenant offboarding report").await?;
+    let rows: Vec<&str> = report.lines().skip(1).collect();
+    check(
+        !rows.is_empty()
+            && rows.iter().all(|l| !l.contains("Failed"))
+            && [&northwind, &tailspin]
+                .iter()
+                .all(|o| rows.iter().any(|l| l.starts_with(o.name))),
+        || format!("the report: {report:?}"),
+    )?;
+
+    // Each customer lost exactly its own Fabrikam people's memberships; the people stay (they
+    // were taken out, not deleted); the partner's tenant and Adatum are untouched. Each
+    // tenant's Activity holds its own removals, and only those.
+    for (org, was) in orgs.iter().zip(&before) {
+        let now = tenant_state(&setup, org.id);
+        let (then, after) = (memberships(was), memberships(&now));
+        let expected: std::collections::BTreeSet<_> =
+            if [northwind.id, tailspin.id].contains(&org.id) {
+                let leaving = people_at(was, "fabrikam.com");
+                check(then.iter().any(|(_, m)| leaving.contains(m)), || {
+                    format!("{}: no Fabrikam member to take out", org.name)
+                })?;
+                then.iter()
+                    .filter(|(_, m)| !leaving.contains(m))
+                    .cloned()
+                    .collect()
+            } else {
+                then.clone()
+            };
+        let removed = (then.len() - expected.len()) as u64;
+        let logged = removals_logged(&browser, org).await?;
+        check(logged == removed, || {
+            format!(
+                "{}: {logged} removals in its Activity, {removed} made",
+                org.name
+            )
+        })?;
+        check(after == expected, || {
+            format!(
+                "{}: memberships now {after:?}, expected {expected:?}",
+                org.name
+            )
+        })?;
+        check(contact_addresses(&now) == contact_addresses(was), || {
+            format!("{}: contacts changed", org.name)
+        })?;
+    }
     browser.close().await
 }

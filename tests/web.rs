@@ -16,6 +16,7 @@ mod web_support;
 
 use guestlist::config::{Config, ConfigError, Tenant};
 use guestlist::ui::browser::LANG_KEY;
+use guestlist::ui::router::{provide_router, use_params, Page, Routes, A};
 use guestlist::ui::AppWithConfig;
 use leptos::prelude::view;
 use wasm_bindgen::JsCast;
@@ -273,4 +274,95 @@ async fn missing_config_says_so() {
     assert!(app
         .text(".config-error-message")
         .contains("There is no config.json"));
+}
+
+thread_local! {
+    /// What the router test's group page saw: how often it was built, and each `id` it read.
+    static GROUP_PAGE: std::cell::RefCell<(u32, Vec<Option<String>>)> = Default::default();
+}
+
+/// The router test's pages: a group page that records what it sees, and a home page.
+fn router_test_page(page: Page) -> leptos::prelude::AnyView {
+    use leptos::prelude::*;
+    match page {
+        // As the app's pages are: built when their module is here, reading the parameters as
+        // they render.
+        Page::Group => Suspend::new(async {
+            let params = use_params();
+            GROUP_PAGE.with(|g| g.borrow_mut().0 += 1);
+            let id = move || {
+                let id = params.with(|p| p.get("id"));
+                GROUP_PAGE.with(|g| g.borrow_mut().1.push(id.clone()));
+                id
+            };
+            view! { <h1>{id}</h1> }
+        })
+        .into_any(),
+        Page::Groups => view! { <h1>"home"</h1> }.into_any(),
+        _ => view! { <h1>"other"</h1> }.into_any(),
+    }
+}
+
+fn pathname() -> String {
+    web_sys::window().unwrap().location().pathname().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn links_stay_in_the_tab_and_a_page_follows_its_parameters() {
+    use leptos::prelude::*;
+    let history = web_sys::window().unwrap().history().unwrap();
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
+    let length = history.length().unwrap();
+    let (app, ()) = mount_with(
+        || {
+            provide_router(String::new());
+        },
+        || {
+            view! {
+                <nav>
+                    <A href="/groups/g1">"one"</A>
+                    <A href="/groups/g%202">"two"</A>
+                    <A href="/" exact=true>"home"</A>
+                </nav>
+                <Routes page=router_test_page/>
+            }
+        },
+    );
+    let click = |name: &str| {
+        let links = app.root.query_selector_all("nav a").unwrap();
+        let link = (0..links.length())
+            .filter_map(|i| links.get(i))
+            .find(|l| l.text_content().as_deref() == Some(name))
+            .unwrap();
+        link.unchecked_into::<HtmlElement>().click();
+    };
+    assert_eq!(app.text("h1"), "home");
+    assert_eq!(app.text("nav a[aria-current='page']"), "home");
+
+    click("one");
+    until("the first group", || app.text("h1") == "g1").await;
+    assert_eq!(pathname(), "/groups/g1");
+    assert_eq!(app.text("nav a[aria-current='page']"), "one");
+    // Another group: the same page, its parameter decoded.
+    click("two");
+    until("the second group", || app.text("h1") == "g 2").await;
+    // Home: the group page is taken down without ever reading the home page's (no) id.
+    click("home");
+    until("home again", || app.text("h1") == "home").await;
+    assert_eq!(pathname(), "/");
+    let (built, seen) = GROUP_PAGE.with(|g| g.borrow().clone());
+    assert_eq!(built, 1, "one group page for both groups");
+    assert_eq!(seen, [Some("g1".to_owned()), Some("g 2".to_owned())]);
+    // Each link was a history entry of this tab, not a page load (the app is still here).
+    assert_eq!(history.length().unwrap(), length + 3);
+
+    // Back: the second group again, from the browser's own button.
+    history.back().unwrap();
+    until("back to the second group", || app.text("h1") == "g 2").await;
+    assert_eq!(GROUP_PAGE.with(|g| g.borrow().0), 2);
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/"))
+        .unwrap();
 }

@@ -284,8 +284,13 @@ pub enum Lang {
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::En, Lang::Nl];
 
+    /// This language's texts. Dutch's are English's until they have arrived ([`I18n`] switches
+    /// to Dutch only then).
     pub fn texts(self) -> &'static Texts {
-        self.pick(&EN, &NL)
+        match self {
+            Lang::En => &EN,
+            Lang::Nl => dutch_now(),
+        }
     }
 
     /// The one of a pair of per-language values that is this language's.
@@ -356,6 +361,27 @@ impl Lang {
     }
 }
 
+/// The Dutch texts, once they have been loaded ([`dutch`]).
+static DUTCH: std::sync::OnceLock<&'static Texts> = std::sync::OnceLock::new();
+
+/// The Dutch texts if they are here. With the `split` feature the first-screen Dutch texts are
+/// a module of their own, fetched when Dutch is chosen ([`dutch`]), and English stands in
+/// until then; without it (tests, clippy) they are always here.
+fn dutch_now() -> &'static Texts {
+    #[cfg(feature = "split")]
+    let here = &EN;
+    #[cfg(not(feature = "split"))]
+    let here = &NL;
+    DUTCH.get().copied().unwrap_or(here)
+}
+
+/// Fetches the Dutch texts. A split point with the `split` feature (see `lazy_view!` in
+/// `ui/mod.rs`): an English visitor's first load doesn't carry the Dutch catalogue.
+#[cfg_attr(feature = "split", leptos::lazy)]
+async fn dutch() -> &'static Texts {
+    &NL
+}
+
 /// The current language, provided as context at the root of the app.
 #[derive(Debug, Clone, Copy)]
 pub struct I18n {
@@ -363,10 +389,13 @@ pub struct I18n {
 }
 
 impl I18n {
+    /// Starts in `initial`; for Dutch, in English until the Dutch texts have arrived.
     pub fn new(initial: Lang) -> Self {
-        Self {
-            lang: RwSignal::new(initial),
-        }
+        let i18n = Self {
+            lang: RwSignal::new(Lang::En),
+        };
+        i18n.set(initial);
+        i18n
     }
 
     /// The current language (tracked).
@@ -379,8 +408,18 @@ impl I18n {
         self.lang.get().texts()
     }
 
+    /// Switches to `lang`, once its texts are here (Dutch may have to be fetched first).
     pub fn set(&self, lang: Lang) {
-        self.lang.set(lang);
+        if lang == Lang::En || cfg!(not(feature = "split")) || DUTCH.get().is_some() {
+            self.lang.set(lang);
+            return;
+        }
+        let this = *self;
+        leptos::task::spawn_local(async move {
+            let texts = dutch().await;
+            DUTCH.get_or_init(|| texts);
+            this.lang.try_set(lang);
+        });
     }
 }
 

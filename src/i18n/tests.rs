@@ -19,6 +19,7 @@ const SAME_IN_BOTH: &[&str] = &[
     "externals.tenants_choose",
     "externals.tenants_failed",
     "externals.col_tenant",
+    "externals.tenants_part",
     "deploy.config_bad",
 ];
 

@@ -30,7 +30,9 @@ use router::{provide_router, Page, Routes};
 use send_wrapper::SendWrapper;
 use std::any::Any;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 
 /// `text` in lower case, for comparing and sorting names. In the browser this is JavaScript's
 /// `toLowerCase()`: the same Unicode mapping as `str::to_lowercase`, without the latter's case
@@ -160,7 +162,20 @@ fn page_view(page: Page) -> AnyView {
 /// A page whose view arrives with its module: nothing until then (at once when the module is
 /// already here). The browser runs one thread, so the future needn't be `Send`.
 fn lazy(view: impl Future<Output = AnyView> + 'static) -> AnyView {
-    Suspend::new(SendWrapper::new(view)).into_any()
+    Suspend::new(SendWrapper::new(Untracked(Box::pin(view)))).into_any()
+}
+
+/// A future polled outside any reactive observer. A page's component reads signals as it is
+/// built (the session, say); `Suspend` would hand those reads to the route, which would then
+/// build the whole page again whenever one changed.
+struct Untracked<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for Untracked<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        untrack(|| self.0.as_mut().poll(cx))
+    }
 }
 
 // Code splitting. The first load carries the shell, sign-in, the mode panel and the group finder;

@@ -255,16 +255,29 @@ pub fn use_params() -> Signal<Params> {
 }
 
 /// Renders the page the current path names with `page`. A new page is rendered when the page
-/// changes; a change of parameters only reaches the page through [`use_params`].
+/// changes, and only then: a change of parameters reaches the page through [`use_params`], and
+/// what a page reads as it is built (untracked here) is the page's own business.
 #[component]
 pub fn Routes(page: fn(Page) -> AnyView) -> impl IntoView {
     let location = expect_context::<Location>();
     let resolved = Memo::new(move |_| location.path.with(|p| resolve(p)));
     let shown = Memo::new(move |_| resolved.with(|(page, _)| *page));
-    provide_context(RouteParams(Memo::new(move |_| {
-        resolved.with(|(_, params)| params.clone())
-    })));
-    move || page(shown.get())
+    move || {
+        let shown = shown.get();
+        untrack(|| {
+            // This page's parameters: they follow the path while the page is shown, and stay
+            // as they were when the path leaves it, so the page being taken down never sees
+            // another page's (empty) parameters.
+            let params = Memo::new(move |before: Option<&Params>| {
+                resolved.with(|(now, params)| match before {
+                    Some(before) if *now != shown => before.clone(),
+                    _ => params.clone(),
+                })
+            });
+            provide_context(RouteParams(params));
+            page(shown)
+        })
+    }
 }
 
 /// A link to a page of the app: `href` is relative to the app's base (`/import`). It carries

@@ -253,7 +253,7 @@ impl Session {
             .await
             .map(|t| t.scopes)
             .map_err(|e| TenantError::from(AuthError::from(e)));
-        let graph_me = self.graph.me().await.map(|_| ());
+        let graph_me = self.graph.me_answers().await;
         let exchange_read = self
             .probe_exchange
             .get_organization_config()

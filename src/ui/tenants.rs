@@ -146,21 +146,8 @@ pub fn provide_tenants(config: &Config) -> Tenants {
             Some(account) if partner => {
                 let (config, account) = (config.clone(), account.clone());
                 leptos::task::spawn_local(async move {
-                    match crate::ui::session::load_customers(&config).await {
-                        Ok(customers) => {
-                            let (list, domains): (Vec<_>, Vec<_>) = customers.into_iter().unzip();
-                            let mut made = choices(&account, &list);
-                            for (c, domain) in list.iter().zip(domains) {
-                                if let Some(choice) = made.iter_mut().find(|m| m.id == c.tenant_id)
-                                {
-                                    choice.domain = domain;
-                                }
-                            }
-                            tenants.choices.try_set(made);
-                        }
-                        // No permission to list them (not consented, not a partner): the admin
-                        // works in their own tenant, as a single-tenant admin does.
-                        Err(e) => leptos::logging::log!("GDAP customers not listed: {e}"),
+                    if let Some(made) = customer_choices(config, account).await {
+                        tenants.choices.try_set(made);
                     }
                 });
             }
@@ -169,6 +156,31 @@ pub fn provide_tenants(config: &Config) -> Tenants {
         account
     });
     tenants
+}
+
+/// The switcher's list for a signed-in partner: their own tenant first, then their GDAP
+/// customers with their default domains; `None` when the customers can't be listed (no
+/// permission, not consented, not a partner): the admin then works in their own tenant, as a
+/// single-tenant admin does. A split point of its own with the `split` feature (see
+/// `lazy_view!` in `ui/mod.rs`): only a partner's sign-in fetches these reads.
+#[cfg_attr(feature = "split", leptos::lazy)]
+async fn customer_choices(config: Config, account: Account) -> Option<Vec<TenantChoice>> {
+    match crate::ui::session::load_customers(&config).await {
+        Ok(customers) => {
+            let (list, domains): (Vec<_>, Vec<_>) = customers.into_iter().unzip();
+            let mut made = choices(&account, &list);
+            for (c, domain) in list.iter().zip(domains) {
+                if let Some(choice) = made.iter_mut().find(|m| m.id == c.tenant_id) {
+                    choice.domain = domain;
+                }
+            }
+            Some(made)
+        }
+        Err(e) => {
+            leptos::logging::log!("GDAP customers not listed: {e}");
+            None
+        }
+    }
 }
 
 /// A tenant as the switcher names it: "Tailspin Toys · {id}", the admin's own marked.

@@ -13,6 +13,7 @@
 //! - [`plan`]: desired people + tenant state → operations.
 //! - [`powershell`]: escaping and the idempotent Exchange script for script mode.
 //! - [`register`]: the externals register: rows, filters, search, sorting, CSV export.
+//! - [`register_tenants`]: partners' registers of several tenants as one, filtered by tenant.
 //! - [`report`]: row outcomes, the run report (CSV) and the JSON audit file.
 //! - [`retry`]: when and how long to wait before trying again.
 //! - [`template`]: `{name}` placeholders in texts.
@@ -53,6 +54,7 @@ pub mod person;
 pub mod plan;
 pub mod powershell;
 pub mod register;
+pub mod register_tenants;
 pub mod report;
 pub mod retry;
 pub mod template;

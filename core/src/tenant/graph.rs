@@ -310,6 +310,14 @@ impl<T: Transport, K: TokenSource, S: Sleeper> GraphClient<T, K, S> {
         .await
     }
 
+    /// Whether Graph answers for the signed-in user (the mode probe): `GET /me?$select=id`,
+    /// its body left undecoded, so the first load needn't carry a user's decoder.
+    pub async fn me_answers(&self) -> Result<(), TenantError> {
+        self.get_json::<serde::de::IgnoredAny>("GET /me", self.url("/me?$select=id"), false)
+            .await
+            .map(|_| ())
+    }
+
     /// Searches groups by display name (`$search="displayName:…"`), optionally filtered by kind.
     /// `$search` needs `ConsistencyLevel: eventual`; `$count=true` makes advanced filters work
     /// (<https://learn.microsoft.com/graph/aad-advanced-queries>). An empty query lists instead.

@@ -785,6 +785,19 @@ async fn attempts_are_bounded() {
 }
 
 #[tokio::test]
+async fn the_mode_probe_asks_graph_for_the_signed_in_users_id_only() {
+    let p = Parts::new(vec![
+        Scripted::ok(200, r#"{"id":"u1","displayName":"Admin"}"#.into()),
+        Ok(response(403, &[], fixture("graph/error-forbidden.json"))),
+    ]);
+    p.graph().me_answers().await.unwrap();
+    let seen = p.transport.seen();
+    assert!(seen[0].url.ends_with("/me?$select=id"), "{}", seen[0].url);
+    let err = p.graph().me_answers().await.unwrap_err();
+    assert!(matches!(err, TenantError::Forbidden(_)), "{err:?}");
+}
+
+#[tokio::test]
 async fn unauthorized_refreshes_once_then_asks_to_sign_in_again() {
     let unauthorized = || Ok(response(401, &[], fixture("graph/error-unauthorized.json")));
     let p = Parts::new(vec![

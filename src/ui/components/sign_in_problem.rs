@@ -20,7 +20,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// The explanation, with its texts (both languages) and code: a split point of its own with the
-/// `split` feature (see `lazy_route!` in `ui/mod.rs`), fetched the first time a sign-in fails.
+/// `split` feature (see `lazy_view!` in `ui/mod.rs`), fetched the first time a sign-in fails.
 #[cfg_attr(feature = "split", leptos::lazy)]
 async fn sign_in_problem_view() -> AnyView {
     view! { <Explained/> }.into_any()

@@ -3,7 +3,8 @@
 //! virtualized list, CSV export, and offboarding the chosen people through the change engine
 //! ([`offboard`]). Each row's name opens the person's own page ([`person`]), where every change
 //! for one person is made ([`change`]). Partners also get every chosen customer's externals in
-//! one list ([`tenants`]).
+//! one list with the same filters ([`filters`], [`tenants`]), and offboard people of several
+//! customers at once, each in their own tenant ([`offboard_tenants`]).
 //!
 //! The register is read in two halves (`GraphClient::register_people`, then
 //! `register_memberships`): the first rows show as soon as the people are in, the groups when
@@ -11,8 +12,10 @@
 //! end dates (`Get-MailContact`).
 
 mod change;
+mod filters;
 mod offboard;
 mod offboard_run;
+mod offboard_tenants;
 mod person;
 mod tenants;
 
@@ -39,6 +42,7 @@ pub use change::{
     consent_to_people, run_now_for_people, writes_users, Change, ChangePanel, ConsentNeeded,
     PeopleRun,
 };
+use filters::RegisterFilters;
 pub use offboard::OffboardPanel;
 pub use person::PersonPage;
 
@@ -257,9 +261,18 @@ pub fn addresses_in(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `Some(value)` unless the select's value is empty ("all").
-fn chosen(value: String) -> Option<String> {
-    Some(value).filter(|v| !v.is_empty())
+/// "12 external people." or, filtered, "3 of 12 external people shown." (counts as written).
+pub fn count_words(t: &Texts, total: usize, shown: usize, filtered: bool) -> String {
+    let (total, shown) = (t.count(total as u64), t.count(shown as u64));
+    if filtered {
+        plural(
+            &t.externals().count_filtered,
+            total,
+            &[("shown", shown.as_str())],
+        )
+    } else {
+        plural(&t.externals().count_all, total, &[])
+    }
 }
 
 /// The register's filters, count, selection and virtualized list.
@@ -281,56 +294,13 @@ pub fn RegisterList(
     // Row indices the filter keeps, by name.
     let visible =
         Memo::new(move |_| filter.with(|f| register.with(|r| r.select(f, Sort::default()))));
-    let set = move |change: fn(&mut Filter, String), value: String| {
-        filter.update(|f| change(f, value));
-        scroll.to_top();
-    };
     let groups_read = Memo::new(move |_| load.with(Load::groups_read));
-    let domains = Memo::new(move |_| {
-        register.with(|r| {
-            r.domains()
-                .into_iter()
-                .map(|(d, n)| (d.to_owned(), n))
-                .collect::<Vec<_>>()
-        })
-    });
-    let companies = Memo::new(move |_| {
-        register.with(|r| {
-            r.companies()
-                .into_iter()
-                .map(|(c, n)| (c.to_owned(), n))
-                .collect::<Vec<_>>()
-        })
-    });
-    // (index, name, externals in it), by name; groups without externals are left out.
-    let groups = Memo::new(move |_| {
-        register.with(|r| {
-            let per = r.externals_per_group();
-            let mut out: Vec<(u32, String, u32)> = r
-                .groups
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| per[*i] > 0)
-                .map(|(i, g)| (i as u32, g.name.clone(), per[i]))
-                .collect();
-            out.sort_by_key(|a| a.1.to_lowercase());
-            out
-        })
-    });
-
     let count_text = move || {
         let t = i18n.t();
-        let total = t.count(register.with(|r| r.people.len()) as u64);
-        let shown = t.count(visible.with(Vec::len) as u64);
-        let mut text = if filter.with(|f| *f == Filter::default()) {
-            plural(&t.externals().count_all, total, &[])
-        } else {
-            plural(
-                &t.externals().count_filtered,
-                total,
-                &[("shown", shown.as_str())],
-            )
-        };
+        let total = register.with(|r| r.people.len());
+        let shown = visible.with(Vec::len);
+        let filtered = filter.with(|f| *f != Filter::default());
+        let mut text = count_words(t, total, shown, filtered);
         let n = selected.with(BTreeSet::len) as u64;
         if n > 0 {
             text = format!(
@@ -427,117 +397,10 @@ pub fn RegisterList(
         #[cfg(not(target_arch = "wasm32"))]
         let _ = ev;
     };
-    let clear = move |_| {
-        filter.set(Filter::default());
-        scroll.to_top();
-    };
-
     view! {
         <section class="card register">
-            <div class="field">
-                <label for="register-search">{tx(|t| t.externals().search_label)}</label>
-                <input id="register-search" type="search" autocomplete="off"
-                    prop:value=move || filter.with(|f| f.search.clone())
-                    on:input=move |ev| set(|f, v| f.search = v, event_target_value(&ev))/>
-            </div>
-            <fieldset class="register-filters">
-                <legend>{tx(|t| t.externals().filters_label)}</legend>
-                <div class="field">
-                    <label for="register-domain">{tx(|t| t.externals().domain_label)}</label>
-                    <select id="register-domain"
-                        prop:value=move || filter.with(|f| f.domain.clone().unwrap_or_default())
-                        on:change=move |ev| set(|f, v| f.domain = chosen(v), event_target_value(&ev))>
-                        <option value="">{tx(|t| t.externals().domain_all)}</option>
-                        {move || domains.get().into_iter().map(|(d, n)| {
-                            let label = format!("{d} ({})", i18n.t().count(n.into()));
-                            view! { <option value=d>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="register-company">{tx(|t| t.externals().company_label)}</label>
-                    <select id="register-company"
-                        prop:value=move || filter.with(|f| f.company.clone().unwrap_or_default())
-                        on:change=move |ev| set(|f, v| f.company = chosen(v), event_target_value(&ev))>
-                        <option value="">{tx(|t| t.externals().company_all)}</option>
-                        {move || companies.get().into_iter().map(|(c, n)| {
-                            let label = format!("{c} ({})", i18n.t().count(n.into()));
-                            view! { <option value=c>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="register-kind">{tx(|t| t.externals().kind_label)}</label>
-                    <select id="register-kind"
-                        prop:value=move || match filter.with(|f| f.kind) {
-                            Some(ExternalKind::Contact) => "contact",
-                            Some(ExternalKind::Guest) => "guest",
-                            None => "",
-                        }
-                        on:change=move |ev| set(|f, v| f.kind = match v.as_str() {
-                            "contact" => Some(ExternalKind::Contact),
-                            "guest" => Some(ExternalKind::Guest),
-                            _ => None,
-                        }, event_target_value(&ev))>
-                        <option value="">{tx(|t| t.externals().kind_all)}</option>
-                        <option value="contact">{tx(|t| t.externals().kind_contacts)}</option>
-                        <option value="guest">{tx(|t| t.externals().kind_guests)}</option>
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="register-group">{tx(|t| t.externals().group_label)}</label>
-                    <select id="register-group" disabled=move || !groups_read.get()
-                        prop:value=move || filter.with(|f| f.group.map(|g| g.to_string()).unwrap_or_default())
-                        on:change=move |ev| set(|f, v| f.group = v.parse().ok(), event_target_value(&ev))>
-                        <option value="">
-                            {move || if groups_read.get() { i18n.t().externals().group_all } else { i18n.t().externals().groups_loading }}
-                        </option>
-                        {move || groups.get().into_iter().map(|(i, name, n)| {
-                            let label = format!("{name} ({})", i18n.t().count(n.into()));
-                            view! { <option value=i.to_string()>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="register-invitation">{tx(|t| t.externals().invitation_label)}</label>
-                    <select id="register-invitation"
-                        prop:value=move || match filter.with(|f| f.invitation) {
-                            Some(InvitationState::PendingAcceptance) => "pending",
-                            Some(InvitationState::Accepted) => "accepted",
-                            None => "",
-                        }
-                        on:change=move |ev| set(|f, v| f.invitation = match v.as_str() {
-                            "pending" => Some(InvitationState::PendingAcceptance),
-                            "accepted" => Some(InvitationState::Accepted),
-                            _ => None,
-                        }, event_target_value(&ev))>
-                        <option value="">{tx(|t| t.externals().invitation_all)}</option>
-                        <option value="pending">{tx(|t| t.externals().pending)}</option>
-                        <option value="accepted">{tx(|t| t.externals().accepted)}</option>
-                    </select>
-                </div>
-                <label class="checkbox">
-                    <input type="checkbox" id="register-orphans" disabled=move || !groups_read.get()
-                        prop:checked=move || filter.with(|f| f.in_no_group)
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            filter.update(|f| f.in_no_group = on);
-                            scroll.to_top();
-                        }/>
-                    {tx(|t| t.externals().in_no_group)}
-                </label>
-                <label class="checkbox">
-                    <input type="checkbox" id="register-ended"
-                        prop:checked=move || filter.with(|f| f.access_ended_by.is_some())
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            filter.update(|f| f.access_ended_by = on.then_some(today));
-                            scroll.to_top();
-                        }/>
-                    {tx(|t| t.externals().access_ended)}
-                </label>
-                <button type="button" class="button" on:click=clear>{tx(|t| t.externals().clear_filters)}</button>
-            </fieldset>
+            <RegisterFilters filter register=Signal::from(register) groups_read=Signal::from(groups_read) today prefix="register"
+                on_change=Callback::new(move |_| scroll.to_top())/>
             <p class="members-count" role="status">{count_text}</p>
             {move || match load.get() {
                 Load::Failed(f) => Some(view! { <FailureView failure=f/> }),

@@ -15,7 +15,7 @@ use guestlist_core::domain::journal::Service;
 use guestlist_core::domain::plan::{
     offboarding, offboarding_deleting, Leaver, LeaverSkip, Plan, TargetGroup,
 };
-use guestlist_core::domain::register::{Filter, Register};
+use guestlist_core::domain::register::{Filter, Person, Register};
 use guestlist_core::engine::reads::register_snapshot;
 use guestlist_core::tenant::{Group, TenantError};
 use leptos::prelude::*;
@@ -54,17 +54,11 @@ pub struct Prepared {
     pub deleting: bool,
 }
 
-/// Reads the tenant afresh and plans taking the people with `ids` (as the register shows them)
-/// out of every group they are in, or (`deleting`) deleting them.
-async fn prepare(
-    session: &Session,
-    register: &Register,
-    ids: &BTreeSet<String>,
-    deleting: bool,
-) -> Result<Prepared, TenantError> {
+/// The people of `people` offboarding can plan for, and the names to show for them.
+pub fn leavers<'a>(people: impl IntoIterator<Item = &'a Person>) -> (Vec<Leaver>, Vec<String>) {
     let mut leavers: Vec<Leaver> = Vec::new();
     let mut names = Vec::new();
-    for p in register.people.iter().filter(|p| ids.contains(&p.id)) {
+    for p in people {
         if let Some(l) = p.leaver() {
             leavers.push(l);
             names.push(if p.name.is_empty() {
@@ -74,6 +68,16 @@ async fn prepare(
             });
         }
     }
+    (leavers, names)
+}
+
+/// Reads `session`'s tenant afresh and plans taking `leavers` (as [`leavers`] found them) out
+/// of every group they are in, or (`deleting`) deleting them.
+pub async fn prepare(
+    session: &Session,
+    (leavers, names): (Vec<Leaver>, Vec<String>),
+    deleting: bool,
+) -> Result<Prepared, TenantError> {
     let reads = session.graph.register_reads().await?;
     let snapshot = register_snapshot(&reads);
     if deleting {
@@ -104,7 +108,7 @@ async fn prepare(
 
 /// What the plan does: its summary, each operation, and who or what it leaves alone.
 #[component]
-fn PlanPreview(prepared: Arc<Prepared>) -> impl IntoView {
+pub fn PlanPreview(prepared: Arc<Prepared>) -> impl IntoView {
     let i18n = use_i18n();
     let p = prepared;
     let summary = {
@@ -174,6 +178,27 @@ fn PlanPreview(prepared: Arc<Prepared>) -> impl IntoView {
     }
 }
 
+/// Take the people out of their groups, or delete them (`deleting`): radio buttons named
+/// `name` (one group per panel).
+#[component]
+pub fn ModeChoice(deleting: RwSignal<bool>, name: &'static str) -> impl IntoView {
+    view! {
+        <fieldset class="offboard-mode">
+            <legend>{tx(|t| t.externals().mode_label)}</legend>
+            <label class="checkbox">
+                <input type="radio" name=name prop:checked=move || !deleting.get()
+                    on:change=move |_| deleting.set(false)/>
+                {tx(|t| t.externals().mode_remove)}
+            </label>
+            <label class="checkbox">
+                <input type="radio" name=name prop:checked=move || deleting.get()
+                    on:change=move |_| deleting.set(true)/>
+                {tx(|t| t.externals().mode_delete)}
+            </label>
+        </fieldset>
+    }
+}
+
 /// The offboard button, the plan's preview, the run and its report.
 #[component]
 pub fn OffboardPanel(
@@ -219,7 +244,8 @@ pub fn OffboardPanel(
             let snapshot = register.get_untracked();
             let delete = deleting.get_untracked();
             spawn_local(async move {
-                let next = match prepare(&session, &snapshot, &ids, delete).await {
+                let chosen = leavers(snapshot.people.iter().filter(|p| ids.contains(&p.id)));
+                let next = match prepare(&session, chosen, delete).await {
                     Ok(p) => Step::Preview(Arc::new(p)),
                     Err(e) => Step::Failed(explain(Service::Graph, &e)),
                 };
@@ -247,19 +273,7 @@ pub fn OffboardPanel(
                 }
             };
             view! {
-                <fieldset class="offboard-mode">
-                    <legend>{tx(|t| t.externals().mode_label)}</legend>
-                    <label class="checkbox">
-                        <input type="radio" name="offboard-mode" prop:checked=move || !deleting.get()
-                            on:change=move |_| deleting.set(false)/>
-                        {tx(|t| t.externals().mode_remove)}
-                    </label>
-                    <label class="checkbox">
-                        <input type="radio" name="offboard-mode" prop:checked=move || deleting.get()
-                            on:change=move |_| deleting.set(true)/>
-                        {tx(|t| t.externals().mode_delete)}
-                    </label>
-                </fieldset>
+                <ModeChoice deleting name="offboard-mode"/>
                 <div class="actions">
                     <button type="button" class="button button--primary" disabled=n == 0 || !ready on:click=start_chosen>
                         {move || { let t = i18n.t(); plural(&t.externals().offboard, t.count(n), &[]) }}

@@ -147,16 +147,22 @@ fn find_interrupted(job: OffboardJob) {
     let _ = (id, job);
 }
 
-/// Starts a run of the previewed plan.
-pub fn start(job: OffboardJob, session: Session, prepared: Arc<Prepared>) {
-    let saved = SavedOffboarding {
-        id: new_run_id("offboarding"),
-        prepared: Prepared::clone(&prepared),
+/// A new run of `prepared` in `session`'s tenant, in its mode, by its admin.
+pub fn new_run(session: &Session, prepared: &Prepared) -> SavedOffboarding {
+    SavedOffboarding {
+        // Unique when several tenants' runs start in the same millisecond.
+        id: format!("{}-{}", new_run_id("offboarding"), session.tenant.id),
+        prepared: prepared.clone(),
         direct: session.is_direct(),
         started_at: now_iso(),
         signed_in_as: session.account.username.clone(),
         tenant_id: session.tenant.id.clone(),
-    };
+    }
+}
+
+/// Starts a run of the previewed plan.
+pub fn start(job: OffboardJob, session: Session, prepared: Arc<Prepared>) {
+    let saved = new_run(&session, &prepared);
     run(job, session, Arc::new(saved), true);
 }
 
@@ -198,60 +204,85 @@ async fn run_journalled(
     saved: Arc<SavedOffboarding>,
     fresh: bool,
 ) {
+    let control = RunControl::new();
+    *job.control.borrow_mut() = Some(control.clone());
+    let progress = job.progress.clone();
+    let ran = execute(&session, &saved, fresh, Some(CURRENT_RUN), control, |n| {
+        progress.set(n)
+    })
+    .await;
+    *job.control.borrow_mut() = None;
+    job.step.set(match ran {
+        Ok(Ran::Finished(f)) => Step::Finished(Arc::new(f)),
+        Ok(Ran::NeedsConsent) => Step::NeedsConsent(saved),
+        Err(e) => Step::Failed(Failure::new(Service::Graph, e)),
+    });
+}
+
+/// How a journalled run returned.
+#[cfg(target_arch = "wasm32")]
+pub enum Ran {
+    Finished(Finished),
+    /// Stopped before the operations that need `User.ReadWrite.All` (deleting guests).
+    NeedsConsent,
+}
+
+/// Runs `saved` in `session` (its tenant) with its journal in IndexedDB (made when `fresh`),
+/// recorded in that tenant's Activity; `pointer`, when given, names the run while it is
+/// unfinished, so a reload finds it. Err: the journal couldn't be kept (in words).
+#[cfg(target_arch = "wasm32")]
+pub async fn execute(
+    session: &Session,
+    saved: &SavedOffboarding,
+    fresh: bool,
+    pointer: Option<RunPointer>,
+    control: RunControl,
+    progress: impl Fn(usize),
+) -> Result<Ran, String> {
     use crate::platform::BrowserClock;
     use crate::ui::groups::run_result::op_lines;
     use guestlist_core::engine::RunSetup;
     use guestlist_core::run::{RunEvent, RunState};
 
-    let journal_failed = |job: &OffboardJob, e: &dyn std::fmt::Display| {
-        job.step
-            .set(Step::Failed(Failure::new(Service::Graph, e.to_string())));
-    };
     let store = if fresh {
-        RunStore::create(&saved.id, &*saved).await
+        RunStore::create(&saved.id, saved).await
     } else {
         RunStore::open::<SavedOffboarding>(&saved.id)
             .await
             .map(|(s, _, _)| s)
     };
-    let store = match store {
-        Ok(s) => s,
-        Err(e) => return journal_failed(&job, &e),
-    };
-    CURRENT_RUN.set(Some(&saved.id));
+    let store = store.map_err(|e| e.to_string())?;
+    if let Some(p) = pointer {
+        p.set(Some(&saved.id));
+    }
     let plan = &saved.prepared.plan;
-    let control = RunControl::new();
-    *job.control.borrow_mut() = Some(control.clone());
     let needs_sign_in = RefCell::new(None::<String>);
-    let progress = job.progress.clone();
     // A token that can't be had without the admin ends the run; it is resumed after signing in.
     let setup = RunSetup::default()
         .with_control(control.clone())
         .recorded_as(&saved.id)
         .on_event(|e| match e {
-            RunEvent::Progress(p) => progress.set(p.done + p.failed),
+            RunEvent::Progress(p) => progress(p.done + p.failed),
             RunEvent::NeedsSignIn { message, .. } => {
                 needs_sign_in.replace(Some(message.clone()));
                 control.cancel();
             }
             _ => {}
         });
-    let engine = crate::ui::runs::run_engine(&session, plan, saved.direct, &saved.signed_in_as);
+    let engine = crate::ui::runs::run_engine(session, plan, saved.direct, &saved.signed_in_as);
     let outcome = engine
         .run(plan, &store, &BrowserClock, &session.activity(), setup)
-        .await;
-    *job.control.borrow_mut() = None;
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(e) => return journal_failed(&job, &e),
-    };
+        .await
+        .map_err(|e| e.to_string())?;
     let people = plan.ops.iter().any(|o| super::writes_users(&o.op));
     if people && needs_sign_in.borrow().is_some() {
         // A token without the permission: what needs it hasn't been sent.
-        return job.step.set(Step::NeedsConsent(saved.clone()));
+        return Ok(Ran::NeedsConsent);
     }
     if outcome.state == RunState::Finished && outcome.pending_script.is_empty() {
-        CURRENT_RUN.set(None);
+        if let Some(p) = pointer {
+            p.set(None);
+        }
     }
     let script = engine
         .script(plan, &outcome.pending_script)
@@ -262,10 +293,10 @@ async fn run_journalled(
         &outcome.pending_script,
         needs_sign_in.into_inner().as_deref(),
     );
-    job.step.set(Step::Finished(Arc::new(Finished {
+    Ok(Ran::Finished(Finished {
         plan: Arc::new(plan.clone()),
         lines,
         script,
         store: SendWrapper::new(Rc::new(store)),
-    })));
+    }))
 }

@@ -80,7 +80,7 @@ pub struct FoundBadges {
 ///   sender gets.
 ///
 /// A group whose switch can't be read keeps no badge (the list is what matters). A split point
-/// of its own with the `split` feature (see `lazy_route!` in `ui/mod.rs`): decoding the
+/// of its own with the `split` feature (see `lazy_view!` in `ui/mod.rs`): decoding the
 /// restrictions and the rules stay out of the first load, fetched with the first search.
 #[cfg_attr(feature = "split", leptos::lazy)]
 pub async fn found_delivery(

@@ -32,6 +32,17 @@ pub enum OpLine {
 }
 
 impl OpLine {
+    /// The line's status word and its CSS class.
+    pub fn status(&self, t: &crate::i18n::Texts) -> (&'static str, &'static str) {
+        match self {
+            OpLine::Done => (t.groups().status_done, "op op--done"),
+            OpLine::AlreadyDone => (t.groups().status_already, "op op--done"),
+            OpLine::Failed(_) => (t.groups().status_failed, "op op--failed"),
+            OpLine::InScript => (t.groups().status_script, "op op--script"),
+            OpLine::NotRun => (t.externals().status_not_run, "op op--failed"),
+        }
+    }
+
     pub fn is_failed(&self) -> bool {
         matches!(self, OpLine::Failed(_))
     }
@@ -78,13 +89,7 @@ pub fn OpLines(plan: Arc<Plan>, lines: Vec<(OpId, OpLine)>) -> impl IntoView {
             .filter_map(|(id, line)| {
                 let op = plan.op(*id)?;
                 let what = t.operation(&plan, &op.op);
-                let (status, class) = match line {
-                    OpLine::Done => (t.groups().status_done, "op op--done"),
-                    OpLine::AlreadyDone => (t.groups().status_already, "op op--done"),
-                    OpLine::Failed(_) => (t.groups().status_failed, "op op--failed"),
-                    OpLine::InScript => (t.groups().status_script, "op op--script"),
-                    OpLine::NotRun => (t.externals().status_not_run, "op op--failed"),
-                };
+                let (status, class) = line.status(t);
                 let fail = match line {
                     OpLine::Failed(f) => Some(f.clone()),
                     _ => None,
