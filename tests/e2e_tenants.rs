@@ -996,6 +996,86 @@ async fn a_cross_tenant_run_pauses_and_resumes_by_the_buttons() -> Result<()> {
     browser.close().await
 }
 
+#[tokio::test]
+async fn a_token_expiring_in_a_customers_run_is_renewed_silently() -> Result<()> {
+    let (setup, browser) = partner_signed_in("tenants-import-token").await?;
+    let [northwind, tailspin, _] = CUSTOMERS;
+    let rows = 20;
+    // The customers' tokens are got for the plan's reads, after this: they live 5 s (whole
+    // seconds in `exp`, so at least 4 s, time enough for the reads).
+    let short = Knobs {
+        token_lifetime_secs: 5,
+        ..Knobs::default()
+    };
+    setup.set_knobs(short.clone())?;
+    let (path, lists) = tenants_csv("tenants-token", &[&northwind, &tailspin], rows)?;
+    plan_in_suppliers(&browser, &path, 2 * rows).await?;
+    // Throttled requests are retried after 6 s with the token they were sent with, expired by
+    // then: each tenant's run must get a new one without the admin and go on.
+    setup.set_knobs(Knobs {
+        throttle_fraction: 0.1,
+        retry_after_secs: 6,
+        ..short.clone()
+    })?;
+    // Every token grant of the run is counted (Resource Timing; its default buffer holds 250).
+    browser
+        .eval(
+            "performance.setResourceTimingBufferSize(100000); \
+             performance.clearResourceTimings(); return null",
+        )
+        .await?;
+    browser.click("button", "Start the run").await?;
+    let started = std::time::Instant::now();
+    let held = || {
+        (
+            held(&setup, &northwind, &lists[0]),
+            held(&setup, &tailspin, &lists[1]),
+        )
+    };
+    until("both tenants' runs finished", DEADLINE * 6, || async {
+        let states = run_states(&browser).await?;
+        check(
+            !states.contains("Cancelled") && !states.contains("Paused"),
+            || format!("a tenant's run stopped: {states}"),
+        )?;
+        Ok(
+            if states.matches("Finished").count() == 2 && held() == (rows, rows) {
+                Poll::Ready(())
+            } else {
+                Poll::NotYet(format!("{states}; {:?}", held()))
+            },
+        )
+    })
+    .await?;
+    let took = started.elapsed();
+    setup.set_knobs(short)?;
+    // The runs outlived several tokens, and new ones came without the admin: at least one
+    // grant per lifetime the runs lasted.
+    let lifetimes = took.as_secs() / 5;
+    check(lifetimes >= 2, || {
+        format!("the runs took {took:?}: too short to outlive 5 s tokens")
+    })?;
+    let grants = browser
+        .eval(
+            "return performance.getEntriesByType('resource') \
+             .filter(e => e.name.includes('/oauth2/v2.0/token')).length",
+        )
+        .await?;
+    check(grants.as_u64().unwrap_or(0) >= lifetimes, || {
+        format!("{grants} token grants in {took:?}")
+    })?;
+    let resume = browser
+        .eval(
+            "return [...document.querySelectorAll('button')] \
+             .filter(b => b.innerText.trim() === 'Resume the import').length",
+        )
+        .await?;
+    check(resume.as_u64() == Some(0), || {
+        "the import asks to be resumed".to_owned()
+    })?;
+    browser.close().await
+}
+
 /// How many removals from a group `org`'s Activity log (kept per tenant in the browser) holds.
 async fn removals_logged(browser: &Browser, org: &Organization) -> Result<u64> {
     let key = if org.id == guestlist_sim::contract::PARTNER.id {
