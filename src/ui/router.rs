@@ -133,11 +133,6 @@ pub struct Location {
 }
 
 impl Location {
-    /// The path within the app (tracked).
-    pub fn path(&self) -> String {
-        self.path.get()
-    }
-
     /// The address of a path within the app: `/import` under `/app` → `/app/import`.
     pub fn href(&self, path: &str) -> String {
         format!("{}{path}", self.base.get_value())
