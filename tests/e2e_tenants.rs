@@ -982,8 +982,22 @@ async fn a_cross_tenant_run_pauses_and_resumes_by_the_buttons() -> Result<()> {
     browser.screenshot("tenants-import-paused").await?;
     browser.click("button", "Resume").await?;
     setup.set_knobs(Knobs::default())?;
-    until("both tenants' runs finished", DEADLINE * 4, || async {
-        let states = run_states(&browser).await?;
+    both_finished(&browser, DEADLINE * 4, held, rows, |_| Ok(())).await?;
+    browser.close().await
+}
+
+/// Waits until both tenants' runs say Finished and each tenant holds its `rows`; `stopped`
+/// fails the wait early on run states that can't lead there.
+async fn both_finished(
+    browser: &Browser,
+    deadline: std::time::Duration,
+    held: impl Fn() -> (usize, usize),
+    rows: usize,
+    stopped: impl Fn(&str) -> Result<()>,
+) -> Result<()> {
+    until("both tenants' runs finished", deadline, || async {
+        let states = run_states(browser).await?;
+        stopped(&states)?;
         Ok(
             if states.matches("Finished").count() == 2 && held() == (rows, rows) {
                 Poll::Ready(())
@@ -992,8 +1006,7 @@ async fn a_cross_tenant_run_pauses_and_resumes_by_the_buttons() -> Result<()> {
             },
         )
     })
-    .await?;
-    browser.close().await
+    .await
 }
 
 #[tokio::test]
@@ -1032,18 +1045,10 @@ async fn a_token_expiring_in_a_customers_run_is_renewed_silently() -> Result<()>
             held(&setup, &tailspin, &lists[1]),
         )
     };
-    until("both tenants' runs finished", DEADLINE * 6, || async {
-        let states = run_states(&browser).await?;
+    both_finished(&browser, DEADLINE * 6, held, rows, |states| {
         check(
             !states.contains("Cancelled") && !states.contains("Paused"),
             || format!("a tenant's run stopped: {states}"),
-        )?;
-        Ok(
-            if states.matches("Finished").count() == 2 && held() == (rows, rows) {
-                Poll::Ready(())
-            } else {
-                Poll::NotYet(format!("{states}; {:?}", held()))
-            },
         )
     })
     .await?;
