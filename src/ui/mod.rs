@@ -161,7 +161,7 @@ fn page_view(page: Page) -> AnyView {
 
 /// A page whose view arrives with its module: nothing until then (at once when the module is
 /// already here). The browser runs one thread, so the future needn't be `Send`.
-fn lazy(view: impl Future<Output = AnyView> + 'static) -> AnyView {
+pub(crate) fn lazy(view: impl Future<Output = AnyView> + 'static) -> AnyView {
     Suspend::new(SendWrapper::new(Untracked(Box::pin(view)))).into_any()
 }
 

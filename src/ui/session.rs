@@ -244,42 +244,53 @@ impl Session {
     /// Runs the mode probe of [`crate::probe`] with this session's clients and records the
     /// verdict.
     pub async fn probe(&self) -> ModeReport {
-        use crate::auth::bridge;
-        use crate::probe::ROLE_CHECK_IDENTITY;
-        use guestlist_core::tenant::{AuthError, ReplicationWait, Resource};
-
         self.mode_state.try_set(ModeState::Unknown);
-        let graph_token = bridge::token(Resource::Graph, false, self.tenant.authority_tenant())
-            .await
-            .map(|t| t.scopes)
-            .map_err(|e| TenantError::from(AuthError::from(e)));
-        let graph_me = self.graph.me_answers().await;
-        let exchange_read = self
-            .probe_exchange
-            .get_organization_config()
-            .await
-            .map(|_| ());
-        let exchange_role_check = match exchange_read {
-            Ok(()) => Some(
-                self.probe_exchange
-                    .set_mail_contact_hidden(ROLE_CHECK_IDENTITY, true, ReplicationWait::None)
-                    .await,
-            ),
-            Err(_) => None,
-        };
-        let report = Observations {
-            graph_token,
-            graph_me,
-            exchange_read,
-            exchange_role_check,
-            customer: !self.tenant.home,
-        }
-        .decide();
-        // On the console for whoever investigates a mode they didn't expect.
-        leptos::logging::log!("Guestlist mode: {report:?}");
+        let report = run_probe(self.clone()).await;
         self.mode_state.try_set(ModeState::Known(report.clone()));
         report
     }
+}
+
+/// The probe's reads and verdict. A split point of its own with the `split` feature (see
+/// `lazy_view!` in `ui/mod.rs`): the Exchange calls, the verdict's rules and their error
+/// decoding are fetched when a session starts, not with the first load, whose screen (sign-in,
+/// or the finder) doesn't wait for the mode.
+#[cfg_attr(feature = "split", leptos::lazy)]
+async fn run_probe(session: Session) -> ModeReport {
+    use crate::auth::bridge;
+    use crate::probe::ROLE_CHECK_IDENTITY;
+    use guestlist_core::tenant::{AuthError, ReplicationWait, Resource};
+
+    let graph_token = bridge::token(Resource::Graph, false, session.tenant.authority_tenant())
+        .await
+        .map(|t| t.scopes)
+        .map_err(|e| TenantError::from(AuthError::from(e)));
+    let graph_me = session.graph.me_answers().await;
+    let exchange_read = session
+        .probe_exchange
+        .get_organization_config()
+        .await
+        .map(|_| ());
+    let exchange_role_check = match exchange_read {
+        Ok(()) => Some(
+            session
+                .probe_exchange
+                .set_mail_contact_hidden(ROLE_CHECK_IDENTITY, true, ReplicationWait::None)
+                .await,
+        ),
+        Err(_) => None,
+    };
+    let report = Observations {
+        graph_token,
+        graph_me,
+        exchange_read,
+        exchange_role_check,
+        customer: !session.tenant.home,
+    }
+    .decide();
+    // On the console for whoever investigates a mode they didn't expect.
+    leptos::logging::log!("Guestlist mode: {report:?}");
+    report
 }
 
 /// The session slot the shell provides: `None` while nobody is signed in.

@@ -89,7 +89,7 @@ pub fn ModePanel() -> impl IntoView {
             return None;
         }
         Some(match session.report() {
-            Some(report) => view! { <ModeReportView report open/> }.into_any(),
+            Some(report) => crate::ui::lazy(mode_report_view(report, open)),
             None => view! { <Checking/> }.into_any(),
         })
     }
@@ -137,6 +137,13 @@ fn exchange_lines(t: &Texts, exchange: &ExchangeStatus) -> (String, Option<&'sta
             Some(t.common.mode_exchange_failed_fix),
         ),
     }
+}
+
+/// The verdict's panel. A split point of its own with the `split` feature (see `lazy_view!` in
+/// `ui/mod.rs`): fetched when a verdict is first shown, like the probe that makes it.
+#[cfg_attr(feature = "split", leptos::lazy)]
+async fn mode_report_view(report: ModeReport, open: RwSignal<bool>) -> AnyView {
+    view! { <ModeReportView report open/> }.into_any()
 }
 
 #[component]

@@ -25,7 +25,9 @@ use guestlist_core::domain::email::EmailAddress;
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::journal::{Failure, Service};
 use guestlist_core::domain::plan::Plan;
-use guestlist_core::engine::reads::from_allow_external_senders;
+use guestlist_core::engine::reads::{
+    from_allow_external_senders, from_require_sender_authentication,
+};
 use guestlist_core::tenant::graph::MAX_BATCH;
 use guestlist_core::tenant::{DeliveryCheck, GroupId};
 use leptos::prelude::*;
@@ -62,11 +64,24 @@ pub struct FoundDelivery {
     pub any_external: Option<Outcome>,
 }
 
+/// A dynamic distribution group the finder found: Exchange knows it, Graph doesn't.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FoundDynamic {
+    /// Its Exchange GUID (it has no Entra object id).
+    pub guid: String,
+    pub name: String,
+    pub mail: Option<String>,
+    /// `RequireSenderAuthenticationEnabled`.
+    pub external: ExternalSenders,
+}
+
 /// The finder's badges: what [`found_delivery`] read.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FoundBadges {
     /// By lower-cased object id.
     pub groups: HashMap<String, FoundDelivery>,
+    /// In direct mode, the dynamic distribution groups matching the query (`Get-DynamicDistributionGroup`).
+    pub dynamic: Vec<FoundDynamic>,
     /// Exchange couldn't add its part (Graph's still stands).
     pub exchange_failed: Option<Failure>,
 }
@@ -77,7 +92,8 @@ pub struct FoundBadges {
 /// - in direct mode, the distribution and mail-enabled security groups matching `query`
 ///   (`Get-DistributionGroup -Anr`) and the Microsoft 365 ones by id (`Get-UnifiedGroup
 ///   -Filter`), one call each, which show their restrictions: each with what any external
-///   sender gets.
+///   sender gets; and the dynamic distribution groups matching `query`, which only Exchange
+///   knows.
 ///
 /// A group whose switch can't be read keeps no badge (the list is what matters). A split point
 /// of its own with the `split` feature (see `lazy_view!` in `ui/mod.rs`): decoding the
@@ -95,9 +111,10 @@ pub async fn found_delivery(
     let exchange_reads = async {
         if direct {
             Some(
-                futures::future::join(
+                futures::future::join3(
                     exchange.find_distribution_groups(&query),
                     exchange.unified_groups_by_id(&unified),
+                    exchange.find_dynamic_distribution_groups(&query),
                 )
                 .await,
             )
@@ -117,7 +134,7 @@ pub async fn found_delivery(
             },
         );
     }
-    let Some((lists, unified_lists)) = exchange_answers else {
+    let Some((lists, unified_lists, dynamic)) = exchange_answers else {
         return found;
     };
     let anyone = Sender::any_external("");
@@ -153,6 +170,28 @@ pub async fn found_delivery(
                     any_external: Some(outcome(&settings, &anyone)),
                 },
             );
+        }
+    }
+    match dynamic {
+        Ok(groups) => {
+            found.dynamic = groups
+                .into_iter()
+                .filter_map(|d| {
+                    Some(FoundDynamic {
+                        guid: d.guid?,
+                        name: d.display_name.or(d.name).unwrap_or_default(),
+                        mail: d.primary_smtp_address,
+                        external: from_require_sender_authentication(
+                            d.require_sender_authentication_enabled,
+                        ),
+                    })
+                })
+                .collect();
+        }
+        Err(e) => {
+            found
+                .exchange_failed
+                .get_or_insert(explain(Service::Exchange, &e));
         }
     }
     found

@@ -25,7 +25,6 @@ use crate::ui::session::Session;
 use guestlist_core::domain::delivery::Outcome;
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::journal::{Failure, Service};
-use guestlist_core::engine::reads::from_require_sender_authentication;
 use guestlist_core::tenant::graph::MAX_BATCH;
 use guestlist_core::tenant::{GroupFilter, GroupId};
 use leptos::prelude::*;
@@ -113,38 +112,19 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
             g.delivery = d.any_external.clone();
         }
     }
-    let mut exchange_note = found.exchange_failed;
-    if direct {
-        match session
-            .exchange
-            .find_dynamic_distribution_groups(query)
-            .await
-        {
-            Ok(found) => {
-                for d in found {
-                    let Some(guid) = d.guid.clone() else { continue };
-                    groups.push(FoundGroup {
-                        route_id: format!("{DYNAMIC_PREFIX}{guid}"),
-                        name: d.display_name.or(d.name).unwrap_or_default(),
-                        mail: d.primary_smtp_address,
-                        kind: GroupKind::DynamicDistribution,
-                        external: from_require_sender_authentication(
-                            d.require_sender_authentication_enabled,
-                        ),
-                        delivery: None,
-                    });
-                }
-            }
-            Err(e) => {
-                exchange_note.get_or_insert(explain(Service::Exchange, &e));
-            }
-        }
-    }
+    groups.extend(found.dynamic.into_iter().map(|d| FoundGroup {
+        route_id: format!("{DYNAMIC_PREFIX}{}", d.guid),
+        name: d.name,
+        mail: d.mail,
+        kind: GroupKind::DynamicDistribution,
+        external: d.external,
+        delivery: None,
+    }));
     groups.sort_by_key(|g| crate::ui::lowercase(&g.name));
     SearchState::Found {
         query: query.trim().to_owned(),
         groups,
-        exchange_note,
+        exchange_note: found.exchange_failed,
     }
 }
 
