@@ -26,7 +26,7 @@ use guestlist_core::domain::delivery::Outcome;
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::journal::{Failure, Service};
 use guestlist_core::tenant::graph::MAX_BATCH;
-use guestlist_core::tenant::{GroupFilter, GroupId};
+use guestlist_core::tenant::{GroupFilter, GroupId, TenantError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::HashMap;
@@ -156,7 +156,7 @@ async fn load_counts(
             return;
         }
         let group_ids: Vec<GroupId> = chunk.iter().map(|id| GroupId(id.clone())).collect();
-        let answers = match session.graph.member_counts(&group_ids).await {
+        let answers = match member_counts(session.clone(), group_ids).await {
             Ok(a) => a,
             Err(e) => {
                 leptos::logging::log!("member counts not shown: {e}");
@@ -177,6 +177,17 @@ async fn load_counts(
             }
         });
     }
+}
+
+/// One `$batch` of member counts ([`guestlist_core::tenant::GraphClient::member_counts`]). A
+/// split point of its own with the `split` feature (see `lazy_view!` in `ui/mod.rs`): `$batch`
+/// and its JSON are fetched after the first list is on screen, not with the first load.
+#[cfg_attr(feature = "split", leptos::lazy)]
+async fn member_counts(
+    session: Session,
+    ids: Vec<GroupId>,
+) -> Result<Vec<Result<u64, TenantError>>, TenantError> {
+    session.graph.member_counts(&ids).await
 }
 
 /// The words for an external-senders status in a result row; `None` where it says nothing.
