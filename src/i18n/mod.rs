@@ -94,7 +94,6 @@ pub struct Texts {
     pub common: &'static CommonTexts,
     /// The groups page's finder, group kinds, the failure view's labels.
     pub finder: &'static FinderTexts,
-    pub config: &'static ConfigTexts,
     /// A failure's sentence per kind (`FailureKind`), see `run::failure::FailureTexts`; the
     /// English ones are the core's `FAILURES_EN`, which journals and exports keep.
     pub failures: &'static FailureTexts,
@@ -104,7 +103,6 @@ pub static EN: Texts = Texts {
     lang: Lang::En,
     common: &common::EN,
     finder: &finder::EN,
-    config: &config::EN,
     failures: &FAILURES_EN,
 };
 
@@ -112,7 +110,6 @@ pub static NL: Texts = Texts {
     lang: Lang::Nl,
     common: &common::NL,
     finder: &finder::NL,
-    config: &config::NL,
     failures: &FAILURES_NL,
 };
 
@@ -120,6 +117,12 @@ impl Texts {
     /// The group page's, member list's, external senders' and add-person dialog's texts.
     pub fn groups(&self) -> &'static GroupTexts {
         self.lang.pick(&groups::EN, &groups::NL)
+    }
+
+    /// What is wrong with `config.json` and how to fix it (only the lazily loaded configuration
+    /// help and the About page call this).
+    pub fn config(&self) -> &'static ConfigTexts {
+        self.lang.pick(&config::EN, &config::NL)
     }
 
     /// The bulk import's texts.
@@ -166,7 +169,7 @@ impl Texts {
         area("finder", self.finder.entries());
         area("groups", self.groups().entries());
         area("import", self.import().entries());
-        area("config", self.config.entries());
+        area("config", self.config().entries());
         area("signin", self.signin().entries());
         area("deploy", self.deploy().entries());
         area("externals", self.externals().entries());

@@ -310,13 +310,13 @@ fn config_errors_are_explained_in_both_languages() {
         ),
     ];
     for (error, needle) in cases {
-        let en = EN.config.error(&error);
-        let nl = NL.config.error(&error);
+        let en = EN.config().error(&error);
+        let nl = NL.config().error(&error);
         assert!(en.contains(needle) && nl.contains(needle), "{en} / {nl}");
         assert!(!en.contains('{') && !nl.contains('{'), "{en} / {nl}");
         assert_ne!(en, nl);
     }
-    let syntax = EN.config.error(&ConfigError::Syntax {
+    let syntax = EN.config().error(&ConfigError::Syntax {
         line: 7,
         column: 12,
         detail: "trailing comma".into(),
@@ -326,7 +326,7 @@ fn config_errors_are_explained_in_both_languages() {
         "config.json is not valid JSON: line 7, column 12 (trailing comma)."
     );
     assert!(NL
-        .config
+        .config()
         .error(&ConfigError::NotFound)
         .contains("404 Not Found"));
 }

@@ -3,7 +3,7 @@
 //! a plan outcome and a row's result, what is wrong with `config.json`, counts as sentences.
 //!
 //! A method sits on the area whose texts it uses (`t.finder.kind(kind)`,
-//! `t.common.address_problem(&e)`, `t.import().outcome(k)`, `t.config.error(&e)`); what uses
+//! `t.common.address_problem(&e)`, `t.import().outcome(k)`, `t.config().error(&e)`); what uses
 //! texts of two areas is on [`Texts`] (`t.row_issue(&issue)`, `t.skip_reason(&r)`).
 
 use super::{

@@ -89,7 +89,7 @@ pub fn AppWithConfig(config: Result<Config, ConfigError>) -> impl IntoView {
     provide_i18n();
     match config {
         Ok(config) => view! { <Shell config/> }.into_any(),
-        Err(error) => view! { <ConfigErrorPage error/> }.into_any(),
+        Err(error) => lazy(config_error_view(error)),
     }
 }
 
@@ -197,6 +197,13 @@ macro_rules! lazy_view {
 }
 
 lazy_view!(group_page_view, GroupPage);
+
+/// The configuration help, shown instead of the app when `config.json` is wrong: a split point
+/// like the pages (a working deployment never fetches it).
+#[cfg_attr(feature = "split", leptos::lazy)]
+async fn config_error_view(error: ConfigError) -> AnyView {
+    view! { <ConfigErrorPage error/> }.into_any()
+}
 lazy_view!(import_page_view, ImportPage);
 lazy_view!(activity_page_view, ActivityPage);
 lazy_view!(externals_page_view, ExternalsPage);

@@ -146,7 +146,7 @@ fn site_lines(t: &'static Texts, f: &Fetched, in_use: &Config) -> Vec<Line> {
         Ok(_) => (Outcome::Pass, d.config_ok.to_owned()),
         Err(e) => (
             Outcome::Fail,
-            fill(t.deploy().config_bad, &[("problem", &t.config.error(e))]),
+            fill(t.deploy().config_bad, &[("problem", &t.config().error(e))]),
         ),
     });
     let config = f.config.as_ref().unwrap_or(in_use);

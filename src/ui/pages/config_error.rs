@@ -12,31 +12,31 @@ pub fn ConfigErrorPage(error: ConfigError) -> impl IntoView {
     let i18n = use_i18n();
     let example = example_config(&browser::default_redirect_uri());
     let keys: [(&str, TextFn); 7] = [
-        ("clientId", |t| t.config.key_client_id),
-        ("tenantId", |t| t.config.key_tenant_id),
-        ("authority", |t| t.config.key_authority),
-        ("redirectUri", |t| t.config.key_redirect_uri),
-        ("graphBaseUrl", |t| t.config.key_graph_base_url),
-        ("exchangeBaseUrl", |t| t.config.key_exchange_base_url),
+        ("clientId", |t| t.config().key_client_id),
+        ("tenantId", |t| t.config().key_tenant_id),
+        ("authority", |t| t.config().key_authority),
+        ("redirectUri", |t| t.config().key_redirect_uri),
+        ("graphBaseUrl", |t| t.config().key_graph_base_url),
+        ("exchangeBaseUrl", |t| t.config().key_exchange_base_url),
         ("accessUntilAttribute", |t| {
-            t.config.key_access_until_attribute
+            t.config().key_access_until_attribute
         }),
     ];
     view! {
         <Frame>
-            <Page title=|t| t.config.title>
+            <Page title=|t| t.config().title>
                 <section class="card message-bar message-bar--error" aria-labelledby="config-problem">
-                    <h2 id="config-problem">{move || i18n.t().config.problem}</h2>
-                    <p class="config-error-message">{move || i18n.t().config.error(&error)}</p>
+                    <h2 id="config-problem">{move || i18n.t().config().problem}</h2>
+                    <p class="config-error-message">{move || i18n.t().config().error(&error)}</p>
                 </section>
                 <section class="card" aria-labelledby="config-fix">
-                    <h2 id="config-fix">{move || i18n.t().config.fix}</h2>
-                    <p>{move || i18n.t().config.fix_intro}</p>
+                    <h2 id="config-fix">{move || i18n.t().config().fix}</h2>
+                    <p>{move || i18n.t().config().fix_intro}</p>
                     // Focusable so keyboard users can scroll it on narrow screens.
-                    <pre class="code" tabindex="0" aria-label=move || i18n.t().config.example_label>
+                    <pre class="code" tabindex="0" aria-label=move || i18n.t().config().example_label>
                         <code>{example}</code>
                     </pre>
-                    <p>{move || i18n.t().config.keys_intro}</p>
+                    <p>{move || i18n.t().config().keys_intro}</p>
                     <dl class="keys">
                         {keys
                             .map(|(key, text)| {
@@ -48,9 +48,9 @@ pub fn ConfigErrorPage(error: ConfigError) -> impl IntoView {
                                 }
                             })}
                     </dl>
-                    <p>{move || i18n.t().config.reload_hint}</p>
+                    <p>{move || i18n.t().config().reload_hint}</p>
                     <button type="button" class="button button--primary" on:click=|_| browser::reload()>
-                        {move || i18n.t().config.reload}
+                        {move || i18n.t().config().reload}
                     </button>
                 </section>
             </Page>
