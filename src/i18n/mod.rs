@@ -61,6 +61,8 @@ pub mod failures;
 pub mod finder;
 pub mod groups;
 pub mod import;
+pub mod mode;
+pub mod person;
 pub mod signin;
 mod words;
 
@@ -79,6 +81,8 @@ pub use finder::FinderTexts;
 pub use groups::GroupTexts;
 pub use guestlist_core::domain::template::fill;
 pub use import::ImportTexts;
+pub use mode::ModeTexts;
+pub use person::PersonTexts;
 pub use signin::SignInHelpTexts;
 
 /// All UI text of one language, by area: `t.finder.search_label`, `t.groups().members_count`.
@@ -125,6 +129,17 @@ impl Texts {
         self.lang.pick(&config::EN, &config::NL)
     }
 
+    /// A person's fields and their problems (the add-person dialog, the import, External
+    /// people: all lazily loaded).
+    pub fn person(&self) -> &'static PersonTexts {
+        self.lang.pick(&person::EN, &person::NL)
+    }
+
+    /// The mode verdict's texts (only the lazily loaded verdict panel calls this).
+    pub fn mode(&self) -> &'static ModeTexts {
+        self.lang.pick(&mode::EN, &mode::NL)
+    }
+
     /// The bulk import's texts.
     pub fn import(&self) -> &'static ImportTexts {
         self.lang.pick(&import::EN, &import::NL)
@@ -167,6 +182,8 @@ impl Texts {
         };
         area("common", self.common.entries());
         area("finder", self.finder.entries());
+        area("person", self.person().entries());
+        area("mode", self.mode().entries());
         area("groups", self.groups().entries());
         area("import", self.import().entries());
         area("config", self.config().entries());

@@ -153,7 +153,7 @@ fn close_of(code: &[u8], open: usize) -> usize {
     code.len()
 }
 
-const AREAS: [(&str, &str); 8] = [
+const AREAS: [(&str, &str); 10] = [
     ("CommonTexts", "common"),
     ("FinderTexts", "finder"),
     ("GroupTexts", "groups"),
@@ -162,6 +162,8 @@ const AREAS: [(&str, &str); 8] = [
     ("SignInHelpTexts", "signin"),
     ("DeployTexts", "deploy"),
     ("ExternalsTexts", "externals"),
+    ("PersonTexts", "person"),
+    ("ModeTexts", "mode"),
 ];
 
 /// The catalogue texts (`area.field`) a template expression names. `self.x` is the area of

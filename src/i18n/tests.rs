@@ -37,7 +37,18 @@ fn placeholders(s: &str) -> Vec<&str> {
 fn every_area_is_listed() {
     let names = EN.entries();
     for area in [
-        "common", "groups", "import", "config", "signin", "deploy", "failures", "activity",
+        "common",
+        "finder",
+        "person",
+        "mode",
+        "groups",
+        "import",
+        "config",
+        "signin",
+        "deploy",
+        "externals",
+        "failures",
+        "activity",
     ] {
         let prefix = format!("{area}.");
         assert!(names.iter().any(|(n, _)| n.starts_with(&prefix)), "{area}");
@@ -381,7 +392,7 @@ mod words {
             FieldProblem::DuplicateOf { first_line: 4 },
         ]);
         for p in &problems {
-            let (en, nl) = (EN.common.field_problem(p), NL.common.field_problem(p));
+            let (en, nl) = (EN.person().field_problem(p), NL.person().field_problem(p));
             // English reads as the domain's own sentence; Dutch is another sentence.
             assert_eq!(en, p.to_string());
             assert_ne!(nl, en, "{p:?} not translated");
@@ -392,11 +403,11 @@ mod words {
             problem: FieldProblem::InvalidEmail(EmailError::MissingAt),
         };
         assert_eq!(
-            NL.common.field_error(&missing_at),
+            NL.person().field_error(&missing_at),
             "E-mailadres: het adres heeft geen @"
         );
         assert_eq!(
-            EN.common.field_error(&missing_at),
+            EN.person().field_error(&missing_at),
             "E-mail address: the address has no @"
         );
         let invalid = SkipReason::Invalid(vec![missing_at]);

@@ -3,11 +3,11 @@
 //! a plan outcome and a row's result, what is wrong with `config.json`, counts as sentences.
 //!
 //! A method sits on the area whose texts it uses (`t.finder.kind(kind)`,
-//! `t.common.address_problem(&e)`, `t.import().outcome(k)`, `t.config().error(&e)`); what uses
+//! `t.person().address_problem(&e)`, `t.import().outcome(k)`, `t.config().error(&e)`); what uses
 //! texts of two areas is on [`Texts`] (`t.row_issue(&issue)`, `t.skip_reason(&r)`).
 
 use super::{
-    fill, plural, CommonTexts, ConfigTexts, Count, FinderTexts, GroupTexts, ImportTexts, Texts,
+    fill, plural, ConfigTexts, Count, FinderTexts, GroupTexts, ImportTexts, PersonTexts, Texts,
 };
 use crate::config::{ConfigError, UrlProblem};
 use crate::ui::import::state::LoadProblem;
@@ -62,7 +62,7 @@ impl GroupTexts {
     }
 }
 
-impl CommonTexts {
+impl PersonTexts {
     /// A person's field by name, as the import's columns and row problems call it.
     pub fn person_field(&self, field: PersonField) -> &'static str {
         match field {
@@ -443,13 +443,13 @@ impl Texts {
     /// A column mapping's target: a person's field, or the Dutch last-name prefix column.
     pub fn map_target(&self, target: MapTarget) -> &'static str {
         match target {
-            MapTarget::Email => self.common.field_email,
-            MapTarget::DisplayName => self.common.field_display,
-            MapTarget::FirstName => self.common.field_first,
+            MapTarget::Email => self.person().field_email,
+            MapTarget::DisplayName => self.person().field_display,
+            MapTarget::FirstName => self.person().field_first,
             MapTarget::LastNamePrefix => self.import().field_prefix,
-            MapTarget::LastName => self.common.field_last,
-            MapTarget::Company => self.common.field_company,
-            MapTarget::AccessUntil => self.common.field_until,
+            MapTarget::LastName => self.person().field_last,
+            MapTarget::Company => self.person().field_company,
+            MapTarget::AccessUntil => self.person().field_until,
             MapTarget::Tenant => self.import().field_tenant,
         }
     }
@@ -459,7 +459,7 @@ impl Texts {
         format!(
             "{} · {}",
             self.cell_place(i.line, i.column),
-            self.common.field_error(&i.error)
+            self.person().field_error(&i.error)
         )
     }
 
@@ -469,7 +469,7 @@ impl Texts {
         let change = match n.change {
             CellChange::LineBreaksJoined => fill(
                 self.import().note_line_breaks,
-                &[("field", self.common.person_field(n.field))],
+                &[("field", self.person().person_field(n.field))],
             ),
         };
         format!("{} · {change}", self.cell_place(n.line, n.column))
@@ -494,7 +494,7 @@ impl Texts {
             SkipReason::Invalid(problems) => {
                 let parts: Vec<String> = problems
                     .iter()
-                    .map(|p| self.common.field_error(p))
+                    .map(|p| self.person().field_error(p))
                     .collect();
                 fill(
                     self.import().skip_invalid,
@@ -502,7 +502,7 @@ impl Texts {
                 )
             }
             SkipReason::Duplicate { first_row } => fill(
-                self.common.problem_duplicate,
+                self.person().problem_duplicate,
                 &[("line", &first_row.to_string())],
             ),
             SkipReason::DynamicGroup => self.import().skip_dynamic.to_owned(),

@@ -109,32 +109,32 @@ fn Checking() -> impl IntoView {
 fn graph_line(t: &Texts, graph: &GraphStatus, tenant: &str) -> String {
     match graph {
         GraphStatus::NotConsented(e) => fill(
-            t.common.tenant_no_consent,
+            t.mode().tenant_no_consent,
             &[("tenant", tenant), ("detail", &e.to_string())],
         ),
-        GraphStatus::Ready => t.common.graph_ready.to_owned(),
+        GraphStatus::Ready => t.mode().graph_ready.to_owned(),
         GraphStatus::MissingScopes(missing) => {
-            fill(t.common.graph_missing, &[("scopes", &missing.join(", "))])
+            fill(t.mode().graph_missing, &[("scopes", &missing.join(", "))])
         }
-        GraphStatus::Failed(e) => fill(t.common.graph_failed, &[("detail", &e.to_string())]),
+        GraphStatus::Failed(e) => fill(t.mode().graph_failed, &[("detail", &e.to_string())]),
     }
 }
 
 /// (summary, what the admin can do) for Exchange.
 fn exchange_lines(t: &Texts, exchange: &ExchangeStatus) -> (String, Option<&'static str>) {
     match exchange {
-        ExchangeStatus::Writable => (t.common.mode_direct_body.to_owned(), None),
+        ExchangeStatus::Writable => (t.mode().mode_direct_body.to_owned(), None),
         ExchangeStatus::NoRole => (
-            t.common.mode_no_role.to_owned(),
-            Some(t.common.mode_no_role_fix),
+            t.mode().mode_no_role.to_owned(),
+            Some(t.mode().mode_no_role_fix),
         ),
         ExchangeStatus::Unreachable(detail) => (
-            fill(t.common.mode_unreachable, &[("detail", detail)]),
-            Some(t.common.mode_unreachable_fix),
+            fill(t.mode().mode_unreachable, &[("detail", detail)]),
+            Some(t.mode().mode_unreachable_fix),
         ),
         ExchangeStatus::Failed(e) => (
-            fill(t.common.mode_exchange_failed, &[("detail", &e.to_string())]),
-            Some(t.common.mode_exchange_failed_fix),
+            fill(t.mode().mode_exchange_failed, &[("detail", &e.to_string())]),
+            Some(t.mode().mode_exchange_failed_fix),
         ),
     }
 }
@@ -197,14 +197,14 @@ fn ModeReportView(report: ModeReport, open: RwSignal<bool>) -> impl IntoView {
                         class="button button--primary"
                         on:click=move |_| auth.sign_in(SignInMode::Redirect)
                     >
-                        {move || i18n.t().common.sign_in_again}
+                        {move || i18n.t().mode().sign_in_again}
                     </button>
                 })}
                 <button type="button" class="button" on:click=move |_| auth.recheck()>
-                    {move || i18n.t().common.mode_recheck}
+                    {move || i18n.t().mode().mode_recheck}
                 </button>
                 <button type="button" class="button button--quiet" on:click=move |_| open.set(false)>
-                    {move || i18n.t().common.mode_close}
+                    {move || i18n.t().mode().mode_close}
                 </button>
             </div>
         </section>
@@ -223,9 +223,9 @@ pub fn ConsentLink(tenant: TenantChoice) -> impl IntoView {
     view! {
         <p class="mode-fix">
             <a class="button button--primary" href=href target="_blank" rel="noopener">
-                {move || fill(i18n.t().common.tenant_consent_link, &[("tenant", &name)])}
+                {move || fill(i18n.t().mode().tenant_consent_link, &[("tenant", &name)])}
             </a>
         </p>
-        <p class="mode-fix">{move || i18n.t().common.tenant_consent_then}</p>
+        <p class="mode-fix">{move || i18n.t().mode().tenant_consent_then}</p>
     }
 }

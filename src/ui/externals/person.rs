@@ -167,7 +167,7 @@ fn PersonView(session: Session, loaded: Arc<Loaded>, change: RwSignal<Change>) -
             let until = until_text(t, &p, today(), session.mode().is_some());
             view! {
                 <dl class="person-details">
-                    <dt>{t.common.field_email}</dt><dd>{p.address.clone()}</dd>
+                    <dt>{t.person().field_email}</dt><dd>{p.address.clone()}</dd>
                     <dt>{t.externals().kind_label}</dt><dd>{kind_text(t, &p)}</dd>
                     <dt>{t.externals().company_label}</dt><dd>{p.company.clone().unwrap_or_default()}</dd>
                     <dt>{t.externals().person_groups_heading}</dt><dd>{groups}</dd>

@@ -110,7 +110,7 @@ pub fn AddPersonDialog(
                     errors.set(
                         problems
                             .iter()
-                            .map(|e| i18n.t().common.field_error(e))
+                            .map(|e| i18n.t().person().field_error(e))
                             .collect(),
                     );
                     return;
@@ -273,7 +273,7 @@ pub fn AddPersonDialog(
                         {field("add-first", |t| t.groups().field_first, first_name, "text", None)}
                         {field("add-last", |t| t.groups().field_last, last_name, "text", None)}
                         {field("add-company", |t| t.groups().field_company, company, "text", None)}
-                        {field("add-until", |t| t.common.field_until, until, "date", None)}
+                        {field("add-until", |t| t.person().field_until, until, "date", None)}
                         {(kind != GroupKind::Microsoft365).then(|| view! {
                             <div class="field field--check">
                                 <input id="add-hide" type="checkbox" prop:checked=move || hide.get()

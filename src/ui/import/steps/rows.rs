@@ -106,7 +106,7 @@ pub(crate) fn RowsStep(st: ImportState) -> impl IntoView {
                     <option value="">{move || i18n.t().import().filter_all}</option>
                     {PersonField::ALL.iter().enumerate().map(|(n, f)| {
                         let f = *f;
-                        view! { <option value=n.to_string()>{move || i18n.t().common.person_field(f)}</option> }
+                        view! { <option value=n.to_string()>{move || i18n.t().person().person_field(f)}</option> }
                     }).collect_view()}
                 </select>
             </div>
