@@ -99,6 +99,50 @@ pub fn AppWithConfig(config: Result<Config, ConfigError>) -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct NavFocus(pub StoredValue<bool>);
 
+/// Whether the first screen works yet: the finder has shown its first list, or another page was
+/// shown. What a session starts with besides — the mode probe, its module and its requests —
+/// waits for it, so a signed-in visitor's first screen gets the network first. The mode status
+/// says "Checking…" until then.
+#[derive(Clone, Copy)]
+pub struct FirstScreen {
+    shown: StoredValue<bool>,
+    waiting: StoredValue<Vec<futures::channel::oneshot::Sender<()>>>,
+}
+
+impl FirstScreen {
+    fn provide() {
+        provide_context(FirstScreen {
+            shown: StoredValue::new(false),
+            waiting: StoredValue::new(Vec::new()),
+        });
+    }
+
+    /// The first screen works: whatever waits for it goes on.
+    pub fn shown(&self) {
+        if self.shown.try_get_value() == Some(false) {
+            self.shown.set_value(true);
+            for waiting in self
+                .waiting
+                .try_update_value(std::mem::take)
+                .unwrap_or_default()
+            {
+                let _ = waiting.send(());
+            }
+        }
+    }
+
+    /// Resolves once the first screen works (at once if it does).
+    pub async fn wait(self) {
+        if self.shown.try_get_value() != Some(false) {
+            return;
+        }
+        let (tx, rx) = futures::channel::oneshot::channel();
+        self.waiting.update_value(|w| w.push(tx));
+        // Dropped unsent only when the shell goes: nothing is left to wait for then.
+        let _ = rx.await;
+    }
+}
+
 /// Where long jobs live above the routes, so that navigating away can't end them: a lazily
 /// loaded page keeps its job's state here (the import's: `import_state`) and
 /// finds it again when it is shown again. Owned by the shell, for the tab's lifetime.
@@ -134,6 +178,7 @@ pub fn Shell(config: Config) -> impl IntoView {
     provide_context(config);
     provide_context(NavFocus(StoredValue::new(false)));
     provide_context(JobSlot::new());
+    FirstScreen::provide();
     ModeDetails::provide();
     provide_router(browser::router_base());
     view! {
@@ -145,8 +190,15 @@ pub fn Shell(config: Config) -> impl IntoView {
     }
 }
 
-/// The view of each page: the finder's at once, every other from its own module.
+/// The view of each page: the finder's at once, every other from its own module. A page other than
+/// the finder is the first screen as soon as it is shown (the finder says so itself once its
+/// first list is there).
 fn page_view(page: Page) -> AnyView {
+    if page != Page::Groups {
+        if let Some(first) = use_context::<FirstScreen>() {
+            first.shown();
+        }
+    }
     match page {
         Page::Groups => view! { <GroupsPage/> }.into_any(),
         Page::Group => lazy(group_page_view()),

@@ -349,7 +349,13 @@ pub fn provide_session(config: Config) {
                     }
                 };
                 if let Some(session) = session {
+                    // After the first screen (crate::ui::FirstScreen), which doesn't need the
+                    // mode: the finder searches Graph at once and again once the mode is known.
+                    let first_screen = use_context::<crate::ui::FirstScreen>();
                     leptos::task::spawn_local(async move {
+                        if let Some(first) = first_screen {
+                            first.wait().await;
+                        }
                         session.probe().await;
                     });
                 }

@@ -1,11 +1,13 @@
 //! `cargo xtask bench`: figures that must stay within budget.
 //!
-//! First-load transfer: what a browser downloads before the group finder is usable — index.html,
+//! First-load transfer: what a browser downloads before the first screen works — index.html,
 //! everything it links (scripts: boot, MSAL, the sign-in bridge, the app's glue; the main wasm
 //! module; stylesheets; the icon), the JS modules those import statically (wasm-split's link
 //! module) and config.json — raw and gzip-compressed (level 9, what a static host serves at
-//! best). The lazily loaded wasm modules (xtask/src/split.rs) are listed apart, per page: what
-//! opening that page first fetches.
+//! best). That is the signed-out visitor's sign-in screen. A signed-in visitor's first screen
+//! also fetches the split points a session starts with ([`SIGNED_IN_START`]); the budget holds
+//! the larger of the two. The lazily loaded wasm modules (xtask/src/split.rs) are listed apart,
+//! per page: what opening that page first fetches.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -19,6 +21,12 @@ use crate::workspace::Workspace;
 
 /// The budget for the finished app, MSAL included (bytes of gzip, 1 KB = 1000 bytes).
 pub const FIRST_LOAD_BUDGET_GZIP: u64 = 350_000;
+
+/// The split points a signed-in visitor's first screen fetches at once (name prefixes in the
+/// link module): the mode probe, which every session starts with (`ui::session::run_probe`), and
+/// the finder's badges, which its first list waits for when it holds a Microsoft 365 group
+/// (`ui::groups::delivery::found_delivery`).
+const SIGNED_IN_START: [&str; 2] = ["run_probe", "found_delivery"];
 
 pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     let mut rebuild = false;
@@ -62,12 +70,15 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
         kb(raw_total),
         kb(gz_total)
     );
-    let share = gz_total as f64 * 100.0 / FIRST_LOAD_BUDGET_GZIP as f64;
+    println!("  (signed out: the sign-in screen)");
+    let signed_in = gz_total + signed_in_start(&dist, &counted)?;
+    let first_load = gz_total.max(signed_in);
+    let share = first_load as f64 * 100.0 / FIRST_LOAD_BUDGET_GZIP as f64;
     println!(
-        "  budget: {} KB gzip; used {} KB ({share:.0}%){}",
+        "  budget: {} KB gzip for the larger first screen; used {} KB ({share:.0}%){}",
         kb(FIRST_LOAD_BUDGET_GZIP),
-        kb(gz_total),
-        if gz_total > FIRST_LOAD_BUDGET_GZIP {
+        kb(first_load),
+        if first_load > FIRST_LOAD_BUDGET_GZIP {
             "  OVER BUDGET"
         } else {
             ""
@@ -239,6 +250,46 @@ fn lazy_modules(dist: &Path, counted: &BTreeSet<PathBuf>, lazy: &BTreeSet<PathBu
         }
     }
     Ok(())
+}
+
+/// Prints the modules a signed-in visitor's first screen fetches on top of the first load (the
+/// split points of [`SIGNED_IN_START`] and the chunks they need, each file once) and the
+/// signed-in total; returns their gzip bytes.
+fn signed_in_start(dist: &Path, counted: &BTreeSet<PathBuf>) -> Result<u64> {
+    let mut files = BTreeSet::new();
+    for link in counted.iter().filter(|p| is_link_module(p)) {
+        let path = dist.join(link);
+        let js = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        files.extend(start_files(&split_loads(&js)));
+    }
+    println!(
+        "signed in, the first screen also fetches ({}):",
+        SIGNED_IN_START.join(", ")
+    );
+    let mut gz_total = 0;
+    for file in &files {
+        let path = dist.join(file);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let gz = gzip_len(&bytes);
+        gz_total += gz;
+        println!(
+            "  {:<48} {:>10} {:>10}",
+            file,
+            kb(bytes.len() as u64),
+            kb(gz)
+        );
+    }
+    println!("  {:<48} {:>10} {:>10}", "these modules", "", kb(gz_total));
+    Ok(gz_total)
+}
+
+/// The files the split points of [`SIGNED_IN_START`] fetch, each once.
+fn start_files(splits: &[(String, Vec<String>)]) -> BTreeSet<String> {
+    splits
+        .iter()
+        .filter(|(name, _)| SIGNED_IN_START.iter().any(|s| name.starts_with(s)))
+        .flat_map(|(_, files)| files.iter().cloned())
+        .collect()
 }
 
 fn is_link_module(rel: &Path) -> bool {
@@ -490,6 +541,38 @@ export const __wasm_split_load_b_1 = wrapAsyncCb(makeLoad(() => async (_imp) => 
                 ),
                 ("b_1".to_owned(), vec!["chunk_5-aa.wasm".to_owned()]),
             ]
+        );
+    }
+
+    #[test]
+    fn a_signed_in_start_counts_each_shared_chunk_once() {
+        let splits = vec![
+            (
+                "run_probe_1".to_owned(),
+                vec![
+                    "chunk_1.wasm".to_owned(),
+                    "split_run_probe_1.wasm".to_owned(),
+                ],
+            ),
+            (
+                "found_delivery_2".to_owned(),
+                vec![
+                    "chunk_1.wasm".to_owned(),
+                    "split_found_delivery_2.wasm".to_owned(),
+                ],
+            ),
+            (
+                "import_page_view_3".to_owned(),
+                vec!["chunk_9.wasm".to_owned()],
+            ),
+        ];
+        assert_eq!(
+            start_files(&splits),
+            BTreeSet::from([
+                "chunk_1.wasm".to_owned(),
+                "split_found_delivery_2.wasm".to_owned(),
+                "split_run_probe_1.wasm".to_owned(),
+            ])
         );
     }
 

@@ -1,27 +1,30 @@
 //! The group finder: search as you type. Graph's `$search` (with `ConsistencyLevel: eventual`)
-//! finds distribution lists, mail-enabled security, Microsoft 365 and security groups; in direct
-//! mode Exchange adds the dynamic distribution groups (which Graph doesn't know). Each row's
-//! badge says what any external sender gets, as the group page's does (`delivery::found_delivery`,
-//! a split point of its own): the Microsoft 365 groups' `allowExternalSenders` in Graph
-//! `$batch`es of 20, in both modes; in direct mode the restrictions of the groups found, one
-//! Exchange call per cmdlet (`Get-DistributionGroup`, `Get-UnifiedGroup`): delivered, bounced with
-//! its code, held for a moderator. Script mode shows the switch alone.
+//! finds distribution lists, mail-enabled security, Microsoft 365 and security groups, and the
+//! list is shown as soon as Graph answers. What follows it, never holding it up:
+//! - each row's badge, what any external sender gets, as the group page's says
+//!   (`delivery::found_delivery`, a split point of its own): the Microsoft 365 groups'
+//!   `allowExternalSenders` in Graph `$batch`es of 20, in both modes; in direct mode the
+//!   restrictions of the groups found, one Exchange call per cmdlet (`Get-DistributionGroup`,
+//!   `Get-UnifiedGroup`): delivered, bounced with its code, held for a moderator. Script mode
+//!   shows the switch alone. In direct mode Exchange also adds the dynamic distribution groups
+//!   (which Graph doesn't know), in name order with the rest;
+//! - member counts: `GET /groups/{id}/members/$count`, 20 groups to a `$batch`
+//!   ([`guestlist_core::tenant::GraphClient::member_counts`], a split point too). A count that
+//!   can't be read simply isn't shown (the list is what matters). Dynamic distribution groups
+//!   live in Exchange only: no count.
 //!
 //! Typing is debounced (300 ms) and every search carries a generation number: an answer that
 //! arrives after a newer search started is dropped, so results never jump back to an older query.
-//!
-//! Member counts come after the list, never holding it up: `GET /groups/{id}/members/$count`,
-//! 20 groups to a `$batch` ([`guestlist_core::tenant::GraphClient::member_counts`]). Counts asked for a
-//! list that has since been replaced are dropped, like a stale search's results; a count that
-//! can't be read simply isn't shown (the list is what matters). Dynamic distribution groups live
-//! in Exchange only: no count.
+//! Badges and counts asked for a list that has since been replaced are dropped likewise.
 
+use super::delivery::FoundBadges;
 use super::{explain, sleep_ms, ExternalsBadge, KindBadge};
 use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::probe::Mode;
 use crate::ui::groups::tx;
 use crate::ui::router::A;
 use crate::ui::session::Session;
+use crate::ui::FirstScreen;
 use guestlist_core::domain::delivery::Outcome;
 use guestlist_core::domain::group::{ExternalSenders, GroupKind};
 use guestlist_core::domain::journal::{Failure, Service};
@@ -72,7 +75,9 @@ fn initial_external(kind: GroupKind) -> ExternalSenders {
     }
 }
 
-async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchState {
+/// Graph's part of a search: the list, shown at once. Badges and, in direct mode, Exchange's
+/// dynamic groups follow ([`load_badges`]).
+async fn search(session: &Session, query: &str) -> SearchState {
     let page = match session.graph.search_groups(query, GroupFilter::Any).await {
         Ok(p) => p,
         Err(e) => return SearchState::Failed(explain(Service::Graph, &e)),
@@ -93,19 +98,30 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
             })
         })
         .collect();
-    // The badges' reads and rules are the group page's code: a split point of their own,
-    // fetched with the first search, not with the first load.
-    let unified: Vec<String> = groups
+    groups.sort_by_key(|g| crate::ui::lowercase(&g.name));
+    SearchState::Found {
+        query: query.trim().to_owned(),
+        groups,
+        exchange_note: None,
+    }
+}
+
+/// The Microsoft 365 groups of a list (their badges need Graph's switch).
+fn unified(groups: &[FoundGroup]) -> Vec<String> {
+    groups
         .iter()
         .filter(|g| g.kind == GroupKind::Microsoft365)
         .map(|g| g.route_id.clone())
-        .collect();
-    let direct = mode == Some(Mode::Direct);
-    let found = if unified.is_empty() && !direct {
-        Default::default()
-    } else {
-        super::delivery::found_delivery(session.clone(), query.to_owned(), unified, direct).await
+        .collect()
+}
+
+/// Graph's list with what [`super::delivery::found_delivery`] read: each group's badge, the
+/// dynamic groups Exchange found (in name order with the others), Exchange's failure if any.
+fn with_badges(graph_list: &SearchState, found: FoundBadges) -> SearchState {
+    let SearchState::Found { query, groups, .. } = graph_list else {
+        return graph_list.clone();
     };
+    let mut groups = groups.clone();
     for g in &mut groups {
         if let Some(d) = found.groups.get(&crate::ui::lowercase(&g.route_id)) {
             g.external = d.external;
@@ -122,9 +138,31 @@ async fn search(session: &Session, query: &str, mode: Option<Mode>) -> SearchSta
     }));
     groups.sort_by_key(|g| crate::ui::lowercase(&g.name));
     SearchState::Found {
-        query: query.trim().to_owned(),
+        query: query.clone(),
         groups,
         exchange_note: found.exchange_failed,
+    }
+}
+
+/// Reads the badges of the list on screen (`graph_list`, Graph's answer to `query`) and shows
+/// them, unless another badge load has started since (`started` is no longer `load`: a newer
+/// list, or the mode became known). The badges' reads and rules are the group page's code, a
+/// split point of their own: the list never waits for them.
+async fn load_badges(
+    session: Session,
+    graph_list: SearchState,
+    direct: bool,
+    load: u64,
+    started: StoredValue<u64>,
+    state: RwSignal<SearchState>,
+) {
+    let SearchState::Found { query, groups, .. } = &graph_list else {
+        return;
+    };
+    let found =
+        super::delivery::found_delivery(session, query.clone(), unified(groups), direct).await;
+    if started.try_get_value() == Some(load) {
+        state.try_set(with_badges(&graph_list, found));
     }
 }
 
@@ -213,6 +251,13 @@ pub fn Finder(session: Session) -> impl IntoView {
     let shown = StoredValue::new(0u64);
     let counts = RwSignal::new(Counts::new());
 
+    // Graph's answer on screen (before badges), and whether its badges were read in direct mode:
+    // the same answer again needs no new list, and new badges only once the mode is direct.
+    let graph_list = StoredValue::new(None::<(SearchState, bool)>);
+    // Which badge load may still show its badges (a newer list or mode starts another).
+    let badge_load = StoredValue::new(0u64);
+    let first_screen = use_context::<FirstScreen>();
+
     let start_search = {
         let session = session.clone();
         move |text: String, debounce: bool| {
@@ -228,35 +273,54 @@ pub fn Finder(session: Session) -> impl IntoView {
                     }
                 }
                 busy.try_set(true);
-                let mode = untrack(|| session.mode());
-                let result = search(&session, &text, mode).await;
+                let result = search(&session, &text).await;
                 // Stale answers (an older query finishing late) are dropped.
-                if generation.try_get_value() == Some(gen) {
-                    busy.try_set(false);
-                    // The same answer again (e.g. after the mode became known) leaves the
-                    // list as it is.
-                    if state.try_with_untracked(|s| s != &result) == Some(true) {
-                        // Counts of groups still listed stay (they were read moments ago);
-                        // the others are asked for after the list is on screen.
-                        let missing = match &result {
-                            SearchState::Found { groups, .. } => {
-                                let ids = countable(groups);
-                                counts.try_update(|c| c.retain(|id, _| ids.contains(id)));
-                                counts
-                                    .try_with_untracked(|c| {
-                                        ids.into_iter().filter(|id| !c.contains_key(id)).collect()
-                                    })
-                                    .unwrap_or_default()
-                            }
-                            _ => Vec::new(),
-                        };
-                        state.try_set(result);
-                        let list = shown.try_get_value().unwrap_or_default() + 1;
-                        shown.try_set_value(list);
-                        if !missing.is_empty() {
-                            spawn_local(load_counts(session.clone(), missing, list, shown, counts));
+                if generation.try_get_value() != Some(gen) {
+                    return;
+                }
+                busy.try_set(false);
+                let direct = untrack(|| session.mode()) == Some(Mode::Direct);
+                let before = graph_list.try_get_value().flatten();
+                let same_list = before.as_ref().is_some_and(|(list, _)| list == &result);
+                if same_list && before.as_ref().is_some_and(|(_, d)| *d == direct) {
+                    // The same answer again leaves the list and its badges as they are.
+                    return;
+                }
+                graph_list.try_set_value(Some((result.clone(), direct)));
+                if !same_list {
+                    // Counts of groups still listed stay (they were read moments ago); the
+                    // others are asked for after the list is on screen.
+                    let missing = match &result {
+                        SearchState::Found { groups, .. } => {
+                            let ids = countable(groups);
+                            counts.try_update(|c| c.retain(|id, _| ids.contains(id)));
+                            counts
+                                .try_with_untracked(|c| {
+                                    ids.into_iter().filter(|id| !c.contains_key(id)).collect()
+                                })
+                                .unwrap_or_default()
                         }
+                        _ => Vec::new(),
+                    };
+                    state.try_set(result.clone());
+                    let list = shown.try_get_value().unwrap_or_default() + 1;
+                    shown.try_set_value(list);
+                    if !missing.is_empty() {
+                        spawn_local(load_counts(session.clone(), missing, list, shown, counts));
                     }
+                    if let Some(first) = first_screen {
+                        first.shown();
+                    }
+                }
+                // Badges (and in direct mode Exchange's dynamic groups) follow the list.
+                let load = badge_load.try_get_value().unwrap_or_default() + 1;
+                badge_load.try_set_value(load);
+                let needs_badges = matches!(&result, SearchState::Found { groups, .. }
+                    if direct || !unified(groups).is_empty());
+                if needs_badges {
+                    spawn_local(load_badges(
+                        session, result, direct, load, badge_load, state,
+                    ));
                 }
             });
         }
@@ -388,6 +452,66 @@ mod tests {
             external: initial_external(kind),
             delivery: None,
         }
+    }
+
+    #[test]
+    fn badges_and_dynamic_groups_join_graphs_list_in_name_order() {
+        use super::super::delivery::{FoundDelivery, FoundDynamic};
+        let mut bravo = found("Bravo-ID", GroupKind::Microsoft365);
+        bravo.name = "bravo".into();
+        let mut delta = found("delta-id", GroupKind::Distribution);
+        delta.name = "Delta".into();
+        let graph_list = SearchState::Found {
+            query: "a".into(),
+            groups: vec![bravo, delta],
+            exchange_note: None,
+        };
+        assert_eq!(
+            unified(match &graph_list {
+                SearchState::Found { groups, .. } => groups,
+                _ => unreachable!(),
+            }),
+            ["Bravo-ID"]
+        );
+        let note = Failure::new(Service::Exchange, "Get-DynamicDistributionGroup failed");
+        let found = FoundBadges {
+            // Keyed by lower-cased id, as Exchange and Graph spell ids differently.
+            groups: HashMap::from([(
+                "bravo-id".to_owned(),
+                FoundDelivery {
+                    external: ExternalSenders::Allowed,
+                    any_external: None,
+                },
+            )]),
+            dynamic: vec![FoundDynamic {
+                guid: "g-1".into(),
+                name: "Charlie".into(),
+                mail: Some("charlie@contoso.com".into()),
+                external: ExternalSenders::Rejected,
+            }],
+            exchange_failed: Some(note.clone()),
+        };
+        let SearchState::Found {
+            groups,
+            exchange_note,
+            query,
+        } = with_badges(&graph_list, found)
+        else {
+            panic!("a list stays a list");
+        };
+        assert_eq!(query, "a");
+        let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["bravo", "Charlie", "Delta"]);
+        assert_eq!(groups[0].external, ExternalSenders::Allowed);
+        assert_eq!(groups[1].route_id, format!("{DYNAMIC_PREFIX}g-1"));
+        assert_eq!(groups[1].kind, GroupKind::DynamicDistribution);
+        assert_eq!(groups[1].external, ExternalSenders::Rejected);
+        // A group Exchange and Graph said nothing about keeps its start.
+        assert_eq!(groups[2].external, ExternalSenders::Unknown);
+        assert_eq!(exchange_note, Some(note));
+        // A failed search has no badges to take.
+        let failed = SearchState::Failed(Failure::new(Service::Graph, "down"));
+        assert_eq!(with_badges(&failed, FoundBadges::default()), failed);
     }
 
     #[test]
