@@ -7,7 +7,8 @@
 //!   shown once MSAL has started and the button's handler is attached);
 //! - `…_signed_in_ms`: signed in (tokens already in the session), from navigation start until
 //!   the group finder has answered a query typed into its search box as soon as the box is there
-//!   (MSAL's silent token, the mode probe and the search itself included);
+//!   (MSAL's silent token and the search itself included; the list doesn't wait for the mode
+//!   probe, which starts after the first list, nor for its badges and counts, which follow it);
 //! - `…_kb`: the app's bytes transferred by then (same-origin files: index.html, scripts, wasm,
 //!   styles, config.json; the sim's cross-origin answers report no size).
 //!
