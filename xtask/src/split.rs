@@ -153,13 +153,18 @@ pub fn run(ws: &Workspace) -> Result<()> {
     std::fs::remove_file(&trunk.wasm).map_err(|e| Error::io(&trunk.wasm, e))?;
     write(&staging.join(&wasm_name), &wasm_bytes)?;
 
-    // The hand-written scripts Trunk copied, minified too (no integrity hashes name them).
+    // The hand-written scripts Trunk copied, minified too (no integrity hashes name them), and
+    // MSAL bundled from its ES modules in place of the package's UMD build.
     if release {
         for (script, module) in [("boot.js", true), ("auth.js", false)] {
             let path = staging.join(script);
             if path.is_file() {
                 minify(ws, &path, module)?;
             }
+        }
+        let msal = staging.join(MSAL);
+        if msal.is_file() {
+            bundle_msal(ws, &work, &msal)?;
         }
     }
 
@@ -254,6 +259,33 @@ fn minify(ws: &Workspace, path: &Path, module: bool) -> Result<()> {
         c.arg("--format=esm");
     }
     cmd::run(&mut c)
+}
+
+/// MSAL.js as index.html loads it (a classic script defining `globalThis.msal`).
+const MSAL: &str = "msal-browser.min.js";
+/// What the app uses of MSAL (its exports become `globalThis.msal`'s properties).
+const MSAL_ENTRY: &str = "js/msal.mjs";
+
+/// Replaces `target` (the package's UMD build, copied by Trunk) with MSAL bundled from its ES
+/// modules ([`MSAL_ENTRY`], esbuild: only what the entry reaches, as an IIFE assigning the global
+/// `msal`) and minified by terser (compress and mangle, its defaults; license comments kept):
+/// 74.8 KB gzip instead of 78.9.
+fn bundle_msal(ws: &Workspace, work: &Path, target: &Path) -> Result<()> {
+    let bundle = work.join("msal.js");
+    cmd::run(
+        ws.command("esbuild")
+            .arg(MSAL_ENTRY)
+            .args(["--bundle", "--format=iife", "--global-name=msal"])
+            .args(["--log-level=warning", "--allow-overwrite"])
+            .arg(format!("--outfile={}", bundle.display())),
+    )?;
+    cmd::run(
+        ws.command("terser")
+            .arg(&bundle)
+            .args(["--compress", "--mangle"])
+            .arg("--output")
+            .arg(target),
+    )
 }
 
 /// The wasm modules wasm-split-cli wrote besides the main one.
