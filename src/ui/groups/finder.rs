@@ -17,7 +17,7 @@
 //! arrives after a newer search started is dropped, so results never jump back to an older query.
 //! Badges and counts asked for a list that has since been replaced are dropped likewise.
 
-use super::delivery::FoundBadges;
+use super::delivery::{FoundDelivery, FoundDynamic};
 use super::{explain, sleep_ms, ExternalsBadge, KindBadge};
 use crate::i18n::{fill, plural, use_i18n, Texts};
 use crate::probe::Mode;
@@ -115,20 +115,30 @@ fn unified(groups: &[FoundGroup]) -> Vec<String> {
         .collect()
 }
 
-/// Graph's list with what [`super::delivery::found_delivery`] read: each group's badge, the
-/// dynamic groups Exchange found (in name order with the others), Exchange's failure if any.
-fn with_badges(graph_list: &SearchState, found: FoundBadges) -> SearchState {
+/// Badges read so far, by lower-cased group id ([`super::delivery::found_delivery`]'s keys).
+pub type Badges = HashMap<String, FoundDelivery>;
+
+/// What a row's badge says: what [`super::delivery::found_delivery`] read for the group, or what
+/// the list knew before (a dynamic group's own switch, or nothing yet).
+fn row_badge(group: &FoundGroup, badges: &Badges) -> (ExternalSenders, Option<Outcome>) {
+    match badges.get(&crate::ui::lowercase(&group.route_id)) {
+        Some(d) => (d.external, d.any_external.clone()),
+        None => (group.external, group.delivery.clone()),
+    }
+}
+
+/// Graph's list with Exchange's part of the answer: the dynamic groups it found (in name order
+/// with the others) and its failure, if any.
+fn with_exchange_part(
+    graph_list: &SearchState,
+    dynamic: Vec<FoundDynamic>,
+    exchange_failed: Option<Failure>,
+) -> SearchState {
     let SearchState::Found { query, groups, .. } = graph_list else {
         return graph_list.clone();
     };
     let mut groups = groups.clone();
-    for g in &mut groups {
-        if let Some(d) = found.groups.get(&crate::ui::lowercase(&g.route_id)) {
-            g.external = d.external;
-            g.delivery = d.any_external.clone();
-        }
-    }
-    groups.extend(found.dynamic.into_iter().map(|d| FoundGroup {
+    groups.extend(dynamic.into_iter().map(|d| FoundGroup {
         route_id: format!("{DYNAMIC_PREFIX}{}", d.guid),
         name: d.name,
         mail: d.mail,
@@ -140,14 +150,15 @@ fn with_badges(graph_list: &SearchState, found: FoundBadges) -> SearchState {
     SearchState::Found {
         query: query.clone(),
         groups,
-        exchange_note: found.exchange_failed,
+        exchange_note: exchange_failed,
     }
 }
 
-/// Reads the badges of the list on screen (`graph_list`, Graph's answer to `query`) and shows
-/// them, unless another badge load has started since (`started` is no longer `load`: a newer
-/// list, or the mode became known). The badges' reads and rules are the group page's code, a
-/// split point of their own: the list never waits for them.
+/// Reads the badges of the list on screen (`graph_list`, Graph's answer to `query`): each row's
+/// badge follows by itself, and the list changes only when Exchange adds dynamic groups or
+/// couldn't answer — unless another badge load has started since (`started` is no longer
+/// `load`: a newer list, or the mode became known). The badges' reads and rules are the group
+/// page's code, a split point of their own: the list never waits for them.
 async fn load_badges(
     session: Session,
     graph_list: SearchState,
@@ -155,14 +166,23 @@ async fn load_badges(
     load: u64,
     started: StoredValue<u64>,
     state: RwSignal<SearchState>,
+    badges: RwSignal<Badges>,
 ) {
     let SearchState::Found { query, groups, .. } = &graph_list else {
         return;
     };
     let found =
         super::delivery::found_delivery(session, query.clone(), unified(groups), direct).await;
-    if started.try_get_value() == Some(load) {
-        state.try_set(with_badges(&graph_list, found));
+    if started.try_get_value() != Some(load) {
+        return;
+    }
+    badges.try_update(|b| b.extend(found.groups));
+    if !found.dynamic.is_empty() || found.exchange_failed.is_some() {
+        state.try_set(with_exchange_part(
+            &graph_list,
+            found.dynamic,
+            found.exchange_failed,
+        ));
     }
 }
 
@@ -250,6 +270,7 @@ pub fn Finder(session: Session) -> impl IntoView {
     // generation: a newer search that finds the same list keeps the counts coming.)
     let shown = StoredValue::new(0u64);
     let counts = RwSignal::new(Counts::new());
+    let badges = RwSignal::new(Badges::new());
 
     // Graph's answer on screen (before badges), and whether its badges were read in direct mode:
     // the same answer again needs no new list, and new badges only once the mode is direct.
@@ -319,7 +340,7 @@ pub fn Finder(session: Session) -> impl IntoView {
                     if direct || !unified(groups).is_empty());
                 if needs_badges {
                     spawn_local(load_badges(
-                        session, result, direct, load, badge_load, state,
+                        session, result, direct, load, badge_load, state, badges,
                     ));
                 }
             });
@@ -390,7 +411,9 @@ pub fn Finder(session: Session) -> impl IntoView {
                             {groups.into_iter().map(|g| {
                                 let id = g.route_id.clone();
                                 let count = Signal::derive(move || counts.with(|c| c.get(&id).copied()));
-                                view! { <ResultRow group=g count/> }
+                                let row = g.clone();
+                                let badge = Signal::derive(move || badges.with(|b| row_badge(&row, b)));
+                                view! { <ResultRow group=g count badge/> }
                             }).collect_view()}
                         </ul>
                     }
@@ -408,11 +431,13 @@ pub fn members_short(t: &Texts, n: u64) -> String {
 }
 
 #[component]
-fn ResultRow(group: FoundGroup, count: Signal<Option<u64>>) -> impl IntoView {
+fn ResultRow(
+    group: FoundGroup,
+    count: Signal<Option<u64>>,
+    badge: Signal<(ExternalSenders, Option<Outcome>)>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let href = format!("/groups/{}", group.route_id);
-    let external = group.external;
-    let badge = ExternalsBadge::of(group.delivery.as_ref(), external);
     view! {
         <li class="group-result">
             // The name is text: Leptos sets it as a text node, so markup in it stays inert.
@@ -424,7 +449,8 @@ fn ResultRow(group: FoundGroup, count: Signal<Option<u64>>) -> impl IntoView {
             })}
             {move || {
                 let t = i18n.t();
-                match badge {
+                let (external, delivery) = badge.get();
+                match ExternalsBadge::of(delivery.as_ref(), external) {
                     Some(b) => {
                         let (class, text) = b.class_and_text(t);
                         Some(view! { <span class=class>{text}</span> }.into_any())
@@ -455,63 +481,57 @@ mod tests {
     }
 
     #[test]
-    fn badges_and_dynamic_groups_join_graphs_list_in_name_order() {
-        use super::super::delivery::{FoundDelivery, FoundDynamic};
+    fn badges_follow_the_rows_and_dynamic_groups_join_the_list_in_name_order() {
         let mut bravo = found("Bravo-ID", GroupKind::Microsoft365);
         bravo.name = "bravo".into();
         let mut delta = found("delta-id", GroupKind::Distribution);
         delta.name = "Delta".into();
+        assert_eq!(unified(&[bravo.clone(), delta.clone()]), ["Bravo-ID"]);
+        // Keyed by lower-cased id, as Exchange and Graph spell ids differently.
+        let badges = Badges::from([(
+            "bravo-id".to_owned(),
+            FoundDelivery {
+                external: ExternalSenders::Allowed,
+                any_external: None,
+            },
+        )]);
+        assert_eq!(row_badge(&bravo, &badges), (ExternalSenders::Allowed, None));
+        // A group nothing was read for keeps what the list knew.
+        assert_eq!(row_badge(&delta, &badges), (ExternalSenders::Unknown, None));
+
         let graph_list = SearchState::Found {
             query: "a".into(),
             groups: vec![bravo, delta],
             exchange_note: None,
         };
-        assert_eq!(
-            unified(match &graph_list {
-                SearchState::Found { groups, .. } => groups,
-                _ => unreachable!(),
-            }),
-            ["Bravo-ID"]
-        );
         let note = Failure::new(Service::Exchange, "Get-DynamicDistributionGroup failed");
-        let found = FoundBadges {
-            // Keyed by lower-cased id, as Exchange and Graph spell ids differently.
-            groups: HashMap::from([(
-                "bravo-id".to_owned(),
-                FoundDelivery {
-                    external: ExternalSenders::Allowed,
-                    any_external: None,
-                },
-            )]),
-            dynamic: vec![FoundDynamic {
-                guid: "g-1".into(),
-                name: "Charlie".into(),
-                mail: Some("charlie@contoso.com".into()),
-                external: ExternalSenders::Rejected,
-            }],
-            exchange_failed: Some(note.clone()),
-        };
+        let dynamic = vec![FoundDynamic {
+            guid: "g-1".into(),
+            name: "Charlie".into(),
+            mail: Some("charlie@contoso.com".into()),
+            external: ExternalSenders::Rejected,
+        }];
         let SearchState::Found {
             groups,
             exchange_note,
             query,
-        } = with_badges(&graph_list, found)
+        } = with_exchange_part(&graph_list, dynamic, Some(note.clone()))
         else {
             panic!("a list stays a list");
         };
         assert_eq!(query, "a");
         let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
         assert_eq!(names, ["bravo", "Charlie", "Delta"]);
-        assert_eq!(groups[0].external, ExternalSenders::Allowed);
         assert_eq!(groups[1].route_id, format!("{DYNAMIC_PREFIX}g-1"));
         assert_eq!(groups[1].kind, GroupKind::DynamicDistribution);
-        assert_eq!(groups[1].external, ExternalSenders::Rejected);
-        // A group Exchange and Graph said nothing about keeps its start.
-        assert_eq!(groups[2].external, ExternalSenders::Unknown);
+        assert_eq!(
+            row_badge(&groups[1], &badges),
+            (ExternalSenders::Rejected, None)
+        );
         assert_eq!(exchange_note, Some(note));
-        // A failed search has no badges to take.
+        // A failed search has nothing to add to.
         let failed = SearchState::Failed(Failure::new(Service::Graph, "down"));
-        assert_eq!(with_badges(&failed, FoundBadges::default()), failed);
+        assert_eq!(with_exchange_part(&failed, Vec::new(), None), failed);
     }
 
     #[test]
