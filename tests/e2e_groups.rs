@@ -345,6 +345,8 @@ async fn dg_direct_mode_new_contact_plan_then_done() -> Result<()> {
     browser.click("link", "← All groups").await?;
 
     search(&browser, &EN, "Sales").await?;
+    // The badges follow the list (Exchange's restrictions, read in direct mode).
+    browser.wait_text("Bounces externals: 5.7.133").await?;
     let results = browser.find("list", "Groups found").await?.text().await?;
     check(
         results.contains("Sales Team")
