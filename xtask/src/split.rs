@@ -268,14 +268,26 @@ const MSAL_ENTRY: &str = "js/msal.mjs";
 
 /// Replaces `target` (the package's UMD build, copied by Trunk) with MSAL bundled from its ES
 /// modules ([`MSAL_ENTRY`], esbuild: only what the entry reaches, as an IIFE assigning the global
-/// `msal`) and minified by terser (compress and mangle, its defaults; license comments kept):
-/// 74.8 KB gzip instead of 78.9.
+/// `msal`) and minified by terser (compress and mangle, its defaults). The package's license
+/// header (the UMD build's first line, `/*! @azure/msal-browser v… */`) heads the bundle once,
+/// instead of esbuild's copy of it per module: 4 KB gzip smaller than the UMD build.
 fn bundle_msal(ws: &Workspace, work: &Path, target: &Path) -> Result<()> {
+    let umd = read_text(target)?;
+    let header = umd
+        .lines()
+        .next()
+        .filter(|l| l.starts_with("/*!") && l.ends_with("*/"))
+        .ok_or_else(|| Error::Parse {
+            what: "MSAL's UMD build",
+            path: target.to_owned(),
+            reason: "its first line is not the /*! … */ license header".into(),
+        })?;
     let bundle = work.join("msal.js");
     cmd::run(
         ws.command("esbuild")
             .arg(MSAL_ENTRY)
             .args(["--bundle", "--format=iife", "--global-name=msal"])
+            .args(["--legal-comments=none", &format!("--banner:js={header}")])
             .args(["--log-level=warning", "--allow-overwrite"])
             .arg(format!("--outfile={}", bundle.display())),
     )?;
