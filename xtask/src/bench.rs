@@ -299,10 +299,11 @@ fn is_link_module(rel: &Path) -> bool {
 /// own module and the shared chunks it depends on). The module declares
 /// `const __chunk_N = makeLoad(… new URL("./file.wasm" …), []);` per chunk and
 /// `export const __wasm_split_load_NAME = wrapAsyncCb(makeLoad(… "./file.wasm" …, [__chunk_N, …]));`
-/// per split point.
+/// per split point (release builds strip its whitespace: `const __chunk_N=makeLoad(…`).
 fn split_loads(js: &str) -> Vec<(String, Vec<String>)> {
     const CHUNK: &str = "const __chunk_";
-    const SPLIT: &str = "export const __wasm_split_load_";
+    // `export const …`, or (whitespace stripped) `const …` and one `export{…}` at the end.
+    const SPLIT: &str = "const __wasm_split_load_";
     let mut starts: Vec<usize> = js
         .match_indices(CHUNK)
         .map(|(i, _)| i)
@@ -315,9 +316,10 @@ fn split_loads(js: &str) -> Vec<(String, Vec<String>)> {
     for (n, &start) in starts.iter().enumerate() {
         let segment = &js[start..starts.get(n + 1).copied().unwrap_or(js.len())];
         let name = segment
-            .split(" =")
+            .split('=')
             .next()
             .unwrap_or("")
+            .trim_end()
             .rsplit(' ')
             .next()
             .unwrap_or("");
@@ -538,6 +540,23 @@ export const __wasm_split_load_b_1 = wrapAsyncCb(makeLoad(() => async (_imp) => 
                 ),
                 ("b_1".to_owned(), vec!["chunk_5-aa.wasm".to_owned()]),
             ]
+        );
+    }
+
+    #[test]
+    fn reads_what_each_split_point_fetches_without_whitespace() {
+        let js = concat!(
+            r#"import{initSync}from"./guestlist-1.js";"#,
+            r#"const __chunk_5=makeLoad(()=>{const src=fetch(new URL("./chunk_5-aa.wasm",import.meta.url))},[]);"#,
+            r#"const __wasm_split_load_a_1=wrapAsyncCb(makeLoad(()=>{const src=fetch(new URL("./split_a_1-cc.wasm",import.meta.url))},[__chunk_5]));"#,
+            r#"export{__wasm_split_load_a_1};"#,
+        );
+        assert_eq!(
+            split_loads(js),
+            vec![(
+                "a_1".to_owned(),
+                vec!["chunk_5-aa.wasm".to_owned(), "split_a_1-cc.wasm".to_owned()]
+            )]
         );
     }
 

@@ -125,7 +125,10 @@ pub fn run(ws: &Workspace) -> Result<()> {
         renamed.insert(format!("./{stem}.wasm"), format!("./{name}"));
     }
     let link_source = split_dir.join(LINK_MODULE);
-    let link_js = replace_all(&read_text(&link_source)?, &renamed, &link_source)?;
+    let mut link_js = replace_all(&read_text(&link_source)?, &renamed, &link_source)?;
+    if release {
+        link_js = minify_whitespace(ws, &work.join(LINK_MODULE), &link_js)?;
+    }
     let link_name = format!("__wasm_split-{}.js", name_hash(link_js.as_bytes()));
     write(&staging.join(&link_name), link_js.as_bytes())?;
 
@@ -249,7 +252,7 @@ impl TrunkOutput {
 
 /// Minifies a script in place with esbuild (npm, package-lock.json): whitespace, comments and
 /// local names only; `module` for ES modules (exports and `import.meta` kept). Not the link
-/// module: `cargo xtask bench` reads which files each page loads from its source.
+/// module, whose names `cargo xtask bench` reads ([`minify_whitespace`]).
 fn minify(ws: &Workspace, path: &Path, module: bool) -> Result<()> {
     let mut c = ws.command("esbuild");
     c.arg(path)
@@ -298,6 +301,20 @@ fn bundle_msal(ws: &Workspace, work: &Path, target: &Path) -> Result<()> {
             .arg("--output")
             .arg(target),
     )
+}
+
+/// `js` without its whitespace and comments (esbuild, an ES module; names kept, so `cargo xtask
+/// bench` still reads which files each split point loads), through the scratch file `scratch`.
+fn minify_whitespace(ws: &Workspace, scratch: &Path, js: &str) -> Result<String> {
+    write(scratch, js.as_bytes())?;
+    cmd::run(
+        ws.command("esbuild")
+            .arg(scratch)
+            .arg(format!("--outfile={}", scratch.display()))
+            .args(["--minify-whitespace", "--format=esm"])
+            .args(["--allow-overwrite", "--log-level=warning"]),
+    )?;
+    read_text(scratch)
 }
 
 /// The wasm modules wasm-split-cli wrote besides the main one.
