@@ -249,6 +249,11 @@ macro_rules! lazy_view {
 }
 
 lazy_view!(group_page_view, GroupPage);
+lazy_view!(import_page_view, ImportPage);
+lazy_view!(activity_page_view, ActivityPage);
+lazy_view!(externals_page_view, ExternalsPage);
+lazy_view!(person_page_view, PersonPage);
+lazy_view!(about_page_view, AboutPage);
 
 /// The configuration help, shown instead of the app when `config.json` is wrong: a split point
 /// like the pages (a working deployment never fetches it).
@@ -256,8 +261,33 @@ lazy_view!(group_page_view, GroupPage);
 async fn config_error_view(error: ConfigError) -> AnyView {
     view! { <ConfigErrorPage error/> }.into_any()
 }
-lazy_view!(import_page_view, ImportPage);
-lazy_view!(activity_page_view, ActivityPage);
-lazy_view!(externals_page_view, ExternalsPage);
-lazy_view!(person_page_view, PersonPage);
-lazy_view!(about_page_view, AboutPage);
+
+#[cfg(test)]
+mod tests {
+    use super::FirstScreen;
+    use leptos::prelude::*;
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    #[test]
+    fn what_waits_for_the_first_screen_goes_on_once_it_works() {
+        Owner::new().with(|| {
+            FirstScreen::provide();
+            let first = expect_context::<FirstScreen>();
+            let mut cx = Context::from_waker(Waker::noop());
+            let mut probe = Box::pin(first.wait());
+            let mut another = Box::pin(first.wait());
+            assert!(probe.as_mut().poll(&mut cx).is_pending());
+            assert!(another.as_mut().poll(&mut cx).is_pending());
+            first.shown();
+            assert!(probe.as_mut().poll(&mut cx).is_ready());
+            assert!(another.as_mut().poll(&mut cx).is_ready());
+            // Later sessions (another tenant, "Check again") don't wait.
+            first.shown();
+            assert_eq!(
+                Box::pin(first.wait()).as_mut().poll(&mut cx),
+                Poll::Ready(())
+            );
+        });
+    }
+}
