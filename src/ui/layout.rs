@@ -1,8 +1,8 @@
 //! The frame every screen shares: skip link, header, optional primary navigation, main
 //! landmark and footer.
 
-use crate::i18n::use_i18n;
 use crate::ui::components::{LanguageSwitch, ModeStatus, SignInSlot};
+use crate::ui::groups::tx;
 use crate::ui::router::A;
 use crate::ui::tenants::TenantSwitcher;
 use leptos::html::Main;
@@ -31,7 +31,6 @@ pub fn Frame(#[prop(optional)] configured: bool, children: Children) -> impl Int
 /// not only the scroll position.
 #[component]
 fn SkipLink(target: NodeRef<Main>) -> impl IntoView {
-    let i18n = use_i18n();
     let jump = move |ev: leptos::ev::MouseEvent| {
         if let Some(main) = target.get() {
             ev.prevent_default();
@@ -40,20 +39,19 @@ fn SkipLink(target: NodeRef<Main>) -> impl IntoView {
     };
     view! {
         <a class="skip-link" href="#main" on:click=jump>
-            {move || i18n.t().common.skip_to_content}
+            {tx(|t| t.common.skip_to_content)}
         </a>
     }
 }
 
 #[component]
 fn AppHeader(configured: bool) -> impl IntoView {
-    let i18n = use_i18n();
     view! {
         <header class="app-header">
             <div class="brand">
                 <span class="brand-mark" aria-hidden="true">"G"</span>
-                <span class="brand-name">{move || i18n.t().common.app_name}</span>
-                <span class="brand-tagline">{move || i18n.t().common.tagline}</span>
+                <span class="brand-name">{tx(|t| t.common.app_name)}</span>
+                <span class="brand-tagline">{tx(|t| t.common.tagline)}</span>
             </div>
             <div class="header-tools">
                 <LanguageSwitch/>
@@ -66,24 +64,23 @@ fn AppHeader(configured: bool) -> impl IntoView {
 /// The areas of the app. `A` sets `aria-current="page"` on the active link.
 #[component]
 fn PrimaryNav() -> impl IntoView {
-    let i18n = use_i18n();
     view! {
-        <nav class="app-nav" aria-label=move || i18n.t().common.nav_label>
+        <nav class="app-nav" aria-label=tx(|t| t.common.nav_label)>
             <ul>
                 <li>
-                    <A href="/" exact=true>{move || i18n.t().common.nav_groups}</A>
+                    <A href="/" exact=true>{tx(|t| t.common.nav_groups)}</A>
                 </li>
                 <li>
-                    <A href="/import">{move || i18n.t().common.nav_import}</A>
+                    <A href="/import">{tx(|t| t.common.nav_import)}</A>
                 </li>
                 <li>
-                    <A href="/externals">{move || i18n.t().common.nav_externals}</A>
+                    <A href="/externals">{tx(|t| t.common.nav_externals)}</A>
                 </li>
                 <li>
-                    <A href="/activity">{move || i18n.t().common.nav_activity}</A>
+                    <A href="/activity">{tx(|t| t.common.nav_activity)}</A>
                 </li>
                 <li>
-                    <A href="/about">{move || i18n.t().common.nav_about}</A>
+                    <A href="/about">{tx(|t| t.common.nav_about)}</A>
                 </li>
             </ul>
         </nav>
@@ -92,12 +89,11 @@ fn PrimaryNav() -> impl IntoView {
 
 #[component]
 fn AppFooter() -> impl IntoView {
-    let i18n = use_i18n();
     view! {
         <footer class="app-footer">
             <p>
-                {move || i18n.t().common.app_name} " " {env!("CARGO_PKG_VERSION")} " · "
-                {move || i18n.t().common.footer_note}
+                {tx(|t| t.common.app_name)} " " {env!("CARGO_PKG_VERSION")} " · "
+                {tx(|t| t.common.footer_note)}
             </p>
         </footer>
     }

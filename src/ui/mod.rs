@@ -18,7 +18,8 @@ pub mod tenants;
 
 use crate::auth::{bridge_settings, Auth};
 use crate::config::{self, Config, ConfigError};
-use crate::i18n::{use_i18n, I18n};
+use crate::i18n::I18n;
+use crate::ui::groups::tx;
 use components::{ModeDetails, ModePanel, SignInProblemPanel};
 use layout::Frame;
 use leptos::prelude::*;
@@ -75,10 +76,9 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Loading() -> impl IntoView {
-    let i18n = use_i18n();
     view! {
         <Frame>
-            <p class="loading" aria-busy="true">{move || i18n.t().common.loading}</p>
+            <p class="loading" aria-busy="true">{tx(|t| t.common.loading)}</p>
         </Frame>
     }
 }

@@ -1,5 +1,6 @@
 use crate::i18n::{use_i18n, Lang};
 use crate::ui::browser;
+use crate::ui::groups::tx;
 use leptos::prelude::*;
 
 /// A labelled `<select>`: native keyboard behaviour, announced as "Language, combo box".
@@ -16,7 +17,7 @@ pub fn LanguageSwitch() -> impl IntoView {
     };
     view! {
         <div class="lang-switch">
-            <label for="lang-select">{move || i18n.t().common.language_label}</label>
+            <label for="lang-select">{tx(|t| t.common.language_label)}</label>
             <select id="lang-select" class="select" on:change=choose>
                 {Lang::ALL
                     .map(|lang| {

@@ -12,6 +12,7 @@ use crate::auth::{use_auth, SignInMode};
 use crate::i18n::{fill, use_i18n, Texts};
 use crate::probe::{ExchangeStatus, GraphStatus, Mode, ModeReport};
 use crate::tenancy::{admin_consent_url, TenantChoice};
+use crate::ui::groups::tx;
 use crate::ui::session::use_session;
 use leptos::prelude::*;
 
@@ -56,7 +57,7 @@ pub fn ModeStatus() -> impl IntoView {
                 aria-expanded=move || open.get().to_string()
                 aria-controls=PANEL_ID
                 aria-busy=mode.is_none().to_string()
-                title=move || i18n.t().common.mode_status_hint
+                title=tx(|t| t.common.mode_status_hint)
                 on:click=move |_| open.update(|o| *o = !*o)
             >
                 <span class="mode-status-dot" aria-hidden="true"></span>
@@ -97,11 +98,10 @@ pub fn ModePanel() -> impl IntoView {
 
 #[component]
 fn Checking() -> impl IntoView {
-    let i18n = use_i18n();
     view! {
         <section id=PANEL_ID class="card mode-panel" aria-labelledby="mode-heading" aria-busy="true">
-            <h2 id="mode-heading">{move || i18n.t().common.mode_heading_checking}</h2>
-            <p>{move || i18n.t().common.mode_checking}</p>
+            <h2 id="mode-heading">{tx(|t| t.common.mode_heading_checking)}</h2>
+            <p>{tx(|t| t.common.mode_checking)}</p>
         </section>
     }
 }

@@ -1,4 +1,5 @@
 use crate::i18n::{fill, use_i18n, Texts};
+use crate::ui::groups::tx;
 use crate::ui::{browser, NavFocus};
 use leptos::html::H1;
 use leptos::prelude::*;
@@ -44,7 +45,7 @@ pub fn ComingSoon(text: TextFn) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="card card--placeholder">
-            <h2>{move || i18n.t().common.coming_heading}</h2>
+            <h2>{tx(|t| t.common.coming_heading)}</h2>
             <p>{move || text(i18n.t())}</p>
         </section>
     }
