@@ -49,27 +49,7 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
         "first-load transfer of {} (gzip level 9; 1 KB = 1000 bytes)",
         dist.display()
     );
-    println!("  {:<48} {:>10} {:>10}", "file", "raw KB", "gzip KB");
-    let (mut raw_total, mut gz_total) = (0u64, 0u64);
-    for rel in &counted {
-        let path = dist.join(rel);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        let gz = gzip_len(&bytes);
-        raw_total += bytes.len() as u64;
-        gz_total += gz;
-        println!(
-            "  {:<48} {:>10} {:>10}",
-            rel.display(),
-            kb(bytes.len() as u64),
-            kb(gz)
-        );
-    }
-    println!(
-        "  {:<48} {:>10} {:>10}",
-        "total",
-        kb(raw_total),
-        kb(gz_total)
-    );
+    let (_, gz_total) = size_table(&dist, &counted, 48)?;
     let share = gz_total as f64 * 100.0 / FIRST_LOAD_BUDGET_GZIP as f64;
     println!(
         "  budget: {} KB gzip; used {} KB ({share:.0}%){}",
@@ -81,9 +61,10 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
             ""
         }
     );
-    signed_in_next(&dist, &counted)?;
+    let splits = link_splits(&dist, &counted)?;
+    signed_in_next(&dist, &splits)?;
     if !lazy.is_empty() {
-        lazy_modules(&dist, &counted, &lazy)?;
+        lazy_modules(&dist, &splits, &lazy)?;
     }
     if !others.is_empty() {
         let names: Vec<String> = others.iter().map(|p| p.display().to_string()).collect();
@@ -216,67 +197,71 @@ fn gzip_len(bytes: &[u8]) -> u64 {
     enc.finish().expect("gzip into memory").len() as u64
 }
 
-/// The lazily loaded modules: each file with its size, then per split point (page) what its
-/// first use fetches, from the link module's loaders.
-fn lazy_modules(dist: &Path, counted: &BTreeSet<PathBuf>, lazy: &BTreeSet<PathBuf>) -> Result<()> {
-    println!("\nlazily loaded wasm modules (not in the first load)");
-    println!("  {:<64} {:>10} {:>10}", "file", "raw KB", "gzip KB");
-    let mut sizes = std::collections::BTreeMap::new();
+/// (raw, gzip) bytes by file name relative to dist/.
+type Sizes = std::collections::BTreeMap<String, (u64, u64)>;
+
+/// Prints `files` (paths relative to `dist`, the name column `width` wide) with their raw and
+/// gzip sizes, then the totals; returns each file's sizes and the gzip total.
+fn size_table(dist: &Path, files: &BTreeSet<PathBuf>, width: usize) -> Result<(Sizes, u64)> {
+    println!("  {:<width$} {:>10} {:>10}", "file", "raw KB", "gzip KB");
+    let mut sizes = Sizes::new();
     let (mut raw_total, mut gz_total) = (0u64, 0u64);
-    for rel in lazy {
+    for rel in files {
         let path = dist.join(rel);
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
         let (raw, gz) = (bytes.len() as u64, gzip_len(&bytes));
         raw_total += raw;
         gz_total += gz;
-        println!("  {:<64} {:>10} {:>10}", rel.display(), kb(raw), kb(gz));
+        println!("  {:<width$} {:>10} {:>10}", rel.display(), kb(raw), kb(gz));
         sizes.insert(rel.display().to_string(), (raw, gz));
     }
     println!(
-        "  {:<64} {:>10} {:>10}",
+        "  {:<width$} {:>10} {:>10}",
         "total",
         kb(raw_total),
         kb(gz_total)
     );
+    Ok((sizes, gz_total))
+}
+
+/// The split points of the first load's link modules, each with the files it fetches
+/// ([`split_loads`]).
+fn link_splits(dist: &Path, counted: &BTreeSet<PathBuf>) -> Result<Vec<(String, Vec<String>)>> {
+    let mut splits = Vec::new();
     for link in counted.iter().filter(|p| is_link_module(p)) {
         let path = dist.join(link);
         let js = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        println!("  first use of a page fetches (gzip KB):");
-        for (split, files) in split_loads(&js) {
-            let gz: u64 = files.iter().filter_map(|f| sizes.get(f)).map(|s| s.1).sum();
-            println!("    {:<62} {:>10}", split, kb(gz));
-        }
+        splits.extend(split_loads(&js));
+    }
+    Ok(splits)
+}
+
+/// The lazily loaded modules: each file with its size, then per split point (page) what its
+/// first use fetches, from the link module's loaders.
+fn lazy_modules(
+    dist: &Path,
+    splits: &[(String, Vec<String>)],
+    lazy: &BTreeSet<PathBuf>,
+) -> Result<()> {
+    println!("\nlazily loaded wasm modules (not in the first load)");
+    let (sizes, _) = size_table(dist, lazy, 64)?;
+    println!("  first use of a page fetches (gzip KB):");
+    for (split, files) in splits {
+        let gz: u64 = files.iter().filter_map(|f| sizes.get(f)).map(|s| s.1).sum();
+        println!("    {:<62} {:>10}", split, kb(gz));
     }
     Ok(())
 }
 
 /// Prints the modules a signed-in session fetches once its first screen works (the split points
 /// of [`SIGNED_IN_NEXT`] and the chunks they need, each file once) and their total.
-fn signed_in_next(dist: &Path, counted: &BTreeSet<PathBuf>) -> Result<()> {
-    let mut files = BTreeSet::new();
-    for link in counted.iter().filter(|p| is_link_module(p)) {
-        let path = dist.join(link);
-        let js = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        files.extend(next_files(&split_loads(&js)));
-    }
+fn signed_in_next(dist: &Path, splits: &[(String, Vec<String>)]) -> Result<()> {
     println!(
         "\nsigned in, fetched once the first screen works ({}; not in the first load):",
         SIGNED_IN_NEXT.join(", ")
     );
-    let mut gz_total = 0;
-    for file in &files {
-        let path = dist.join(file);
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        let gz = gzip_len(&bytes);
-        gz_total += gz;
-        println!(
-            "  {:<48} {:>10} {:>10}",
-            file,
-            kb(bytes.len() as u64),
-            kb(gz)
-        );
-    }
-    println!("  {:<48} {:>10} {:>10}", "total", "", kb(gz_total));
+    let files = next_files(splits).into_iter().map(PathBuf::from).collect();
+    size_table(dist, &files, 48)?;
     Ok(())
 }
 
