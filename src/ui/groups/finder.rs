@@ -118,12 +118,17 @@ fn unified(groups: &[FoundGroup]) -> Vec<String> {
 /// Badges read so far, by lower-cased group id ([`super::delivery::found_delivery`]'s keys).
 pub type Badges = HashMap<String, FoundDelivery>;
 
-/// What a row's badge says: what [`super::delivery::found_delivery`] read for the group, or what
-/// the list knew before (a dynamic group's own switch, or nothing yet).
-fn row_badge(group: &FoundGroup, badges: &Badges) -> (ExternalSenders, Option<Outcome>) {
-    match badges.get(&crate::ui::lowercase(&group.route_id)) {
+/// What a row's badge says, from the badges read so far: what [`super::delivery::found_delivery`]
+/// read for `group`, or what the list knew before (a dynamic group's own switch, or nothing
+/// yet). The group's key is lower-cased once, not on every change of the badges.
+fn row_badge(
+    group: &FoundGroup,
+) -> impl Fn(&Badges) -> (ExternalSenders, Option<Outcome>) + Send + Sync + 'static {
+    let key = crate::ui::lowercase(&group.route_id);
+    let before = (group.external, group.delivery.clone());
+    move |badges| match badges.get(&key) {
         Some(d) => (d.external, d.any_external.clone()),
-        None => (group.external, group.delivery.clone()),
+        None => before.clone(),
     }
 }
 
@@ -337,7 +342,7 @@ pub fn Finder(session: Session) -> impl IntoView {
                 let load = badge_load.try_get_value().unwrap_or_default() + 1;
                 badge_load.try_set_value(load);
                 let needs_badges = matches!(&result, SearchState::Found { groups, .. }
-                    if direct || !unified(groups).is_empty());
+                    if direct || groups.iter().any(|g| g.kind == GroupKind::Microsoft365));
                 if needs_badges {
                     spawn_local(load_badges(
                         session, result, direct, load, badge_load, state, badges,
@@ -411,8 +416,8 @@ pub fn Finder(session: Session) -> impl IntoView {
                             {groups.into_iter().map(|g| {
                                 let id = g.route_id.clone();
                                 let count = Signal::derive(move || counts.with(|c| c.get(&id).copied()));
-                                let row = g.clone();
-                                let badge = Signal::derive(move || badges.with(|b| row_badge(&row, b)));
+                                let badge_of = row_badge(&g);
+                                let badge = Signal::derive(move || badges.with(&badge_of));
                                 view! { <ResultRow group=g count badge/> }
                             }).collect_view()}
                         </ul>
@@ -495,9 +500,9 @@ mod tests {
                 any_external: None,
             },
         )]);
-        assert_eq!(row_badge(&bravo, &badges), (ExternalSenders::Allowed, None));
+        assert_eq!(row_badge(&bravo)(&badges), (ExternalSenders::Allowed, None));
         // A group nothing was read for keeps what the list knew.
-        assert_eq!(row_badge(&delta, &badges), (ExternalSenders::Unknown, None));
+        assert_eq!(row_badge(&delta)(&badges), (ExternalSenders::Unknown, None));
 
         let graph_list = SearchState::Found {
             query: "a".into(),
@@ -525,7 +530,7 @@ mod tests {
         assert_eq!(groups[1].route_id, format!("{DYNAMIC_PREFIX}g-1"));
         assert_eq!(groups[1].kind, GroupKind::DynamicDistribution);
         assert_eq!(
-            row_badge(&groups[1], &badges),
+            row_badge(&groups[1])(&badges),
             (ExternalSenders::Rejected, None)
         );
         assert_eq!(exchange_note, Some(note));
