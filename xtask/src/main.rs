@@ -1,4 +1,4 @@
-//! Project tasks for Guestlist: `cargo xtask setup | test | demo | bench`.
+//! Project tasks for Guestlist: `cargo xtask setup | test | build | demo | bench`.
 //!
 //! The alias in .cargo/config.toml runs this crate, so a fresh clone needs nothing but cargo.
 
@@ -21,7 +21,7 @@ pub const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  setup                 install what is missing: wasm32 target, rustfmt, clippy, trunk,
+  setup                 install what is missing: wasm32 target, rust-src, rustfmt, clippy, trunk,
                         wasm-split-cli, wasm-bindgen-cli (version from Cargo.lock), Chromium + chromedriver (apt),
                         node + npm (apt), npm packages (npm ci: MSAL, binaryen's wasm-opt, axe-core)
   test [options]        setup, then the stages fmt, clippy, clippy-wasm, unit, browser, build, e2e
@@ -29,6 +29,8 @@ commands:
       --skip a,b          leave these stages out
       --no-setup          do not check the tools first
       --fail-fast         stop at the first failing stage (default: run all, report all)
+  build                 setup, then the release build into dist/ (Trunk, the standard library
+                        built for the wasm target, then `split`): what to deploy
   demo [options]        setup, release build, serve the app on 127.0.0.1 until Ctrl-C
       --port N            port (default 8080)
       --sim | --static    serve through the simulated tenant, or dist/ as plain files
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::run(&ws),
         Some("test") => test::Options::parse(rest).and_then(|o| test::run(&ws, o)),
+        Some("build") => setup::run(&ws).and_then(|()| test::build(&ws)),
         Some("demo") => demo::run(&ws, rest),
         Some("bench") => bench::run(&ws, rest),
         Some("split") => split::run(&ws),

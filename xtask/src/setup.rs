@@ -18,6 +18,8 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 /// (xtask/src/split.rs); its output must match the wasm_split_helpers runtime leptos uses.
 pub const WASM_SPLIT_VERSION: &str = "0.2.4";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Where the `rust-src` component puts the standard library's source, under the sysroot.
+const RUST_SRC_LIBRARY: &str = "lib/rustlib/src/rust/library";
 
 enum Outcome {
     Present(String),
@@ -76,10 +78,12 @@ pub fn run(ws: &Workspace) -> Result<()> {
     Ok(())
 }
 
-/// The wasm32 target, rustfmt and clippy (a minimal rustup profile has neither of the latter).
+/// The wasm32 target, rust-src, rustfmt and clippy (a minimal rustup profile has none of the
+/// last three).
 fn rust_parts(ws: &Workspace, report: &mut Report) -> Result<()> {
     let sysroot = probe(ws.command("rustc").args(["--print", "sysroot"]));
     let has_target = sysroot
+        .as_deref()
         .map(|root| {
             Path::new(&root)
                 .join("lib/rustlib")
@@ -103,6 +107,16 @@ fn rust_parts(ws: &Workspace, report: &mut Report) -> Result<()> {
         } else {
             missing.push(component);
         }
+    }
+    // The standard library's source: the release build compiles it for the wasm target
+    // (`test::release_std`).
+    let has_src = sysroot
+        .as_deref()
+        .is_some_and(|root| Path::new(root).join(RUST_SRC_LIBRARY).is_dir());
+    if has_src {
+        report.present("rust-src");
+    } else {
+        missing.push("rust-src");
     }
     if !missing.is_empty() {
         let t = Instant::now();
