@@ -173,8 +173,9 @@ struct RawConfig {
     redirect_uri: Option<String>,
     graph_base_url: Option<String>,
     exchange_base_url: Option<String>,
-    /// A number, or a number in quotes.
-    access_until_attribute: Option<serde_json::Value>,
+    /// A number, or a number in quotes: kept as written (not as a `serde_json::Value`, whose
+    /// map and printer would otherwise be in the first load for this one key).
+    access_until_attribute: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// Parses and validates the text of `config.json`.
@@ -229,14 +230,20 @@ pub fn parse(text: &str, default_redirect_uri: &str) -> Result<Config, ConfigErr
 
 /// `accessUntilAttribute`: absent, null or empty is the default; otherwise 1 to 15, as a number
 /// or in quotes.
-fn attribute(value: Option<serde_json::Value>) -> Result<u8, ConfigError> {
-    use serde_json::Value;
-    let text = match value {
-        None | Some(Value::Null) => return Ok(DEFAULT_ACCESS_UNTIL_ATTRIBUTE),
-        Some(Value::String(s)) if s.trim().is_empty() => return Ok(DEFAULT_ACCESS_UNTIL_ATTRIBUTE),
-        Some(Value::String(s)) => s.trim().to_owned(),
-        Some(other) => other.to_string(),
+fn attribute(value: Option<Box<serde_json::value::RawValue>>) -> Result<u8, ConfigError> {
+    // Absent and null are both `None` (serde's `Option`).
+    let raw = value.as_deref().map_or("", |v| v.get());
+    let text = if raw.starts_with('"') {
+        // A JSON string: what it says, escapes resolved.
+        serde_json::from_str::<String>(raw).map_err(json_error)?
+    } else {
+        raw.to_owned()
     };
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(DEFAULT_ACCESS_UNTIL_ATTRIBUTE);
+    }
+    let text = text.to_owned();
     text.parse::<u8>()
         .ok()
         .filter(|n| (1..=15).contains(n))
@@ -442,6 +449,8 @@ mod tests {
         for (extra, want) in [
             (r#","accessUntilAttribute":3"#, 3),
             (r#","accessUntilAttribute":"12""#, 12),
+            (r#","accessUntilAttribute":" 7 ""#, 7),
+            (r#","accessUntilAttribute":"\u0039""#, 9),
             (
                 r#","accessUntilAttribute":" ""#,
                 DEFAULT_ACCESS_UNTIL_ATTRIBUTE,
@@ -465,6 +474,8 @@ mod tests {
                 "extensionAttribute3",
             ),
             (r#","accessUntilAttribute":2.5"#, "2.5"),
+            (r#","accessUntilAttribute":true"#, "true"),
+            (r#","accessUntilAttribute":[3]"#, "[3]"),
         ] {
             assert_eq!(
                 parse(&with(extra), ORIGIN),

@@ -98,12 +98,19 @@ async fn search(session: &Session, query: &str) -> SearchState {
             })
         })
         .collect();
-    groups.sort_by_key(|g| crate::ui::lowercase(&g.name));
+    by_name(&mut groups);
     SearchState::Found {
         query: query.trim().to_owned(),
         groups,
         exchange_note: None,
     }
+}
+
+/// Sorts a list by name as people read it (case-insensitive). Both lists, Graph's and the one
+/// with Exchange's dynamic groups, sort here: one copy of the sort in the first load. Each
+/// name is lower-cased once (a JavaScript call in the browser), not per comparison.
+fn by_name(groups: &mut [FoundGroup]) {
+    groups.sort_by_cached_key(|g| crate::ui::lowercase(&g.name));
 }
 
 /// The Microsoft 365 groups of a list (their badges need Graph's switch).
@@ -151,7 +158,7 @@ fn with_exchange_part(
         external: d.external,
         delivery: None,
     }));
-    groups.sort_by_key(|g| crate::ui::lowercase(&g.name));
+    by_name(&mut groups);
     SearchState::Found {
         query: query.clone(),
         groups,
