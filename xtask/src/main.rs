@@ -10,6 +10,7 @@ mod serve;
 mod setup;
 mod split;
 mod test;
+mod unused;
 mod workspace;
 
 use std::process::ExitCode;

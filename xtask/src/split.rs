@@ -10,7 +10,7 @@
 //!    link module that fetches and instantiates them on first use;
 //! 2. wasm-bindgen (as Trunk would run it, plus `--keep-lld-exports`, which the link module
 //!    needs) turns the main module into the JS glue and the `_bg.wasm` Trunk named in
-//!    index.html;
+//!    index.html; the exported classes nothing uses are taken out of both (`unused.rs`);
 //! 3. in release builds, wasm-opt -Oz on every module (Trunk's own wasm-opt is off in
 //!    index.html: it would only optimise the module thrown away here);
 //! 4. in release builds, the JS glue, boot.js and auth.js minified (esbuild); Trunk's own JS
@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256, Sha384};
 
 use crate::cmd;
 use crate::error::{Error, Result};
+use crate::unused;
 use crate::workspace::Workspace;
 
 /// The app's cargo binary (index.html `data-bin`), and Trunk's file-name prefix for it.
@@ -98,6 +99,16 @@ pub fn run(ws: &Workspace) -> Result<()> {
     }
     let main_wasm = bindgen_dir.join(format!("{}_bg.wasm", trunk.stem));
     let chunks = chunk_files(&split_dir, &main_split)?;
+    //    Without the exports of the classes nothing uses (unused.rs), wasm-opt drops their code.
+    let trimmed =
+        unused::drop_exports(&read(&main_wasm)?, &unused::UNUSED_CLASSES).map_err(|reason| {
+            Error::Parse {
+                what: "the main module's exports",
+                path: main_wasm.clone(),
+                reason,
+            }
+        })?;
+    write(&main_wasm, &trimmed)?;
 
     // 3. Optimise every module in place.
     if release {
@@ -133,7 +144,13 @@ pub fn run(ws: &Workspace) -> Result<()> {
     write(&staging.join(&link_name), link_js.as_bytes())?;
 
     let glue_source = bindgen_dir.join(format!("{}.js", trunk.stem));
-    let glue = read_text(&glue_source)?;
+    let glue = unused::drop_classes(&read_text(&glue_source)?, &unused::UNUSED_CLASSES).map_err(
+        |reason| Error::Parse {
+            what: "wasm-bindgen's JS glue",
+            path: glue_source.clone(),
+            reason,
+        },
+    )?;
     let glue = replace_all(
         &glue,
         // Only the import statements: the keys of the imports object must stay the module name
@@ -276,7 +293,7 @@ const MSAL_ENTRY: &str = "js/msal.mjs";
 
 /// Replaces `target` (the package's UMD build, copied by Trunk) with MSAL bundled from its ES
 /// modules ([`MSAL_ENTRY`], esbuild: only what the entry reaches, as an IIFE assigning the global
-/// `msal`) and minified by terser (compress and mangle, its defaults). The package's license
+/// `msal`) and minified by terser (compress, two passes, and mangle). The package's license
 /// header (the UMD build's first line, `/*! @azure/msal-browser v… */`) heads the bundle once,
 /// instead of esbuild's copy of it per module: 5 KB gzip smaller than the UMD build.
 fn bundle_msal(ws: &Workspace, work: &Path, target: &Path) -> Result<()> {
@@ -302,7 +319,7 @@ fn bundle_msal(ws: &Workspace, work: &Path, target: &Path) -> Result<()> {
     cmd::run(
         ws.command("terser")
             .arg(&bundle)
-            .args(["--compress", "--mangle"])
+            .args(["--compress", "passes=2", "--mangle"])
             .arg("--output")
             .arg(target),
     )
