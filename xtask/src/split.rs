@@ -43,9 +43,7 @@ pub fn run(ws: &Workspace) -> Result<()> {
         .map(PathBuf::from)
         .ok_or_else(|| {
             Error::Usage(
-                "`split` is Trunk's post_build hook (Trunk.toml): run `trunk build --release` \
-                 or `cargo xtask test --only build`"
-                    .into(),
+                "`split` is Trunk's post_build hook (Trunk.toml): run `cargo xtask build`".into(),
             )
         })?;
     let release = std::env::var("TRUNK_PROFILE").as_deref() == Ok("release");
