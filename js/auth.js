@@ -1,5 +1,12 @@
-// Guestlist's sign-in bridge over MSAL.js (@azure/msal-browser, loaded before this file as
-// globalThis.msal from the pinned npm package).
+// Guestlist's sign-in bridge over MSAL.js (@azure/msal-browser from the pinned npm package,
+// msal-browser.min.js next to this file, which defines globalThis.msal).
+//
+// MSAL is not part of the first load. This file fetches it when something needs it: completing
+// a redirect sign-in, signing in or out, consent, a token that isn't in the tab's session yet.
+// The app asks for it in advance once its first screen works (prefetch()), so that a click on
+// "Sign in" doesn't wait for it. What lets a signed-in visitor's first screen go without MSAL is
+// the tab's session (SESSION): the signed-in account and the tokens MSAL gave this tab, in
+// sessionStorage like MSAL's own cache, used while they are valid for MARGIN_MS more.
 //
 // The Rust side (src/auth/bridge.rs) talks to MSAL only through globalThis.guestlistAuth and only
 // in plain strings: settings and results are JSON text, and every failure is a rejected promise
@@ -27,6 +34,16 @@
   // back/forward cache (MSAL then rejects loginRedirect with user_cancelled).
   const PENDING = "guestlist.signInPending";
 
+  // The tab's session: { app, account, tokens: { "<tenant> <scopes>": { accessToken, scopes,
+  // expiresOn } } } for the app `app` (its client id and authority), written from what MSAL
+  // returned in this tab, removed at sign-out and when MSAL no longer knows the account.
+  const SESSION = "guestlist.session";
+  // A token is used from the session only while it stays valid this much longer (5 minutes,
+  // MSAL's own default for renewing a token before it expires).
+  const MARGIN_MS = 5 * 60 * 1000;
+  // MSAL, next to this file (the file's own URL is only known while it runs).
+  const MSAL_URL = new URL("msal-browser.min.js", document.currentScript.src).href;
+
   function storage() {
     try {
       return globalThis.sessionStorage;
@@ -35,6 +52,89 @@
     }
   }
 
+
+  function readSession() {
+    const s = storage();
+    try {
+      const session = s && JSON.parse(s.getItem(SESSION) || "null");
+      return session && settings && session.app === appKey() ? session : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function writeSession(update) {
+    const s = storage();
+    if (!s) {
+      return;
+    }
+    const session = readSession() || { app: appKey(), account: null, tokens: {} };
+    update(session);
+    try {
+      s.setItem(SESSION, JSON.stringify(session));
+    } catch (e) {
+      // Storage full or refused: the next load asks MSAL, as without a session.
+    }
+  }
+
+  function forgetSession() {
+    const s = storage();
+    if (s) {
+      s.removeItem(SESSION);
+    }
+  }
+
+  function appKey() {
+    return settings.clientId + " " + settings.authority;
+  }
+
+  // MSAL's own state in this tab (its cache and a redirect sign-in under way live in
+  // sessionStorage under "msal." keys).
+  function msalHasState() {
+    const s = storage();
+    if (!s) {
+      return true;
+    }
+    for (let i = 0; i < s.length; i++) {
+      if ((s.key(i) || "").startsWith("msal.")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Fetches MSAL once (a plain script, which the Content-Security-Policy's script-src 'self'
+  // allows), resolving to globalThis.msal.
+  let msalLoad = null;
+  function loadMsal() {
+    if (!msalLoad) {
+      msalLoad = new Promise(function (resolve, reject) {
+        if (globalThis.msal) {
+          resolve(globalThis.msal);
+          return;
+        }
+        const missing = function () {
+          msalLoad = null;
+          reject(failure("failed", "msal_missing", "MSAL.js (msal-browser.min.js) did not load."));
+        };
+        const script = document.createElement("script");
+        script.src = MSAL_URL;
+        script.onload = function () {
+          if (globalThis.msal && globalThis.msal.PublicClientApplication) {
+            resolve(globalThis.msal);
+          } else {
+            missing();
+          }
+        };
+        script.onerror = function () {
+          script.remove();
+          missing();
+        };
+        document.head.appendChild(script);
+      });
+    }
+    return msalLoad;
+  }
 
   function failure(kind, code, message) {
     return JSON.stringify({ kind: kind, code: String(code || ""), message: String(message || "") });
@@ -91,23 +191,38 @@
     };
   }
 
-  function accountJson(account) {
-    if (!account) {
-      return null;
-    }
+  // What the app shows of an account (src/auth/mod.rs, Account::from_bridge).
+  function accountRecord(account) {
     const claims = account.idTokenClaims || {};
-    return JSON.stringify({
+    return {
       name: account.name || claims.name || "",
       username: account.username || claims.preferred_username || "",
       tenantId: account.tenantId || claims.tid || "",
-    });
+    };
   }
 
-  function requireApp() {
-    if (!app) {
-      throw failure("failed", "not_initialized", "The sign-in bridge was used before init().");
+  function accountJson(account) {
+    return account ? JSON.stringify(accountRecord(account)) : null;
+  }
+
+  // A token as the app reads it (src/auth/bridge.rs, TokenResponse).
+  function tokenAnswer(result) {
+    return {
+      accessToken: result.accessToken,
+      // What the service granted (the token response's scope), for the mode probe.
+      scopes: result.scopes || [],
+      expiresOn: result.expiresOn ? result.expiresOn.getTime() : null,
+    };
+  }
+
+  // Keeps `answer`, MSAL's token for `key`, in the tab's session with the signed-in account.
+  function remember(account, key, answer) {
+    if (answer.expiresOn) {
+      writeSession(function (session) {
+        session.account = accountRecord(account);
+        session.tokens[key] = answer;
+      });
     }
-    return app;
   }
 
   // The discovery document with its endpoints' tenant segment replaced by "{tenant}", which MSAL
@@ -147,13 +262,22 @@
     return known || Object.assign({}, account, { tenantId: tenantId });
   }
 
-  // Settings come from src/auth/settings.rs (one pure function, tested natively).
-  async function init(settingsJson) {
-    const msal = globalThis.msal;
-    if (!msal || !msal.PublicClientApplication) {
-      throw failure("failed", "msal_missing", "MSAL.js (msal-browser.min.js) did not load.");
+  // MSAL started for this page: fetched, initialised, and a redirect sign-in that came back
+  // completed. Started once, by the first call that needs MSAL; a failed start is tried again by
+  // the next.
+  let appStart = null;
+  function ensureApp() {
+    if (!appStart) {
+      appStart = startMsal().catch(function (error) {
+        appStart = null;
+        throw error;
+      });
     }
-    settings = JSON.parse(settingsJson);
+    return appStart;
+  }
+
+  async function startMsal() {
+    const msal = await loadMsal();
     const auth = {
       clientId: settings.clientId,
       authority: settings.authority,
@@ -177,14 +301,14 @@
       }
       auth.authorityMetadata = tenantNeutral(await response.text());
     }
-    app = new msal.PublicClientApplication({
+    const pca = new msal.PublicClientApplication({
       auth: auth,
       // Tokens live as long as the tab: nothing is left behind in the browser profile.
       cache: { cacheLocation: msal.BrowserCacheLocation.SessionStorage },
       system: { protocolMode: settings.protocolMode },
     });
     // MSAL requires initialize() before any other call.
-    await app.initialize();
+    await pca.initialize();
     // Completes a redirect sign-in (the answer is in the URL, or was put in sessionStorage by
     // redirect.html) and returns null on an ordinary page load.
     const s = storage();
@@ -192,26 +316,52 @@
     if (s) {
       s.removeItem(PENDING);
     }
-    const result = await app.handleRedirectPromise();
-    if (!result && pending && !app.getActiveAccount()) {
+    const result = await pca.handleRedirectPromise();
+    if (!result && pending && !pca.getActiveAccount()) {
       throw failure("failed", "no_answer",
         "The sign-in went to Microsoft's page and came back without an answer.");
     }
     if (result && result.account) {
-      app.setActiveAccount(result.account);
-    } else if (!app.getActiveAccount()) {
-      const accounts = app.getAllAccounts();
+      pca.setActiveAccount(result.account);
+    } else if (!pca.getActiveAccount()) {
+      const accounts = pca.getAllAccounts();
       if (accounts.length === 1) {
-        app.setActiveAccount(accounts[0]);
+        pca.setActiveAccount(accounts[0]);
       }
     }
-    return accountJson(app.getActiveAccount());
+    const account = pca.getActiveAccount();
+    if (account) {
+      writeSession(function (session) { session.account = accountRecord(account); });
+    } else {
+      forgetSession();
+    }
+    app = pca;
+    return pca;
+  }
+
+  // Settings come from src/auth/settings.rs (one pure function, tested natively). The account
+  // comes from the tab's session when it has one and no redirect sign-in is coming back; nobody
+  // is signed in when neither the session nor MSAL has anything in this tab. Otherwise MSAL
+  // starts now and says.
+  async function init(settingsJson) {
+    settings = JSON.parse(settingsJson);
+    const s = storage();
+    if (!(s && s.getItem(PENDING))) {
+      const session = readSession();
+      if (session && session.account) {
+        return JSON.stringify(session.account);
+      }
+      if (!msalHasState()) {
+        return null;
+      }
+    }
+    return accountJson((await ensureApp()).getActiveAccount());
   }
 
   // Sign-in asks consent for both resources at once where the authority supports it
   // (extraScopesToConsent); the token it returns is for the first resource (Graph).
   async function signIn(mode) {
-    const pca = requireApp();
+    const pca = await ensureApp();
     const request = {
       scopes: settings.scopes,
       extraScopesToConsent: settings.extraScopesToConsent,
@@ -220,6 +370,7 @@
     if (mode === "popup") {
       const result = await pca.loginPopup(request);
       pca.setActiveAccount(result.account);
+      writeSession(function (session) { session.account = accountRecord(result.account); });
       return accountJson(result.account);
     }
     // Navigates away; the answer is picked up by init() on the way back.
@@ -251,10 +402,22 @@
   // `tenantId` (optional) asks for a token of another tenant for the same account: a partner's
   // admin in a GDAP customer. MSAL takes the tenant's authority on the request and redeems the
   // account's refresh token there (msal-browser's acquireTokenSilent, request.authority).
+  //
+  // A token MSAL gave this tab before is taken from the tab's session while it stays valid for
+  // MARGIN_MS more, without MSAL; `forceRefresh` (the service refused it) always asks MSAL.
   async function token(scopesJson, forceRefresh, tenantId) {
-    const pca = requireApp();
+    const key = (tenantId || "") + " " + scopesJson;
+    if (!forceRefresh) {
+      const session = readSession();
+      const saved = session && session.account && session.tokens[key];
+      if (saved && saved.expiresOn - Date.now() > MARGIN_MS) {
+        return JSON.stringify(saved);
+      }
+    }
+    const pca = await ensureApp();
     const account = pca.getActiveAccount();
     if (!account) {
+      forgetSession();
       throw failure("interaction_required", "no_account", "Nobody is signed in.");
     }
     const result = await pca.acquireTokenSilent({
@@ -263,12 +426,9 @@
       authority: authorityFor(tenantId),
       forceRefresh: !!forceRefresh,
     });
-    return JSON.stringify({
-      accessToken: result.accessToken,
-      // What the service granted (the token response's scope), for the mode probe.
-      scopes: result.scopes || [],
-      expiresOn: result.expiresOn ? result.expiresOn.getTime() : null,
-    });
+    const answer = tokenAnswer(result);
+    remember(account, key, answer);
+    return JSON.stringify(answer);
   }
 
   // Incremental consent: asks the admin, in a popup, for permissions not granted at sign-in
@@ -276,25 +436,37 @@
   // popup keeps the page and its state; it has to be called from a click, or the browser
   // blocks it (MSAL then reports popup_window_error).
   async function consent(scopesJson) {
-    const pca = requireApp();
+    const pca = await ensureApp();
     const result = await pca.acquireTokenPopup({
       scopes: JSON.parse(scopesJson),
       account: pca.getActiveAccount() || undefined,
     });
-    return JSON.stringify({
-      accessToken: result.accessToken,
-      scopes: result.scopes || [],
-      expiresOn: result.expiresOn ? result.expiresOn.getTime() : null,
-    });
+    const answer = tokenAnswer(result);
+    if (result.account) {
+      remember(result.account, " " + scopesJson, answer);
+    }
+    return JSON.stringify(answer);
   }
 
   function account() {
-    return app ? accountJson(app.getActiveAccount()) : null;
+    if (app) {
+      return accountJson(app.getActiveAccount());
+    }
+    const session = settings && readSession();
+    return session && session.account ? JSON.stringify(session.account) : null;
+  }
+
+  // Fetches MSAL ahead of its first use; the app calls this once its first screen works.
+  function prefetch() {
+    loadMsal().catch(function () {
+      // The first call that needs MSAL tries again and says what failed.
+    });
   }
 
   // Ends the session at the identity provider too, then comes back to the app.
   async function signOut() {
-    const pca = requireApp();
+    forgetSession();
+    const pca = await ensureApp();
     await pca.logoutRedirect({
       account: pca.getActiveAccount(),
       postLogoutRedirectUri: settings.postLogoutRedirectUri,
@@ -307,6 +479,7 @@
     token: guard(token),
     consent: guard(consent),
     account: account,
+    prefetch: prefetch,
     signOut: guard(signOut),
   });
 })();

@@ -30,6 +30,8 @@ extern "C" {
     fn js_consent(scopes: &str) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = guestlistAuth, js_name = signOut)]
     fn js_sign_out() -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = guestlistAuth, js_name = prefetch)]
+    fn js_prefetch() -> Result<(), JsValue>;
 }
 
 /// How the sign-in page is shown.
@@ -139,6 +141,12 @@ pub async fn consent(scopes: &[String]) -> Result<TokenResponse, BridgeError> {
 }
 
 /// Signs out at the identity provider and comes back to the app (navigates away).
+/// Fetches MSAL.js ahead of its first use (js/auth.js loads it on demand otherwise). Nothing
+/// to report: a failed fetch is tried again, and reported, by the first call that needs MSAL.
+pub fn prefetch() {
+    let _ = js_prefetch();
+}
+
 pub async fn sign_out() -> Result<(), BridgeError> {
     call(js_sign_out()).await.map(|_| ())
 }

@@ -104,10 +104,10 @@ pub fn AppWithConfig(config: Result<Config, ConfigError>) -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct NavFocus(pub StoredValue<bool>);
 
-/// Whether the first screen works yet: the finder has shown its first list, or another page was
-/// shown. What a session starts with besides — the mode probe, its module and its requests —
-/// waits for it, so a signed-in visitor's first screen gets the network first. The mode status
-/// says "Checking…" until then.
+/// Whether the first screen works yet: the finder has shown its first list, the Groups page
+/// asks a signed-out visitor to sign in, or another page was shown. What a session starts with
+/// besides — MSAL.js, the mode probe, its module and its requests — waits for it, so a
+/// visitor's first screen gets the network first. The mode status says "Checking…" until then.
 #[derive(Clone, Copy)]
 pub struct FirstScreen {
     shown: StoredValue<bool>,
@@ -115,11 +115,13 @@ pub struct FirstScreen {
 }
 
 impl FirstScreen {
-    fn provide() {
-        provide_context(FirstScreen {
+    fn provide() -> FirstScreen {
+        let first = FirstScreen {
             shown: StoredValue::new(false),
             waiting: StoredValue::new(Vec::new()),
-        });
+        };
+        provide_context(first);
+        first
     }
 
     /// The first screen works: whatever waits for it goes on.
@@ -183,7 +185,13 @@ pub fn Shell(config: Config) -> impl IntoView {
     provide_context(config);
     provide_context(NavFocus(StoredValue::new(false)));
     provide_context(JobSlot::new());
-    FirstScreen::provide();
+    let first = FirstScreen::provide();
+    // MSAL.js isn't in the first load: it follows the first screen, unless a sign-in, a
+    // consent or a token the tab's session lacks needed it sooner (js/auth.js).
+    leptos::task::spawn_local(async move {
+        first.wait().await;
+        crate::auth::bridge::prefetch();
+    });
     ModeDetails::provide();
     provide_router(browser::router_base());
     view! {

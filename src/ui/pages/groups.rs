@@ -18,9 +18,12 @@ pub fn GroupsPage() -> impl IntoView {
     }
 }
 
-/// Shown instead of tenant data while nobody is signed in.
+/// Shown instead of tenant data while nobody is signed in: a signed-out visitor's first screen.
 #[component]
 pub fn SignInFirst() -> impl IntoView {
+    if let Some(first) = use_context::<crate::ui::FirstScreen>() {
+        first.shown();
+    }
     view! {
         <section class="card card--placeholder">
             <p>{tx(|t| t.finder.sign_in_first)}</p>
