@@ -456,17 +456,22 @@
     return session && session.account ? JSON.stringify(session.account) : null;
   }
 
-  // Fetches MSAL ahead of its first use; the app calls this once its first screen works.
+  // Fetches and starts MSAL ahead of its first use; the app calls this once its first screen
+  // works. Started, it lets a click on "Sign in" open MSAL's popup at once, while the click
+  // still allows the browser to open one.
   function prefetch() {
-    loadMsal().catch(function () {
-      // The first call that needs MSAL tries again and says what failed.
-    });
+    if (settings) {
+      ensureApp().catch(function () {
+        // The first call that needs MSAL tries again and says what failed.
+      });
+    }
   }
 
   // Ends the session at the identity provider too, then comes back to the app.
   async function signOut() {
-    forgetSession();
     const pca = await ensureApp();
+    // After MSAL has started: starting writes the signed-in account to the tab's session.
+    forgetSession();
     await pca.logoutRedirect({
       account: pca.getActiveAccount(),
       postLogoutRedirectUri: settings.postLogoutRedirectUri,

@@ -34,6 +34,15 @@ const TENANT_ID: &str = guestlist_sim::state::TENANT_ID;
 async fn sign_in(browser: &Browser, sim: &guestlist_sim::RunningSim, upn: &str) -> Result<String> {
     browser.click("button", "Sign in").await?;
     sign_in_on_sim_page_as(browser, sim, upn).await?;
+    signed_in_as(browser, sim, upn).await
+}
+
+/// Waits until the header shows `upn`'s account; returns the header's account text.
+async fn signed_in_as(
+    browser: &Browser,
+    sim: &guestlist_sim::RunningSim,
+    upn: &str,
+) -> Result<String> {
     let account = browser.find("group", "Signed-in account").await?;
     let text = account.text().await?;
     let name = display_name(sim, upn)?;
@@ -97,6 +106,70 @@ async fn admin_signs_in_with_msal_sees_account_and_direct_mode_then_signs_out() 
     browser
         .find("radio", &account_choice(&setup.sim, ADMIN_UPN)?)
         .await?;
+    browser.close().await
+}
+
+/// When each of the app's files began and finished arriving (`performance`'s resource
+/// timing), by a part of its URL: `[startTime, responseEnd]` of the first such request, or
+/// null.
+async fn fetched(browser: &Browser, url_part: &str) -> Result<serde_json::Value> {
+    browser
+        .eval(&format!(
+            "const r = performance.getEntriesByType('resource')\
+               .find(e => e.name.includes({url_part:?}));\
+             return r ? [r.startTime, r.responseEnd] : null;"
+        ))
+        .await
+}
+
+/// Waits until `url_part` has been fetched (MSAL follows the first screen), then returns when.
+async fn fetched_eventually(browser: &Browser, url_part: &str) -> Result<serde_json::Value> {
+    support::wait::until(url_part, std::time::Duration::from_secs(30), || async {
+        let at = fetched(browser, url_part).await?;
+        Ok(if at.is_null() {
+            support::wait::Poll::NotYet(format!("{url_part} not fetched yet"))
+        } else {
+            support::wait::Poll::Ready(at)
+        })
+    })
+    .await
+}
+
+#[tokio::test]
+async fn msal_follows_the_first_screen_signed_out_and_after_a_signed_in_reload() -> Result<()> {
+    let (setup, browser) = SignInSetup::open("signin-msal-later", Knobs::default()).await?;
+
+    // Signed out: the page asks to sign in without MSAL.js, which is fetched after the app's
+    // own module has arrived (it is not part of the first load), ahead of a click.
+    browser.find("button", "Sign in").await?;
+    let wasm = fetched(&browser, "_bg.wasm").await?;
+    let msal = fetched_eventually(&browser, "msal-browser").await?;
+    check(msal[0].as_f64() >= wasm[1].as_f64(), || {
+        format!("MSAL.js was requested at {msal} ms, before the app's module arrived {wasm}")
+    })?;
+    sign_in(&browser, &setup.sim, ADMIN_UPN).await?;
+    browser.find("button", "Direct mode").await?;
+
+    // Signed in, reloaded: the finder's first list comes from the tab's session (account and
+    // token), and MSAL.js is only requested after Graph has answered it.
+    browser.goto(&setup.app("/")).await?;
+    browser.find("list", "Groups found").await?;
+    let search = fetched(&browser, "/groups?").await?;
+    let msal = fetched_eventually(&browser, "msal-browser").await?;
+    check(
+        !search.is_null() && msal[0].as_f64() >= search[1].as_f64(),
+        || format!("MSAL.js was requested at {msal} ms, the finder's search answered at {search}"),
+    )?;
+    // The signed-in account is the one MSAL signed in, and MSAL still serves what follows.
+    signed_in_as(&browser, &setup.sim, ADMIN_UPN).await?;
+    browser.find("button", "Direct mode").await?;
+
+    // Signing out forgets the tab's session too: a reload is signed out.
+    browser.click("button", "Sign out").await?;
+    browser.find("button", "Sign in").await?;
+    browser.goto(&setup.app("/")).await?;
+    browser.find("button", "Sign in").await?;
+    browser.wait_gone("group", "Signed-in account").await?;
     browser.close().await
 }
 
