@@ -23,6 +23,9 @@
 
   let app = null;
   let settings = null;
+  // Resolves once init() has the settings (its body runs a microtask after the call, see guard).
+  let settingsKnown = null;
+  const settingsReady = new Promise(function (resolve) { settingsKnown = resolve; });
 
   // Set while a redirect sign-in is away at Microsoft's page. Entra answers some configuration
   // problems (a redirect URI that isn't registered, AADSTS50011; an unknown client id,
@@ -345,6 +348,7 @@
   // starts now and says.
   async function init(settingsJson) {
     settings = JSON.parse(settingsJson);
+    settingsKnown();
     const s = storage();
     if (!(s && s.getItem(PENDING))) {
       const session = readSession();
@@ -460,11 +464,9 @@
   // works. Started, it lets a click on "Sign in" open MSAL's popup at once, while the click
   // still allows the browser to open one.
   function prefetch() {
-    if (settings) {
-      ensureApp().catch(function () {
-        // The first call that needs MSAL tries again and says what failed.
-      });
-    }
+    settingsReady.then(ensureApp).catch(function () {
+      // The first call that needs MSAL tries again and says what failed.
+    });
   }
 
   // Ends the session at the identity provider too, then comes back to the app.

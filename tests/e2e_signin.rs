@@ -127,7 +127,10 @@ async fn fetched_eventually(browser: &Browser, url_part: &str) -> Result<serde_j
     support::wait::until(url_part, std::time::Duration::from_secs(30), || async {
         let at = fetched(browser, url_part).await?;
         Ok(if at.is_null() {
-            support::wait::Poll::NotYet(format!("{url_part} not fetched yet"))
+            let names = browser
+                .eval("return performance.getEntriesByType('resource').map(e => e.name)")
+                .await?;
+            support::wait::Poll::NotYet(format!("{url_part} not among {names}"))
         } else {
             support::wait::Poll::Ready(at)
         })

@@ -16,7 +16,7 @@ pub mod runs;
 pub mod session;
 pub mod tenants;
 
-use crate::auth::{bridge_settings, Auth};
+use crate::auth::{bridge_settings, Auth, AuthStatus};
 use crate::config::{self, Config, ConfigError};
 use crate::i18n::I18n;
 use crate::ui::groups::tx;
@@ -104,8 +104,8 @@ pub fn AppWithConfig(config: Result<Config, ConfigError>) -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct NavFocus(pub StoredValue<bool>);
 
-/// Whether the first screen works yet: the finder has shown its first list, the Groups page
-/// asks a signed-out visitor to sign in, or another page was shown. What a session starts with
+/// Whether the first screen works yet: the finder has shown its first list, the app knows
+/// nobody is signed in, or another page was shown. What a session starts with
 /// besides — MSAL.js, the mode probe, its module and its requests — waits for it, so a
 /// visitor's first screen gets the network first. The mode status says "Checking…" until then.
 #[derive(Clone, Copy)]
@@ -180,12 +180,19 @@ impl JobSlot {
 #[component]
 pub fn Shell(config: Config) -> impl IntoView {
     // Sign-in starts with the shell: MSAL completes a redirect sign-in on this page load.
-    Auth::provide(bridge_settings(&config, &browser::app_base_url()));
+    let auth = Auth::provide(bridge_settings(&config, &browser::app_base_url()));
     session::provide_session(config.clone());
     provide_context(config);
     provide_context(NavFocus(StoredValue::new(false)));
     provide_context(JobSlot::new());
     let first = FirstScreen::provide();
+    // A signed-out visitor's first screen works once the app knows nobody is signed in (or
+    // that signing in failed, which the sign-in help then explains).
+    Effect::new(move |_| {
+        if matches!(auth.status(), AuthStatus::SignedOut | AuthStatus::Failed(_)) {
+            first.shown();
+        }
+    });
     // MSAL.js isn't in the first load: it follows the first screen, unless a sign-in, a
     // consent or a token the tab's session lacks needed it sooner (js/auth.js).
     leptos::task::spawn_local(async move {

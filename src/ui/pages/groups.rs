@@ -18,12 +18,9 @@ pub fn GroupsPage() -> impl IntoView {
     }
 }
 
-/// Shown instead of tenant data while nobody is signed in: a signed-out visitor's first screen.
+/// Shown instead of tenant data while nobody is signed in.
 #[component]
 pub fn SignInFirst() -> impl IntoView {
-    if let Some(first) = use_context::<crate::ui::FirstScreen>() {
-        first.shown();
-    }
     view! {
         <section class="card card--placeholder">
             <p>{tx(|t| t.finder.sign_in_first)}</p>
