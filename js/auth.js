@@ -91,15 +91,17 @@
     return settings.clientId + " " + settings.authority;
   }
 
-  // MSAL's own state in this tab (its cache and a redirect sign-in under way live in
-  // sessionStorage under "msal." keys).
+  // MSAL's own state in this tab: its cache and a redirect sign-in under way live in
+  // sessionStorage under "msal." keys; "msal.version", which MSAL writes as it starts, says
+  // nothing of an account.
   function msalHasState() {
     const s = storage();
     if (!s) {
       return true;
     }
     for (let i = 0; i < s.length; i++) {
-      if ((s.key(i) || "").startsWith("msal.")) {
+      const key = s.key(i) || "";
+      if (key.startsWith("msal.") && key !== "msal.version") {
         return true;
       }
     }
