@@ -21,7 +21,6 @@
 (function () {
   "use strict";
 
-  let app = null;
   let settings = null;
   // Resolves once init() has the settings (its body runs a microtask after the call, see guard).
   let settingsKnown = null;
@@ -220,6 +219,11 @@
     };
   }
 
+  // Where the tab's session keeps the token for `scopesJson` in tenant `tenantId` (optional).
+  function tokenKey(scopesJson, tenantId) {
+    return (tenantId || "") + " " + scopesJson;
+  }
+
   // Keeps `answer`, MSAL's token for `key`, in the tab's session with the signed-in account.
   function remember(account, key, answer) {
     if (answer.expiresOn) {
@@ -272,6 +276,10 @@
   // the next.
   let appStart = null;
   function ensureApp() {
+    if (!settings) {
+      return Promise.reject(
+        failure("failed", "not_initialized", "The sign-in bridge was used before init()."));
+    }
     if (!appStart) {
       appStart = startMsal().catch(function (error) {
         appStart = null;
@@ -340,7 +348,6 @@
     } else {
       forgetSession();
     }
-    app = pca;
     return pca;
   }
 
@@ -412,7 +419,7 @@
   // A token MSAL gave this tab before is taken from the tab's session while it stays valid for
   // MARGIN_MS more, without MSAL; `forceRefresh` (the service refused it) always asks MSAL.
   async function token(scopesJson, forceRefresh, tenantId) {
-    const key = (tenantId || "") + " " + scopesJson;
+    const key = tokenKey(scopesJson, tenantId);
     if (!forceRefresh) {
       const session = readSession();
       const saved = session && session.account && session.tokens[key];
@@ -449,17 +456,9 @@
     });
     const answer = tokenAnswer(result);
     if (result.account) {
-      remember(result.account, " " + scopesJson, answer);
+      remember(result.account, tokenKey(scopesJson), answer);
     }
     return JSON.stringify(answer);
-  }
-
-  function account() {
-    if (app) {
-      return accountJson(app.getActiveAccount());
-    }
-    const session = settings && readSession();
-    return session && session.account ? JSON.stringify(session.account) : null;
   }
 
   // Fetches and starts MSAL ahead of its first use; the app calls this once its first screen
@@ -487,7 +486,6 @@
     signIn: guard(signIn),
     token: guard(token),
     consent: guard(consent),
-    account: account,
     prefetch: prefetch,
     signOut: guard(signOut),
   });
