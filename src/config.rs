@@ -243,11 +243,12 @@ fn attribute(value: Option<Box<serde_json::value::RawValue>>) -> Result<u8, Conf
     if text.is_empty() {
         return Ok(DEFAULT_ACCESS_UNTIL_ATTRIBUTE);
     }
-    let text = text.to_owned();
     text.parse::<u8>()
         .ok()
         .filter(|n| (1..=15).contains(n))
-        .ok_or(ConfigError::BadAttribute { value: text })
+        .ok_or_else(|| ConfigError::BadAttribute {
+            value: text.to_owned(),
+        })
 }
 
 /// Maps the HTTP outcome of fetching `config.json` to the text to parse or the error to show.

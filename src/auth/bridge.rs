@@ -140,13 +140,14 @@ pub async fn consent(scopes: &[String]) -> Result<TokenResponse, BridgeError> {
     token_response(call(js_consent(&scopes)).await?)
 }
 
-/// Signs out at the identity provider and comes back to the app (navigates away).
-/// Fetches MSAL.js ahead of its first use (js/auth.js loads it on demand otherwise). Nothing
-/// to report: a failed fetch is tried again, and reported, by the first call that needs MSAL.
+/// Fetches and starts MSAL.js ahead of its first use (js/auth.js loads it on demand
+/// otherwise). Nothing to report: a failed start is tried again, and reported, by the first
+/// call that needs MSAL.
 pub fn prefetch() {
     let _ = js_prefetch();
 }
 
+/// Signs out at the identity provider and comes back to the app (navigates away).
 pub async fn sign_out() -> Result<(), BridgeError> {
     call(js_sign_out()).await.map(|_| ())
 }
